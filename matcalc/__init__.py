@@ -1,0 +1,40 @@
+"""matcalc: matrix calculus with step-by-step proofs.
+
+    >>> from matcalc import derive
+    >>> d = derive("C = A @ B", wrt="A")
+    >>> print(d.numpy)
+    dC @ B.T
+
+The pipeline, one module per stage: ``parse`` → ``shapes`` → ``lower`` (element form) →
+``chain`` (chain rule, differentiation) → ``collapse`` (Kronecker deltas) → ``recognise``
+(matrix form) → ``render`` (text, LaTeX, Markdown, JSON). ``check`` verifies a derivation
+numerically.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import (
+    CheckError, MatcalcError, ParseError, ShapeError, UnsupportedError, UsageError,
+)
+
+if TYPE_CHECKING:
+    from .check import CheckReport, verify
+    from .derivation import Derivation, Gradient, Step, derive
+
+__all__ = [
+    "derive", "verify", "Derivation", "Gradient", "Step", "CheckReport",
+    "MatcalcError", "ParseError", "ShapeError", "UsageError", "UnsupportedError", "CheckError",
+]
+
+_LAZY = {"derive": "derivation", "Derivation": "derivation", "Gradient": "derivation",
+         "Step": "derivation", "verify": "check", "CheckReport": "check"}
+
+
+def __getattr__(name: str):
+    """Import sympy only when the engine is first used (keeps ``matcalc --help`` fast)."""
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'matcalc' has no attribute {name!r}")

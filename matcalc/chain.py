@@ -1,0 +1,115 @@
+"""The chain rule over indices, and differentiation of element forms to Kronecker deltas.
+
+    ∂L/∂a_ij = Σ_k Σ_l ∂L/∂c_kl · ∂c_kl/∂a_ij                          (chain rule)
+    ∂a_kp/∂a_ij = δ_ki δ_pj                                             (entries)
+    ∂(f g)/∂x = f′ g + f g′,  ∂f(u)/∂x = f′(u) ∂u/∂x,  ∂Σ_p e/∂x = Σ_p ∂e/∂x
+
+``differentiate`` has one rule per sympy node type; an unknown type is an error, never a
+silent zero.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+import sympy
+from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
+
+from .errors import UnsupportedError
+from .functions import BY_SYMPY_FUNC
+from .symbols import Element, Partial
+
+
+def chain_rule(upstream: list[tuple[Expr, Expr]], limits: list[tuple], wrt: Expr) -> Expr:
+    """Σ over the output's indices of  upstream · ∂output/∂wrt  (one pair per output)."""
+    terms = [g * Partial(y, wrt) if g is not None else Partial(y, wrt) for g, y in upstream]
+    body = Add(*terms)
+    return Sum(body, *limits) if limits else body
+
+
+def push_partial(expr: Expr, wrt: Expr) -> Expr:
+    """∂(Σ_p e)/∂x → Σ_p ∂e/∂x: move the derivative inside sums, as the seed proofs do."""
+    if isinstance(expr, Sum):
+        return Sum(push_partial(expr.function, wrt), *expr.limits)
+    return Partial(expr, wrt)
+
+
+def replace_partials(expr: Expr, rule) -> Expr:
+    """Replace every ``Partial`` node by ``rule(partial)``."""
+    found = {p: rule(p) for p in expr.atoms(Partial)}
+    return expr.xreplace(found) if found else expr
+
+
+@singledispatch
+def differentiate(expr: Expr, wrt: Expr) -> Expr:
+    raise UnsupportedError(f"cannot differentiate {type(expr).__name__} ({expr})")
+
+
+@differentiate.register
+def _d_number(expr: Number, wrt: Expr) -> Expr:
+    return S.Zero
+
+
+@differentiate.register
+def _d_symbol(expr: Symbol, wrt: Expr) -> Expr:
+    return S.One if expr == wrt else S.Zero
+
+
+@differentiate.register
+def _d_element(expr: Element, wrt: Expr) -> Expr:
+    """∂m_rc/∂m_ij = δ_ri δ_cj; entries of other matrices do not depend on m."""
+    if not isinstance(wrt, Element) or expr.matrix != wrt.matrix:
+        return S.Zero
+    return KroneckerDelta(expr.row, wrt.row) * KroneckerDelta(expr.col, wrt.col)
+
+
+@differentiate.register
+def _d_add(expr: Add, wrt: Expr) -> Expr:
+    return Add(*[differentiate(a, wrt) for a in expr.args])
+
+
+@differentiate.register
+def _d_mul(expr: Mul, wrt: Expr) -> Expr:
+    """Product rule: Σ_t (Π_{s≠t} f_s) ∂f_t."""
+    args = expr.args
+    terms = []
+    for t, factor in enumerate(args):
+        d = differentiate(factor, wrt)
+        if d != 0:
+            terms.append(Mul(*args[:t], d, *args[t + 1:]))
+    return Add(*terms)
+
+
+@differentiate.register
+def _d_pow(expr: Pow, wrt: Expr) -> Expr:
+    base, exponent = expr.args
+    if not exponent.is_number:
+        raise UnsupportedError(f"exponents must be numbers: {expr}")
+    d = differentiate(base, wrt)
+    if d == 0:
+        return S.Zero
+    return exponent * base ** (exponent - 1) * d
+
+
+@differentiate.register
+def _d_sum(expr: Sum, wrt: Expr) -> Expr:
+    d = differentiate(expr.function, wrt)
+    return S.Zero if d == 0 else Sum(d, *expr.limits)
+
+
+@differentiate.register
+def _d_function(expr: sympy.Function, wrt: Expr) -> Expr:
+    """∂f(u)/∂x = f′(u) ∂u/∂x, with f′ from the function's table entry."""
+    rule = BY_SYMPY_FUNC.get(expr.func)
+    if rule is None:
+        raise UnsupportedError(f"no derivative rule for {expr.func}")
+    (u,) = expr.args
+    d = differentiate(u, wrt)
+    if d == 0:
+        return S.Zero
+    return rule.derivative(u, expr) * d
+
+
+@differentiate.register
+def _d_delta(expr: KroneckerDelta, wrt: Expr) -> Expr:
+    return S.Zero

@@ -1,0 +1,116 @@
+"""The ``matcalc`` command: a thin layer over ``matcalc.derive``.
+
+Only this module turns errors into exit codes: 2 for usage errors, 1 for a program that
+cannot be derived or a failed ``--check``. Messages are one line on stderr, never a
+traceback (set MATCALC_DEBUG=1 to see one). Heavy imports (sympy) happen inside commands,
+so ``matcalc --help`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "latex", "markdown", "json")
+
+
+def _read_program(program: str) -> str:
+    if program == "-":
+        return sys.stdin.read()
+    if "\n" not in program and ("=" not in program) and Path(program).is_file():
+        return Path(program).read_text(encoding="utf-8")
+    if program.endswith((".py", ".mc", ".txt")) and "=" not in program:
+        raise click.UsageError(f"no such file: {program}")
+    return program
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="matcalc-derive", prog_name="matcalc")
+def cli() -> None:
+    """Matrix calculus with step-by-step proofs.
+
+    \b
+    Examples:
+      matcalc derive "C = A @ B" --wrt A
+      matcalc derive "Z = X @ W + b" --shape b=k --wrt W --wrt b --format markdown
+      matcalc derive model.py --wrt all --check
+    """
+
+
+@cli.command()
+@click.argument("program")
+@click.option("--wrt", "wrt", multiple=True, metavar="NAME",
+              help="Differentiate with respect to NAME (repeat, or NAME,NAME; 'all' = every "
+                   "input). Default: every input.")
+@click.option("--shape", "shape", multiple=True, metavar="NAME=d1,d2",
+              help="Declare a shape, e.g. --shape X=m,n  --shape b=n,  --shape s= (scalar).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True,
+              help="Language of the reasons in the proof.")
+@click.option("--loss", default="L", show_default=True, metavar="NAME",
+              help="Name of the scalar loss when the output is not a scalar.")
+@click.option("--check", is_flag=True,
+              help="Verify every step numerically and the result against finite "
+                   "differences; exit 1 on a mismatch.")
+def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
+           loss: str, check: bool) -> None:
+    """Derive gradients of PROGRAM and show the proof.
+
+    PROGRAM is the program text, a file, or - for standard input. It is Python syntax
+    with numpy semantics: declarations like 'A: (m, n)' or 'b: (n,)', then assignments;
+    the last assigned name is the output. If the output is not a scalar, the loss L is
+    implied and its gradient ∂L/∂Output (dOutput in numpy) is an input of the proof.
+
+    \b
+    Operators: @  +  -  *  /  ** (number exponent)  .T
+    Functions: exp log sqrt sin cos tanh sigmoid relu sum(X[, axis])
+    """
+    from .derivation import derive as run
+    from .shapes import parse_shape_option
+
+    shapes = dict(parse_shape_option(s) for s in shape)
+    names = [n.strip() for w in wrt for n in w.split(",") if n.strip()] or None
+    derivation = run(_read_program(program), wrt=names, shapes=shapes, loss=loss)
+    click.echo(getattr(derivation, fmt)(lang), nl=False)
+    if check:
+        from .check import verify
+        report = verify(derivation)
+        click.echo(report.summary(), err=fmt == "json")
+        if not report.ok:
+            from .errors import CheckError
+            raise CheckError("the numerical check failed (see above)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import MatcalcError
+    try:
+        cli.main(args=argv, prog_name="matcalc", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.exceptions.Abort:
+        click.echo("matcalc: aborted", err=True)
+        return 1
+    except click.ClickException as error:
+        click.echo(f"matcalc: error: {error.format_message()}", err=True)
+        return 2
+    except MatcalcError as error:
+        click.echo(f"matcalc: error: {error}", err=True)
+        return error.exit_code
+    except RecursionError:
+        click.echo("matcalc: error: the program is nested too deeply", err=True)
+        return 1
+    except Exception as error:  # a bug in matcalc: still one line, no traceback
+        if os.environ.get("MATCALC_DEBUG"):
+            raise
+        click.echo(f"matcalc: internal error: {type(error).__name__}: {error} "
+                   "(please report; MATCALC_DEBUG=1 shows the traceback)", err=True)
+        return 70
+    return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

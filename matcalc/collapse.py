@@ -1,0 +1,140 @@
+"""Kronecker deltas collapse sums; each collapse is recorded with the index values it keeps.
+
+An element form is first spread into terms, each a coefficient, a product of factors and
+the indices summed over it:
+
+    Σ_k Σ_l g_kl Σ_p δ_ki δ_pj b_pl   →   term{sums: k, l, p; factors: g_kl δ_ki δ_pj b_pl}
+
+In a term, δ(u, v) with u summed substitutes u → v everywhere and removes both the sum
+over u and the δ; the term keeps only u = v. A δ between two free indices stays (it is an
+identity matrix); a δ between two different constants makes the term vanish.
+
+    Σ_l g_il b_jl                                   (∵ only k = i, p = j remain)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
+
+from .symbols import Index, indices_of
+
+
+@dataclass(frozen=True)
+class Term:
+    """coefficient · Π factors, summed over ``sums`` (each an (index, low, high) limit)."""
+
+    coeff: Expr
+    factors: tuple[Expr, ...]
+    sums: tuple[tuple[Index, Expr, Expr], ...]
+
+    def expr(self) -> Expr:
+        body = Mul(self.coeff, *self.factors)
+        return Sum(body, *self.sums) if self.sums else body
+
+    def summed(self) -> set[Index]:
+        return {limit[0] for limit in self.sums}
+
+
+def expand(expr: Expr, top: bool = True) -> list[Term]:
+    """Distribute products over ``Sum`` signs and over sums that hold a δ or a ``Sum``.
+
+    A sum of plain entries such as (1 − b_ij) stays one factor: it is an elementwise
+    matrix (1 − B) to the recogniser, as it is to a reader.
+    """
+    if isinstance(expr, Add) and (top or _spreads(expr)):
+        return [t for arg in expr.args for t in expand(arg, top)]
+    if isinstance(expr, Sum):
+        return [Term(t.coeff, t.factors, t.sums + tuple(expr.limits))
+                for t in expand(expr.function, top)]
+    if isinstance(expr, Mul):
+        terms = [Term(S.One, (), ())]
+        for arg in expr.args:
+            terms = [Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
+                     for a in terms for b in expand(arg, False)]
+        return terms
+    if expr == 0:
+        return []
+    if expr.is_number or not _has_index_or_entry(expr):
+        return [Term(expr, (), ())]
+    return [Term(S.One, (expr,), ())]
+
+
+def _spreads(expr: Expr) -> bool:
+    """A δ or a ``Sum`` in the expression's own sums and products (not inside a function)."""
+    if isinstance(expr, (KroneckerDelta, Sum)):
+        return True
+    return isinstance(expr, (Add, Mul)) and any(_spreads(a) for a in expr.args)
+
+
+def _has_index_or_entry(expr: Expr) -> bool:
+    from .symbols import Element
+    return bool(indices_of(expr)) or expr.has(Element)
+
+
+def total(terms: list[Term]) -> Expr:
+    return Add(*[t.expr() for t in terms])
+
+
+def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
+    """Remove every δ that ties a summed index; returns the new term and the kept pairs."""
+    kept: list[tuple[Index, Expr]] = []
+    factors = list(term.factors)
+    limits = {limit[0]: limit for limit in term.sums}
+    while True:
+        for n, factor in enumerate(factors):
+            if not isinstance(factor, KroneckerDelta):
+                continue
+            a, b = factor.args
+            if a in limits or b in limits:
+                u, v = (a, b) if a in limits else (b, a)
+                if v in limits and _is_wrt_or_output(u) and not _is_wrt_or_output(v):
+                    u, v = v, u
+                break
+        else:
+            break
+        del factors[n]
+        del limits[u]
+        kept.append((u, v))
+        factors = [f.xreplace({u: v}) for f in factors]
+        if any(f == 0 for f in factors):
+            return None, kept
+    factors = [f for f in factors if f != 1]
+    coeff = term.coeff
+    sums = tuple(limit for limit in term.sums if limit[0] in limits)
+    return Term(coeff, tuple(factors), sums), kept
+
+
+def _is_wrt_or_output(index: Expr) -> bool:
+    return isinstance(index, Index) and index.name in ("k", "l")
+
+
+def drop_unit_indices(term: Term, unit: set[Index]) -> Term:
+    """An index over a range of size 1 can only be 0: δ(0, j) = 1 for such j."""
+    factors = []
+    for f in term.factors:
+        if isinstance(f, KroneckerDelta) and (set(f.args) & unit) and Integer(0) in f.args:
+            continue
+        factors.append(f)
+    return Term(term.coeff, tuple(factors), term.sums)
+
+
+def collapse(terms: list[Term], unit: set[Index] = frozenset()) -> tuple[list[Term], list]:
+    """Collapse every term; like terms (same factors and sums) are added together."""
+    out: dict[tuple, Term] = {}
+    kept_all: list[tuple[Index, Expr]] = []
+    for term in terms:
+        new, kept = collapse_term(term)
+        kept_all.extend(kept)
+        if new is None:
+            continue
+        if unit:
+            new = drop_unit_indices(new, unit)
+        key = (Mul(*new.factors), new.sums)
+        if key in out:
+            old = out[key]
+            out[key] = Term(old.coeff + new.coeff, old.factors, old.sums)
+        else:
+            out[key] = new
+    return [t for t in out.values() if t.coeff != 0], kept_all

@@ -1,0 +1,47 @@
+"""One error root for the whole pipeline, one subclass per stage.
+
+Only the command line turns these into exit codes and messages; the library raises them.
+A stage that knows where in the program text the problem is passes ``line`` and ``col``
+(1-based), and ``str(error)`` points there.
+"""
+
+from __future__ import annotations
+
+
+class MatcalcError(Exception):
+    """Anything matcalc refuses to do, with a message meant for the user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None):
+        self.message = message
+        self.line = line
+        self.col = col
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}, column {self.col}: {self.message}"
+
+
+class ParseError(MatcalcError):
+    """The program text is not in matcalc's input language."""
+
+
+class ShapeError(MatcalcError):
+    """Shapes that cannot be made to agree."""
+
+
+class UsageError(MatcalcError):
+    """A request that does not fit the program (e.g. ``--wrt`` of an unknown name)."""
+
+    exit_code = 2
+
+
+class UnsupportedError(MatcalcError):
+    """A well-formed program that this version of matcalc cannot derive."""
+
+
+class CheckError(MatcalcError):
+    """Numerical verification found a step or a result that does not hold."""

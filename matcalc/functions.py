@@ -1,0 +1,55 @@
+"""Elementwise functions of the language, each with its local derivative beside it.
+
+A derivative is written in terms of the input x and, where that is how people write it,
+of the output y = f(x) (σ′ = y(1 − y), tanh′ = 1 − y²), so that a proof can fold it back
+into the name of the forward result (∂L/∂B ∘ B ∘ (1 − B)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy
+from sympy import Expr, Rational
+
+from .symbols import relu, sigmoid, step
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    name: str
+    make: Callable[[Expr], Expr]
+    derivative: Callable[[Expr, Expr], Expr]  # (x, y = f(x)) -> f'(x)
+    numpy: Callable[[np.ndarray], np.ndarray]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+ELEMENTWISE: dict[str, Elementwise] = {
+    f.name: f for f in [
+        Elementwise("exp", sympy.exp, lambda x, y: y, np.exp),
+        Elementwise("log", sympy.log, lambda x, y: 1 / x, np.log),
+        Elementwise("sqrt", sympy.sqrt, lambda x, y: 1 / (2 * y), np.sqrt),
+        Elementwise("sin", sympy.sin, lambda x, y: sympy.cos(x), np.sin),
+        Elementwise("cos", sympy.cos, lambda x, y: -sympy.sin(x), np.cos),
+        Elementwise("tanh", sympy.tanh, lambda x, y: 1 - y**2, np.tanh),
+        Elementwise("sigmoid", sigmoid, lambda x, y: y * (1 - y), _sigmoid),
+        Elementwise("relu", relu, lambda x, y: step(x), lambda x: np.maximum(x, 0.0)),
+        Elementwise("step", step, lambda x, y: sympy.S.Zero,
+                    lambda x: np.heaviside(x, 0.0)),
+    ]
+}
+
+# sympy function class → our entry (sqrt is Pow(x, 1/2) in sympy and needs no entry here).
+BY_SYMPY_FUNC = {
+    sympy.exp: ELEMENTWISE["exp"], sympy.log: ELEMENTWISE["log"],
+    sympy.sin: ELEMENTWISE["sin"], sympy.cos: ELEMENTWISE["cos"],
+    sympy.tanh: ELEMENTWISE["tanh"], sigmoid: ELEMENTWISE["sigmoid"],
+    relu: ELEMENTWISE["relu"], step: ELEMENTWISE["step"],
+}
+
+HALF = Rational(1, 2)

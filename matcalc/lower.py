@@ -1,0 +1,188 @@
+"""Program expressions → element form (sympy), one rule per program node type.
+
+    C = A @ B        c_kl = Σ_p a_kp b_pl
+    C = A + b        c_kl = a_kl + b_l            (b: (n,) broadcast over rows)
+    C = A * B        c_kl = a_kl b_kl
+    B = f(A)         b_kl = f(a_kl)
+    s = sum(X, 0)    s_l  = Σ_p x_pl
+
+Every name becomes a sympy matrix (vectors are n×1, scalars are symbols); ``element``
+gives its entry at given indices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Sequence
+
+from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Sum, Symbol
+
+from .errors import UnsupportedError
+from .functions import ELEMENTWISE
+from .program import BinOp, Call, Name, Neg, Number, Program, Transpose
+from .program import Expr as Node
+from .shapes import Shape, Shapes
+from .symbols import Element, Index, dim
+
+WRT_INDICES = ("i", "j")
+OUTPUT_INDICES = ("k", "l")
+INNER_INDICES = ("p", "q", "r", "s", "t", "u", "v", "w")
+
+
+class IndexSupply:
+    """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def fresh(self) -> Index:
+        n, letters = self.count, INNER_INDICES
+        self.count += 1
+        suffix = "" if n < len(letters) else str(n // len(letters))
+        return Index(letters[n % len(letters)] + suffix)
+
+
+@dataclass
+class Names:
+    """Each program name as a sympy object, with its numpy shape."""
+
+    shapes: Shapes
+    symbols: dict[str, Expr] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, shapes: Shapes) -> "Names":
+        names = cls(shapes)
+        for name, shape in shapes.names.items():
+            names.symbols[name] = _symbol(name, shape)
+        return names
+
+    def shape(self, name: str) -> Shape:
+        return self.shapes.names[name]
+
+    def element(self, name: str, idx: Sequence[Expr]) -> Expr:
+        """x, x_a or x_ab for a scalar, vector or matrix name."""
+        return entry(self.symbols[name], idx)
+
+
+def _symbol(name: str, shape: Shape) -> Expr:
+    if len(shape) == 0:
+        return Symbol(name, real=True)
+    if len(shape) == 1:
+        return MatrixSymbol(name, dim(shape[0]), Integer(1))
+    return MatrixSymbol(name, dim(shape[0]), dim(shape[1]))
+
+
+def entry(symbol: Expr, idx: Sequence[Expr]) -> Expr:
+    if not isinstance(symbol, MatrixExpr):
+        return symbol
+    if len(idx) == 1:
+        return Element(symbol, idx[0], 0)
+    return Element(symbol, idx[0], idx[1])
+
+
+def index_symbols(names: Sequence[str], count: int) -> tuple[Index, ...]:
+    return tuple(Index(n) for n in names[:count])
+
+
+@dataclass
+class Lowering:
+    names: Names
+    supply: IndexSupply
+
+    def shape(self, node: Node) -> Shape:
+        return self.names.shapes.of(node)
+
+    def limit(self, index: Index, d: int | str) -> tuple[Index, Expr, Expr]:
+        return (index, Integer(0), dim(d) - 1)
+
+
+def element_form(program_value: Node, idx: Sequence[Expr], names: Names,
+                 supply: IndexSupply | None = None) -> Expr:
+    """The entry of an expression at indices ``idx`` (one per dimension of its shape)."""
+    return lower(program_value, tuple(idx), Lowering(names, supply or IndexSupply()))
+
+
+def _broadcast(child: Shape, out: Shape, idx: tuple[Expr, ...]) -> tuple[Expr, ...]:
+    """numpy broadcasting: align from the right; a dimension of 1 takes index 0."""
+    offset = len(out) - len(child)
+    return tuple(Integer(0) if d == 1 and out[offset + t] != 1 else idx[offset + t]
+                 for t, d in enumerate(child))
+
+
+@singledispatch
+def lower(node: Node, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    raise UnsupportedError(f"cannot lower {type(node).__name__}")
+
+
+@lower.register
+def lower_name(node: Name, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    return ctx.names.element(node.id, idx)
+
+
+@lower.register
+def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    if isinstance(node.value, int):
+        return Integer(node.value)
+    return Rational(repr(node.value))
+
+
+@lower.register
+def lower_neg(node: Neg, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    return -lower(node.operand, idx, ctx)
+
+
+@lower.register
+def lower_transpose(node: Transpose, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics)."""
+    return lower(node.operand, tuple(reversed(idx)), ctx)
+
+
+@lower.register
+def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    if node.op == "@":
+        return _matmul(node, idx, ctx)
+    out = ctx.shape(node)
+    left = lower(node.left, _broadcast(ctx.shape(node.left), out, idx), ctx)
+    right = lower(node.right, _broadcast(ctx.shape(node.right), out, idx), ctx)
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    if node.op == "/":
+        return left / right
+    return left**right  # "**": shapes has checked that the exponent is a number
+
+
+def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """(AB)_kl = Σ_p a_kp b_pl, with numpy's rules for 1-D operands."""
+    left_shape, right_shape = ctx.shape(node.left), ctx.shape(node.right)
+    p = ctx.supply.fresh()
+    left_idx = (*idx[: len(left_shape) - 1], p)
+    right_idx = (p, *idx[len(left_shape) - 1:])
+    body = lower(node.left, left_idx, ctx) * lower(node.right, right_idx, ctx)
+    return Sum(body, ctx.limit(p, right_shape[0]))
+
+
+@lower.register
+def lower_call(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    if node.func == "sum":
+        return _sum(node, idx, ctx)
+    return ELEMENTWISE[node.func].make(lower(node.args[0], idx, ctx))
+
+
+def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """sum(X) = Σ_p Σ_q x_pq;  sum(X, 0)_l = Σ_p x_pl;  sum(X, 1)_k = Σ_q x_kq."""
+    arg = node.args[0]
+    shape = ctx.shape(arg)
+    if node.axis is None:
+        inner = tuple(ctx.supply.fresh() for _ in shape)
+        limits = [ctx.limit(p, d) for p, d in zip(inner, shape)]
+        body = lower(arg, inner, ctx)
+        return Sum(body, *limits) if limits else body
+    p = ctx.supply.fresh()
+    axis = node.axis % 2
+    inner_idx = (p, idx[0]) if axis == 0 else (idx[0], p)
+    return Sum(lower(arg, inner_idx, ctx), ctx.limit(p, shape[axis]))

@@ -1,0 +1,315 @@
+"""Numbers for checking: random instances of a program, its forward pass in numpy, and a
+numeric evaluator for every sympy expression a proof step can contain.
+
+The forward pass runs the program with numpy's own semantics, independently of the element
+forms, so that finite differences of it are an outside reference for the derivation.
+``Partial`` nodes are evaluated by central differences of that forward pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import singledispatchmethod
+
+import numpy as np
+import sympy
+from sympy import (
+    Add, Expr, HadamardPower, HadamardProduct, Identity, KroneckerDelta, MatAdd, MatMul,
+    MatrixSymbol, Mul, OneMatrix, Pow, Sum, Symbol, Trace, Transpose, ZeroMatrix,
+)
+
+from .errors import UnsupportedError
+from .functions import BY_SYMPY_FUNC, ELEMENTWISE
+from .program import BinOp, Call, Name, Neg, Number, Program
+from .program import Transpose as TransposeNode
+from .symbols import Apply, Element, Index, Partial, UpstreamGrad
+
+H = 1e-6  # central-difference step
+
+
+# ------------------------------------------------------------------ forward pass
+
+def forward(program: Program, inputs: dict[str, np.ndarray],
+            fixed: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Run the program; names in ``fixed`` keep their given value (perturbed intermediates)."""
+    values = dict(inputs)
+    fixed = fixed or {}
+    values.update(fixed)
+    for statement in program.statements:
+        if statement.target in fixed:
+            continue
+        values[statement.target] = np.asarray(_run(statement.value, values), dtype=float)
+    return values
+
+
+def _run(node, values):
+    if isinstance(node, Name):
+        return values[node.id]
+    if isinstance(node, Number):
+        return float(node.value)
+    if isinstance(node, Neg):
+        return -_run(node.operand, values)
+    if isinstance(node, TransposeNode):
+        return np.asarray(_run(node.operand, values)).T
+    if isinstance(node, Call):
+        arg = _run(node.args[0], values)
+        if node.func == "sum":
+            return np.sum(arg) if node.axis is None else np.sum(arg, axis=node.axis)
+        return ELEMENTWISE[node.func].numpy(arg)
+    assert isinstance(node, BinOp)
+    left, right = _run(node.left, values), _run(node.right, values)
+    return {
+        "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+        "**": np.power, "@": np.matmul,
+    }[node.op](left, right)
+
+
+# ------------------------------------------------------------------ random instances
+
+POSITIVE_FUNCS = ("log", "sqrt")
+
+
+@dataclass
+class Instance:
+    """Concrete dimensions, input values, upstream gradient and the forward values."""
+
+    dims: dict[str, int]
+    values: dict[str, np.ndarray]
+    upstream: np.ndarray | None
+
+
+def _needs_positive(program: Program) -> bool:
+    def walk(node) -> bool:
+        if isinstance(node, Call):
+            return node.func in POSITIVE_FUNCS or any(walk(a) for a in node.args)
+        if isinstance(node, BinOp):
+            if node.op == "/" or (node.op == "**" and not _is_integer(node.right)):
+                return True
+            return walk(node.left) or walk(node.right)
+        if isinstance(node, (Neg, TransposeNode)):
+            return walk(node.operand)
+        return False
+    return any(walk(s.value) for s in program.statements)
+
+
+def _is_integer(node) -> bool:
+    if isinstance(node, Neg):
+        return _is_integer(node.operand)
+    return isinstance(node, Number) and float(node.value).is_integer()
+
+
+def random_instance(program: Program, shapes, output: str, seed: int) -> Instance:
+    rng = np.random.default_rng(seed)
+    symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
+                                  if isinstance(d, str)))
+    sizes = list(range(2, 2 + len(symbolic)))
+    rng.shuffle(sizes)
+    dims = dict(zip(symbolic, (int(s) for s in sizes)))
+    positive = _needs_positive(program)
+    values: dict[str, np.ndarray] = {}
+    for name in program.inputs():
+        shape = tuple(dims.get(d, d) for d in shapes.names[name])
+        assumption = shapes.assumptions.get(name)
+        if positive or assumption == "positive":
+            values[name] = rng.uniform(0.5, 2.0, size=shape)
+        else:
+            values[name] = rng.normal(size=shape)
+    values = forward(program, values)
+    out_shape = np.shape(values[output])
+    upstream = rng.normal(size=out_shape) if out_shape else None
+    return Instance(dims, values, upstream)
+
+
+# ------------------------------------------------------------------ evaluation
+
+class Evaluator:
+    """Numeric value of element forms, proof steps and matrix forms on one instance."""
+
+    def __init__(self, program: Program, instance: Instance, output: str,
+                 values: dict[str, np.ndarray] | None = None):
+        self.program = program
+        self.instance = instance
+        self.output = output
+        self.values = values if values is not None else instance.values
+        self._matrices: dict[Expr, np.ndarray] = {}
+
+    # -- scalars
+    def scalar(self, expr: Expr, env: dict[Index, int]) -> float:
+        return float(self._scalar(expr, env))
+
+    @singledispatchmethod
+    def _scalar(self, expr, env):
+        if isinstance(expr, sympy.Function) and expr.func in BY_SYMPY_FUNC:
+            arg = self._scalar(expr.args[0], env)
+            return BY_SYMPY_FUNC[expr.func].numpy(np.float64(arg))
+        if expr.is_number:
+            return float(expr)
+        raise UnsupportedError(f"cannot evaluate {type(expr).__name__}")
+
+    @_scalar.register
+    def _(self, expr: Symbol, env):
+        if isinstance(expr, Index):
+            return env[expr]
+        if expr.name in self.values and expr.is_real and not expr.is_integer:
+            return float(self.values[expr.name])
+        return self.instance.dims[expr.name]
+
+    @_scalar.register
+    def _(self, expr: Add, env):
+        return sum(self._scalar(a, env) for a in expr.args)
+
+    @_scalar.register
+    def _(self, expr: Mul, env):
+        out = 1.0
+        for a in expr.args:
+            out = out * self._scalar(a, env)
+        return out
+
+    @_scalar.register
+    def _(self, expr: Pow, env):
+        return np.float64(self._scalar(expr.base, env)) ** float(expr.exp)
+
+    @_scalar.register
+    def _(self, expr: KroneckerDelta, env):
+        a, b = (self._scalar(x, env) for x in expr.args)
+        return 1.0 if a == b else 0.0
+
+    @_scalar.register
+    def _(self, expr: Sum, env):
+        indices = [limit[0] for limit in expr.limits]
+        ranges = [range(int(self._scalar(lo, env)), int(self._scalar(hi, env)) + 1)
+                  for _, lo, hi in expr.limits]
+        total = 0.0
+        for point in itertools.product(*ranges):
+            inner = dict(env)
+            inner.update(zip(indices, point))
+            total += self._scalar(expr.function, inner)
+        return total
+
+    @_scalar.register
+    def _(self, expr: Element, env):
+        m = self.matrix(expr.matrix)
+        return m[int(self._scalar(expr.row, env)), int(self._scalar(expr.col, env))]
+
+    @_scalar.register
+    def _(self, expr: Trace, env):
+        return float(np.trace(self.matrix(expr.arg)))
+
+    @_scalar.register
+    def _(self, expr: Partial, env):
+        """∂e/∂x by central differences of the forward pass (x an input or intermediate)."""
+        var = expr.var
+        if isinstance(var, Element):
+            name = var.matrix.name
+            position = (int(self._scalar(var.row, env)), int(self._scalar(var.col, env)))
+        else:
+            name, position = var.name, None
+        base = np.array(self.values[name], dtype=float)
+        inputs = {k: v for k, v in self.values.items() if k in self.program.inputs()}
+        results = []
+        for sign in (1.0, -1.0):
+            moved = base.copy()
+            if position is None:
+                moved = moved + sign * H
+            else:
+                moved.reshape(self._shape2(var.matrix))[position] += sign * H
+            values = forward(self.program, {**inputs, name: moved}, {name: moved})
+            results.append(Evaluator(self.program, self.instance, self.output, values)
+                           ._scalar(expr.expr, env))
+        return (results[0] - results[1]) / (2 * H)
+
+    # -- matrices
+    def _shape2(self, m: Expr) -> tuple[int, int]:
+        return tuple(int(self._scalar(d, {})) for d in m.shape)  # type: ignore[return-value]
+
+    def matrix(self, m: Expr) -> np.ndarray:
+        cached = self._matrices.get(m)
+        if cached is None:
+            cached = np.asarray(self._matrix(m), dtype=float)
+            if cached.ndim < 2:
+                cached = np.broadcast_to(cached, self._shape2(m)) if cached.ndim == 0 \
+                    else cached.reshape(self._shape2(m))
+            self._matrices[m] = cached
+        return cached
+
+    @singledispatchmethod
+    def _matrix(self, m):
+        raise UnsupportedError(f"cannot evaluate matrix {type(m).__name__}")
+
+    @_matrix.register
+    def _(self, m: MatrixSymbol):
+        if isinstance(m, UpstreamGrad):
+            return np.reshape(self.instance.upstream, self._shape2(m))
+        return np.reshape(self.values[m.name], self._shape2(m))
+
+    @_matrix.register
+    def _(self, m: Transpose):
+        return self.matrix(m.arg).T
+
+    @_matrix.register
+    def _(self, m: MatMul):
+        out = None
+        scalar = 1.0
+        for a in m.args:
+            if a.is_Matrix:
+                out = self.matrix(a) if out is None else out @ self.matrix(a)
+            else:
+                scalar *= self.scalar(a, {})
+        return scalar * out
+
+    @_matrix.register
+    def _(self, m: MatAdd):
+        return sum(self.matrix(a) for a in m.args)
+
+    @_matrix.register
+    def _(self, m: HadamardProduct):
+        out = 1.0
+        for a in m.args:
+            out = out * self.matrix(a)
+        return out
+
+    @_matrix.register
+    def _(self, m: HadamardPower):
+        return self.matrix(m.base) ** float(m.exp)
+
+    @_matrix.register
+    def _(self, m: OneMatrix):
+        return np.ones(self._shape2(m))
+
+    @_matrix.register
+    def _(self, m: ZeroMatrix):
+        return np.zeros(self._shape2(m))
+
+    @_matrix.register
+    def _(self, m: Identity):
+        return np.eye(self._shape2(m)[0])
+
+    @_matrix.register
+    def _(self, m: Apply):
+        return ELEMENTWISE[m.name].numpy(self.matrix(m.arg))
+
+
+# ------------------------------------------------------------------ finite differences
+
+def loss(program: Program, instance: Instance, output: str, values: dict) -> float:
+    """L = Σ G ∘ Y for an upstream G (so ∂L/∂Y = G), or the output itself if scalar."""
+    y = values[output]
+    if instance.upstream is None:
+        return float(y)
+    return float(np.sum(instance.upstream * y))
+
+
+def finite_difference(program: Program, instance: Instance, output: str, wrt: str) -> np.ndarray:
+    inputs = {n: instance.values[n] for n in program.inputs()}
+    base = np.array(inputs[wrt], dtype=float)
+    grad = np.zeros_like(base)
+    for position in np.ndindex(base.shape):
+        results = []
+        for sign in (1.0, -1.0):
+            moved = base.copy()
+            moved[position] += sign * H
+            values = forward(program, {**inputs, wrt: moved})
+            results.append(loss(program, instance, output, values))
+        grad[position] = (results[0] - results[1]) / (2 * H)
+    return grad

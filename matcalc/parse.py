@@ -1,0 +1,179 @@
+"""Program text → ``Program``, with Python's own ``ast`` walked under a whitelist.
+
+The text is never evaluated: ``ast.parse`` only builds a tree, and every node type that is
+not explicitly allowed below is an error that points at its column. Function names are
+checked against the language's fixed set, so a typo never becomes a symbol.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+
+from .errors import ParseError
+from .program import (
+    Assignment, BinOp, Call, Declaration, Dim, Expr, Name, Neg, Number, Pos, Program, Transpose,
+)
+
+ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
+REDUCTIONS = ("sum",)
+FUNCTIONS = ELEMENTWISE + REDUCTIONS
+
+ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
+RESERVED = frozenset({"np", "L", *FUNCTIONS, *ASSUMPTIONS})
+
+_BINOPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
+}
+
+
+def _pos(node: ast.AST) -> Pos:
+    return Pos(getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+
+def _fail(message: str, node: ast.AST) -> ParseError:
+    pos = _pos(node)
+    return ParseError(message, pos.line, pos.col)
+
+
+def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Program:
+    """Parse a program; ``shapes`` (from ``--shape``) adds declarations."""
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as error:
+        raise ParseError(f"invalid syntax: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (RecursionError, MemoryError):
+        raise ParseError("the program is nested too deeply")
+
+    declarations: list[Declaration] = []
+    statements: list[Assignment] = []
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and node.value is None:
+            declarations.append(_declaration(node))
+        elif isinstance(node, ast.Assign):
+            statements.append(_assignment(node))
+        else:
+            raise _fail("expected a declaration 'X: (m, n)' or an assignment 'Y = ...'", node)
+    for name, shape in (shapes or {}).items():
+        _check_name(name, None)
+        declarations = [d for d in declarations if d.name != name]
+        declarations.append(Declaration(name, tuple(shape), None, Pos(1, 1)))
+    if not statements:
+        raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
+    return Program(source, tuple(declarations), tuple(statements))
+
+
+def _check_name(name: str, node: ast.AST | None) -> None:
+    problem = None
+    if name.startswith("_"):
+        problem = f"names may not start with '_': {name!r}"
+    elif name in RESERVED:
+        problem = f"{name!r} is reserved and cannot name a matrix"
+    elif not name.isascii() or keyword.iskeyword(name):
+        problem = f"{name!r} is not a valid name (use ASCII letters, digits and '_')"
+    if problem:
+        if node is None:
+            raise ParseError(problem)
+        raise _fail(problem, node)
+
+
+def _declaration(node: ast.AnnAssign) -> Declaration:
+    if not isinstance(node.target, ast.Name):
+        raise _fail("only a plain name can be declared", node.target)
+    name = node.target.id
+    _check_name(name, node.target)
+    annotation = node.annotation
+    assumption = None
+    if isinstance(annotation, ast.Call) and isinstance(annotation.func, ast.Name):
+        assumption = annotation.func.id
+        if assumption not in ASSUMPTIONS:
+            raise _fail(f"unknown assumption {assumption!r}; known: {', '.join(ASSUMPTIONS)}",
+                        annotation.func)
+        if annotation.keywords:
+            raise _fail("an assumption takes only dimensions", annotation)
+        dims = annotation.args
+    elif isinstance(annotation, ast.Tuple):
+        dims = annotation.elts
+    elif isinstance(annotation, (ast.Name, ast.Constant)):
+        dims = [annotation]
+    else:
+        raise _fail("a shape is a tuple of dimensions, e.g. (m, n), (n,) or ()", annotation)
+    if len(dims) > 2:
+        raise _fail("only scalars, vectors and matrices (at most 2 dimensions) are supported",
+                    annotation)
+    return Declaration(name, tuple(_dim(d) for d in dims), assumption, _pos(node))
+
+
+def _dim(node: ast.expr) -> Dim:
+    if isinstance(node, ast.Name):
+        if not node.id.isascii() or node.id.startswith("_"):
+            raise _fail(f"{node.id!r} is not a valid dimension name", node)
+        return node.id
+    if isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 1:
+        return node.value
+    raise _fail("a dimension is a name or a positive integer", node)
+
+
+def _assignment(node: ast.Assign) -> Assignment:
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        raise _fail("assign to a single name, e.g. 'C = A @ B'", node)
+    target = node.targets[0].id
+    _check_name(target, node.targets[0])
+    return Assignment(target, _expr(node.value), _pos(node))
+
+
+def _expr(node: ast.expr) -> Expr:
+    """One rule per allowed node type; everything else is refused where it stands."""
+    if isinstance(node, ast.Name):
+        _check_name(node.id, node)
+        return Name(node.id, _pos(node))
+    if isinstance(node, ast.Constant):
+        if type(node.value) in (int, float):
+            return Number(node.value, _pos(node))
+        raise _fail(f"only numbers are allowed as constants, not {type(node.value).__name__}",
+                    node)
+    if isinstance(node, ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise _fail(f"operator {type(node.op).__name__} is not supported", node)
+        return BinOp(op, _expr(node.left), _expr(node.right), _pos(node))
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.USub):
+            return Neg(_expr(node.operand), _pos(node))
+        if isinstance(node.op, ast.UAdd):
+            return _expr(node.operand)
+        raise _fail(f"unary {type(node.op).__name__} is not supported", node)
+    if isinstance(node, ast.Attribute):
+        if node.attr != "T":
+            raise _fail(f"attribute '.{node.attr}' is not allowed; only '.T' (transpose) is",
+                        node)
+        return Transpose(_expr(node.value), _pos(node))
+    if isinstance(node, ast.Call):
+        return _call(node)
+    raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
+
+
+def _call(node: ast.Call) -> Call:
+    if not isinstance(node.func, ast.Name):
+        raise _fail("only the functions of the language can be called", node.func)
+    func = node.func.id
+    if func not in FUNCTIONS:
+        raise _fail(f"unknown function {func!r}; known: {', '.join(FUNCTIONS)}", node.func)
+    if any(isinstance(arg, ast.Starred) for arg in node.args):
+        raise _fail("starred arguments are not allowed", node)
+    axis = None
+    for keyword_arg in node.keywords:
+        value = keyword_arg.value
+        if (func in REDUCTIONS and keyword_arg.arg == "axis" and isinstance(value, ast.Constant)
+                and type(value.value) is int and value.value in (0, 1, -1)):
+            axis = value.value
+        else:
+            raise _fail(f"{func}() takes no such keyword argument", keyword_arg.value)
+    args = tuple(_expr(arg) for arg in node.args)
+    if func in REDUCTIONS and len(args) == 2 and axis is None:
+        second = args[1]
+        if isinstance(second, Number) and second.value in (0, 1):
+            axis, args = int(second.value), args[:1]
+    if len(args) != 1:
+        raise _fail(f"{func}() takes one argument, got {len(args)}", node)
+    return Call(func, args, axis, _pos(node))

@@ -1,0 +1,138 @@
+"""The program: a closed set of node types that the parser produces and every stage reads.
+
+An expression is a tree of ``Name``, ``Number``, ``BinOp``, ``Neg``, ``Transpose`` and
+``Call``; a program is a list of declarations and assignments. Nodes carry their source
+position so that later stages can point at the offending column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+Dim = Union[str, int]
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int | float
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """``left op right`` with op one of ``+ - * / ** @``."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Expr"
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: "Expr"
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    """``func(args..., axis=...)`` for a function of the language."""
+
+    func: str
+    args: tuple["Expr", ...]
+    axis: int | None
+    pos: Pos = field(compare=False)
+
+
+Expr = Union[Name, Number, BinOp, Neg, Transpose, Call]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """``A: (m, n)`` or ``T: onehot(m, k)``: the shape of a name and what is assumed of it."""
+
+    name: str
+    shape: tuple[Dim, ...]
+    assumption: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """``C = expression``."""
+
+    target: str
+    value: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Program:
+    source: str
+    declarations: tuple[Declaration, ...]
+    statements: tuple[Assignment, ...]
+
+    @property
+    def output(self) -> str:
+        """The last assigned name."""
+        return self.statements[-1].target
+
+    def inputs(self) -> list[str]:
+        """Names read before (or without) being assigned, in order of first appearance."""
+        assigned: set[str] = set()
+        seen: list[str] = []
+        for statement in self.statements:
+            for name in names_in(statement.value):
+                if name not in assigned and name not in seen:
+                    seen.append(name)
+            assigned.add(statement.target)
+        return seen
+
+    def names(self) -> list[str]:
+        """Every name, in order of first appearance (inputs and assigned alike)."""
+        order: list[str] = []
+        for statement in self.statements:
+            for name in [*names_in(statement.value), statement.target]:
+                if name not in order:
+                    order.append(name)
+        return order
+
+
+def names_in(expr: Expr) -> list[str]:
+    """Names read by an expression, left to right, without repeats."""
+    found: list[str] = []
+
+    def walk(node: Expr) -> None:
+        if isinstance(node, Name):
+            if node.id not in found:
+                found.append(node.id)
+        elif isinstance(node, BinOp):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, (Neg, Transpose)):
+            walk(node.operand)
+        elif isinstance(node, Call):
+            for arg in node.args:
+                walk(arg)
+
+    walk(expr)
+    return found

@@ -1,0 +1,548 @@
+"""Index form → matrix form, reading each collapsed term as a graph.
+
+A term is a coefficient, a product of factors and some summed indices. Each factor is an
+edge: a matrix entry m_ab runs from node a to node b (walked backwards it is Mᵀ); a vector
+entry v_a runs from a to a dangling end (``None``); summed indices are inner nodes, the free
+indices (i, j) are the two ends. The rewrites, each a proof step with its reason:
+
+    Σ_l g_il (Bᵀ)_lj = (G Bᵀ)_ij              inner node on a path: matrix product
+    g_ij b_ij        = (G ∘ B)_ij             parallel edges: Hadamard product
+    Σ_k g_kj         = (𝟏ᵀ G)_j               inner node on one edge: sum with the ones vector
+    u_i v_j          = (u vᵀ)_ij              two dangling ends: outer product
+    u_i              = (u 𝟏ᵀ)_ij              a free index nothing touches: broadcast
+    Σ_p m_pp         = tr M                   a closed cycle: trace
+    δ_ij             = I_ij                   identity
+
+A term left with a node of three or more edges has no matrix form; that is reported, never
+guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+from sympy import (
+    Add, Expr, HadamardPower, HadamardProduct, Identity, Integer, KroneckerDelta, MatAdd, MatMul,
+    MatrixExpr, Mul, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose,
+)
+
+from .collapse import Term
+from .errors import UnsupportedError
+from .functions import BY_SYMPY_FUNC, HALF
+from .symbols import Apply, Element, Index, indices_of
+
+Node = Index | None
+
+
+class NoMatrixForm(UnsupportedError):
+    """The index form has no matrix form in matcalc's vocabulary."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a step holds: a key that templates phrase, and its parameters."""
+
+    key: str
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+# ---------------------------------------------------------------- matrix helpers
+
+def transpose(m: Expr) -> Expr:
+    """Mᵀ, pushed inward: (AB)ᵀ = BᵀAᵀ, (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (Aᵀ)ᵀ = A."""
+    if isinstance(m, Transpose):
+        return m.arg
+    if isinstance(m, MatMul):
+        scalars = [a for a in m.args if not a.is_Matrix]
+        mats = [transpose(a) for a in reversed(m.args) if a.is_Matrix]
+        return matmul(*scalars, *mats)
+    if isinstance(m, HadamardProduct):
+        return HadamardProduct(*[transpose(a) for a in m.args])
+    if isinstance(m, MatAdd):
+        return MatAdd(*[transpose(a) for a in m.args])
+    if isinstance(m, HadamardPower):
+        return HadamardPower(transpose(m.base), m.exp)
+    if isinstance(m, OneMatrix):
+        return OneMatrix(m.shape[1], m.shape[0])
+    if isinstance(m, Identity):
+        return m
+    if isinstance(m, Apply):
+        return Apply(m.name, transpose(m.arg))
+    return Transpose(m)
+
+
+def matmul(*args: Expr) -> Expr:
+    """A product with nested products flattened and scalars in front."""
+    scalars: list[Expr] = []
+    mats: list[Expr] = []
+    for a in args:
+        parts = a.args if isinstance(a, MatMul) else (a,)
+        for part in parts:
+            (mats if part.is_Matrix else scalars).append(part)
+    coeff = Mul(*scalars)
+    if coeff == 1:
+        return mats[0] if len(mats) == 1 else MatMul(*mats)
+    return MatMul(coeff, *mats)
+
+
+def hadamard(a: Expr, b: Expr) -> Expr:
+    parts = [*(a.args if isinstance(a, HadamardProduct) else (a,)),
+             *(b.args if isinstance(b, HadamardProduct) else (b,))]
+    return HadamardProduct(*parts)
+
+
+def scale(coeff: Expr, m: Expr) -> Expr:
+    if coeff == 1:
+        return m
+    return matmul(coeff, m)
+
+
+# ---------------------------------------------------------------- terms as graphs
+
+@dataclass(frozen=True)
+class Edge:
+    matrix: Expr
+    left: Node
+    right: Node
+
+    def flipped(self) -> "Edge":
+        return Edge(transpose(self.matrix), self.right, self.left)
+
+    def ends(self) -> tuple[Node, Node]:
+        return (self.left, self.right)
+
+    def element(self) -> Expr:
+        return Element(self.matrix, self.left if self.left is not None else 0,
+                       self.right if self.right is not None else 0)
+
+
+@dataclass
+class Graph:
+    coeff: Expr
+    edges: list[Edge]
+    sums: dict[Index, tuple]
+
+    def expr(self) -> Expr:
+        factors = [e.element() for e in self.edges]
+        if self.coeff != 1 or not factors:
+            factors.insert(0, self.coeff)
+        body = factors[0] if len(factors) == 1 else Mul(*factors, evaluate=False)
+        return Sum(body, *self.sums.values()) if self.sums else body
+
+    def degree(self, node: Index) -> list[int]:
+        return [n for n, e in enumerate(self.edges) for end in e.ends() if end == node]
+
+
+class TermRecogniser:
+    """Rewrites one term to coeff · M, recording (reason, index form) after each rewrite."""
+
+    def __init__(self, term: Term, free: tuple[Index, ...], dims: dict[Index, Expr]):
+        self.dims = dict(dims)
+        for index, low, high in term.sums:
+            self.dims[index] = high - low + 1
+        self.unit = {i for i, d in self.dims.items() if d == 1}
+        self.free = free
+        self.target = (self._node(free[0]) if free else None,
+                       self._node(free[1]) if len(free) > 1 else None)
+        self.history: list[tuple[Reason, Expr]] = []
+        coeff, edges = S.One, []
+        for factor in term.factors:
+            edge = self._edge(factor)
+            if isinstance(edge, Edge):
+                edges.append(edge)
+            else:
+                coeff *= edge
+        sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
+        self.graph = Graph(term.coeff * coeff, edges, sums)
+
+    # -- classification of factors
+
+    def _node(self, index: Expr) -> Node:
+        if index in self.unit or index == 0:
+            return None
+        if isinstance(index, Index):
+            return index
+        raise NoMatrixForm(f"an entry with a fixed index ({index}) has no matrix form")
+
+    def _end(self, index: Expr, size: Expr) -> Node:
+        return None if size == 1 else self._node(index)
+
+    def _edge(self, factor: Expr) -> Edge | Expr:
+        if isinstance(factor, Element):
+            rows, cols = factor.matrix.shape
+            left, right = self._end(factor.row, rows), self._end(factor.col, cols)
+            if left is not None and left == right:
+                raise NoMatrixForm("a diagonal entry m_pp outside a trace has no matrix form here")
+            return Edge(factor.matrix, left, right)
+        if isinstance(factor, KroneckerDelta):
+            a, b = (self._node(x) for x in factor.args)
+            return Edge(Identity(self.dims[a]), a, b)
+        nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
+        if not nodes:
+            return factor
+        if len(nodes) > 2:
+            raise NoMatrixForm(f"{factor} mixes more than two indices")
+        left = nodes[0]
+        right = nodes[1] if len(nodes) > 1 else None
+        return Edge(self._elementwise(factor, left, right), left, right)
+
+    def _shape(self, left: Node, right: Node) -> tuple[Expr, Expr]:
+        return (self.dims[left] if left is not None else Integer(1),
+                self.dims[right] if right is not None else Integer(1))
+
+    def _elementwise(self, expr: Expr, left: Node, right: Node) -> Expr:
+        """The matrix M with m_{left,right} = expr: f(a_ij) → f(A), a_ij b_ij → A ∘ B."""
+        if isinstance(expr, Element):
+            edge = self._edge(expr)
+            return self._placed(edge, left, right)
+        if not indices_of(expr):
+            return expr  # a scalar
+        if isinstance(expr, Sum):
+            return self._inner_sum(expr, left, right)
+        args = [self._elementwise(a, left, right) for a in expr.args]
+        mats = [a for a in args if a.is_Matrix]
+        scalars = [a for a in args if not a.is_Matrix]
+        if isinstance(expr, Add):
+            shape = self._shape(left, right)
+            const = Add(*scalars)
+            if const != 0:
+                mats.insert(0, scale(const, OneMatrix(*shape)))
+            return MatAdd(*mats)
+        if isinstance(expr, Mul):
+            core = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
+            return scale(Mul(*scalars), core)
+        if isinstance(expr, Pow) and expr.exp.is_number:
+            return HadamardPower(args[0], expr.exp)
+        rule = BY_SYMPY_FUNC.get(expr.func)
+        if rule is not None and len(args) == 1:
+            return Apply(rule.name, args[0])
+        raise NoMatrixForm(f"no matrix form for {expr}")
+
+    def _inner_sum(self, expr: Sum, left: Node, right: Node) -> Expr:
+        """A sum inside an elementwise factor, e.g. σ(Σ_q a_iq b_qj) = σ(A B)_ij."""
+        from .collapse import expand
+        free = tuple(n for n in (left, right) if n is not None)
+        parts = []
+        for term in expand(expr):
+            inner = TermRecogniser(term, free, self.dims)
+            parts.append(inner.run())
+        return parts[0] if len(parts) == 1 else MatAdd(*parts)
+
+    def _placed(self, edge: Edge, left: Node, right: Node) -> Expr:
+        """The edge's matrix as a (left × right) matrix, broadcasting a vector if needed."""
+        if edge.ends() == (left, right):
+            return edge.matrix
+        if edge.ends() == (right, left):
+            return transpose(edge.matrix)
+        m = edge if edge.left is not None or edge.right is None else edge.flipped()
+        # now m is a column vector (node, None)
+        rows, cols = self._shape(left, right)
+        if m.left == left:
+            return matmul(m.matrix, OneMatrix(1, cols))
+        if m.left == right:
+            return matmul(OneMatrix(rows, 1), transpose(m.matrix))
+        raise NoMatrixForm("an elementwise factor mixes unrelated indices")
+
+    # -- recording
+
+    def record(self, key: str, **params) -> None:
+        self.history.append((Reason(key, params), self.graph.expr()))
+
+    def orient(self, n: int, left: Node | None = None, right: Node | None = None,
+               flips: list | None = None) -> None:
+        edge = self.graph.edges[n]
+        if (left is not None and edge.left != left) or (right is not None and edge.right != right):
+            self.graph.edges[n] = edge.flipped()
+            if flips is not None:
+                flips.append(n)
+
+    # -- rewrites
+
+    def run(self) -> Expr:
+        while (self.hadamard() or self.sum_constant() or self.sum_ones() or self.trace()
+               or self.product()):
+            pass
+        if self.graph.sums:
+            left = ", ".join(str(i) for i in self.graph.sums)
+            raise NoMatrixForm(f"the sum over {left} has no matrix form")
+        return self.assemble()
+
+    def hadamard(self) -> bool:
+        edges = self.graph.edges
+        for a in range(len(edges)):
+            for b in range(a + 1, len(edges)):
+                ea, eb = edges[a], edges[b]
+                if set(ea.ends()) != set(eb.ends()):
+                    continue
+                if ea.ends() == (None, None):
+                    continue
+                if ea.left is None and ea.right is not None:
+                    self.orient(a, right=None)  # keep vectors as columns
+                    ea = edges[a]
+                flips: list[int] = []
+                self.orient(b, ea.left, ea.right, flips)
+                if flips:
+                    self.record("transpose")
+                merged = Edge(hadamard(edges[a].matrix, edges[b].matrix), ea.left, ea.right)
+                edges[a] = merged
+                del edges[b]
+                self.record("hadamard")
+                return True
+        return False
+
+    def sum_constant(self) -> bool:
+        for index in list(self.graph.sums):
+            if not self.graph.degree(index):
+                del self.graph.sums[index]
+                self.graph.coeff *= self.dims[index]
+                self.record("sum_constant", over=[str(index)], size=[str(self.dims[index])])
+                return True
+        return False
+
+    def sum_ones(self) -> bool:
+        for index in list(self.graph.sums):
+            touching = self.graph.degree(index)
+            if len(touching) != 1:
+                continue
+            (n,) = touching
+            edge = self.graph.edges[n]
+            if edge.left == index:
+                ones = OneMatrix(1, self.dims[index])
+                self.graph.edges[n] = Edge(matmul(ones, edge.matrix), None, edge.right)
+            else:
+                ones = OneMatrix(self.dims[index], 1)
+                self.graph.edges[n] = Edge(matmul(edge.matrix, ones), edge.left, None)
+            del self.graph.sums[index]
+            self.record("sum_ones", over=[str(index)])
+            return True
+        return False
+
+    def trace(self) -> bool:
+        for n, edge in enumerate(self.graph.edges):
+            if edge.left is not None and edge.left == edge.right and edge.left in self.graph.sums:
+                del self.graph.sums[edge.left]
+                del self.graph.edges[n]
+                self.graph.coeff *= Trace(edge.matrix)
+                self.record("trace")
+                return True
+        return False
+
+    def product(self) -> bool:
+        """Contract an inner node on exactly two edges: Σ_p x_ap y_pb = (X Y)_ab."""
+        free = [t for t in self.target if t is not None]
+        for index in list(self.graph.sums):
+            touching = self.graph.degree(index)
+            if len(touching) != 2 or touching[0] == touching[1]:
+                continue
+            a, b = touching
+            ea, eb = self.graph.edges[a], self.graph.edges[b]
+            # the edge that leads to the first free index goes on the left
+            if _touches(eb, free[:1]) and not _touches(ea, free[:1]) or (
+                    _touches(ea, free[1:]) and not _touches(eb, free[1:])):
+                a, b = b, a
+            elif not free and ea.left == index and eb.right == index:
+                a, b = b, a
+            flips: list[int] = []
+            self.orient(a, right=index, flips=flips)
+            self.orient(b, left=index, flips=flips)
+            if flips:
+                self.record("transpose")
+            ea, eb = self.graph.edges[a], self.graph.edges[b]
+            merged = Edge(matmul(ea.matrix, eb.matrix), ea.left, eb.right)
+            self.graph.edges[min(a, b)] = merged
+            del self.graph.edges[max(a, b)]
+            del self.graph.sums[index]
+            self.record("matrix_product", over=[str(index)])
+            return True
+        return False
+
+    def assemble(self) -> Expr:
+        """The remaining edges join only the free ends: read off the matrix."""
+        row, col = self.target
+        g = self.graph
+        scalars = [e for e in g.edges if e.ends() == (None, None)]
+        for e in scalars:
+            g.coeff *= Element(e.matrix, 0, 0)
+        g.edges = [e for e in g.edges if e.ends() != (None, None)]
+        if row is None and col is None:
+            if g.edges:
+                raise NoMatrixForm("a free index remains in a scalar result")
+            return g.coeff
+        shape = self._shape(row, col)
+        if row is None or col is None:
+            return self._assemble_vector(row, col, shape)
+        flips: list[int] = []
+        for n, e in enumerate(g.edges):
+            if e.left == col or e.right == row:
+                self.orient(n, flips=flips, left=e.right, right=e.left)
+        if flips:
+            self.record("transpose")
+        full = [e for e in g.edges if e.ends() == (row, col)]
+        column = [e for e in g.edges if e.ends() == (row, None)]
+        rowvec = [e for e in g.edges if e.ends() == (None, col)]
+        if len(full) > 1 or len(column) > 1 or len(rowvec) > 1:
+            raise NoMatrixForm("unmerged factors at the free indices")
+        parts: list[Expr] = [e.matrix for e in full]
+        if column and rowvec:
+            parts.append(matmul(column[0].matrix, rowvec[0].matrix))
+            reason = "outer"
+        elif column:
+            parts.append(matmul(column[0].matrix, OneMatrix(1, shape[1])))
+            reason = "broadcast"
+        elif rowvec:
+            parts.append(matmul(OneMatrix(shape[0], 1), rowvec[0].matrix))
+            reason = "broadcast"
+        else:
+            reason = ""
+        if not parts:
+            parts.append(OneMatrix(*shape))
+            reason = "broadcast"
+        matrix = parts[0] if len(parts) == 1 else hadamard(parts[0], parts[1])
+        if reason:
+            g.edges = [Edge(matrix, row, col)]
+            self.record(reason)
+        if len(parts) > 1 and reason:
+            self.record("hadamard")
+        return scale(g.coeff, matrix)
+
+    def _assemble_vector(self, row: Node, col: Node, shape: tuple[Expr, Expr]) -> Expr:
+        """A vector result: one edge at the free end. A 1-D wrt may come out as a row or a
+        column (numpy does not tell them apart); an n×1 or 1×n wrt keeps its orientation."""
+        g = self.graph
+        if not g.edges:
+            return scale(g.coeff, OneMatrix(*shape))
+        if len(g.edges) != 1:
+            raise NoMatrixForm("a vector result with unmerged factors")
+        if len(self.free) == 2 and g.edges[0].ends() != (row, col):
+            self.orient(0, row, col)
+            self.record("transpose")
+        return scale(g.coeff, g.edges[0].matrix)
+
+
+def _touches(edge: Edge, nodes: list) -> bool:
+    return any(n in edge.ends() for n in nodes)
+
+
+def _first_use(expr: Expr):
+    order = [s for s in sympy.preorder_traversal(expr) if isinstance(s, Index)]
+    return lambda index: order.index(index) if index in order else len(order)
+
+
+# ---------------------------------------------------------------- folding definitions
+
+@dataclass(frozen=True)
+class Definition:
+    """y_kl = e(k, l): a forward result whose entries can be recognised by name."""
+
+    name: str
+    element: Expr
+    indices: tuple[Index, ...]
+    form: Expr
+
+
+def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, list[str]]:
+    """Replace sub-expressions equal to a forward definition by its entry: σ(a_ij) → b_ij.
+
+    Only results of a function (σ, tanh, exp, √, …) are folded: that is where people write
+    the derivative in terms of the output. A power of a root folds to a power of its name:
+    b = √a gives a^(−1/2) = b^(−1).
+    """
+    used: list[str] = []
+    for d in definitions:
+        form = d.form
+        is_root = isinstance(form, Pow) and not form.exp.is_integer
+        if not (isinstance(form, sympy.Function) or is_root):
+            continue
+        anchor = next(iter(form.atoms(Element)), None)
+        replacements = {}
+        for sub in sympy.preorder_traversal(expr):
+            if sub.func != form.func or sub in replacements:
+                continue
+            mapping = _match_indices(d, anchor, sub)
+            if mapping is None:
+                continue
+            if not is_root and form.xreplace(mapping) == sub:
+                replacements[sub] = d.element.xreplace(mapping)
+            elif is_root and form.base.xreplace(mapping) == sub.base:
+                replacements[sub] = d.element.xreplace(mapping) ** (sub.exp / form.exp)
+        if replacements:
+            expr = expr.xreplace(replacements)
+            used.append(d.name)
+    return expr, used
+
+
+def _match_indices(d: Definition, anchor: Element | None, sub: Expr) -> dict | None:
+    if anchor is None:
+        return {} if not d.indices else None
+    for candidate in sub.atoms(Element):
+        if candidate.matrix == anchor.matrix:
+            mapping = {}
+            for mine, theirs in ((anchor.row, candidate.row), (anchor.col, candidate.col)):
+                if mine in d.indices:
+                    mapping[mine] = theirs
+            if set(mapping) == set(d.indices):
+                return mapping
+    return None
+
+
+# ---------------------------------------------------------------- the whole sum
+
+@dataclass
+class Recognised:
+    result: Expr                       # the matrix form
+    rounds: list[tuple[Reason, Expr]]  # index forms after each round of rewrites
+
+
+def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr]) -> Recognised:
+    """Recognise every term; the rounds interleave their histories, one step per round."""
+    histories: list[list[tuple[Reason, Expr]]] = []
+    start: list[Expr] = []
+    results: dict[Expr, Expr] = {}
+    for term in terms:
+        r = TermRecogniser(term, free, dims)
+        start.append(r.graph.expr())
+        matrix = r.run()
+        histories.append(r.history)
+        coeff, core = _split_scalar(matrix)
+        results[core] = results.get(core, S.Zero) + coeff
+    rounds: list[tuple[Reason, Expr]] = []
+    for n in range(max((len(h) for h in histories), default=0)):
+        reasons = [h[n][0] for h in histories if n < len(h)]
+        keys = list(dict.fromkeys(r.key for r in reasons))
+        state = Add(*[(h[min(n, len(h) - 1)][1] if h else s) for h, s in zip(histories, start)])
+        if len(keys) == 1:
+            reason = Reason(keys[0], _merge_params(reasons))
+        else:
+            reason = Reason("several", {"keys": keys})
+        rounds.append((reason, state))
+    parts = [scale(c, m) if m.is_Matrix else c * m for m, c in results.items() if c != 0]
+    if not parts:
+        raise NoMatrixForm("every term vanished")
+    if len(parts) == 1:
+        result = parts[0]
+    elif all(p.is_Matrix for p in parts):
+        result = MatAdd(*parts)
+    else:
+        result = Add(*parts)
+    return Recognised(result, rounds)
+
+
+def _split_scalar(m: Expr) -> tuple[Expr, Expr]:
+    if not m.is_Matrix:
+        return m, S.One
+    if isinstance(m, MatMul) and not m.args[0].is_Matrix:
+        return m.args[0], matmul(*m.args[1:])
+    return S.One, m
+
+
+def _merge_params(reasons: list[Reason]) -> dict:
+    """Parameters of the same rewrite in several terms: lists are joined, repeats dropped."""
+    merged: dict = {}
+    for r in reasons:
+        for key, values in r.params.items():
+            bucket = merged.setdefault(key, [])
+            for value in values:
+                if value not in bucket:
+                    bucket.append(value)
+    return merged

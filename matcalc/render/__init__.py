@@ -1,0 +1,141 @@
+"""Rendering: expressions are printed by the printers, prose and layout come from templates.
+
+``render(derivation, fmt, lang)`` builds a view (strings per expression, reasons as data)
+and hands it to ``templates/<fmt>.j2``; reasons are phrased by ``templates/reasons.<lang>.j2``.
+A new format or language is a new template.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from .numpy_code import NumpyPrinter, fit_shape
+from .printers import LatexPrinter, PrintContext, TextPrinter
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation, Gradient
+
+FORMATS = ("text", "latex", "markdown", "json")
+LANGUAGES = ("en", "ja")
+
+
+def templates_dir() -> Path:
+    """``templates/`` beside the package in a checkout, inside it in an installed wheel."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "text.j2").is_file():
+            return candidate
+    raise FileNotFoundError("matcalc's templates are missing from this installation")
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=False, autoescape=False)
+    env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
+    return env
+
+
+def context(d: "Derivation") -> PrintContext:
+    names = list(d.shapes.names)
+    return PrintContext(loss=d.loss, order={n: k for k, n in enumerate(names)},
+                        names=set(names),
+                        matrices={n for n, s in d.shapes.names.items() if len(s) > 0})
+
+
+def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
+    if grad.result is None:
+        return None
+    ranks = {name: len(shape) for name, shape in d.shapes.names.items()}
+    dims: dict[str, str] = {}
+    for name, shape in d.shapes.names.items():
+        for axis, size in enumerate(shape):
+            if isinstance(size, str) and size not in dims:
+                dims[size] = f"{name}.shape[{axis}]"
+    printer = NumpyPrinter(ranks, dims, d.output)
+    result = grad.result
+    if not result.is_Matrix:
+        return printer._scalar(result) if not result.is_number else repr(float(result))
+    return fit_shape(printer.code(result), printer.rank(result), grad.shape, dims)
+
+
+def _view(d: "Derivation", printer) -> dict:
+    from sympy import MatrixSymbol
+    definitions = []
+    for df in d.definitions:
+        definitions.append({
+            "name": df.name,
+            "lhs": printer.doprint(d.names.symbols[df.name]),
+            "matrix": printer.doprint(df.node),
+            "element_lhs": printer.doprint(df.element_lhs),
+            "element_rhs": printer.doprint(df.element_rhs),
+        })
+    gradients = []
+    for grad in d.gradients.values():
+        steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
+                 for s in grad.steps]
+        result = printer.doprint(grad.result) if grad.result is not None else None
+        symbol = d.names.symbols[grad.wrt]
+        gradients.append({
+            "wrt": grad.wrt,
+            "lhs": printer.doprint(grad.lhs),
+            "matrix_lhs": printer.doprint(grad.matrix_lhs),
+            "steps": steps,
+            "result": result,
+            "index_form": printer.doprint(grad.index_form),
+            "no_matrix_form": grad.no_matrix_form,
+            "is_matrix": isinstance(symbol, MatrixSymbol),
+        })
+    return {"program": d.program.source, "output": d.output, "loss": d.loss,
+            "upstream": d.has_upstream, "definitions": definitions, "gradients": gradients}
+
+
+def render(d: "Derivation", fmt: str, lang: str = "en") -> str:
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    ctx = context(d)
+    env = environment()
+    if fmt == "json":
+        return _json(d, ctx, env, lang)
+    printer = TextPrinter(ctx) if fmt == "text" else LatexPrinter(ctx)
+    view = _view(d, printer)
+    return env.get_template(f"{fmt}.j2").render(lang=lang, **view).rstrip() + "\n"
+
+
+def _json(d: "Derivation", ctx: PrintContext, env, lang: str) -> str:
+    text, latex = _view(d, TextPrinter(ctx)), _view(d, LatexPrinter(ctx))
+    phrase = env.get_template("reason.j2").module
+    gradients = []
+    for grad, t, x in zip(d.gradients.values(), text["gradients"], latex["gradients"]):
+        steps = [{"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
+                  "params": ts["params"],
+                  "why": str(phrase.reason(ts["key"], ts["params"], "text", lang)).strip()}
+                 for ts, xs in zip(t["steps"], x["steps"])]
+        gradients.append({
+            "wrt": grad.wrt,
+            "shape": list(grad.shape),
+            "numpy": numpy_code(d, grad),
+            "latex": f"{x['matrix_lhs']} = {x['result']}" if x["result"] else None,
+            "text": f"{t['matrix_lhs']} = {t['result']}" if t["result"] else None,
+            "index": f"{t['lhs']} = {t['index_form']}",
+            "no_matrix_form": grad.no_matrix_form,
+            "steps": steps,
+        })
+    contract = {
+        "program": d.program.source,
+        "output": d.output,
+        "loss": d.loss,
+        "shapes": {name: list(shape) for name, shape in d.shapes.names.items()},
+        "gradients": gradients,
+    }
+    return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"

@@ -1,0 +1,161 @@
+"""The matrix form as a numpy expression: ``dC @ B.T``, ``dC.sum(axis=0)``, ``np.outer(x, dy)``.
+
+The code evaluates, given ``np``, the program's values and the upstream ``d<Output>``, to an
+array of exactly the wrt's numpy shape. Vectors declared 1-D stay 1-D, so products of
+vectors need numpy's own spellings (``np.outer``, ``.sum``); ``rank`` tracks which.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr, Integer, Rational
+
+from ..symbols import Apply, Element, UpstreamGrad
+
+NUMPY_FUNCTIONS = {
+    "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
+    "tanh": "np.tanh({})", "sigmoid": "1 / (1 + np.exp(-{}))", "relu": "np.maximum({}, 0)",
+    "step": "np.heaviside({}, 0.0)",
+}
+
+
+class NumpyPrinter:
+    """``rank`` is the numpy ndim of a printed expression (1-D vectors are rank 1)."""
+
+    def __init__(self, ranks: dict[str, int], dims: dict[str, str], output: str):
+        self.ranks = ranks      # program name -> ndim
+        self.dims = dims        # dimension name -> code giving its size
+        self.output = output
+
+    def dim(self, d: Expr) -> str:
+        return self.dims.get(str(d), str(d))
+
+    def rank(self, e: Expr) -> int:
+        if isinstance(e, UpstreamGrad):
+            return self.ranks[self.output]
+        if isinstance(e, sympy.MatrixSymbol):
+            return self.ranks[e.name]
+        if isinstance(e, sympy.OneMatrix):
+            return 1 if 1 in e.shape else 2
+        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix)):
+            return 2
+        if isinstance(e, (sympy.Transpose, Apply)):
+            return self.rank(e.args[-1])
+        if isinstance(e, sympy.HadamardPower):
+            return self.rank(e.base)
+        if isinstance(e, (sympy.HadamardProduct, sympy.MatAdd)):
+            return max(self.rank(a) for a in e.args if a.is_Matrix)
+        if isinstance(e, sympy.MatMul):
+            return self._matmul(e)[1]
+        return 0
+
+    def code(self, e: Expr) -> str:
+        return self._code(e)[0]
+
+    def _code(self, e: Expr) -> tuple[str, int]:
+        """(code, precedence): 3 atom, 2 product, 1 sum."""
+        if isinstance(e, UpstreamGrad):
+            return f"d{e.name}", 3
+        if isinstance(e, sympy.MatrixSymbol):
+            return e.name, 3
+        if isinstance(e, sympy.Transpose):
+            inner, prec = self._code(e.arg)
+            if self.rank(e.arg) < 2:
+                return inner, prec
+            return f"{self._wrap(inner, prec, 3)}.T", 3
+        if isinstance(e, sympy.MatMul):
+            return self._matmul(e)[0], 2
+        if isinstance(e, sympy.HadamardProduct):
+            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args), 2
+        if isinstance(e, sympy.MatAdd):
+            parts = []
+            for a in e.args:
+                if isinstance(a, sympy.OneMatrix) and 1 not in a.shape:
+                    parts.append("1")
+                else:
+                    parts.append(self._wrap(*self._code(a), 1))
+            return " + ".join(parts).replace("+ -", "- "), 1
+        if isinstance(e, sympy.HadamardPower):
+            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)}", 3
+        if isinstance(e, Apply):
+            return NUMPY_FUNCTIONS[e.name].format(self.code(e.arg)), 2
+        if isinstance(e, sympy.OneMatrix):
+            rows, cols = e.shape
+            if rows == 1 or cols == 1:
+                return f"np.ones({self.dim(cols if rows == 1 else rows)})", 3
+            return f"np.ones(({self.dim(rows)}, {self.dim(cols)}))", 3
+        if isinstance(e, sympy.Identity):
+            return f"np.eye({self.dim(e.shape[0])})", 3
+        if isinstance(e, sympy.ZeroMatrix):
+            return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 3
+        if isinstance(e, sympy.Trace):
+            return f"np.trace({self.code(e.arg)})", 3
+        if isinstance(e, Element):
+            return self._code(e.matrix)
+        return self._scalar(e), 2
+
+    def _wrap(self, code: str, prec: int, need: int) -> str:
+        return f"({code})" if prec < need else code
+
+    def _scalar(self, e: Expr) -> str:
+        if isinstance(e, Integer):
+            return str(e)
+        if isinstance(e, Rational):
+            return repr(float(e))
+        if e.is_number:
+            return repr(float(e))
+        if isinstance(e, sympy.Symbol):
+            return e.name
+        if isinstance(e, sympy.Mul):
+            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args)
+        if isinstance(e, sympy.Add):
+            return " + ".join(self._wrap(*self._code(a), 1) for a in e.args)
+        if isinstance(e, sympy.Pow):
+            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)}"
+        if isinstance(e, sympy.Function):
+            return NUMPY_FUNCTIONS[type(e).__name__].format(self.code(e.args[0]))
+        raise TypeError(f"no numpy form for {type(e).__name__}")
+
+    def _matmul(self, e: sympy.MatMul) -> tuple[str, int]:
+        """Fold the product left to right, spelling sums with 𝟏 and outer products."""
+        scalars = [a for a in e.args if not a.is_Matrix]
+        mats = [a for a in e.args if a.is_Matrix]
+        code, prec = self._code(mats[0])
+        rank = self.rank(mats[0])
+        shape = mats[0].shape
+        pending_ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
+        for m in mats[1:]:
+            m_code, m_prec = self._code(m)
+            m_rank = self.rank(m)
+            if pending_ones_left:  # 𝟏ᵀ M: column sums
+                code = f"{self._wrap(m_code, m_prec, 3)}.sum({'axis=0' if m_rank == 2 else ''})"
+                rank, prec, pending_ones_left = m_rank - 1, 3, False
+            elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:  # M 𝟏: row sums
+                code = f"{self._wrap(code, prec, 3)}.sum({'axis=1' if rank == 2 else ''})"
+                rank, prec = rank - 1, 3
+            elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
+                code, rank, prec = f"np.outer({code}, {m_code})", 2, 3
+            else:
+                code = f"{self._wrap(code, prec, 2)} @ {self._wrap(m_code, m_prec, 3)}"
+                rank, prec = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2), 2
+            shape = (shape[0], m.shape[1])
+        if scalars:
+            factor = " * ".join(self._wrap(self._scalar(s), 2, 3) for s in scalars)
+            if factor == "-1":
+                code, prec = f"-{self._wrap(code, prec, 3)}", 2
+            else:
+                code, prec = f"{factor} * {self._wrap(code, prec, 2)}", 2
+        return code, rank
+
+
+def fit_shape(code: str, rank: int, shape: tuple, dims: dict[str, str]) -> str:
+    """Reshape the code's result to the wrt's numpy shape when their ranks differ."""
+    if rank == len(shape):
+        return code
+    wrapped = code if code.replace("_", "").replace(".", "").isalnum() else f"({code})"
+    if len(shape) == 0:
+        return f"{wrapped}.item()"
+    if len(shape) == 1:
+        return f"{wrapped}.reshape(-1)"
+    sizes = ", ".join(dims.get(str(d), str(d)) for d in shape)
+    return f"{wrapped}.reshape({sizes})"

@@ -1,0 +1,221 @@
+"""Shapes of every name and subexpression, by unification over symbolic dimensions.
+
+A dimension is a declared name (``m``), a positive integer, or a fresh unknown given to an
+undeclared name (undeclared names are taken as matrices). Unification joins dimensions that
+must be equal; numpy's broadcasting rules apply to elementwise operators (aligned from the
+right, a literal 1 stretches). Fresh unknowns left at the end are named m, n, p, … in order
+of first appearance.
+
+    (a, b) @ (b, c) → (a, c)     (b,) @ (b, c) → (c,)     (a, b) @ (b,) → (a,)     (b,) @ (b,) → ()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ShapeError, UsageError
+from .program import BinOp, Call, Dim, Expr, Name, Neg, Number, Program, Transpose, names_in
+
+Shape = tuple[Dim, ...]
+FRESH_NAMES = "mnpqrstuvwabcdefgh"
+
+
+class _Fresh(str):
+    """An unknown dimension, still to be named."""
+
+
+@dataclass
+class Shapes:
+    """Resolved shapes: per name, and per expression node (keyed by ``id``)."""
+
+    names: dict[str, Shape]
+    nodes: dict[int, Shape]
+    assumptions: dict[str, str]
+
+    def of(self, node: Expr) -> Shape:
+        return self.nodes[id(node)]
+
+
+def show(shape: Shape) -> str:
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+class _Unifier:
+    def __init__(self) -> None:
+        self.parent: dict[Dim, Dim] = {}
+        self.count = 0
+
+    def fresh(self) -> Dim:
+        self.count += 1
+        return _Fresh(f"?{self.count}")
+
+    def find(self, d: Dim) -> Dim:
+        while d in self.parent:
+            d = self.parent[d]
+        return d
+
+    def unify(self, a: Dim, b: Dim) -> bool:
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return True
+        if isinstance(a, _Fresh):
+            self.parent[a] = b
+            return True
+        if isinstance(b, _Fresh):
+            self.parent[b] = a
+            return True
+        return False  # two different declared names or integers
+
+    def resolve(self, shape: Shape) -> Shape:
+        return tuple(self.find(d) for d in shape)
+
+
+def infer(program: Program) -> Shapes:
+    u = _Unifier()
+    names: dict[str, Shape] = {}
+    assumptions: dict[str, str] = {}
+    nodes: dict[int, Shape] = {}
+    for decl in program.declarations:
+        names[decl.name] = decl.shape
+        if decl.assumption:
+            assumptions[decl.name] = decl.assumption
+        if decl.assumption in ("symmetric", "spd") and (
+                len(decl.shape) != 2 or not u.unify(decl.shape[0], decl.shape[1])):
+            raise ShapeError(f"{decl.name} is declared {decl.assumption} but its shape "
+                             f"{show(decl.shape)} is not square", decl.pos.line, decl.pos.col)
+
+    def mismatch(message: str, node: Expr) -> ShapeError:
+        return ShapeError(message, node.pos.line, node.pos.col)
+
+    def describe(node: Expr, shape: Shape) -> str:
+        shown = show(u.resolve(shape))
+        return f"{node.id} is {shown}" if isinstance(node, Name) else f"one side is {shown}"
+
+    def visit(node: Expr) -> Shape:
+        shape = rule(node)
+        nodes[id(node)] = shape
+        return shape
+
+    def rule(node: Expr) -> Shape:
+        if isinstance(node, Name):
+            if node.id not in names:
+                names[node.id] = (u.fresh(), u.fresh())
+            return names[node.id]
+        if isinstance(node, Number):
+            return ()
+        if isinstance(node, Neg):
+            return visit(node.operand)
+        if isinstance(node, Transpose):
+            return tuple(reversed(visit(node.operand)))
+        if isinstance(node, Call):
+            return call(node)
+        left, right = visit(node.left), visit(node.right)
+        if node.op == "@":
+            return matmul(node, left, right)
+        if node.op == "**" and not _is_constant(node.right):
+            raise mismatch("the exponent of '**' must be a number", node.right)
+        return broadcast(node, left, right)
+
+    def matmul(node: BinOp, left: Shape, right: Shape) -> Shape:
+        if not left or not right:
+            raise mismatch("'@' needs vectors or matrices on both sides; use '*' for a scalar",
+                           node)
+        if not u.unify(left[-1], right[0]):
+            raise mismatch(f"cannot multiply: {describe(node.left, left)} and "
+                           f"{describe(node.right, right)}; inner dimensions differ", node)
+        return left[:-1] + right[1:]
+
+    def broadcast(node: BinOp, left: Shape, right: Shape) -> Shape:
+        out: list[Dim] = []
+        for t in range(1, max(len(left), len(right)) + 1):
+            a = left[-t] if t <= len(left) else None
+            b = right[-t] if t <= len(right) else None
+            if a is None or u.find(a) == 1:
+                out.append(b if b is not None else a)
+            elif b is None or u.find(b) == 1:
+                out.append(a)
+            elif u.unify(a, b):
+                out.append(a)
+            else:
+                raise mismatch(f"shapes do not broadcast for '{node.op}': "
+                               f"{describe(node.left, left)} and {describe(node.right, right)}",
+                               node)
+        return tuple(reversed(out))
+
+    def call(node: Call) -> Shape:
+        arg = visit(node.args[0])
+        if node.func != "sum":
+            return arg
+        if node.axis is None:
+            return ()
+        if len(arg) != 2:
+            raise mismatch("sum(X, axis=...) needs a matrix", node)
+        return (arg[1],) if node.axis == 0 else (arg[0],)
+
+    assigned: set[str] = set()
+    read: set[str] = set()
+    for statement in program.statements:
+        read.update(names_in(statement.value))
+        if statement.target in read:
+            raise ShapeError(f"{statement.target!r} is used before or in its own definition; "
+                             "give the result a new name", statement.pos.line, statement.pos.col)
+        if statement.target in assigned:
+            raise ShapeError(f"{statement.target!r} is assigned twice; give each result its own"
+                             " name", statement.pos.line, statement.pos.col)
+        shape = visit(statement.value)
+        if statement.target in names:
+            declared = names[statement.target]
+            if len(declared) != len(shape) or not all(map(u.unify, declared, shape)):
+                raise ShapeError(f"{statement.target} is declared {show(u.resolve(declared))} but"
+                                 f" computed as {show(u.resolve(shape))}",
+                                 statement.pos.line, statement.pos.col)
+        names[statement.target] = shape
+        assigned.add(statement.target)
+
+    return _name_fresh(u, names, nodes, assumptions, program)
+
+
+def _is_constant(node: Expr) -> bool:
+    return isinstance(node, Number) or (isinstance(node, Neg) and isinstance(node.operand, Number))
+
+
+def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],
+                assumptions: dict[str, str], program: Program) -> Shapes:
+    taken = {d for shape in names.values() for d in shape if isinstance(d, str)
+             and not isinstance(u.find(d), _Fresh)} | set(program.names())
+    pool = (c for c in FRESH_NAMES + "".join(f"d{n}" for n in range(1, 100)) if c not in taken)
+    naming: dict[Dim, Dim] = {}
+
+    def final(shape: Shape) -> Shape:
+        out = []
+        for d in u.resolve(shape):
+            if isinstance(d, _Fresh):
+                if d not in naming:
+                    naming[d] = next(pool)
+                d = naming[d]
+            out.append(str(d) if isinstance(d, str) else d)
+        return tuple(out)
+
+    ordered = {name: final(names[name]) for name in program.names() if name in names}
+    return Shapes(ordered, {key: final(shape) for key, shape in nodes.items()}, assumptions)
+
+
+def parse_shape_option(text: str) -> tuple[str, Shape]:
+    """``X=m,n`` → ``("X", ("m", "n"))``; ``s=`` is a scalar, ``b=n,`` or ``b=n`` a vector."""
+    if "=" not in text:
+        raise UsageError(f"--shape expects NAME=d1,d2 (e.g. X=m,n), got {text!r}")
+    name, _, dims = text.partition("=")
+    parts = [p.strip() for p in dims.split(",") if p.strip()]
+    shape: list[Dim] = []
+    for part in parts:
+        if part.isdigit() and int(part) >= 1:
+            shape.append(int(part))
+        elif part.isidentifier() and part.isascii():
+            shape.append(part)
+        else:
+            raise UsageError(f"--shape {text!r}: {part!r} is not a dimension")
+    if len(shape) > 2:
+        raise UsageError(f"--shape {text!r}: at most two dimensions are supported")
+    return name.strip(), tuple(shape)

@@ -1,0 +1,128 @@
+"""The sympy vocabulary of a derivation: indices, matrix entries, unevaluated partials.
+
+Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``,
+``KroneckerDelta``, functions) over a few node types of our own:
+
+- ``Index``: a summation or free index (i, j for the wrt entry, k, l for the output,
+  p, q, … for inner sums). Ranges live in the ``Sum`` limits.
+- ``Element(M, r, c)``: the entry m_rc of any matrix expression M (a name, ``Bᵀ``, ``∂L/∂C Bᵀ``).
+  Vectors are n×1 matrices; the index of a size-1 dimension is the constant 0.
+- ``Partial(e, x)``: the unevaluated ∂e/∂x that proofs show before differentiating.
+- ``UpstreamGrad``: the matrix ∂L/∂C that flows in from the loss.
+- ``Apply(f, M)``: f applied elementwise to a matrix expression, f(M).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Symbol
+
+
+class Index(Symbol):
+    """An integer index; its range is given by the ``Sum`` that binds it or by the wrt shape."""
+
+    def __new__(cls, name: str) -> "Index":
+        return super().__new__(cls, name, integer=True, nonnegative=True)
+
+
+class Element(Expr):
+    """m_rc: one entry of the matrix expression M."""
+
+    is_commutative = True
+    is_extended_real = True
+    is_real = True
+    is_finite = True
+    _diff_wrt = True
+
+    def __new__(cls, matrix: MatrixExpr, row: Basic, col: Basic) -> "Element":
+        return Expr.__new__(cls, matrix, sympy.sympify(row), sympy.sympify(col))
+
+    @property
+    def matrix(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def row(self) -> Basic:
+        return self.args[1]
+
+    @property
+    def col(self) -> Basic:
+        return self.args[2]
+
+
+class Partial(Expr):
+    """∂e/∂x, kept unevaluated so that a proof can show it before differentiating."""
+
+    is_commutative = True
+    is_real = True
+
+    def __new__(cls, expr: Expr, var: Expr) -> "Partial":
+        return Expr.__new__(cls, expr, var)
+
+    @property
+    def expr(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def var(self) -> Expr:
+        return self.args[1]
+
+
+class UpstreamGrad(MatrixSymbol):
+    """∂L/∂C, the gradient of the loss with respect to an output C (an input of backprop)."""
+
+
+class ScalarGrad(Symbol):
+    """∂L/∂s for a scalar output s."""
+
+
+class Apply(MatrixExpr):
+    """f(M): the function named ``f`` applied to every entry of M."""
+
+    def __new__(cls, name: str | Symbol, arg: MatrixExpr) -> "Apply":
+        return MatrixExpr.__new__(cls, name if isinstance(name, Symbol) else Symbol(name), arg)
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[1]
+
+    @property
+    def shape(self):  # type: ignore[override]
+        return self.arg.shape
+
+    def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
+        raise NotImplementedError
+
+
+class sigmoid(Function):
+    """σ(x) = 1 / (1 + e⁻ˣ)."""
+
+    is_real = True
+
+
+class relu(Function):
+    """relu(x) = max(x, 0)."""
+
+    is_real = True
+
+
+class step(Function):
+    """relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the subgradient 0."""
+
+    is_real = True
+
+
+def dim(d: int | str) -> Expr:
+    """A dimension from a shape (``3`` or ``"m"``) as a sympy expression."""
+    if isinstance(d, int):
+        return Integer(d)
+    return Symbol(d, integer=True, positive=True)
+
+
+def indices_of(expr: Basic) -> set[Index]:
+    """The free indices of an expression (those not bound by a ``Sum``)."""
+    return {s for s in expr.free_symbols if isinstance(s, Index)}
