@@ -97,13 +97,33 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
         del factors[n]
         del limits[u]
         kept.append((u, v))
-        factors = [f.xreplace({u: v}) for f in factors]
+        factors = [substitute(f, u, v) for f in factors]
         if any(f == 0 for f in factors):
             return None, kept
     factors = [f for f in factors if f != 1]
     coeff = term.coeff
     sums = tuple(limit for limit in term.sums if limit[0] in limits)
     return Term(coeff, tuple(factors), sums), kept
+
+
+def substitute(expr: Expr, old: Index, new: Expr) -> Expr:
+    """expr with old → new, leaving alone a ``Sum`` that binds its own ``old``.
+
+    A bound index that equals ``new`` is renamed first, so nothing is captured.
+    """
+    if not expr.has(old):
+        return expr
+    if isinstance(expr, Sum):
+        bound = [limit[0] for limit in expr.limits]
+        if old in bound:
+            return expr
+        if new in bound:
+            taken = {s.name for s in expr.free_symbols | set(bound)} | {str(new)}
+            fresh = next(Index(f"{new}{n}") for n in range(1, 99) if f"{new}{n}" not in taken)
+            expr = expr.xreplace({new: fresh})
+    if not expr.args:
+        return new if expr == old else expr
+    return expr.func(*[substitute(a, old, new) for a in expr.args])
 
 
 def _is_wrt_or_output(index: Expr) -> bool:

@@ -330,18 +330,18 @@ class TermRecogniser:
 
     def product(self) -> bool:
         """Contract an inner node on exactly two edges: Σ_p x_ap y_pb = (X Y)_ab."""
-        free = [t for t in self.target if t is not None]
+        row, col = self.target
         for index in list(self.graph.sums):
             touching = self.graph.degree(index)
             if len(touching) != 2 or touching[0] == touching[1]:
                 continue
             a, b = touching
             ea, eb = self.graph.edges[a], self.graph.edges[b]
-            # the edge that leads to the first free index goes on the left
-            if _touches(eb, free[:1]) and not _touches(ea, free[:1]) or (
-                    _touches(ea, free[1:]) and not _touches(eb, free[1:])):
+            # read the path from the row end (i) towards the column end (j)
+            if (row is not None and row in eb.ends() and row not in ea.ends()) or (
+                    col is not None and col in ea.ends() and col not in eb.ends()):
                 a, b = b, a
-            elif not free and ea.left == index and eb.right == index:
+            elif row is None and col is None and ea.left == index and eb.right == index:
                 a, b = b, a
             flips: list[int] = []
             self.orient(a, right=index, flips=flips)
@@ -515,7 +515,11 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
             reason = Reason(keys[0], _merge_params(reasons))
         else:
             reason = Reason("several", {"keys": keys})
-        rounds.append((reason, state))
+        if rounds and rounds[-1][0].key == reason.key != "several":
+            reason = Reason(reason.key, _merge_params([rounds[-1][0], reason]))
+            rounds[-1] = (reason, state)  # one step for a run of the same rewrite
+        else:
+            rounds.append((reason, state))
     parts = [scale(c, m) if m.is_Matrix else c * m for m, c in results.items() if c != 0]
     if not parts:
         raise NoMatrixForm("every term vanished")

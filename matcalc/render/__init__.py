@@ -60,11 +60,10 @@ def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
         for axis, size in enumerate(shape):
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
-    printer = NumpyPrinter(ranks, dims, d.output)
+    printer = NumpyPrinter(ranks, dims, d.output, context(d).order)
     result = grad.result
-    if not result.is_Matrix:
-        return printer._scalar(result) if not result.is_number else repr(float(result))
-    return fit_shape(printer.code(result), printer.rank(result), grad.shape, dims)
+    code, prec = printer._code(result)
+    return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
 
 
 def _view(d: "Derivation", printer) -> dict:

@@ -11,6 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from ..symbols import Apply, Element, UpstreamGrad
+from .printers import hadamard_order
 
 NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -22,10 +23,12 @@ NUMPY_FUNCTIONS = {
 class NumpyPrinter:
     """``rank`` is the numpy ndim of a printed expression (1-D vectors are rank 1)."""
 
-    def __init__(self, ranks: dict[str, int], dims: dict[str, str], output: str):
+    def __init__(self, ranks: dict[str, int], dims: dict[str, str], output: str,
+                 order: dict[str, int] | None = None):
         self.ranks = ranks      # program name -> ndim
         self.dims = dims        # dimension name -> code giving its size
         self.output = output
+        self.order = order or {}
 
     def dim(self, d: Expr) -> str:
         return self.dims.get(str(d), str(d))
@@ -64,19 +67,15 @@ class NumpyPrinter:
                 return inner, prec
             return f"{self._wrap(inner, prec, 3)}.T", 3
         if isinstance(e, sympy.MatMul):
-            return self._matmul(e)[0], 2
+            code, _, prec = self._matmul_prec(e)
+            return code, prec
         if isinstance(e, sympy.HadamardProduct):
-            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args), 2
+            args = hadamard_order(e.args, self.order)
+            return " * ".join(self._wrap(*self._code(a), 2) for a in args), 2
         if isinstance(e, sympy.MatAdd):
-            parts = []
-            for a in e.args:
-                if isinstance(a, sympy.OneMatrix) and 1 not in a.shape:
-                    parts.append("1")
-                else:
-                    parts.append(self._wrap(*self._code(a), 1))
-            return " + ".join(parts).replace("+ -", "- "), 1
+            return self._sum(e.args), 1
         if isinstance(e, sympy.HadamardPower):
-            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)}", 3
+            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)[0]}", 3
         if isinstance(e, Apply):
             return NUMPY_FUNCTIONS[e.name].format(self.code(e.arg)), 2
         if isinstance(e, sympy.OneMatrix):
@@ -92,34 +91,55 @@ class NumpyPrinter:
             return f"np.trace({self.code(e.arg)})", 3
         if isinstance(e, Element):
             return self._code(e.matrix)
-        return self._scalar(e), 2
+        return self._scalar(e)
+
+    def _sum(self, terms) -> str:
+        out = ""
+        for n, term in enumerate(terms):
+            negative = term.could_extract_minus_sign()
+            shown = -term if negative else term
+            if isinstance(shown, sympy.OneMatrix) and 1 not in shown.shape:
+                code = "1"  # broadcasts
+            else:
+                code = self._wrap(*self._code(shown), 2 if negative else 1)
+            sign = ("-" if negative else "") if n == 0 else (" - " if negative else " + ")
+            out += sign + code
+        return out
 
     def _wrap(self, code: str, prec: int, need: int) -> str:
         return f"({code})" if prec < need else code
 
-    def _scalar(self, e: Expr) -> str:
-        if isinstance(e, Integer):
-            return str(e)
-        if isinstance(e, Rational):
-            return repr(float(e))
+    def _scalar(self, e: Expr) -> tuple[str, int]:
         if e.is_number:
-            return repr(float(e))
+            text = str(e) if isinstance(e, Integer) else repr(float(e))
+            return text, 3 if e >= 0 else 2
         if isinstance(e, sympy.Symbol):
-            return e.name
+            return e.name, 3
         if isinstance(e, sympy.Mul):
-            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args)
+            coeff, rest = e.as_coeff_Mul()
+            if coeff == -1:
+                return "-" + self._wrap(*self._code(rest), 3), 2
+            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args), 2
         if isinstance(e, sympy.Add):
-            return " + ".join(self._wrap(*self._code(a), 1) for a in e.args)
+            return self._sum(e.args), 1
         if isinstance(e, sympy.Pow):
-            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)}"
+            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)[0]}", 3
         if isinstance(e, sympy.Function):
-            return NUMPY_FUNCTIONS[type(e).__name__].format(self.code(e.args[0]))
+            return NUMPY_FUNCTIONS[type(e).__name__].format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul(self, e: sympy.MatMul) -> tuple[str, int]:
+        code, rank, _ = self._matmul_prec(e)
+        return code, rank
+
+    def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:
         """Fold the product left to right, spelling sums with 𝟏 and outer products."""
         scalars = [a for a in e.args if not a.is_Matrix]
         mats = [a for a in e.args if a.is_Matrix]
+        if (len(mats) == 3 and isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1
+                and isinstance(mats[2], sympy.OneMatrix) and mats[2].shape[1] == 1):
+            inner, inner_prec = self._code(mats[1])  # 𝟏ᵀ M 𝟏: the sum of all entries
+            return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 3)}.sum()", 0, 3)
         code, prec = self._code(mats[0])
         rank = self.rank(mats[0])
         shape = mats[0].shape
@@ -139,20 +159,22 @@ class NumpyPrinter:
                 code = f"{self._wrap(code, prec, 2)} @ {self._wrap(m_code, m_prec, 3)}"
                 rank, prec = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2), 2
             shape = (shape[0], m.shape[1])
-        if scalars:
-            factor = " * ".join(self._wrap(self._scalar(s), 2, 3) for s in scalars)
-            if factor == "-1":
-                code, prec = f"-{self._wrap(code, prec, 3)}", 2
-            else:
-                code, prec = f"{factor} * {self._wrap(code, prec, 2)}", 2
-        return code, rank
+        return self._scaled(scalars, code, rank, prec)
+
+    def _scaled(self, scalars: list, code: str, rank: int, prec: int) -> tuple[str, int, int]:
+        if not scalars:
+            return code, rank, prec
+        factor, factor_prec = self._scalar(sympy.Mul(*scalars))
+        if factor == "-1":
+            return f"-{self._wrap(code, prec, 3)}", rank, 2
+        return f"{self._wrap(factor, factor_prec, 2)} * {self._wrap(code, prec, 2)}", rank, 2
 
 
-def fit_shape(code: str, rank: int, shape: tuple, dims: dict[str, str]) -> str:
+def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str]) -> str:
     """Reshape the code's result to the wrt's numpy shape when their ranks differ."""
     if rank == len(shape):
         return code
-    wrapped = code if code.replace("_", "").replace(".", "").isalnum() else f"({code})"
+    wrapped = code if prec >= 3 else f"({code})"
     if len(shape) == 0:
         return f"{wrapped}.item()"
     if len(shape) == 1:

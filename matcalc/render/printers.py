@@ -110,13 +110,20 @@ class Printer:
         return numbers + scalars + deltas + self.chain(entries) + partials + sums
 
     def rank(self, expr: Expr) -> tuple[int, int]:
+        """Upstream gradients first, then entries by first appearance, then compound factors."""
         if isinstance(expr, Element):
             matrix = expr.matrix
             if isinstance(matrix, UpstreamGrad):
                 return (0, 0)
-            names = [s.name for s in matrix.free_symbols if hasattr(s, "name")]
-            return (1, min((self.ctx.order.get(n, 99) for n in names), default=99))
-        return (2, 0)
+            return (1, self.source_rank(matrix))
+        return (2, 1 if isinstance(expr, sympy.Add) else 0)
+
+    def source_rank(self, expr: Expr) -> int:
+        names = [s.name for s in expr.free_symbols if hasattr(s, "name")]
+        return min((self.ctx.order.get(n, 99) for n in names), default=99)
+
+    def hadamard_order(self, args) -> list:
+        return hadamard_order(args, self.ctx.order)
 
     def chain(self, entries: list[Expr]) -> list[Expr]:
         """Order entries so that neighbours share an index, starting from the wrt's i."""
@@ -138,6 +145,16 @@ class Printer:
             current = others[-1] if others else current
             out.append(pick)
         return out
+
+
+def hadamard_order(args, order: dict[str, int]) -> list:
+    """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
+    def source_rank(expr: Expr) -> int:
+        names = [s.name for s in expr.free_symbols if hasattr(s, "name")]
+        return min((order.get(n, 99) for n in names), default=99)
+    return sorted(args, key=lambda a: (not isinstance(a, UpstreamGrad),
+                                       not isinstance(a, sympy.MatrixSymbol),
+                                       isinstance(a, sympy.MatAdd), source_rank(a)))
 
 
 def _index_list(expr: Expr) -> list[Expr]:
@@ -310,7 +327,7 @@ class TextPrinter(Printer):
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
-        return " ∘ ".join(self.paren(a, MUL + 1) for a in e.args)
+        return " ∘ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
 
     def _print_MatAdd(self, e) -> str:
         out = ""
@@ -523,7 +540,7 @@ class LatexPrinter(TextPrinter):
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
-        return r" \circ ".join(self.paren(a, MUL + 1) for a in e.args)
+        return r" \circ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
 
     def _print_MatAdd(self, e) -> str:
         return super()._print_MatAdd(e).replace(" − ", " - ").replace("−", "-")

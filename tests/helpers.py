@@ -1,0 +1,41 @@
+"""Shared checks: every derivation in the tests goes through these."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcalc import derive
+from matcalc.check import verify
+from matcalc.numeric import finite_difference, random_instance
+
+
+def numpy_value(d, wrt: str, instance) -> np.ndarray:
+    """Evaluate the generated numpy code (our own output, not user text) on an instance."""
+    namespace = {"np": np, **instance.values}
+    if instance.upstream is not None:
+        namespace[f"d{d.output}"] = instance.upstream
+    return np.asarray(eval(d.numpy_of(wrt), namespace))  # noqa: S307 - generated code
+
+
+def assert_correct(d, trials: int = 2) -> None:
+    """Every step equals the one before it, the matrix form and the numpy code equal central
+    finite differences of the forward pass, on random instances."""
+    report = verify(d, trials=trials)
+    assert report.ok, report.summary()
+    for seed in range(trials):
+        instance = random_instance(d.program, d.shapes, d.output, seed=100 + seed)
+        for wrt, grad in d.gradients.items():
+            if grad.result is None:
+                continue
+            reference = finite_difference(d.program, instance, d.output, wrt)
+            value = numpy_value(d, wrt, instance)
+            assert value.shape == reference.shape, (d.numpy_of(wrt), value.shape,
+                                                    reference.shape)
+            np.testing.assert_allclose(value, reference, rtol=1e-5, atol=1e-6,
+                                       err_msg=d.numpy_of(wrt))
+
+
+def derived(program: str, wrt=None, **kwargs):
+    d = derive(program, wrt=wrt, **kwargs)
+    assert_correct(d)
+    return d
