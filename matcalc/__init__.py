@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+__version__ = "0.1.0"
+
 from .errors import (
     CheckError, MatcalcError, ParseError, ShapeError, UnsupportedError, UsageError,
 )

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from . import __version__
+
 FORMATS = ("text", "latex", "markdown", "json")
 
 
@@ -28,7 +30,7 @@ def _read_program(program: str) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="matcalc-derive", prog_name="matcalc")
+@click.version_option(__version__, prog_name="matcalc")
 def cli() -> None:
     """Matrix calculus with step-by-step proofs.
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..symbols import UpstreamGrad
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import LatexPrinter, PrintContext, TextPrinter
 
@@ -92,9 +93,12 @@ def _view(d: "Derivation", printer) -> dict:
             "index_form": printer.doprint(grad.index_form),
             "no_matrix_form": grad.no_matrix_form,
             "is_matrix": isinstance(symbol, MatrixSymbol),
+            "numpy": numpy_code(d, grad),
         })
+    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
+        if d.has_upstream else None
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
-            "upstream": d.has_upstream, "definitions": definitions, "gradients": gradients}
+            "upstream": upstream, "definitions": definitions, "gradients": gradients}
 
 
 def render(d: "Derivation", fmt: str, lang: str = "en") -> str:

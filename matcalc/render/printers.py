@@ -212,8 +212,8 @@ class TextPrinter(Printer):
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element)) or (isinstance(top, Element) and
-                                                        isinstance(top.matrix, UpstreamGrad)):
+        if not isinstance(top, (Symbol, Element, sympy.Function)) or (
+                isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
         return f"∂{shown}/∂{self._print(e.var)}"
 
@@ -226,8 +226,8 @@ class TextPrinter(Printer):
 
     # algebra
     def _print_Add(self, e: sympy.Add) -> str:
-        terms = list(e.args)
-        terms.sort(key=lambda t: (t.could_extract_minus_sign(), ))
+        terms = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(),
+                                              self.source_rank(t)))
         out = ""
         for n, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
@@ -481,7 +481,7 @@ class LatexPrinter(TextPrinter):
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element)):
+        if not isinstance(top, (Symbol, Element, sympy.Function)):
             shown = rf"\left({shown}\right)"
         return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
 

@@ -1,0 +1,148 @@
+"""The command line, through click's CliRunner and through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from matcalc.cli import cli, main
+
+DESIGN_STEPS = [  # design.md §1, in this order
+    "∂L/∂a_ij = Σ_k Σ_l ∂L/∂c_kl · ∂c_kl/∂a_ij",
+    "= Σ_k Σ_l ∂L/∂c_kl · Σ_p ∂(a_kp b_pl)/∂a_ij",
+    "= Σ_l ∂L/∂c_il · b_jl",
+    "= Σ_l ∂L/∂c_il · (Bᵀ)_lj",
+    "= (∂L/∂C Bᵀ)_ij",
+    "∂L/∂A = ∂L/∂C Bᵀ",
+]
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "matcalc", *args], input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_derive_prints_the_design_steps_in_order():
+    result = run("derive", "C = A @ B", "--wrt", "A")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    positions = [out.index(step) for step in DESIGN_STEPS]
+    assert positions == sorted(positions)
+    assert out.startswith("C = A B")
+    assert "c_kl = Σ_p a_kp b_pl" in out.splitlines()[0]
+    assert "∵ only the terms k = i, p = j remain" in out
+    assert "(transpose)" in out and "(matrix product)" in out
+
+
+@pytest.mark.parametrize("fmt, markers", [
+    ("latex", [r"\frac{\partial L}{\partial a_{ij}}", r"\sum_{p}",
+               r"\left(\mathbf{B}^{\mathsf{T}}\right)_{lj}", r"\because"]),
+    ("markdown", ["$$", r"\begin{aligned}", r"\left(\mathbf{B}^{\mathsf{T}}\right)_{lj}"]),
+])
+def test_latex_and_markdown_show_the_same_steps(fmt, markers):
+    text = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A"]).output
+    other = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--format", fmt])
+    assert other.exit_code == 0
+    for marker in markers:
+        assert marker in other.output
+    text_steps = sum(1 for line in text.splitlines() if line.lstrip().startswith(("=", "∂L/∂a")))
+    tex_steps = other.output.count(r"\quad \left(")
+    assert tex_steps == text_steps
+
+
+def test_json_contract():
+    result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--wrt", "B",
+                                      "--format", "json"])
+    data = json.loads(result.output)
+    assert list(data) == ["program", "output", "loss", "shapes", "gradients"]
+    assert data["program"] == "C = A @ B"
+    assert data["output"] == "C" and data["loss"] == "L"
+    assert data["shapes"] == {"A": ["m", "n"], "B": ["n", "p"], "C": ["m", "p"]}
+    a, b = data["gradients"]
+    assert (a["wrt"], a["shape"], a["numpy"]) == ("A", ["m", "n"], "dC @ B.T")
+    assert (b["wrt"], b["numpy"]) == ("B", "A.T @ dC")
+    assert a["latex"].startswith(r"\frac{\partial L}{\partial \mathbf{A}} = ")
+    assert [s["reason"] for s in a["steps"]] == [
+        "chain_rule", "element_form", "differentiate", "collapse", "transpose",
+        "matrix_product"]
+    assert a["steps"][3]["params"] == {"kept": [["k", "i"], ["p", "j"]]}
+    assert all({"latex", "text", "reason"} <= set(s) for s in a["steps"])
+
+
+def test_program_from_file_and_stdin(tmp_path):
+    program = "X: (1, n)\nW: (n, m)\nY = X @ W\n"
+    path = tmp_path / "layer.mc"
+    path.write_text(program)
+    from_file = run("derive", str(path), "--wrt", "W")
+    from_stdin = run("derive", "-", "--wrt", "W", stdin=program)
+    assert from_file.returncode == from_stdin.returncode == 0
+    assert from_file.stdout == from_stdin.stdout
+    assert from_file.stdout.splitlines()[-1] == "∂L/∂W = Xᵀ ∂L/∂Y"
+
+
+def test_semicolons_and_shape_option():
+    result = CliRunner().invoke(cli, ["derive", "Z = X @ W + b", "--shape", "b=k,",
+                                      "--wrt", "b", "--format", "json"])
+    data = json.loads(result.output)
+    assert data["shapes"]["b"] == ["k"]
+    assert data["gradients"][0]["numpy"] == "dZ.sum(axis=0)"
+    inline = CliRunner().invoke(cli, ["derive", "b: (n,); C = A + b", "--wrt", "b"])
+    assert inline.output.splitlines()[-1] == "∂L/∂b = 𝟏ᵀ ∂L/∂C"
+
+
+def test_check_reports_errors_and_passes():
+    result = run("derive", "C = A @ B", "--wrt", "A,B", "--check")
+    assert result.returncode == 0
+    assert "A: ok" in result.stdout and "B: ok" in result.stdout
+    assert "finite differences" in result.stdout
+
+
+def test_japanese_reasons():
+    out = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--lang", "ja"]).output
+    assert "k=i, p=j の項のみが残る" in out
+    assert "転置" in out
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["derive", "C = A @@ B"], 1, "line 1, column"),
+    (["derive", "C = A @ B", "--wrt", "Q"], 2, "--wrt Q: no such name"),
+    (["derive", "C = A @ B", "--format", "yaml"], 2, "yaml"),
+    (["derive", "C = foo(A)"], 1, "unknown function 'foo'"),
+    (["derive", "C = A.shape"], 1, "only '.T'"),
+    (["derive", "C = __import__('os').system('echo hi')"], 1, "error"),
+    (["derive", "A: (m, n)\nB: (k, p)\nC = A @ B"], 1, "A is (m, n) and B is (k, p)"),
+    (["derive", "C = A @ B", "--shape", "A"], 2, "--shape expects NAME=d1,d2"),
+    (["derive", "C = A @ B", "--loss", "C"], 2, "loss name"),
+])
+def test_errors_are_one_line_without_traceback(args, code, message):
+    result = run(*args)
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("matcalc: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_error_points_at_the_column():
+    result = run("derive", "C = A @ B\nD = C.foo")
+    assert "line 2, column 5" in result.stderr
+
+
+def test_help_teaches():
+    result = CliRunner().invoke(cli, ["derive", "--help"])
+    assert result.exit_code == 0
+    for word in ("--wrt", "--shape", "--format", "--check", "Operators", "Functions"):
+        assert word in result.output
+    assert main(["--help"]) == 0
+
+
+def test_console_script_module_entry():
+    result = run("--version")
+    assert result.returncode == 0
+    assert "matcalc" in result.stdout

@@ -1,0 +1,37 @@
+"""examples/: every program derives, verifies, and its checked-in Markdown is current."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from helpers import assert_correct
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+spec = importlib.util.spec_from_file_location("generate", EXAMPLES / "generate.py")
+generate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(generate)
+
+PROGRAMS = generate.examples()
+
+
+def test_there_are_examples():
+    assert len(PROGRAMS) >= 20
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[p.stem for p in PROGRAMS])
+def test_example_markdown_is_current(path):
+    target = path.with_suffix(".md")
+    assert target.exists(), f"{target.name} missing: run python examples/generate.py"
+    assert target.read_text(encoding="utf-8") == generate.render(path), (
+        f"{target.name} is out of date: run python examples/generate.py and review the diff")
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[p.stem for p in PROGRAMS])
+def test_example_verifies(path):
+    from matcalc import derive
+    source = path.read_text(encoding="utf-8")
+    wrt = [w.strip() for w in generate.options(source).get("wrt", "").split(",") if w.strip()]
+    assert_correct(derive(generate.program_text(source), wrt=wrt or None))
