@@ -81,6 +81,8 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
     """Remove every δ that ties a summed index; returns the new term and the kept pairs."""
     kept: list[tuple[Index, Expr]] = []
     factors = list(term.factors)
+    if term.coeff == 0 or any(f == 0 for f in factors):
+        return None, kept
     limits = {limit[0]: limit for limit in term.sums}
     while True:
         for n, factor in enumerate(factors):

@@ -201,7 +201,8 @@ def _gradient(d: Derivation, ctx: _InliningLowering, wrt: str) -> Gradient:
     steps.append(Step(lhs, expr, Reason("element_form", {"name": d.output})))
 
     expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-    steps.append(Step(lhs, expr, Reason("differentiate", {"wrt": wrt})))
+    steps.append(Step(lhs, expr, Reason("differentiate",
+                                         {"wrt": wrt, "deltas": bool(wrt_idx)})))
 
     terms = expand(expr)
     dims = {i: dim(n) for i, n in zip(wrt_idx, wrt_shape)}

@@ -164,8 +164,10 @@ def _call(node: ast.Call) -> Call:
     axis = None
     for keyword_arg in node.keywords:
         value = keyword_arg.value
-        if (func in REDUCTIONS and keyword_arg.arg == "axis" and isinstance(value, ast.Constant)
-                and type(value.value) is int and value.value in (0, 1, -1)):
+        if func in REDUCTIONS and keyword_arg.arg == "axis":
+            if not (isinstance(value, ast.Constant) and type(value.value) is int
+                    and value.value in (0, 1, -1)):
+                raise _fail("axis must be 0 or 1", value)
             axis = value.value
         else:
             raise _fail(f"{func}() takes no such keyword argument", keyword_arg.value)

@@ -275,7 +275,7 @@ class TermRecogniser:
                 ea, eb = edges[a], edges[b]
                 if set(ea.ends()) != set(eb.ends()):
                     continue
-                if ea.ends() == (None, None):
+                if ea.ends() == (None, None) or self._closed_cycle(ea):
                     continue
                 if ea.left is None and ea.right is not None:
                     self.orient(a, right=None)  # keep vectors as columns
@@ -290,6 +290,11 @@ class TermRecogniser:
                 self.record("hadamard")
                 return True
         return False
+
+    def _closed_cycle(self, edge: Edge) -> bool:
+        """Two edges alone between two summed nodes: Σ_pq a_pq d_qp is tr(A D), not a Hadamard."""
+        ends = edge.ends()
+        return all(end in self.graph.sums and len(self.graph.degree(end)) == 2 for end in ends)
 
     def sum_constant(self) -> bool:
         for index in list(self.graph.sums):

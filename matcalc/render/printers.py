@@ -394,8 +394,17 @@ class TextPrinter(Printer):
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
 
     def _source_BinOp(self, n: BinOp) -> str:
-        return (self._source_operand(n.left, n) + self.SOURCE_OPS[n.op] +
+        op = self.SOURCE_OPS[n.op]
+        if n.op == "*" and (self.is_scalar_node(n.left) or self.is_scalar_node(n.right)):
+            op = " "  # a scalar times a matrix is no Hadamard product
+        return (self._source_operand(n.left, n) + op +
                 self._source_operand(n.right, n, right=True))
+
+    def is_scalar_node(self, node) -> bool:
+        if isinstance(node, Neg):
+            return self.is_scalar_node(node.operand)
+        return isinstance(node, Number) or (isinstance(node, Name) and
+                                            node.id not in self.ctx.matrices)
 
     def _source_operand(self, node, parent: BinOp | None = None, right: bool = False) -> str:
         text = self._print(node)

@@ -1,0 +1,76 @@
+"""The parser: Python's ast under a whitelist; errors point at the column."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcalc.errors import ParseError
+from matcalc.parse import parse
+from matcalc.program import BinOp, Call, Name, Neg, Transpose
+
+
+def test_declarations_and_statements():
+    p = parse("X: (m, n)\nb: (n,)\ns: ()\nT: onehot(m, k); Y = X @ W + b")
+    assert [(d.name, d.shape, d.assumption) for d in p.declarations] == [
+        ("X", ("m", "n"), None), ("b", ("n",), None), ("s", (), None),
+        ("T", ("m", "k"), "onehot")]
+    (statement,) = p.statements
+    assert statement.target == "Y" and p.output == "Y"
+    assert isinstance(statement.value, BinOp) and statement.value.op == "+"
+    assert p.inputs() == ["X", "W", "b"]
+
+
+def test_expression_nodes():
+    value = parse("C = -sum(A.T, axis=0) ** 2").statements[0].value
+    assert isinstance(value, Neg)
+    power = value.operand
+    assert isinstance(power, BinOp) and power.op == "**"
+    call = power.left
+    assert isinstance(call, Call) and call.func == "sum" and call.axis == 0
+    assert isinstance(call.args[0], Transpose) and call.args[0].operand == Name("A", None)
+
+
+def test_sum_axis_positional():
+    call = parse("s = sum(A, 1)").statements[0].value
+    assert call.axis == 1 and len(call.args) == 1
+
+
+def test_shape_option_overrides_declaration():
+    p = parse("b: (n,)\nC = A + b", shapes={"b": ("k",)})
+    assert [d.shape for d in p.declarations if d.name == "b"] == [("k",)]
+
+
+@pytest.mark.parametrize("source, message, col", [
+    ("C = A @@ B", "invalid syntax", None),
+    ("C = A.shape", "only '.T'", 5),
+    ("C = foo(A)", "unknown function 'foo'", 5),
+    ("C = 'text'", "only numbers", 5),
+    ("C = lambda x: x", "Lambda is not allowed", 5),
+    ("C = [a for a in A]", "ListComp is not allowed", 5),
+    ("import os", "expected a declaration", 1),
+    ("C = __import__('os').system('ls')", "only the functions of the language", 5),
+    ("C = __import__('os')", "unknown function '__import__'", 5),
+    ("C = A + __class__", "may not start with '_'", 9),
+    ("C = A(B)", "unknown function 'A'", 5),
+    ("C = exp(A, B)", "takes one argument", 5),
+    ("C = sum(A, axis=2)", "axis must be 0 or 1", 17),
+    ("C = exp(A, axis=0)", "no such keyword", 17),
+    ("A: (m, n, p)\nC = A", "at most 2 dimensions", None),
+    ("A: unknown(m)\nC = A", "unknown assumption", None),
+    ("np = A", "reserved", 1),
+    ("C = A if B else D", "IfExp is not allowed", 5),
+    ("C = A < B", "Compare is not allowed", 5),
+    ("A: (m, n)", "no assignment", None),
+    ("C, D = A", "single name", 1),
+])
+def test_refused_with_position(source, message, col):
+    with pytest.raises(ParseError) as error:
+        parse(source)
+    assert message in str(error.value)
+    if col is not None:
+        assert error.value.col == col
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    with pytest.raises(ParseError):
+        parse("C = " + "(" * 5000 + "A" + ")" * 5000)

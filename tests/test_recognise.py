@@ -1,0 +1,104 @@
+"""The recogniser: index forms read as graphs become matrix forms, with one rule per shape
+of graph. Each case states the identity it exercises."""
+
+from __future__ import annotations
+
+import pytest
+from sympy import Integer, KroneckerDelta, MatrixSymbol, OneMatrix, Symbol, Trace, Transpose
+
+from matcalc.collapse import Term
+from matcalc.recognise import NoMatrixForm, recognise
+from matcalc.symbols import Element, Index
+
+i, j, k, l, p, q = (Index(x) for x in "ijklpq")
+m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")
+A, B, C = MatrixSymbol("A", m, n), MatrixSymbol("B", n, r), MatrixSymbol("C", r, m)
+G = MatrixSymbol("G", m, r)
+x, y = MatrixSymbol("x", m, Integer(1)), MatrixSymbol("y", r, Integer(1))
+DIMS = {i: m, j: r}
+
+
+def lim(index, size):
+    return (index, Integer(0), size - 1)
+
+
+def keys(rec):
+    return [reason.key for reason, _ in rec.rounds]
+
+
+def test_path_is_a_matrix_product():
+    # Σ_p a_ip b_pj = (A B)_ij
+    rec = recognise([Term(Integer(1), (Element(A, i, p), Element(B, p, j)), (lim(p, n),))],
+                    (i, j), DIMS)
+    assert rec.result == A * B
+    assert keys(rec) == ["matrix_product"]
+
+
+def test_backwards_edge_is_a_transpose():
+    # Σ_l g_il b_jl = (G Bᵀ)_ij
+    rec = recognise([Term(Integer(1), (Element(G, i, l), Element(B, j, l)), (lim(l, r),))],
+                    (i, n and j), {i: m, j: n})
+    assert rec.result == G * Transpose(B)
+    assert keys(rec) == ["transpose", "matrix_product"]
+
+
+def test_chain_of_three():
+    # Σ_p Σ_q a_ip b_pq c_qj = (A B C)_ij
+    term = Term(Integer(1), (Element(C, q, j), Element(A, i, p), Element(B, p, q)),
+                (lim(p, n), lim(q, r)))
+    assert recognise([term], (i, j), {i: m, j: m}).result == A * B * C
+
+
+def test_parallel_edges_are_a_hadamard_product():
+    # a_ij g_ij... with the same shape: (A ∘ A)_ij, as coefficient 2 when the terms repeat
+    rec = recognise([Term(Integer(2), (Element(A, i, j), Element(A, i, j)), ())],
+                    (i, j), {i: m, j: n})
+    assert "hadamard" in keys(rec)
+
+
+def test_single_edge_summed_is_a_product_with_ones():
+    # Σ_k g_kj = (𝟏ᵀ G)_j
+    rec = recognise([Term(Integer(1), (Element(G, k, j),), (lim(k, m),))], (j,), {j: r})
+    assert rec.result == OneMatrix(1, m) * G
+    assert keys(rec) == ["sum_ones"]
+
+
+def test_two_dangling_ends_are_an_outer_product():
+    # x_i y_j = (x yᵀ)_ij
+    rec = recognise([Term(Integer(1), (Element(x, i, 0), Element(y, j, 0)), ())],
+                    (i, j), DIMS)
+    assert rec.result == x * Transpose(y)
+
+
+def test_untouched_free_index_is_a_broadcast():
+    # x_i = (x 𝟏ᵀ)_ij
+    rec = recognise([Term(Integer(1), (Element(x, i, 0),), ())], (i, j), DIMS)
+    assert rec.result == x * OneMatrix(1, r)
+    assert keys(rec) == ["broadcast"]
+
+
+def test_cycle_is_a_trace():
+    # Σ_p Σ_q a_pq d_qp = tr(D A)
+    D = MatrixSymbol("D", n, m)
+    term = Term(Integer(1), (Element(A, p, q), Element(D, q, p)), (lim(p, m), lim(q, n)))
+    rec = recognise([term], (), {})
+    assert rec.result == Trace(D * A)
+    assert keys(rec) == ["matrix_product", "trace"]
+
+
+def test_identity_from_a_free_delta():
+    rec = recognise([Term(Integer(1), (KroneckerDelta(i, j),), ())], (i, j), {i: m, j: m})
+    assert str(rec.result) == "I"
+
+
+def test_node_with_three_edges_has_no_matrix_form():
+    # Σ_p a_ip b_pj d_pj' with three different ends at p is no product: reported, not guessed
+    D = MatrixSymbol("D", n, r)
+    term = Term(Integer(1), (Element(A, i, p), Element(B, p, j), Element(x, p, 0)),
+                (lim(p, n),))
+    with pytest.raises(NoMatrixForm, match="no matrix form"):
+        recognise([term], (i, j), DIMS)
+    # parallel edges at p merge first (Hadamard), so a_ip b_pj d_pj is a product
+    merged = Term(Integer(1), (Element(A, i, p), Element(B, p, j), Element(D, p, j)),
+                  (lim(p, n),))
+    assert str(recognise([merged], (i, j), DIMS).result) == "A*(HadamardProduct(B, D))"

@@ -1,0 +1,60 @@
+"""Shape inference: unification over symbolic dimensions and numpy broadcasting."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcalc.errors import ShapeError
+from matcalc.parse import parse
+from matcalc.shapes import infer, parse_shape_option
+
+
+def shapes(source: str) -> dict:
+    return infer(parse(source)).names
+
+
+def test_fresh_dimensions_are_named_in_order():
+    assert shapes("C = A @ B") == {"A": ("m", "n"), "B": ("n", "p"), "C": ("m", "p")}
+
+
+def test_declared_dimensions_propagate():
+    assert shapes("x: (n,)\ny = W @ x") == {"W": ("m", "n"), "x": ("n",), "y": ("m",)}
+    assert shapes("x: (n,)\ny = x @ W")["y"] == ("m",)
+    assert shapes("a: (n,)\nx: (n,)\ns = a @ x")["s"] == ()
+
+
+def test_broadcasting():
+    assert shapes("b: (k,)\nZ = X @ W + b")["Z"] == ("m", "k")
+    assert shapes("c: (m, 1)\nC = A + c")["C"] == ("m", "n")
+    assert shapes("s: ()\nC = s * A")["C"] == ("m", "n")
+    assert shapes("X: (1, n)\nW: (n, m)\nY = X @ W")["Y"] == (1, "m")
+
+
+def test_reductions_and_transpose():
+    assert shapes("A: (m, n)\ns = sum(A, axis=0)")["s"] == ("n",)
+    assert shapes("A: (m, n)\ns = sum(A, axis=1)")["s"] == ("m",)
+    assert shapes("A: (m, n)\ns = sum(A)")["s"] == ()
+    assert shapes("A: (m, n)\nC = A.T @ A")["C"] == ("n", "n")
+
+
+@pytest.mark.parametrize("source, message", [
+    ("A: (m, n)\nB: (k, p)\nC = A @ B", "A is (m, n) and B is (k, p)"),
+    ("A: (m, n)\nB: (n, m)\nC = A + B", "do not broadcast"),
+    ("s: ()\nC = s @ A", "needs vectors or matrices"),
+    ("C = A ** B", "exponent of '**' must be a number"),
+    ("C = A + B\nC = A", "assigned twice"),
+    ("C = C + A", "used before or in its own definition"),
+    ("A: (2, 3)\nB: (4, 5)\nC = A @ B", "inner dimensions differ"),
+    ("S: symmetric(m, n)\nC = S", "not square"),
+])
+def test_mismatches_name_both_shapes(source, message):
+    with pytest.raises(ShapeError) as error:
+        infer(parse(source))
+    assert message in str(error.value)
+
+
+def test_shape_option():
+    assert parse_shape_option("X=m,n") == ("X", ("m", "n"))
+    assert parse_shape_option("b=n,") == ("b", ("n",))
+    assert parse_shape_option("s=") == ("s", ())
+    assert parse_shape_option("Y=1,n") == ("Y", (1, "n"))
