@@ -13,6 +13,7 @@ gives its entry at given indices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import singledispatch
 from typing import Sequence
 
@@ -124,7 +125,8 @@ def lower_name(node: Name, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     if isinstance(node.value, int):
         return Integer(node.value)
-    return Rational(repr(node.value))
+    exact = Fraction(repr(node.value))  # the decimal as written: 0.1 is 1/10
+    return Rational(exact.numerator, exact.denominator)
 
 
 @lower.register

@@ -35,7 +35,7 @@ class Element(Expr):
     _diff_wrt = True
 
     def __new__(cls, matrix: MatrixExpr, row: Basic, col: Basic) -> "Element":
-        return Expr.__new__(cls, matrix, sympy.sympify(row), sympy.sympify(col))
+        return Expr.__new__(cls, matrix, _index(row), _index(col))
 
     @property
     def matrix(self) -> MatrixExpr:
@@ -48,6 +48,10 @@ class Element(Expr):
     @property
     def col(self) -> Basic:
         return self.args[2]
+
+
+def _index(value: Basic | int) -> Basic:
+    return Integer(value) if isinstance(value, int) else value
 
 
 class Partial(Expr):
