@@ -275,7 +275,7 @@ class TermRecogniser:
                 ea, eb = edges[a], edges[b]
                 if set(ea.ends()) != set(eb.ends()):
                     continue
-                if ea.ends() == (None, None) or self._closed_cycle(ea):
+                if ea.ends() == (None, None) or self._closed_cycle(ea, eb):
                     continue
                 if ea.left is None and ea.right is not None:
                     self.orient(a, right=None)  # keep vectors as columns
@@ -291,10 +291,12 @@ class TermRecogniser:
                 return True
         return False
 
-    def _closed_cycle(self, edge: Edge) -> bool:
-        """Two edges alone between two summed nodes: Σ_pq a_pq d_qp is tr(A D), not a Hadamard."""
-        ends = edge.ends()
-        return all(end in self.graph.sums and len(self.graph.degree(end)) == 2 for end in ends)
+    def _closed_cycle(self, a: Edge, b: Edge) -> bool:
+        """a_pq d_qp alone between two summed nodes runs p → q → p: tr(A D), not A ∘ Dᵀ."""
+        if a.ends() != (b.right, b.left):
+            return False
+        return all(end in self.graph.sums and len(self.graph.degree(end)) == 2
+                   for end in a.ends())
 
     def sum_constant(self) -> bool:
         for index in list(self.graph.sums):

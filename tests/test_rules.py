@@ -84,10 +84,10 @@ def test_sum_of_everything_is_ones():
 
 
 def test_scalar_with_respect_to_a_scalar_factor():
-    # ∂L/∂s = Σ_k Σ_l ∂L/∂c_kl a_kl = tr(Aᵀ ∂L/∂C): a closed cycle is a trace
+    # ∂L/∂s = Σ_k Σ_l ∂L/∂c_kl a_kl = 𝟏ᵀ (∂L/∂C ∘ A) 𝟏: parallel edges, then two sums
     d = derived("s: ()\nC = s * A", wrt="s")
-    assert d.text().splitlines()[-1] == "∂L/∂s = tr(Aᵀ ∂L/∂C)"
-    assert d.numpy == "np.trace(A.T @ dC)"
+    assert d.text().splitlines()[-1] == "∂L/∂s = 𝟏ᵀ (∂L/∂C ∘ A) 𝟏"
+    assert d.numpy == "(dC * A).sum()"
 
 
 def test_product_rule_collects_like_terms():

@@ -65,7 +65,7 @@ class Printer:
             return MUL
         if expr.is_number and expr < 0:
             return NEG
-        if isinstance(expr, (Pow, sympy.HadamardPower)):
+        if isinstance(expr, (Pow, sympy.HadamardPower, sympy.Transpose)):
             return POW
         return ATOM
 
@@ -207,7 +207,7 @@ class TextPrinter(Printer):
         if isinstance(m, sympy.MatrixSymbol):
             return self.element_name(m.name) + (f"_{sub}" if sub else "")
         inner = self._print(m)
-        return f"({inner})" + (f"_{sub}" if sub else "")
+        return f"({inner})_{sub}" if sub else inner  # a 1×1 product is a scalar
 
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
@@ -485,7 +485,7 @@ class LatexPrinter(TextPrinter):
         if isinstance(m, sympy.MatrixSymbol):
             return self._entry(self.element_name(m.name), sub)
         inner = self._print(m)
-        return rf"\left({inner}\right)" + (f"_{{{sub}}}" if sub else "")
+        return rf"\left({inner}\right)_{{{sub}}}" if sub else inner
 
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
