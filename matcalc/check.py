@@ -14,7 +14,7 @@ import numpy as np
 
 from .derivation import Derivation, Gradient
 from .errors import CheckError
-from .numeric import Evaluator, finite_difference, random_instance
+from .numeric import Evaluator, eval_numpy, finite_difference, random_instance
 from .symbols import Index
 
 RTOL = 1e-5
@@ -26,6 +26,7 @@ class GradientCheck:
     steps: int = 0
     step_errors: list[tuple[int, str, float]] = field(default_factory=list)  # (step, key, err)
     result_error: float = 0.0
+    numpy_error: float = 0.0
     ok: bool = True
 
     @property
@@ -47,8 +48,8 @@ class CheckReport:
         for c in self.checks:
             verdict = "ok" if c.ok else "MISMATCH"
             lines.append(f"{c.wrt}: {verdict} — {len(c.step_errors)} steps, largest step error "
-                         f"{c.worst_step:.1e}; result vs finite differences {c.result_error:.1e}"
-                         f" ({self.trials} random instances)")
+                         f"{c.worst_step:.1e}; result vs finite differences {c.result_error:.1e}, "
+                         f"numpy code {c.numpy_error:.1e} ({self.trials} random instances)")
         return "\n".join(lines)
 
 
@@ -79,6 +80,22 @@ def evaluate_result(d: Derivation, grad: Gradient, ev: Evaluator) -> np.ndarray:
     return np.array([ev.scalar(result, {})])
 
 
+def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray) -> float:
+    """The generated numpy code, run on the instance, against finite differences; its
+    shape must be the wrt's numpy shape exactly."""
+    code = d.numpy_of(wrt)
+    if code is None:
+        return 0.0
+    values = dict(instance.values)
+    if instance.upstream is not None:
+        values[f"d{d.output}"] = instance.upstream
+    value = np.asarray(eval_numpy(code, values), dtype=float)
+    expected = np.shape(instance.values[wrt])
+    if value.shape != expected:
+        return float("inf")
+    return _relative(value.reshape(-1), reference)
+
+
 def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
     checks = {name: GradientCheck(name) for name in d.gradients}
     for trial in range(trials):
@@ -100,8 +117,10 @@ def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
             check.result_error = max(check.result_error, _relative(computed, reference))
             if values:
                 check.result_error = max(check.result_error, _relative(values[-1], reference))
+            check.numpy_error = max(check.numpy_error, _numpy_error(d, name, instance, reference))
     for check in checks.values():
-        check.ok = check.worst_step < RTOL and check.result_error < RTOL
+        check.ok = check.worst_step < RTOL and check.result_error < RTOL and \
+            check.numpy_error < RTOL
     return CheckReport(list(checks.values()), trials)
 
 

@@ -41,24 +41,53 @@ def expand(expr: Expr, top: bool = True) -> list[Term]:
     """Distribute products over ``Sum`` signs and over sums that hold a δ or a ``Sum``.
 
     A sum of plain entries such as (1 − b_ij) stays one factor: it is an elementwise
-    matrix (1 − B) to the recogniser, as it is to a reader.
+    matrix (1 − B) to the recogniser, as it is to a reader. When two factors bring sums
+    over the same index (the product rule copies a sum), the second one is renamed, so
+    one term never sums twice over one name.
     """
+    taken = {s.name for s in expr.atoms(Index)}
+    return _expand(expr, top, taken)
+
+
+def _expand(expr: Expr, top: bool, taken: set[str]) -> list[Term]:
     if isinstance(expr, Add) and (top or _spreads(expr)):
-        return [t for arg in expr.args for t in expand(arg, top)]
+        return [t for arg in expr.args for t in _expand(arg, top, taken)]
     if isinstance(expr, Sum):
-        return [Term(t.coeff, t.factors, t.sums + tuple(expr.limits))
-                for t in expand(expr.function, top)]
+        return [_merge(Term(S.One, (), tuple(expr.limits)), t, taken)
+                for t in _expand(expr.function, top, taken)]
     if isinstance(expr, Mul):
         terms = [Term(S.One, (), ())]
         for arg in expr.args:
-            terms = [Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
-                     for a in terms for b in expand(arg, False)]
+            terms = [_merge(a, b, taken) for a in terms for b in _expand(arg, False, taken)]
         return terms
     if expr == 0:
         return []
     if expr.is_number or not _has_index_or_entry(expr):
         return [Term(expr, (), ())]
     return [Term(S.One, (expr,), ())]
+
+
+def _merge(a: Term, b: Term, taken: set[str]) -> Term:
+    """a · b, renaming b's summed indices that a already uses."""
+    used = {limit[0] for limit in a.sums} | {i for f in a.factors for i in indices_of(f)}
+    clash = [limit[0] for limit in b.sums if limit[0] in used]
+    if clash:
+        renames = {}
+        for index in clash:
+            n = 1
+            while f"{index.name}{n}" in taken:
+                n += 1
+            taken.add(f"{index.name}{n}")
+            renames[index] = Index(f"{index.name}{n}")
+        b = Term(b.coeff, tuple(substitute_all(f, renames) for f in b.factors),
+                 tuple((renames.get(i, i), lo, hi) for i, lo, hi in b.sums))
+    return Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
+
+
+def substitute_all(expr: Expr, mapping: dict) -> Expr:
+    for old, new in mapping.items():
+        expr = substitute(expr, old, new)
+    return expr
 
 
 def _spreads(expr: Expr) -> bool:

@@ -211,7 +211,8 @@ def _gradient(d: Derivation, ctx: _InliningLowering, wrt: str) -> Gradient:
     if kept:
         collapsed = total(terms)
         steps.append(Step(lhs, collapsed, Reason(
-            "collapse", {"kept": [[str(u), str(v)] for u, v in kept]})))
+            "collapse", {"kept": [list(pair) for pair in
+                             dict.fromkeys((str(u), str(v)) for u, v in kept)]})))
         expr = collapsed
     if not terms:
         return Gradient(wrt, wrt_shape, lhs, matrix_lhs, steps, _zero(names, wrt), expr)

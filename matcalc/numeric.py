@@ -8,6 +8,7 @@ forms, so that finite differences of it are an outside reference for the derivat
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import dataclass
 from functools import singledispatchmethod
@@ -288,6 +289,49 @@ class Evaluator:
     @_matrix.register
     def _(self, m: Apply):
         return ELEMENTWISE[m.name].numpy(self.matrix(m.arg))
+
+
+# ------------------------------------------------------------------ generated numpy code
+
+NUMPY_CALLS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "maximum", "heaviside", "ones",
+               "eye", "zeros", "outer", "trace"}
+ARRAY_METHODS = {"sum", "reshape", "item"}
+_OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+        ast.Pow: np.power, ast.MatMult: np.matmul}
+
+
+def eval_numpy(code: str, values: dict[str, np.ndarray]):
+    """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted)."""
+    def run(node):
+        if isinstance(node, ast.Expression):
+            return run(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in values:
+            return values[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](run(node.left), run(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = run(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Tuple):
+            return tuple(run(e) for e in node.elts)
+        if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
+            return getattr(np.asarray(run(node.value)), node.attr)
+        if isinstance(node, ast.Subscript):
+            return run(node.value)[run(node.slice)]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            args = [run(a) for a in node.args]
+            kwargs = {k.arg: run(k.value) for k in node.keywords}
+            if isinstance(func.value, ast.Name) and func.value.id == "np" and \
+                    func.attr in NUMPY_CALLS:
+                return getattr(np, func.attr)(*args, **kwargs)
+            if func.attr in ARRAY_METHODS:
+                return getattr(np.asarray(run(func.value)), func.attr)(*args, **kwargs)
+        raise UnsupportedError(f"unexpected construct in generated numpy code: "
+                               f"{ast.dump(node)[:80]}")
+    return run(ast.parse(code, mode="eval"))
 
 
 # ------------------------------------------------------------------ finite differences

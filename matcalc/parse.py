@@ -41,7 +41,9 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
     try:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as error:
-        raise ParseError(f"invalid syntax: {error.msg}", error.lineno or 1, error.offset or 1)
+        message = error.msg if error.msg.startswith("invalid syntax") else \
+            f"invalid syntax: {error.msg}"
+        raise ParseError(message, error.lineno or 1, error.offset or 1)
     except (RecursionError, MemoryError):
         raise ParseError("the program is nested too deeply")
 

@@ -180,12 +180,22 @@ class TermRecogniser:
             return Edge(Identity(self.dims[a]), a, b)
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
-            return factor
+            return self._scalar(factor)
         if len(nodes) > 2:
             raise NoMatrixForm(f"{factor} mixes more than two indices")
         left = nodes[0]
         right = nodes[1] if len(nodes) > 1 else None
         return Edge(self._elementwise(factor, left, right), left, right)
+
+    def _scalar(self, expr: Expr) -> Expr:
+        """A factor with no free index: each sum inside it becomes a 1×1 product, e.g.
+        Σ_p Σ_q a_pq = 𝟏ᵀ A 𝟏."""
+        if isinstance(expr, Sum):
+            value = self._inner_sum(expr, None, None)
+            return Element(value, 0, 0) if value.is_Matrix else value
+        if not expr.args or not expr.has(Sum):
+            return expr
+        return expr.func(*[self._scalar(a) for a in expr.args])
 
     def _shape(self, left: Node, right: Node) -> tuple[Expr, Expr]:
         return (self.dims[left] if left is not None else Integer(1),
@@ -227,7 +237,9 @@ class TermRecogniser:
         for term in expand(expr):
             inner = TermRecogniser(term, free, self.dims)
             parts.append(inner.run())
-        return parts[0] if len(parts) == 1 else MatAdd(*parts)
+        if len(parts) == 1:
+            return parts[0]
+        return MatAdd(*parts) if all(p.is_Matrix for p in parts) else Add(*parts)
 
     def _placed(self, edge: Edge, left: Node, right: Node) -> Expr:
         """The edge's matrix as a (left × right) matrix, broadcasting a vector if needed."""
@@ -521,7 +533,9 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         if len(keys) == 1:
             reason = Reason(keys[0], _merge_params(reasons))
         else:
-            reason = Reason("several", {"keys": keys})
+            reason = Reason("several", {"parts": [
+                {"key": key, "params": _merge_params([r for r in reasons if r.key == key])}
+                for key in keys]})
         if rounds and rounds[-1][0].key == reason.key != "several":
             reason = Reason(reason.key, _merge_params([rounds[-1][0], reason]))
             rounds[-1] = (reason, state)  # one step for a run of the same rewrite

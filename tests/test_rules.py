@@ -13,8 +13,8 @@ from helpers import derived
 ELEMENTWISE = {
     # B = f(A) → ∂L/∂A = ∂L/∂B ∘ f′(A), written in terms of B where the articles do
     "exp": ("∂L/∂B ∘ B", "dB * B"),
-    "log": ("∂L/∂B ∘ A^∘⁻¹", "dB * A**-1"),
-    "sqrt": ("(1/2) (∂L/∂B ∘ B^∘⁻¹)", "0.5 * dB * B**-1"),
+    "log": ("∂L/∂B ∘ A^∘⁻¹", "dB / A"),
+    "sqrt": ("(1/2) (∂L/∂B ∘ B^∘⁻¹)", "0.5 * dB / B"),
     "sin": ("∂L/∂B ∘ cos(A)", "dB * np.cos(A)"),
     "cos": ("−(∂L/∂B ∘ sin(A))", "-(dB * np.sin(A))"),
     "tanh": ("∂L/∂B ∘ (1 − B^∘²)", "dB * (1 - B**2)"),
@@ -55,7 +55,7 @@ CASES = [
     ("s = sum(A, axis=0)", "A", "𝟏 (∂L/∂s)ᵀ", "np.outer(np.ones(A.shape[0]), ds)"),
     ("s = sum(A, axis=1)", "A", "∂L/∂s 𝟏ᵀ", "np.outer(ds, np.ones(A.shape[1]))"),
     ("C = A ** 3", "A", "3 (∂L/∂C ∘ A^∘²)", "3 * dC * A**2"),
-    ("C = A / B", "A", "∂L/∂C ∘ B^∘⁻¹", "dC * B**-1"),
+    ("C = A / B", "A", "∂L/∂C ∘ B^∘⁻¹", "dC / B"),
     ("C = A @ B @ D", "B", "Aᵀ ∂L/∂C Dᵀ", "A.T @ dC @ D.T"),
 ]
 

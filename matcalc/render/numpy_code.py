@@ -15,7 +15,7 @@ from .printers import hadamard_order
 
 NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
-    "tanh": "np.tanh({})", "sigmoid": "1 / (1 + np.exp(-{}))", "relu": "np.maximum({}, 0)",
+    "tanh": "np.tanh({})", "sigmoid": "(1 / (1 + np.exp(-({}))))", "relu": "np.maximum({}, 0)",
     "step": "np.heaviside({}, 0.0)",
 }
 
@@ -70,12 +70,12 @@ class NumpyPrinter:
             code, _, prec = self._matmul_prec(e)
             return code, prec
         if isinstance(e, sympy.HadamardProduct):
-            args = hadamard_order(e.args, self.order)
-            return " * ".join(self._wrap(*self._code(a), 2) for a in args), 2
+            return self._product(hadamard_order(e.args, self.order),
+                                 lambda a: isinstance(a, sympy.HadamardPower) and a.exp < 0), 2
         if isinstance(e, sympy.MatAdd):
             return self._sum(e.args), 1
         if isinstance(e, sympy.HadamardPower):
-            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)[0]}", 3
+            return self._power(e.base, e.exp)
         if isinstance(e, Apply):
             return NUMPY_FUNCTIONS[e.name].format(self.code(e.arg)), 2
         if isinstance(e, sympy.OneMatrix):
@@ -98,13 +98,39 @@ class NumpyPrinter:
         for n, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
             shown = -term if negative else term
-            if isinstance(shown, sympy.OneMatrix) and 1 not in shown.shape:
+            if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts
             else:
                 code = self._wrap(*self._code(shown), 2 if negative else 1)
             sign = ("-" if negative else "") if n == 0 else (" - " if negative else " + ")
             out += sign + code
         return out
+
+    def _product(self, factors, is_reciprocal) -> str:
+        """a * b / c: factors with a negative power go below a division sign."""
+        top = [f for f in factors if not is_reciprocal(f)]
+        bottom = [f for f in factors if is_reciprocal(f)]
+        numerator = " * ".join(self._wrap(*self._code(f), 2) for f in top) or "1"
+        if not bottom:
+            return numerator
+        inverses = [self._power(f.args[0], -f.args[1]) for f in bottom]
+        denominator = " * ".join(self._wrap(code, prec, 2) for code, prec in inverses)
+        if len(bottom) > 1:
+            denominator = f"({denominator})"
+        return f"{numerator} / {denominator}"
+
+    def _power(self, base: Expr, exp: Expr) -> tuple[str, int]:
+        """x**2, 1 / x, np.sqrt(x): spelled so that integer arrays work too."""
+        code = self._wrap(*self._code(base), 3)
+        if exp == Rational(1, 2):
+            return f"np.sqrt({self.code(base)})", 3
+        if exp == 1:
+            return self._code(base)
+        if exp.is_negative:
+            inverse, _ = self._power(base, -exp)
+            return f"1 / {inverse}", 2
+        shown = str(exp) if exp.is_Integer else repr(float(exp))
+        return f"{code}**{shown}", 3
 
     def _wrap(self, code: str, prec: int, need: int) -> str:
         return f"({code})" if prec < need else code
@@ -119,11 +145,13 @@ class NumpyPrinter:
             coeff, rest = e.as_coeff_Mul()
             if coeff == -1:
                 return "-" + self._wrap(*self._code(rest), 3), 2
-            return " * ".join(self._wrap(*self._code(a), 2) for a in e.args), 2
+            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and a.exp < 0), 2
         if isinstance(e, sympy.Add):
             return self._sum(e.args), 1
         if isinstance(e, sympy.Pow):
-            return f"{self._wrap(*self._code(e.base), 3)}**{self._scalar(e.exp)[0]}", 3
+            return self._power(e.base, e.exp)
+        if isinstance(e, (sympy.Trace, Element)):
+            return self._code(e)
         if isinstance(e, sympy.Function):
             return NUMPY_FUNCTIONS[type(e).__name__].format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")

@@ -334,8 +334,8 @@ class TextPrinter(Printer):
         for n, term in enumerate(e.args):
             negative = term.could_extract_minus_sign()
             shown = -term if negative else term
-            if isinstance(shown, sympy.OneMatrix) and shown.shape[0] != 1 and shown.shape[1] != 1:
-                body = "1"
+            if isinstance(shown, sympy.OneMatrix):
+                body = "1"  # 1 − B: the ones of B's shape
             else:
                 body = self.paren(shown, ADD + 1)
             out += ("−" if negative else "") + body if n == 0 else \
