@@ -105,3 +105,24 @@ def test_function_of_a_product_is_recognised_inside():
 def test_broadcast_vector_times_matrix():
     d = derived("x: (n,)\nC = A * x", wrt="x")
     assert d.numpy == "(dC * A).sum(axis=0)" or d.numpy == "(A * dC).sum(axis=0)"
+
+
+@pytest.mark.parametrize("program, wrt", [
+    # the product rule copies Σ_r x_pr w_rq; the copies must not share the index r
+    ("s = sum((X @ W) ** 2)", "W"),
+    ("C = (A @ B) ** 2", "A"),
+    ("loss = sum((X @ W - Y) ** 2)", "W"),
+    ("D = X @ W - Y\nloss = sum(D * D)", "W"),
+    # scalar sums inside matrix results
+    ("C = exp(A) / sum(exp(A))", "A"),
+    ("C = A / sum(A)", "A"),
+    ("s: ()\nC = A * sum(A)", "A"),
+    # several statements (intermediates inlined) with a sign inside a function
+    ("Z = A - B\nH = sigmoid(Z)", "B"),
+    ("b: (k,)\nZ = X @ W + b\nH = sigmoid(Z)", "b"),
+    ("C = A ** -2", "A"),
+    ("C = 1 / A", "A"),
+])
+def test_regressions_verify(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d.gradient.result is not None
