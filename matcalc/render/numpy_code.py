@@ -110,7 +110,7 @@ class NumpyPrinter:
         """a * b / c: factors with a negative power go below a division sign."""
         top = [f for f in factors if not is_reciprocal(f)]
         bottom = [f for f in factors if is_reciprocal(f)]
-        numerator = " * ".join(self._wrap(*self._code(f), 2) for f in top) or "1"
+        numerator = " * ".join(self._wrap(*self._code(f), self._need(f)) for f in top) or "1"
         if not bottom:
             return numerator
         inverses = [self._power(f.args[0], -f.args[1]) for f in bottom]
@@ -118,6 +118,12 @@ class NumpyPrinter:
         if len(bottom) > 1:
             denominator = f"({denominator})"
         return f"{numerator} / {denominator}"
+
+    @staticmethod
+    def _need(factor: Expr) -> int:
+        """Inside a * product, a @ product keeps its parentheses: (A @ B) * C."""
+        return 3 if isinstance(factor, sympy.MatMul) and any(
+            a.is_Matrix for a in factor.args[1:]) else 2
 
     def _power(self, base: Expr, exp: Expr) -> tuple[str, int]:
         """x**2, 1 / x, np.sqrt(x): spelled so that integer arrays work too."""
@@ -169,6 +175,8 @@ class NumpyPrinter:
             inner, inner_prec = self._code(mats[1])  # 𝟏ᵀ M 𝟏: the sum of all entries
             return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 3)}.sum()", 0, 3)
         code, prec = self._code(mats[0])
+        if prec < 3 and not isinstance(mats[0], sympy.OneMatrix):
+            code, prec = f"({code})", 3  # (dC * A) @ B: never mix * and @ unbracketed
         rank = self.rank(mats[0])
         shape = mats[0].shape
         pending_ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
@@ -184,7 +192,7 @@ class NumpyPrinter:
             elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
                 code, rank, prec = f"np.outer({code}, {m_code})", 2, 3
             else:
-                code = f"{self._wrap(code, prec, 2)} @ {self._wrap(m_code, m_prec, 3)}"
+                code = f"{code} @ {self._wrap(m_code, m_prec, 3)}"
                 rank, prec = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2), 2
             shape = (shape[0], m.shape[1])
         return self._scaled(scalars, code, rank, prec)
