@@ -175,7 +175,7 @@ class NumpyPrinter:
             inner, inner_prec = self._code(mats[1])  # 𝟏ᵀ M 𝟏: the sum of all entries
             return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 3)}.sum()", 0, 3)
         code, prec = self._code(mats[0])
-        if prec < 3 and not isinstance(mats[0], sympy.OneMatrix):
+        if prec < 3 and len(mats) > 1 and not isinstance(mats[0], sympy.OneMatrix):
             code, prec = f"({code})", 3  # (dC * A) @ B: never mix * and @ unbracketed
         rank = self.rank(mats[0])
         shape = mats[0].shape
