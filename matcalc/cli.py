@@ -38,7 +38,7 @@ def cli() -> None:
     Examples:
       matcalc derive "C = A @ B" --wrt A
       matcalc derive "Z = X @ W + b" --shape b=k --wrt W --wrt b --format markdown
-      matcalc derive model.py --wrt all --check
+      matcalc derive examples/01_matmul.mc --check
     """
 
 

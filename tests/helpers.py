@@ -39,3 +39,9 @@ def derived(program: str, wrt=None, **kwargs):
     d = derive(program, wrt=wrt, **kwargs)
     assert_correct(d)
     return d
+
+
+def result_line(text: str) -> str:
+    """The matrix form line of the last gradient in text output (before its numpy line)."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("numpy: ")]
+    return lines[-1]

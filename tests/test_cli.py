@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+
+from helpers import result_line
 from click.testing import CliRunner
 
 from matcalc.cli import cli, main
@@ -32,8 +34,10 @@ def test_derive_prints_the_design_steps_in_order():
     out = result.stdout
     positions = [out.index(step) for step in DESIGN_STEPS]
     assert positions == sorted(positions)
-    assert out.startswith("C = A B")
-    assert "c_kl = Σ_p a_kp b_pl" in out.splitlines()[0]
+    assert out.splitlines()[0] == "shapes: A (m, n), B (n, p), C (m, p)"
+    assert out.splitlines()[1].startswith("C = A B")
+    assert "c_kl = Σ_p a_kp b_pl" in out.splitlines()[1]
+    assert out.splitlines()[-1] == "numpy: dC @ B.T"
     assert "∵ only the terms k = i, p = j remain" in out
     assert "(transpose)" in out and "(matrix product)" in out
 
@@ -81,7 +85,7 @@ def test_program_from_file_and_stdin(tmp_path):
     from_stdin = run("derive", "-", "--wrt", "W", stdin=program)
     assert from_file.returncode == from_stdin.returncode == 0
     assert from_file.stdout == from_stdin.stdout
-    assert from_file.stdout.splitlines()[-1] == "∂L/∂W = Xᵀ ∂L/∂Y"
+    assert result_line(from_file.stdout) == "∂L/∂W = Xᵀ ∂L/∂Y"
 
 
 def test_semicolons_and_shape_option():
@@ -91,7 +95,7 @@ def test_semicolons_and_shape_option():
     assert data["shapes"]["b"] == ["k"]
     assert data["gradients"][0]["numpy"] == "dZ.sum(axis=0)"
     inline = CliRunner().invoke(cli, ["derive", "b: (n,); C = A + b", "--wrt", "b"])
-    assert inline.output.splitlines()[-1] == "∂L/∂b = 𝟏ᵀ ∂L/∂C"
+    assert result_line(inline.output) == "∂L/∂b = 𝟏ᵀ ∂L/∂C"
 
 
 def test_check_reports_errors_and_passes():

@@ -97,8 +97,11 @@ def _view(d: "Derivation", printer) -> dict:
         })
     upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
         if d.has_upstream else None
+    from ..shapes import show
+    shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
-            "upstream": upstream, "definitions": definitions, "gradients": gradients}
+            "upstream": upstream, "definitions": definitions, "gradients": gradients,
+            "shapes": shapes}
 
 
 def render(d: "Derivation", fmt: str, lang: str = "en") -> str:
