@@ -17,7 +17,8 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC
-from .symbols import Element, Partial
+from .collapse import substitute
+from .symbols import Element, Index, Partial, softmax_entry
 
 
 def chain_rule(upstream: list[tuple[Expr, Expr]], limits: list[tuple], wrt: Expr) -> Expr:
@@ -113,3 +114,55 @@ def _d_function(expr: sympy.Function, wrt: Expr) -> Expr:
 @differentiate.register
 def _d_delta(expr: KroneckerDelta, wrt: Expr) -> Expr:
     return S.Zero
+
+
+@differentiate.register
+def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
+    """∂p_l/∂x = p_l (∂e_l/∂x − Σ_q p_q ∂e_q/∂x), for p = softmax(e) over l.
+
+    With e = z_k· and x = z_ij this is δ_ki p_kl (δ_lj − p_kj), the form the seed shows.
+    """
+    e, l, size = expr.args
+    d = differentiate(e, wrt)
+    if d == 0:
+        return S.Zero
+    q = _fresh_index(expr, wrt)
+    other = softmax_entry(substitute(e, l, q), q, size)
+    inner = pull_out_of_sum(Sum(other * substitute(d, l, q), (q, 0, size - 1)))
+    return expr * factor_common(d - inner)
+
+
+def _fresh_index(*exprs: Expr) -> Index:
+    taken = {s.name for e in exprs for s in e.atoms(Symbol)}
+    return next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
+                if n not in taken)
+
+
+def pull_out_of_sum(expr: Sum) -> Expr:
+    """Σ_q c f(q) = c Σ_q f(q) for factors c that do not depend on q."""
+    bound = {limit[0] for limit in expr.limits}
+    body = expr.function
+    factors = body.args if isinstance(body, Mul) else (body,)
+    outside = [f for f in factors if not (f.free_symbols & bound)]
+    if not outside:
+        return expr
+    inside = [f for f in factors if f.free_symbols & bound]
+    return Mul(*outside) * Sum(Mul(*inside), *expr.limits)
+
+
+def factor_common(expr: Expr) -> Expr:
+    """a b + a c = a (b + c): pull factors common to every term of a sum out of it."""
+    if not isinstance(expr, Add):
+        return expr
+    term_factors = [list(t.args) if isinstance(t, Mul) else [t] for t in expr.args]
+    common = [f for f in term_factors[0] if not f.is_number
+              and all(f in other for other in term_factors[1:])]
+    if not common:
+        return expr
+    rest = []
+    for factors in term_factors:
+        remaining = list(factors)
+        for f in common:
+            remaining.remove(f)
+        rest.append(Mul(*remaining))
+    return Mul(*common) * Add(*rest)

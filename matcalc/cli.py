@@ -53,13 +53,17 @@ def cli() -> None:
               show_default=True, help="Output format.")
 @click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True,
               help="Language of the reasons in the proof.")
-@click.option("--loss", default="L", show_default=True, metavar="NAME",
-              help="Name of the scalar loss when the output is not a scalar.")
+@click.option("--loss", default=None, metavar="NAME",
+              help="Name of the implied scalar loss when the output is not a scalar "
+                   "(default L). A scalar output is the loss itself.")
+@click.option("--inline", is_flag=True,
+              help="Also show each requested gradient with every named intermediate "
+                   "gradient substituted.")
 @click.option("--check", is_flag=True,
               help="Verify every step numerically and the result against finite "
                    "differences; exit 1 on a mismatch.")
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
-           loss: str, check: bool) -> None:
+           loss: str | None, inline: bool, check: bool) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -76,7 +80,8 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     shapes = dict(parse_shape_option(s) for s in shape)
     names = [n.strip() for w in wrt for n in w.split(",") if n.strip()] or None
-    derivation = run(_read_program(program), wrt=names, shapes=shapes, loss=loss)
+    derivation = run(_read_program(program), wrt=names, shapes=shapes, loss=loss,
+                     inline=inline)
     click.echo(getattr(derivation, fmt)(lang), nl=False)
     if check:
         from .check import verify

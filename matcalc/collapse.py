@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
-from .symbols import Index, indices_of
+from .symbols import Element, Index, indices_of
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Term:
         return {limit[0] for limit in self.sums}
 
 
-def expand(expr: Expr, top: bool = True) -> list[Term]:
+def expand(expr: Expr, top: bool = True, spread: bool = True) -> list[Term]:
     """Distribute products over ``Sum`` signs and over sums that hold a δ or a ``Sum``.
 
     A sum of plain entries such as (1 − b_ij) stays one factor: it is an elementwise
@@ -46,19 +46,20 @@ def expand(expr: Expr, top: bool = True) -> list[Term]:
     one term never sums twice over one name.
     """
     taken = {s.name for s in expr.atoms(Index)}
-    return _expand(expr, top, taken)
+    return _expand(expr, top, taken, spread)
 
 
-def _expand(expr: Expr, top: bool, taken: set[str]) -> list[Term]:
-    if isinstance(expr, Add) and (top or _spreads(expr)):
-        return [t for arg in expr.args for t in _expand(arg, top, taken)]
+def _expand(expr: Expr, top: bool, taken: set[str], spread: bool) -> list[Term]:
+    if isinstance(expr, Add) and (top or (spread and _spreads(expr))):
+        return [t for arg in expr.args for t in _expand(arg, top, taken, spread)]
     if isinstance(expr, Sum):
         return [_merge(Term(S.One, (), tuple(expr.limits)), t, taken)
-                for t in _expand(expr.function, top, taken)]
+                for t in _expand(expr.function, top, taken, spread)]
     if isinstance(expr, Mul):
         terms = [Term(S.One, (), ())]
         for arg in expr.args:
-            terms = [_merge(a, b, taken) for a in terms for b in _expand(arg, False, taken)]
+            terms = [_merge(a, b, taken) for a in terms
+                     for b in _expand(arg, False, taken, spread)]
         return terms
     if expr == 0:
         return []
@@ -98,7 +99,6 @@ def _spreads(expr: Expr) -> bool:
 
 
 def _has_index_or_entry(expr: Expr) -> bool:
-    from .symbols import Element
     return bool(indices_of(expr)) or expr.has(Element)
 
 
@@ -189,3 +189,75 @@ def collapse(terms: list[Term], unit: set[Index] = frozenset()) -> tuple[list[Te
         else:
             out[key] = new
     return [t for t in out.values() if t.coeff != 0], kept_all
+
+
+def collapse_shallow(expr: Expr, unit: set[Index] = frozenset()) -> tuple[list[Term], list]:
+    """Collapse the deltas that stand as factors, also inside nested sums, without
+    distributing products over sums: Σ_k Σ_l g_kl p_kl δ_ki (δ_lj − Σ_q δ_qj p_kq)
+    becomes Σ_l g_il p_il (δ_lj − p_ij)."""
+    kept_all: list = []
+    terms = []
+    for term in expand(expr, spread=False):
+        factors = []
+        for factor in term.factors:
+            factor, kept = _collapse_inside(factor, unit)
+            kept_all.extend(kept)
+            factors.append(factor)
+        terms.append(Term(term.coeff, tuple(factors), term.sums))
+    terms, kept = collapse(terms, unit)
+    return terms, kept_all + kept
+
+
+def _collapse_inside(expr: Expr, unit: set[Index]) -> tuple[Expr, list]:
+    if isinstance(expr, Sum):
+        terms, kept = collapse(expand(expr, spread=False), unit)
+        return total(terms), kept
+    if not expr.args or not expr.has(Sum):
+        return expr, []
+    kept_all: list = []
+    args = []
+    for arg in expr.args:
+        arg, kept = _collapse_inside(arg, unit)
+        kept_all.extend(kept)
+        args.append(arg)
+    return expr.func(*args), kept_all
+
+
+ROW_SUMS_ONE = ("onehot", "prob_rows")
+
+
+def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list[Term], list]:
+    """Σ_l t_il = 1 when each row of T is one-hot or a probability distribution.
+
+    Applies to a sum over T's last index that no other factor of the term touches.
+    """
+    used: list[str] = []
+    out = []
+    for term in terms:
+        factors, sums = list(term.factors), list(term.sums)
+        changed = True
+        while changed:
+            changed = False
+            for limit in sums:
+                index = limit[0]
+                touching = [f for f in factors if index in indices_of(f)]
+                if len(touching) != 1 or not isinstance(touching[0], Element):
+                    continue
+                entry = touching[0]
+                name = getattr(entry.matrix, "name", None)
+                vector = entry.matrix.shape[1] == 1
+                last = entry.row if vector else entry.col
+                if assumptions.get(name) not in ROW_SUMS_ONE or last != index or \
+                        (not vector and entry.row == index):
+                    continue
+                factors.remove(entry)
+                sums.remove(limit)
+                if name not in used:
+                    used.append(name)
+                changed = True
+                break
+        out.append(Term(term.coeff, tuple(factors), tuple(sums)))
+    if not used:
+        return terms, []
+    combined, _ = collapse(out)
+    return combined, used

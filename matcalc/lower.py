@@ -17,6 +17,7 @@ from fractions import Fraction
 from functools import singledispatch
 from typing import Sequence
 
+import sympy
 from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Sum, Symbol
 
 from .errors import UnsupportedError
@@ -24,7 +25,7 @@ from .functions import ELEMENTWISE
 from .program import BinOp, Call, Name, Neg, Number, Program, Transpose
 from .program import Expr as Node
 from .shapes import Shape, Shapes
-from .symbols import Element, Index, dim
+from .symbols import Element, Index, dim, softmax_entry
 
 WRT_INDICES = ("i", "j")
 OUTPUT_INDICES = ("k", "l")
@@ -170,12 +171,57 @@ def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 @lower.register
 def lower_call(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    if node.func == "sum":
-        return _sum(node, idx, ctx)
+    rule = CALLS.get(node.func)
+    if rule is not None:
+        return rule(node, idx, ctx)
     return ELEMENTWISE[node.func].make(lower(node.args[0], idx, ctx))
 
 
-def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+def _softmax(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """p_kl = exp(z_kl) / Σ_q exp(z_kq): row-wise, over the last axis."""
+    shape = ctx.shape(node.args[0])
+    return softmax_entry(lower(node.args[0], idx, ctx), idx[-1], dim(shape[-1]))
+
+
+def _log_softmax(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """log p_kl = log(exp(z_kl) / Σ_q exp(z_kq))."""
+    return sympy.log(_softmax(node, idx, ctx))
+
+
+def _fresh_entries(node: Node, ctx: Lowering) -> tuple[tuple[Index, ...], list]:
+    shape = ctx.shape(node)
+    inner = tuple(ctx.supply.fresh() for _ in shape)
+    return inner, [ctx.limit(p, d) for p, d in zip(inner, shape)]
+
+
+def _cross_entropy(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """L = −Σ_p Σ_q t_pq log p_pq."""
+    target, probs = node.args
+    inner, limits = _fresh_entries(target, ctx)
+    body = lower(target, inner, ctx) * sympy.log(lower(probs, inner, ctx))
+    return -(Sum(body, *limits) if limits else body)
+
+
+def _mse(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """mse(Y, T) = (1/mn) Σ_p Σ_q (y_pq − t_pq)²."""
+    y, t = node.args
+    inner, limits = _fresh_entries(y, ctx)
+    body = (lower(y, inner, ctx) - lower(t, inner, ctx)) ** 2
+    count = sympy.Mul(*[dim(d) for d in ctx.shape(y)])
+    return (Sum(body, *limits) if limits else body) / count
+
+
+def _mean(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """mean(X) = sum(X) / mn;  mean(X, 0)_l = Σ_p x_pl / m;  mean(X, 1)_k = Σ_q x_kq / n."""
+    shape = ctx.shape(node.args[0])
+    if node.axis is None:
+        count = sympy.Mul(*[dim(d) for d in shape])
+    else:
+        count = dim(shape[node.axis % 2])
+    return _sum(node, idx, ctx) / count
+
+
+def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:  # noqa: D417
     """sum(X) = Σ_p Σ_q x_pq;  sum(X, 0)_l = Σ_p x_pl;  sum(X, 1)_k = Σ_q x_kq."""
     arg = node.args[0]
     shape = ctx.shape(arg)
@@ -188,3 +234,53 @@ def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     axis = node.axis % 2
     inner_idx = (p, idx[0]) if axis == 0 else (idx[0], p)
     return Sum(lower(arg, inner_idx, ctx), ctx.limit(p, shape[axis]))
+
+
+CALLS = {"sum": _sum, "mean": _mean, "softmax": _softmax, "log_softmax": _log_softmax,
+         "cross_entropy": _cross_entropy, "mse": _mse}
+
+
+def matrix_entry(m: Expr, row: Expr, col: Expr, supply: IndexSupply) -> Expr:
+    """The entry (row, col) of a matrix expression, as an element form:
+    (A B)_ij = Σ_p a_ip b_pj,  (A ∘ B)_ij = a_ij b_ij,  (Aᵀ)_ij = a_ji,  (𝟏𝟏ᵀ)_ij = 1."""
+    rows, cols = m.shape
+    row = Integer(0) if rows == 1 else row
+    col = Integer(0) if cols == 1 else col
+    if isinstance(m, (sympy.MatrixSymbol,)):
+        return Element(m, row, col)
+    if isinstance(m, sympy.Transpose):
+        return matrix_entry(m.arg, col, row, supply)
+    if isinstance(m, sympy.MatAdd):
+        return sympy.Add(*[matrix_entry(a, row, col, supply) for a in m.args])
+    if isinstance(m, sympy.HadamardProduct):
+        return sympy.Mul(*[matrix_entry(a, row, col, supply) for a in m.args])
+    if isinstance(m, sympy.HadamardPower):
+        return matrix_entry(m.base, row, col, supply) ** m.exp
+    if isinstance(m, sympy.OneMatrix):
+        return Integer(1)
+    if isinstance(m, sympy.ZeroMatrix):
+        return Integer(0)
+    if isinstance(m, sympy.Identity):
+        return sympy.KroneckerDelta(row, col)
+    if isinstance(m, sympy.MatMul):
+        scalars = [a for a in m.args if not a.is_Matrix]
+        mats = [a for a in m.args if a.is_Matrix]
+        indices = [row]
+        limits = []
+        for left in mats[:-1]:
+            inner = left.shape[1]
+            if inner == 1:
+                indices.append(Integer(0))
+            else:
+                p = supply.fresh()
+                indices.append(p)
+                limits.append((p, Integer(0), inner - 1))
+        indices.append(col)
+        body = sympy.Mul(*scalars, *[matrix_entry(a, indices[t], indices[t + 1], supply)
+                                     for t, a in enumerate(mats)])
+        return Sum(body, *limits) if limits else body
+    name = getattr(m, "name", None)
+    if type(m).__name__ == "Apply" and name in ELEMENTWISE:
+        return ELEMENTWISE[name].make(matrix_entry(m.arg, row, col, supply))
+    from .recognise import NoMatrixForm
+    raise NoMatrixForm(f"no element form for {type(m).__name__}")

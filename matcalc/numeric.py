@@ -24,7 +24,7 @@ from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC, ELEMENTWISE
 from .program import BinOp, Call, Name, Neg, Number, Program
 from .program import Transpose as TransposeNode
-from .symbols import Apply, Element, Index, Partial, UpstreamGrad
+from .symbols import Apply, Element, Index, Partial, ScalarGrad, UpstreamGrad, softmax_entry
 
 H = 1e-6  # central-difference step
 
@@ -54,10 +54,10 @@ def _run(node, values):
     if isinstance(node, TransposeNode):
         return np.asarray(_run(node.operand, values)).T
     if isinstance(node, Call):
-        arg = _run(node.args[0], values)
-        if node.func == "sum":
-            return np.sum(arg) if node.axis is None else np.sum(arg, axis=node.axis)
-        return ELEMENTWISE[node.func].numpy(arg)
+        args = [np.asarray(_run(a, values), dtype=float) for a in node.args]
+        if node.func in FORWARD:
+            return FORWARD[node.func](*args, axis=node.axis)
+        return ELEMENTWISE[node.func].numpy(args[0])
     assert isinstance(node, BinOp)
     left, right = _run(node.left, values), _run(node.right, values)
     return {
@@ -66,9 +66,47 @@ def _run(node, values):
     }[node.op](left, right)
 
 
+def _softmax(x: np.ndarray) -> np.ndarray:
+    shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return shifted / np.sum(shifted, axis=-1, keepdims=True)
+
+
+FORWARD = {
+    "sum": lambda x, axis: np.sum(x) if axis is None else np.sum(x, axis=axis),
+    "mean": lambda x, axis: np.mean(x) if axis is None else np.mean(x, axis=axis),
+    "softmax": lambda x, axis: _softmax(x),
+    "log_softmax": lambda x, axis: np.log(_softmax(x)),
+    "cross_entropy": lambda t, p, axis: -np.sum(t * np.log(p)),
+    "mse": lambda y, t, axis: np.mean((y - t) ** 2),
+}
+
+
 # ------------------------------------------------------------------ random instances
 
 POSITIVE_FUNCS = ("log", "sqrt")
+
+
+def _onehot(rng, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape)
+    rows = out.reshape(-1, shape[-1]) if shape else out
+    for row in rows:
+        row[rng.integers(shape[-1])] = 1.0
+    return out
+
+
+def _spd(rng, shape: tuple) -> np.ndarray:
+    a = rng.normal(size=shape)
+    return a @ a.T + shape[0] * np.eye(shape[0])
+
+
+# inputs drawn so that the declared assumption holds
+ASSUMED = {
+    "onehot": _onehot,
+    "prob_rows": lambda rng, shape: _softmax(rng.normal(size=shape)),
+    "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
+    "symmetric": lambda rng, shape: (lambda a: a + a.T)(rng.normal(size=shape)),
+    "spd": _spd,
+}
 
 
 @dataclass
@@ -78,6 +116,19 @@ class Instance:
     dims: dict[str, int]
     values: dict[str, np.ndarray]
     upstream: np.ndarray | None
+    program: Program | None = None
+    output: str = ""
+    _grads: dict | None = None
+
+    def gradient_of(self, name: str) -> np.ndarray:
+        """∂L/∂name by central differences (for an intermediate: perturbed in place)."""
+        if name == self.output:
+            return self.upstream
+        if self._grads is None:
+            self._grads = {}
+        if name not in self._grads:
+            self._grads[name] = finite_difference(self.program, self, self.output, name)
+        return self._grads[name]
 
 
 def _needs_positive(program: Program) -> bool:
@@ -112,14 +163,16 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
     for name in program.inputs():
         shape = tuple(dims.get(d, d) for d in shapes.names[name])
         assumption = shapes.assumptions.get(name)
-        if positive or assumption == "positive":
+        if assumption in ASSUMED:
+            values[name] = ASSUMED[assumption](rng, shape)
+        elif positive:
             values[name] = rng.uniform(0.5, 2.0, size=shape)
         else:
             values[name] = rng.normal(size=shape)
     values = forward(program, values)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
-    return Instance(dims, values, upstream)
+    return Instance(dims, values, upstream, program, output)
 
 
 # ------------------------------------------------------------------ evaluation
@@ -157,6 +210,10 @@ class Evaluator:
         return self.instance.dims[expr.name]
 
     @_scalar.register
+    def _(self, expr: ScalarGrad, env):
+        return float(self.instance.gradient_of(expr.of))
+
+    @_scalar.register
     def _(self, expr: Add, env):
         return sum(self._scalar(a, env) for a in expr.args)
 
@@ -187,6 +244,17 @@ class Evaluator:
             inner.update(zip(indices, point))
             total += self._scalar(expr.function, inner)
         return total
+
+    @_scalar.register
+    def _(self, expr: softmax_entry, env):
+        e, l, size = expr.args
+        exps = []
+        for value in range(int(self._scalar(size, env))):
+            inner = dict(env)
+            inner[l] = value
+            exps.append(np.exp(self._scalar(e, inner)))
+        return exps[int(env[l])] / sum(exps) if l in env else \
+            np.exp(self._scalar(e, env)) / sum(exps)
 
     @_scalar.register
     def _(self, expr: Element, env):
@@ -241,7 +309,7 @@ class Evaluator:
     @_matrix.register
     def _(self, m: MatrixSymbol):
         if isinstance(m, UpstreamGrad):
-            return np.reshape(self.instance.upstream, self._shape2(m))
+            return np.reshape(self.instance.gradient_of(m.name), self._shape2(m))
         return np.reshape(self.values[m.name], self._shape2(m))
 
     @_matrix.register
@@ -288,6 +356,8 @@ class Evaluator:
 
     @_matrix.register
     def _(self, m: Apply):
+        if m.name == "softmax":
+            return _softmax(self.matrix(m.arg))
         return ELEMENTWISE[m.name].numpy(self.matrix(m.arg))
 
 
@@ -345,15 +415,35 @@ def loss(program: Program, instance: Instance, output: str, values: dict) -> flo
 
 
 def finite_difference(program: Program, instance: Instance, output: str, wrt: str) -> np.ndarray:
+    """∂L/∂wrt by central differences; an intermediate is perturbed where it stands and
+    only what comes after it is recomputed."""
     inputs = {n: instance.values[n] for n in program.inputs()}
-    base = np.array(inputs[wrt], dtype=float)
+    base = np.array(instance.values[wrt], dtype=float)
     grad = np.zeros_like(base)
+    intermediate = wrt not in inputs
     for position in np.ndindex(base.shape):
         results = []
         for sign in (1.0, -1.0):
             moved = base.copy()
             moved[position] += sign * H
-            values = forward(program, {**inputs, wrt: moved})
+            fixed = {wrt: moved} if intermediate else None
+            values = forward(program, {**inputs, wrt: moved}, fixed)
             results.append(loss(program, instance, output, values))
         grad[position] = (results[0] - results[1]) / (2 * H)
     return grad
+
+
+def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
+    """The requested gradients of a derivation at the given inputs, by its numpy code."""
+    arrays = {name: np.asarray(value, dtype=float) for name, value in values.items()}
+    missing = [n for n in d.program.inputs() if n not in arrays]
+    if missing:
+        raise UnsupportedError(f"values missing for {', '.join(missing)}")
+    namespace = forward(d.program, arrays)
+    if d.has_upstream:
+        if upstream is None:
+            raise UnsupportedError(f"the output {d.output} is not a scalar: pass its upstream "
+                                   f"gradient d{d.output}")
+        namespace[f"d{d.output}"] = np.asarray(upstream, dtype=float)
+    return {wrt: np.asarray(eval_numpy(d.numpy_of(wrt), namespace))
+            for wrt in d.gradients if d.numpy_of(wrt) is not None}

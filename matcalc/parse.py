@@ -16,11 +16,13 @@ from .program import (
 )
 
 ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-REDUCTIONS = ("sum",)
-FUNCTIONS = ELEMENTWISE + REDUCTIONS
+ROWWISE = ("softmax", "log_softmax")        # over the last axis
+REDUCTIONS = ("sum", "mean")                # optional axis=0|1
+LOSSES = ("cross_entropy", "mse")           # two arguments, scalar result
+FUNCTIONS = ELEMENTWISE + ROWWISE + REDUCTIONS + LOSSES
 
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
-RESERVED = frozenset({"np", "L", *FUNCTIONS, *ASSUMPTIONS})
+RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
 
 _BINOPS = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@",
@@ -178,6 +180,8 @@ def _call(node: ast.Call) -> Call:
         second = args[1]
         if isinstance(second, Number) and second.value in (0, 1):
             axis, args = int(second.value), args[:1]
-    if len(args) != 1:
-        raise _fail(f"{func}() takes one argument, got {len(args)}", node)
+    wanted = 2 if func in LOSSES else 1
+    if len(args) != wanted:
+        raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
+                    f"got {len(args)}", node)
     return Call(func, args, axis, _pos(node))

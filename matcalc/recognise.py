@@ -30,7 +30,7 @@ from sympy import (
 from .collapse import Term
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC, HALF
-from .symbols import Apply, Element, Index, indices_of
+from .symbols import Apply, Element, Index, indices_of, softmax_entry
 
 Node = Index | None
 
@@ -227,6 +227,8 @@ class TermRecogniser:
         rule = BY_SYMPY_FUNC.get(expr.func)
         if rule is not None and len(args) == 1:
             return Apply(rule.name, args[0])
+        if isinstance(expr, softmax_entry) and expr.index == right:
+            return Apply("softmax", args[0])
         raise NoMatrixForm(f"no matrix form for {expr}")
 
     def _inner_sum(self, expr: Sum, left: Node, right: Node) -> Expr:
@@ -417,11 +419,12 @@ class TermRecogniser:
         if not parts:
             parts.append(OneMatrix(*shape))
             reason = "broadcast"
-        matrix = parts[0] if len(parts) == 1 else hadamard(parts[0], parts[1])
         if reason:
-            g.edges = [Edge(matrix, row, col)]
+            g.edges = [Edge(part, row, col) for part in parts]
             self.record(reason)
-        if len(parts) > 1 and reason:
+        matrix = parts[0] if len(parts) == 1 else hadamard(parts[0], parts[1])
+        if len(parts) > 1:
+            g.edges = [Edge(matrix, row, col)]
             self.record("hadamard")
         return scale(g.coeff, matrix)
 
@@ -548,9 +551,42 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         result = parts[0]
     elif all(p.is_Matrix for p in parts):
         result = MatAdd(*parts)
+        factored = factor_hadamard(results)
+        if factored is not None:
+            result = factored
+            rounds.append((Reason("factor"), entry_of_result(result, free)))
     else:
         result = Add(*parts)
     return Recognised(result, rounds)
+
+
+def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
+    """P ∘ A − P ∘ B = P ∘ (A − B): a Hadamard factor common to every term comes out."""
+    factor_sets = []
+    for matrix in parts:
+        args = list(matrix.args) if isinstance(matrix, HadamardProduct) else [matrix]
+        factor_sets.append(args)
+    common = [f for f in factor_sets[0] if all(f in other for other in factor_sets[1:])]
+    if not common:
+        return None
+    rest = []
+    for (matrix, coeff), args in zip(parts.items(), factor_sets):
+        remaining = list(args)
+        for f in common:
+            remaining.remove(f)
+        if not remaining:
+            rest.append(scale(coeff, OneMatrix(*matrix.shape)))
+        else:
+            core = remaining[0] if len(remaining) == 1 else HadamardProduct(*remaining)
+            rest.append(scale(coeff, core))
+    return HadamardProduct(*common, MatAdd(*rest))
+
+
+def entry_of_result(result: Expr, free: tuple[Index, ...]) -> Expr:
+    rows, cols = result.shape
+    row = free[0] if free and rows != 1 else 0
+    col = free[1] if len(free) > 1 and cols != 1 else (free[0] if free and rows == 1 else 0)
+    return Element(result, row, col)
 
 
 def _split_scalar(m: Expr) -> tuple[Expr, Expr]:

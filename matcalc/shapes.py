@@ -146,12 +146,21 @@ def infer(program: Program) -> Shapes:
 
     def call(node: Call) -> Shape:
         arg = visit(node.args[0])
-        if node.func != "sum":
+        if node.func in ("cross_entropy", "mse"):
+            other = visit(node.args[1])
+            if len(arg) != len(other) or not all(map(u.unify, arg, other)):
+                raise mismatch(f"{node.func}() needs two arrays of one shape: "
+                               f"{describe(node.args[0], arg)} and "
+                               f"{describe(node.args[1], other)}", node)
+            return ()
+        if node.func in ("softmax", "log_softmax") and not arg:
+            raise mismatch(f"{node.func}() needs a vector or a matrix", node)
+        if node.func not in ("sum", "mean"):
             return arg
         if node.axis is None:
             return ()
         if len(arg) != 2:
-            raise mismatch("sum(X, axis=...) needs a matrix", node)
+            raise mismatch(f"{node.func}(X, axis=...) needs a matrix", node)
         return (arg[1],) if node.axis == 0 else (arg[0],)
 
     assigned: set[str] = set()

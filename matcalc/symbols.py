@@ -77,7 +77,14 @@ class UpstreamGrad(MatrixSymbol):
 
 
 class ScalarGrad(Symbol):
-    """∂L/∂s for a scalar output s."""
+    """∂L/∂s for a scalar intermediate s (named ``∂s``; printers show ∂L/∂s)."""
+
+    def __new__(cls, of: str) -> "ScalarGrad":
+        return super().__new__(cls, f"∂{of}", real=True)
+
+    @property
+    def of(self) -> str:
+        return self.name[1:]
 
 
 class Apply(MatrixExpr):
@@ -112,6 +119,27 @@ class relu(Function):
     """relu(x) = max(x, 0)."""
 
     is_real = True
+
+
+class softmax_entry(Function):
+    """softmax(e)_l = exp(e_l) / Σ_q exp(e_q): one entry of a softmax over the index ``l``,
+    which runs over ``size`` values. Args: (e, l, size), with e the entry at index l."""
+
+    nargs = 3
+    is_real = True
+    is_positive = True
+
+    @property
+    def entry(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def index(self) -> Expr:
+        return self.args[1]
+
+    @property
+    def size(self) -> Expr:
+        return self.args[2]
 
 
 class step(Function):

@@ -53,7 +53,8 @@ def context(d: "Derivation") -> PrintContext:
 
 
 def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
-    if grad.result is None:
+    """numpy code for the gradient with every named gradient substituted (``inlined``)."""
+    if grad.inlined is None:
         return None
     ranks = {name: len(shape) for name, shape in d.shapes.names.items()}
     dims: dict[str, str] = {}
@@ -62,7 +63,7 @@ def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
     printer = NumpyPrinter(ranks, dims, d.output, context(d).order)
-    result = grad.result
+    result = grad.inlined
     code, prec = printer._code(result)
     return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
 
@@ -79,7 +80,7 @@ def _view(d: "Derivation", printer) -> dict:
             "element_rhs": printer.doprint(df.element_rhs),
         })
     gradients = []
-    for grad in d.gradients.values():
+    for grad in d.backward.values():
         steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
                  for s in grad.steps]
         result = printer.doprint(grad.result) if grad.result is not None else None
@@ -93,7 +94,11 @@ def _view(d: "Derivation", printer) -> dict:
             "index_form": printer.doprint(grad.index_form),
             "no_matrix_form": grad.no_matrix_form,
             "is_matrix": isinstance(symbol, MatrixSymbol),
-            "numpy": numpy_code(d, grad),
+            "numpy": numpy_code(d, grad) if grad.wrt in d.gradients else None,
+            "requested": grad.wrt in d.gradients,
+            "inlined": printer.doprint(grad.inlined) if grad.inlined is not None else None,
+            "consumers": grad.consumers,
+            "zero": grad.zero,
         })
     upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
         if d.has_upstream else None
@@ -101,7 +106,7 @@ def _view(d: "Derivation", printer) -> dict:
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
-            "shapes": shapes}
+            "shapes": shapes, "graph": d.is_graph, "inline": d.inline}
 
 
 def render(d: "Derivation", fmt: str, lang: str = "en") -> str:

@@ -17,6 +17,7 @@ NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
     "tanh": "np.tanh({})", "sigmoid": "(1 / (1 + np.exp(-({}))))", "relu": "np.maximum({}, 0)",
     "step": "np.heaviside({}, 0.0)",
+    "softmax": "(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
 }
 
 
@@ -95,6 +96,7 @@ class NumpyPrinter:
 
     def _sum(self, terms) -> str:
         out = ""
+        terms = sorted(terms, key=lambda t: t.could_extract_minus_sign())
         for n, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
             shown = -term if negative else term

@@ -16,13 +16,15 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from ..program import BinOp, Call, Name, Neg, Number
 from ..program import Transpose as TransposeNode
-from ..symbols import Element, Index, Partial, UpstreamGrad, indices_of
+from ..symbols import Element, Index, Partial, ScalarGrad, UpstreamGrad, indices_of, softmax_entry
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 FUNCTION_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
-                  "sigmoid": "σ", "relu": "relu"}
+                  "sigmoid": "σ", "relu": "relu", "softmax": "softmax",
+                  "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "mse": "mse",
+                  "mean": "mean"}
 
 
 @dataclass
@@ -212,7 +214,8 @@ class TextPrinter(Printer):
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function)) or (
+        if not isinstance(top, (Symbol, Element, sympy.Function)) or isinstance(
+                top, softmax_entry) or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
         return f"∂{shown}/∂{self._print(e.var)}"
@@ -296,6 +299,22 @@ class TextPrinter(Printer):
             return f"[{self._print(e.args[0])} > 0]"
         return f"{FUNCTION_NAMES.get(name, name)}({self._print(e.args[0])})"
 
+    def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
+        """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
+        entry, index, _ = e.args
+        taken = {s.name for s in e.atoms(Symbol)}
+        q = next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
+                 if n not in taken)
+        return (self._print(sympy.exp(entry)), self._print(q),
+                self._print(sympy.exp(entry.xreplace({index: q}))))
+
+    def _print_softmax_entry(self, e: softmax_entry) -> str:
+        top, q, term = self.softmax_parts(e)
+        return f"{top}/Σ_{q} {term}"
+
+    def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        return f"∂{self.ctx.loss}/∂{e.of}"
+
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
         return e.name
@@ -331,7 +350,9 @@ class TextPrinter(Printer):
 
     def _print_MatAdd(self, e) -> str:
         out = ""
-        for n, term in enumerate(e.args):
+        terms = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(),
+                                              self.source_rank(t)))
+        for n, term in enumerate(terms):
             negative = term.could_extract_minus_sign()
             shown = -term if negative else term
             if isinstance(shown, sympy.OneMatrix):
@@ -385,10 +406,10 @@ class TextPrinter(Printer):
         return self._source_operand(n.operand) + "ᵀ"
 
     def _source_Call(self, n: Call) -> str:
-        arg = self._print(n.args[0])
+        arg = ", ".join(self._print(a) for a in n.args)
         name = FUNCTION_NAMES.get(n.func, n.func)
-        if n.func == "sum" and n.axis is not None:
-            return f"sum({arg}, axis={n.axis})"
+        if n.axis is not None:
+            return f"{name}({arg}, axis={n.axis})"
         return f"{name}({arg})"
 
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
@@ -490,7 +511,8 @@ class LatexPrinter(TextPrinter):
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function)):
+        if not isinstance(top, (Symbol, Element, sympy.Function)) or isinstance(
+                top, softmax_entry):
             shown = rf"\left({shown}\right)"
         return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
 
@@ -523,7 +545,17 @@ class LatexPrinter(TextPrinter):
 
     TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
                      "tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}",
-                     "sum": r"\operatorname{sum}"}
+                     "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
+                     "softmax": r"\operatorname{softmax}",
+                     "log_softmax": r"\log\operatorname{softmax}",
+                     "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}"}
+
+    def _print_softmax_entry(self, e: softmax_entry) -> str:
+        top, q, term = self.softmax_parts(e)
+        return rf"\frac{{{top}}}{{\sum_{{{q}}} {term}}}"
+
+    def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
     def _print_Function(self, e) -> str:
         name = type(e).__name__
@@ -594,10 +626,11 @@ class LatexPrinter(TextPrinter):
         return self._source_operand(n.operand) + self.T
 
     def _source_Call(self, n: Call) -> str:
-        arg = self._print(n.args[0])
-        if n.func == "sum" and n.axis is not None:
-            return rf"\operatorname{{sum}}_{{{n.axis}}}\left({arg}\right)"
-        return rf"{self.TEX_FUNCTIONS.get(n.func, n.func)}\left({arg}\right)"
+        arg = ", ".join(self._print(a) for a in n.args)
+        name = self.TEX_FUNCTIONS.get(n.func, n.func)
+        if n.axis is not None:
+            return rf"{name}_{{{n.axis}}}\left({arg}\right)"
+        return rf"{name}\left({arg}\right)"
 
     SOURCE_OPS = {"+": " + ", "-": " - ", "*": r" \circ ", "/": r" \oslash ", "@": " ",
                   "**": "^"}

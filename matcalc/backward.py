@@ -1,0 +1,259 @@
+"""The backward pass over the computation graph: one local derivation per name.
+
+A name X that feeds the results Z₁, Z₂, … gets
+
+    ∂L/∂x_ij = Σ_k Σ_l ∂L/∂z1_kl ∂z1_kl/∂x_ij + Σ_p Σ_q ∂L/∂z2_pq ∂z2_pq/∂x_ij + …
+
+(chain rule; with several terms it is a fan-out), derived by the core engine from the
+statements' own element forms: substitute, differentiate, fold definitions, collapse the
+deltas, recognise the matrix form. Each ∂L/∂Z is a named gradient, derived the same way;
+the output's is the upstream gradient (or, for a scalar output, the output is the loss).
+
+A named gradient is substituted into its consumers when that is simpler: always when it is
+a plain sum of names (∂L/∂Z2 = P − T), and when substituting at the index level lets the
+algebra cancel (softmax followed by cross-entropy gives P − T).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr, Integer, Sum, Symbol
+
+from .chain import differentiate, push_partial, replace_partials
+from .collapse import apply_row_sums, collapse, collapse_shallow, expand, total
+from .derivation import Derivation, Gradient, Step
+from .lower import (
+    OUTPUT_INDICES, WRT_INDICES, IndexSupply, Lowering, index_symbols, lower, matrix_entry,
+)
+from .program import Assignment, names_in
+from .recognise import (
+    Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions, recognise,
+)
+from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
+
+
+def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
+    statements = d.program.statements
+    reaches = {d.output}
+    for statement in reversed(statements):
+        if statement.target in reaches:
+            reaches.update(names_in(statement.value))
+    memo: dict[str, Gradient] = {}
+
+    def gradient(name: str) -> Gradient:
+        if name not in memo:
+            consumers = [s for s in statements
+                         if name in names_in(s.value) and s.target in reaches]
+            for statement in consumers:
+                if statement.target != d.output:
+                    gradient(statement.target)
+            memo[name] = LocalRule(d, name, consumers, memo).derive()
+        return memo[name]
+
+    for name in wanted:
+        gradient(name)
+    targets = [s.target for s in statements]
+    order = [t for t in reversed(targets) if t in memo] + [n for n in memo if n not in targets]
+    return {name: memo[name] for name in order}
+
+
+def upstream_of(d: Derivation, target: str) -> Expr | None:
+    """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
+    symbol = d.names.symbols[target]
+    if target == d.output and not d.has_upstream:
+        return None
+    if isinstance(symbol, sympy.MatrixExpr):
+        return UpstreamGrad(target, *symbol.shape)
+    return ScalarGrad(target)
+
+
+def foldable(d: Derivation) -> list[Definition]:
+    return [Definition(df.name, df.element_lhs,
+                       index_symbols(OUTPUT_INDICES, len(d.shapes.names[df.name])),
+                       df.element_rhs) for df in d.definitions]
+
+
+def size(expr: Expr) -> int:
+    return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+def is_plain(expr: Expr) -> bool:
+    """A sum of names and scalar multiples (P − T): cheaper to read than its name."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (sympy.HadamardProduct, sympy.HadamardPower, sympy.Trace)) or \
+                (isinstance(node, sympy.MatMul) and sum(a.is_Matrix for a in node.args) > 1) or \
+                isinstance(node, sympy.Function) or type(node).__name__ == "Apply":
+            return False
+    return True
+
+
+class LocalRule:
+    """∂L/∂X from the statements that read X, with the named gradients of their results."""
+
+    def __init__(self, d: Derivation, name: str, consumers: list[Assignment],
+                 memo: dict[str, Gradient]):
+        self.d, self.name, self.consumers, self.memo = d, name, consumers, memo
+        shape = d.shapes.names[name]
+        self.shape = shape
+        self.wrt_idx = index_symbols(WRT_INDICES, len(shape))
+        self.var = d.names.element(name, self.wrt_idx)
+        top = Symbol(d.loss)
+        self.lhs = Partial(top, self.var)
+        self.matrix_lhs = Partial(top, d.names.symbols[name])
+        self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, shape)}
+        self.unit = {i for i, n in self.dims.items() if n == 1}
+        self.steps: list[Step] = []
+        self.supply = IndexSupply()
+
+    def step(self, rhs: Expr, key: str, **params) -> None:
+        self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
+
+    def derive(self) -> Gradient:
+        d = self.d
+        if not self.consumers:
+            return self._zero()
+        # chain rule over every result that reads X (a fan-out when there are several)
+        pieces = []
+        for n, statement in enumerate(self.consumers):
+            rank = len(d.shapes.names[statement.target])
+            idx = index_symbols(OUTPUT_INDICES, rank) if n == 0 else \
+                tuple(self.supply.fresh() for _ in range(rank))
+            pieces.append((statement, idx))
+        chain = []
+        for statement, idx in pieces:
+            g = upstream_of(d, statement.target)
+            y = d.names.element(statement.target, idx)
+            if isinstance(g, sympy.MatrixExpr):
+                g = Element(g, idx[0], idx[1] if len(idx) > 1 else 0)
+            body = Partial(y, self.var) if g is None else g * Partial(y, self.var)
+            limits = [(k, Integer(0), dim(n) - 1)
+                      for k, n in zip(idx, d.shapes.names[statement.target])]
+            chain.append(Sum(body, *limits) if limits else body)
+        expr = sympy.Add(*chain)
+        targets = [s.target for s, _ in pieces]
+        if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
+            self.step(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
+                      over=[str(k) for _, idx in pieces for k in idx], names=targets)
+        # substitute the element forms of those results
+        forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
+                 for s, idx in pieces}
+        expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var))
+        self.step(expr, "element_form", names=targets)
+        expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
+        self.step(expr, "differentiate", wrt=self.name, deltas=bool(self.wrt_idx))
+        folded, used = fold_definitions(expr, foldable(d))
+        if used:
+            expr = folded
+            self.step(expr, "by_definition", names=used)
+        terms = self._collapse(expr)
+        if not terms:
+            return self._zero(zero=False)
+        index_form = total(terms)
+        try:
+            recognised = recognise(terms, self.wrt_idx, self.dims)
+        except NoMatrixForm as why:
+            return self._gradient(None, index_form, str(why))
+        for reason, state in recognised.rounds:
+            self.steps.append(Step(self.lhs, state, reason))
+        result = self._substitute(recognised.result)
+        return self._gradient(result, index_form)
+
+    def _collapse(self, expr: Expr):
+        """Deltas first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then distributed."""
+        terms, kept = collapse_shallow(expr, self.unit)
+        shallow = total(terms)
+        self.shallow = shallow
+        if kept:
+            self.step(shallow, "collapse", kept=_pairs(kept))
+        terms, kept = collapse(expand(shallow), self.unit)
+        if kept:
+            self.step(total(terms), "collapse", kept=_pairs(kept))
+        elif total(terms) != shallow:
+            self.step(total(terms), "distribute")
+        terms, used = apply_row_sums(terms, self.d.shapes.assumptions)
+        if used:
+            self.step(total(terms), "assumption", names=used,
+                      assumptions=[self.d.shapes.assumptions[n] for n in used])
+        return terms
+
+    def _substitute(self, result: Expr) -> Expr:
+        """Put the named gradients of this rule's consumers in, where that is simpler."""
+        for statement in self.consumers:
+            target = statement.target
+            known = self.memo.get(target)
+            upstream = upstream_of(self.d, target)
+            if known is None or known.result is None or upstream is None or \
+                    not result.has(upstream):
+                continue
+            if is_plain(known.result):
+                result = result.xreplace({upstream: known.result})
+                self.step(entry_of_result(result, self.wrt_idx), "substitute",
+                          names=[target])
+                continue
+            names = {s for s in known.result.free_symbols if hasattr(s, "name")}
+            if not names & {s for s in result.free_symbols if s != upstream} or \
+                    len(self.consumers) > 1:
+                continue
+            candidate = self._substitute_entries(self.shallow, upstream, known.result)
+            if candidate is not None and size(candidate[0]) < size(result):
+                result, steps = candidate
+                self.steps.extend(steps)
+        return result
+
+    def _substitute_entries(self, expr, upstream, value):
+        """Substitute ∂L/∂Z entrywise into the collapsed index form and let the algebra
+        cancel (−t_il/p_il · p_il = −t_il); None if it does not help."""
+        mark = len(self.steps)
+        shallow = self.shallow
+        replacements = {}
+        for element in expr.atoms(Element):
+            if element.matrix == upstream:
+                replacements[element] = matrix_entry(value, element.row, element.col,
+                                                     self.supply)
+        if isinstance(upstream, ScalarGrad):
+            replacements[upstream] = value
+        try:
+            self.step(expr.xreplace(replacements), "substitute", names=[upstream.name
+                                                                        if hasattr(upstream, "name") else str(upstream)])
+            new_terms = self._collapse(self.steps[-1].rhs)
+            recognised = recognise(new_terms, self.wrt_idx, self.dims)
+        except NoMatrixForm:
+            del self.steps[mark:]
+            self.shallow = shallow
+            return None
+        self.shallow = shallow
+        steps = self.steps[mark:]
+        del self.steps[mark:]
+        for reason, state in recognised.rounds:
+            steps.append(Step(self.lhs, state, reason))
+        return recognised.result, steps
+
+    def _inlined(self, result: Expr | None) -> Expr | None:
+        if result is None:
+            return None
+        replacements = {}
+        for statement in self.consumers:
+            upstream = upstream_of(self.d, statement.target)
+            known = self.memo.get(statement.target)
+            if upstream is None or statement.target == self.d.output or known is None:
+                continue
+            if known.inlined is None:
+                return None
+            replacements[upstream] = known.inlined
+        return result.xreplace(replacements) if replacements else result
+
+    def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
+        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, result,
+                        index_form, why, [s.target for s in self.consumers],
+                        self._inlined(result))
+
+    def _zero(self, zero: bool = True) -> Gradient:
+        symbol = self.d.names.symbols[self.name]
+        value = sympy.ZeroMatrix(*symbol.shape) if isinstance(symbol, sympy.MatrixExpr) \
+            else Integer(0)
+        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, value,
+                        Integer(0), None, [s.target for s in self.consumers], value, zero=zero)
+
+
+def _pairs(kept) -> list[list[str]]:
+    return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]
