@@ -78,11 +78,14 @@ def size(expr: Expr) -> int:
 
 
 def is_plain(expr: Expr) -> bool:
-    """A sum of names and scalar multiples (P − T): cheaper to read than its name."""
+    """A sum of names and multiples of names (P − T, ∂f/∂den, 2 x): cheaper to read in
+    place than by name, so it is substituted into the rules that use it."""
     for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.HadamardProduct, sympy.HadamardPower, sympy.Trace)) or \
-                (isinstance(node, sympy.MatMul) and sum(a.is_Matrix for a in node.args) > 1) or \
-                isinstance(node, sympy.Function) or type(node).__name__ == "Apply":
+        if isinstance(node, (sympy.MatMul, sympy.Mul)):
+            if sum(1 for a in node.args if not a.is_number) > 1:
+                return False
+        elif not isinstance(node, (sympy.MatAdd, sympy.Add, sympy.Symbol, sympy.Number,
+                                   sympy.Transpose)) and not node.is_number:
             return False
     return True
 
@@ -133,7 +136,8 @@ class LocalRule:
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
             self.step(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
-                      over=[str(k) for _, idx in pieces for k in idx], names=targets)
+                      over=[str(k) for _, idx in pieces for k in idx], names=targets,
+                      wrt=self.name)
         # substitute the element forms of those results
         forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
                  for s, idx in pieces}
@@ -188,7 +192,7 @@ class LocalRule:
             if is_plain(known.result):
                 result = result.xreplace({upstream: known.result})
                 self.step(entry_of_result(result, self.wrt_idx), "substitute",
-                          names=[target])
+                          names=[target], loss=self.d.loss)
                 continue
             names = {s for s in known.result.free_symbols if hasattr(s, "name")}
             if not names & {s for s in result.free_symbols if s != upstream} or \
@@ -213,8 +217,9 @@ class LocalRule:
         if isinstance(upstream, ScalarGrad):
             replacements[upstream] = value
         try:
-            self.step(expr.xreplace(replacements), "substitute", names=[upstream.name
-                                                                        if hasattr(upstream, "name") else str(upstream)])
+            target = upstream.of if isinstance(upstream, ScalarGrad) else upstream.name
+            self.step(expr.xreplace(replacements), "substitute", names=[target],
+                      loss=self.d.loss)
             new_terms = self._collapse(self.steps[-1].rhs)
             recognised = recognise(new_terms, self.wrt_idx, self.dims)
         except NoMatrixForm:
@@ -229,17 +234,19 @@ class LocalRule:
         return recognised.result, steps
 
     def _inlined(self, result: Expr | None) -> Expr | None:
+        """Every named gradient ∂L/∂Z in the result replaced by its own inlined form."""
         if result is None:
             return None
         replacements = {}
-        for statement in self.consumers:
-            upstream = upstream_of(self.d, statement.target)
-            known = self.memo.get(statement.target)
-            if upstream is None or statement.target == self.d.output or known is None:
+        for node in sympy.preorder_traversal(result):
+            target = node.of if isinstance(node, ScalarGrad) else \
+                node.name if isinstance(node, UpstreamGrad) else None
+            if target is None or target == self.d.output:
                 continue
-            if known.inlined is None:
+            known = self.memo.get(target)
+            if known is None or known.inlined is None:
                 return None
-            replacements[upstream] = known.inlined
+            replacements[node] = known.inlined
         return result.xreplace(replacements) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:

@@ -358,6 +358,8 @@ class Evaluator:
     def _(self, m: Apply):
         if m.name == "softmax":
             return _softmax(self.matrix(m.arg))
+        if m.name == "softmax_col":
+            return _softmax(self.matrix(m.arg).T).T
         return ELEMENTWISE[m.name].numpy(self.matrix(m.arg))
 
 
@@ -375,7 +377,7 @@ def eval_numpy(code: str, values: dict[str, np.ndarray]):
     def run(node):
         if isinstance(node, ast.Expression):
             return run(node.body)
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
             return node.value
         if isinstance(node, ast.Name) and node.id in values:
             return values[node.id]

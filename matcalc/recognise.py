@@ -33,6 +33,7 @@ from .functions import BY_SYMPY_FUNC, HALF
 from .symbols import Apply, Element, Index, indices_of, softmax_entry
 
 Node = Index | None
+ROWWISE = ("softmax", "softmax_col")  # f(Mᵀ) ≠ f(M)ᵀ for these
 
 
 class NoMatrixForm(UnsupportedError):
@@ -67,7 +68,7 @@ def transpose(m: Expr) -> Expr:
         return OneMatrix(m.shape[1], m.shape[0])
     if isinstance(m, Identity):
         return m
-    if isinstance(m, Apply):
+    if isinstance(m, Apply) and m.name not in ROWWISE:
         return Apply(m.name, transpose(m.arg))
     return Transpose(m)
 
@@ -210,6 +211,12 @@ class TermRecogniser:
             return expr  # a scalar
         if isinstance(expr, Sum):
             return self._inner_sum(expr, left, right)
+        if isinstance(expr, softmax_entry):  # row-wise: its index must run along the row
+            if right is None and expr.index == left:  # a 1-D vector: down its column
+                return Apply("softmax_col", self._elementwise(expr.entry, left, right))
+            if expr.index != right:
+                raise NoMatrixForm("a softmax across the other axis has no matrix form here")
+            return Apply("softmax", self._elementwise(expr.entry, left, right))
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
         scalars = [a for a in args if not a.is_Matrix]
@@ -227,8 +234,6 @@ class TermRecogniser:
         rule = BY_SYMPY_FUNC.get(expr.func)
         if rule is not None and len(args) == 1:
             return Apply(rule.name, args[0])
-        if isinstance(expr, softmax_entry) and expr.index == right:
-            return Apply("softmax", args[0])
         raise NoMatrixForm(f"no matrix form for {expr}")
 
     def _inner_sum(self, expr: Sum, left: Node, right: Node) -> Expr:
@@ -275,7 +280,7 @@ class TermRecogniser:
 
     def run(self) -> Expr:
         while (self.hadamard() or self.sum_constant() or self.sum_ones() or self.trace()
-               or self.product()):
+               or self.product() or self.broadcast_vector()):
             pass
         if self.graph.sums:
             left = ", ".join(str(i) for i in self.graph.sums)
@@ -311,6 +316,28 @@ class TermRecogniser:
             return False
         return all(end in self.graph.sums and len(self.graph.degree(end)) == 2
                    for end in a.ends())
+
+    def broadcast_vector(self) -> bool:
+        """A vector at an inner node scales the matrix beside it:
+        Σ_k v_k a_ki s_kj = Σ_k a_ki (S ∘ v 𝟏ᵀ)_kj."""
+        edges = self.graph.edges
+        for a, vec in enumerate(edges):
+            node = vec.left if vec.right is None else vec.right if vec.left is None else None
+            if node is None or node not in self.graph.sums:
+                continue
+            for b, other in enumerate(edges):
+                if b == a or node not in other.ends() or None in other.ends():
+                    continue
+                v = vec.matrix if vec.right is None else transpose(vec.matrix)  # a column
+                if other.left == node:
+                    spread = matmul(v, OneMatrix(1, self.dims[other.right]))
+                else:
+                    spread = matmul(OneMatrix(self.dims[other.left], 1), transpose(v))
+                edges[b] = Edge(hadamard(other.matrix, spread), other.left, other.right)
+                del edges[a]
+                self.record("broadcast")
+                return True
+        return False
 
     def sum_constant(self) -> bool:
         for index in list(self.graph.sums):
@@ -583,6 +610,9 @@ def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
 
 
 def entry_of_result(result: Expr, free: tuple[Index, ...]) -> Expr:
+    """The (i, j) entry of a matrix result as an index-form expression (a scalar as is)."""
+    if not result.is_Matrix:
+        return result
     rows, cols = result.shape
     row = free[0] if free and rows != 1 else 0
     col = free[1] if len(free) > 1 and cols != 1 else (free[0] if free and rows == 1 else 0)

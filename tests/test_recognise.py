@@ -10,7 +10,7 @@ from matcalc.collapse import Term
 from matcalc.recognise import NoMatrixForm, recognise
 from matcalc.symbols import Element, Index
 
-i, j, k, l, p, q = (Index(x) for x in "ijklpq")
+i, j, k, l, p, q, r_ = (Index(x) for x in "ijklpqr")
 m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")
 A, B, C = MatrixSymbol("A", m, n), MatrixSymbol("B", n, r), MatrixSymbol("C", r, m)
 G = MatrixSymbol("G", m, r)
@@ -91,14 +91,29 @@ def test_identity_from_a_free_delta():
     assert str(rec.result) == "I"
 
 
-def test_node_with_three_edges_has_no_matrix_form():
-    # Σ_p a_ip b_pj d_pj' with three different ends at p is no product: reported, not guessed
-    D = MatrixSymbol("D", n, r)
-    term = Term(Integer(1), (Element(A, i, p), Element(B, p, j), Element(x, p, 0)),
-                (lim(p, n),))
+def test_diagonal_through_a_cycle_is_found():
+    # Σ_p Σ_q a_ip b_pj c_pq d_qp = (A diag(C D) B)_ij = ((A ∘ 𝟏 ((C ∘ Dᵀ) 𝟏)ᵀ) B)_ij
+    C2, D2, B2 = MatrixSymbol("C2", n, n), MatrixSymbol("D2", n, n), MatrixSymbol("B2", n, r)
+    term = Term(Integer(1), (Element(A, i, p), Element(B2, p, j), Element(C2, p, q),
+                             Element(D2, q, p)), (lim(p, n), lim(q, n)))
+    assert recognise([term], (i, j), DIMS).result.has(B2)
+
+
+def test_tetrahedron_has_no_matrix_form():
+    # Σ_pqrs a_pq b_pr c_ps d_qr e_qs f_rs: every inner node meets three others; no
+    # product, Hadamard or trace reduces it. Reported, never guessed.
+    s_ = Index("s")
+    M = {name: MatrixSymbol(name, n, n) for name in "ABCDEF"}
+    pairs = [("A", p, q), ("B", p, r_), ("C", p, s_), ("D", q, r_), ("E", q, s_), ("F", r_, s_)]
+    term = Term(Integer(1), tuple(Element(M[k], a, b) for k, a, b in pairs),
+                tuple(lim(x, n) for x in (p, q, r_, s_)))
     with pytest.raises(NoMatrixForm, match="no matrix form"):
-        recognise([term], (i, j), DIMS)
-    # parallel edges at p merge first (Hadamard), so a_ip b_pj d_pj is a product
-    merged = Term(Integer(1), (Element(A, i, p), Element(B, p, j), Element(D, p, j)),
-                  (lim(p, n),))
-    assert str(recognise([merged], (i, j), DIMS).result) == "A*(HadamardProduct(B, D))"
+        recognise([term], (), {})
+
+
+def test_vector_at_an_inner_node_scales_a_neighbour():
+    # Σ_p a_ip x_p b_pj = (A (B ∘ x 𝟏ᵀ))_ij
+    term = Term(Integer(1), (Element(A, i, p), Element(MatrixSymbol("v", n, Integer(1)), p, 0),
+                             Element(B, p, j)), (lim(p, n),))
+    rec = recognise([term], (i, j), DIMS)
+    assert "broadcast" in keys(rec) and "matrix_product" in keys(rec)

@@ -18,6 +18,7 @@ NUMPY_FUNCTIONS = {
     "tanh": "np.tanh({})", "sigmoid": "(1 / (1 + np.exp(-({}))))", "relu": "np.maximum({}, 0)",
     "step": "np.heaviside({}, 0.0)",
     "softmax": "(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
+    "softmax_col": "(np.exp({0}) / np.exp({0}).sum())",
 }
 
 
@@ -148,6 +149,8 @@ class NumpyPrinter:
             text = str(e) if isinstance(e, Integer) else repr(float(e))
             return text, 3 if e >= 0 else 2
         if isinstance(e, sympy.Symbol):
+            if e.is_integer and e.is_positive:  # a dimension: its size from an array
+                return self.dim(e), 3
             return e.name, 3
         if isinstance(e, sympy.Mul):
             coeff, rest = e.as_coeff_Mul()

@@ -22,7 +22,7 @@ ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 FUNCTION_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
-                  "sigmoid": "σ", "relu": "relu", "softmax": "softmax",
+                  "sigmoid": "σ", "relu": "relu", "softmax": "softmax", "softmax_col": "softmax",
                   "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "mse": "mse",
                   "mean": "mean"}
 
@@ -547,6 +547,7 @@ class LatexPrinter(TextPrinter):
                      "tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}",
                      "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
                      "softmax": r"\operatorname{softmax}",
+                     "softmax_col": r"\operatorname{softmax}",
                      "log_softmax": r"\log\operatorname{softmax}",
                      "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}"}
 
