@@ -80,14 +80,16 @@ def size(expr: Expr) -> int:
 def is_plain(expr: Expr) -> bool:
     """A sum of names and multiples of names (P − T, ∂f/∂den, 2 x): cheaper to read in
     place than by name, so it is substituted into the rules that use it."""
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.MatMul, sympy.Mul)):
-            if sum(1 for a in node.args if not a.is_number) > 1:
-                return False
-        elif not isinstance(node, (sympy.MatAdd, sympy.Add, sympy.Symbol, sympy.Number,
-                                   sympy.Transpose)) and not node.is_number:
-            return False
-    return True
+    if expr.is_number or isinstance(expr, (sympy.MatrixSymbol, sympy.Symbol)):
+        return True
+    if isinstance(expr, (sympy.MatAdd, sympy.Add)):
+        return all(is_plain(a) for a in expr.args)
+    if isinstance(expr, (sympy.MatMul, sympy.Mul)):
+        named = [a for a in expr.args if not a.is_number]
+        return len(named) <= 1 and all(is_plain(a) for a in named)
+    if isinstance(expr, sympy.Transpose):
+        return is_plain(expr.arg)
+    return False
 
 
 class LocalRule:

@@ -25,7 +25,7 @@ def assert_correct(d, trials: int = 2) -> None:
     for seed in range(trials):
         instance = random_instance(d.program, d.shapes, d.output, seed=100 + seed)
         for wrt, grad in d.gradients.items():
-            if grad.result is None:
+            if grad.inlined is None:
                 continue
             reference = finite_difference(d.program, instance, d.output, wrt)
             value = numpy_value(d, wrt, instance)

@@ -33,5 +33,7 @@ def test_example_markdown_is_current(path):
 def test_example_verifies(path):
     from matcalc import derive
     source = path.read_text(encoding="utf-8")
-    wrt = [w.strip() for w in generate.options(source).get("wrt", "").split(",") if w.strip()]
-    assert_correct(derive(generate.program_text(source), wrt=wrt or None))
+    options = generate.options(source)
+    wrt = [w.strip() for w in options.get("wrt", "").split(",") if w.strip()]
+    assert_correct(derive(generate.program_text(source), wrt=wrt or None,
+                          loss=options.get("loss")))

@@ -124,15 +124,17 @@ def render(d: "Derivation", fmt: str, lang: str = "en") -> str:
 
 
 def _json(d: "Derivation", ctx: PrintContext, env, lang: str) -> str:
+    """design.md §4: "gradients" are the requested ones (numpy with every named gradient
+    substituted); "intermediates" are the named gradients derived on the way."""
     text, latex = _view(d, TextPrinter(ctx)), _view(d, LatexPrinter(ctx))
     phrase = env.get_template("reason.j2").module
-    gradients = []
-    for grad, t, x in zip(d.gradients.values(), text["gradients"], latex["gradients"]):
+    requested, intermediates = [], []
+    for grad, t, x in zip(d.backward.values(), text["gradients"], latex["gradients"]):
         steps = [{"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
                   "params": ts["params"],
                   "why": str(phrase.reason(ts["key"], ts["params"], "text", lang)).strip()}
                  for ts, xs in zip(t["steps"], x["steps"])]
-        gradients.append({
+        entry = {
             "wrt": grad.wrt,
             "shape": list(grad.shape),
             "numpy": numpy_code(d, grad),
@@ -141,12 +143,20 @@ def _json(d: "Derivation", ctx: PrintContext, env, lang: str) -> str:
             "index": f"{t['lhs']} = {t['index_form']}",
             "no_matrix_form": grad.no_matrix_form,
             "steps": steps,
-        })
+        }
+        if d.is_graph:
+            entry["inlined_latex"] = f"{x['matrix_lhs']} = {x['inlined']}" \
+                if x["inlined"] else None
+        (requested if grad.wrt in d.gradients else intermediates).append(entry)
+    order = list(d.gradients)
+    requested.sort(key=lambda e: order.index(e["wrt"]))
     contract = {
         "program": d.program.source,
         "output": d.output,
         "loss": d.loss,
         "shapes": {name: list(shape) for name, shape in d.shapes.names.items()},
-        "gradients": gradients,
+        "gradients": requested,
     }
+    if intermediates:
+        contract["intermediates"] = intermediates
     return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"

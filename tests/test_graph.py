@@ -1,0 +1,179 @@
+"""Computation graphs: multi-statement programs, named intermediate gradients, fan-out,
+softmax and cross-entropy, scalar programs (seed 001's MLP, seed 002, CS231n in seed 003)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from helpers import derived, result_line
+from matcalc import derive
+from matcalc.cli import cli
+from matcalc.render.printers import PrintContext, TextPrinter
+
+MLP = """X: (m, n)
+W: (n, h)
+b: (h,)
+W2: (h, c)
+b2: (c,)
+T: onehot(m, c)
+Z = X @ W + b
+H = sigmoid(Z)
+Z2 = H @ W2 + b2
+P = softmax(Z2)
+L = cross_entropy(T, P)
+"""
+
+
+def named(d) -> dict[str, str]:
+    """Each derived gradient's named form, as the text output prints it."""
+    printer = TextPrinter(PrintContext(loss=d.loss, names=set(d.shapes.names),
+                                       order={n: k for k, n in enumerate(d.shapes.names)}))
+    return {name: printer.doprint(g.result) for name, g in d.backward.items()}
+
+
+def inlined(d) -> dict[str, str]:
+    printer = TextPrinter(PrintContext(loss=d.loss, names=set(d.shapes.names),
+                                       order={n: k for k, n in enumerate(d.shapes.names)}))
+    return {name: printer.doprint(g.inlined) for name, g in d.gradients.items()}
+
+
+def test_seed_001_mlp_named_and_inlined():
+    # seed 001 eqs. 38-45, with softmax + cross-entropy fused to P − T (eq. 32)
+    d = derived(MLP, wrt=["W", "b", "W2", "b2", "H", "Z", "Z2"], inline=True)
+    forms = named(d)
+    assert forms["Z2"] == "P − T"
+    assert forms["b2"] == "𝟏ᵀ (P − T)"
+    assert forms["W2"] == "Hᵀ (P − T)"
+    assert forms["H"] == "(P − T) W2ᵀ"
+    assert forms["Z"] == "∂L/∂H ∘ H ∘ (1 − H)"
+    assert forms["W"] == "Xᵀ ∂L/∂Z"
+    assert forms["b"] == "𝟏ᵀ ∂L/∂Z"
+    full = inlined(d)
+    assert full["W"] == "Xᵀ (H ∘ ((P − T) W2ᵀ) ∘ (1 − H))"
+    assert full["b"] == "𝟏ᵀ (H ∘ ((P − T) W2ᵀ) ∘ (1 − H))"
+    assert d.numpy_of("W") == "X.T @ (H * ((P - T) @ W2.T) * (1 - H))"
+    text = d.text()
+    assert "backward pass:" in text and "inlined:" in text
+    assert "each row of T sums to 1 (onehot)" in text
+
+
+def test_softmax_cross_entropy_without_the_assumption_is_general():
+    d = derived(MLP.replace("T: onehot(m, c)\n", ""), wrt="Z2")
+    assert named(d)["Z2"] != "P − T"
+    assert "𝟏𝟏ᵀ" in named(d)["Z2"] or "𝟏 𝟏ᵀ" in named(d)["Z2"]
+
+
+def test_prob_rows_also_gives_p_minus_t():
+    d = derived("T: prob_rows(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", wrt="Z")
+    assert named(d)["Z"] == "P − T"
+
+
+def test_softmax_proof_shows_the_seed_form():
+    # seed 001 eq. 27: Σ_l ∂L/∂b_il b_ij (δ_jl − b_il), then B ∘ (G − (G ∘ B) 𝟏𝟏ᵀ)
+    d = derived("P = softmax(Z)", wrt="Z")
+    lines = d.text().splitlines()
+    assert any("Σ_l ∂L/∂p_il · p_il (δ_jl − p_ij)" in line for line in lines)
+    assert result_line(d.text()) == "∂L/∂Z = P ∘ (∂L/∂P − (∂L/∂P ∘ P) 𝟏𝟏ᵀ)"
+
+
+def test_fan_out_adds_the_paths():
+    # seed 001 eq. 12: B = A; C = A; D = B ∘ C
+    d = derived("B = A\nC = A\nD = B * C", wrt="A")
+    assert named(d)["A"] == "∂L/∂B + ∂L/∂C"
+    assert d.gradient.steps[0].reason.key == "fan_out"
+    assert d.gradient.steps[0].reason.params["names"] == ["B", "C"]
+    assert "∵ only the terms k = i, l = j, p = i, q = j remain" in d.text()
+    assert d.numpy == "dD * C + dD * B"
+
+
+def test_seed_002_outer_product_with_a_renamed_loss():
+    # u' = Wᵀu: the seed's last formula (uᵀG) is wrong; the gradient is u (∂J/∂u')ᵀ
+    d = derived("u: (n,)\nu2 = W.T @ u", wrt="W", loss="J")
+    assert result_line(d.text()) == "∂J/∂W = u (∂J/∂u2)ᵀ"
+    assert d.numpy == "np.outer(u, du2)"
+
+
+def test_cs231n_add_multiply():
+    d = derived("x: (); y: (); z: ()\nq = x + y\nf = q * z")
+    values = d.evaluate({"x": -2, "y": 5, "z": -4})
+    assert {k: float(v) for k, v in values.items()} == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert named(d)["q"] == "z"
+
+
+def test_cs231n_sigmoid_neuron():
+    d = derived("w0: (); w1: (); w2: (); x0: (); x1: ()\n"
+                "dot = w0*x0 + w1*x1 + w2\nf = sigmoid(dot)")
+    values = d.evaluate({"w0": 2, "w1": -3, "w2": -3, "x0": -1, "x1": -2})
+    rounded = {k: round(float(v), 2) for k, v in values.items()}
+    assert rounded == {"w0": -0.2, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.2}
+    assert named(d)["dot"] == "f (1 − f)"
+
+
+STAGED = """x: (); y: ()
+sigy = sigmoid(y)
+num = x + sigy
+sigx = sigmoid(x)
+xpy = x + y
+xpysqr = xpy ** 2
+den = sigx + xpysqr
+invden = 1 / den
+f = num * invden
+"""
+
+
+def test_cs231n_staged_with_fan_out():
+    d = derived(STAGED)
+    forms = named(d)
+    # x feeds num, sigx and xpy; y feeds sigy and xpy: "dx += ..." in the seed
+    assert [s.reason.key for s in d["x"].steps][0] == "fan_out"
+    assert d["x"].consumers == ["num", "sigx", "xpy"]
+    assert forms["xpy"] == "2 xpy ∂f/∂den"
+    x, y = 3.0, -4.0
+    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    f = lambda x, y: (x + sig(y)) / (sig(x) + (x + y) ** 2)  # noqa: E731
+    h = 1e-6
+    values = d.evaluate({"x": x, "y": y})
+    assert float(values["x"]) == pytest.approx((f(x + h, y) - f(x - h, y)) / (2 * h), rel=1e-6)
+    assert float(values["y"]) == pytest.approx((f(x, y + h) - f(x, y - h)) / (2 * h), rel=1e-6)
+
+
+def test_wrt_all_intermediates_and_loss_name():
+    d = derived("C = A @ B\nD = sigmoid(C)", wrt=["C", "A"], loss="J")
+    assert list(d.gradients) == ["C", "A"]
+    assert named(d)["C"] == "∂J/∂D ∘ D ∘ (1 − D)"
+    assert list(derive(MLP).gradients) == ["X", "W", "b", "W2", "b2", "T"]
+
+
+def test_name_with_no_influence_has_a_zero_gradient():
+    d = derive("C = A @ B\nD = A * 2", wrt=["B", "A"])
+    assert d["B"].zero and not d["A"].zero
+    assert "does not influence the output" in d.text()
+
+
+@pytest.mark.parametrize("program, wrt", [
+    ("Y = log_softmax(Z)", "Z"),
+    ("T: onehot(m, c)\nL = -sum(T * log_softmax(Z))", "Z"),
+    ("l = mse(Y, T)", "Y"),
+    ("s = mean(X)", "X"),
+    ("s = mean(X, axis=0)", "X"),
+    ("x: (n,)\nT: onehot(n)\nL = cross_entropy(T, softmax(x))", "x"),
+    ("Y = softmax(A @ B)", "B"),
+    ("Y = softmax(A.T)", "A"),
+])
+def test_more_functions_verify(program, wrt):
+    derived(program, wrt=wrt)
+
+
+def test_cli_wrt_list_inline_and_json():
+    runner = CliRunner()
+    out = runner.invoke(cli, ["derive", MLP, "--wrt", "W,b2", "--inline"]).output
+    assert "inlined:" in out and "dW = X.T @ (H * ((P - T) @ W2.T) * (1 - H))" in out
+    data = json.loads(runner.invoke(cli, ["derive", MLP, "--wrt", "W", "-f", "json"]).output)
+    assert [g["wrt"] for g in data["gradients"]] == ["W"]
+    assert [g["wrt"] for g in data["intermediates"]] == ["P", "Z2", "H", "Z"]
+    assert data["gradients"][0]["numpy"] == "X.T @ (H * ((P - T) @ W2.T) * (1 - H))"
+    assert data["loss"] == "L"
