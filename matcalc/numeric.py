@@ -155,7 +155,7 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
-    sizes = list(range(2, 2 + len(symbolic)))
+    sizes = [2 + k % 3 for k in range(len(symbolic))]  # neighbours differ; sums stay small
     rng.shuffle(sizes)
     dims = dict(zip(symbolic, (int(s) for s in sizes)))
     positive = _needs_positive(program)
@@ -187,6 +187,8 @@ class Evaluator:
         self.output = output
         self.values = values if values is not None else instance.values
         self._matrices: dict[Expr, np.ndarray] = {}
+        self._perturbed: dict = {}
+        self._symbols: dict = {}
 
     # -- scalars
     def scalar(self, expr: Expr, env: dict[Index, int]) -> float:
@@ -271,22 +273,32 @@ class Evaluator:
         var = expr.var
         if isinstance(var, Element):
             name = var.matrix.name
+            self._symbols[name] = var.matrix
             position = (int(self._scalar(var.row, env)), int(self._scalar(var.col, env)))
         else:
             name, position = var.name, None
-        base = np.array(self.values[name], dtype=float)
-        inputs = {k: v for k, v in self.values.items() if k in self.program.inputs()}
-        results = []
-        for sign in (1.0, -1.0):
-            moved = base.copy()
-            if position is None:
-                moved = moved + sign * H
-            else:
-                moved.reshape(self._shape2(var.matrix))[position] += sign * H
-            values = forward(self.program, {**inputs, name: moved}, {name: moved})
-            results.append(Evaluator(self.program, self.instance, self.output, values)
-                           ._scalar(expr.expr, env))
+        moved = self._moved(name, position)
+        results = [moved[0]._scalar(expr.expr, env), moved[1]._scalar(expr.expr, env)]
         return (results[0] - results[1]) / (2 * H)
+
+    def _moved(self, name: str, position) -> tuple["Evaluator", "Evaluator"]:
+        """Evaluators with one entry of ``name`` moved by ±H and everything after it rerun
+        (cached: every ∂/∂x_ij in a proof moves the same entry)."""
+        key = (name, position)
+        if key not in self._perturbed:
+            base = np.array(self.values[name], dtype=float)
+            inputs = {k: v for k, v in self.values.items() if k in self.program.inputs()}
+            pair = []
+            for sign in (1.0, -1.0):
+                moved = base.copy()
+                if position is None:
+                    moved = moved + sign * H
+                else:
+                    moved.reshape(self._shape2(self._symbols[name]))[position] += sign * H
+                values = forward(self.program, {**inputs, name: moved}, {name: moved})
+                pair.append(Evaluator(self.program, self.instance, self.output, values))
+            self._perturbed[key] = tuple(pair)
+        return self._perturbed[key]
 
     # -- matrices
     def _shape2(self, m: Expr) -> tuple[int, int]:

@@ -33,6 +33,7 @@ from .functions import BY_SYMPY_FUNC, HALF
 from .symbols import Apply, Element, Index, indices_of, softmax_entry
 
 Node = Index | None
+ANY = object()  # an end that orient() may leave as it is
 ROWWISE = ("softmax", "softmax_col")  # f(Mᵀ) ≠ f(M)ᵀ for these
 
 
@@ -244,9 +245,19 @@ class TermRecogniser:
         for term in expand(expr):
             inner = TermRecogniser(term, free, self.dims)
             parts.append(inner.run())
+        parts = [self._shaped(p, left, right) for p in parts]
         if len(parts) == 1:
             return parts[0]
         return MatAdd(*parts) if all(p.is_Matrix for p in parts) else Add(*parts)
+
+    def _shaped(self, m: Expr, left: Node, right: Node) -> Expr:
+        """A vector recognised without orientation, turned to run from left to right."""
+        if not m.is_Matrix:
+            return m
+        rows, cols = self._shape(left, right)
+        if m.shape != (rows, cols) and m.shape == (cols, rows):
+            return transpose(m)
+        return m
 
     def _placed(self, edge: Edge, left: Node, right: Node) -> Expr:
         """The edge's matrix as a (left × right) matrix, broadcasting a vector if needed."""
@@ -268,10 +279,10 @@ class TermRecogniser:
     def record(self, key: str, **params) -> None:
         self.history.append((Reason(key, params), self.graph.expr()))
 
-    def orient(self, n: int, left: Node | None = None, right: Node | None = None,
-               flips: list | None = None) -> None:
+    def orient(self, n: int, left=ANY, right=ANY, flips: list | None = None) -> None:
+        """Flip edge n (to its transpose) so that its ends are (left, right); ANY: either."""
         edge = self.graph.edges[n]
-        if (left is not None and edge.left != left) or (right is not None and edge.right != right):
+        if (left is not ANY and edge.left != left) or (right is not ANY and edge.right != right):
             self.graph.edges[n] = edge.flipped()
             if flips is not None:
                 flips.append(n)

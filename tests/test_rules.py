@@ -36,7 +36,7 @@ CASES = [
     ("C = A - B", "B", "−∂L/∂C", "-dC"),
     ("b: (n,)\nC = A + b", "A", "∂L/∂C", "dC"),
     ("b: (n,)\nC = A + b", "b", "𝟏ᵀ ∂L/∂C", "dC.sum(axis=0)"),
-    ("c: (m, 1)\nC = A + c", "c", "∂L/∂C 𝟏", "dC.sum(axis=1).reshape(A.shape[0], 1)"),
+    ("c: (m, 1)\nC = A + c", "c", "∂L/∂C 𝟏", "dC.sum(axis=1, keepdims=True)"),
     ("C = A * B", "A", "∂L/∂C ∘ B", "dC * B"),
     ("C = A * B", "B", "∂L/∂C ∘ A", "dC * A"),
     # seed 003: D = W X

@@ -58,16 +58,16 @@ class NumpyPrinter:
         return self._code(e)[0]
 
     def _code(self, e: Expr) -> tuple[str, int]:
-        """(code, precedence): 3 atom, 2 product, 1 sum."""
+        """(code, precedence): 4 atom (takes .T, .sum()), 3 power, 2 product, 1 sum."""
         if isinstance(e, UpstreamGrad):
-            return f"d{e.name}", 3
+            return f"d{e.name}", 4
         if isinstance(e, sympy.MatrixSymbol):
-            return e.name, 3
+            return e.name, 4
         if isinstance(e, sympy.Transpose):
             inner, prec = self._code(e.arg)
             if self.rank(e.arg) < 2:
                 return inner, prec
-            return f"{self._wrap(inner, prec, 3)}.T", 3
+            return f"{self._wrap(inner, prec, 4)}.T", 4
         if isinstance(e, sympy.MatMul):
             code, _, prec = self._matmul_prec(e)
             return code, prec
@@ -83,14 +83,14 @@ class NumpyPrinter:
         if isinstance(e, sympy.OneMatrix):
             rows, cols = e.shape
             if rows == 1 or cols == 1:
-                return f"np.ones({self.dim(cols if rows == 1 else rows)})", 3
-            return f"np.ones(({self.dim(rows)}, {self.dim(cols)}))", 3
+                return f"np.ones({self.dim(cols if rows == 1 else rows)})", 4
+            return f"np.ones(({self.dim(rows)}, {self.dim(cols)}))", 4
         if isinstance(e, sympy.Identity):
-            return f"np.eye({self.dim(e.shape[0])})", 3
+            return f"np.eye({self.dim(e.shape[0])})", 4
         if isinstance(e, sympy.ZeroMatrix):
-            return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 3
+            return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if isinstance(e, sympy.Trace):
-            return f"np.trace({self.code(e.arg)})", 3
+            return f"np.trace({self.code(e.arg)})", 4
         if isinstance(e, Element):
             return self._code(e.matrix)
         return self._scalar(e)
@@ -104,16 +104,29 @@ class NumpyPrinter:
             if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts
             else:
-                code = self._wrap(*self._code(shown), 2 if negative else 1)
+                code = self._wrap(*self._column(shown, *self._code(shown), terms),
+                                  2 if negative else 1)
             sign = ("-" if negative else "") if n == 0 else (" - " if negative else " + ")
             out += sign + code
         return out
+
+    def _column(self, factor: Expr, code: str, prec: int, together) -> tuple[str, int]:
+        """A 1-D vector combined elementwise with 2-D columns must be a column too:
+        numpy would broadcast (m,) against (m, 1) to (m, m)."""
+        shape = getattr(factor, "shape", None)
+        if shape is None or shape[1] != 1 or shape[0] == 1 or self.rank(factor) != 1:
+            return code, prec
+        if any(getattr(o, "shape", None) is not None and self.rank(o) == 2 for o in together):
+            return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
+        return code, prec
 
     def _product(self, factors, is_reciprocal) -> str:
         """a * b / c: factors with a negative power go below a division sign."""
         top = [f for f in factors if not is_reciprocal(f)]
         bottom = [f for f in factors if is_reciprocal(f)]
-        numerator = " * ".join(self._wrap(*self._code(f), self._need(f)) for f in top) or "1"
+        numerator = " * ".join(
+            self._wrap(*self._column(f, *self._code(f), factors), self._need(f))
+            for f in top) or "1"
         if not bottom:
             return numerator
         inverses = [self._power(f.args[0], -f.args[1]) for f in bottom]
@@ -130,9 +143,9 @@ class NumpyPrinter:
 
     def _power(self, base: Expr, exp: Expr) -> tuple[str, int]:
         """x**2, 1 / x, np.sqrt(x): spelled so that integer arrays work too."""
-        code = self._wrap(*self._code(base), 3)
+        code = self._wrap(*self._code(base), 4)
         if exp == Rational(1, 2):
-            return f"np.sqrt({self.code(base)})", 3
+            return f"np.sqrt({self.code(base)})", 4
         if exp == 1:
             return self._code(base)
         if exp.is_negative:
@@ -147,11 +160,11 @@ class NumpyPrinter:
     def _scalar(self, e: Expr) -> tuple[str, int]:
         if e.is_number:
             text = str(e) if isinstance(e, Integer) else repr(float(e))
-            return text, 3 if e >= 0 else 2
+            return text, 4 if e >= 0 else 2
         if isinstance(e, sympy.Symbol):
             if e.is_integer and e.is_positive:  # a dimension: its size from an array
-                return self.dim(e), 3
-            return e.name, 3
+                return self.dim(e), 4
+            return e.name, 4
         if isinstance(e, sympy.Mul):
             coeff, rest = e.as_coeff_Mul()
             if coeff == -1:
@@ -178,10 +191,10 @@ class NumpyPrinter:
         if (len(mats) == 3 and isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1
                 and isinstance(mats[2], sympy.OneMatrix) and mats[2].shape[1] == 1):
             inner, inner_prec = self._code(mats[1])  # 𝟏ᵀ M 𝟏: the sum of all entries
-            return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 3)}.sum()", 0, 3)
+            return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 4)}.sum()", 0, 4)
         code, prec = self._code(mats[0])
         if prec < 3 and len(mats) > 1 and not isinstance(mats[0], sympy.OneMatrix):
-            code, prec = f"({code})", 3  # (dC * A) @ B: never mix * and @ unbracketed
+            code, prec = f"({code})", 4  # (dC * A) @ B: never mix * and @ unbracketed
         rank = self.rank(mats[0])
         shape = mats[0].shape
         pending_ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
@@ -189,13 +202,14 @@ class NumpyPrinter:
             m_code, m_prec = self._code(m)
             m_rank = self.rank(m)
             if pending_ones_left:  # 𝟏ᵀ M: column sums
-                code = f"{self._wrap(m_code, m_prec, 3)}.sum({'axis=0' if m_rank == 2 else ''})"
-                rank, prec, pending_ones_left = m_rank - 1, 3, False
+                code = f"{self._wrap(m_code, m_prec, 4)}.sum({'axis=0' if m_rank == 2 else ''})"
+                rank, prec, pending_ones_left = m_rank - 1, 4, False
             elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:  # M 𝟏: row sums
-                code = f"{self._wrap(code, prec, 3)}.sum({'axis=1' if rank == 2 else ''})"
-                rank, prec = rank - 1, 3
+                code = f"{self._wrap(code, prec, 4)}.sum({'axis=1, keepdims=True' if rank == 2 else ''})"
+                rank = rank if rank == 2 else rank - 1  # a column stays a 2-D column
+                prec = 4
             elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
-                code, rank, prec = f"np.outer({code}, {m_code})", 2, 3
+                code, rank, prec = f"np.outer({code}, {m_code})", 2, 4
             else:
                 code = f"{code} @ {self._wrap(m_code, m_prec, 3)}"
                 rank, prec = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2), 2
@@ -215,7 +229,7 @@ def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str
     """Reshape the code's result to the wrt's numpy shape when their ranks differ."""
     if rank == len(shape):
         return code
-    wrapped = code if prec >= 3 else f"({code})"
+    wrapped = code if prec >= 4 else f"({code})"
     if len(shape) == 0:
         return f"{wrapped}.item()"
     if len(shape) == 1:
