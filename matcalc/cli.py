@@ -79,7 +79,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     from .shapes import parse_shape_option
 
     shapes = dict(parse_shape_option(s) for s in shape)
-    names = [n.strip() for w in wrt for n in w.split(",") if n.strip()] or None
+    names = [n.strip() for w in wrt for n in w.split(",")] if wrt else None
     derivation = run(_read_program(program), wrt=names, shapes=shapes, loss=loss,
                      inline=inline)
     click.echo(getattr(derivation, fmt)(lang), nl=False)

@@ -155,6 +155,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if loss in inferred.names:
             raise UsageError(f"the loss name {loss!r} is also a name in the program; "
                              "choose another with --loss")
+    if not parsed.inputs():
+        raise UsageError("the program has no inputs to differentiate with respect to")
+    if not scalar_output and f"d{output}" in inferred.names:
+        raise UsageError(f"the name d{output} is taken: numpy code calls the upstream gradient "
+                         f"∂{loss}/∂{output} d{output}; rename it")
     wanted = _wrt_names(parsed, wrt)
     derivation = Derivation(parsed, inferred, names, output, loss, [], inline=inline)
     supply = IndexSupply()
@@ -174,6 +179,8 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
     if wrt is None or wrt == "all":
         return inputs
     wanted = [wrt] if isinstance(wrt, str) else list(wrt)
+    if not wanted or any(not name for name in wanted):
+        raise UsageError("--wrt needs a name (or 'all')")
     if "all" in wanted:
         return inputs
     assigned = [s.target for s in program.statements]

@@ -41,6 +41,9 @@ ELEMENTWISE: dict[str, Elementwise] = {
         Elementwise("relu", relu, lambda x, y: step(x), lambda x: np.maximum(x, 0.0)),
         Elementwise("step", step, lambda x, y: sympy.S.Zero,
                     lambda x: np.heaviside(x, 0.0)),
+        # |x| reaches proofs through sympy's √(x²) = |x|; |x|′ = sign(x), with sign(0) = 0
+        Elementwise("abs", sympy.Abs, lambda x, y: sympy.sign(x), np.abs),
+        Elementwise("sign", sympy.sign, lambda x, y: sympy.S.Zero, np.sign),
     ]
 }
 
@@ -50,6 +53,7 @@ BY_SYMPY_FUNC = {
     sympy.sin: ELEMENTWISE["sin"], sympy.cos: ELEMENTWISE["cos"],
     sympy.tanh: ELEMENTWISE["tanh"], sigmoid: ELEMENTWISE["sigmoid"],
     relu: ELEMENTWISE["relu"], step: ELEMENTWISE["step"],
+    sympy.Abs: ELEMENTWISE["abs"], sympy.sign: ELEMENTWISE["sign"],
 }
 
 HALF = Rational(1, 2)

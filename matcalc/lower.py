@@ -127,7 +127,9 @@ def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     if isinstance(node.value, int):
         return Integer(node.value)
     exact = Fraction(repr(node.value))  # the decimal as written: 0.1 is 1/10
-    return Rational(exact.numerator, exact.denominator)
+    if exact.denominator <= 10**6:
+        return Rational(exact.numerator, exact.denominator)
+    return sympy.Float(node.value)  # 0.3333333333333333 stays a float
 
 
 @lower.register
@@ -214,7 +216,7 @@ def _mse(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 def _mean(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     """mean(X) = sum(X) / mn;  mean(X, 0)_l = Σ_p x_pl / m;  mean(X, 1)_k = Σ_q x_kq / n."""
     shape = ctx.shape(node.args[0])
-    if node.axis is None:
+    if node.axis is None or len(shape) == 1:
         count = sympy.Mul(*[dim(d) for d in shape])
     else:
         count = dim(shape[node.axis % 2])
@@ -225,7 +227,7 @@ def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:  # noqa: D41
     """sum(X) = Σ_p Σ_q x_pq;  sum(X, 0)_l = Σ_p x_pl;  sum(X, 1)_k = Σ_q x_kq."""
     arg = node.args[0]
     shape = ctx.shape(arg)
-    if node.axis is None:
+    if node.axis is None or len(shape) == 1:  # a vector's only axis is the whole sum
         inner = tuple(ctx.supply.fresh() for _ in shape)
         limits = [ctx.limit(p, d) for p, d in zip(inner, shape)]
         body = lower(arg, inner, ctx)

@@ -378,7 +378,7 @@ class Evaluator:
 # ------------------------------------------------------------------ generated numpy code
 
 NUMPY_CALLS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "maximum", "heaviside", "ones",
-               "eye", "zeros", "outer", "trace"}
+               "eye", "zeros", "outer", "trace", "abs", "sign"}
 ARRAY_METHODS = {"sum", "reshape", "item"}
 _OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
         ast.Pow: np.power, ast.MatMult: np.matmul}

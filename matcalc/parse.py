@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import math
 
 from .errors import ParseError
 from .program import (
@@ -58,13 +59,33 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
             statements.append(_assignment(node))
         else:
             raise _fail("expected a declaration 'X: (m, n)' or an assignment 'Y = ...'", node)
+    seen: dict[str, Declaration] = {}
+    for decl in declarations:
+        if decl.name in seen and seen[decl.name].shape != decl.shape:
+            raise ParseError(f"{decl.name} is declared twice with different shapes",
+                             decl.pos.line, decl.pos.col)
+        seen[decl.name] = decl
+    names = _all_names(statements)
     for name, shape in (shapes or {}).items():
         _check_name(name, None)
+        if name not in names:
+            raise ParseError(f"--shape {name}: no such name in the program")
+        if name in seen and seen[name].shape != tuple(shape):
+            raise ParseError(f"--shape {name} contradicts the declaration of {name} in the "
+                             "program")
         declarations = [d for d in declarations if d.name != name]
         declarations.append(Declaration(name, tuple(shape), None, Pos(1, 1)))
     if not statements:
         raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
     return Program(source, tuple(declarations), tuple(statements))
+
+
+def _all_names(statements: list[Assignment]) -> set[str]:
+    from .program import names_in
+    found = {s.target for s in statements}
+    for statement in statements:
+        found.update(names_in(statement.value))
+    return found
 
 
 def _check_name(name: str, node: ast.AST | None) -> None:
@@ -133,6 +154,8 @@ def _expr(node: ast.expr) -> Expr:
         return Name(node.id, _pos(node))
     if isinstance(node, ast.Constant):
         if type(node.value) in (int, float):
+            if not math.isfinite(node.value):
+                raise _fail(f"the number {node.value!r} is not finite", node)
             return Number(node.value, _pos(node))
         raise _fail(f"only numbers are allowed as constants, not {type(node.value).__name__}",
                     node)

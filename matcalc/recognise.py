@@ -511,7 +511,7 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
     used: list[str] = []
     for d in definitions:
         form = d.form
-        is_root = isinstance(form, Pow) and not form.exp.is_integer
+        is_root = isinstance(form, Pow) and form.exp == HALF
         if not (isinstance(form, sympy.Function) or is_root):
             continue
         anchor = next(iter(form.atoms(Element)), None)

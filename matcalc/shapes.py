@@ -37,9 +37,11 @@ class Shapes:
 
 
 def show(shape: Shape) -> str:
-    if len(shape) == 1:
-        return f"({shape[0]},)"
-    return "(" + ", ".join(str(d) for d in shape) + ")"
+    """(m, n), (n,) or (); an unknown dimension of an undeclared name shows as ?."""
+    dims = ["?" if isinstance(d, _Fresh) else str(d) for d in shape]
+    if len(dims) == 1:
+        return f"({dims[0]},)"
+    return "(" + ", ".join(dims) + ")"
 
 
 class _Unifier:
@@ -115,7 +117,7 @@ def infer(program: Program) -> Shapes:
         if node.op == "@":
             return matmul(node, left, right)
         if node.op == "**" and not _is_constant(node.right):
-            raise mismatch("the exponent of '**' must be a number", node.right)
+            raise mismatch("the exponent of '**' must be a constant number", node.right)
         return broadcast(node, left, right)
 
     def matmul(node: BinOp, left: Shape, right: Shape) -> Shape:
@@ -157,10 +159,10 @@ def infer(program: Program) -> Shapes:
             raise mismatch(f"{node.func}() needs a vector or a matrix", node)
         if node.func not in ("sum", "mean"):
             return arg
-        if node.axis is None:
+        if node.axis is None or (len(arg) == 1 and node.axis in (0, -1)):
             return ()
         if len(arg) != 2:
-            raise mismatch(f"{node.func}(X, axis=...) needs a matrix", node)
+            raise mismatch(f"{node.func}(X, axis={node.axis}) needs a matrix", node)
         return (arg[1],) if node.axis == 0 else (arg[0],)
 
     assigned: set[str] = set()
@@ -187,7 +189,13 @@ def infer(program: Program) -> Shapes:
 
 
 def _is_constant(node: Expr) -> bool:
-    return isinstance(node, Number) or (isinstance(node, Neg) and isinstance(node.operand, Number))
+    """A number, or arithmetic on numbers (1/2, -2, 2 ** 0.5)."""
+    if isinstance(node, Number):
+        return True
+    if isinstance(node, Neg):
+        return _is_constant(node.operand)
+    return isinstance(node, BinOp) and node.op != "@" and _is_constant(node.left) and \
+        _is_constant(node.right)
 
 
 def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],

@@ -30,6 +30,14 @@ PROGRAMS = [
     ("W2: (n, k)\nZ2 = H1 @ W2", None, "en"),
     ("C = sigmoid(A @ B)", None, "ja"),
     ("s = sum(A, axis=0)", None, "en"),
+    # superscripts on superscripts (a review found these)
+    ("Y = A.T.T", None, "en"),
+    ("Y = A.T ** 2", None, "en"),
+    ("Y = (A ** 2) ** 3", None, "en"),
+    ("Y = (A @ B).T ** 2", None, "en"),
+    ("x: (n,)\ny = x / sqrt(x @ x)", None, "en"),
+    ("Y = sqrt(A * A)", None, "en"),
+    ("T: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", None, "ja"),
 ]
 
 

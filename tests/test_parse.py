@@ -35,9 +35,14 @@ def test_sum_axis_positional():
     assert call.axis == 1 and len(call.args) == 1
 
 
-def test_shape_option_overrides_declaration():
-    p = parse("b: (n,)\nC = A + b", shapes={"b": ("k",)})
+def test_shape_option_declares_and_must_agree():
+    p = parse("C = A + b", shapes={"b": ("k",)})
     assert [d.shape for d in p.declarations if d.name == "b"] == [("k",)]
+    assert parse("b: (k,)\nC = A + b", shapes={"b": ("k",)}).declarations[0].shape == ("k",)
+    with pytest.raises(ParseError, match="contradicts the declaration"):
+        parse("b: (n,)\nC = A + b", shapes={"b": ("k",)})
+    with pytest.raises(ParseError, match="no such name"):
+        parse("C = A + b", shapes={"x": ("k",)})
 
 
 @pytest.mark.parametrize("source, message, col", [

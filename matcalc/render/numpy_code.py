@@ -16,7 +16,7 @@ from .printers import hadamard_order
 NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
     "tanh": "np.tanh({})", "sigmoid": "(1 / (1 + np.exp(-({}))))", "relu": "np.maximum({}, 0)",
-    "step": "np.heaviside({}, 0.0)",
+    "step": "np.heaviside({}, 0.0)", "abs": "np.abs({})", "sign": "np.sign({})",
     "softmax": "(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
     "softmax_col": "(np.exp({0}) / np.exp({0}).sum())",
 }
@@ -177,7 +177,8 @@ class NumpyPrinter:
         if isinstance(e, (sympy.Trace, Element)):
             return self._code(e)
         if isinstance(e, sympy.Function):
-            return NUMPY_FUNCTIONS[type(e).__name__].format(self.code(e.args[0])), 2
+            name = {"Abs": "abs"}.get(type(e).__name__, type(e).__name__)
+            return NUMPY_FUNCTIONS[name].format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul(self, e: sympy.MatMul) -> tuple[str, int]:

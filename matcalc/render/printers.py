@@ -55,6 +55,9 @@ class Printer:
 
     # -- precedence and parentheses
     def precedence(self, expr) -> int:
+        if isinstance(expr, Element) and not isinstance(expr.matrix, sympy.MatrixSymbol) \
+                and not self.indices(expr):
+            return min(self.precedence(expr.matrix), POW)  # a bare 1×1 product
         if isinstance(expr, (sympy.Add, sympy.MatAdd)):
             return ADD
         if isinstance(expr, Sum):
@@ -299,6 +302,9 @@ class TextPrinter(Printer):
             return f"[{self._print(e.args[0])} > 0]"
         return f"{FUNCTION_NAMES.get(name, name)}({self._print(e.args[0])})"
 
+    def _print_Abs(self, e) -> str:
+        return f"|{self._print(e.args[0])}|"
+
     def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
         """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
         entry, index, _ = e.args
@@ -387,6 +393,8 @@ class TextPrinter(Printer):
     def _print_Apply(self, e) -> str:
         if e.name == "step":
             return f"[{self._print(e.arg)} > 0]"
+        if e.name == "abs":
+            return f"|{self._print(e.arg)}|"
         return f"{FUNCTION_NAMES.get(e.name, e.name)}({self._print(e.arg)})"
 
     def _print_Trace(self, e) -> str:
@@ -415,6 +423,9 @@ class TextPrinter(Printer):
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
 
     def _source_BinOp(self, n: BinOp) -> str:
+        if n.op == "**":
+            power = "^∘" if not self.is_scalar_node(n.left) else "^"
+            return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
         op = self.SOURCE_OPS[n.op]
         if n.op == "*" and (self.is_scalar_node(n.left) or self.is_scalar_node(n.right)):
             op = " "  # a scalar times a matrix is no Hadamard product
@@ -549,7 +560,8 @@ class LatexPrinter(TextPrinter):
                      "softmax": r"\operatorname{softmax}",
                      "softmax_col": r"\operatorname{softmax}",
                      "log_softmax": r"\log\operatorname{softmax}",
-                     "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}"}
+                     "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}",
+                     "sign": r"\operatorname{sign}", "abs": r"\operatorname{abs}"}
 
     def _print_softmax_entry(self, e: softmax_entry) -> str:
         top, q, term = self.softmax_parts(e)
@@ -557,6 +569,9 @@ class LatexPrinter(TextPrinter):
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
+
+    def _print_Abs(self, e) -> str:
+        return rf"\left|{self._print(e.args[0])}\right|"
 
     def _print_Function(self, e) -> str:
         name = type(e).__name__
@@ -609,6 +624,8 @@ class LatexPrinter(TextPrinter):
     def _print_Apply(self, e) -> str:
         if e.name == "step":
             return rf"\left[{self._print(e.arg)} > 0\right]"
+        if e.name == "abs":
+            return rf"\left|{self._print(e.arg)}\right|"
         return rf"{self.TEX_FUNCTIONS.get(e.name, e.name)}\left({self._print(e.arg)}\right)"
 
     def _print_Trace(self, e) -> str:
@@ -624,10 +641,16 @@ class LatexPrinter(TextPrinter):
         return "-" + self._source_operand(n.operand)
 
     def _source_Transpose(self, n: TransposeNode) -> str:
-        return self._source_operand(n.operand) + self.T
+        inner = self._source_operand(n.operand)
+        if isinstance(n.operand, TransposeNode) or (isinstance(n.operand, BinOp)
+                                                    and n.operand.op == "**"):
+            inner = rf"\left({inner}\right)"  # no double superscript
+        return inner + self.T
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
+        if n.func == "sqrt":
+            return rf"\sqrt{{{arg}}}"
         name = self.TEX_FUNCTIONS.get(n.func, n.func)
         if n.axis is not None:
             return rf"{name}_{{{n.axis}}}\left({arg}\right)"
@@ -638,7 +661,12 @@ class LatexPrinter(TextPrinter):
 
     def _source_BinOp(self, n: BinOp) -> str:
         if n.op == "**":
-            return self._source_operand(n.left, n) + "^{" + self._print(n.right) + "}"
+            base = self._source_operand(n.left, n)
+            if isinstance(n.left, TransposeNode) or (isinstance(n.left, BinOp)
+                                                     and n.left.op == "**"):
+                base = rf"\left({base}\right)"  # no double superscript
+            circ = "" if self.is_scalar_node(n.left) else r"\circ "
+            return base + "^{" + circ + self._print(n.right) + "}"
         return super()._source_BinOp(n)
 
     def _source_operand(self, node, parent=None, right: bool = False) -> str:
