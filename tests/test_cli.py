@@ -121,6 +121,13 @@ def test_japanese_reasons():
     (["derive", "A: (m, n)\nB: (k, p)\nC = A @ B"], 1, "A is (m, n) and B is (k, p)"),
     (["derive", "C = A @ B", "--shape", "A"], 2, "--shape expects NAME=d1,d2"),
     (["derive", "C = A @ B", "--loss", "C"], 2, "loss name"),
+    (["derive", "C = dC * A"], 2, "the name dC is taken"),
+    (["derive", "x = 1"], 2, "no inputs"),
+    (["derive", "A: (m, n)\nA: (n, m)\nY = A"], 1, "declared twice"),
+    (["derive", "C = A @ B", "--wrt", ""], 2, "--wrt needs a name"),
+    (["derive", "C = A @ B", "--shape", "b=n"], 1, "--shape b: no such name"),
+    (["derive", "Y = A ** 1e400"], 1, "not finite"),
+    (["derive", "Y = A ** B"], 1, "constant number"),
 ])
 def test_errors_are_one_line_without_traceback(args, code, message):
     result = run(*args)

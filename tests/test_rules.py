@@ -122,6 +122,20 @@ def test_broadcast_vector_times_matrix():
     ("b: (k,)\nZ = X @ W + b\nH = sigmoid(Z)", "b"),
     ("C = A ** -2", "A"),
     ("C = 1 / A", "A"),
+    # found by review: column normalisation, mixed 1-D and 2-D columns, powers in numpy
+    ("Y = exp(A) / sum(exp(A), axis=0)", "A"),
+    ("H = A @ B\nY = H / sum(H, axis=0)", "B"),
+    ("c: (m, 1)\nY = A / c - c", "c"),
+    ("x: (n,)\nY = x @ x * A", "x"),
+    ("x: (n,)\ny = x / sqrt(x @ x)", "x"),
+    ("x: (n,)\ny: (n,)\ns = (x @ y) * (x @ x)", "x"),
+    ("x: (n,)\nH = A @ x\ns = sum(H) * sum(H * H)", "x"),
+    ("Y = sqrt(A * A)", "A"),
+    ("Z = X @ W1\nH = sigmoid(Z)\ns = sum(H @ W2)", "X"),
+    ("H = X @ W\nO = sum(H ** 2, axis=1)", "W"),
+    ("Y = A @ B @ C @ D @ E @ F", "A"),
+    ("Y = A ** (1/2)", "A"),
+    ("x: (n,)\ns = sum(x, axis=0)", "x"),
 ])
 def test_regressions_verify(program, wrt):
     d = derived(program, wrt=wrt)
