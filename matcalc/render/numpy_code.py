@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from ..symbols import Apply, Element, UpstreamGrad
-from .printers import hadamard_order
+from .printers import hadamard_order, is_negative
 
 NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -51,8 +51,29 @@ class NumpyPrinter:
         if isinstance(e, (sympy.HadamardProduct, sympy.MatAdd)):
             return max(self.rank(a) for a in e.args if a.is_Matrix)
         if isinstance(e, sympy.MatMul):
-            return self._matmul(e)[1]
+            return self._matmul_rank(e)
         return 0
+
+    def _matmul_rank(self, e: sympy.MatMul) -> int:
+        """numpy's ndim of a product, as _matmul_prec spells it (without printing it)."""
+        mats = [a for a in e.args if a.is_Matrix]
+        rank, shape = self.rank(mats[0]), mats[0].shape
+        if len(mats) == 3 and all(isinstance(mats[k], sympy.OneMatrix) for k in (0, 2)) and \
+                mats[0].shape[0] == 1 and mats[2].shape[1] == 1:
+            return 0
+        ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
+        for m in mats[1:]:
+            m_rank = self.rank(m)
+            if ones_left:
+                rank, ones_left = m_rank - 1, False
+            elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:
+                rank = rank if rank == 2 else rank - 1
+            elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
+                rank = 2
+            else:
+                rank = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2)
+            shape = (shape[0], m.shape[1])
+        return rank
 
     def code(self, e: Expr) -> str:
         return self._code(e)[0]
@@ -97,9 +118,9 @@ class NumpyPrinter:
 
     def _sum(self, terms) -> str:
         out = ""
-        terms = sorted(terms, key=lambda t: t.could_extract_minus_sign())
+        terms = sorted(terms, key=lambda t: is_negative(t))
         for n, term in enumerate(terms):
-            negative = term.could_extract_minus_sign()
+            negative = is_negative(term)
             shown = -term if negative else term
             if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts

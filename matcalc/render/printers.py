@@ -152,6 +152,17 @@ class Printer:
         return out
 
 
+def is_negative(term: Expr) -> bool:
+    """A term printed with a minus sign: −2 a, −(A B). Cheap, unlike sympy's
+    could_extract_minus_sign, which negates (and re-simplifies) matrix products."""
+    if term.is_number:
+        return bool(term < 0)
+    if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args:
+        first = term.args[0]
+        return bool(first.is_number and first < 0)
+    return False
+
+
 def hadamard_order(args, order: dict[str, int]) -> list:
     """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
     def source_rank(expr: Expr) -> int:
@@ -232,11 +243,11 @@ class TextPrinter(Printer):
 
     # algebra
     def _print_Add(self, e: sympy.Add) -> str:
-        terms = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(),
+        terms = sorted(e.args, key=lambda t: (is_negative(t),
                                               self.source_rank(t)))
         out = ""
         for n, term in enumerate(terms):
-            negative = term.could_extract_minus_sign()
+            negative = is_negative(term)
             body = self.paren(-term if negative else term, ADD + 1) if negative else \
                 self.paren(term, ADD)
             if n == 0:
@@ -335,7 +346,7 @@ class TextPrinter(Printer):
     def _print_MatMul(self, e) -> str:
         args = list(e.args)
         sign = ""
-        if not args[0].is_Matrix and args[0].could_extract_minus_sign():
+        if not args[0].is_Matrix and is_negative(args[0]):
             sign, args[0] = "−", -args[0]
             if args[0] == 1:
                 args = args[1:]
@@ -356,10 +367,10 @@ class TextPrinter(Printer):
 
     def _print_MatAdd(self, e) -> str:
         out = ""
-        terms = sorted(e.args, key=lambda t: (t.could_extract_minus_sign(),
+        terms = sorted(e.args, key=lambda t: (is_negative(t),
                                               self.source_rank(t)))
         for n, term in enumerate(terms):
-            negative = term.could_extract_minus_sign()
+            negative = is_negative(term)
             shown = -term if negative else term
             if isinstance(shown, sympy.OneMatrix):
                 body = "1"  # 1 − B: the ones of B's shape
