@@ -39,6 +39,7 @@ def cli() -> None:
       matcalc derive "C = A @ B" --wrt A
       matcalc derive "Z = X @ W + b" --shape b=k --wrt W --wrt b --format markdown
       matcalc derive examples/01_matmul.mc --check
+      matcalc derive examples/17_mlp.mc --wrt W,b --inline
     """
 
 
@@ -73,7 +74,12 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
-    Functions: exp log sqrt sin cos tanh sigmoid relu sum(X[, axis])
+    Functions: exp log sqrt sin cos tanh sigmoid relu, sum(X[, axis]) mean(X[, axis]),
+               softmax log_softmax (row-wise), cross_entropy(T, P) mse(Y, T)
+    Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1)
+
+    Several statements form a computation graph: each name gets its own proof in terms
+    of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them.
     """
     from .derivation import derive as run
     from .shapes import parse_shape_option
