@@ -157,3 +157,22 @@ def test_console_script_module_entry():
     result = run("--version")
     assert result.returncode == 0
     assert "matcalc" in result.stdout
+
+
+def test_check_fails_on_a_wrong_result(monkeypatch):
+    """--check can fail: a derivation whose result is tampered with exits 1 and says so."""
+    import sympy
+
+    import matcalc.derivation as derivation_module
+    real = derivation_module.derive
+
+    def tampered(*args, **kwargs):
+        d = real(*args, **kwargs)
+        grad = d.gradients["A"]
+        grad.result = grad.inlined = sympy.Transpose(grad.result.T) * 2  # 2 ∂L/∂C Bᵀ
+        return d
+
+    monkeypatch.setattr(derivation_module, "derive", tampered)
+    result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--check"])
+    assert result.exit_code == 1
+    assert "A: MISMATCH" in result.output
