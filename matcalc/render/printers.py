@@ -307,14 +307,16 @@ class TextPrinter(Printer):
             return self.paren(base, POW + 1) + str(exp).translate(SUPERSCRIPTS)
         return f"{self.paren(base, POW + 1)}^({self._print(exp)})"
 
-    def _print_Function(self, e) -> str:
-        name = type(e).__name__
+    def call(self, name: str, arg: str) -> str:
+        """f(x), with relu′ as the Iverson bracket [x > 0] and abs as |x|."""
         if name == "step":
-            return f"[{self._print(e.args[0])} > 0]"
-        return f"{FUNCTION_NAMES.get(name, name)}({self._print(e.args[0])})"
+            return f"[{arg} > 0]"
+        if name in ("abs", "Abs"):
+            return f"|{arg}|"
+        return f"{FUNCTION_NAMES.get(name, name)}({arg})"
 
-    def _print_Abs(self, e) -> str:
-        return f"|{self._print(e.args[0])}|"
+    def _print_Function(self, e) -> str:
+        return self.call(type(e).__name__, self._print(e.args[0]))
 
     def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
         """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
@@ -402,11 +404,7 @@ class TextPrinter(Printer):
         return "0"
 
     def _print_Apply(self, e) -> str:
-        if e.name == "step":
-            return f"[{self._print(e.arg)} > 0]"
-        if e.name == "abs":
-            return f"|{self._print(e.arg)}|"
-        return f"{FUNCTION_NAMES.get(e.name, e.name)}({self._print(e.arg)})"
+        return self.call(e.name, self._print(e.arg))
 
     def _print_Trace(self, e) -> str:
         return f"tr({self._print(e.arg)})"
@@ -581,14 +579,12 @@ class LatexPrinter(TextPrinter):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
-    def _print_Abs(self, e) -> str:
-        return rf"\left|{self._print(e.args[0])}\right|"
-
-    def _print_Function(self, e) -> str:
-        name = type(e).__name__
+    def call(self, name: str, arg: str) -> str:
         if name == "step":
-            return rf"\left[{self._print(e.args[0])} > 0\right]"
-        return rf"{self.TEX_FUNCTIONS.get(name, name)}\left({self._print(e.args[0])}\right)"
+            return rf"\left[{arg} > 0\right]"
+        if name in ("abs", "Abs"):
+            return rf"\left|{arg}\right|"
+        return rf"{self.TEX_FUNCTIONS.get(name, name)}\left({arg}\right)"
 
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
@@ -632,21 +628,11 @@ class LatexPrinter(TextPrinter):
     def _print_ZeroMatrix(self, e) -> str:
         return r"\mathbf{0}"
 
-    def _print_Apply(self, e) -> str:
-        if e.name == "step":
-            return rf"\left[{self._print(e.arg)} > 0\right]"
-        if e.name == "abs":
-            return rf"\left|{self._print(e.arg)}\right|"
-        return rf"{self.TEX_FUNCTIONS.get(e.name, e.name)}\left({self._print(e.arg)}\right)"
-
     def _print_Trace(self, e) -> str:
         return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
 
     def _source_Name(self, n: Name) -> str:
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
-
-    def _source_Number(self, n: Number) -> str:
-        return repr(n.value)
 
     def _source_Neg(self, n: Neg) -> str:
         return "-" + self._source_operand(n.operand)
