@@ -27,7 +27,8 @@ from .lower import (
 )
 from .program import Assignment, names_in
 from .recognise import (
-    Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions, recognise,
+    SYMMETRIC, USED, Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions,
+    recognise,
 )
 from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
 
@@ -156,13 +157,24 @@ class LocalRule:
             return self._zero(zero=False)
         index_form = total(terms)
         try:
-            recognised = recognise(terms, self.wrt_idx, self.dims)
+            recognised = self._recognise(terms)
         except NoMatrixForm as why:
             return self._gradient(None, index_form, str(why))
         for reason, state in recognised.rounds:
             self.steps.append(Step(self.lhs, state, reason))
         result = self._substitute(recognised.result)
         return self._gradient(result, index_form)
+
+    def _recognise(self, terms):
+        """The recogniser, knowing which names are symmetric (Aᵀ = A)."""
+        symmetric = frozenset(n for n, a in self.d.shapes.assumptions.items()
+                              if a in ("symmetric", "spd"))
+        tokens = (SYMMETRIC.set(symmetric), USED.set(set()))
+        try:
+            return recognise(terms, self.wrt_idx, self.dims)
+        finally:
+            USED.reset(tokens[1])
+            SYMMETRIC.reset(tokens[0])
 
     def _collapse(self, expr: Expr):
         """Deltas first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then distributed."""
@@ -223,7 +235,7 @@ class LocalRule:
             self.step(expr.xreplace(replacements), "substitute", names=[target],
                       loss=self.d.loss)
             new_terms = self._collapse(self.steps[-1].rhs)
-            recognised = recognise(new_terms, self.wrt_idx, self.dims)
+            recognised = self._recognise(new_terms)
         except NoMatrixForm:
             del self.steps[mark:]
             self.shallow = shallow

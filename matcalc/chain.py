@@ -18,6 +18,7 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC
 from .collapse import substitute
+from .lower import matrix_entry
 from .symbols import Element, Index, Partial, softmax_entry
 
 
@@ -58,10 +59,56 @@ def _d_symbol(expr: Symbol, wrt: Expr) -> Expr:
 
 @differentiate.register
 def _d_element(expr: Element, wrt: Expr) -> Expr:
-    """∂m_rc/∂m_ij = δ_ri δ_cj; entries of other matrices do not depend on m."""
+    """∂m_rc/∂m_ij = δ_ri δ_cj; entries of other matrices do not depend on m.
+
+    For an inverse, the lemma ∂(M⁻¹)_rc = −Σ_p Σ_q (M⁻¹)_rp ∂m_pq (M⁻¹)_qc.
+    """
+    if isinstance(expr.matrix, sympy.Inverse):
+        return _d_inverse(expr, wrt)
     if not isinstance(wrt, Element) or expr.matrix != wrt.matrix:
         return S.Zero
     return KroneckerDelta(expr.row, wrt.row) * KroneckerDelta(expr.col, wrt.col)
+
+
+def _d_inverse(expr: Element, wrt: Expr) -> Expr:
+    inverse = expr.matrix
+    p, q = _fresh_pair(expr, wrt)
+    d = differentiate(matrix_entry(inverse.arg, p, q, _NoSupply(expr, wrt, p, q)), wrt)
+    if d == 0:
+        return S.Zero
+    size = inverse.shape[0]
+    body = Element(inverse, expr.row, p) * d * Element(inverse, q, expr.col)
+    return -Sum(body, (p, 0, size - 1), (q, 0, size - 1))
+
+
+@differentiate.register
+def _d_determinant(expr: sympy.Determinant, wrt: Expr) -> Expr:
+    """Jacobi's formula: ∂ det M = det M Σ_p Σ_q (M⁻¹)_qp ∂m_pq."""
+    m = expr.arg
+    p, q = _fresh_pair(expr, wrt)
+    d = differentiate(matrix_entry(m, p, q, _NoSupply(expr, wrt, p, q)), wrt)
+    if d == 0:
+        return S.Zero
+    size = m.shape[0]
+    return expr * Sum(Element(sympy.Inverse(m), q, p) * d, (p, 0, size - 1), (q, 0, size - 1))
+
+
+def _fresh_pair(*exprs: Expr) -> tuple[Index, Index]:
+    first = _fresh_index(*exprs)
+    second = _fresh_index(*exprs, first)
+    return first, second
+
+
+class _NoSupply:
+    """Fresh inner indices for the entries of a product inside det or inv."""
+
+    def __init__(self, *exprs: Expr):
+        self.exprs = list(exprs)
+
+    def fresh(self) -> Index:
+        index = _fresh_index(*self.exprs)
+        self.exprs.append(index)
+        return index
 
 
 @differentiate.register
@@ -133,7 +180,7 @@ def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
 
 
 def _fresh_index(*exprs: Expr) -> Index:
-    taken = {s.name for e in exprs for s in e.atoms(Symbol)}
+    taken = {s.name for e in exprs for s in e.atoms(Symbol)} | {"i", "j", "k", "l"}
     return next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
                 if n not in taken)
 

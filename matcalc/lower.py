@@ -238,8 +238,80 @@ def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:  # noqa: D41
     return Sum(lower(arg, inner_idx, ctx), ctx.limit(p, shape[axis]))
 
 
+def _trace(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """tr X = Σ_p x_pp."""
+    p = ctx.supply.fresh()
+    return Sum(lower(node.args[0], (p, p), ctx), ctx.limit(p, ctx.shape(node.args[0])[0]))
+
+
+def _det(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """det X: no finite index sum of fixed length; differentiated by Jacobi's formula."""
+    return sympy.Determinant(to_matrix(node.args[0], ctx))
+
+
+def _logdet(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """log det X."""
+    return sympy.log(_det(node, idx, ctx))
+
+
+def _inv(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """(X⁻¹)_kl, an entry of the inverse; differentiated by ∂X⁻¹ = −X⁻¹ ∂X X⁻¹."""
+    return Element(sympy.Inverse(to_matrix(node.args[0], ctx)), idx[0], idx[1])
+
+
+def _norm(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """‖X‖ = √(Σ_p Σ_q x_pq²) (Frobenius; the 2-norm for a vector)."""
+    inner, limits = _fresh_entries(node.args[0], ctx)
+    return sympy.sqrt(Sum(lower(node.args[0], inner, ctx) ** 2, *limits))
+
+
+def _diag(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """diag(v)_kl = δ_kl v_k;  diag(X)_k = x_kk."""
+    if len(ctx.shape(node.args[0])) == 1:
+        return sympy.KroneckerDelta(idx[0], idx[1]) * lower(node.args[0], idx[:1], ctx)
+    return lower(node.args[0], (idx[0], idx[0]), ctx)
+
+
+def _outer(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """outer(u, v)_kl = u_k v_l."""
+    return lower(node.args[0], idx[:1], ctx) * lower(node.args[1], idx[1:], ctx)
+
+
 CALLS = {"sum": _sum, "mean": _mean, "softmax": _softmax, "log_softmax": _log_softmax,
-         "cross_entropy": _cross_entropy, "mse": _mse}
+         "cross_entropy": _cross_entropy, "mse": _mse, "trace": _trace, "det": _det,
+         "logdet": _logdet, "inv": _inv, "norm": _norm, "diag": _diag, "outer": _outer}
+
+
+def to_matrix(node: Node, ctx: Lowering) -> Expr:
+    """The matrix a program expression stands for, for det and inv of it: names,
+    transposes, products, sums, scalar multiples and inverses."""
+    from .errors import UnsupportedError
+    if isinstance(node, Name):
+        symbol = ctx.names.symbols[node.id]
+        if isinstance(symbol, MatrixExpr):
+            return symbol
+    elif isinstance(node, Transpose):
+        return sympy.Transpose(to_matrix(node.operand, ctx))
+    elif isinstance(node, Neg):
+        return sympy.MatMul(-1, to_matrix(node.operand, ctx))
+    elif isinstance(node, Call) and node.func == "inv":
+        return sympy.Inverse(to_matrix(node.args[0], ctx))
+    elif isinstance(node, BinOp) and node.op == "@" and len(ctx.shape(node.left)) == 2 \
+            and len(ctx.shape(node.right)) == 2:
+        factors = []
+        for side in (to_matrix(node.left, ctx), to_matrix(node.right, ctx)):
+            factors.extend(side.args if isinstance(side, sympy.MatMul) else [side])
+        return sympy.MatMul(*factors)
+    elif isinstance(node, BinOp) and node.op in "+-" and ctx.shape(node.left) == \
+            ctx.shape(node.right):
+        right = to_matrix(node.right, ctx)
+        return sympy.MatAdd(to_matrix(node.left, ctx),
+                            right if node.op == "+" else sympy.MatMul(-1, right))
+    elif isinstance(node, BinOp) and node.op == "*" and not ctx.shape(node.left):
+        return sympy.MatMul(lower(node.left, (), ctx), to_matrix(node.right, ctx))
+    raise UnsupportedError("det, logdet and inv take names, transposes, products and sums "
+                           "of matrices; assign other arguments to a name first",
+                           node.pos.line, node.pos.col)
 
 
 def matrix_entry(m: Expr, row: Expr, col: Expr, supply: IndexSupply) -> Expr:

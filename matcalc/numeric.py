@@ -16,8 +16,8 @@ from functools import singledispatchmethod
 import numpy as np
 import sympy
 from sympy import (
-    Add, Expr, HadamardPower, HadamardProduct, Identity, KroneckerDelta, MatAdd, MatMul,
-    MatrixSymbol, Mul, OneMatrix, Pow, Sum, Symbol, Trace, Transpose, ZeroMatrix,
+    Add, Determinant, DiagonalOf, Expr, HadamardPower, HadamardProduct, Identity, Inverse, KroneckerDelta,
+    MatAdd, MatMul, MatrixSymbol, Mul, OneMatrix, Pow, Sum, Symbol, Trace, Transpose, ZeroMatrix,
 )
 
 from .errors import UnsupportedError
@@ -66,6 +66,13 @@ def _run(node, values):
     }[node.op](left, right)
 
 
+def _regular(x: np.ndarray) -> np.ndarray:
+    """x, if it is safely invertible (finite differences of det and inv need that)."""
+    if np.linalg.cond(x) > 1e8:
+        raise np.linalg.LinAlgError("matrix is (nearly) singular")
+    return x
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
     return shifted / np.sum(shifted, axis=-1, keepdims=True)
@@ -78,6 +85,13 @@ FORWARD = {
     "log_softmax": lambda x, axis: np.log(_softmax(x)),
     "cross_entropy": lambda t, p, axis: -np.sum(t * np.log(p)),
     "mse": lambda y, t, axis: np.mean((y - t) ** 2),
+    "trace": lambda x, axis: np.trace(x),
+    "det": lambda x, axis: np.linalg.det(_regular(x)),
+    "logdet": lambda x, axis: np.log(np.linalg.det(_regular(x))),
+    "inv": lambda x, axis: np.linalg.inv(_regular(x)),
+    "norm": lambda x, axis: np.linalg.norm(x),
+    "diag": lambda x, axis: np.diag(x),
+    "outer": lambda u, v, axis: np.outer(u, v),
 }
 
 
@@ -131,6 +145,31 @@ class Instance:
         return self._grads[name]
 
 
+INVERTIBLE_FUNCS = ("det", "logdet", "inv")
+
+
+def _invertible_names(program: Program) -> set[str]:
+    """Names inside det, logdet or inv: drawn near n·I so that they are well conditioned
+    with a positive determinant, yet not symmetric (Xᵀ ≠ X must show)."""
+    from .program import names_in
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, Call):
+            if node.func in INVERTIBLE_FUNCS:
+                found.update(names_in(node.args[0]))
+            for a in node.args:
+                walk(a)
+        elif isinstance(node, BinOp):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, (Neg, TransposeNode)):
+            walk(node.operand)
+    for statement in program.statements:
+        walk(statement.value)
+    return found
+
+
 def _needs_positive(program: Program) -> bool:
     def walk(node) -> bool:
         if isinstance(node, Call):
@@ -152,6 +191,20 @@ def _is_integer(node) -> bool:
 
 
 def random_instance(program: Program, shapes, output: str, seed: int) -> Instance:
+    """Random dimensions and inputs in the program's domain. A draw where the forward pass
+    is undefined (a singular matrix under det or inv, a log of 0) is drawn again."""
+    for attempt in range(50):
+        try:
+            with np.errstate(divide="raise", over="raise", invalid="raise"):
+                instance = _draw(program, shapes, output, seed + 7919 * attempt)
+            if all(np.all(np.isfinite(v)) for v in instance.values.values()):
+                return instance
+        except (np.linalg.LinAlgError, FloatingPointError):
+            continue
+    raise UnsupportedError("no random input found where the program is defined")
+
+
+def _draw(program: Program, shapes, output: str, seed: int) -> Instance:
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
@@ -159,12 +212,17 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
     rng.shuffle(sizes)
     dims = dict(zip(symbolic, (int(s) for s in sizes)))
     positive = _needs_positive(program)
+    invertible = _invertible_names(program)
     values: dict[str, np.ndarray] = {}
     for name in program.inputs():
         shape = tuple(dims.get(d, d) for d in shapes.names[name])
         assumption = shapes.assumptions.get(name)
         if assumption in ASSUMED:
             values[name] = ASSUMED[assumption](rng, shape)
+        elif name in invertible and len(shape) == 2 and shape[0] == shape[1]:
+            values[name] = shape[0] * np.eye(shape[0]) + rng.uniform(-0.5, 1.0, size=shape)
+        elif name in invertible:
+            values[name] = rng.uniform(0.5, 1.5, size=shape)
         elif positive:
             values[name] = rng.uniform(0.5, 2.0, size=shape)
         else:
@@ -264,6 +322,10 @@ class Evaluator:
         return m[int(self._scalar(expr.row, env)), int(self._scalar(expr.col, env))]
 
     @_scalar.register
+    def _(self, expr: Determinant, env):
+        return float(np.linalg.det(self.matrix(expr.arg)))
+
+    @_scalar.register
     def _(self, expr: Trace, env):
         return float(np.trace(self.matrix(expr.arg)))
 
@@ -329,6 +391,14 @@ class Evaluator:
         return self.matrix(m.arg).T
 
     @_matrix.register
+    def _(self, m: Inverse):
+        return np.linalg.inv(self.matrix(m.arg))
+
+    @_matrix.register
+    def _(self, m: DiagonalOf):
+        return np.diag(self.matrix(m.arg)).reshape(-1, 1)
+
+    @_matrix.register
     def _(self, m: MatMul):
         out = None
         scalar = 1.0
@@ -378,7 +448,8 @@ class Evaluator:
 # ------------------------------------------------------------------ generated numpy code
 
 NUMPY_CALLS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "maximum", "heaviside", "ones",
-               "eye", "zeros", "outer", "trace", "abs", "sign"}
+               "eye", "zeros", "outer", "trace", "abs", "sign", "diag"}
+LINALG_CALLS = {"inv", "det"}
 ARRAY_METHODS = {"sum", "reshape", "item"}
 _OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
         ast.Pow: np.power, ast.MatMult: np.matmul}
@@ -411,6 +482,10 @@ def eval_numpy(code: str, values: dict[str, np.ndarray]):
             if isinstance(func.value, ast.Name) and func.value.id == "np" and \
                     func.attr in NUMPY_CALLS:
                 return getattr(np, func.attr)(*args, **kwargs)
+            if isinstance(func.value, ast.Attribute) and func.value.attr == "linalg" and \
+                    isinstance(func.value.value, ast.Name) and func.value.value.id == "np" \
+                    and func.attr in LINALG_CALLS:
+                return getattr(np.linalg, func.attr)(*args, **kwargs)
             if func.attr in ARRAY_METHODS:
                 return getattr(np.asarray(run(func.value)), func.attr)(*args, **kwargs)
         raise UnsupportedError(f"unexpected construct in generated numpy code: "

@@ -20,7 +20,9 @@ ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
 ROWWISE = ("softmax", "log_softmax")        # over the last axis
 REDUCTIONS = ("sum", "mean")                # optional axis=0|1
 LOSSES = ("cross_entropy", "mse")           # two arguments, scalar result
-FUNCTIONS = ELEMENTWISE + ROWWISE + REDUCTIONS + LOSSES
+MATRIX_FUNCTIONS = ("trace", "det", "logdet", "inv", "norm", "diag", "outer")
+FUNCTIONS = ELEMENTWISE + ROWWISE + REDUCTIONS + LOSSES + MATRIX_FUNCTIONS
+TWO_ARGUMENTS = LOSSES + ("outer",)
 
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
 RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
@@ -203,7 +205,7 @@ def _call(node: ast.Call) -> Call:
         second = args[1]
         if isinstance(second, Number) and second.value in (0, 1):
             axis, args = int(second.value), args[:1]
-    wanted = 2 if func in LOSSES else 1
+    wanted = 2 if func in TWO_ARGUMENTS else 1
     if len(args) != wanted:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)

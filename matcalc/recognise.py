@@ -19,11 +19,12 @@ guessed.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import sympy
 from sympy import (
-    Add, Expr, HadamardPower, HadamardProduct, Identity, Integer, KroneckerDelta, MatAdd, MatMul,
+    Add, DiagonalOf, Expr, HadamardPower, HadamardProduct, Identity, Integer, KroneckerDelta, MatAdd, MatMul,
     MatrixExpr, Mul, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose,
 )
 
@@ -51,10 +52,23 @@ class Reason:
 
 # ---------------------------------------------------------------- matrix helpers
 
+SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
+USED: ContextVar[set | None] = ContextVar("used", default=None)
+
+
 def transpose(m: Expr) -> Expr:
-    """Mᵀ, pushed inward: (AB)ᵀ = BᵀAᵀ, (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (Aᵀ)ᵀ = A."""
+    """Mᵀ, pushed inward: (AB)ᵀ = BᵀAᵀ, (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (Aᵀ)ᵀ = A; Aᵀ = A for a name
+    declared symmetric or spd (the step that uses it says so)."""
     if isinstance(m, Transpose):
         return m.arg
+    if isinstance(m, sympy.MatrixSymbol) and m.name in SYMMETRIC.get():
+        used = USED.get()
+        if used is not None:
+            used.add(m.name)
+        return m
+    if isinstance(m, sympy.Inverse) and isinstance(m.arg, sympy.MatrixSymbol) and \
+            m.arg.name in SYMMETRIC.get():
+        return m
     if isinstance(m, MatMul):
         scalars = [a for a in m.args if not a.is_Matrix]
         mats = [transpose(a) for a in reversed(m.args) if a.is_Matrix]
@@ -148,6 +162,7 @@ class TermRecogniser:
         self.target = (self._node(free[0]) if free else None,
                        self._node(free[1]) if len(free) > 1 else None)
         self.history: list[tuple[Reason, Expr]] = []
+        self.sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
         coeff, edges = S.One, []
         for factor in term.factors:
             edge = self._edge(factor)
@@ -155,8 +170,7 @@ class TermRecogniser:
                 edges.append(edge)
             else:
                 coeff *= edge
-        sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
-        self.graph = Graph(term.coeff * coeff, edges, sums)
+        self.graph = Graph(term.coeff * coeff, edges, self.sums)
 
     # -- classification of factors
 
@@ -174,8 +188,8 @@ class TermRecogniser:
         if isinstance(factor, Element):
             rows, cols = factor.matrix.shape
             left, right = self._end(factor.row, rows), self._end(factor.col, cols)
-            if left is not None and left == right:
-                raise NoMatrixForm("a diagonal entry m_pp outside a trace has no matrix form here")
+            if left is not None and left == right and left not in self.sums:
+                return Edge(DiagonalOf(factor.matrix), left, None)  # m_ii = diag(M)_i
             return Edge(factor.matrix, left, right)
         if isinstance(factor, KroneckerDelta):
             a, b = (self._node(x) for x in factor.args)
@@ -277,6 +291,10 @@ class TermRecogniser:
     # -- recording
 
     def record(self, key: str, **params) -> None:
+        used = USED.get()
+        if used:
+            params["symmetric"] = sorted(used)
+            used.clear()
         self.history.append((Reason(key, params), self.graph.expr()))
 
     def orient(self, n: int, left=ANY, right=ANY, flips: list | None = None) -> None:
@@ -378,8 +396,13 @@ class TermRecogniser:
         return False
 
     def trace(self) -> bool:
+        """Σ_p m_pp = tr M; a diagonal that meets other edges is the vector diag(M)."""
         for n, edge in enumerate(self.graph.edges):
             if edge.left is not None and edge.left == edge.right and edge.left in self.graph.sums:
+                if len(self.graph.degree(edge.left)) > 2:
+                    self.graph.edges[n] = Edge(DiagonalOf(edge.matrix), edge.left, None)
+                    self.record("diagonal")
+                    return True
                 del self.graph.sums[edge.left]
                 del self.graph.edges[n]
                 self.graph.coeff *= Trace(edge.matrix)
@@ -589,7 +612,7 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         result = parts[0]
     elif all(p.is_Matrix for p in parts):
         result = MatAdd(*parts)
-        factored = factor_hadamard(results)
+        factored = factor_hadamard(results) or factor_products(results)
         if factored is not None:
             result = factored
             rounds.append((Reason("factor"), entry_of_result(result, free)))
@@ -618,6 +641,25 @@ def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
             core = remaining[0] if len(remaining) == 1 else HadamardProduct(*remaining)
             rest.append(scale(coeff, core))
     return HadamardProduct(*common, MatAdd(*rest))
+
+
+def factor_products(parts: dict[Expr, Expr]) -> Expr | None:
+    """A X + Aᵀ X = (A + Aᵀ) X, and X b cᵀ + X c bᵀ = X (b cᵀ + c bᵀ): a factor at the
+    same end of every product comes out."""
+    chains = [list(m.args) if isinstance(m, MatMul) else [m] for m in parts]
+    coeffs = list(parts.values())
+    if any(len(c) < 2 for c in chains):
+        return None
+    common = coeffs[0] if all(c == coeffs[0] for c in coeffs) else S.One
+    def inner(rests):
+        terms = [scale(c / common, r[0] if len(r) == 1 else matmul(*r))
+                 for c, r in zip(coeffs, rests)]
+        return MatAdd(*terms)
+    if all(c[-1] == chains[0][-1] for c in chains):
+        return scale(common, matmul(inner([c[:-1] for c in chains]), chains[0][-1]))
+    if all(c[0] == chains[0][0] for c in chains):
+        return scale(common, matmul(chains[0][0], inner([c[1:] for c in chains])))
+    return None
 
 
 def entry_of_result(result: Expr, free: tuple[Index, ...]) -> Expr:

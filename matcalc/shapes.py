@@ -146,6 +146,35 @@ def infer(program: Program) -> Shapes:
                                node)
         return tuple(reversed(out))
 
+    def square(node: Call, arg: Shape) -> Shape:
+        if len(arg) != 2 or not u.unify(arg[0], arg[1]):
+            raise mismatch(f"{node.func}() needs a square matrix; "
+                           f"{describe(node.args[0], arg)}", node)
+        return arg
+
+    def diag(node: Call, arg: Shape) -> Shape:
+        if len(arg) == 1:
+            return (arg[0], arg[0])
+        return (square(node, arg)[0],)
+
+    def outer(node: Call, arg: Shape) -> Shape:
+        other = visit(node.args[1])
+        if len(arg) != 1 or len(other) != 1:
+            raise mismatch("outer() takes two vectors", node)
+        return (arg[0], other[0])
+
+    def norm(node: Call, arg: Shape) -> Shape:
+        if not arg:
+            raise mismatch("norm() needs a vector or a matrix", node)
+        return ()
+
+    MATRIX_SHAPES = {
+        "trace": lambda node, arg: square(node, arg) and (),
+        "det": lambda node, arg: square(node, arg) and (),
+        "logdet": lambda node, arg: square(node, arg) and (),
+        "inv": square, "diag": diag, "outer": outer, "norm": norm,
+    }
+
     def call(node: Call) -> Shape:
         arg = visit(node.args[0])
         if node.func in ("cross_entropy", "mse"):
@@ -155,6 +184,8 @@ def infer(program: Program) -> Shapes:
                                f"{describe(node.args[0], arg)} and "
                                f"{describe(node.args[1], other)}", node)
             return ()
+        if node.func in MATRIX_SHAPES:
+            return MATRIX_SHAPES[node.func](node, arg)
         if node.func in ("softmax", "log_softmax") and not arg:
             raise mismatch(f"{node.func}() needs a vector or a matrix", node)
         if node.func not in ("sum", "mean"):

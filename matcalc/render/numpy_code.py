@@ -42,8 +42,10 @@ class NumpyPrinter:
             return self.ranks[e.name]
         if isinstance(e, sympy.OneMatrix):
             return 1 if 1 in e.shape else 2
-        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix)):
+        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse)):
             return 2
+        if isinstance(e, sympy.DiagonalOf):
+            return 1
         if isinstance(e, (sympy.Transpose, Apply)):
             return self.rank(e.args[-1])
         if isinstance(e, sympy.HadamardPower):
@@ -112,6 +114,12 @@ class NumpyPrinter:
             return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if isinstance(e, sympy.Trace):
             return f"np.trace({self.code(e.arg)})", 4
+        if isinstance(e, sympy.Inverse):
+            return f"np.linalg.inv({self.code(e.arg)})", 4
+        if isinstance(e, sympy.Determinant):
+            return f"np.linalg.det({self.code(e.arg)})", 4
+        if isinstance(e, sympy.DiagonalOf):
+            return f"np.diag({self.code(e.arg)})", 4
         if isinstance(e, Element):
             return self._code(e.matrix)
         return self._scalar(e)
@@ -195,7 +203,7 @@ class NumpyPrinter:
             return self._sum(e.args), 1
         if isinstance(e, sympy.Pow):
             return self._power(e.base, e.exp)
-        if isinstance(e, (sympy.Trace, Element)):
+        if isinstance(e, (sympy.Trace, Element, sympy.Determinant)):
             return self._code(e)
         if isinstance(e, sympy.Function):
             name = {"Abs": "abs"}.get(type(e).__name__, type(e).__name__)

@@ -70,7 +70,7 @@ class Printer:
             return MUL
         if expr.is_number and expr < 0:
             return NEG
-        if isinstance(expr, (Pow, sympy.HadamardPower, sympy.Transpose)):
+        if isinstance(expr, (Pow, sympy.HadamardPower, sympy.Transpose, sympy.Inverse)):
             return POW
         return ATOM
 
@@ -342,6 +342,8 @@ class TextPrinter(Printer):
         return f"∂{self.ctx.loss}/∂{e.name}"
 
     def _print_Transpose(self, e) -> str:
+        if isinstance(e.arg, sympy.Inverse):
+            return self.paren(e.arg.arg, ATOM) + "⁻ᵀ"
         return self.paren(e.arg, ATOM) + "ᵀ" if not isinstance(e.arg, UpstreamGrad) else \
             f"({self._print(e.arg)})ᵀ"
 
@@ -369,8 +371,8 @@ class TextPrinter(Printer):
 
     def _print_MatAdd(self, e) -> str:
         out = ""
-        terms = sorted(e.args, key=lambda t: (is_negative(t),
-                                              self.source_rank(t)))
+        terms = sorted(e.args, key=lambda t: (is_negative(t), self.source_rank(t),
+                                              isinstance(t, sympy.Transpose)))
         for n, term in enumerate(terms):
             negative = is_negative(term)
             shown = -term if negative else term
@@ -408,6 +410,15 @@ class TextPrinter(Printer):
 
     def _print_Trace(self, e) -> str:
         return f"tr({self._print(e.arg)})"
+
+    def _print_Inverse(self, e) -> str:
+        return self.paren(e.arg, ATOM) + "⁻¹"
+
+    def _print_Determinant(self, e) -> str:
+        return f"det({self._print(e.arg)})"
+
+    def _print_DiagonalOf(self, e) -> str:
+        return f"diag({self._print(e.arg)})"
 
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
@@ -593,6 +604,8 @@ class LatexPrinter(TextPrinter):
         return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
 
     def _print_Transpose(self, e) -> str:
+        if isinstance(e.arg, sympy.Inverse):
+            return self.paren(e.arg.arg, ATOM) + r"^{-\mathsf{T}}"
         if isinstance(e.arg, (sympy.MatrixSymbol,)) and not isinstance(e.arg, UpstreamGrad):
             return self._print(e.arg) + self.T
         return rf"\left({self._print(e.arg)}\right){self.T}"
@@ -630,6 +643,15 @@ class LatexPrinter(TextPrinter):
 
     def _print_Trace(self, e) -> str:
         return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
+
+    def _print_Inverse(self, e) -> str:
+        return self.paren(e.arg, ATOM) + "^{-1}"
+
+    def _print_Determinant(self, e) -> str:
+        return rf"\det\left({self._print(e.arg)}\right)"
+
+    def _print_DiagonalOf(self, e) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(e.arg)}\right)"
 
     def _source_Name(self, n: Name) -> str:
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
