@@ -146,8 +146,12 @@ class LocalRule:
                  for s, idx in pieces}
         expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var))
         self.step(expr, "element_form", names=targets)
+        lemmas = [name for kind, name in ((sympy.Inverse, "inverse"),
+                                           (sympy.Determinant, "jacobi"))
+                  if any(p.expr.has(kind) for p in expr.atoms(Partial))]
         expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-        self.step(expr, "differentiate", wrt=self.name, deltas=bool(self.wrt_idx))
+        self.step(expr, "differentiate", wrt=self.name, deltas=bool(self.wrt_idx),
+                  lemmas=lemmas)
         folded, used = fold_definitions(expr, foldable(d))
         if used:
             expr = folded

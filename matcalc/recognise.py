@@ -644,21 +644,32 @@ def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
 
 
 def factor_products(parts: dict[Expr, Expr]) -> Expr | None:
-    """A X + Aᵀ X = (A + Aᵀ) X, and X b cᵀ + X c bᵀ = X (b cᵀ + c bᵀ): a factor at the
-    same end of every product comes out."""
-    chains = [list(m.args) if isinstance(m, MatMul) else [m] for m in parts]
-    coeffs = list(parts.values())
-    if any(len(c) < 2 for c in chains):
+    """A X + Aᵀ X = (A + Aᵀ) X,  X b cᵀ + X c bᵀ = X (b cᵀ + c bᵀ),  2 A x − 2 b = 2 (A x − b):
+    a factor at the same end of every product, or a number in every coefficient, comes out
+    (repeatedly, inside the sum that remains)."""
+    if len(parts) < 2:
         return None
-    common = coeffs[0] if all(c == coeffs[0] for c in coeffs) else S.One
-    def inner(rests):
-        terms = [scale(c / common, r[0] if len(r) == 1 else matmul(*r))
-                 for c, r in zip(coeffs, rests)]
-        return MatAdd(*terms)
-    if all(c[-1] == chains[0][-1] for c in chains):
-        return scale(common, matmul(inner([c[:-1] for c in chains]), chains[0][-1]))
-    if all(c[0] == chains[0][0] for c in chains):
-        return scale(common, matmul(chains[0][0], inner([c[1:] for c in chains])))
+    common = sympy.gcd_list(list(parts.values())) if all(
+        c.is_Rational for c in parts.values()) else S.One
+    if common in (0, 1) and len({c for c in parts.values()}) == 1:
+        common = next(iter(parts.values()))
+    if common < 0 if common.is_number else False:
+        common = -common
+    coeffs = {m: c / common for m, c in parts.items()}
+    chains = [list(m.args) if isinstance(m, MatMul) else [m] for m in coeffs]
+    for end in (-1, 0):
+        if all(len(c) >= 2 for c in chains) and all(c[end] == chains[0][end] for c in chains):
+            rests = {}
+            for (m, c), chain in zip(coeffs.items(), chains):
+                rest = chain[:-1] if end == -1 else chain[1:]
+                core = rest[0] if len(rest) == 1 else matmul(*rest)
+                rests[core] = rests.get(core, S.Zero) + c
+            inner = factor_products(rests) or MatAdd(*[scale(c, m) for m, c in rests.items()])
+            product = matmul(inner, chains[0][-1]) if end == -1 else \
+                matmul(chains[0][0], inner)
+            return scale(common, product)
+    if common != 1:
+        return scale(common, MatAdd(*[scale(c, m) for m, c in coeffs.items()]))
     return None
 
 
