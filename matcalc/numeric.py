@@ -339,17 +339,21 @@ class Evaluator:
             position = (int(self._scalar(var.row, env)), int(self._scalar(var.col, env)))
         else:
             name, position = var.name, None
-        moved = self._moved(name, position)
+        moved = self._moved(name, position, expr.expr)
         results = [moved[0]._scalar(expr.expr, env), moved[1]._scalar(expr.expr, env)]
         return (results[0] - results[1]) / (2 * H)
 
-    def _moved(self, name: str, position) -> tuple["Evaluator", "Evaluator"]:
-        """Evaluators with one entry of ``name`` moved by ±H and everything after it rerun
-        (cached: every ∂/∂x_ij in a proof moves the same entry)."""
-        key = (name, position)
+    def _moved(self, name: str, position, expr: Expr) -> tuple["Evaluator", "Evaluator"]:
+        """Evaluators with one entry of ``name`` moved by ±H. A partial derivative holds
+        every other name fixed; only when ``expr`` is itself an entry of a result (∂z_kl/∂x_ij
+        in a chain rule) is that result recomputed from its own statement. Cached."""
+        target = getattr(expr.matrix, "name", None) if isinstance(expr, Element) else \
+            expr.name if isinstance(expr, Symbol) else None
+        targets = frozenset(s.target for s in self.program.statements
+                            if s.target == target and s.target != name)
+        key = (name, position, targets)
         if key not in self._perturbed:
             base = np.array(self.values[name], dtype=float)
-            inputs = {k: v for k, v in self.values.items() if k in self.program.inputs()}
             pair = []
             for sign in (1.0, -1.0):
                 moved = base.copy()
@@ -357,7 +361,12 @@ class Evaluator:
                     moved = moved + sign * H
                 else:
                     moved.reshape(self._shape2(self._symbols[name]))[position] += sign * H
-                values = forward(self.program, {**inputs, name: moved}, {name: moved})
+                values = dict(self.values)
+                values[name] = moved
+                for statement in self.program.statements:
+                    if statement.target in targets:
+                        values[statement.target] = np.asarray(_run(statement.value, values),
+                                                              dtype=float)
                 pair.append(Evaluator(self.program, self.instance, self.output, values))
             self._perturbed[key] = tuple(pair)
         return self._perturbed[key]
