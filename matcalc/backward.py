@@ -28,7 +28,7 @@ from .lower import (
 from .program import Assignment, names_in
 from .recognise import (
     SYMMETRIC, USED, Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions,
-    recognise,
+    recognise, transpose,
 )
 from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
 
@@ -72,6 +72,14 @@ def foldable(d: Derivation) -> list[Definition]:
     return [Definition(df.name, df.element_lhs,
                        index_symbols(OUTPUT_INDICES, len(d.shapes.names[df.name])),
                        df.element_rhs) for df in d.definitions]
+
+
+def fitted(value: Expr, like: Expr) -> Expr:
+    """A vector gradient turned to the orientation of the symbol it replaces."""
+    if getattr(value, "is_Matrix", False) and getattr(like, "is_Matrix", False) and \
+            value.shape != like.shape and value.shape == (like.shape[1], like.shape[0]):
+        return transpose(value)
+    return value
 
 
 def size(expr: Expr) -> int:
@@ -208,7 +216,7 @@ class LocalRule:
                     not result.has(upstream):
                 continue
             if is_plain(known.result):
-                result = result.xreplace({upstream: known.result})
+                result = result.xreplace({upstream: fitted(known.result, upstream)})
                 self.step(entry_of_result(result, self.wrt_idx), "substitute",
                           names=[target], loss=self.d.loss)
                 continue
@@ -216,7 +224,8 @@ class LocalRule:
             if not names & {s for s in result.free_symbols if s != upstream} or \
                     len(self.consumers) > 1:
                 continue
-            candidate = self._substitute_entries(self.shallow, upstream, known.result)
+            candidate = self._substitute_entries(self.shallow, upstream,
+                                                 fitted(known.result, upstream))
             if candidate is not None and size(candidate[0]) < size(result):
                 result, steps = candidate
                 self.steps.extend(steps)
@@ -264,7 +273,7 @@ class LocalRule:
             known = self.memo.get(target)
             if known is None or known.inlined is None:
                 return None
-            replacements[node] = known.inlined
+            replacements[node] = fitted(known.inlined, node)
         return result.xreplace(replacements) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:

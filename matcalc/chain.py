@@ -173,7 +173,7 @@ def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
     d = differentiate(e, wrt)
     if d == 0:
         return S.Zero
-    q = _fresh_index(expr, wrt)
+    q = _fresh_index(expr, wrt, d)
     other = softmax_entry(substitute(e, l, q), q, size)
     inner = pull_out_of_sum(Sum(other * substitute(d, l, q), (q, 0, size - 1)))
     return expr * factor_common(d - inner)

@@ -153,7 +153,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if not loss.isidentifier() or not loss.isascii():
             raise UsageError(f"--loss {loss!r} is not a valid name")
         if loss in inferred.names:
-            raise UsageError(f"the loss name {loss!r} is also a name in the program; "
+            from .shapes import show
+            raise UsageError(f"the output {output} has shape {show(inferred.names[output])}, "
+                             f"so a scalar loss is implied, but its name {loss!r} is taken; "
                              "choose another with --loss")
     if not parsed.inputs():
         raise UsageError("the program has no inputs to differentiate with respect to")

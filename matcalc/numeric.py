@@ -31,35 +31,47 @@ H = 1e-6  # central-difference step
 
 # ------------------------------------------------------------------ forward pass
 
+KINKED = ("relu", "abs")  # not differentiable at 0: random inputs keep away from it
+KINK_MARGIN = 1e-4
+
+
 def forward(program: Program, inputs: dict[str, np.ndarray],
-            fixed: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    """Run the program; names in ``fixed`` keep their given value (perturbed intermediates)."""
+            fixed: dict[str, np.ndarray] | None = None,
+            away_from_kinks: bool = False) -> dict[str, np.ndarray]:
+    """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
+    With ``away_from_kinks``, an argument of relu within KINK_MARGIN of 0 raises
+    FloatingPointError (a random draw there is drawn again)."""
     values = dict(inputs)
     fixed = fixed or {}
     values.update(fixed)
     for statement in program.statements:
         if statement.target in fixed:
             continue
-        values[statement.target] = np.asarray(_run(statement.value, values), dtype=float)
+        values[statement.target] = np.asarray(_run(statement.value, values, away_from_kinks),
+                                              dtype=float)
     return values
 
 
-def _run(node, values):
+def _run(node, values, away_from_kinks: bool = False):
+    def run(child):
+        return _run(child, values, away_from_kinks)
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
         return float(node.value)
     if isinstance(node, Neg):
-        return -_run(node.operand, values)
+        return -run(node.operand)
     if isinstance(node, TransposeNode):
-        return np.asarray(_run(node.operand, values)).T
+        return np.asarray(run(node.operand)).T
     if isinstance(node, Call):
-        args = [np.asarray(_run(a, values), dtype=float) for a in node.args]
+        args = [np.asarray(run(a), dtype=float) for a in node.args]
         if node.func in FORWARD:
             return FORWARD[node.func](*args, axis=node.axis)
+        if away_from_kinks and node.func in KINKED and np.any(np.abs(args[0]) < KINK_MARGIN):
+            raise FloatingPointError(f"{node.func} at its kink")
         return ELEMENTWISE[node.func].numpy(args[0])
     assert isinstance(node, BinOp)
-    left, right = _run(node.left, values), _run(node.right, values)
+    left, right = run(node.left), run(node.right)
     return {
         "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
         "**": np.power, "@": np.matmul,
@@ -97,7 +109,7 @@ FORWARD = {
 
 # ------------------------------------------------------------------ random instances
 
-POSITIVE_FUNCS = ("log", "sqrt")
+POSITIVE_FUNCS = ("log", "sqrt", "cross_entropy")
 
 
 def _onehot(rng, shape: tuple) -> np.ndarray:
@@ -227,7 +239,7 @@ def _draw(program: Program, shapes, output: str, seed: int) -> Instance:
             values[name] = rng.uniform(0.5, 2.0, size=shape)
         else:
             values[name] = rng.normal(size=shape)
-    values = forward(program, values)
+    values = forward(program, values, away_from_kinks=True)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
     return Instance(dims, values, upstream, program, output)

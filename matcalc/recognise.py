@@ -197,6 +197,9 @@ class TermRecogniser:
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)
+        rows = [s.index for s in factor.atoms(softmax_entry) if s.index in nodes]
+        if rows and len(nodes) == 2:  # a softmax runs along its row: its index goes right
+            nodes = [n for n in nodes if n != rows[0]] + [rows[0]]
         if len(nodes) > 2:
             raise NoMatrixForm(f"{factor} mixes more than two indices")
         left = nodes[0]
@@ -586,6 +589,10 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         r = TermRecogniser(term, free, dims)
         start.append(r.graph.expr())
         matrix = r.run()
+        if len(free) == 1 and matrix.is_Matrix and results:
+            first = next((m for m in results if m.is_Matrix), None)
+            if first is not None and matrix.shape != first.shape:
+                matrix = transpose(matrix)  # a 1-D result: every term the same way round
         histories.append(r.history)
         coeff, core = _split_scalar(matrix)
         results[core] = results.get(core, S.Zero) + coeff
@@ -627,7 +634,11 @@ def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
     for matrix in parts:
         args = list(matrix.args) if isinstance(matrix, HadamardProduct) else [matrix]
         factor_sets.append(args)
-    common = [f for f in factor_sets[0] if all(f in other for other in factor_sets[1:])]
+    common = []
+    for f in factor_sets[0]:
+        if all(other.count(f) > common.count(f) for other in factor_sets[1:]) and \
+                factor_sets[0].count(f) > common.count(f):
+            common.append(f)
     if not common:
         return None
     rest = []

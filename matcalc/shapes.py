@@ -216,6 +216,12 @@ def infer(program: Program) -> Shapes:
         names[statement.target] = shape
         assigned.add(statement.target)
 
+    dims = {d for shape in names.values() for d in u.resolve(shape)
+            if isinstance(d, str) and not isinstance(d, _Fresh)}
+    clash = sorted(dims & set(program.names()))
+    if clash:
+        raise ShapeError(f"{clash[0]!r} is a dimension and cannot also be a value; use a "
+                         "number or another name")
     return _name_fresh(u, names, nodes, assumptions, program)
 
 

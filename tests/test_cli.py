@@ -120,7 +120,7 @@ def test_japanese_reasons():
     (["derive", "C = __import__('os').system('echo hi')"], 1, "error"),
     (["derive", "A: (m, n)\nB: (k, p)\nC = A @ B"], 1, "A is (m, n) and B is (k, p)"),
     (["derive", "C = A @ B", "--shape", "A"], 2, "--shape expects NAME=d1,d2"),
-    (["derive", "C = A @ B", "--loss", "C"], 2, "loss name"),
+    (["derive", "C = A @ B", "--loss", "C"], 2, "its name 'C' is taken"),
     (["derive", "C = dC * A"], 2, "the name dC is taken"),
     (["derive", "x = 1"], 2, "no inputs"),
     (["derive", "A: (m, n)\nA: (n, m)\nY = A"], 1, "declared twice"),

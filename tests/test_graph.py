@@ -177,3 +177,35 @@ def test_cli_wrt_list_inline_and_json():
     assert [g["wrt"] for g in data["intermediates"]] == ["P", "Z2", "H", "Z"]
     assert data["gradients"][0]["numpy"] == "X.T @ (H * ((P - T) @ W2.T) * (1 - H))"
     assert data["loss"] == "L"
+
+
+@pytest.mark.parametrize("program, wrt", [
+    # a statement reading both x and a result computed from x (partials hold others fixed)
+    ("x: (); y: ()\na = x + y\nf = a * x", "x"),
+    ("X: (m, n)\nA = X * X\nF = A * X", "X"),
+    ("X: (m, n)\nmu = mean(X, axis=0)\nC = X - mu", "X"),
+    ("S = softmax(X)\nY = S * X", "X"),
+    ("x: (n,)\nW: (n, n)\nh1 = tanh(x @ W)\nh2 = tanh(h1 @ W)\nh3 = tanh(h2 @ W)\n"
+     "L = sum(h3)", "W"),
+    # residual connection with relu (random inputs keep away from the kink)
+    ("X: (m, n)\nW: (n, n)\nH1 = relu(X @ W)\nH2 = H1 + relu(H1 @ W)\n"
+     "H3 = H2 + relu(H2 @ W)\nL = sum(H3)", "W"),
+    # nested softmax: its inner sums get their own index
+    ("X: (m, n)\nY = softmax(log_softmax(X))", "X"),
+    ("X: (m, n)\nZ = softmax(softmax(X))", "X"),
+    ("X: (m, n)\nY = log_softmax(softmax(X))", "X"),
+    ("Y = softmax(softmax(X) @ X.T)", "X"),
+    # softmax straight onto a product, attention, and biases inside softmax
+    ("X: (m, n)\nW: (n, c)\nT: onehot(m, c)\nP = softmax(X @ W)\nL = cross_entropy(T, P)",
+     "W"),
+    ("S = softmax(Q @ K.T)\nO = S @ V", "K"),
+    ("b: (n,)\nY = softmax(X @ W + b)", "b"),
+    ("X: (m, n)\nb: (n,)\nY = log_softmax(X + b)", "b"),
+    # 1-D vectors against columns in numpy code
+    ("X: (m, n)\ns: (n,)\nN = X / s", "s"),
+    ("X: (m, n)\ns = sum(X, axis=0)\nN = X * s", "X"),
+    ("X: (m, n)\nP: (m, n)\nL = cross_entropy(softmax(X), P)", "X"),
+])
+def test_review_cases_verify(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d.gradient.inlined is not None

@@ -42,6 +42,8 @@ def environment():
         keep_trailing_newline=False, autoescape=False)
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
+    env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
+        .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
     return env
 
 

@@ -158,7 +158,8 @@ class NumpyPrinter:
             for f in top) or "1"
         if not bottom:
             return numerator
-        inverses = [self._power(f.args[0], -f.args[1]) for f in bottom]
+        inverses = [self._column(f, *self._power(f.args[0], -f.args[1]), factors)
+                    for f in bottom]
         denominator = " * ".join(self._wrap(code, prec, 2) for code, prec in inverses)
         if len(bottom) > 1:
             denominator = f"({denominator})"

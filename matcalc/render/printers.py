@@ -447,10 +447,12 @@ class TextPrinter(Printer):
             power = "^∘" if not self.is_scalar_node(n.left) else "^"
             return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
         op = self.SOURCE_OPS[n.op]
-        if n.op == "*" and (self.is_scalar_node(n.left) or self.is_scalar_node(n.right)):
-            op = " "  # a scalar times a matrix is no Hadamard product
-        return (self._source_operand(n.left, n) + op +
-                self._source_operand(n.right, n, right=True))
+        left, right = n.left, n.right
+        if n.op == "*" and (self.is_scalar_node(left) or self.is_scalar_node(right)):
+            op = " "  # a scalar times a matrix is no Hadamard product: 2 A
+            if self.is_scalar_node(right) and not self.is_scalar_node(left):
+                left, right = right, left
+        return (self._source_operand(left, n) + op + self._source_operand(right, n, right=True))
 
     def is_scalar_node(self, node) -> bool:
         if isinstance(node, Neg):
