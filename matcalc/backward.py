@@ -117,7 +117,7 @@ class LocalRule:
         self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, shape)}
         self.unit = {i for i, n in self.dims.items() if n == 1}
         self.steps: list[Step] = []
-        self.supply = IndexSupply()
+        self.supply = IndexSupply(d.names.letters())
 
     def step(self, rhs: Expr, key: str, **params) -> None:
         self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
@@ -133,13 +133,17 @@ class LocalRule:
             idx = index_symbols(OUTPUT_INDICES, rank) if n == 0 else \
                 tuple(self.supply.fresh() for _ in range(rank))
             pieces.append((statement, idx))
+        forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
+                 for s, idx in pieces}
         chain = []
         for statement, idx in pieces:
             g = upstream_of(d, statement.target)
             y = d.names.element(statement.target, idx)
             if isinstance(g, sympy.MatrixExpr):
                 g = Element(g, idx[0], idx[1] if len(idx) > 1 else 0)
-            body = Partial(y, self.var) if g is None else g * Partial(y, self.var)
+            # the loss itself: its own definition, so that ∂f/∂a never reads as circular
+            body = push_partial(forms[y], self.var) if g is None and len(pieces) > 1 else \
+                Partial(y, self.var) if g is None else g * Partial(y, self.var)
             limits = [(k, Integer(0), dim(n) - 1)
                       for k, n in zip(idx, d.shapes.names[statement.target])]
             chain.append(Sum(body, *limits) if limits else body)
@@ -150,9 +154,8 @@ class LocalRule:
                       over=[str(k) for _, idx in pieces for k in idx], names=targets,
                       wrt=self.name)
         # substitute the element forms of those results
-        forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
-                 for s, idx in pieces}
-        expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var))
+        expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
+                                if p.expr in forms else p)
         self.step(expr, "element_form", names=targets)
         lemmas = [name for kind, name in ((sympy.Inverse, "inverse"),
                                            (sympy.Determinant, "jacobi"))

@@ -180,7 +180,10 @@ def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
 
 
 def _fresh_index(*exprs: Expr) -> Index:
+    """An index named like no symbol in the expressions, nor like the entries of their
+    matrices (p would read as an entry of P)."""
     taken = {s.name for e in exprs for s in e.atoms(Symbol)} | {"i", "j", "k", "l"}
+    taken |= {m.name.lower() for e in exprs for m in e.atoms(sympy.MatrixSymbol)}
     return next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
                 if n not in taken)
 

@@ -164,7 +164,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
                          f"∂{loss}/∂{output} d{output}; rename it")
     wanted = _wrt_names(parsed, wrt)
     derivation = Derivation(parsed, inferred, names, output, loss, [], inline=inline)
-    supply = IndexSupply()
+    supply = IndexSupply(names.letters())
     for statement in parsed.statements:
         shape = inferred.names[statement.target]
         out_idx = index_symbols(OUTPUT_INDICES, len(shape))

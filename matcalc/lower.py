@@ -33,13 +33,15 @@ INNER_INDICES = ("p", "q", "r", "s", "t", "u", "v", "w")
 
 
 class IndexSupply:
-    """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l."""
+    """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l, and never a
+    letter that names a matrix of the program (its entries are written p_kl)."""
 
-    def __init__(self) -> None:
+    def __init__(self, avoid: frozenset[str] = frozenset()) -> None:
         self.count = 0
+        self.letters = [c for c in INNER_INDICES if c not in avoid] or list(INNER_INDICES)
 
     def fresh(self) -> Index:
-        n, letters = self.count, INNER_INDICES
+        n, letters = self.count, self.letters
         self.count += 1
         suffix = "" if n < len(letters) else str(n // len(letters))
         return Index(letters[n % len(letters)] + suffix)
@@ -61,6 +63,10 @@ class Names:
 
     def shape(self, name: str) -> Shape:
         return self.shapes.names[name]
+
+    def letters(self) -> frozenset[str]:
+        """Index letters that would read as entries of a program name."""
+        return frozenset(name.lower() for name in self.symbols)
 
     def element(self, name: str, idx: Sequence[Expr]) -> Expr:
         """x, x_a or x_ab for a scalar, vector or matrix name."""

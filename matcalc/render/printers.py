@@ -321,7 +321,7 @@ class TextPrinter(Printer):
     def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
         """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
         entry, index, _ = e.args
-        taken = {s.name for s in e.atoms(Symbol)}
+        taken = {s.name for s in e.atoms(Symbol)} | {n.lower() for n in self.ctx.names}
         q = next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
                  if n not in taken)
         return (self._print(sympy.exp(entry)), self._print(q),
