@@ -27,8 +27,8 @@ from .lower import (
 )
 from .program import Assignment, names_in
 from .recognise import (
-    SYMMETRIC, USED, Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions,
-    recognise, transpose,
+    Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions, recognise_under,
+    transpose,
 )
 from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
 
@@ -181,15 +181,7 @@ class LocalRule:
         return self._gradient(result, index_form)
 
     def _recognise(self, terms):
-        """The recogniser, knowing which names are symmetric (Aᵀ = A)."""
-        symmetric = frozenset(n for n, a in self.d.shapes.assumptions.items()
-                              if a in ("symmetric", "spd"))
-        tokens = (SYMMETRIC.set(symmetric), USED.set(set()))
-        try:
-            return recognise(terms, self.wrt_idx, self.dims)
-        finally:
-            USED.reset(tokens[1])
-            SYMMETRIC.reset(tokens[0])
+        return recognise_under(self.d.shapes.assumptions, terms, self.wrt_idx, self.dims)
 
     def _collapse(self, expr: Expr):
         """Deltas first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then distributed."""

@@ -163,3 +163,74 @@ def assert_verified(d: Derivation, trials: int = 3) -> CheckReport:
     if not report.ok:
         raise CheckError("verification failed:\n" + report.summary())
     return report
+
+
+def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
+    """A Jacobian or Hessian: each step equals the previous one at every entry, and the
+    result (or the index form) equals central (second) differences of the forward pass."""
+    from .numeric import forward
+    check = GradientCheck(d.wrt)
+    check.steps = len(d.steps)
+    out_shape = d.shapes.names[d.output]
+    for trial in range(trials):
+        instance = random_instance(d.program, d.shapes, d.output, seed + trial)
+        ev = Evaluator(d.program, instance, d.output)
+        inputs = {n: instance.values[n] for n in d.program.inputs()}
+        base = np.array(inputs[d.wrt], dtype=float)
+
+        def out(moved):
+            return np.asarray(forward(d.program, {**inputs, d.wrt: moved})[d.output])
+
+        if d.kind == "hessian":
+            h = 1e-4
+            n = base.size
+            reference = np.zeros((n, n))
+            for a in range(n):
+                for b in range(n):
+                    total = 0.0
+                    for sa, sb, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+                        moved = base.copy()
+                        moved[a] += sa * h
+                        moved[b] += sb * h
+                        total += sign * float(out(moved))
+                    reference[a, b] = total / (4 * h * h)
+        else:
+            columns = []
+            for position in np.ndindex(base.shape):
+                plus, minus = base.copy(), base.copy()
+                plus[position] += 1e-6
+                minus[position] -= 1e-6
+                columns.append((out(plus) - out(minus)) / 2e-6)
+            # reference[out..., in...] in numerator layout
+            reference = np.moveaxis(np.array(columns).reshape(*base.shape, *np.shape(
+                columns[0])), list(range(base.ndim)), list(range(-base.ndim, 0)))
+            if d.layout == "denominator":
+                reference = np.moveaxis(reference, list(range(len(out_shape))),
+                                        list(range(-len(out_shape), 0)))
+        from .lower import OUTPUT_INDICES, WRT_INDICES, index_symbols
+        if d.kind == "hessian":
+            free = index_symbols(WRT_INDICES, 2)
+        else:
+            out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
+            wrt_idx = index_symbols(WRT_INDICES, base.ndim)
+            free = (*wrt_idx, *out_idx) if d.layout == "denominator" else (*out_idx, *wrt_idx)
+        sizes = reference.shape
+        points = list(itertools.product(*(range(s) for s in sizes)))
+        try:
+            previous = None
+            for n, step in enumerate(d.steps):
+                values = np.array([ev.scalar(step.rhs, dict(zip(free, p))) for p in points])
+                if previous is not None:
+                    check.record_step(n, step.reason.key, _relative(values, previous))
+                previous = values
+            if d.result is not None:
+                value = np.asarray(ev.matrix(d.result)) if d.result.is_Matrix else \
+                    np.array(float(ev.scalar(d.result, {})))
+                check.result_error = max(check.result_error, _relative(
+                    value.reshape(-1), reference.reshape(-1)))
+            if previous is not None:
+                check.result_error = max(check.result_error,
+                                         _relative(previous, reference.reshape(-1)))
+        except Exception as error:  # a failure to evaluate is a failed check
+            check.failure = f"could not evaluate: {type(error).__name__}: {error}"
+    return CheckReport([check], trials)

@@ -98,6 +98,74 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
             raise CheckError("the numerical check failed (see above)")
 
 
+def _common(command):
+    """Options that jacobian and hessian share with derive."""
+    command = click.option("--check", is_flag=True,
+                           help="Verify every step and the result numerically (central "
+                                "differences); exit 1 on a mismatch.")(command)
+    command = click.option("--lang", type=click.Choice(["en", "ja"]), default="en",
+                           show_default=True, help="Language of the reasons.")(command)
+    command = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
+                           show_default=True, help="Output format.")(command)
+    command = click.option("--shape", "shape", multiple=True, metavar="NAME=d1,d2",
+                           help="Declare a shape, e.g. --shape x=n")(command)
+    return command
+
+
+def _show(derivative, fmt: str, lang: str, check: bool) -> None:
+    click.echo(getattr(derivative, fmt)(lang), nl=False)
+    if check:
+        from .check import verify_derivative
+        from .errors import CheckError
+        report = verify_derivative(derivative)
+        click.echo(report.summary(), err=fmt == "json")
+        if not report.ok:
+            raise CheckError("the numerical check failed (see above)")
+
+
+@cli.command()
+@click.argument("program")
+@click.option("--wrt", required=True, metavar="NAME", help="The input to differentiate by.")
+@click.option("--layout", type=click.Choice(["numerator", "denominator"]),
+              default="numerator", show_default=True,
+              help="numerator: J_ki = ∂y_k/∂x_i (rows follow the output); denominator: "
+                   "its transpose.")
+@_common
+def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str,
+             lang: str, check: bool) -> None:
+    """The Jacobian ∂Y/∂X of the program's output, entry by entry.
+
+    A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
+    no matrix form; matcalc says so and gives the index form.
+
+    \b
+    Example:
+      matcalc jacobian "x: (n,); y = W @ x" --wrt x --layout denominator
+    """
+    from .jacobian import jacobian as run
+    from .shapes import parse_shape_option
+    shapes = dict(parse_shape_option(s) for s in shape)
+    _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
+
+
+@cli.command()
+@click.argument("program")
+@click.option("--wrt", required=True, metavar="NAME", help="The vector to differentiate by.")
+@_common
+def hessian(program: str, wrt: str, shape: tuple[str, ...], fmt: str, lang: str,
+            check: bool) -> None:
+    """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
+
+    \b
+    Example:
+      matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
+    """
+    from .jacobian import hessian as run
+    from .shapes import parse_shape_option
+    shapes = dict(parse_shape_option(s) for s in shape)
+    _show(run(_read_program(program), wrt, shapes), fmt, lang, check)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import MatcalcError
     try:

@@ -628,6 +628,18 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     return Recognised(result, rounds)
 
 
+def recognise_under(assumptions: dict[str, str], terms: list[Term], free: tuple[Index, ...],
+                    dims: dict[Index, Expr]) -> Recognised:
+    """recognise(), knowing which names are declared symmetric or spd (Aᵀ = A)."""
+    symmetric = frozenset(n for n, a in assumptions.items() if a in ("symmetric", "spd"))
+    tokens = (SYMMETRIC.set(symmetric), USED.set(set()))
+    try:
+        return recognise(terms, free, dims)
+    finally:
+        USED.reset(tokens[1])
+        SYMMETRIC.reset(tokens[0])
+
+
 def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
     """P ∘ A − P ∘ B = P ∘ (A − B): a Hadamard factor common to every term comes out."""
     factor_sets = []

@@ -51,7 +51,8 @@ def context(d: "Derivation") -> PrintContext:
     names = list(d.shapes.names)
     return PrintContext(loss=d.loss, order={n: k for k, n in enumerate(names)},
                         names=set(names),
-                        matrices={n for n, s in d.shapes.names.items() if len(s) > 0})
+                        matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
+                        vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
 
 
 def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
@@ -162,3 +163,54 @@ def _json(d: "Derivation", ctx: PrintContext, env, lang: str) -> str:
     if intermediates:
         contract["intermediates"] = intermediates
     return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"
+
+
+def render_derivative(d, fmt: str, lang: str = "en") -> str:
+    """A Jacobian or Hessian through templates/derivative.j2 (JSON through json.j2)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    from ..shapes import show
+    from ..symbols import Partial
+    names = list(d.shapes.names)
+    ctx = PrintContext(loss=d.output, order={n: k for k, n in enumerate(names)},
+                       names=set(names),
+                       matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
+                       vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
+    env = environment()
+    views = {}
+    for kind in ("text", "latex"):
+        printer = TextPrinter(ctx) if kind == "text" else LatexPrinter(ctx)
+        symbol_out, symbol_wrt = d.names.symbols[d.output], d.names.symbols[d.wrt]
+        matrix_lhs = Partial(symbol_out, symbol_wrt) if d.kind == "jacobian" else \
+            Partial(Partial(symbol_out, symbol_wrt), symbol_wrt)
+        views[kind] = {
+            "program": d.program.source, "kind": d.kind, "layout": d.layout,
+            "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
+            "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
+                             "matrix": printer.doprint(s.value),
+                             "element_lhs": "", "element_rhs": ""}
+                            for s in d.program.statements],
+            "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(matrix_lhs),
+            "steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
+                       "params": s.reason.params} for s in d.steps],
+            "result": printer.doprint(d.result) if d.result is not None else None,
+            "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
+            "no_matrix_form": d.no_matrix_form,
+        }
+    if fmt == "json":
+        text, latex = views["text"], views["latex"]
+        contract = {"program": d.program.source, "kind": d.kind, "output": d.output,
+                    "wrt": d.wrt, "layout": d.layout,
+                    "shapes": {n: list(s) for n, s in d.shapes.names.items()},
+                    "latex": f"{latex['matrix_lhs']} = {latex['result']}"
+                    if latex["result"] else None,
+                    "text": f"{text['matrix_lhs']} = {text['result']}"
+                    if text["result"] else None,
+                    "index": f"{text['lhs']} = {text['index_form']}",
+                    "no_matrix_form": d.no_matrix_form,
+                    "steps": [{"latex": x["rhs"], "text": t["rhs"], "reason": t["key"],
+                               "params": t["params"]}
+                              for t, x in zip(text["steps"], latex["steps"])]}
+        return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"
+    view = views["text" if fmt == "text" else "latex"]
+    return env.get_template("derivative.j2").render(fmt=fmt, lang=lang, **view).rstrip() + "\n"

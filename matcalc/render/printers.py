@@ -35,6 +35,7 @@ class PrintContext:
     order: dict[str, int] = field(default_factory=dict)   # name -> rank of first appearance
     names: set[str] = field(default_factory=set)
     matrices: set[str] = field(default_factory=set)        # names of vectors and matrices
+    vectors: set[str] = field(default_factory=set)         # 1-D names
 
 
 class Printer:
@@ -227,9 +228,11 @@ class TextPrinter(Printer):
 
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
+        if isinstance(top, Partial):  # a second derivative: ∂²f/∂x_i ∂x_j
+            return f"∂²{self._print(top.expr)}/∂{self._print(top.var)} ∂{self._print(e.var)}"
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function)) or isinstance(
-                top, softmax_entry) or (
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
+                isinstance(top, softmax_entry) or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
         return f"∂{shown}/∂{self._print(e.var)}"
@@ -448,6 +451,9 @@ class TextPrinter(Printer):
             return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
         op = self.SOURCE_OPS[n.op]
         left, right = n.left, n.right
+        if n.op == "@" and isinstance(left, Name) and left.id in self.ctx.vectors:
+            return self._source_Transpose(TransposeNode(left, left.pos)) + op + \
+                self._source_operand(right, n, right=True)  # xᵀ A x: a 1-D left operand
         if n.op == "*" and (self.is_scalar_node(left) or self.is_scalar_node(right)):
             op = " "  # a scalar times a matrix is no Hadamard product: 2 A
             if self.is_scalar_node(right) and not self.is_scalar_node(left):
@@ -543,9 +549,12 @@ class LatexPrinter(TextPrinter):
 
     def _print_Partial(self, e: Partial) -> str:
         top = e.expr
+        if isinstance(top, Partial):
+            return (rf"\frac{{\partial^2 {self._print(top.expr)}}}"
+                    rf"{{\partial {self._print(top.var)} \, \partial {self._print(e.var)}}}")
         shown = self._print(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function)) or isinstance(
-                top, softmax_entry):
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
+                isinstance(top, softmax_entry):
             shown = rf"\left({shown}\right)"
         return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
 

@@ -1,0 +1,78 @@
+"""Jacobians in both layouts and Hessians (seed 004), each verified: every step equal to the
+previous one, the result equal to central (second) differences of the forward pass."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from matcalc.check import verify_derivative
+from matcalc.cli import cli
+from matcalc.jacobian import hessian, jacobian
+
+
+def matrix_line(d) -> str:
+    return d.text().rstrip().splitlines()[-1]
+
+
+def verified(d):
+    report = verify_derivative(d)
+    assert report.ok, report.summary()
+    return d
+
+
+@pytest.mark.parametrize("layout, expected", [("numerator", "W"), ("denominator", "Wᵀ")])
+def test_seed_004_linear_map(layout, expected):
+    # seed 004: ∂(W x)/∂x = W in numerator layout, Wᵀ in denominator layout
+    d = verified(jacobian("x: (n,)\ny = W @ x", "x", layout))
+    assert matrix_line(d) == f"∂y/∂x = {expected}"
+    assert f"{layout} layout" in d.text()
+
+
+def test_three_indices_have_no_matrix_form_but_an_index_form():
+    # seed 004: ∂(W x)/∂W has three indices: ∂y_k/∂w_ij = δ_ik x_j
+    d = verified(jacobian("x: (n,)\ny = W @ x", "W"))
+    assert d.result is None and "order 3" in d.no_matrix_form
+    assert "∂y_k/∂w_ij = δ_ik x_j" in matrix_line(d)
+
+
+def test_matrix_by_matrix_has_four_indices():
+    d = verified(jacobian("Y = A @ X", "X"))
+    assert d.result is None and "order 4" in d.no_matrix_form
+
+
+def test_elementwise_jacobian():
+    d = verified(jacobian("x: (n,)\ny = sigmoid(x)", "x"))
+    assert d.result is not None
+
+
+@pytest.mark.parametrize("program, expected", [
+    ("x: (n,)\nf = x @ A @ x", "A + Aᵀ"),
+    ("x: (n,)\nb: (m,)\nf = norm(A @ x - b) ** 2", "2 Aᵀ A"),
+    ("A: symmetric(n, n)\nx: (n,)\nf = x @ A @ x", "2 A"),
+])
+def test_hessians(program, expected):
+    d = verified(hessian(program, "x"))
+    assert matrix_line(d) == f"∂²f/∂x ∂x = {expected}"
+
+
+def test_hessian_needs_a_scalar_of_a_vector():
+    from matcalc.errors import UsageError
+    with pytest.raises(UsageError, match="scalar output"):
+        hessian("x: (n,)\ny = W @ x", "x")
+    with pytest.raises(UsageError, match="vector"):
+        hessian("f = trace(X)", "X")
+
+
+def test_cli_jacobian_and_hessian():
+    runner = CliRunner()
+    out = runner.invoke(cli, ["jacobian", "x: (n,); y = W @ x", "--wrt", "x",
+                              "--layout", "denominator", "--check"])
+    assert out.exit_code == 0 and "∂y/∂x = Wᵀ" in out.output and "x: ok" in out.output
+    out = runner.invoke(cli, ["hessian", "x: (n,); f = x @ A @ x", "--wrt", "x", "-f", "json"])
+    data = json.loads(out.output)
+    assert data["kind"] == "hessian" and data["text"] == "∂²f/∂x ∂x = A + Aᵀ"
+    out = runner.invoke(cli, ["jacobian", "x: (n,); y = W @ x", "--wrt", "W", "-f", "latex"])
+    assert out.exit_code == 0 and r"\delta_{ik}" in out.output
