@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matcalc import derive  # noqa: E402
+from matcalc import derive
 
 
 def mlp(layers: int) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from matcalc import derive  # noqa: E402
+from matcalc import derive  # noqa: E402  (after the path is set)
 
 
 def options(source: str) -> dict[str, str]:

@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 from .errors import (
-    CheckError, MatcalcError, ParseError, ShapeError, UnsupportedError, UsageError,
+    CheckError,
+    MatcalcError,
+    ParseError,
+    ShapeError,
+    UnsupportedError,
+    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -26,8 +31,18 @@ if TYPE_CHECKING:
     from .derivation import Derivation, Gradient, Step, derive
 
 __all__ = [
-    "derive", "verify", "Derivation", "Gradient", "Step", "CheckReport",
-    "MatcalcError", "ParseError", "ShapeError", "UsageError", "UnsupportedError", "CheckError",
+    "CheckError",
+    "CheckReport",
+    "Derivation",
+    "Gradient",
+    "MatcalcError",
+    "ParseError",
+    "ShapeError",
+    "Step",
+    "UnsupportedError",
+    "UsageError",
+    "derive",
+    "verify",
 ]
 
 _LAZY = {"derive": "derivation", "Derivation": "derivation", "Gradient": "derivation",

@@ -23,11 +23,22 @@ from .chain import differentiate, push_partial, replace_partials
 from .collapse import apply_row_sums, collapse, collapse_shallow, expand, total
 from .derivation import Derivation, Gradient, Step
 from .lower import (
-    OUTPUT_INDICES, WRT_INDICES, IndexSupply, Lowering, index_symbols, lower, matrix_entry,
+    OUTPUT_INDICES,
+    WRT_INDICES,
+    IndexSupply,
+    Lowering,
+    index_symbols,
+    lower,
+    matrix_entry,
 )
 from .program import Assignment, names_in
 from .recognise import (
-    Definition, NoMatrixForm, Reason, entry_of_result, fold_definitions, recognise_under,
+    Definition,
+    NoMatrixForm,
+    Reason,
+    entry_of_result,
+    fold_definitions,
+    recognise_under,
     transpose,
 )
 from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim

@@ -15,9 +15,9 @@ from functools import singledispatch
 import sympy
 from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
+from .collapse import substitute
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC
-from .collapse import substitute
 from .lower import matrix_entry
 from .symbols import Element, Index, Partial, softmax_entry
 

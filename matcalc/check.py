@@ -178,7 +178,7 @@ def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
         inputs = {n: instance.values[n] for n in d.program.inputs()}
         base = np.array(inputs[d.wrt], dtype=float)
 
-        def out(moved):
+        def out(moved, inputs=inputs):
             return np.asarray(forward(d.program, {**inputs, d.wrt: moved})[d.output])
 
         if d.kind == "hessian":

@@ -114,7 +114,7 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
         return None, kept
     limits = {limit[0]: limit for limit in term.sums}
     while True:
-        for n, factor in enumerate(factors):
+        for factor in factors:
             if not isinstance(factor, KroneckerDelta):
                 continue
             a, b = factor.args
@@ -125,7 +125,7 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
                 break
         else:
             break
-        del factors[n]
+        factors.remove(factor)
         del limits[u]
         kept.append((u, v))
         factors = [substitute(f, u, v) for f in factors]

@@ -7,8 +7,8 @@ A ``Derivation`` holds the forward definitions and, per wrt name, the ordered pr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sympy import Expr
 

@@ -7,8 +7,8 @@ into the name of the forward result (∂L/∂B ∘ B ∘ (1 − B)).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import sympy

@@ -22,7 +22,13 @@ from .collapse import collapse, collapse_shallow, expand, total
 from .derivation import Step
 from .errors import UsageError
 from .lower import (
-    OUTPUT_INDICES, WRT_INDICES, IndexSupply, Lowering, Names, index_symbols, lower,
+    OUTPUT_INDICES,
+    WRT_INDICES,
+    IndexSupply,
+    Lowering,
+    Names,
+    index_symbols,
+    lower,
 )
 from .parse import parse
 from .recognise import NoMatrixForm, Reason, recognise_under

@@ -12,17 +12,17 @@ gives its entry at given indices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import singledispatch
-from typing import Sequence
 
 import sympy
 from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Sum, Symbol
 
 from .errors import UnsupportedError
 from .functions import ELEMENTWISE
-from .program import BinOp, Call, Name, Neg, Number, Program, Transpose
+from .program import BinOp, Call, Name, Neg, Number, Transpose
 from .program import Expr as Node
 from .shapes import Shape, Shapes
 from .symbols import Element, Index, dim, softmax_entry
@@ -55,7 +55,7 @@ class Names:
     symbols: dict[str, Expr] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, shapes: Shapes) -> "Names":
+    def of(cls, shapes: Shapes) -> Names:
         names = cls(shapes)
         for name, shape in shapes.names.items():
             names.symbols[name] = _symbol(name, shape)
@@ -229,7 +229,7 @@ def _mean(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     return _sum(node, idx, ctx) / count
 
 
-def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:  # noqa: D417
+def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     """sum(X) = Σ_p Σ_q x_pq;  sum(X, 0)_l = Σ_p x_pl;  sum(X, 1)_k = Σ_q x_kq."""
     arg = node.args[0]
     shape = ctx.shape(arg)

@@ -16,8 +16,26 @@ from functools import singledispatchmethod
 import numpy as np
 import sympy
 from sympy import (
-    Add, Determinant, DiagonalOf, Expr, HadamardPower, HadamardProduct, Identity, Inverse, KroneckerDelta,
-    MatAdd, MatMul, MatrixSymbol, Mul, OneMatrix, Pow, Sum, Symbol, Trace, Transpose, ZeroMatrix,
+    Add,
+    Determinant,
+    DiagonalOf,
+    Expr,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    KroneckerDelta,
+    MatAdd,
+    MatMul,
+    MatrixSymbol,
+    Mul,
+    OneMatrix,
+    Pow,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    ZeroMatrix,
 )
 
 from .errors import UnsupportedError
@@ -355,7 +373,7 @@ class Evaluator:
         results = [moved[0]._scalar(expr.expr, env), moved[1]._scalar(expr.expr, env)]
         return (results[0] - results[1]) / (2 * H)
 
-    def _moved(self, name: str, position, expr: Expr) -> tuple["Evaluator", "Evaluator"]:
+    def _moved(self, name: str, position, expr: Expr) -> tuple[Evaluator, Evaluator]:
         """Evaluators with one entry of ``name`` moved by ±H. A partial derivative holds
         every other name fixed; only when ``expr`` is itself an entry of a result (∂z_kl/∂x_ij
         in a chain rule) is that result recomputed from its own statement. Cached."""

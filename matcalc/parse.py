@@ -13,7 +13,18 @@ import math
 
 from .errors import ParseError
 from .program import (
-    Assignment, BinOp, Call, Declaration, Dim, Expr, Name, Neg, Number, Pos, Program, Transpose,
+    Assignment,
+    BinOp,
+    Call,
+    Declaration,
+    Dim,
+    Expr,
+    Name,
+    Neg,
+    Number,
+    Pos,
+    Program,
+    Transpose,
 )
 
 ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
@@ -48,9 +59,9 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
     except SyntaxError as error:
         message = error.msg if error.msg.startswith("invalid syntax") else \
             f"invalid syntax: {error.msg}"
-        raise ParseError(message, error.lineno or 1, error.offset or 1)
+        raise ParseError(message, error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
-        raise ParseError("the program is nested too deeply")
+        raise ParseError("the program is nested too deeply") from None
 
     declarations: list[Declaration] = []
     statements: list[Assignment] = []

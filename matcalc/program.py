@@ -8,9 +8,8 @@ position so that later stages can point at the offending column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
-Dim = Union[str, int]
+Dim = str | int
 
 
 @dataclass(frozen=True)
@@ -36,20 +35,20 @@ class BinOp:
     """``left op right`` with op one of ``+ - * / ** @``."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos = field(compare=False)
 
 
 @dataclass(frozen=True)
 class Neg:
-    operand: "Expr"
+    operand: Expr
     pos: Pos = field(compare=False)
 
 
 @dataclass(frozen=True)
 class Transpose:
-    operand: "Expr"
+    operand: Expr
     pos: Pos = field(compare=False)
 
 
@@ -58,12 +57,12 @@ class Call:
     """``func(args..., axis=...)`` for a function of the language."""
 
     func: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     axis: int | None
     pos: Pos = field(compare=False)
 
 
-Expr = Union[Name, Number, BinOp, Neg, Transpose, Call]
+Expr = Name | Number | BinOp | Neg | Transpose | Call
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,23 @@ from dataclasses import dataclass, field
 
 import sympy
 from sympy import (
-    Add, DiagonalOf, Expr, HadamardPower, HadamardProduct, Identity, Integer, KroneckerDelta, MatAdd, MatMul,
-    MatrixExpr, Mul, OneMatrix, Pow, S, Sum, Symbol, Trace, Transpose,
+    Add,
+    DiagonalOf,
+    Expr,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Integer,
+    KroneckerDelta,
+    MatAdd,
+    MatMul,
+    Mul,
+    OneMatrix,
+    Pow,
+    S,
+    Sum,
+    Trace,
+    Transpose,
 )
 
 from .collapse import Term
@@ -122,7 +137,7 @@ class Edge:
     left: Node
     right: Node
 
-    def flipped(self) -> "Edge":
+    def flipped(self) -> Edge:
         return Edge(transpose(self.matrix), self.right, self.left)
 
     def ends(self) -> tuple[Node, Node]:
@@ -423,10 +438,10 @@ class TermRecogniser:
             a, b = touching
             ea, eb = self.graph.edges[a], self.graph.edges[b]
             # read the path from the row end (i) towards the column end (j)
-            if (row is not None and row in eb.ends() and row not in ea.ends()) or (
-                    col is not None and col in ea.ends() and col not in eb.ends()):
-                a, b = b, a
-            elif row is None and col is None and ea.left == index and eb.right == index:
+            toward_row = row is not None and row in eb.ends() and row not in ea.ends()
+            toward_col = col is not None and col in ea.ends() and col not in eb.ends()
+            closed = row is None and col is None and ea.left == index and eb.right == index
+            if toward_row or toward_col or closed:
                 a, b = b, a
             flips: list[int] = []
             self.orient(a, right=index, flips=flips)
@@ -683,7 +698,7 @@ def factor_products(parts: dict[Expr, Expr]) -> Expr | None:
     for end in (-1, 0):
         if all(len(c) >= 2 for c in chains) and all(c[end] == chains[0][end] for c in chains):
             rests = {}
-            for (m, c), chain in zip(coeffs.items(), chains):
+            for c, chain in zip(coeffs.values(), chains):
                 rest = chain[:-1] if end == -1 else chain[1:]
                 core = rest[0] if len(rest) == 1 else matmul(*rest)
                 rests[core] = rests.get(core, S.Zero) + c

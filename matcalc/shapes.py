@@ -136,9 +136,7 @@ def infer(program: Program) -> Shapes:
             b = right[-t] if t <= len(right) else None
             if a is None or u.find(a) == 1:
                 out.append(b if b is not None else a)
-            elif b is None or u.find(b) == 1:
-                out.append(a)
-            elif u.unify(a, b):
+            elif b is None or u.find(b) == 1 or u.unify(a, b):
                 out.append(a)
             else:
                 raise mismatch(f"shapes do not broadcast for '{node.op}': "

@@ -14,14 +14,13 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 
 from __future__ import annotations
 
-import sympy
 from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Symbol
 
 
 class Index(Symbol):
     """An integer index; its range is given by the ``Sum`` that binds it or by the wrt shape."""
 
-    def __new__(cls, name: str) -> "Index":
+    def __new__(cls, name: str) -> Index:
         return super().__new__(cls, name, integer=True, nonnegative=True)
 
 
@@ -34,7 +33,7 @@ class Element(Expr):
     is_finite = True
     _diff_wrt = True
 
-    def __new__(cls, matrix: MatrixExpr, row: Basic, col: Basic) -> "Element":
+    def __new__(cls, matrix: MatrixExpr, row: Basic, col: Basic) -> Element:
         return Expr.__new__(cls, matrix, _index(row), _index(col))
 
     @property
@@ -60,7 +59,7 @@ class Partial(Expr):
     is_commutative = True
     is_real = True
 
-    def __new__(cls, expr: Expr, var: Expr) -> "Partial":
+    def __new__(cls, expr: Expr, var: Expr) -> Partial:
         return Expr.__new__(cls, expr, var)
 
     @property
@@ -79,7 +78,7 @@ class UpstreamGrad(MatrixSymbol):
 class ScalarGrad(Symbol):
     """∂L/∂s for a scalar intermediate s (named ``∂s``; printers show ∂L/∂s)."""
 
-    def __new__(cls, of: str) -> "ScalarGrad":
+    def __new__(cls, of: str) -> ScalarGrad:
         return super().__new__(cls, f"∂{of}", real=True)
 
     @property
@@ -90,7 +89,7 @@ class ScalarGrad(Symbol):
 class Apply(MatrixExpr):
     """f(M): the function named ``f`` applied to every entry of M."""
 
-    def __new__(cls, name: str | Symbol, arg: MatrixExpr) -> "Apply":
+    def __new__(cls, name: str | Symbol, arg: MatrixExpr) -> Apply:
         return MatrixExpr.__new__(cls, name if isinstance(name, Symbol) else Symbol(name), arg)
 
     @property

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from helpers import result_line
 import sympy
 
 import matcalc
+from helpers import result_line
 from matcalc import Derivation, UsageError, derive, verify
 
 

@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
-
-from helpers import result_line
 from click.testing import CliRunner
 
+from helpers import result_line
 from matcalc.cli import cli, main
 
 DESIGN_STEPS = [  # design.md §1, in this order

@@ -133,8 +133,11 @@ def test_cs231n_staged_with_fan_out():
     assert d["x"].consumers == ["num", "sigx", "xpy"]
     assert forms["xpy"] == "2 xpy ∂f/∂den"
     x, y = 3.0, -4.0
-    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
-    f = lambda x, y: (x + sig(y)) / (sig(x) + (x + y) ** 2)  # noqa: E731
+    def sig(t):
+        return 1 / (1 + np.exp(-t))
+
+    def f(x, y):
+        return (x + sig(y)) / (sig(x) + (x + y) ** 2)
     h = 1e-6
     values = d.evaluate({"x": x, "y": y})
     assert float(values["x"]) == pytest.approx((f(x + h, y) - f(x - h, y)) / (2 * h), rel=1e-6)

@@ -58,7 +58,7 @@ def render_errors(formulas: list[str]) -> list[dict]:
 
 
 def display_blocks(markdown: str) -> list[str]:
-    return [block.strip() for block in re.findall(r"\$\$\n(.*?)\n\$\$", markdown, re.S)]
+    return [block.strip() for block in re.findall(r"\$\$\n(.*?)\n\$\$", markdown, re.DOTALL)]
 
 
 def test_engines_reject_bad_tex():

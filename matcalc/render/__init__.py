@@ -47,7 +47,7 @@ def environment():
     return env
 
 
-def context(d: "Derivation") -> PrintContext:
+def context(d: Derivation) -> PrintContext:
     names = list(d.shapes.names)
     return PrintContext(loss=d.loss, order={n: k for k, n in enumerate(names)},
                         names=set(names),
@@ -55,7 +55,7 @@ def context(d: "Derivation") -> PrintContext:
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
 
 
-def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
+def numpy_code(d: Derivation, grad: Gradient) -> str | None:
     """numpy code for the gradient with every named gradient substituted (``inlined``)."""
     if grad.inlined is None:
         return None
@@ -71,7 +71,7 @@ def numpy_code(d: "Derivation", grad: "Gradient") -> str | None:
     return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
 
 
-def _view(d: "Derivation", printer) -> dict:
+def _view(d: Derivation, printer) -> dict:
     from sympy import MatrixSymbol
     definitions = []
     for df in d.definitions:
@@ -112,7 +112,7 @@ def _view(d: "Derivation", printer) -> dict:
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline}
 
 
-def render(d: "Derivation", fmt: str, lang: str = "en") -> str:
+def render(d: Derivation, fmt: str, lang: str = "en") -> str:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
@@ -126,7 +126,7 @@ def render(d: "Derivation", fmt: str, lang: str = "en") -> str:
     return env.get_template(f"{fmt}.j2").render(lang=lang, **view).rstrip() + "\n"
 
 
-def _json(d: "Derivation", ctx: PrintContext, env, lang: str) -> str:
+def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     """design.md §4: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
     text, latex = _view(d, TextPrinter(ctx)), _view(d, LatexPrinter(ctx))

@@ -236,7 +236,8 @@ class NumpyPrinter:
                 code = f"{self._wrap(m_code, m_prec, 4)}.sum({'axis=0' if m_rank == 2 else ''})"
                 rank, prec, pending_ones_left = m_rank - 1, 4, False
             elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:  # M 𝟏: row sums
-                code = f"{self._wrap(code, prec, 4)}.sum({'axis=1, keepdims=True' if rank == 2 else ''})"
+                axis = "axis=1, keepdims=True" if rank == 2 else ""
+                code = f"{self._wrap(code, prec, 4)}.sum({axis})"
                 rank = rank if rank == 2 else rank - 1  # a column stays a 2-D column
                 prec = 4
             elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):

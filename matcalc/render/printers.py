@@ -541,7 +541,8 @@ class LatexPrinter(TextPrinter):
         m = e.matrix
         sub = self.index_text(self.indices(e))
         if isinstance(m, UpstreamGrad):
-            return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self._entry(self.element_name(m.name), sub)}}}"
+            entry = self._entry(self.element_name(m.name), sub)
+            return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {entry}}}"
         if isinstance(m, sympy.MatrixSymbol):
             return self._entry(self.element_name(m.name), sub)
         inner = self._print(m)
