@@ -31,9 +31,11 @@ def test_example_markdown_is_current(path):
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=[p.stem for p in PROGRAMS])
 def test_example_verifies(path):
-    from matcalc import derive
-    source = path.read_text(encoding="utf-8")
-    options = generate.options(source)
-    wrt = [w.strip() for w in options.get("wrt", "").split(",") if w.strip()]
-    assert_correct(derive(generate.program_text(source), wrt=wrt or None,
-                          loss=options.get("loss")))
+    from matcalc.check import verify_derivative
+    from matcalc.derivation import Derivation
+    d = generate.derivation(path)
+    if isinstance(d, Derivation):
+        assert_correct(d)
+    else:
+        report = verify_derivative(d)
+        assert report.ok, report.summary()
