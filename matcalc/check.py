@@ -210,6 +210,7 @@ def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
         from .lower import OUTPUT_INDICES, WRT_INDICES, index_symbols
         if d.kind == "hessian":
             free = index_symbols(WRT_INDICES, 2)
+            free = free if d.layout == "numerator" else free[::-1]
         else:
             out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
             wrt_idx = index_symbols(WRT_INDICES, base.ndim)

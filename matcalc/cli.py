@@ -151,8 +151,11 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
 @cli.command()
 @click.argument("program")
 @click.option("--wrt", required=True, metavar="NAME", help="The vector to differentiate by.")
+@click.option("--layout", type=click.Choice(["numerator", "denominator"]),
+              default="numerator", show_default=True,
+              help="numerator: H_ij = ∂²f/∂x_i∂x_j; denominator: its transpose.")
 @_common
-def hessian(program: str, wrt: str, shape: tuple[str, ...], fmt: str, lang: str,
+def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str, lang: str,
             check: bool) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
@@ -163,7 +166,7 @@ def hessian(program: str, wrt: str, shape: tuple[str, ...], fmt: str, lang: str,
     from .jacobian import hessian as run
     from .shapes import parse_shape_option
     shapes = dict(parse_shape_option(s) for s in shape)
-    _show(run(_read_program(program), wrt, shapes), fmt, lang, check)
+    _show(run(_read_program(program), wrt, shapes, layout), fmt, lang, check)
 
 
 def main(argv: list[str] | None = None) -> int:

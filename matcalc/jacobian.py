@@ -171,8 +171,12 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     return d
 
 
-def hessian(program: str, wrt: str, shapes: dict | None = None) -> Derivative:
-    """∂²f/∂x_i∂x_j for a scalar output f of a vector x."""
+def hessian(program: str, wrt: str, shapes: dict | None = None,
+            layout: str = "numerator") -> Derivative:
+    """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
+    transpose; the two agree wherever f is twice continuously differentiable)."""
+    if layout not in LAYOUTS:
+        raise UsageError(f"--layout must be numerator or denominator, not {layout!r}")
     parsed, inferred, names = _prepare(program, wrt, shapes)
     if inferred.names[parsed.output]:
         raise UsageError(f"a Hessian needs a scalar output; {parsed.output} has shape "
@@ -185,7 +189,7 @@ def hessian(program: str, wrt: str, shapes: dict | None = None) -> Derivative:
     supply = IndexSupply(names.letters())
     f = names.symbols[parsed.output]
     xi, xj = names.element(wrt, (i,)), names.element(wrt, (j,))
-    d = Derivative("hessian", parsed, inferred, names, parsed.output, wrt, "numerator",
+    d = Derivative("hessian", parsed, inferred, names, parsed.output, wrt, layout,
                    Partial(Partial(f, xi), xj))
     form = _inlined(parsed, names, (), supply)
     first = replace_partials(push_partial(form, xi), lambda p: differentiate(p.expr, p.var))
@@ -197,5 +201,5 @@ def hessian(program: str, wrt: str, shapes: dict | None = None) -> Derivative:
     expr = replace_partials(d.steps[-1].rhs, lambda p: differentiate(p.expr, p.var))
     d.steps.append(Step(d.lhs, expr, Reason("differentiate", {"wrt": wrt, "deltas": True})))
     n = dim(wrt_shape[0])
-    _finish(d, expr, (i, j), {i: n, j: n})
+    _finish(d, expr, (i, j) if layout == "numerator" else (j, i), {i: n, j: n})
     return d

@@ -33,6 +33,7 @@ IDENTITIES = [
     ("119", "s = trace(A @ X @ B @ X.T @ C)", "X", "Aᵀ Cᵀ X Bᵀ + C A X B"),
     ("120", "s = trace((A @ X @ B + C) @ (A @ X @ B + C).T)", "X", "2 Aᵀ (A X B + C) Bᵀ"),
     ("124", "s = trace(A @ inv(X) @ B)", "X", "−X⁻ᵀ Aᵀ Bᵀ X⁻ᵀ"),    # −(X⁻¹BAX⁻¹)ᵀ
+    ("124, A = I", "s = trace(inv(X) @ A)", "X", "−X⁻ᵀ Aᵀ X⁻ᵀ"),
     ("49", "s = det(X)", "X", "det(X) X⁻ᵀ"),
     ("57", "s = logdet(X)", "X", "X⁻ᵀ"),
     ("61", "a: (n,)\nb: (n,)\ns = a @ inv(X) @ b", "X", "−X⁻ᵀ a bᵀ X⁻ᵀ"),

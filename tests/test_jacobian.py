@@ -58,6 +58,14 @@ def test_hessians(program, expected):
     assert matrix_line(d) == f"∂²f/∂x ∂x = {expected}"
 
 
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+def test_hessian_in_both_layouts(layout):
+    # H is symmetric for a smooth f: both layouts give A + Aᵀ, and say which they are
+    d = verified(hessian("x: (n,)\nf = x @ A @ x", "x", layout=layout))
+    assert matrix_line(d) == "∂²f/∂x ∂x = A + Aᵀ"
+    assert f"{layout} layout" in d.text()
+
+
 def test_hessian_needs_a_scalar_of_a_vector():
     from matcalc.errors import UsageError
     with pytest.raises(UsageError, match="scalar output"):
