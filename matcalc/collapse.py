@@ -53,8 +53,12 @@ def _expand(expr: Expr, top: bool, taken: set[str], spread: bool) -> list[Term]:
     if isinstance(expr, Add) and (top or (spread and _spreads(expr))):
         return [t for arg in expr.args for t in _expand(arg, top, taken, spread)]
     if isinstance(expr, Sum):
-        return [_merge(Term(S.One, (), tuple(expr.limits)), t, taken)
-                for t in _expand(expr.function, top, taken, spread)]
+        bound = {limit[0] for limit in expr.limits}
+        out = []
+        for t in _expand(expr.function, top, taken, spread):
+            t = _rename_bound(t, bound, taken)  # an inner sum that shadows an outer one
+            out.append(Term(t.coeff, t.factors, tuple(expr.limits) + t.sums))
+        return out
     if isinstance(expr, Mul):
         terms = [Term(S.One, (), ())]
         for arg in expr.args:
@@ -69,20 +73,31 @@ def _expand(expr: Expr, top: bool, taken: set[str], spread: bool) -> list[Term]:
 
 
 def _merge(a: Term, b: Term, taken: set[str]) -> Term:
-    """a · b, renaming b's summed indices that a already uses."""
-    used = {limit[0] for limit in a.sums} | {i for f in a.factors for i in indices_of(f)}
-    clash = [limit[0] for limit in b.sums if limit[0] in used]
-    if clash:
-        renames = {}
-        for index in clash:
-            n = 1
-            while f"{index.name}{n}" in taken:
-                n += 1
-            taken.add(f"{index.name}{n}")
-            renames[index] = Index(f"{index.name}{n}")
-        b = Term(b.coeff, tuple(substitute_all(f, renames) for f in b.factors),
-                 tuple((renames.get(i, i), lo, hi) for i, lo, hi in b.sums))
+    """a · b, renaming summed indices that the other side also uses (bound or free), so
+    that no sum captures an index of the other factor."""
+    a = _rename_bound(a, _uses(b), taken)
+    b = _rename_bound(b, _uses(a), taken)
     return Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
+
+
+def _uses(term: Term) -> set[Index]:
+    return {limit[0] for limit in term.sums} | {i for f in term.factors
+                                                 for i in indices_of(f)}
+
+
+def _rename_bound(term: Term, avoid: set[Index], taken: set[str]) -> Term:
+    clash = [limit[0] for limit in term.sums if limit[0] in avoid]
+    if not clash:
+        return term
+    renames = {}
+    for index in clash:
+        n = 1
+        while f"{index.name}{n}" in taken:
+            n += 1
+        taken.add(f"{index.name}{n}")
+        renames[index] = Index(f"{index.name}{n}")
+    return Term(term.coeff, tuple(substitute_all(f, renames) for f in term.factors),
+                tuple((renames.get(i, i), lo, hi) for i, lo, hi in term.sums))
 
 
 def substitute_all(expr: Expr, mapping: dict) -> Expr:

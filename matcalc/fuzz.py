@@ -1,0 +1,153 @@
+"""Property-based fuzzing: random well-typed programs over the whole language.
+
+Each program must either derive and pass verification (every step equal to the previous
+one, results and numpy code equal to finite differences), or stop with a documented
+``UnsupportedError`` (a case this version cannot derive). Any other exception, or a failed
+check, is a bug.
+
+    python -m matcalc.fuzz --examples 10000      # prints the tally and any failures
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+
+# Typed names a program can use: (name, shape)
+MATRICES = {"A": ("m", "n"), "B": ("n", "m"), "S": ("n", "n"), "W": ("n", "n")}
+VECTORS = {"x": ("n",), "v": ("m",)}
+SCALARS = {"c": ()}
+DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS}
+
+ELEMENTWISE = ("exp", "tanh", "sigmoid", "sin", "cos", "relu")
+POSITIVE_ONLY = ("log", "sqrt")
+
+
+@dataclass
+class Tally:
+    verified: int = 0
+    unsupported: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def declarations() -> str:
+    lines = []
+    for name, shape in DECLARATIONS.items():
+        dims = ", ".join(shape) + ("," if len(shape) == 1 else "")
+        lines.append(f"{name}: ({dims})")
+    return "\n".join(lines)
+
+
+def check_program(program: str, tally: Tally) -> None:
+    """Derive every input's gradient and verify it; record the outcome."""
+    from .check import verify
+    from .derivation import derive
+    from .errors import UnsupportedError, UsageError
+    try:
+        d = derive(program, wrt="all")
+        report = verify(d, trials=1)
+    except (UnsupportedError, UsageError):  # documented refusals (e.g. nothing to derive)
+        tally.unsupported += 1
+        return
+    except Exception as error:  # anything else is a bug
+        tally.failures.append((program, f"{type(error).__name__}: {error}"))
+        return
+    if report.ok:
+        tally.verified += 1
+    else:
+        tally.failures.append((program, report.summary()))
+
+
+def strategy():
+    """A hypothesis strategy of program texts (several statements, fan-out, every function)."""
+    from hypothesis import strategies as st
+
+    def expr(shape_kind: str, depth: int):
+        leaves = {
+            "mn": st.just("A"), "nm": st.just("B"), "nn": st.sampled_from(["S", "W"]),
+            "n": st.just("x"), "m": st.just("v"), "": st.sampled_from(["c", "2", "0.5"]),
+        }[shape_kind]
+        if depth <= 0:
+            return leaves
+        sub = lambda kind: expr(kind, depth - 1)  # noqa: E731
+        options = [leaves,
+                   st.tuples(sub(shape_kind), st.sampled_from(["+", "-", "*"]),
+                             sub(shape_kind)).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+                   st.tuples(st.sampled_from(ELEMENTWISE), sub(shape_kind)).map(
+                       lambda t: f"{t[0]}({t[1]})"),
+                   st.tuples(sub(""), sub(shape_kind)).map(lambda t: f"({t[0]} * {t[1]})")]
+        products = {"mn": [("mn", "nn")], "nn": [("nm", "mn"), ("nn", "nn")],
+                    "nm": [("nn", "nm")], "n": [("nn", "n"), ("nm", "m")], "m": [("mn", "n")],
+                    "": [("n", "n"), ("m", "m")]}[shape_kind]
+        for left, right in products:
+            options.append(st.tuples(sub(left), sub(right)).map(
+                lambda t: f"({t[0]} @ {t[1]})"))
+        if shape_kind == "":
+            options += [sub("mn").map(lambda e: f"sum({e})"),
+                        sub("nn").map(lambda e: f"trace({e})"),
+                        sub("n").map(lambda e: f"norm({e})")]
+        if shape_kind == "n":
+            options.append(sub("mn").map(lambda e: f"sum({e}, axis=0)"))
+        if shape_kind == "m":
+            options.append(sub("mn").map(lambda e: f"mean({e}, axis=1)"))
+        if shape_kind == "mn":
+            options += [sub("mn").map(lambda e: f"softmax({e})"), sub("nm").map(
+                lambda e: f"({e}).T")]
+        return st.one_of(*options)
+
+    @st.composite
+    def programs(draw):
+        count = draw(st.integers(1, 3))
+        lines = [declarations()]
+        names = []
+        for k in range(count):
+            kind = draw(st.sampled_from(["mn", "nn", "n", ""]))
+            body = draw(expr(kind, draw(st.integers(1, 3))))
+            if names and draw(st.booleans()):  # fan-out: reuse an earlier result
+                previous, previous_kind = draw(st.sampled_from(names))
+                if previous_kind == kind:
+                    body = f"({body} + {previous})"
+            name = f"h{k}"
+            names.append((name, kind))
+            lines.append(f"{name} = {body}")
+        final = names[-1]
+        if final[1]:  # end on a scalar: the loss itself
+            lines.append(f"out = sum({final[0]} * {final[0]})" if final[1] != "" else "")
+        return "\n".join(line for line in lines if line)
+
+    return programs()
+
+
+def run(examples: int, seed: int = 0) -> Tally:
+    from hypothesis import HealthCheck, given, settings
+    tally = Tally()
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=seed == 0,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy())
+    def one(program):
+        check_program(program, tally)
+
+    one()
+    return tally
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m matcalc.fuzz", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--examples", type=int, default=300)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    tally = run(args.examples)
+    seconds = time.perf_counter() - start
+    print(f"{args.examples} examples in {seconds:.0f} s: {tally.verified} verified, "
+          f"{tally.unsupported} unsupported, {len(tally.failures)} failures")
+    for program, why in tally.failures[:20]:
+        print("---\n" + program + "\n=> " + why)
+    return 1 if tally.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
