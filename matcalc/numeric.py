@@ -27,6 +27,7 @@ from sympy import (
     KroneckerDelta,
     MatAdd,
     MatMul,
+    MatPow,
     MatrixSymbol,
     Mul,
     OneMatrix,
@@ -430,6 +431,10 @@ class Evaluator:
         return self.matrix(m.arg).T
 
     @_matrix.register
+    def _(self, m: MatPow):
+        return np.linalg.matrix_power(self.matrix(m.base), int(m.exp))
+
+    @_matrix.register
     def _(self, m: Inverse):
         return np.linalg.inv(self.matrix(m.arg))
 
@@ -488,7 +493,7 @@ class Evaluator:
 
 NUMPY_CALLS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "maximum", "heaviside", "ones",
                "eye", "zeros", "outer", "trace", "abs", "sign", "diag"}
-LINALG_CALLS = {"inv", "det"}
+LINALG_CALLS = {"inv", "det", "matrix_power"}
 ARRAY_METHODS = {"sum", "reshape", "item"}
 _OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
         ast.Pow: np.power, ast.MatMult: np.matmul}

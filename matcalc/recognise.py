@@ -241,7 +241,7 @@ class TermRecogniser:
             edge = self._edge(expr)
             return self._placed(edge, left, right)
         if not indices_of(expr):
-            return expr  # a scalar
+            return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Sum):
             return self._inner_sum(expr, left, right)
         if isinstance(expr, softmax_entry):  # row-wise: its index must run along the row

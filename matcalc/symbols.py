@@ -14,6 +14,7 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 
 from __future__ import annotations
 
+import sympy
 from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Symbol
 
 
@@ -113,11 +114,23 @@ class sigmoid(Function):
 
     is_real = True
 
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return 1 / (1 + sympy.exp(-x))
+        return None
+
 
 class relu(Function):
     """relu(x) = max(x, 0)."""
 
     is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return sympy.Max(x, 0)
+        return None
 
 
 class softmax_entry(Function):
@@ -145,6 +158,12 @@ class step(Function):
     """relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the subgradient 0."""
 
     is_real = True
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return sympy.S.One if x > 0 else sympy.S.Zero
+        return None
 
 
 def dim(d: int | str) -> Expr:

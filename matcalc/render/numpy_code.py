@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from ..symbols import Apply, Element, UpstreamGrad
-from .printers import hadamard_order, is_negative
+from .printers import hadamard_order, is_negative, negated
 
 NUMPY_FUNCTIONS = {
     "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
@@ -42,7 +42,7 @@ class NumpyPrinter:
             return self.ranks[e.name]
         if isinstance(e, sympy.OneMatrix):
             return 1 if 1 in e.shape else 2
-        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse)):
+        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse, sympy.MatPow)):
             return 2
         if isinstance(e, sympy.DiagonalOf):
             return 1
@@ -116,12 +116,17 @@ class NumpyPrinter:
             return f"np.trace({self.code(e.arg)})", 4
         if isinstance(e, sympy.Inverse):
             return f"np.linalg.inv({self.code(e.arg)})", 4
+        if isinstance(e, sympy.MatPow):
+            return f"np.linalg.matrix_power({self.code(e.base)}, {int(e.exp)})", 4
         if isinstance(e, sympy.Determinant):
             return f"np.linalg.det({self.code(e.arg)})", 4
         if isinstance(e, sympy.DiagonalOf):
             return f"np.diag({self.code(e.arg)})", 4
-        if isinstance(e, Element):
-            return self._code(e.matrix)
+        if isinstance(e, Element):  # a 1×1 product: numpy gives a scalar, or a 1-element array
+            code, prec = self._code(e.matrix)
+            if self.rank(e.matrix) > 0:
+                return f"{self._wrap(code, prec, 4)}.item()", 4
+            return code, prec
         return self._scalar(e)
 
     def _sum(self, terms) -> str:
@@ -129,7 +134,7 @@ class NumpyPrinter:
         terms = sorted(terms, key=lambda t: is_negative(t))
         for n, term in enumerate(terms):
             negative = is_negative(term)
-            shown = -term if negative else term
+            shown = negated(term) if negative else term
             if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts
             else:

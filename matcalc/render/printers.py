@@ -164,6 +164,18 @@ def is_negative(term: Expr) -> bool:
     return False
 
 
+def negated(term: Expr) -> Expr:
+    """−term without sympy's doit() (which would turn A A into A²)."""
+    if term.is_number:
+        return -term
+    if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args[0].is_number:
+        coeff, rest = -term.args[0], term.args[1:]
+        if coeff == 1:
+            return rest[0] if len(rest) == 1 else term.func(*rest)
+        return term.func(coeff, *rest)
+    return -term
+
+
 def hadamard_order(args, order: dict[str, int]) -> list:
     """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
     def source_rank(expr: Expr) -> int:
@@ -251,7 +263,7 @@ class TextPrinter(Printer):
         out = ""
         for n, term in enumerate(terms):
             negative = is_negative(term)
-            body = self.paren(-term if negative else term, ADD + 1) if negative else \
+            body = self.paren(negated(term), ADD + 1) if negative else \
                 self.paren(term, ADD)
             if n == 0:
                 out = ("−" if negative else "") + body
@@ -367,6 +379,8 @@ class TextPrinter(Printer):
         return out
 
     def separator_matmul(self, before, after) -> str:
+        if isinstance(before, sympy.OneMatrix) and isinstance(after, sympy.OneMatrix):
+            return ""  # 𝟏𝟏ᵀ
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
@@ -378,7 +392,7 @@ class TextPrinter(Printer):
                                               isinstance(t, sympy.Transpose)))
         for n, term in enumerate(terms):
             negative = is_negative(term)
-            shown = -term if negative else term
+            shown = negated(term) if negative else term
             if isinstance(shown, sympy.OneMatrix):
                 body = "1"  # 1 − B: the ones of B's shape
             else:
@@ -416,6 +430,9 @@ class TextPrinter(Printer):
 
     def _print_Inverse(self, e) -> str:
         return self.paren(e.arg, ATOM) + "⁻¹"
+
+    def _print_MatPow(self, e) -> str:
+        return self.paren(e.base, ATOM) + str(e.exp).translate(SUPERSCRIPTS)
 
     def _print_Determinant(self, e) -> str:
         return f"det({self._print(e.arg)})"
@@ -626,6 +643,8 @@ class LatexPrinter(TextPrinter):
         return super()._print_MatMul(e).replace("−", "-")
 
     def separator_matmul(self, before, after) -> str:
+        if isinstance(before, sympy.OneMatrix) and isinstance(after, sympy.OneMatrix):
+            return ""  # 𝟏𝟏ᵀ
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
@@ -658,6 +677,9 @@ class LatexPrinter(TextPrinter):
 
     def _print_Inverse(self, e) -> str:
         return self.paren(e.arg, ATOM) + "^{-1}"
+
+    def _print_MatPow(self, e) -> str:
+        return self.paren(e.base, ATOM) + f"^{{{e.exp}}}"
 
     def _print_Determinant(self, e) -> str:
         return rf"\det\left({self._print(e.arg)}\right)"
