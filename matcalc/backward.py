@@ -39,6 +39,7 @@ from .recognise import (
     entry_of_result,
     fold_definitions,
     recognise_under,
+    tidy,
     transpose,
 )
 from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
@@ -50,21 +51,25 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     for statement in reversed(statements):
         if statement.target in reaches:
             reaches.update(names_in(statement.value))
+    consumers = {}
+    for statement in statements:
+        for name in names_in(statement.value):
+            if statement.target in reaches:
+                consumers.setdefault(name, []).append(statement)
+    # every name whose gradient is needed: the wanted ones and all they feed, downstream
+    needed, frontier = set(wanted), list(wanted)
+    while frontier:
+        for statement in consumers.get(frontier.pop(), []):
+            if statement.target != d.output and statement.target not in needed:
+                needed.add(statement.target)
+                frontier.append(statement.target)
+    # results come after what they read, so reverse program order has every consumer's
+    # gradient ready (no recursion: a long chain cannot exhaust the stack)
     memo: dict[str, Gradient] = {}
-
-    def gradient(name: str) -> Gradient:
-        if name not in memo:
-            consumers = [s for s in statements
-                         if name in names_in(s.value) and s.target in reaches]
-            for statement in consumers:
-                if statement.target != d.output:
-                    gradient(statement.target)
-            memo[name] = LocalRule(d, name, consumers, memo).derive()
-        return memo[name]
-
-    for name in wanted:
-        gradient(name)
     targets = [s.target for s in statements]
+    for name in [t for t in reversed(targets) if t in needed] + \
+            [n for n in wanted if n not in targets]:
+        memo[name] = LocalRule(d, name, consumers.get(name, []), memo).derive()
     order = [t for t in reversed(targets) if t in memo] + [n for n in memo if n not in targets]
     return {name: memo[name] for name in order}
 
@@ -222,7 +227,7 @@ class LocalRule:
                     not result.has(upstream):
                 continue
             if is_plain(known.result):
-                result = result.xreplace({upstream: fitted(known.result, upstream)})
+                result = tidy(result.xreplace({upstream: fitted(known.result, upstream)}))
                 self.step(entry_of_result(result, self.wrt_idx), "substitute",
                           names=[target], loss=self.d.loss)
                 continue
@@ -280,7 +285,7 @@ class LocalRule:
             if known is None or known.inlined is None:
                 return None
             replacements[node] = fitted(known.inlined, node)
-        return result.xreplace(replacements) if replacements else result
+        return tidy(result.xreplace(replacements)) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, result,

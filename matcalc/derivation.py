@@ -171,7 +171,12 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         rhs = lower(statement.value, out_idx, Lowering(names, supply))
         derivation.definitions.append(ForwardDefinition(
             statement.target, statement.value, names.element(statement.target, out_idx), rhs))
-    derivation.backward = backward(derivation, wanted)
+    try:
+        derivation.backward = backward(derivation, wanted)
+    except RecursionError:
+        from .errors import UnsupportedError
+        raise UnsupportedError("the backward pass nests too deeply to write out; split the "
+                               "program into shorter ones") from None
     derivation.gradients = {name: derivation.backward[name] for name in wanted}
     return derivation
 

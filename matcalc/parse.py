@@ -52,8 +52,28 @@ def _fail(message: str, node: ast.AST) -> ParseError:
     return ParseError(message, pos.line, pos.col)
 
 
+MAX_SOURCE = 100_000      # characters
+MAX_STATEMENTS = 200      # assignments: each gets its own proof
+MAX_DEPTH = 100           # nesting of one expression
+
+
 def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Program:
-    """Parse a program; ``shapes`` (from ``--shape``) adds declarations."""
+    """Parse a program; ``shapes`` (from ``--shape``) adds declarations.
+
+    Programs past the limits above are refused before any work, so hostile input costs
+    bounded time and memory."""
+    if len(source) > MAX_SOURCE:
+        raise ParseError(f"the program is {len(source):,} characters long; the limit is "
+                         f"{MAX_SOURCE:,}")
+    if "\x00" in source:
+        raise ParseError("the program contains a NUL character")
+    try:
+        return _parse(source, shapes)
+    except RecursionError:
+        raise ParseError("the program is nested too deeply") from None
+
+
+def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     try:
         tree = ast.parse(source, mode="exec")
     except SyntaxError as error:
@@ -65,7 +85,13 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
 
     declarations: list[Declaration] = []
     statements: list[Assignment] = []
+    assignments = sum(isinstance(node, ast.Assign) for node in tree.body)
+    if assignments > MAX_STATEMENTS:
+        raise ParseError(f"the program has {assignments:,} statements; the limit is "
+                         f"{MAX_STATEMENTS}")
     for node in tree.body:
+        if _depth(node) > MAX_DEPTH:
+            raise _fail(f"this statement is nested more than {MAX_DEPTH} levels deep", node)
         if isinstance(node, ast.AnnAssign) and node.value is None:
             declarations.append(_declaration(node))
         elif isinstance(node, ast.Assign):
@@ -91,6 +117,18 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
     if not statements:
         raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
     return Program(source, tuple(declarations), tuple(statements))
+
+
+def _depth(node: ast.AST) -> int:
+    """Nesting depth, counted without recursion (a deep tree must not blow the stack)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            return depth
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(current))
+    return deepest
 
 
 def _all_names(statements: list[Assignment]) -> set[str]:

@@ -117,6 +117,17 @@ def matmul(*args: Expr) -> Expr:
     return MatMul(coeff, *mats)
 
 
+def tidy(m: Expr) -> Expr:
+    """Products inside products flattened, their numbers multiplied: after a substitution,
+    2 (2 (2 G)) is 8 G (sympy's MatMul.shape is exponential in the nesting)."""
+    if not m.args or not isinstance(m, sympy.MatrixExpr) or isinstance(m, sympy.MatrixSymbol):
+        return m
+    args = [tidy(a) if isinstance(a, sympy.MatrixExpr) else a for a in m.args]
+    if isinstance(m, MatMul):
+        return matmul(*args)
+    return m.func(*args)
+
+
 def hadamard(a: Expr, b: Expr) -> Expr:
     parts = [*(a.args if isinstance(a, HadamardProduct) else (a,)),
              *(b.args if isinstance(b, HadamardProduct) else (b,))]

@@ -1,0 +1,85 @@
+"""Hostile and malformed input: never runs code, never hangs, never a traceback. One
+clear line on stderr with the position where it applies; exit 2 for usage errors, 1 for a
+program that cannot be derived. The table is the specification."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from matcalc import derive
+
+# (description, arguments after "derive", exit code, words the message must contain)
+TABLE = [
+    ("syntax error", ["C = A @@ B"], 1, "line 1, column"),
+    ("unknown name as function", ["C = foo(A)"], 1, "unknown function 'foo'"),
+    ("attribute other than .T", ["C = A.shape"], 1, "only '.T'"),
+    ("call of a non-function", ["C = A(B)"], 1, "unknown function 'A'"),
+    ("string", ["C = 'A'"], 1, "only numbers"),
+    ("lambda", ["C = (lambda: 1)()"], 1, "only the functions of the language"),
+    ("comprehension", ["C = [a for a in A]"], 1, "ListComp is not allowed"),
+    ("import", ["import os"], 1, "expected a declaration"),
+    ("dunder name", ["C = A.__class__"], 1, "attribute '.__class__'"),
+    ("__import__", ["C = __import__('os').system('true')"], 1, "only the functions"),
+    ("shape mismatch names both", ["A: (m, n)\nB: (k, p)\nC = A @ B"], 1,
+     "A is (m, n) and B is (k, p)"),
+    ("--wrt unknown", ["C = A @ B", "--wrt", "Z"], 2, "no such name"),
+    ("--wrt the output", ["C = A @ B", "--wrt", "C"], 2, "that is the output"),
+    ("non-square det", ["A: (m, n)\ns = det(A)"], 1, "square"),
+    ("non-square inv", ["A: (m, n)\nY = inv(A)"], 1, "square"),
+    ("non-square trace", ["A: (m, n)\ns = trace(A)"], 1, "square"),
+    ("deep nesting", ["C = " + "(" * 10_000 + "A" + ")" * 10_000], 1, "nested"),
+    ("deep unary chain", ["C = " + "-" * 10_000 + "A"], 1, "nested too deeply"),
+    ("huge program (1 MB)", ["C = A\n" + "# padding\n" * 100_000], 1, "limit is"),
+    ("10,000 statements", ["\n".join(f"x{k + 1} = x{k} + 1" for k in range(10_000))], 1,
+     "limit is"),
+    ("the loss name is taken", ["L = A @ B"], 2, "its name 'L' is taken"),
+    ("np as a name", ["np = A"], 1, "reserved"),
+    ("upstream name taken", ["C = dC * A"], 2, "the name dC is taken"),
+    ("NUL character", ["C = A\x00"], 1, "NUL"),
+    ("non-finite number", ["C = A * 1e400"], 1, "not finite"),
+    ("dimension used as a value", ["A: (m, n)\nC = A * m"], 1, "is a dimension"),
+]
+
+
+def run(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+    """The program goes through stdin ("-") when argv cannot carry it (size, NUL)."""
+    stdin = None
+    if len(args[0]) > 50_000 or "\x00" in args[0]:
+        stdin, args = args[0], ["-", *args[1:]]
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "matcalc", "derive", *args], input=stdin,
+                            capture_output=True, text=True, timeout=60)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("description, args, code, words", TABLE,
+                         ids=[row[0] for row in TABLE])
+def test_hostile_input(description, args, code, words):
+    result, seconds = run(args)
+    assert result.returncode == code, (description, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("matcalc: error: "), result.stderr
+    assert words in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+    assert seconds < 30
+
+
+def test_names_that_would_break_latex_are_escaped():
+    d = derive("X_in: (m, n)\nW_1: (n, h)\nH_1 = X_in @ W_1", wrt="W_1")
+    assert r"\text{element form of H\_1}" in d.latex()
+
+
+def test_relu_at_zero_uses_the_stated_subgradient():
+    # relu′(0) = 0: the result is written [A > 0], and numpy's heaviside(·, 0.0) agrees
+    d = derive("B = relu(A)", wrt="A")
+    assert d.numpy == "dB * np.heaviside(A, 0.0)"
+    assert "[A > 0]" in d.text()
+
+
+def test_zero_gradient_is_said():
+    d = derive("C = A @ B\nD = A * 2", wrt="B")
+    assert "B does not influence the output: the gradient is zero" in d.text()
