@@ -78,6 +78,7 @@ def test_relu_at_zero_uses_the_stated_subgradient():
     d = derive("B = relu(A)", wrt="A")
     assert d.numpy == "dB * np.heaviside(A, 0.0)"
     assert "[A > 0]" in d.text()
+    assert "relu′(0) is taken as 0" in d.text()
 
 
 def test_zero_gradient_is_said():

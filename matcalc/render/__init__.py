@@ -71,7 +71,35 @@ def numpy_code(d: Derivation, grad: Gradient) -> str | None:
     return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
 
 
-def _view(d: Derivation, printer) -> dict:
+NOTES = {  # function -> the note about where its derivative is defined (templates phrase it)
+    "relu": "relu", "abs": "relu", "log": "log", "sqrt": "sqrt", "logdet": "logdet",
+    "inv": "inv", "det": "inv", "cross_entropy": "log", "log_softmax": "log",
+}
+
+
+def notes(program) -> list[str]:
+    """Ill-defined points and domains the program's functions bring with them."""
+    from ..program import BinOp, Call, Neg, Transpose
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, Call):
+            note = NOTES.get(node.func)
+            if note and note not in found:
+                found.append(note)
+            for arg in node.args:
+                walk(arg)
+        elif isinstance(node, BinOp):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, (Neg, Transpose)):
+            walk(node.operand)
+    for statement in program.statements:
+        walk(statement.value)
+    return found
+
+
+def _view(d: "Derivation", printer) -> dict:
     from sympy import MatrixSymbol
     definitions = []
     for df in d.definitions:
@@ -109,7 +137,8 @@ def _view(d: Derivation, printer) -> dict:
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
-            "shapes": shapes, "graph": d.is_graph, "inline": d.inline}
+            "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
+            "notes": notes(d.program)}
 
 
 def render(d: Derivation, fmt: str, lang: str = "en") -> str:
