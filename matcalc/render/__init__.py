@@ -99,7 +99,7 @@ def notes(program) -> list[str]:
     return found
 
 
-def _view(d: "Derivation", printer) -> dict:
+def _view(d: Derivation, printer) -> dict:
     from sympy import MatrixSymbol
     definitions = []
     for df in d.definitions:
