@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import sympy
 from sympy import Expr, Rational
 
@@ -22,28 +21,46 @@ class Elementwise:
     name: str
     make: Callable[[Expr], Expr]
     derivative: Callable[[Expr, Expr], Expr]  # (x, y = f(x)) -> f'(x)
-    numpy: Callable[[np.ndarray], np.ndarray]
+    numpy: Callable  # the function on arrays (numpy is imported only when it is called)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _ufunc(name: str) -> Callable:
+    def apply(x):
+        import numpy as np
+        return getattr(np, name)(x)
+    return apply
+
+
+def _sigmoid(x):
+    import numpy as np
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def _relu(x):
+    import numpy as np
+    return np.maximum(x, 0.0)
+
+
+def _step(x):
+    import numpy as np
+    return np.heaviside(x, 0.0)
 
 
 ELEMENTWISE: dict[str, Elementwise] = {
     f.name: f for f in [
-        Elementwise("exp", sympy.exp, lambda x, y: y, np.exp),
-        Elementwise("log", sympy.log, lambda x, y: 1 / x, np.log),
-        Elementwise("sqrt", sympy.sqrt, lambda x, y: 1 / (2 * y), np.sqrt),
-        Elementwise("sin", sympy.sin, lambda x, y: sympy.cos(x), np.sin),
-        Elementwise("cos", sympy.cos, lambda x, y: -sympy.sin(x), np.cos),
-        Elementwise("tanh", sympy.tanh, lambda x, y: 1 - y**2, np.tanh),
+        Elementwise("exp", sympy.exp, lambda x, y: y, _ufunc("exp")),
+        Elementwise("log", sympy.log, lambda x, y: 1 / x, _ufunc("log")),
+        Elementwise("sqrt", sympy.sqrt, lambda x, y: 1 / (2 * y), _ufunc("sqrt")),
+        Elementwise("sin", sympy.sin, lambda x, y: sympy.cos(x), _ufunc("sin")),
+        Elementwise("cos", sympy.cos, lambda x, y: -sympy.sin(x), _ufunc("cos")),
+        Elementwise("tanh", sympy.tanh, lambda x, y: 1 - y**2, _ufunc("tanh")),
         Elementwise("sigmoid", sigmoid, lambda x, y: y * (1 - y), _sigmoid),
-        Elementwise("relu", relu, lambda x, y: step(x), lambda x: np.maximum(x, 0.0)),
+        Elementwise("relu", relu, lambda x, y: step(x), _relu),
         Elementwise("step", step, lambda x, y: sympy.S.Zero,
-                    lambda x: np.heaviside(x, 0.0)),
+                    _step),
         # |x| reaches proofs through sympy's √(x²) = |x|; |x|′ = sign(x), with sign(0) = 0
-        Elementwise("abs", sympy.Abs, lambda x, y: sympy.sign(x), np.abs),
-        Elementwise("sign", sympy.sign, lambda x, y: sympy.S.Zero, np.sign),
+        Elementwise("abs", sympy.Abs, lambda x, y: sympy.sign(x), _ufunc("abs")),
+        Elementwise("sign", sympy.sign, lambda x, y: sympy.S.Zero, _ufunc("sign")),
     ]
 }
 
