@@ -66,10 +66,11 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     # results come after what they read, so reverse program order has every consumer's
     # gradient ready (no recursion: a long chain cannot exhaust the stack)
     memo: dict[str, Gradient] = {}
+    definitions = foldable(d)
     targets = [s.target for s in statements]
     for name in [t for t in reversed(targets) if t in needed] + \
             [n for n in wanted if n not in targets]:
-        memo[name] = LocalRule(d, name, consumers.get(name, []), memo).derive()
+        memo[name] = LocalRule(d, name, consumers.get(name, []), memo, definitions).derive()
     order = [t for t in reversed(targets) if t in memo] + [n for n in memo if n not in targets]
     return {name: memo[name] for name in order}
 
@@ -121,7 +122,7 @@ class LocalRule:
     """∂L/∂X from the statements that read X, with the named gradients of their results."""
 
     def __init__(self, d: Derivation, name: str, consumers: list[Assignment],
-                 memo: dict[str, Gradient]):
+                 memo: dict[str, Gradient], definitions: list[Definition]):
         self.d, self.name, self.consumers, self.memo = d, name, consumers, memo
         shape = d.shapes.names[name]
         self.shape = shape
@@ -134,6 +135,7 @@ class LocalRule:
         self.unit = {i for i, n in self.dims.items() if n == 1}
         self.steps: list[Step] = []
         self.supply = IndexSupply(d.names.letters())
+        self.definitions = definitions
 
     def step(self, rhs: Expr, key: str, **params) -> None:
         self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
@@ -179,7 +181,9 @@ class LocalRule:
         expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
         self.step(expr, "differentiate", wrt=self.name, deltas=bool(self.wrt_idx),
                   lemmas=lemmas)
-        folded, used = fold_definitions(expr, foldable(d))
+        # only the results X feeds can appear in its derivative
+        folded, used = fold_definitions(expr, [f for f in self.definitions
+                                               if f.name in targets])
         if used:
             expr = folded
             self.step(expr, "by_definition", names=used)

@@ -22,13 +22,6 @@ from .lower import matrix_entry
 from .symbols import Element, Index, Partial, softmax_entry
 
 
-def chain_rule(upstream: list[tuple[Expr, Expr]], limits: list[tuple], wrt: Expr) -> Expr:
-    """Σ over the output's indices of  upstream · ∂output/∂wrt  (one pair per output)."""
-    terms = [g * Partial(y, wrt) if g is not None else Partial(y, wrt) for g, y in upstream]
-    body = Add(*terms)
-    return Sum(body, *limits) if limits else body
-
-
 def push_partial(expr: Expr, wrt: Expr) -> Expr:
     """∂(Σ_p e)/∂x → Σ_p ∂e/∂x: move the derivative inside sums, as the seed proofs do."""
     if isinstance(expr, Sum):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .derivation import Derivation, Gradient
-from .errors import CheckError
 from .numeric import Evaluator, eval_numpy, random_instance
 from .symbols import Index
 
@@ -156,13 +155,6 @@ def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
             except Exception as error:  # a failure to evaluate is a failed check
                 check.failure = f"could not evaluate: {type(error).__name__}: {error}"
     return CheckReport(list(checks.values()), trials)
-
-
-def assert_verified(d: Derivation, trials: int = 3) -> CheckReport:
-    report = verify(d, trials)
-    if not report.ok:
-        raise CheckError("verification failed:\n" + report.summary())
-    return report
 
 
 def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:

@@ -166,7 +166,7 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
     from .jacobian import hessian as run
     from .shapes import parse_shape_option
     shapes = dict(parse_shape_option(s) for s in shape)
-    _show(run(_read_program(program), wrt, shapes, layout), fmt, lang, check)
+    _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
 
 
 def main(argv: list[str] | None = None) -> int:

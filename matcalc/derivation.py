@@ -74,6 +74,12 @@ class Derivation:
 
     @property
     def result(self) -> Expr | None:
+        """The matrix form (for a graph, in terms of the named gradients ∂L/∂Z)."""
+        return self.gradient.result
+
+    @property
+    def inlined(self) -> Expr | None:
+        """The matrix form with every named gradient substituted (what numpy computes)."""
         return self.gradient.inlined
 
     @property

@@ -32,7 +32,7 @@ from .lower import (
 )
 from .parse import parse
 from .recognise import NoMatrixForm, Reason, recognise_under
-from .shapes import Shape, Shapes, infer
+from .shapes import Shapes, infer
 from .symbols import Element, Index, Partial, dim
 
 LAYOUTS = ("numerator", "denominator")
@@ -89,10 +89,7 @@ def _inlined(parsed, names: Names, idx: tuple, supply: IndexSupply) -> Expr:
     """The output's element form, each intermediate replaced by its own (fresh indices)."""
     values = {s.target: s.value for s in parsed.statements}
 
-    class Inline(Lowering):
-        pass
-
-    ctx = Inline(names, supply)
+    ctx = Lowering(names, supply)
     form = lower(values[parsed.output], idx, ctx)
     for _ in range(len(values)):
         entries = [e for e in form.atoms(Element)
@@ -103,16 +100,12 @@ def _inlined(parsed, names: Names, idx: tuple, supply: IndexSupply) -> Expr:
             break
         replacements = {}
         for e in entries:
-            rank = len(parsed_shape(names, e.matrix.name))
+            rank = len(names.shape(e.matrix.name))
             replacements[e] = lower(values[e.matrix.name], (e.row, e.col)[:rank], ctx)
         for s in scalars:
             replacements[s] = lower(values[s.name], (), ctx)
         form = form.xreplace(replacements)
     return form
-
-
-def parsed_shape(names: Names, name: str) -> Shape:
-    return names.shapes.names[name]
 
 
 def _finish(d: Derivative, expr: Expr, free: tuple, dims: dict) -> Derivative:
@@ -171,8 +164,8 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     return d
 
 
-def hessian(program: str, wrt: str, shapes: dict | None = None,
-            layout: str = "numerator") -> Derivative:
+def hessian(program: str, wrt: str, layout: str = "numerator",
+            shapes: dict | None = None) -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
     transpose; the two agree wherever f is twice continuously differentiable)."""
     if layout not in LAYOUTS:

@@ -105,12 +105,6 @@ class Lowering:
         return (index, Integer(0), dim(d) - 1)
 
 
-def element_form(program_value: Node, idx: Sequence[Expr], names: Names,
-                 supply: IndexSupply | None = None) -> Expr:
-    """The entry of an expression at indices ``idx`` (one per dimension of its shape)."""
-    return lower(program_value, tuple(idx), Lowering(names, supply or IndexSupply()))
-
-
 def _broadcast(child: Shape, out: Shape, idx: tuple[Expr, ...]) -> tuple[Expr, ...]:
     """numpy broadcasting: align from the right; a dimension of 1 takes index 0."""
     offset = len(out) - len(child)
@@ -291,7 +285,6 @@ CALLS = {"sum": _sum, "mean": _mean, "softmax": _softmax, "log_softmax": _log_so
 def to_matrix(node: Node, ctx: Lowering) -> Expr:
     """The matrix a program expression stands for, for det and inv of it: names,
     transposes, products, sums, scalar multiples and inverses."""
-    from .errors import UnsupportedError
     if isinstance(node, Name):
         symbol = ctx.names.symbols[node.id]
         if isinstance(symbol, MatrixExpr):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sympy
 from sympy import (
@@ -117,6 +118,7 @@ def matmul(*args: Expr) -> Expr:
     return MatMul(coeff, *mats)
 
 
+@lru_cache(maxsize=4096)
 def tidy(m: Expr) -> Expr:
     """Products inside products flattened, their numbers multiplied: after a substitution,
     2 (2 (2 G)) is 8 G (sympy's MatMul.shape is exponential in the nesting)."""

@@ -61,7 +61,7 @@ def test_hessians(program, expected):
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 def test_hessian_in_both_layouts(layout):
     # H is symmetric for a smooth f: both layouts give A + Aᵀ, and say which they are
-    d = verified(hessian("x: (n,)\nf = x @ A @ x", "x", layout=layout))
+    d = verified(hessian("x: (n,)\nf = x @ A @ x", "x", layout))
     assert matrix_line(d) == "∂²f/∂x ∂x = A + Aᵀ"
     assert f"{layout} layout" in d.text()
 

@@ -156,7 +156,7 @@ def render(d: Derivation, fmt: str, lang: str = "en") -> str:
 
 
 def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
-    """design.md §4: "gradients" are the requested ones (numpy with every named gradient
+    """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
     text, latex = _view(d, TextPrinter(ctx)), _view(d, LatexPrinter(ctx))
     phrase = env.get_template("reason.j2").module

@@ -216,10 +216,6 @@ class NumpyPrinter:
             return NUMPY_FUNCTIONS[name].format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
-    def _matmul(self, e: sympy.MatMul) -> tuple[str, int]:
-        code, rank, _ = self._matmul_prec(e)
-        return code, rank
-
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:
         """Fold the product left to right, spelling sums with 𝟏 and outer products."""
         scalars = [a for a in e.args if not a.is_Matrix]
