@@ -252,17 +252,22 @@ class TermRecogniser:
         """The matrix M with m_{left,right} = expr: f(a_ij) → f(A), a_ij b_ij → A ∘ B."""
         if isinstance(expr, Element):
             edge = self._edge(expr)
+            if edge.left is not None and edge.left == edge.right:  # m_pp inside f: diag(M)_p
+                edge = Edge(DiagonalOf(edge.matrix), edge.left, None)
             return self._placed(edge, left, right)
         if not indices_of(expr):
             return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Sum):
             return self._inner_sum(expr, left, right)
         if isinstance(expr, softmax_entry):  # row-wise: its index must run along the row
+            inner = self._elementwise(expr.entry, left, right)
+            if not inner.is_Matrix:  # a constant row: softmax of c 𝟏𝟏ᵀ
+                inner = scale(inner, OneMatrix(*self._shape(left, right)))
             if right is None and expr.index == left:  # a 1-D vector: down its column
-                return Apply("softmax_col", self._elementwise(expr.entry, left, right))
+                return Apply("softmax_col", inner)
             if expr.index != right:
                 raise NoMatrixForm("a softmax across the other axis has no matrix form here")
-            return Apply("softmax", self._elementwise(expr.entry, left, right))
+            return Apply("softmax", inner)
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
         scalars = [a for a in args if not a.is_Matrix]
@@ -271,7 +276,7 @@ class TermRecogniser:
             const = Add(*scalars)
             if const != 0:
                 mats.insert(0, scale(const, OneMatrix(*shape)))
-            return MatAdd(*mats)
+            return MatAdd(*mats) if mats else sympy.ZeroMatrix(*shape)
         if isinstance(expr, Mul):
             core = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
             return scale(Mul(*scalars), core)

@@ -19,3 +19,22 @@ def test_the_fuzzer_can_fail():
     tally = Tally()
     check_program("C = A @ B\nD = C @@ A", tally)   # a syntax error is not a refusal
     assert len(tally.failures) == 1
+
+
+import pytest  # noqa: E402
+
+from helpers import derived  # noqa: E402
+
+
+@pytest.mark.parametrize("program, wrt", [
+    # found by 10,000 fuzzed programs, each once a failure
+    ("S: (n, n)\nc: ()\nh0 = trace(sin(c * S))", "c"),          # a diagonal inside f
+    ("A: (m, n)\nW: (n, n)\nh0 = softmax(A - A) @ exp(W)\nout = sum(h0 * h0)", "W"),
+    ("B: (n, m)\nv: (m,)\nh0 = norm(relu(B) @ relu(v))", "v"),    # norm at 0 avoided
+    ("A: (m, n)\nB: (n, m)\nW: (n, n)\nc: ()\n"
+     "h1 = ((c * W) @ (W @ B)) @ softmax(A @ W)\nout = sum(h1 * h1)", "A"),  # capture
+    ("A: (m, n)\nB: (n, m)\nh2 = relu(0.5) * (B @ A)\nout = sum(h2 * h2)", "A"),
+    ("A: (m, n)\nS: (n, n)\nh2 = sum(softmax(A) @ (S @ S))", "A"),  # matrix powers
+])
+def test_fuzz_findings(program, wrt):
+    derived(program, wrt=wrt)
