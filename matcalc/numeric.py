@@ -185,37 +185,19 @@ INVERTIBLE_FUNCS = ("det", "logdet", "inv")
 def _invertible_names(program: Program) -> set[str]:
     """Names inside det, logdet or inv: drawn near n·I so that they are well conditioned
     with a positive determinant, yet not symmetric (Xᵀ ≠ X must show)."""
-    from .program import names_in
-    found: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, Call):
-            if node.func in INVERTIBLE_FUNCS:
-                found.update(names_in(node.args[0]))
-            for a in node.args:
-                walk(a)
-        elif isinstance(node, BinOp):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, (Neg, TransposeNode)):
-            walk(node.operand)
-    for statement in program.statements:
-        walk(statement.value)
-    return found
+    from .program import names_in, walk_program
+    return {name for node in walk_program(program)
+            if isinstance(node, Call) and node.func in INVERTIBLE_FUNCS
+            for name in names_in(node.args[0])}
 
 
 def _needs_positive(program: Program) -> bool:
-    def walk(node) -> bool:
-        if isinstance(node, Call):
-            return node.func in POSITIVE_FUNCS or any(walk(a) for a in node.args)
-        if isinstance(node, BinOp):
-            if node.op == "/" or (node.op == "**" and not _is_integer(node.right)):
-                return True
-            return walk(node.left) or walk(node.right)
-        if isinstance(node, (Neg, TransposeNode)):
-            return walk(node.operand)
-        return False
-    return any(walk(s.value) for s in program.statements)
+    """log, √, division or a fractional power anywhere: draw positive inputs."""
+    from .program import walk_program
+    return any((isinstance(node, Call) and node.func in POSITIVE_FUNCS) or
+               (isinstance(node, BinOp) and (node.op == "/" or (
+                   node.op == "**" and not _is_integer(node.right))))
+               for node in walk_program(program))
 
 
 def _is_integer(node) -> bool:

@@ -116,22 +116,33 @@ class Program:
         return order
 
 
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The subexpressions of a node, left to right."""
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, (Neg, Transpose)):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def walk(expr: Expr):
+    """Every node of an expression, parents before children, left to right (no recursion,
+    so a deep expression cannot exhaust the stack)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))
+
+
+def walk_program(program: Program):
+    """Every node of every statement."""
+    for statement in program.statements:
+        yield from walk(statement.value)
+
+
 def names_in(expr: Expr) -> list[str]:
     """Names read by an expression, left to right, without repeats."""
-    found: list[str] = []
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, Name):
-            if node.id not in found:
-                found.append(node.id)
-        elif isinstance(node, BinOp):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, (Neg, Transpose)):
-            walk(node.operand)
-        elif isinstance(node, Call):
-            for arg in node.args:
-                walk(arg)
-
-    walk(expr)
-    return found
+    return list(dict.fromkeys(node.id for node in walk(expr) if isinstance(node, Name)))

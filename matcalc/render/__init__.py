@@ -79,24 +79,9 @@ NOTES = {  # function -> the note about where its derivative is defined (templat
 
 def notes(program) -> list[str]:
     """Ill-defined points and domains the program's functions bring with them."""
-    from ..program import BinOp, Call, Neg, Transpose
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, Call):
-            note = NOTES.get(node.func)
-            if note and note not in found:
-                found.append(note)
-            for arg in node.args:
-                walk(arg)
-        elif isinstance(node, BinOp):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, (Neg, Transpose)):
-            walk(node.operand)
-    for statement in program.statements:
-        walk(statement.value)
-    return found
+    from ..program import Call, walk_program
+    return list(dict.fromkeys(NOTES[node.func] for node in walk_program(program)
+                              if isinstance(node, Call) and node.func in NOTES))
 
 
 def _view(d: Derivation, printer) -> dict:
