@@ -4,9 +4,12 @@ derives and verifies, or stops with a documented refusal. 300 examples here; run
 
 from __future__ import annotations
 
+import pytest
+
 from matcalc.fuzz import Tally, check_program, run
 
 
+@pytest.mark.unverified  # the fuzzer verifies every program itself
 def test_random_programs_verify_or_are_refused():
     tally = run(300)
     assert not tally.failures, "\n---\n".join(f"{p}\n=> {why}" for p, why in
@@ -20,8 +23,6 @@ def test_the_fuzzer_can_fail():
     check_program("C = A @ B\nD = C @@ A", tally)   # a syntax error is not a refusal
     assert len(tally.failures) == 1
 
-
-import pytest  # noqa: E402
 
 from helpers import derived  # noqa: E402
 
