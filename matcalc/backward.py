@@ -20,7 +20,7 @@ import sympy
 from sympy import Expr, Integer, Sum, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
-from .collapse import apply_row_sums, collapse, collapse_shallow, expand, total
+from .collapse import apply_row_sums, collapse, collapse_shallow, expand, kept_pairs, total
 from .derivation import Derivation, Gradient, Step
 from .lower import (
     OUTPUT_INDICES,
@@ -209,10 +209,10 @@ class LocalRule:
         shallow = total(terms)
         self.shallow = shallow
         if kept:
-            self.step(shallow, "collapse", kept=_pairs(kept))
+            self.step(shallow, "collapse", kept=kept_pairs(kept))
         terms, kept = collapse(expand(shallow), self.unit)
         if kept:
-            self.step(total(terms), "collapse", kept=_pairs(kept))
+            self.step(total(terms), "collapse", kept=kept_pairs(kept))
         elif total(terms) != shallow:
             self.step(total(terms), "distribute")
         terms, used = apply_row_sums(terms, self.d.shapes.assumptions)
@@ -303,6 +303,3 @@ class LocalRule:
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, value,
                         Integer(0), None, [s.target for s in self.consumers], value, zero=zero)
 
-
-def _pairs(kept) -> list[list[str]]:
-    return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]

@@ -276,3 +276,8 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
         return terms, []
     combined, _ = collapse(out)
     return combined, used
+
+
+def kept_pairs(kept: list[tuple[Index, Expr]]) -> list[list[str]]:
+    """The index values a collapse kept, as the reason's parameters: [["k", "i"], …]."""
+    return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]

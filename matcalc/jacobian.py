@@ -18,7 +18,7 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
-from .collapse import collapse, collapse_shallow, expand, total
+from .collapse import collapse, collapse_shallow, expand, kept_pairs, total
 from .derivation import Step
 from .errors import UsageError
 from .lower import (
@@ -111,10 +111,10 @@ def _inlined(parsed, names: Names, idx: tuple, supply: IndexSupply) -> Expr:
 def _finish(d: Derivative, expr: Expr, free: tuple, dims: dict) -> Derivative:
     terms, kept = collapse_shallow(expr)
     if kept:
-        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": _pairs(kept)})))
+        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": kept_pairs(kept)})))
     terms, kept = collapse(expand(total(terms)))
     if kept:
-        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": _pairs(kept)})))
+        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": kept_pairs(kept)})))
     d.index_form = total(terms)
     if not terms:
         d.result = sympy.ZeroMatrix(*[dims[f] for f in free]) if free else Integer(0)
@@ -132,9 +132,6 @@ def _finish(d: Derivative, expr: Expr, free: tuple, dims: dict) -> Derivative:
     d.result = recognised.result
     return d
 
-
-def _pairs(kept) -> list[list[str]]:
-    return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]
 
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
