@@ -17,7 +17,7 @@ algebra cancel (softmax followed by cross-entropy gives P − T).
 from __future__ import annotations
 
 import sympy
-from sympy import Expr, Integer, Sum, Symbol
+from sympy import Expr, Integer, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
 from .collapse import apply_row_sums, collapse, collapse_shallow, expand, kept_pairs, total
@@ -42,7 +42,7 @@ from .recognise import (
     tidy,
     transpose,
 )
-from .symbols import Element, Partial, ScalarGrad, UpstreamGrad, dim
+from .symbols import Element, IndexSum, Partial, ScalarGrad, UpstreamGrad, dim
 
 
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
@@ -164,7 +164,7 @@ class LocalRule:
                 Partial(y, self.var) if g is None else g * Partial(y, self.var)
             limits = [(k, Integer(0), dim(n) - 1)
                       for k, n in zip(idx, d.shapes.names[statement.target])]
-            chain.append(Sum(body, *limits) if limits else body)
+            chain.append(IndexSum(body, *limits) if limits else body)
         expr = sympy.Add(*chain)
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:

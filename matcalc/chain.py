@@ -19,13 +19,13 @@ from .collapse import substitute
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC
 from .lower import matrix_entry
-from .symbols import Element, Index, Partial, softmax_entry
+from .symbols import Element, Index, IndexSum, Partial, softmax_entry
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:
     """∂(Σ_p e)/∂x → Σ_p ∂e/∂x: move the derivative inside sums, as the seed proofs do."""
     if isinstance(expr, Sum):
-        return Sum(push_partial(expr.function, wrt), *expr.limits)
+        return IndexSum(push_partial(expr.function, wrt), *expr.limits)
     return Partial(expr, wrt)
 
 
@@ -71,7 +71,7 @@ def _d_inverse(expr: Element, wrt: Expr) -> Expr:
         return S.Zero
     size = inverse.shape[0]
     body = Element(inverse, expr.row, p) * d * Element(inverse, q, expr.col)
-    return -Sum(body, (p, 0, size - 1), (q, 0, size - 1))
+    return -IndexSum(body, (p, 0, size - 1), (q, 0, size - 1))
 
 
 @differentiate.register
@@ -83,7 +83,7 @@ def _d_determinant(expr: sympy.Determinant, wrt: Expr) -> Expr:
     if d == 0:
         return S.Zero
     size = m.shape[0]
-    return expr * Sum(Element(sympy.Inverse(m), q, p) * d, (p, 0, size - 1), (q, 0, size - 1))
+    return expr * IndexSum(Element(sympy.Inverse(m), q, p) * d, (p, 0, size - 1), (q, 0, size - 1))
 
 
 def _fresh_pair(*exprs: Expr) -> tuple[Index, Index]:
@@ -135,7 +135,7 @@ def _d_pow(expr: Pow, wrt: Expr) -> Expr:
 @differentiate.register
 def _d_sum(expr: Sum, wrt: Expr) -> Expr:
     d = differentiate(expr.function, wrt)
-    return S.Zero if d == 0 else Sum(d, *expr.limits)
+    return S.Zero if d == 0 else IndexSum(d, *expr.limits)
 
 
 @differentiate.register
@@ -168,7 +168,7 @@ def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
         return S.Zero
     q = _fresh_index(expr, wrt, d)
     other = softmax_entry(substitute(e, l, q), q, size)
-    inner = pull_out_of_sum(Sum(other * substitute(d, l, q), (q, 0, size - 1)))
+    inner = pull_out_of_sum(IndexSum(other * substitute(d, l, q), (q, 0, size - 1)))
     return expr * factor_common(d - inner)
 
 
@@ -190,7 +190,7 @@ def pull_out_of_sum(expr: Sum) -> Expr:
     if not outside:
         return expr
     inside = [f for f in factors if f.free_symbols & bound]
-    return Mul(*outside) * Sum(Mul(*inside), *expr.limits)
+    return Mul(*outside) * IndexSum(Mul(*inside), *expr.limits)
 
 
 def factor_common(expr: Expr) -> Expr:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
-from .symbols import Element, Index, indices_of
+from .symbols import Element, Index, IndexSum, indices_of
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Term:
 
     def expr(self) -> Expr:
         body = Mul(self.coeff, *self.factors)
-        return Sum(body, *self.sums) if self.sums else body
+        return IndexSum(body, *self.sums) if self.sums else body
 
     def summed(self) -> set[Index]:
         return {limit[0] for limit in self.sums}

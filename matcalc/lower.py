@@ -18,14 +18,14 @@ from fractions import Fraction
 from functools import singledispatch
 
 import sympy
-from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Sum, Symbol
+from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Symbol
 
 from .errors import UnsupportedError
 from .functions import ELEMENTWISE
 from .program import BinOp, Call, Name, Neg, Number, Transpose
 from .program import Expr as Node
 from .shapes import Shape, Shapes
-from .symbols import Element, Index, dim, softmax_entry
+from .symbols import Element, Index, IndexSum, dim, softmax_entry
 
 WRT_INDICES = ("i", "j")
 OUTPUT_INDICES = ("k", "l")
@@ -168,7 +168,7 @@ def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     left_idx = (*idx[: len(left_shape) - 1], p)
     right_idx = (p, *idx[len(left_shape) - 1:])
     body = lower(node.left, left_idx, ctx) * lower(node.right, right_idx, ctx)
-    return Sum(body, ctx.limit(p, right_shape[0]))
+    return IndexSum(body, ctx.limit(p, right_shape[0]))
 
 
 @lower.register
@@ -201,7 +201,7 @@ def _cross_entropy(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     target, probs = node.args
     inner, limits = _fresh_entries(target, ctx)
     body = lower(target, inner, ctx) * sympy.log(lower(probs, inner, ctx))
-    return -(Sum(body, *limits) if limits else body)
+    return -(IndexSum(body, *limits) if limits else body)
 
 
 def _mse(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
@@ -210,7 +210,7 @@ def _mse(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     inner, limits = _fresh_entries(y, ctx)
     body = (lower(y, inner, ctx) - lower(t, inner, ctx)) ** 2
     count = sympy.Mul(*[dim(d) for d in ctx.shape(y)])
-    return (Sum(body, *limits) if limits else body) / count
+    return (IndexSum(body, *limits) if limits else body) / count
 
 
 def _mean(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
@@ -231,17 +231,17 @@ def _sum(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
         inner = tuple(ctx.supply.fresh() for _ in shape)
         limits = [ctx.limit(p, d) for p, d in zip(inner, shape)]
         body = lower(arg, inner, ctx)
-        return Sum(body, *limits) if limits else body
+        return IndexSum(body, *limits) if limits else body
     p = ctx.supply.fresh()
     axis = node.axis % 2
     inner_idx = (p, idx[0]) if axis == 0 else (idx[0], p)
-    return Sum(lower(arg, inner_idx, ctx), ctx.limit(p, shape[axis]))
+    return IndexSum(lower(arg, inner_idx, ctx), ctx.limit(p, shape[axis]))
 
 
 def _trace(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     """tr X = Σ_p x_pp."""
     p = ctx.supply.fresh()
-    return Sum(lower(node.args[0], (p, p), ctx), ctx.limit(p, ctx.shape(node.args[0])[0]))
+    return IndexSum(lower(node.args[0], (p, p), ctx), ctx.limit(p, ctx.shape(node.args[0])[0]))
 
 
 def _det(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
@@ -262,7 +262,7 @@ def _inv(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 def _norm(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     """‖X‖ = √(Σ_p Σ_q x_pq²) (Frobenius; the 2-norm for a vector)."""
     inner, limits = _fresh_entries(node.args[0], ctx)
-    return sympy.sqrt(Sum(lower(node.args[0], inner, ctx) ** 2, *limits))
+    return sympy.sqrt(IndexSum(lower(node.args[0], inner, ctx) ** 2, *limits))
 
 
 def _diag(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
@@ -351,7 +351,7 @@ def matrix_entry(m: Expr, row: Expr, col: Expr, supply: IndexSupply) -> Expr:
         indices.append(col)
         body = sympy.Mul(*scalars, *[matrix_entry(a, indices[t], indices[t + 1], supply)
                                      for t, a in enumerate(mats)])
-        return Sum(body, *limits) if limits else body
+        return IndexSum(body, *limits) if limits else body
     name = getattr(m, "name", None)
     if type(m).__name__ == "Apply" and name in ELEMENTWISE:
         return ELEMENTWISE[name].make(matrix_entry(m.arg, row, col, supply))

@@ -47,7 +47,7 @@ from sympy import (
 from .collapse import Term
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC, HALF
-from .symbols import Apply, Element, Index, indices_of, softmax_entry
+from .symbols import Apply, Element, Index, IndexSum, indices_of, softmax_entry
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
@@ -172,10 +172,19 @@ class Graph:
         if self.coeff != 1 or not factors:
             factors.insert(0, self.coeff)
         body = factors[0] if len(factors) == 1 else Mul(*factors, evaluate=False)
-        return Sum(body, *self.sums.values()) if self.sums else body
+        return IndexSum(body, *self.sums.values()) if self.sums else body
 
     def degree(self, node: Index) -> list[int]:
-        return [n for n, e in enumerate(self.edges) for end in e.ends() if end == node]
+        """The edges at a node, an edge once per end it has there (a loop m_pp twice)."""
+        return self.incidence().get(node, [])
+
+    def incidence(self) -> dict[Node, list[int]]:
+        """degree() of every node at once: one pass over the edges."""
+        at: dict[Node, list[int]] = {}
+        for n, edge in enumerate(self.edges):
+            for end in edge.ends():
+                at.setdefault(end, []).append(n)
+        return at
 
 
 class TermRecogniser:
@@ -354,25 +363,27 @@ class TermRecogniser:
 
     def hadamard(self) -> bool:
         edges = self.graph.edges
-        for a in range(len(edges)):
-            for b in range(a + 1, len(edges)):
-                ea, eb = edges[a], edges[b]
-                if set(ea.ends()) != set(eb.ends()):
-                    continue
-                if ea.ends() == (None, None) or self._closed_cycle(ea, eb):
-                    continue
-                if ea.left is None and ea.right is not None:
-                    self.orient(a, right=None)  # keep vectors as columns
-                    ea = edges[a]
-                flips: list[int] = []
-                self.orient(b, ea.left, ea.right, flips)
-                if flips:
-                    self.record("transpose")
-                merged = Edge(hadamard(edges[a].matrix, edges[b].matrix), ea.left, ea.right)
-                edges[a] = merged
-                del edges[b]
-                self.record("hadamard")
-                return True
+        between: dict[frozenset, list[int]] = {}  # edges by the nodes they join
+        for n, edge in enumerate(edges):
+            between.setdefault(frozenset(edge.ends()), []).append(n)
+        pairs = sorted((a, b) for group in between.values() if len(group) > 1
+                       for x, a in enumerate(group) for b in group[x + 1:])
+        for a, b in pairs:
+            ea, eb = edges[a], edges[b]
+            if ea.ends() == (None, None) or self._closed_cycle(ea, eb):
+                continue
+            if ea.left is None and ea.right is not None:
+                self.orient(a, right=None)  # keep vectors as columns
+                ea = edges[a]
+            flips: list[int] = []
+            self.orient(b, ea.left, ea.right, flips)
+            if flips:
+                self.record("transpose")
+            merged = Edge(hadamard(edges[a].matrix, edges[b].matrix), ea.left, ea.right)
+            edges[a] = merged
+            del edges[b]
+            self.record("hadamard")
+            return True
         return False
 
     def _closed_cycle(self, a: Edge, b: Edge) -> bool:
@@ -405,8 +416,9 @@ class TermRecogniser:
         return False
 
     def sum_constant(self) -> bool:
+        incidence = self.graph.incidence()
         for index in list(self.graph.sums):
-            if not self.graph.degree(index):
+            if index not in incidence:
                 del self.graph.sums[index]
                 self.graph.coeff *= self.dims[index]
                 self.record("sum_constant", over=[str(index)], size=[str(self.dims[index])])
@@ -414,8 +426,9 @@ class TermRecogniser:
         return False
 
     def sum_ones(self) -> bool:
+        incidence = self.graph.incidence()
         for index in list(self.graph.sums):
-            touching = self.graph.degree(index)
+            touching = incidence.get(index, [])
             if len(touching) != 1:
                 continue
             (n,) = touching
@@ -449,8 +462,9 @@ class TermRecogniser:
     def product(self) -> bool:
         """Contract an inner node on exactly two edges: Σ_p x_ap y_pb = (X Y)_ab."""
         row, col = self.target
+        incidence = self.graph.incidence()
         for index in list(self.graph.sums):
-            touching = self.graph.degree(index)
+            touching = incidence.get(index, [])
             if len(touching) != 2 or touching[0] == touching[1]:
                 continue
             a, b = touching

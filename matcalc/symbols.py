@@ -14,8 +14,10 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy
-from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Symbol
+from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Sum, Symbol, Tuple
 
 
 class Index(Symbol):
@@ -23,6 +25,30 @@ class Index(Symbol):
 
     def __new__(cls, name: str) -> Index:
         return super().__new__(cls, name, integer=True, nonnegative=True)
+
+
+class IndexSum(Sum):
+    """Σ_p body over integer ranges (p, 0, n − 1): sympy's ``Sum`` without its Piecewise folding.
+
+    sympy's constructor walks the whole body on every construction, and ``xreplace`` rebuilds
+    every enclosing sum, so nested sums (a chain of n products) cost O(n²) there; building
+    sums here is O(1). Nested sums merge into one, inner limits first, as sympy's do.
+    """
+
+    def __new__(cls, function, *limits) -> Expr:
+        function = Integer(function) if isinstance(function, int) else function
+        limits = [limit if isinstance(limit, Tuple) else Tuple(*limit) for limit in limits]
+        while isinstance(function, Sum):
+            limits = list(function.limits) + limits
+            function = function.function
+        obj = Expr.__new__(cls)
+        obj._args = (function, *limits)
+        obj.is_commutative = function.is_commutative
+        return obj
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return set(free_symbols(self))
 
 
 class Element(Expr):
@@ -173,6 +199,21 @@ def dim(d: int | str) -> Expr:
     return Symbol(d, integer=True, positive=True)
 
 
+@lru_cache(maxsize=1 << 16)
+def free_symbols(expr: Basic) -> frozenset[Basic]:
+    """sympy's ``free_symbols``, remembered per expression: a sum's are those of its body
+    less the indices it binds, plus those of its limits."""
+    if isinstance(expr, (Symbol, MatrixSymbol)):
+        return frozenset((expr,))
+    if not expr.args:
+        return frozenset(expr.free_symbols)
+    if isinstance(expr, Sum):
+        bound = {limit[0] for limit in expr.limits}
+        inside = free_symbols(expr.function) - bound
+        return inside.union(*(free_symbols(x) for limit in expr.limits for x in limit[1:]))
+    return frozenset().union(*(free_symbols(a) for a in expr.args))
+
+
 def indices_of(expr: Basic) -> set[Index]:
     """The free indices of an expression (those not bound by a ``Sum``)."""
-    return {s for s in expr.free_symbols if isinstance(s, Index)}
+    return {s for s in free_symbols(expr) if isinstance(s, Index)}

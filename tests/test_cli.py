@@ -176,3 +176,19 @@ def test_check_fails_on_a_wrong_result(monkeypatch):
     result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--check"])
     assert result.exit_code == 1
     assert "A: MISMATCH" in result.output
+
+
+def test_compiled_templates_are_cached_and_the_cache_can_be_turned_off(tmp_path):
+    """The second run reads compiled templates from MATCALC_CACHE_DIR (a cold start cost);
+    the output is the same with and without the cache."""
+    import os
+    cache = tmp_path / "cache"
+    env = {**os.environ, "MATCALC_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "matcalc", "derive", "C = A @ B", "--wrt", "A"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert first.returncode == 0, first.stderr
+    assert any(cache.iterdir())
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    off = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "MATCALC_CACHE_DIR": ""})
+    assert first.stdout == second.stdout == off.stdout

@@ -8,6 +8,7 @@ A new format or language is a new template.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,11 +34,35 @@ def templates_dir() -> Path:
     raise FileNotFoundError("matcalc's templates are missing from this installation")
 
 
+def bytecode_cache():
+    """Compiled templates kept in ``$MATCALC_CACHE_DIR`` (default ``~/.cache/matcalc``).
+
+    Compiling the templates is most of a cold start's rendering time; jinja2 checks each
+    cached entry against its template's source, so an edited template is recompiled.
+    ``MATCALC_CACHE_DIR=""`` turns the cache off; an unwritable directory does too.
+    """
+    import jinja2
+    directory = os.environ.get("MATCALC_CACHE_DIR")
+    if directory is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = os.path.join(base, "matcalc")
+    if not directory:
+        return None
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(directory, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(directory)
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode_cache(),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False, autoescape=False)
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))

@@ -132,25 +132,39 @@ class Printer:
         return hadamard_order(args, self.ctx.order)
 
     def chain(self, entries: list[Expr]) -> list[Expr]:
-        """Order entries so that neighbours share an index, starting from the wrt's i."""
-        remaining = sorted(entries, key=self.rank)
-        out: list[Expr] = []
+        """Order entries so that neighbours share an index, starting from the wrt's i:
+        a_ip b_pq c_qj. Entries are looked up by index, so a chain of n entries costs O(n)."""
+        ranked = sorted(entries, key=self.rank)
+        indices = [_index_list(e) for e in ranked]
+        first: dict[Expr, list[int]] = {}   # index -> entries it comes first in, by rank
+        anywhere: dict[Expr, list[int]] = {}
+        for n, found in enumerate(indices):
+            if found:
+                first.setdefault(found[0], []).append(n)
+            for index in found:
+                anywhere.setdefault(index, []).append(n)
+        used: set[int] = set()
+
+        def starting(at) -> int | None:
+            for table in (first, anywhere):
+                free = [n for n in table.get(at, ()) if n not in used]
+                if free:
+                    return free[0]
+            return None
+
+        order: list[int] = []
         current = None
-        while remaining:
-            pick = None
-            if current is not None:
-                pick = next((e for e in remaining if _first_index(e) == current), None) or \
-                    next((e for e in remaining if current in _index_list(e)), None)
-            if pick is None and not out:
-                pick = next((e for e in remaining if _first_index(e) == Index("i")), None) or \
-                    next((e for e in remaining if Index("i") in _index_list(e)), None)
+        while len(order) < len(ranked):
+            pick = starting(current) if current is not None else None
+            if pick is None and not order:
+                pick = starting(Index("i"))
             if pick is None:
-                pick = remaining[0]
-            remaining.remove(pick)
-            others = [i for i in _index_list(pick) if i != current]
+                pick = next(n for n in range(len(ranked)) if n not in used)
+            used.add(pick)
+            others = [i for i in indices[pick] if i != current]
             current = others[-1] if others else current
-            out.append(pick)
-        return out
+            order.append(pick)
+        return [ranked[n] for n in order]
 
 
 def is_negative(term: Expr) -> bool:
@@ -190,11 +204,6 @@ def _index_list(expr: Expr) -> list[Expr]:
     if isinstance(expr, Element):
         return [i for i in (expr.row, expr.col) if isinstance(i, Index)]
     return sorted(indices_of(expr), key=str)
-
-
-def _first_index(expr: Expr):
-    found = _index_list(expr)
-    return found[0] if found else None
 
 
 class TextPrinter(Printer):
