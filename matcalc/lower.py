@@ -18,7 +18,7 @@ from fractions import Fraction
 from functools import singledispatch
 
 import sympy
-from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Rational, Symbol
+from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .errors import UnsupportedError
 from .functions import ELEMENTWISE
@@ -162,13 +162,24 @@ def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 
 def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """(AB)_kl = Σ_p a_kp b_pl, with numpy's rules for 1-D operands."""
-    left_shape, right_shape = ctx.shape(node.left), ctx.shape(node.right)
-    p = ctx.supply.fresh()
-    left_idx = (*idx[: len(left_shape) - 1], p)
-    right_idx = (p, *idx[len(left_shape) - 1:])
-    body = lower(node.left, left_idx, ctx) * lower(node.right, right_idx, ctx)
-    return IndexSum(body, ctx.limit(p, right_shape[0]))
+    """(AB)_kl = Σ_p a_kp b_pl, with numpy's rules for 1-D operands.
+
+    A chain is one sum over its inner indices, named in reading order:
+    (ABC)_kl = Σ_p Σ_q a_kp b_pq c_ql (not Σ_q (Σ_p a_kp b_pq) c_ql).
+    """
+    spine = [node]  # A @ B @ C parses as (A @ B) @ C: walk down the left operands
+    while isinstance(spine[-1].left, BinOp) and spine[-1].left.op == "@":
+        spine.append(spine[-1].left)
+    inner = {id(product): ctx.supply.fresh() for product in reversed(spine)}
+    factors, limits = [], []
+    for product in spine:  # from the outermost product inwards
+        p = inner[id(product)]
+        cut = len(ctx.shape(product.left)) - 1  # the output indices that belong to the left
+        factors.append(lower(product.right, (p, *idx[cut:]), ctx))
+        limits.append(ctx.limit(p, ctx.shape(product.right)[0]))
+        idx = (*idx[:cut], p)
+    factors.append(lower(spine[-1].left, idx, ctx))
+    return IndexSum(Mul(*reversed(factors)), *reversed(limits))
 
 
 @lower.register

@@ -32,14 +32,16 @@ class IndexSum(Sum):
 
     sympy's constructor walks the whole body on every construction, and ``xreplace`` rebuilds
     every enclosing sum, so nested sums (a chain of n products) cost O(n²) there; building
-    sums here is O(1). Nested sums merge into one, inner limits first, as sympy's do.
+    sums here is O(1). Nested sums merge into one, read as written: Σ_p (Σ_q f) = Σ_p Σ_q f
+    has limits (p, q) (sympy would list the inner q first; the bounds are constants, so the
+    order of a finite sum's limits does not change its value).
     """
 
     def __new__(cls, function, *limits) -> Expr:
         function = Integer(function) if isinstance(function, int) else function
         limits = [limit if isinstance(limit, Tuple) else Tuple(*limit) for limit in limits]
         while isinstance(function, Sum):
-            limits = list(function.limits) + limits
+            limits = limits + list(function.limits)
             function = function.function
         obj = Expr.__new__(cls)
         obj._args = (function, *limits)
