@@ -2,9 +2,10 @@
 
 Every step's right-hand side is evaluated at entries of the gradient (all of them, or a
 sample of ``MAX_ENTRIES`` for big ones) and must equal the previous step's; the matrix form,
-its inlined form and the numpy code must equal central finite differences of the forward
-pass (numpy semantics, independent of the element forms) at every entry. Anything that
-cannot be evaluated is a failure with its reason, never a crash.
+its inlined form, the numpy code and each statement of the numpy backward pass must equal
+central finite differences of the forward pass (numpy semantics, independent of the element
+forms) at every entry. Anything that cannot be evaluated is a failure with its reason,
+never a crash.
 """
 
 from __future__ import annotations
@@ -139,6 +140,24 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
         check.numpy_error = max(check.numpy_error or 0.0, error)
 
 
+def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instance) -> None:
+    """The backward pass's numpy statements, run in order: each dX must equal finite
+    differences of L in X (an intermediate X perturbed where it stands)."""
+    from .render import backward_code
+    code = backward_code(d) if d.is_graph else None
+    if not code:
+        return
+    values = dict(instance.values)
+    if instance.upstream is not None:
+        values[f"d{d.output}"] = instance.upstream
+    for name, line in code:
+        value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
+        reference = np.asarray(instance.gradient_of(name), dtype=float)
+        error = _relative(value.reshape(-1), reference.reshape(-1)) \
+            if value.shape == np.shape(instance.values[name]) else float("inf")
+        checks[name].numpy_error = max(checks[name].numpy_error or 0.0, error)
+
+
 def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
     checks = {name: GradientCheck(name, requested=name in d.gradients) for name in d.backward}
     for trial in range(trials):
@@ -154,6 +173,12 @@ def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
                 _check_gradient(d, grad, check, instance, ev, rng)
             except Exception as error:  # a failure to evaluate is a failed check
                 check.failure = f"could not evaluate: {type(error).__name__}: {error}"
+        try:
+            _check_backward_code(d, checks, instance)
+        except Exception as error:
+            for name in d.gradients:
+                checks[name].failure = checks[name].failure or \
+                    f"backward pass numpy code: {type(error).__name__}: {error}"
     return CheckReport(list(checks.values()), trials)
 
 

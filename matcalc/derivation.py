@@ -111,6 +111,14 @@ class Derivation:
         from .render import numpy_code
         return numpy_code(self, self.gradients[wrt])
 
+    @property
+    def backward_numpy(self) -> str | None:
+        """The backward pass as numpy statements (dZ2 = …, then dW2 = H1.T @ dZ2), one per
+        named gradient the requested ones need; None if one of them has no matrix form."""
+        from .render import backward_code
+        code = backward_code(self)
+        return None if code is None else "\n".join(f"d{name} = {line}" for name, line in code)
+
     # -- rendering
     def text(self, lang: str = "en") -> str:
         from .render import render

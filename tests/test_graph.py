@@ -174,12 +174,44 @@ def test_more_functions_verify(program, wrt):
 def test_cli_wrt_list_inline_and_json():
     runner = CliRunner()
     out = runner.invoke(cli, ["derive", MLP, "--wrt", "W,b2", "--inline"]).output
-    assert "inlined:" in out and "dW = X.T @ (H * ((P - T) @ W2.T) * (1 - H))" in out
+    assert "inlined:" in out and "dW  = X.T @ dZ" in out and "dZ  = dH * H * (1 - H)" in out
     data = json.loads(runner.invoke(cli, ["derive", MLP, "--wrt", "W", "-f", "json"]).output)
     assert [g["wrt"] for g in data["gradients"]] == ["W"]
     assert [g["wrt"] for g in data["intermediates"]] == ["P", "Z2", "H", "Z"]
     assert data["gradients"][0]["numpy"] == "X.T @ (H * ((P - T) @ W2.T) * (1 - H))"
+    assert data["backward_numpy"] == ["dH = (P - T) @ W2.T", "dZ = dH * H * (1 - H)",
+                                      "dW = X.T @ dZ"]
     assert data["loss"] == "L"
+
+
+def test_numpy_backward_pass_has_one_statement_per_needed_gradient():
+    """Seed 001's backward pass as code: each named gradient once, in the order it runs
+    (verified statement by statement against finite differences by the conftest hook)."""
+    d = derived(MLP, wrt=["W", "b2"])
+    assert d.backward_numpy.splitlines() == [
+        "dH = (P - T) @ W2.T", "dZ = dH * H * (1 - H)", "dW = X.T @ dZ",
+        "db2 = (P - T).sum(axis=0)"]
+    # a scalar intermediate's gradient is a number: ds
+    d = derived("x: (n,)\ns = sum(exp(x))\nt = log(s) * s", wrt="x")
+    assert d.backward_numpy.splitlines()[-1].startswith("dx = ")
+    # a program that names dZ itself keeps the inlined code
+    d = derived("X: (m, n)\ndZ: (m, n)\nZ = X * dZ\nL = sum(tanh(Z))", wrt="X")
+    assert d.backward_numpy is None and "numpy:\n  dX = " in d.text()
+
+
+@pytest.mark.unverified
+def test_verify_fails_on_a_wrong_backward_pass_statement(monkeypatch):
+    import matcalc.render as render
+    from matcalc import verify
+    real = render.backward_code
+
+    def tampered(d):
+        return [(name, f"2 * ({code})" if name == "Z" else code) for name, code in real(d)]
+
+    monkeypatch.setattr(render, "backward_code", tampered)
+    report = verify(derive(MLP, wrt=["W"]))
+    checks = {c.wrt: c for c in report.checks}
+    assert not report.ok and checks["Z"].numpy_error > 1e-3 and checks["W"].numpy_error > 1e-3
 
 
 @pytest.mark.parametrize("program, wrt", [

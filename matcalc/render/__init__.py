@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from ..symbols import UpstreamGrad
+from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import LatexPrinter, PrintContext, TextPrinter
 
@@ -80,20 +80,52 @@ def context(d: Derivation) -> PrintContext:
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
 
 
-def numpy_code(d: Derivation, grad: Gradient) -> str | None:
-    """numpy code for the gradient with every named gradient substituted (``inlined``)."""
-    if grad.inlined is None:
-        return None
+def numpy_printer(d: Derivation) -> tuple[NumpyPrinter, dict[str, str]]:
     ranks = {name: len(shape) for name, shape in d.shapes.names.items()}
     dims: dict[str, str] = {}
     for name, shape in d.shapes.names.items():
         for axis, size in enumerate(shape):
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
-    printer = NumpyPrinter(ranks, dims, d.output, context(d).order)
-    result = grad.inlined
+    return NumpyPrinter(ranks, dims, d.output, context(d).order), dims
+
+
+def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:
+    """numpy code for the gradient: with every named gradient substituted (``inlined``), or
+    in terms of the named gradients dZ of what it feeds (``named``)."""
+    result = grad.result if named else grad.inlined
+    if result is None:
+        return None
+    printer, dims = numpy_printer(d)
     code, prec = printer._code(result)
     return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
+
+
+def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
+    """The backward pass as numpy statements, in the order they run: (X, code of dX) for
+    each named gradient that a requested one needs, e.g. dZ2 = dH2 * H2 * (1 - H2), then
+    dW2 = H1.T @ dZ2.
+    Each line is as long as its own matrix form, so the whole pass grows linearly with the
+    program (the inlined forms grow with its square). None if a needed gradient has no
+    matrix form or a name d<X> is taken by the program."""
+    needed, todo = set(), list(d.gradients)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        grad = d.backward.get(name)
+        if grad is None or grad.result is None:
+            return None
+        todo += [s.name if isinstance(s, UpstreamGrad) else s.of
+                 for s in free_symbols(grad.result)
+                 if isinstance(s, (UpstreamGrad, ScalarGrad)) and
+                 (s.name if isinstance(s, UpstreamGrad) else s.of) != d.output]
+    lines = [(name, numpy_code(d, grad, named=True))
+             for name, grad in d.backward.items() if name in needed]
+    if any(f"d{name}" in d.shapes.names for name, _ in lines):
+        return None
+    return lines
 
 
 NOTES = {  # function -> the note about where its derivative is defined (templates phrase it)
@@ -109,7 +141,9 @@ def notes(program) -> list[str]:
                               if isinstance(node, Call) and node.func in NOTES))
 
 
-def _view(d: Derivation, printer) -> dict:
+def _view(d: Derivation, printer, inlined: bool = False) -> dict:
+    """Strings for the templates; the inlined forms (which grow with the square of a
+    network's depth) only if they are shown."""
     from sympy import MatrixSymbol
     definitions = []
     for df in d.definitions:
@@ -120,6 +154,7 @@ def _view(d: Derivation, printer) -> dict:
             "element_lhs": printer.doprint(df.element_lhs),
             "element_rhs": printer.doprint(df.element_rhs),
         })
+    code = backward_code(d) if d.is_graph else None
     gradients = []
     for grad in d.backward.values():
         steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
@@ -135,9 +170,10 @@ def _view(d: Derivation, printer) -> dict:
             "index_form": printer.doprint(grad.index_form),
             "no_matrix_form": grad.no_matrix_form,
             "is_matrix": isinstance(symbol, MatrixSymbol),
-            "numpy": numpy_code(d, grad) if grad.wrt in d.gradients else None,
+            "numpy": numpy_code(d, grad) if grad.wrt in d.gradients and not code else None,
             "requested": grad.wrt in d.gradients,
-            "inlined": printer.doprint(grad.inlined) if grad.inlined is not None else None,
+            "inlined": printer.doprint(grad.inlined)
+            if grad.inlined is not None and (inlined or d.inline) else None,
             "consumers": grad.consumers,
             "zero": grad.zero,
         })
@@ -148,7 +184,7 @@ def _view(d: Derivation, printer) -> dict:
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
-            "notes": notes(d.program)}
+            "notes": notes(d.program), "backward_code": code}
 
 
 def render(d: Derivation, fmt: str, lang: str = "en") -> str:
@@ -168,7 +204,7 @@ def render(d: Derivation, fmt: str, lang: str = "en") -> str:
 def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
-    text, latex = _view(d, TextPrinter(ctx)), _view(d, LatexPrinter(ctx))
+    text, latex = _view(d, TextPrinter(ctx), True), _view(d, LatexPrinter(ctx), True)
     phrase = env.get_template("reason.j2").module
     requested, intermediates = [], []
     for grad, t, x in zip(d.backward.values(), text["gradients"], latex["gradients"]):
@@ -201,6 +237,9 @@ def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     }
     if intermediates:
         contract["intermediates"] = intermediates
+    code = backward_code(d) if d.is_graph else None
+    if code:
+        contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
     return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"
 
 

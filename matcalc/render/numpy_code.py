@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Rational
 
-from ..symbols import Apply, Element, UpstreamGrad
+from ..symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import hadamard_order, is_negative, negated
 
 NUMPY_FUNCTIONS = {
@@ -31,13 +31,22 @@ class NumpyPrinter:
         self.dims = dims        # dimension name -> code giving its size
         self.output = output
         self.order = order or {}
+        self._ranks: dict[Expr, int] = {}
 
     def dim(self, d: Expr) -> str:
         return self.dims.get(str(d), str(d))
 
     def rank(self, e: Expr) -> int:
+        """numpy's ndim of the code printed for e (remembered: products ask it of every
+        prefix, which would make a long chain quadratic)."""
+        known = self._ranks.get(e)
+        if known is None:
+            known = self._ranks[e] = self._rank(e)
+        return known
+
+    def _rank(self, e: Expr) -> int:
         if isinstance(e, UpstreamGrad):
-            return self.ranks[self.output]
+            return self.ranks[e.name]
         if isinstance(e, sympy.MatrixSymbol):
             return self.ranks[e.name]
         if isinstance(e, sympy.OneMatrix):
@@ -196,6 +205,8 @@ class NumpyPrinter:
         if e.is_number:
             text = str(e) if isinstance(e, Integer) else repr(float(e))
             return text, 4 if e >= 0 else 2
+        if isinstance(e, ScalarGrad):
+            return f"d{e.of}", 4
         if isinstance(e, sympy.Symbol):
             if e.is_integer and e.is_positive:  # a dimension: its size from an array
                 return self.dim(e), 4

@@ -16,7 +16,16 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from ..program import BinOp, Call, Name, Neg, Number
 from ..program import Transpose as TransposeNode
-from ..symbols import Element, Index, Partial, ScalarGrad, UpstreamGrad, indices_of, softmax_entry
+from ..symbols import (
+    Element,
+    Index,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    free_symbols,
+    indices_of,
+    softmax_entry,
+)
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
@@ -125,7 +134,7 @@ class Printer:
         return (2, 1 if isinstance(expr, sympy.Add) else 0)
 
     def source_rank(self, expr: Expr) -> int:
-        names = [s.name for s in expr.free_symbols if hasattr(s, "name")]
+        names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
         return min((self.ctx.order.get(n, 99) for n in names), default=99)
 
     def hadamard_order(self, args) -> list:
@@ -193,7 +202,7 @@ def negated(term: Expr) -> Expr:
 def hadamard_order(args, order: dict[str, int]) -> list:
     """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
     def source_rank(expr: Expr) -> int:
-        names = [s.name for s in expr.free_symbols if hasattr(s, "name")]
+        names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
         return min((order.get(n, 99) for n in names), default=99)
     return sorted(args, key=lambda a: (not isinstance(a, UpstreamGrad),
                                        not isinstance(a, sympy.MatrixSymbol),
