@@ -1,15 +1,20 @@
-"""matcalc against SymPy's MatrixSymbol.diff on Matrix Cookbook cases, and CLI cold start.
+"""Issue 6's benchmarks: matcalc against SymPy, growth with program size, cold start.
 
-    python benchmarks/run.py            # prints the table and writes benchmarks/RESULTS.md
+    python benchmarks/run.py            # prints the tables and writes benchmarks/RESULTS.md
 
-(a) per case: the median time of matcalc's derive (result and full proof, no rendering)
-    and of SymPy's bare diff, in process, after warm-up; the ratio; cases where SymPy's
-    answer is numerically wrong are listed and left out of the ratio.
-(d) cold start: `matcalc derive "C = A @ B" --wrt A` against `python -c "import sympy"`.
+(a) per Matrix Cookbook case: the median time of matcalc's derive (result and full proof,
+    no rendering) and of SymPy's bare MatrixSymbol.diff, in process, after warm-up; the
+    ratio; cases where SymPy's answer is numerically wrong are listed and left out.
+(b) an L-layer MLP (sigmoid hidden layers, softmax and cross-entropy), every weight and
+    bias: derive, text rendering, and the peak of Python allocations (tracemalloc).
+(c) a chain A1 @ A2 @ … @ An, the gradient with respect to the middle factor.
+(d) cold start: `matcalc derive "C = A @ B" --wrt A` against `python -c "import sympy"`,
+    both with bytecode caches as a pip install leaves them.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import subprocess
@@ -22,6 +27,8 @@ import sympy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from mlp import mlp, wanted  # noqa: E402  (benchmarks/mlp.py)
 
 from matcalc import derive  # noqa: E402
 
@@ -72,11 +79,70 @@ def sympy_is_right(expr, var, program, wrt) -> bool:
     return bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
 
 
-def cold(command: list[str], runs: int = 5) -> float:
+def chain(factors: int) -> tuple[str, str]:
+    """A1 @ A2 @ … @ An with Ak: (d{k-1}, dk), and the middle factor."""
+    shapes = [f"A{k}: (d{k - 1}, d{k})" for k in range(1, factors + 1)]
+    product = " @ ".join(f"A{k}" for k in range(1, factors + 1))
+    return "\n".join([*shapes, f"Y = {product}"]), f"A{(factors + 1) // 2}"
+
+
+MEMORY = """
+import json, resource, sys, tracemalloc
+from matcalc import derive
+program, wrt = json.loads(sys.argv[1])
+derive("C = A @ B", wrt="A").text()  # imports and templates, outside the measurement
+tracemalloc.start()
+derive(program, wrt=wrt).text()
+peak = tracemalloc.get_traced_memory()[1]
+print(json.dumps([peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+"""
+
+
+def memory(program: str, wrt) -> tuple[float, float]:
+    """(peak MB of Python allocations during derive + text, max RSS MB of the process), in
+    a fresh process: sympy's caches start empty, as on a first run."""
+    import json
+    out = subprocess.run([sys.executable, "-c", MEMORY, json.dumps([program, wrt])],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    peak, rss_kb = json.loads(out.stdout)
+    return peak / 2**20, rss_kb / 2**10
+
+
+def growth(program: str, wrt, runs: int = 5) -> tuple[float, float, float, float]:
+    """Median seconds of derive (result and all proofs) and of .text() after a warm-up run,
+    and memory() of one derive + text."""
+    derive(program, wrt=wrt).text()
+    derives, texts = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        d = derive(program, wrt=wrt)
+        middle = time.perf_counter()
+        d.text()
+        derives.append(middle - start)
+        texts.append(time.perf_counter() - middle)
+    return statistics.median(derives), statistics.median(texts), *memory(program, wrt)
+
+
+def growth_table(rows: list[tuple], what: str) -> list[str]:
+    lines = [f"| {what} | statements | derive ms | text ms | Python peak MB | max RSS MB |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {n} | {statements} | {d * 1e3:.1f} | {t * 1e3:.1f} | {m:.1f} | {rss:.0f} |"
+              for n, statements, d, t, m, rss in rows]
+    by_size = {row[0]: row[2:] for row in rows}
+    if 16 in by_size and 32 in by_size:
+        (d16, t16, m16, _), (d32, t32, m32, _) = by_size[16], by_size[32]
+        lines += ["", f"time(32)/time(16): derive {d32 / d16:.2f}, text {t32 / t16:.2f}, "
+                      f"derive + text {(d32 + t32) / (d16 + t16):.2f} (target ≤ 2.5); "
+                      f"Python peak(32)/peak(16): {m32 / m16:.2f}."]
+    return lines
+
+
+def cold(command: list[str], runs: int = 11, env: dict | None = None) -> float:
+    subprocess.run(command, capture_output=True, check=True, env=env)  # writes bytecode
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        subprocess.run(command, capture_output=True, check=True, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -94,23 +160,55 @@ def main() -> None:
         theirs = median(lambda: expr.diff(var))  # noqa: B023
         ratios.append(ours / theirs)
         rows.append(f"| {name} | {ours * 1e3:.2f} | {theirs * 1e3:.2f} | {ours / theirs:.2f} |")
-    matcalc_cold = cold([sys.executable, "-m", "matcalc", "derive", "C = A @ B", "--wrt", "A"])
-    sympy_cold = cold([sys.executable, "-c", "import sympy"])
+        print(rows[-1], flush=True)
+
+    networks = []
+    for layers in (1, 2, 4, 8, 16, 32):
+        networks.append((layers, 2 * layers + 1, *growth(mlp(layers), wanted(layers))))
+        print("MLP", networks[-1], flush=True)
+    chains = []
+    for factors in (2, 4, 8, 16, 32):
+        chains.append((factors, 1, *growth(*chain(factors))))
+        print("chain", chains[-1], flush=True)
+
+    # bytecode as after `pip install` (this machine sets PYTHONDONTWRITEBYTECODE)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["MATCALC_CACHE_DIR"] = str(ROOT / "benchmarks" / ".cache")
+    matcalc_cold = cold([sys.executable, "-m", "matcalc", "derive", "C = A @ B", "--wrt", "A"],
+                        env=env)
+    sympy_cold = cold([sys.executable, "-c", "import sympy"], env=env)
+    sympy_add = cold([sys.executable, "-c", "import sympy; sympy.Symbol('a') + 1"], env=env)
+
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor() or platform.machine()) \
+        if Path("/proc/cpuinfo").exists() else platform.processor() or platform.machine()
     lines = [
         "# Benchmarks", "",
-        f"Machine: {platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}, SymPy {sympy.__version__}, NumPy {np.__version__}.",
-        "Generated by `python benchmarks/run.py`; medians after warm-up, in process.", "",
+        f"Machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"SymPy {sympy.__version__}, NumPy {np.__version__}.",
+        "Generated by `python benchmarks/run.py` (one run); medians after warm-up, in process.",
+        "",
         "## (a) Matrix Cookbook cases: matcalc (result and full proof) against SymPy's diff",
         "", "| case | matcalc ms | SymPy ms | ratio |", "|---|---|---|---|", *rows, "",
-        f"Median ratio over the cases SymPy gets right: {statistics.median(ratios):.2f}.",
+        f"Median ratio over the cases SymPy gets right: {statistics.median(ratios):.2f} "
+        "(target ≤ 1.0).",
         f"SymPy {sympy.__version__} is wrong (or fails) on: {', '.join(wrong) or 'none'}.", "",
+        "## (b) MLP depth: every weight and bias, with all proofs", "",
+        "derive = result and proof of every gradient; text = rendering all of it (proofs,",
+        "backward pass, numpy backward pass); Python peak = the most memory Python held",
+        "(tracemalloc) during one derive + text in a fresh process, sympy's caches included;",
+        "max RSS = that whole process (interpreter, sympy and numpy imported).", "",
+        *growth_table(networks, "layers"), "",
+        "## (c) matmul chains A1 @ … @ An: the gradient with respect to the middle factor", "",
+        *growth_table(chains, "factors"), "",
         "## (d) Cold start", "",
         f"`matcalc derive \"C = A @ B\" --wrt A`: {matcalc_cold * 1e3:.0f} ms; "
         f"`python -c \"import sympy\"`: {sympy_cold * 1e3:.0f} ms; "
-        f"ratio {matcalc_cold / sympy_cold:.2f}.", "",
-        "Parts (b) and (c) of issue 6 (MLP depth, matmul chains) are in `benchmarks/mlp.py`",
-        "for now; see the closing note of the session that wrote this.",
+        f"ratio {matcalc_cold / sympy_cold:.2f} (target ≤ 1.3).", "",
+        f"For scale: `import sympy; sympy.Symbol('a') + 1` takes {sympy_add * 1e3:.0f} ms — "
+        "SymPy's first addition imports sympy.tensor and sympy.combinatorics, which any "
+        "derivation pays.",
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")

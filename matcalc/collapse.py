@@ -75,8 +75,10 @@ def _expand(expr: Expr, top: bool, taken: set[str], spread: bool) -> list[Term]:
 def _merge(a: Term, b: Term, taken: set[str]) -> Term:
     """a · b, renaming summed indices that the other side also uses (bound or free), so
     that no sum captures an index of the other factor."""
-    a = _rename_bound(a, _uses(b), taken)
-    b = _rename_bound(b, _uses(a), taken)
+    if a.sums:
+        a = _rename_bound(a, _uses(b), taken)
+    if b.sums:
+        b = _rename_bound(b, _uses(a), taken)
     return Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
 
 
@@ -246,6 +248,8 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
 
     Applies to a sum over T's last index that no other factor of the term touches.
     """
+    if not any(kind in ROW_SUMS_ONE for kind in assumptions.values()):
+        return terms, []
     used: list[str] = []
     out = []
     for term in terms:

@@ -354,7 +354,7 @@ class TermRecogniser:
 
     def run(self) -> Expr:
         while (self.hadamard() or self.sum_constant() or self.sum_ones() or self.trace()
-               or self.product() or self.broadcast_vector()):
+               or self.orient_path() or self.product() or self.broadcast_vector()):
             pass
         if self.graph.sums:
             left = ", ".join(str(i) for i in self.graph.sums)
@@ -459,6 +459,41 @@ class TermRecogniser:
                 return True
         return False
 
+    def orient_path(self) -> bool:
+        """Transpose, in one step, every entry on the path that leaves the row end i through
+        inner nodes of two edges, so that it reads i → p → q → …: Σ_p Σ_q a_pi b_qp c_jq =
+        Σ_p Σ_q (Aᵀ)_ip (Bᵀ)_pq (Cᵀ)_qj; the matrix products then follow in one step too."""
+        row, col = self.target
+        start, forward = (row, True) if row is not None else (col, False)
+        if start is None:
+            return False
+        incidence = self.graph.incidence()
+        flips: list[int] = []
+        node, visited, walked = start, set(), set()
+        while node is not None and node not in visited:
+            visited.add(node)
+            at = incidence.get(node, [])
+            if node != start and (node not in self.graph.sums or len(at) != 2):
+                break
+            ahead = [n for n in at if n not in walked]
+            if len(ahead) != 1:  # a fork: the products decide
+                break
+            n = ahead[0]
+            edge = self.graph.edges[n]
+            if None in edge.ends() or edge.left == edge.right or \
+                    not any(end in self.graph.sums for end in edge.ends()):
+                break  # a vector, a diagonal m_pp, or an entry that is no product's factor
+            walked.add(n)
+            if forward:
+                self.orient(n, left=node, flips=flips)
+                node = self.graph.edges[n].right
+            else:
+                self.orient(n, right=node, flips=flips)
+                node = self.graph.edges[n].left
+        if flips:
+            self.record("transpose")
+        return bool(flips)
+
     def product(self) -> bool:
         """Contract an inner node on exactly two edges: Σ_p x_ap y_pb = (X Y)_ab."""
         row, col = self.target
@@ -473,7 +508,9 @@ class TermRecogniser:
             toward_row = row is not None and row in eb.ends() and row not in ea.ends()
             toward_col = col is not None and col in ea.ends() and col not in eb.ends()
             closed = row is None and col is None and ea.left == index and eb.right == index
-            if toward_row or toward_col or closed:
+            if ea.right == index and eb.left == index:
+                pass  # x_ap y_pb reads as it stands
+            elif (eb.right == index and ea.left == index) or toward_row or toward_col or closed:
                 a, b = b, a
             flips: list[int] = []
             self.orient(a, right=index, flips=flips)
