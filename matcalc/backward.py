@@ -42,7 +42,7 @@ from .recognise import (
     tidy,
     transpose,
 )
-from .symbols import Element, IndexSum, Partial, ScalarGrad, UpstreamGrad, dim
+from .symbols import ChainPartial, Element, IndexSum, Partial, ScalarGrad, UpstreamGrad, dim
 
 
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
@@ -161,7 +161,7 @@ class LocalRule:
                 g = Element(g, idx[0], idx[1] if len(idx) > 1 else 0)
             # the loss itself: its own definition, so that ∂f/∂a never reads as circular
             body = push_partial(forms[y], self.var) if g is None and len(pieces) > 1 else \
-                Partial(y, self.var) if g is None else g * Partial(y, self.var)
+                ChainPartial(y, self.var) if g is None else g * ChainPartial(y, self.var)
             limits = [(k, Integer(0), dim(n) - 1)
                       for k, n in zip(idx, d.shapes.names[statement.target])]
             chain.append(IndexSum(body, *limits) if limits else body)

@@ -43,7 +43,16 @@ from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC, ELEMENTWISE
 from .program import BinOp, Call, Name, Neg, Number, Program
 from .program import Transpose as TransposeNode
-from .symbols import Apply, Element, Index, Partial, ScalarGrad, UpstreamGrad, softmax_entry
+from .symbols import (
+    Apply,
+    ChainPartial,
+    Element,
+    Index,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    softmax_entry,
+)
 
 H = 1e-6  # central-difference step
 
@@ -356,16 +365,17 @@ class Evaluator:
             position = (int(self._scalar(var.row, env)), int(self._scalar(var.col, env)))
         else:
             name, position = var.name, None
-        moved = self._moved(name, position, expr.expr)
+        through = expr.expr if isinstance(expr, ChainPartial) else None
+        moved = self._moved(name, position, through)
         results = [moved[0]._scalar(expr.expr, env), moved[1]._scalar(expr.expr, env)]
         return (results[0] - results[1]) / (2 * H)
 
-    def _moved(self, name: str, position, expr: Expr) -> tuple[Evaluator, Evaluator]:
+    def _moved(self, name: str, position, through: Expr | None) -> tuple[Evaluator, Evaluator]:
         """Evaluators with one entry of ``name`` moved by ±H. A partial derivative holds
-        every other name fixed; only when ``expr`` is itself an entry of a result (∂z_kl/∂x_ij
-        in a chain rule) is that result recomputed from its own statement. Cached."""
-        target = getattr(expr.matrix, "name", None) if isinstance(expr, Element) else \
-            expr.name if isinstance(expr, Symbol) else None
+        every other name fixed; a chain rule's ∂z_kl/∂x_ij (``through`` = z_kl) recomputes
+        the result z from its own statement. Cached."""
+        target = getattr(through.matrix, "name", None) if isinstance(through, Element) else \
+            through.name if isinstance(through, Symbol) else None
         targets = frozenset(s.target for s in self.program.statements
                             if s.target == target and s.target != name)
         key = (name, position, targets)

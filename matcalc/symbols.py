@@ -100,6 +100,12 @@ class Partial(Expr):
         return self.args[1]
 
 
+class ChainPartial(Partial):
+    """∂z_kl/∂x_ij in the chain rule: z is a result computed from x, so it moves with x.
+    A plain ``Partial`` holds every other name fixed (the element form's ∂(…)/∂x_ij, even
+    when that form is itself an entry of another result)."""
+
+
 class UpstreamGrad(MatrixSymbol):
     """∂L/∂C, the gradient of the loss with respect to an output C (an input of backprop)."""
 

@@ -36,6 +36,8 @@ from helpers import derived  # noqa: E402
      "h1 = ((c * W) @ (W @ B)) @ softmax(A @ W)\nout = sum(h1 * h1)", "A"),  # capture
     ("A: (m, n)\nB: (n, m)\nh2 = relu(0.5) * (B @ A)\nout = sum(h2 * h2)", "A"),
     ("A: (m, n)\nS: (n, n)\nh2 = sum(softmax(A) @ (S @ S))", "A"),  # matrix powers
+    # an element form that cancels to another result's entry: ∂(h0_kl)/∂a_ij holds h0 fixed
+    ("A: (m, n)\nh0 = tanh(A)\nh1 = (A - A) + h0", "A"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)
