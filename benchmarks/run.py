@@ -28,7 +28,7 @@ import sympy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mlp import mlp, wanted  # noqa: E402  (benchmarks/mlp.py)
+from programs import chain, mlp, wanted  # noqa: E402  (benchmarks/programs.py)
 
 from matcalc import derive  # noqa: E402
 
@@ -77,13 +77,6 @@ def sympy_is_right(expr, var, program, wrt) -> bool:
     got = np.broadcast_to(np.asarray(got, dtype=float), np.shape(want)) if np.ndim(got) == 0 \
         else np.asarray(got, dtype=float).reshape(np.shape(want))
     return bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
-
-
-def chain(factors: int) -> tuple[str, str]:
-    """A1 @ A2 @ … @ An with Ak: (d{k-1}, dk), and the middle factor."""
-    shapes = [f"A{k}: (d{k - 1}, d{k})" for k in range(1, factors + 1)]
-    product = " @ ".join(f"A{k}" for k in range(1, factors + 1))
-    return "\n".join([*shapes, f"Y = {product}"]), f"A{(factors + 1) // 2}"
 
 
 MEMORY = """

@@ -244,3 +244,20 @@ def test_verify_fails_on_a_wrong_backward_pass_statement(monkeypatch):
 def test_review_cases_verify(program, wrt):
     d = derived(program, wrt=wrt)
     assert d.gradient.inlined is not None
+
+
+def test_the_benchmark_programs_derive_and_verify():
+    """benchmarks/run.py times these; here they are checked (by the conftest hook)."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from programs import chain, mlp, wanted
+    finally:
+        sys.path.pop(0)
+    d = derived(mlp(3), wrt=wanted(3))
+    assert d.backward_numpy.splitlines()[0] == "dH2 = (P - T) @ W3.T"
+    program, middle = chain(5)
+    d = derived(program, wrt=middle)
+    assert result_line(d.text()) == "∂L/∂A3 = A2ᵀ A1ᵀ ∂L/∂Y A5ᵀ A4ᵀ"
+    assert [s.reason.key for s in d.steps][-2:] == ["transpose", "matrix_product"]
