@@ -21,6 +21,7 @@ from sympy import Expr, Integer, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
 from .collapse import apply_row_sums, collapse, collapse_shallow, expand, kept_pairs, total
+from .definitions import Definition, fold_definitions
 from .derivation import Derivation, Gradient, Step
 from .lower import (
     OUTPUT_INDICES,
@@ -31,17 +32,9 @@ from .lower import (
     lower,
     matrix_entry,
 )
+from .matrices import tidy, transpose
 from .program import Assignment, names_in
-from .recognise import (
-    Definition,
-    NoMatrixForm,
-    Reason,
-    entry_of_result,
-    fold_definitions,
-    recognise_under,
-    tidy,
-    transpose,
-)
+from .recognise import NoMatrixForm, Reason, entry_of_result, recognise_under
 from .symbols import ChainPartial, Element, IndexSum, Partial, ScalarGrad, UpstreamGrad, dim
 
 

@@ -19,9 +19,7 @@ guessed.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import sympy
 from sympy import (
@@ -41,17 +39,16 @@ from sympy import (
     S,
     Sum,
     Trace,
-    Transpose,
 )
 
 from .collapse import Term
 from .errors import UnsupportedError
-from .functions import BY_SYMPY_FUNC, HALF
+from .functions import BY_SYMPY_FUNC
+from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .symbols import Apply, Element, Index, IndexSum, indices_of, softmax_entry
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
-ROWWISE = ("softmax", "softmax_col")  # f(Mᵀ) ≠ f(M)ᵀ for these
 
 
 class NoMatrixForm(UnsupportedError):
@@ -64,82 +61,6 @@ class Reason:
 
     key: str
     params: dict = field(default_factory=dict, hash=False, compare=False)
-
-
-# ---------------------------------------------------------------- matrix helpers
-
-SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
-USED: ContextVar[set | None] = ContextVar("used", default=None)
-
-
-def transpose(m: Expr) -> Expr:
-    """Mᵀ, pushed inward: (AB)ᵀ = BᵀAᵀ, (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (Aᵀ)ᵀ = A; Aᵀ = A for a name
-    declared symmetric or spd (the step that uses it says so)."""
-    if isinstance(m, Transpose):
-        return m.arg
-    if isinstance(m, sympy.MatrixSymbol) and m.name in SYMMETRIC.get():
-        used = USED.get()
-        if used is not None:
-            used.add(m.name)
-        return m
-    if isinstance(m, sympy.Inverse) and isinstance(m.arg, sympy.MatrixSymbol) and \
-            m.arg.name in SYMMETRIC.get():
-        return m
-    if isinstance(m, MatMul):
-        scalars = [a for a in m.args if not a.is_Matrix]
-        mats = [transpose(a) for a in reversed(m.args) if a.is_Matrix]
-        return matmul(*scalars, *mats)
-    if isinstance(m, HadamardProduct):
-        return HadamardProduct(*[transpose(a) for a in m.args])
-    if isinstance(m, MatAdd):
-        return MatAdd(*[transpose(a) for a in m.args])
-    if isinstance(m, HadamardPower):
-        return HadamardPower(transpose(m.base), m.exp)
-    if isinstance(m, OneMatrix):
-        return OneMatrix(m.shape[1], m.shape[0])
-    if isinstance(m, Identity):
-        return m
-    if isinstance(m, Apply) and m.name not in ROWWISE:
-        return Apply(m.name, transpose(m.arg))
-    return Transpose(m)
-
-
-def matmul(*args: Expr) -> Expr:
-    """A product with nested products flattened and scalars in front."""
-    scalars: list[Expr] = []
-    mats: list[Expr] = []
-    for a in args:
-        parts = a.args if isinstance(a, MatMul) else (a,)
-        for part in parts:
-            (mats if part.is_Matrix else scalars).append(part)
-    coeff = Mul(*scalars)
-    if coeff == 1:
-        return mats[0] if len(mats) == 1 else MatMul(*mats)
-    return MatMul(coeff, *mats)
-
-
-@lru_cache(maxsize=4096)
-def tidy(m: Expr) -> Expr:
-    """Products inside products flattened, their numbers multiplied: after a substitution,
-    2 (2 (2 G)) is 8 G (sympy's MatMul.shape is exponential in the nesting)."""
-    if not m.args or not isinstance(m, sympy.MatrixExpr) or isinstance(m, sympy.MatrixSymbol):
-        return m
-    args = [tidy(a) if isinstance(a, sympy.MatrixExpr) else a for a in m.args]
-    if isinstance(m, MatMul):
-        return matmul(*args)
-    return m.func(*args)
-
-
-def hadamard(a: Expr, b: Expr) -> Expr:
-    parts = [*(a.args if isinstance(a, HadamardProduct) else (a,)),
-             *(b.args if isinstance(b, HadamardProduct) else (b,))]
-    return HadamardProduct(*parts)
-
-
-def scale(coeff: Expr, m: Expr) -> Expr:
-    if coeff == 1:
-        return m
-    return matmul(coeff, m)
 
 
 # ---------------------------------------------------------------- terms as graphs
@@ -597,63 +518,6 @@ def _touches(edge: Edge, nodes: list) -> bool:
 def _first_use(expr: Expr):
     order = [s for s in sympy.preorder_traversal(expr) if isinstance(s, Index)]
     return lambda index: order.index(index) if index in order else len(order)
-
-
-# ---------------------------------------------------------------- folding definitions
-
-@dataclass(frozen=True)
-class Definition:
-    """y_kl = e(k, l): a forward result whose entries can be recognised by name."""
-
-    name: str
-    element: Expr
-    indices: tuple[Index, ...]
-    form: Expr
-
-
-def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, list[str]]:
-    """Replace sub-expressions equal to a forward definition by its entry: σ(a_ij) → b_ij.
-
-    Only results of a function (σ, tanh, exp, √, …) are folded: that is where people write
-    the derivative in terms of the output. A power of a root folds to a power of its name:
-    b = √a gives a^(−1/2) = b^(−1).
-    """
-    used: list[str] = []
-    for d in definitions:
-        form = d.form
-        is_root = isinstance(form, Pow) and form.exp == HALF
-        if not (isinstance(form, sympy.Function) or is_root):
-            continue
-        anchor = next(iter(form.atoms(Element)), None)
-        replacements = {}
-        for sub in sympy.preorder_traversal(expr):
-            if sub.func != form.func or sub in replacements:
-                continue
-            mapping = _match_indices(d, anchor, sub)
-            if mapping is None:
-                continue
-            if not is_root and form.xreplace(mapping) == sub:
-                replacements[sub] = d.element.xreplace(mapping)
-            elif is_root and form.base.xreplace(mapping) == sub.base:
-                replacements[sub] = d.element.xreplace(mapping) ** (sub.exp / form.exp)
-        if replacements:
-            expr = expr.xreplace(replacements)
-            used.append(d.name)
-    return expr, used
-
-
-def _match_indices(d: Definition, anchor: Element | None, sub: Expr) -> dict | None:
-    if anchor is None:
-        return {} if not d.indices else None
-    for candidate in sub.atoms(Element):
-        if candidate.matrix == anchor.matrix:
-            mapping = {}
-            for mine, theirs in ((anchor.row, candidate.row), (anchor.col, candidate.col)):
-                if mine in d.indices:
-                    mapping[mine] = theirs
-            if set(mapping) == set(d.indices):
-                return mapping
-    return None
 
 
 # ---------------------------------------------------------------- the whole sum

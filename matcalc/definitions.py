@@ -1,0 +1,70 @@
+"""Folding a result's definition back into a derivative: σ(z_kl) → h_kl.
+
+People write σ′ in terms of the output, h (1 − h), not σ(z) (1 − σ(z)); this is the
+proof's "definition of H" step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr, Pow
+
+from .functions import HALF
+from .symbols import Element, Index
+
+
+@dataclass(frozen=True)
+class Definition:
+    """y_kl = e(k, l): a forward result whose entries can be recognised by name."""
+
+    name: str
+    element: Expr
+    indices: tuple[Index, ...]
+    form: Expr
+
+
+def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, list[str]]:
+    """Replace sub-expressions equal to a forward definition by its entry: σ(a_ij) → b_ij.
+
+    Only results of a function (σ, tanh, exp, √, …) are folded: that is where people write
+    the derivative in terms of the output. A power of a root folds to a power of its name:
+    b = √a gives a^(−1/2) = b^(−1).
+    """
+    used: list[str] = []
+    for d in definitions:
+        form = d.form
+        is_root = isinstance(form, Pow) and form.exp == HALF
+        if not (isinstance(form, sympy.Function) or is_root):
+            continue
+        anchor = next(iter(form.atoms(Element)), None)
+        replacements = {}
+        for sub in sympy.preorder_traversal(expr):
+            if sub.func != form.func or sub in replacements:
+                continue
+            mapping = _match_indices(d, anchor, sub)
+            if mapping is None:
+                continue
+            if not is_root and form.xreplace(mapping) == sub:
+                replacements[sub] = d.element.xreplace(mapping)
+            elif is_root and form.base.xreplace(mapping) == sub.base:
+                replacements[sub] = d.element.xreplace(mapping) ** (sub.exp / form.exp)
+        if replacements:
+            expr = expr.xreplace(replacements)
+            used.append(d.name)
+    return expr, used
+
+
+def _match_indices(d: Definition, anchor: Element | None, sub: Expr) -> dict | None:
+    if anchor is None:
+        return {} if not d.indices else None
+    for candidate in sub.atoms(Element):
+        if candidate.matrix == anchor.matrix:
+            mapping = {}
+            for mine, theirs in ((anchor.row, candidate.row), (anchor.col, candidate.col)):
+                if mine in d.indices:
+                    mapping[mine] = theirs
+            if set(mapping) == set(d.indices):
+                return mapping
+    return None

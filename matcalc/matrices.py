@@ -1,0 +1,99 @@
+"""Matrix expressions built without sympy's ``doit()``: transposes pushed inward, flat
+products with their numbers in front, Hadamard products; a name declared symmetric or spd
+is its own transpose (and the step that uses that says so).
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+
+import sympy
+from sympy import (
+    Expr,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    MatAdd,
+    MatMul,
+    Mul,
+    OneMatrix,
+    Transpose,
+)
+
+from .symbols import Apply
+
+ROWWISE = ("softmax", "softmax_col")  # f(Mᵀ) ≠ f(M)ᵀ for these
+
+SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
+USED: ContextVar[set | None] = ContextVar("used", default=None)
+
+
+def transpose(m: Expr) -> Expr:
+    """Mᵀ, pushed inward: (AB)ᵀ = BᵀAᵀ, (A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (Aᵀ)ᵀ = A; Aᵀ = A for a name
+    declared symmetric or spd (the step that uses it says so)."""
+    if isinstance(m, Transpose):
+        return m.arg
+    if isinstance(m, sympy.MatrixSymbol) and m.name in SYMMETRIC.get():
+        used = USED.get()
+        if used is not None:
+            used.add(m.name)
+        return m
+    if isinstance(m, sympy.Inverse) and isinstance(m.arg, sympy.MatrixSymbol) and \
+            m.arg.name in SYMMETRIC.get():
+        return m
+    if isinstance(m, MatMul):
+        scalars = [a for a in m.args if not a.is_Matrix]
+        mats = [transpose(a) for a in reversed(m.args) if a.is_Matrix]
+        return matmul(*scalars, *mats)
+    if isinstance(m, HadamardProduct):
+        return HadamardProduct(*[transpose(a) for a in m.args])
+    if isinstance(m, MatAdd):
+        return MatAdd(*[transpose(a) for a in m.args])
+    if isinstance(m, HadamardPower):
+        return HadamardPower(transpose(m.base), m.exp)
+    if isinstance(m, OneMatrix):
+        return OneMatrix(m.shape[1], m.shape[0])
+    if isinstance(m, Identity):
+        return m
+    if isinstance(m, Apply) and m.name not in ROWWISE:
+        return Apply(m.name, transpose(m.arg))
+    return Transpose(m)
+
+
+def matmul(*args: Expr) -> Expr:
+    """A product with nested products flattened and scalars in front."""
+    scalars: list[Expr] = []
+    mats: list[Expr] = []
+    for a in args:
+        parts = a.args if isinstance(a, MatMul) else (a,)
+        for part in parts:
+            (mats if part.is_Matrix else scalars).append(part)
+    coeff = Mul(*scalars)
+    if coeff == 1:
+        return mats[0] if len(mats) == 1 else MatMul(*mats)
+    return MatMul(coeff, *mats)
+
+
+@lru_cache(maxsize=4096)
+def tidy(m: Expr) -> Expr:
+    """Products inside products flattened, their numbers multiplied: after a substitution,
+    2 (2 (2 G)) is 8 G (sympy's MatMul.shape is exponential in the nesting)."""
+    if not m.args or not isinstance(m, sympy.MatrixExpr) or isinstance(m, sympy.MatrixSymbol):
+        return m
+    args = [tidy(a) if isinstance(a, sympy.MatrixExpr) else a for a in m.args]
+    if isinstance(m, MatMul):
+        return matmul(*args)
+    return m.func(*args)
+
+
+def hadamard(a: Expr, b: Expr) -> Expr:
+    parts = [*(a.args if isinstance(a, HadamardProduct) else (a,)),
+             *(b.args if isinstance(b, HadamardProduct) else (b,))]
+    return HadamardProduct(*parts)
+
+
+def scale(coeff: Expr, m: Expr) -> Expr:
+    if coeff == 1:
+        return m
+    return matmul(coeff, m)
