@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from helpers import derived, result_line
 from matcalc import derive
 from matcalc.cli import cli
-from matcalc.render.printers import PrintContext, TextPrinter
+from matcalc.render.printers import PrintContext
+from matcalc.render.text import TextPrinter
 
 MLP = """X: (m, n)
 W: (n, h)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
+from .latex import LatexPrinter
 from .numpy_code import NumpyPrinter, fit_shape
-from .printers import LatexPrinter, PrintContext, TextPrinter
+from .printers import PrintContext
+from .text import TextPrinter
 
 if TYPE_CHECKING:
     from ..derivation import Derivation, Gradient

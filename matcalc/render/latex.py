@@ -1,0 +1,247 @@
+"""``LatexPrinter``: the text printer's expressions for KaTeX and MathJax (bold matrices,
+``^{\\mathsf{T}}``, ``\\circ``, ``\\sum_{p}``); only what is spelled differently is overridden.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
+
+from ..program import BinOp, Call, Name, Neg
+from ..program import Transpose as TransposeNode
+from ..symbols import (
+    Element,
+    Index,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    softmax_entry,
+)
+from .printers import ATOM, MUL, POW
+from .text import TextPrinter, _is_upstream
+
+
+class LatexPrinter(TextPrinter):
+    """LaTeX for KaTeX and MathJax: \\mathbf{A}, ^{\\mathsf{T}}, \\circ, \\sum_{p}."""
+
+    T = r"^{\mathsf{T}}"
+
+    def wrap(self, text: str) -> str:
+        return rf"\left({text}\right)"
+
+    def tex_name(self, name: str, bold: bool) -> str:
+        match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+        base, sub = (match.group(1), match.group(2)) if match else (name, "")
+        base = base.replace("_", r"\_")
+        if len(base) > 1 and not bold:
+            base = rf"\mathrm{{{base}}}"
+        shown = rf"\mathbf{{{base}}}" if bold else base
+        return shown + (f"_{{{sub}}}" if sub else "")
+
+    def _print_Integer(self, e: Integer) -> str:
+        return str(e)
+
+    def _print_int(self, e: int) -> str:
+        return str(e)
+
+    def _print_NegativeOne(self, e) -> str:
+        return "-1"
+
+    def _print_Rational(self, e: Rational) -> str:
+        sign = "-" if e.p < 0 else ""
+        return rf"{sign}\frac{{{abs(e.p)}}}{{{e.q}}}"
+
+    def _print_Half(self, e) -> str:
+        return r"\frac{1}{2}"
+
+    def _print_Symbol(self, e: Symbol) -> str:
+        return self.tex_name(e.name, bold=False)
+
+    def _print_Index(self, e: Index) -> str:
+        return e.name
+
+    def _entry(self, name: str, sub: str) -> str:
+        match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
+        if match:
+            name, extra = match.group(1), match.group(2)
+            sub = f"{extra},{sub}" if sub else extra
+        name = name.replace("_", r"\_")
+        if len(name) > 1:
+            name = rf"\mathrm{{{name}}}"
+        return f"{name}_{{{sub}}}" if sub else name
+
+    def _print_Element(self, e: Element) -> str:
+        m = e.matrix
+        sub = self.index_text(self.indices(e))
+        if isinstance(m, UpstreamGrad):
+            entry = self._entry(self.element_name(m.name), sub)
+            return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {entry}}}"
+        if isinstance(m, sympy.MatrixSymbol):
+            return self._entry(self.element_name(m.name), sub)
+        inner = self._print(m)
+        return rf"\left({inner}\right)_{{{sub}}}" if sub else inner
+
+    def _print_Partial(self, e: Partial) -> str:
+        top = e.expr
+        if isinstance(top, Partial):
+            return (rf"\frac{{\partial^2 {self._print(top.expr)}}}"
+                    rf"{{\partial {self._print(top.var)} \, \partial {self._print(e.var)}}}")
+        shown = self._print(top)
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
+                isinstance(top, softmax_entry):
+            shown = rf"\left({shown}\right)"
+        return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
+
+    def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
+        return rf"\delta_{{{self.index_text(list(e.args))}}}"
+
+    def _print_Sum(self, e: Sum) -> str:
+        signs = " ".join(rf"\sum_{{{self._print(limit[0])}}}" for limit in e.limits)
+        return f"{signs} {self.paren(e.function, MUL)}"
+
+    def _print_Add(self, e: sympy.Add) -> str:
+        return super()._print_Add(e).replace("−", "-")
+
+    def _print_Mul(self, e: sympy.Mul) -> str:
+        return super()._print_Mul(e).replace("−", "-")
+
+    def fraction(self, top: str, numerator: list, denominator: list) -> str:
+        return rf"\frac{{{top}}}{{{self.product(denominator)}}}"
+
+    def separator(self, before: Expr, after: Expr) -> str:
+        return r" \, " if isinstance(before, Partial) or _is_upstream(before) else " "
+
+    def _print_Pow(self, e: Pow) -> str:
+        base, exp = e.args
+        if exp == Rational(1, 2):
+            return rf"\sqrt{{{self._print(base)}}}"
+        if exp.is_negative:
+            return self._print_Mul(Mul(1, e, evaluate=False))
+        return f"{self.paren(base, POW + 1)}^{{{self._print(exp)}}}"
+
+    TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
+                     "tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}",
+                     "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
+                     "softmax": r"\operatorname{softmax}",
+                     "softmax_col": r"\operatorname{softmax}",
+                     "log_softmax": r"\log\operatorname{softmax}",
+                     "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}",
+                     "sign": r"\operatorname{sign}", "abs": r"\operatorname{abs}"}
+
+    def _print_softmax_entry(self, e: softmax_entry) -> str:
+        top, q, term = self.softmax_parts(e)
+        return rf"\frac{{{top}}}{{\sum_{{{q}}} {term}}}"
+
+    def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
+
+    def call(self, name: str, arg: str) -> str:
+        if name == "step":
+            return rf"\left[{arg} > 0\right]"
+        if name in ("abs", "Abs"):
+            return rf"\left|{arg}\right|"
+        return rf"{self.TEX_FUNCTIONS.get(name, name)}\left({arg}\right)"
+
+    def _print_MatrixSymbol(self, e) -> str:
+        return self.tex_name(e.name, bold=True)
+
+    def _print_UpstreamGrad(self, e) -> str:
+        return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
+
+    def _print_Transpose(self, e) -> str:
+        if isinstance(e.arg, sympy.Inverse):
+            return self.paren(e.arg.arg, ATOM) + r"^{-\mathsf{T}}"
+        if isinstance(e.arg, (sympy.MatrixSymbol,)) and not isinstance(e.arg, UpstreamGrad):
+            return self._print(e.arg) + self.T
+        return rf"\left({self._print(e.arg)}\right){self.T}"
+
+    def _print_MatMul(self, e) -> str:
+        return super()._print_MatMul(e).replace("−", "-")
+
+    def separator_matmul(self, before, after) -> str:
+        if isinstance(before, sympy.OneMatrix) and isinstance(after, sympy.OneMatrix):
+            return ""  # 𝟏𝟏ᵀ
+        return " "
+
+    def _print_HadamardProduct(self, e) -> str:
+        return r" \circ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
+
+    def _print_MatAdd(self, e) -> str:
+        return super()._print_MatAdd(e).replace(" − ", " - ").replace("−", "-")
+
+    def _print_HadamardPower(self, e) -> str:
+        if e.exp == Rational(1, 2):
+            return rf"\sqrt{{{self._print(e.base)}}}"
+        return rf"{self.paren(e.base, ATOM)}^{{\circ {self._print(e.exp)}}}"
+
+    def _print_OneMatrix(self, e) -> str:
+        rows, cols = e.shape
+        if rows == 1:
+            return r"\mathbf{1}" + self.T
+        if cols == 1:
+            return r"\mathbf{1}"
+        return r"\mathbf{1}\mathbf{1}" + self.T
+
+    def _print_Identity(self, e) -> str:
+        return r"\mathbf{I}"
+
+    def _print_ZeroMatrix(self, e) -> str:
+        return r"\mathbf{0}"
+
+    def _print_Trace(self, e) -> str:
+        return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
+
+    def _print_Inverse(self, e) -> str:
+        return self.paren(e.arg, ATOM) + "^{-1}"
+
+    def _print_MatPow(self, e) -> str:
+        return self.paren(e.base, ATOM) + f"^{{{e.exp}}}"
+
+    def _print_Determinant(self, e) -> str:
+        return rf"\det\left({self._print(e.arg)}\right)"
+
+    def _print_DiagonalOf(self, e) -> str:
+        return rf"\operatorname{{diag}}\left({self._print(e.arg)}\right)"
+
+    def _source_Name(self, n: Name) -> str:
+        return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
+
+    def _source_Neg(self, n: Neg) -> str:
+        return "-" + self._source_operand(n.operand)
+
+    def _source_Transpose(self, n: TransposeNode) -> str:
+        inner = self._source_operand(n.operand)
+        if isinstance(n.operand, TransposeNode) or (isinstance(n.operand, BinOp)
+                                                    and n.operand.op == "**"):
+            inner = rf"\left({inner}\right)"  # no double superscript
+        return inner + self.T
+
+    def _source_Call(self, n: Call) -> str:
+        arg = ", ".join(self._print(a) for a in n.args)
+        if n.func == "sqrt":
+            return rf"\sqrt{{{arg}}}"
+        name = self.TEX_FUNCTIONS.get(n.func, n.func)
+        if n.axis is not None:
+            return rf"{name}_{{{n.axis}}}\left({arg}\right)"
+        return rf"{name}\left({arg}\right)"
+
+    SOURCE_OPS = {"+": " + ", "-": " - ", "*": r" \circ ", "/": r" \oslash ", "@": " ",
+                  "**": "^"}
+
+    def _source_BinOp(self, n: BinOp) -> str:
+        if n.op == "**":
+            base = self._source_operand(n.left, n)
+            if isinstance(n.left, TransposeNode) or (isinstance(n.left, BinOp)
+                                                     and n.left.op == "**"):
+                base = rf"\left({base}\right)"  # no double superscript
+            circ = "" if self.is_scalar_node(n.left) else r"\circ "
+            return base + "^{" + circ + self._print(n.right) + "}"
+        return super()._source_BinOp(n)
+
+    def _source_operand(self, node, parent=None, right: bool = False) -> str:
+        text = super()._source_operand(node, parent, right)
+        if text.startswith("(") and text.endswith(")"):
+            return rf"\left({text[1:-1]}\right)"
+        return text

@@ -1,0 +1,339 @@
+"""``TextPrinter``: Unicode for a terminal, as the seed articles write it on paper:
+c_kl = Σ_p a_kp b_pl, ∂L/∂C Bᵀ, A ∘ B, 𝟏. One ``_print_<ClassName>`` per node type.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
+
+from ..program import BinOp, Call, Name, Neg, Number
+from ..program import Transpose as TransposeNode
+from ..symbols import (
+    Element,
+    Index,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    softmax_entry,
+)
+from .printers import (
+    ADD,
+    ATOM,
+    FUNCTION_NAMES,
+    MUL,
+    POW,
+    SUM_LAST,
+    SUPERSCRIPTS,
+    Printer,
+    is_negative,
+    negated,
+)
+
+
+class TextPrinter(Printer):
+    """Unicode for terminals: c_kl = Σ_p a_kp b_pl, ∂L/∂C Bᵀ."""
+
+    times = " "
+
+    # numbers and scalars
+    def _print_Integer(self, e: Integer) -> str:
+        return str(e).replace("-", "−")
+
+    def _print_Rational(self, e: Rational) -> str:
+        return f"{self._print(e.p)}/{e.q}"
+
+    def _print_Float(self, e) -> str:
+        return str(float(e))
+
+    def _print_int(self, e: int) -> str:
+        return str(e).replace("-", "−")
+
+    def _print_NegativeOne(self, e) -> str:
+        return "−1"
+
+    def _print_Half(self, e) -> str:
+        return "1/2"
+
+    def _print_Symbol(self, e: Symbol) -> str:
+        return e.name
+
+    def _print_Index(self, e: Index) -> str:
+        return e.name
+
+    # entries
+    def _print_Element(self, e: Element) -> str:
+        m = e.matrix
+        sub = self.index_text(self.indices(e))
+        if isinstance(m, UpstreamGrad):
+            return f"∂{self.ctx.loss}/∂{self.element_name(m.name)}" + (f"_{sub}" if sub else "")
+        if isinstance(m, sympy.MatrixSymbol):
+            return self.element_name(m.name) + (f"_{sub}" if sub else "")
+        inner = self._print(m)
+        return f"({inner})_{sub}" if sub else inner  # a 1×1 product is a scalar
+
+    def _print_Partial(self, e: Partial) -> str:
+        top = e.expr
+        if isinstance(top, Partial):  # a second derivative: ∂²f/∂x_i ∂x_j
+            return f"∂²{self._print(top.expr)}/∂{self._print(top.var)} ∂{self._print(e.var)}"
+        shown = self._print(top)
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
+                isinstance(top, softmax_entry) or (
+                isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
+            shown = f"({shown})"
+        return f"∂{shown}/∂{self._print(e.var)}"
+
+    def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
+        return "δ_" + self.index_text(list(e.args))
+
+    def _print_Sum(self, e: Sum) -> str:
+        signs = " ".join(f"Σ_{self._print(limit[0])}" for limit in e.limits)
+        return f"{signs} {self.paren(e.function, MUL)}"
+
+    # algebra
+    def _print_Add(self, e: sympy.Add) -> str:
+        terms = sorted(e.args, key=lambda t: (is_negative(t),
+                                              self.source_rank(t)))
+        out = ""
+        for n, term in enumerate(terms):
+            negative = is_negative(term)
+            body = self.paren(negated(term), ADD + 1) if negative else \
+                self.paren(term, ADD)
+            if n == 0:
+                out = ("−" if negative else "") + body
+            else:
+                out += (" − " if negative else " + ") + body
+        return out
+
+    def _print_Mul(self, e: sympy.Mul) -> str:
+        coeff, rest = e.as_coeff_Mul() if e.is_commutative else (Integer(1), e)
+        if coeff < 0:
+            return "−" + self.paren(Mul(-coeff, rest, evaluate=False) if coeff != -1 else rest,
+                                    MUL)
+        factors = list(rest.args) if isinstance(rest, sympy.Mul) else [rest]
+        if coeff != 1:
+            factors.insert(0, coeff)
+        numerator = [f for f in factors if not _is_reciprocal(f)]
+        denominator = [f.base if f.exp == -1 else Pow(f.base, -f.exp) for f in factors
+                       if _is_reciprocal(f)]
+        top = self.product(self.ordered_factors(numerator)) if numerator else "1"
+        if not denominator:
+            return top
+        return self.fraction(top, numerator, self.ordered_factors(denominator))
+
+    def fraction(self, top: str, numerator: list, denominator: list) -> str:
+        if len(numerator) > 1:
+            top = f"({top})"
+        bottom = self.product(denominator)
+        if len(denominator) > 1 or self.precedence(denominator[0]) < POW:
+            bottom = f"({bottom})"
+        return f"{top}/{bottom}"
+
+    def product(self, factors: list) -> str:
+        out = ""
+        for n, f in enumerate(factors):
+            last = n == len(factors) - 1
+            text = self.paren(f, MUL if not isinstance(f, Sum) or not last else SUM_LAST)
+            if n:
+                out += self.separator(factors[n - 1], f)
+            out += text
+        return out
+
+    def separator(self, before: Expr, after: Expr) -> str:
+        fractions = (Partial,)
+        if isinstance(before, fractions) or isinstance(after, fractions) or \
+                _is_upstream(before) or _is_upstream(after):
+            return " · "
+        return " "
+
+    def _print_Pow(self, e: Pow) -> str:
+        base, exp = e.args
+        if exp == Rational(1, 2):
+            return f"√{self.paren(base, ATOM)}"
+        if exp.is_negative:
+            return self._print_Mul(Mul(1, e, evaluate=False))
+        if exp.is_Integer:
+            return self.paren(base, POW + 1) + str(exp).translate(SUPERSCRIPTS)
+        return f"{self.paren(base, POW + 1)}^({self._print(exp)})"
+
+    def call(self, name: str, arg: str) -> str:
+        """f(x), with relu′ as the Iverson bracket [x > 0] and abs as |x|."""
+        if name == "step":
+            return f"[{arg} > 0]"
+        if name in ("abs", "Abs"):
+            return f"|{arg}|"
+        return f"{FUNCTION_NAMES.get(name, name)}({arg})"
+
+    def _print_Function(self, e) -> str:
+        return self.call(type(e).__name__, self._print(e.args[0]))
+
+    def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
+        """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
+        entry, index, _ = e.args
+        taken = {s.name for s in e.atoms(Symbol)} | {n.lower() for n in self.ctx.names}
+        q = next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
+                 if n not in taken)
+        return (self._print(sympy.exp(entry)), self._print(q),
+                self._print(sympy.exp(entry.xreplace({index: q}))))
+
+    def _print_softmax_entry(self, e: softmax_entry) -> str:
+        top, q, term = self.softmax_parts(e)
+        return f"{top}/Σ_{q} {term}"
+
+    def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        return f"∂{self.ctx.loss}/∂{e.of}"
+
+    # matrices
+    def _print_MatrixSymbol(self, e) -> str:
+        return e.name
+
+    def _print_UpstreamGrad(self, e) -> str:
+        return f"∂{self.ctx.loss}/∂{e.name}"
+
+    def _print_Transpose(self, e) -> str:
+        if isinstance(e.arg, sympy.Inverse):
+            return self.paren(e.arg.arg, ATOM) + "⁻ᵀ"
+        return self.paren(e.arg, ATOM) + "ᵀ" if not isinstance(e.arg, UpstreamGrad) else \
+            f"({self._print(e.arg)})ᵀ"
+
+    def _print_MatMul(self, e) -> str:
+        args = list(e.args)
+        sign = ""
+        if not args[0].is_Matrix and is_negative(args[0]):
+            sign, args[0] = "−", -args[0]
+            if args[0] == 1:
+                args = args[1:]
+        parts = [self.paren(a, MUL + 1) for a in args]
+        return sign + self.matmul_join(args, parts)
+
+    def matmul_join(self, args, parts) -> str:
+        out = parts[0]
+        for n in range(1, len(parts)):
+            out += self.separator_matmul(args[n - 1], args[n]) + parts[n]
+        return out
+
+    def separator_matmul(self, before, after) -> str:
+        if isinstance(before, sympy.OneMatrix) and isinstance(after, sympy.OneMatrix):
+            return ""  # 𝟏𝟏ᵀ
+        return " "
+
+    def _print_HadamardProduct(self, e) -> str:
+        return " ∘ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
+
+    def _print_MatAdd(self, e) -> str:
+        out = ""
+        terms = sorted(e.args, key=lambda t: (is_negative(t), self.source_rank(t),
+                                              isinstance(t, sympy.Transpose)))
+        for n, term in enumerate(terms):
+            negative = is_negative(term)
+            shown = negated(term) if negative else term
+            if isinstance(shown, sympy.OneMatrix):
+                body = "1"  # 1 − B: the ones of B's shape
+            else:
+                body = self.paren(shown, ADD + 1)
+            out += ("−" if negative else "") + body if n == 0 else \
+                (" − " if negative else " + ") + body
+        return out
+
+    def _print_HadamardPower(self, e) -> str:
+        exp = e.exp
+        if exp == Rational(1, 2):
+            return f"√{self.paren(e.base, ATOM)}"
+        shown = str(exp).translate(SUPERSCRIPTS) if exp.is_Integer else f"({self._print(exp)})"
+        return f"{self.paren(e.base, ATOM)}^∘{shown}"
+
+    def _print_OneMatrix(self, e) -> str:
+        rows, cols = e.shape
+        if rows == 1:
+            return "𝟏ᵀ"
+        if cols == 1:
+            return "𝟏"
+        return "𝟏𝟏ᵀ"
+
+    def _print_Identity(self, e) -> str:
+        return "I"
+
+    def _print_ZeroMatrix(self, e) -> str:
+        return "0"
+
+    def _print_Apply(self, e) -> str:
+        return self.call(e.name, self._print(e.arg))
+
+    def _print_Trace(self, e) -> str:
+        return f"tr({self._print(e.arg)})"
+
+    def _print_Inverse(self, e) -> str:
+        return self.paren(e.arg, ATOM) + "⁻¹"
+
+    def _print_MatPow(self, e) -> str:
+        return self.paren(e.base, ATOM) + str(e.exp).translate(SUPERSCRIPTS)
+
+    def _print_Determinant(self, e) -> str:
+        return f"det({self._print(e.arg)})"
+
+    def _print_DiagonalOf(self, e) -> str:
+        return f"diag({self._print(e.arg)})"
+
+    # program expressions (forward definitions)
+    def _source_Name(self, n: Name) -> str:
+        return n.id
+
+    def _source_Number(self, n: Number) -> str:
+        return repr(n.value)
+
+    def _source_Neg(self, n: Neg) -> str:
+        return "−" + self._source_operand(n.operand)
+
+    def _source_Transpose(self, n: TransposeNode) -> str:
+        return self._source_operand(n.operand) + "ᵀ"
+
+    def _source_Call(self, n: Call) -> str:
+        arg = ", ".join(self._print(a) for a in n.args)
+        name = FUNCTION_NAMES.get(n.func, n.func)
+        if n.axis is not None:
+            return f"{name}({arg}, axis={n.axis})"
+        return f"{name}({arg})"
+
+    SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
+
+    def _source_BinOp(self, n: BinOp) -> str:
+        if n.op == "**":
+            power = "^∘" if not self.is_scalar_node(n.left) else "^"
+            return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
+        op = self.SOURCE_OPS[n.op]
+        left, right = n.left, n.right
+        if n.op == "@" and isinstance(left, Name) and left.id in self.ctx.vectors:
+            return self._source_Transpose(TransposeNode(left, left.pos)) + op + \
+                self._source_operand(right, n, right=True)  # xᵀ A x: a 1-D left operand
+        if n.op == "*" and (self.is_scalar_node(left) or self.is_scalar_node(right)):
+            op = " "  # a scalar times a matrix is no Hadamard product: 2 A
+            if self.is_scalar_node(right) and not self.is_scalar_node(left):
+                left, right = right, left
+        return (self._source_operand(left, n) + op + self._source_operand(right, n, right=True))
+
+    def is_scalar_node(self, node) -> bool:
+        if isinstance(node, Neg):
+            return self.is_scalar_node(node.operand)
+        return isinstance(node, Number) or (isinstance(node, Name) and
+                                            node.id not in self.ctx.matrices)
+
+    def _source_operand(self, node, parent: BinOp | None = None, right: bool = False) -> str:
+        text = self._print(node)
+        if isinstance(node, BinOp) and (parent is None or _source_level(node) < _source_level(
+                parent) or (right and _source_level(node) == _source_level(parent))):
+            return f"({text})"
+        if isinstance(node, Neg) and parent is not None:
+            return f"({text})"
+        return text
+
+
+def _source_level(node: BinOp) -> int:
+    return {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 3}[node.op]
+
+
+def _is_reciprocal(f: Expr) -> bool:
+    return isinstance(f, Pow) and f.exp.is_negative and f.exp.is_number
+
+
+def _is_upstream(e: Expr) -> bool:
+    return isinstance(e, Element) and isinstance(e.matrix, UpstreamGrad)
