@@ -20,7 +20,7 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
-from .collapse import apply_row_sums, collapse, collapse_shallow, expand, kept_pairs, total
+from .collapse import collapse_all, total
 from .definitions import Definition, fold_definitions
 from .derivation import Derivation, Gradient, Step
 from .lower import (
@@ -197,22 +197,11 @@ class LocalRule:
         return recognise_under(self.d.shapes.assumptions, terms, self.wrt_idx, self.dims)
 
     def _collapse(self, expr: Expr):
-        """Deltas first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then distributed."""
-        terms, kept = collapse_shallow(expr, self.unit)
-        shallow = total(terms)
-        self.shallow = shallow
-        if kept:
-            self.step(shallow, "collapse", kept=kept_pairs(kept))
-        terms, kept = collapse(expand(shallow), self.unit)
-        if kept:
-            self.step(total(terms), "collapse", kept=kept_pairs(kept))
-        elif total(terms) != shallow:
-            self.step(total(terms), "distribute")
-        terms, used = apply_row_sums(terms, self.d.shapes.assumptions)
-        if used:
-            self.step(total(terms), "assumption", names=used,
-                      assumptions=[self.d.shapes.assumptions[n] for n in used])
-        return terms
+        collapsed = collapse_all(expr, self.unit, self.d.shapes.assumptions)
+        self.shallow = collapsed.shallow
+        for state, key, params in collapsed.steps:
+            self.step(state, key, **params)
+        return collapsed.terms
 
     def _substitute(self, result: Expr) -> Expr:
         """Put the named gradients of this rule's consumers in, where that is simpler."""

@@ -285,3 +285,35 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
 def kept_pairs(kept: list[tuple[Index, Expr]]) -> list[list[str]]:
     """The index values a collapse kept, as the reason's parameters: [["k", "i"], …]."""
     return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]
+
+
+@dataclass
+class Collapsed:
+    """The terms left when every δ has removed its sum, the shallow form (δ's collapsed
+    where they stand, nothing distributed), and the proof steps: (state, reason key, params)."""
+
+    terms: list[Term]
+    shallow: Expr
+    steps: list[tuple[Expr, str, dict]]
+
+
+def collapse_all(expr: Expr, unit: set[Index] = frozenset(),
+                 assumptions: dict[str, str] | None = None) -> Collapsed:
+    """δ's first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then after distributing
+    products over sums; then rows that sum to 1 (``onehot``, ``prob_rows``) are summed out."""
+    steps: list[tuple[Expr, str, dict]] = []
+    terms, kept = collapse_shallow(expr, unit)
+    shallow = total(terms)
+    if kept:
+        steps.append((shallow, "collapse", {"kept": kept_pairs(kept)}))
+    terms, kept = collapse(expand(shallow), unit)
+    if kept:
+        steps.append((total(terms), "collapse", {"kept": kept_pairs(kept)}))
+    elif total(terms) != shallow:
+        steps.append((total(terms), "distribute", {}))
+    terms, used = apply_row_sums(terms, assumptions or {})
+    if used:
+        steps.append((total(terms), "assumption",
+                      {"names": used, "assumptions": [assumptions[n] for n in used]}))
+    return Collapsed(terms, shallow, steps)
+

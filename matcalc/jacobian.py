@@ -18,7 +18,7 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from .chain import differentiate, push_partial, replace_partials
-from .collapse import collapse, collapse_shallow, expand, kept_pairs, total
+from .collapse import collapse, collapse_all, expand, total
 from .derivation import Step
 from .errors import UsageError
 from .lower import (
@@ -109,12 +109,10 @@ def _inlined(parsed, names: Names, idx: tuple, supply: IndexSupply) -> Expr:
 
 
 def _finish(d: Derivative, expr: Expr, free: tuple, dims: dict) -> Derivative:
-    terms, kept = collapse_shallow(expr)
-    if kept:
-        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": kept_pairs(kept)})))
-    terms, kept = collapse(expand(total(terms)))
-    if kept:
-        d.steps.append(Step(d.lhs, total(terms), Reason("collapse", {"kept": kept_pairs(kept)})))
+    collapsed = collapse_all(expr, assumptions=d.shapes.assumptions)
+    for state, key, params in collapsed.steps:
+        d.steps.append(Step(d.lhs, state, Reason(key, params)))
+    terms = collapsed.terms
     d.index_form = total(terms)
     if not terms:
         d.result = sympy.ZeroMatrix(*[dims[f] for f in free]) if free else Integer(0)
