@@ -19,7 +19,7 @@ from .collapse import substitute
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC
 from .lower import matrix_entry
-from .symbols import Element, Index, IndexSum, Partial, softmax_entry
+from .symbols import Element, Index, IndexSum, Partial, fresh_index, softmax_entry
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:
@@ -177,8 +177,7 @@ def _fresh_index(*exprs: Expr) -> Index:
     matrices (p would read as an entry of P)."""
     taken = {s.name for e in exprs for s in e.atoms(Symbol)} | {"i", "j", "k", "l"}
     taken |= {m.name.lower() for e in exprs for m in e.atoms(sympy.MatrixSymbol)}
-    return next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
-                if n not in taken)
+    return fresh_index(taken)
 
 
 def pull_out_of_sum(expr: Sum) -> Expr:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
-from .symbols import Element, Index, IndexSum, indices_of
+from .symbols import Element, Index, IndexSum, fresh_index, indices_of
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,8 @@ def _rename_bound(term: Term, avoid: set[Index], taken: set[str]) -> Term:
         return term
     renames = {}
     for index in clash:
-        n = 1
-        while f"{index.name}{n}" in taken:
-            n += 1
-        taken.add(f"{index.name}{n}")
-        renames[index] = Index(f"{index.name}{n}")
+        renames[index] = fresh_index(taken, like=index.name)
+        taken.add(renames[index].name)
     return Term(term.coeff, tuple(substitute_all(f, renames) for f in term.factors),
                 tuple((renames.get(i, i), lo, hi) for i, lo, hi in term.sums))
 
@@ -167,8 +164,7 @@ def substitute(expr: Expr, old: Index, new: Expr) -> Expr:
             return expr
         if new in bound:
             taken = {s.name for s in expr.free_symbols | set(bound)} | {str(new)}
-            fresh = next(Index(f"{new}{n}") for n in range(1, 99) if f"{new}{n}" not in taken)
-            expr = expr.xreplace({new: fresh})
+            expr = expr.xreplace({new: fresh_index(taken, like=str(new))})
     if not expr.args:
         return new if expr == old else expr
     return expr.func(*[substitute(a, old, new) for a in expr.args])

@@ -27,6 +27,16 @@ class Index(Symbol):
         return super().__new__(cls, name, integer=True, nonnegative=True)
 
 
+def fresh_index(taken: set[str], like: str | None = None) -> Index:
+    """An index named like nothing in ``taken``: ``like`` numbered (p → p1, p2, …) when a
+    bound index must be renamed, else the first free one of q, r, …, w, q1, q2, …"""
+    if like is not None:
+        names = (f"{like}{n}" for n in range(1, 10_000))
+    else:
+        names = (n for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 10_000))])
+    return Index(next(n for n in names if n not in taken))
+
+
 class IndexSum(Sum):
     """Σ_p body over integer ranges (p, 0, n − 1): sympy's ``Sum`` without its Piecewise folding.
 
