@@ -1,4 +1,5 @@
-"""Elementwise functions of the language, each with its local derivative beside it.
+"""The functions of the language: each elementwise one with its local derivative beside
+it, and every one's spelling in text, LaTeX and numpy in one table.
 
 A derivative is written in terms of the input x and, where that is how people write it,
 of the output y = f(x) (σ′ = y(1 − y), tanh′ = 1 − y²), so that a proof can fold it back
@@ -74,3 +75,50 @@ BY_SYMPY_FUNC = {
 }
 
 HALF = Rational(1, 2)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a function is written: text (σ), LaTeX (\\sigma), numpy code (a format string
+    with {} for the argument; None where the printers spell it out themselves), and the
+    key of the note on its domain or ill-defined points (phrased by the templates)."""
+
+    text: str
+    tex: str
+    numpy: str | None = None
+    note: str | None = None
+
+
+def _op(name: str) -> str:
+    return rf"\operatorname{{{name}}}"
+
+
+SPELLING: dict[str, Spelling] = {
+    "exp": Spelling("exp", r"\exp", "np.exp({})"),
+    "log": Spelling("log", r"\log", "np.log({})", note="log"),
+    "sqrt": Spelling("sqrt", r"\sqrt", "np.sqrt({})", note="sqrt"),
+    "sin": Spelling("sin", r"\sin", "np.sin({})"),
+    "cos": Spelling("cos", r"\cos", "np.cos({})"),
+    "tanh": Spelling("tanh", r"\tanh", "np.tanh({})"),
+    "sigmoid": Spelling("σ", r"\sigma", "(1 / (1 + np.exp(-({}))))"),
+    "relu": Spelling("relu", _op("relu"), "np.maximum({}, 0)", note="relu"),
+    "step": Spelling("step", _op("step"), "np.heaviside({}, 0.0)"),
+    "abs": Spelling("abs", _op("abs"), "np.abs({})", note="relu"),
+    "sign": Spelling("sign", _op("sign"), "np.sign({})"),
+    "softmax": Spelling("softmax", _op("softmax"),
+                        "(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))"),
+    "softmax_col": Spelling("softmax", _op("softmax"), "(np.exp({0}) / np.exp({0}).sum())"),
+    "log_softmax": Spelling("log_softmax", r"\log" + _op("softmax"), note="log"),
+    "sum": Spelling("sum", _op("sum")),
+    "mean": Spelling("mean", _op("mean")),
+    "cross_entropy": Spelling("cross_entropy", _op("CE"), note="log"),
+    "mse": Spelling("mse", _op("MSE")),
+    "trace": Spelling("trace", _op("tr")),
+    "det": Spelling("det", r"\det", note="inv"),
+    "logdet": Spelling("logdet", r"\log\det", note="logdet"),
+    "inv": Spelling("inv", _op("inv"), note="inv"),
+    "norm": Spelling("norm", _op("norm")),
+    "diag": Spelling("diag", _op("diag")),
+    "outer": Spelling("outer", _op("outer")),
+}
+

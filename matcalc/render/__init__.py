@@ -130,17 +130,15 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     return lines
 
 
-NOTES = {  # function -> the note about where its derivative is defined (templates phrase it)
-    "relu": "relu", "abs": "relu", "log": "log", "sqrt": "sqrt", "logdet": "logdet",
-    "inv": "inv", "det": "inv", "cross_entropy": "log", "log_softmax": "log",
-}
 
 
 def notes(program) -> list[str]:
     """Ill-defined points and domains the program's functions bring with them."""
+    from ..functions import SPELLING
     from ..program import Call, walk_program
-    return list(dict.fromkeys(NOTES[node.func] for node in walk_program(program)
-                              if isinstance(node, Call) and node.func in NOTES))
+    return list(dict.fromkeys(SPELLING[node.func].note for node in walk_program(program)
+                              if isinstance(node, Call) and node.func in SPELLING
+                              and SPELLING[node.func].note))
 
 
 def _view(d: Derivation, printer, inlined: bool = False) -> dict:

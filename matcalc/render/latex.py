@@ -9,6 +9,7 @@ import re
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
+from ..functions import SPELLING
 from ..program import BinOp, Call, Name, Neg
 from ..program import Transpose as TransposeNode
 from ..symbols import (
@@ -121,15 +122,6 @@ class LatexPrinter(TextPrinter):
             return self._print_Mul(Mul(1, e, evaluate=False))
         return f"{self.paren(base, POW + 1)}^{{{self._print(exp)}}}"
 
-    TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
-                     "tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}",
-                     "sum": r"\operatorname{sum}", "mean": r"\operatorname{mean}",
-                     "softmax": r"\operatorname{softmax}",
-                     "softmax_col": r"\operatorname{softmax}",
-                     "log_softmax": r"\log\operatorname{softmax}",
-                     "cross_entropy": r"\operatorname{CE}", "mse": r"\operatorname{MSE}",
-                     "sign": r"\operatorname{sign}", "abs": r"\operatorname{abs}"}
-
     def _print_softmax_entry(self, e: softmax_entry) -> str:
         top, q, term = self.softmax_parts(e)
         return rf"\frac{{{top}}}{{\sum_{{{q}}} {term}}}"
@@ -142,7 +134,7 @@ class LatexPrinter(TextPrinter):
             return rf"\left[{arg} > 0\right]"
         if name in ("abs", "Abs"):
             return rf"\left|{arg}\right|"
-        return rf"{self.TEX_FUNCTIONS.get(name, name)}\left({arg}\right)"
+        return rf"{SPELLING[name].tex if name in SPELLING else name}\left({arg}\right)"
 
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
@@ -222,7 +214,7 @@ class LatexPrinter(TextPrinter):
         arg = ", ".join(self._print(a) for a in n.args)
         if n.func == "sqrt":
             return rf"\sqrt{{{arg}}}"
-        name = self.TEX_FUNCTIONS.get(n.func, n.func)
+        name = SPELLING[n.func].tex if n.func in SPELLING else n.func
         if n.axis is not None:
             return rf"{name}_{{{n.axis}}}\left({arg}\right)"
         return rf"{name}\left({arg}\right)"

@@ -10,16 +10,9 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Rational
 
+from ..functions import SPELLING
 from ..symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import hadamard_order, is_negative, negated
-
-NUMPY_FUNCTIONS = {
-    "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
-    "tanh": "np.tanh({})", "sigmoid": "(1 / (1 + np.exp(-({}))))", "relu": "np.maximum({}, 0)",
-    "step": "np.heaviside({}, 0.0)", "abs": "np.abs({})", "sign": "np.sign({})",
-    "softmax": "(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
-    "softmax_col": "(np.exp({0}) / np.exp({0}).sum())",
-}
 
 
 class NumpyPrinter:
@@ -111,7 +104,7 @@ class NumpyPrinter:
         if isinstance(e, sympy.HadamardPower):
             return self._power(e.base, e.exp)
         if isinstance(e, Apply):
-            return NUMPY_FUNCTIONS[e.name].format(self.code(e.arg)), 2
+            return SPELLING[e.name].numpy.format(self.code(e.arg)), 2
         if isinstance(e, sympy.OneMatrix):
             rows, cols = e.shape
             if rows == 1 or cols == 1:
@@ -224,7 +217,7 @@ class NumpyPrinter:
             return self._code(e)
         if isinstance(e, sympy.Function):
             name = {"Abs": "abs"}.get(type(e).__name__, type(e).__name__)
-            return NUMPY_FUNCTIONS[name].format(self.code(e.args[0])), 2
+            return SPELLING[name].numpy.format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:

@@ -29,11 +29,6 @@ from ..symbols import (
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-FUNCTION_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
-                  "sigmoid": "σ", "relu": "relu", "softmax": "softmax", "softmax_col": "softmax",
-                  "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "mse": "mse",
-                  "mean": "mean"}
-
 
 @dataclass
 class PrintContext:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
+from ..functions import SPELLING
 from ..program import BinOp, Call, Name, Neg, Number
 from ..program import Transpose as TransposeNode
 from ..symbols import (
@@ -20,7 +21,6 @@ from ..symbols import (
 from .printers import (
     ADD,
     ATOM,
-    FUNCTION_NAMES,
     MUL,
     POW,
     SUM_LAST,
@@ -162,7 +162,7 @@ class TextPrinter(Printer):
             return f"[{arg} > 0]"
         if name in ("abs", "Abs"):
             return f"|{arg}|"
-        return f"{FUNCTION_NAMES.get(name, name)}({arg})"
+        return f"{SPELLING[name].text if name in SPELLING else name}({arg})"
 
     def _print_Function(self, e) -> str:
         return self.call(type(e).__name__, self._print(e.args[0]))
@@ -289,7 +289,7 @@ class TextPrinter(Printer):
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
-        name = FUNCTION_NAMES.get(n.func, n.func)
+        name = SPELLING[n.func].text if n.func in SPELLING else n.func
         if n.axis is not None:
             return f"{name}({arg}, axis={n.axis})"
         return f"{name}({arg})"
