@@ -59,25 +59,34 @@ class NumpyPrinter:
         return 0
 
     def _matmul_rank(self, e: sympy.MatMul) -> int:
-        """numpy's ndim of a product, as _matmul_prec spells it (without printing it)."""
+        """numpy's ndim of a product: the last rank of its plan."""
         mats = [a for a in e.args if a.is_Matrix]
-        rank, shape = self.rank(mats[0]), mats[0].shape
+        plan = self._product_plan(mats)
+        return plan[-1][1] if plan else self.rank(mats[0])
+
+    def _product_plan(self, mats: list[Expr]) -> list[tuple[str, int]]:
+        """How numpy spells a product left to right: for each factor, the operation that
+        takes it in and the ndim after it — "total" (𝟏ᵀ M 𝟏, the sum of all entries),
+        "column_sums" (𝟏ᵀ M), "row_sums" (M 𝟏), "outer" (u vᵀ of two vectors), or "@"."""
         if len(mats) == 3 and all(isinstance(mats[k], sympy.OneMatrix) for k in (0, 2)) and \
                 mats[0].shape[0] == 1 and mats[2].shape[1] == 1:
-            return 0
+            return [("total", 0)]
+        rank, shape = self.rank(mats[0]), mats[0].shape
         ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
+        plan = []
         for m in mats[1:]:
             m_rank = self.rank(m)
             if ones_left:
-                rank, ones_left = m_rank - 1, False
+                op, rank, ones_left = "column_sums", m_rank - 1, False
             elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:
-                rank = rank if rank == 2 else rank - 1
+                op, rank = "row_sums", rank if rank == 2 else rank - 1  # a column stays 2-D
             elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
-                rank = 2
+                op, rank = "outer", 2
             else:
-                rank = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2)
+                op, rank = "@", {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2)
+            plan.append((op, rank))
             shape = (shape[0], m.shape[1])
-        return rank
+        return plan
 
     def code(self, e: Expr) -> str:
         return self._code(e)[0]
@@ -221,36 +230,30 @@ class NumpyPrinter:
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:
-        """Fold the product left to right, spelling sums with 𝟏 and outer products."""
+        """(code, ndim, precedence) of a product, spelled as its plan says."""
         scalars = [a for a in e.args if not a.is_Matrix]
         mats = [a for a in e.args if a.is_Matrix]
-        if (len(mats) == 3 and isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1
-                and isinstance(mats[2], sympy.OneMatrix) and mats[2].shape[1] == 1):
-            inner, inner_prec = self._code(mats[1])  # 𝟏ᵀ M 𝟏: the sum of all entries
+        plan = self._product_plan(mats)
+        if plan and plan[0][0] == "total":
+            inner, inner_prec = self._code(mats[1])
             return self._scaled(scalars, f"{self._wrap(inner, inner_prec, 4)}.sum()", 0, 4)
         code, prec = self._code(mats[0])
         if prec < 3 and len(mats) > 1 and not isinstance(mats[0], sympy.OneMatrix):
             code, prec = f"({code})", 4  # (dC * A) @ B: never mix * and @ unbracketed
         rank = self.rank(mats[0])
-        shape = mats[0].shape
-        pending_ones_left = isinstance(mats[0], sympy.OneMatrix) and shape[0] == 1
-        for m in mats[1:]:
+        for m, (op, after) in zip(mats[1:], plan):
             m_code, m_prec = self._code(m)
-            m_rank = self.rank(m)
-            if pending_ones_left:  # 𝟏ᵀ M: column sums
-                code = f"{self._wrap(m_code, m_prec, 4)}.sum({'axis=0' if m_rank == 2 else ''})"
-                rank, prec, pending_ones_left = m_rank - 1, 4, False
-            elif isinstance(m, sympy.OneMatrix) and m.shape[1] == 1:  # M 𝟏: row sums
+            if op == "column_sums":
+                axis = "axis=0" if self.rank(m) == 2 else ""
+                code, prec = f"{self._wrap(m_code, m_prec, 4)}.sum({axis})", 4
+            elif op == "row_sums":
                 axis = "axis=1, keepdims=True" if rank == 2 else ""
-                code = f"{self._wrap(code, prec, 4)}.sum({axis})"
-                rank = rank if rank == 2 else rank - 1  # a column stays a 2-D column
-                prec = 4
-            elif shape[1] == 1 and m.shape[0] == 1 and (rank < 2 or m_rank < 2):
-                code, rank, prec = f"np.outer({code}, {m_code})", 2, 4
+                code, prec = f"{self._wrap(code, prec, 4)}.sum({axis})", 4
+            elif op == "outer":
+                code, prec = f"np.outer({code}, {m_code})", 4
             else:
-                code = f"{code} @ {self._wrap(m_code, m_prec, 3)}"
-                rank, prec = {(2, 2): 2, (1, 2): 1, (2, 1): 1, (1, 1): 0}.get((rank, m_rank), 2), 2
-            shape = (shape[0], m.shape[1])
+                code, prec = f"{code} @ {self._wrap(m_code, m_prec, 3)}", 2
+            rank = after
         return self._scaled(scalars, code, rank, prec)
 
     def _scaled(self, scalars: list, code: str, rank: int, prec: int) -> tuple[str, int, int]:
