@@ -38,12 +38,12 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
         is_root = isinstance(form, Pow) and form.exp == HALF
         if not (isinstance(form, sympy.Function) or is_root):
             continue
-        anchor = next(iter(form.atoms(Element)), None)
+        anchors = sorted(form.atoms(Element), key=str)
         replacements = {}
         for sub in sympy.preorder_traversal(expr):
             if sub.func != form.func or sub in replacements:
                 continue
-            mapping = _match_indices(d, anchor, sub)
+            mapping = _match_indices(d, anchors, sub)
             if mapping is None:
                 continue
             if not is_root and form.xreplace(mapping) == sub:
@@ -56,15 +56,24 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
     return expr, used
 
 
-def _match_indices(d: Definition, anchor: Element | None, sub: Expr) -> dict | None:
-    if anchor is None:
-        return {} if not d.indices else None
-    for candidate in sub.atoms(Element):
-        if candidate.matrix == anchor.matrix:
-            mapping = {}
-            for mine, theirs in ((anchor.row, candidate.row), (anchor.col, candidate.col)):
-                if mine in d.indices:
-                    mapping[mine] = theirs
-            if set(mapping) == set(d.indices):
-                return mapping
+def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | None:
+    """The renaming of the definition's free indices (k, l) that its entries need to be
+    the entries in ``sub``: y_kl = σ(Σ_p x_kp w_pl) matches σ(Σ_p x_ip w_pj) with k → i,
+    l → j. The caller still checks that the renamed form equals ``sub``."""
+    if not d.indices:
+        return {}
+    mapping: dict = {}
+    candidates = sub.atoms(Element)
+    for anchor in anchors:
+        for candidate in candidates:
+            if candidate.matrix != anchor.matrix:
+                continue
+            pairs = {mine: theirs for mine, theirs in ((anchor.row, candidate.row),
+                                                       (anchor.col, candidate.col))
+                     if mine in d.indices}
+            if all(mapping.get(k, v) == v for k, v in pairs.items()):
+                mapping.update(pairs)
+                break
+        if set(mapping) == set(d.indices):
+            return mapping
     return None

@@ -18,7 +18,11 @@ from sympy import (
     MatMul,
     Mul,
     OneMatrix,
+    Rational,
+    S,
     Transpose,
+    igcd,
+    ilcm,
 )
 
 from .symbols import Apply
@@ -94,6 +98,14 @@ def hadamard(a: Expr, b: Expr) -> Expr:
 
 
 def scale(coeff: Expr, m: Expr) -> Expr:
+    """coeff · M, with a number that M's terms share moved out: (1/2)(2x − 2a) = x − a."""
+    if isinstance(m, MatAdd):
+        numbers = [a.args[0] if isinstance(a, MatMul) and a.args[0].is_Rational else S.One
+                   for a in m.args]
+        common = Rational(igcd(*[abs(n.p) for n in numbers]), ilcm(*[n.q for n in numbers]))
+        if common != 1 and common != 0:
+            m = MatAdd(*[matmul(1 / common, a) for a in m.args])
+            coeff = coeff * common
     if coeff == 1:
         return m
     return matmul(coeff, m)

@@ -97,9 +97,16 @@ def test_product_rule_collects_like_terms():
 
 
 def test_function_of_a_product_is_recognised_inside():
-    # σ(Σ_q a_iq b_qj) is the entry of σ(AB): an elementwise factor with an inner product
+    # cos(Σ_q a_iq b_qj) is the entry of cos(AB): an elementwise factor with an inner product
+    d = derived("C = sin(A @ B)", wrt="A")
+    assert result_line(d.text()) == "∂L/∂A = (∂L/∂C ∘ cos(A B)) Bᵀ"
+
+
+def test_a_definition_with_an_inner_sum_folds_back_to_its_name():
+    # σ′ written with the output, as seed 001 does: σ(Σ_p a_kp b_pl) (1 − …) = c_kl (1 − c_kl)
     d = derived("C = sigmoid(A @ B)", wrt="A")
-    assert "σ(A B)" in result_line(d.text())
+    assert "definition of C" in d.text()
+    assert result_line(d.text()) == "∂L/∂A = (∂L/∂C ∘ C ∘ (1 − C)) Bᵀ"
 
 
 def test_broadcast_vector_times_matrix():
@@ -140,3 +147,10 @@ def test_broadcast_vector_times_matrix():
 def test_regressions_verify(program, wrt):
     d = derived(program, wrt=wrt)
     assert d.gradient.result is not None
+
+
+def test_numbers_shared_by_a_sum_move_out():
+    # ∂‖x − a‖/∂x: (1/2)(2x − 2a)/s is (x − a)/s; a fraction's number joins its denominator
+    d = derived("x: (n,)\na: (n,)\ns = norm(x - a)", wrt="x")
+    assert result_line(d.text()) == "∂s/∂x = (1/s) (x − a)"
+    assert "(2 x_i − 2 a_i)/(2 s)" in d.text()

@@ -177,6 +177,8 @@ def is_negative(term: Expr) -> bool:
         return bool(term < 0)
     if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args:
         first = term.args[0]
+        if isinstance(term, sympy.MatMul) and isinstance(first, sympy.Mul):
+            first = first.args[0]  # −(a/b) M: the scalar's own sign
         return bool(first.is_number and first < 0)
     return False
 
@@ -185,7 +187,8 @@ def negated(term: Expr) -> Expr:
     """−term without sympy's doit() (which would turn A A into A²)."""
     if term.is_number:
         return -term
-    if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args[0].is_number:
+    if isinstance(term, (sympy.Mul, sympy.MatMul)) and (
+            term.args[0].is_number or isinstance(term.args[0], sympy.Mul)):
         coeff, rest = -term.args[0], term.args[1:]
         if coeff == 1:
             return rest[0] if len(rest) == 1 else term.func(*rest)

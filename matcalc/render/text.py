@@ -111,11 +111,16 @@ class TextPrinter(Printer):
             return "−" + self.paren(Mul(-coeff, rest, evaluate=False) if coeff != -1 else rest,
                                     MUL)
         factors = list(rest.args) if isinstance(rest, sympy.Mul) else [rest]
-        if coeff != 1:
-            factors.insert(0, coeff)
         numerator = [f for f in factors if not _is_reciprocal(f)]
         denominator = [f.base if f.exp == -1 else Pow(f.base, -f.exp) for f in factors
                        if _is_reciprocal(f)]
+        if coeff != 1 and denominator and coeff.is_Rational:  # (1/2) a / s = a / (2 s)
+            if coeff.p != 1:
+                numerator.insert(0, Integer(coeff.p))
+            if coeff.q != 1:
+                denominator.insert(0, Integer(coeff.q))
+        elif coeff != 1:
+            numerator.insert(0, coeff)
         top = self.product(self.ordered_factors(numerator)) if numerator else "1"
         if not denominator:
             return top
@@ -204,6 +209,8 @@ class TextPrinter(Printer):
             if args[0] == 1:
                 args = args[1:]
         parts = [self.paren(a, MUL + 1) for a in args]
+        if not args[0].is_Matrix and "/" in parts[0] and not parts[0].startswith("("):
+            parts[0] = self.wrap(parts[0])  # (1/s) (x − a), never 1/s (x − a)
         return sign + self.matmul_join(args, parts)
 
     def matmul_join(self, args, parts) -> str:
