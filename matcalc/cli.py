@@ -29,7 +29,7 @@ def _read_program(program: str) -> str:
     return program
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=True)
 @click.version_option(__version__, prog_name="matcalc")
 def cli() -> None:
     """Matrix calculus with step-by-step proofs.
@@ -75,11 +75,18 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
     Functions: exp log sqrt sin cos tanh sigmoid relu, sum(X[, axis]) mean(X[, axis]),
-               softmax log_softmax (row-wise), cross_entropy(T, P) mse(Y, T)
-    Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1)
+               softmax log_softmax (row-wise), cross_entropy(T, P) mse(Y, T),
+               trace det logdet inv norm diag outer
+    Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
+                 S: symmetric(n, n) or spd(n, n), x: positive(n)
 
     Several statements form a computation graph: each name gets its own proof in terms
-    of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them.
+    of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them, and
+    the numpy backward pass computes each named gradient once.
+
+    \b
+    Exit codes: 0 done; 1 the program cannot be derived, or --check found a mismatch;
+    2 a usage error (unknown option, --wrt naming no input, missing file).
     """
     from .derivation import derive as run
     from .shapes import parse_shape_option
@@ -175,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="matcalc", standalone_mode=False)
     except click.exceptions.Exit as done:
         return done.exit_code
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as bare:  # `matcalc` alone
+        click.echo(bare.format_message())
+        return 0
     except click.exceptions.Abort:
         click.echo("matcalc: aborted", err=True)
         return 1

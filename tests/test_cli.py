@@ -152,6 +152,12 @@ def test_help_teaches():
     assert main(["--help"]) == 0
 
 
+def test_bare_command_prints_help_not_an_error():
+    result = run()
+    assert result.returncode == 0 and not result.stderr
+    assert "derive" in result.stdout and "error" not in result.stdout
+
+
 def test_console_script_module_entry():
     result = run("--version")
     assert result.returncode == 0

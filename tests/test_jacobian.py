@@ -55,14 +55,14 @@ def test_elementwise_jacobian():
 ])
 def test_hessians(program, expected):
     d = verified(hessian(program, "x"))
-    assert matrix_line(d) == f"∂²f/∂x ∂x = {expected}"
+    assert matrix_line(d) == f"∂²f/∂x ∂xᵀ = {expected}"
 
 
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 def test_hessian_in_both_layouts(layout):
     # H is symmetric for a smooth f: both layouts give A + Aᵀ, and say which they are
     d = verified(hessian("x: (n,)\nf = x @ A @ x", "x", layout))
-    assert matrix_line(d) == "∂²f/∂x ∂x = A + Aᵀ"
+    assert matrix_line(d) == "∂²f/∂x ∂xᵀ = A + Aᵀ"
     assert f"{layout} layout" in d.text()
 
 
@@ -81,6 +81,6 @@ def test_cli_jacobian_and_hessian():
     assert out.exit_code == 0 and "∂y/∂x = Wᵀ" in out.output and "x: ok" in out.output
     out = runner.invoke(cli, ["hessian", "x: (n,); f = x @ A @ x", "--wrt", "x", "-f", "json"])
     data = json.loads(out.output)
-    assert data["kind"] == "hessian" and data["text"] == "∂²f/∂x ∂x = A + Aᵀ"
+    assert data["kind"] == "hessian" and data["text"] == "∂²f/∂x ∂xᵀ = A + Aᵀ"
     out = runner.invoke(cli, ["jacobian", "x: (n,); y = W @ x", "--wrt", "W", "-f", "latex"])
     assert out.exit_code == 0 and r"\delta_{ik}" in out.output

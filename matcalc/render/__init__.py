@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import sympy
+
 from ..errors import UsageError
 from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
 from .latex import LatexPrinter
@@ -260,7 +262,7 @@ def render_derivative(d, fmt: str, lang: str = "en") -> str:
         printer = TextPrinter(ctx) if kind == "text" else LatexPrinter(ctx)
         symbol_out, symbol_wrt = d.names.symbols[d.output], d.names.symbols[d.wrt]
         matrix_lhs = Partial(symbol_out, symbol_wrt) if d.kind == "jacobian" else \
-            Partial(Partial(symbol_out, symbol_wrt), symbol_wrt)
+            Partial(Partial(symbol_out, symbol_wrt), sympy.Transpose(symbol_wrt))  # ∂²f/∂x∂xᵀ
         views[kind] = {
             "program": d.program.source, "kind": d.kind, "layout": d.layout,
             "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
