@@ -6,13 +6,14 @@ proof's "definition of H" step.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import sympy
-from sympy import Expr, Pow
+from sympy import Basic, Expr, Pow, Sum
 
 from .functions import HALF
-from .symbols import Element, Index
+from .symbols import Element, Index, IndexSum, indices_of
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
             mapping = _match_indices(d, anchors, sub)
             if mapping is None:
                 continue
-            if not is_root and form.xreplace(mapping) == sub:
+            if not is_root and _alike(form, mapping, sub):
                 replacements[sub] = d.element.xreplace(mapping)
-            elif is_root and form.base.xreplace(mapping) == sub.base:
+            elif is_root and _alike(form.base, mapping, sub.base):
                 replacements[sub] = d.element.xreplace(mapping) ** (sub.exp / form.exp)
         if replacements:
             expr = expr.xreplace(replacements)
@@ -58,10 +59,12 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
 
 def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | None:
     """The renaming of the definition's free indices (k, l) that its entries need to be
-    the entries in ``sub``: y_kl = σ(Σ_p x_kp w_pl) matches σ(Σ_p x_ip w_pj) with k → i,
-    l → j. The caller still checks that the renamed form equals ``sub``."""
+    the entries in ``sub``: y_kl = σ(Σ_p x_kp w_pl) matches σ(Σ_q x_iq w_qj) with k → i,
+    l → j. Only to indices free in ``sub``: an index that ``sub`` sums over is no entry of
+    y. The caller checks that the renamed form is ``sub`` (``_alike``)."""
     if not d.indices:
         return {}
+    free = indices_of(sub)
     mapping: dict = {}
     candidates = sub.atoms(Element)
     for anchor in anchors:
@@ -71,9 +74,33 @@ def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | N
             pairs = {mine: theirs for mine, theirs in ((anchor.row, candidate.row),
                                                        (anchor.col, candidate.col))
                      if mine in d.indices}
+            if any(isinstance(v, Index) and v not in free for v in pairs.values()):
+                continue
             if all(mapping.get(k, v) == v for k, v in pairs.items()):
                 mapping.update(pairs)
                 break
         if set(mapping) == set(d.indices):
             return mapping
     return None
+
+
+def _alike(form: Expr, mapping: dict, sub: Expr) -> bool:
+    """form with its free indices renamed by ``mapping`` is ``sub``, up to the names of the
+    indices their sums bind (Σ_p x_ip w_pj is Σ_q x_iq w_qj)."""
+    return _canonical(_canonical(form).xreplace(mapping)) == _canonical(sub)
+
+
+def _canonical(expr: Expr) -> Expr:
+    """expr with every index a sum binds renamed _0, _1, … in the order the sums appear."""
+    counter = itertools.count()
+
+    def walk(e: Expr) -> Expr:
+        if isinstance(e, Sum):
+            renames = {limit[0]: Index(f"_{next(counter)}") for limit in e.limits}
+            body = walk(e.function.xreplace(renames))
+            return IndexSum(body, *[(renames[x], lo, hi) for x, lo, hi in e.limits])
+        if not e.args or not any(isinstance(a, Basic) and a.has(Sum) for a in e.args):
+            return e
+        return e.func(*[walk(a) for a in e.args])
+
+    return walk(expr)

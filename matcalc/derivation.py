@@ -113,10 +113,12 @@ class Derivation:
 
     @property
     def backward_numpy(self) -> str | None:
-        """The backward pass as numpy statements (dZ2 = …, then dW2 = H1.T @ dZ2), one per
-        named gradient the requested ones need; None if one of them has no matrix form."""
+        """For a program of several statements, the backward pass as numpy statements
+        (dZ2 = …, then dW2 = H1.T @ dZ2), one per named gradient the requested ones need;
+        None for one statement (``numpy`` is the whole gradient) or if a needed gradient
+        has no matrix form."""
         from .render import backward_code
-        code = backward_code(self)
+        code = backward_code(self) if self.is_graph else None
         return None if code is None else "\n".join(f"d{name} = {line}" for name, line in code)
 
     # -- rendering

@@ -52,7 +52,7 @@ def transpose(m: Expr) -> Expr:
         return matmul(*scalars, *mats)
     if isinstance(m, HadamardProduct):
         return HadamardProduct(*[transpose(a) for a in m.args])
-    if isinstance(m, MatAdd):
+    if isinstance(m, MatAdd) and len(m.args) > 1:
         return MatAdd(*[transpose(a) for a in m.args])
     if isinstance(m, HadamardPower):
         return HadamardPower(transpose(m.base), m.exp)
@@ -99,7 +99,7 @@ def hadamard(a: Expr, b: Expr) -> Expr:
 
 def scale(coeff: Expr, m: Expr) -> Expr:
     """coeff · M, with a number that M's terms share moved out: (1/2)(2x − 2a) = x − a."""
-    if isinstance(m, MatAdd):
+    if isinstance(m, MatAdd) and len(m.args) > 1:
         numbers = [a.args[0] if isinstance(a, MatMul) and a.args[0].is_Rational else S.One
                    for a in m.args]
         common = Rational(igcd(*[abs(n.p) for n in numbers]), ilcm(*[n.q for n in numbers]))

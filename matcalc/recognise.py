@@ -473,6 +473,8 @@ class TermRecogniser:
         rowvec = [e for e in g.edges if e.ends() == (None, col)]
         if len(full) > 1 or len(column) > 1 or len(rowvec) > 1:
             raise NoMatrixForm("unmerged factors at the free indices")
+        if len(full) + len(column) + len(rowvec) != len(g.edges):  # never drop a factor
+            raise NoMatrixForm("a factor with an index that is neither summed nor free")
         parts: list[Expr] = [e.matrix for e in full]
         if column and rowvec:
             parts.append(matmul(column[0].matrix, rowvec[0].matrix))
@@ -509,10 +511,6 @@ class TermRecogniser:
             self.orient(0, row, col)
             self.record("transpose")
         return scale(g.coeff, g.edges[0].matrix)
-
-
-def _touches(edge: Edge, nodes: list) -> bool:
-    return any(n in edge.ends() for n in nodes)
 
 
 def _first_use(expr: Expr):

@@ -14,6 +14,7 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import sympy
@@ -30,10 +31,9 @@ class Index(Symbol):
 def fresh_index(taken: set[str], like: str | None = None) -> Index:
     """An index named like nothing in ``taken``: ``like`` numbered (p → p1, p2, …) when a
     bound index must be renamed, else the first free one of q, r, …, w, q1, q2, …"""
-    if like is not None:
-        names = (f"{like}{n}" for n in range(1, 10_000))
-    else:
-        names = (n for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 10_000))])
+    numbered = itertools.count(1)
+    names = (f"{like}{n}" for n in numbered) if like is not None else \
+        itertools.chain("qrstuvw", (f"q{n}" for n in numbered))
     return Index(next(n for n in names if n not in taken))
 
 

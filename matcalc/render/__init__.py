@@ -132,8 +132,6 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     return lines
 
 
-
-
 def notes(program) -> list[str]:
     """Ill-defined points and domains the program's functions bring with them."""
     from ..functions import SPELLING
@@ -143,7 +141,7 @@ def notes(program) -> list[str]:
                               and SPELLING[node.func].note))
 
 
-def _view(d: Derivation, printer, inlined: bool = False) -> dict:
+def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> dict:
     """Strings for the templates; the inlined forms (which grow with the square of a
     network's depth) only if they are shown."""
     from sympy import MatrixSymbol
@@ -156,7 +154,6 @@ def _view(d: Derivation, printer, inlined: bool = False) -> dict:
             "element_lhs": printer.doprint(df.element_lhs),
             "element_rhs": printer.doprint(df.element_rhs),
         })
-    code = backward_code(d) if d.is_graph else None
     gradients = []
     for grad in d.backward.values():
         steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
@@ -199,14 +196,15 @@ def render(d: Derivation, fmt: str, lang: str = "en") -> str:
     if fmt == "json":
         return _json(d, ctx, env, lang)
     printer = TextPrinter(ctx) if fmt == "text" else LatexPrinter(ctx)
-    view = _view(d, printer)
+    view = _view(d, printer, backward_code(d) if d.is_graph else None)
     return env.get_template(f"{fmt}.j2").render(lang=lang, **view).rstrip() + "\n"
 
 
 def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
-    text, latex = _view(d, TextPrinter(ctx), True), _view(d, LatexPrinter(ctx), True)
+    code = backward_code(d) if d.is_graph else None
+    text, latex = _view(d, TextPrinter(ctx), code, True), _view(d, LatexPrinter(ctx), code, True)
     phrase = env.get_template("reason.j2").module
     requested, intermediates = [], []
     for grad, t, x in zip(d.backward.values(), text["gradients"], latex["gradients"]):
@@ -239,7 +237,6 @@ def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     }
     if intermediates:
         contract["intermediates"] = intermediates
-    code = backward_code(d) if d.is_graph else None
     if code:
         contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
     return env.get_template("json.j2").render(contract=contract).rstrip() + "\n"
