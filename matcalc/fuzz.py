@@ -64,19 +64,24 @@ def strategy():
     """A hypothesis strategy of program texts (several statements, fan-out, every function)."""
     from hypothesis import strategies as st
 
-    def expr(shape_kind: str, depth: int):
-        leaves = {
-            "mn": st.just("A"), "nm": st.just("B"), "nn": st.sampled_from(["S", "W"]),
-            "n": st.just("x"), "m": st.just("v"), "": st.sampled_from(["c", "2", "0.5"]),
-        }[shape_kind]
+    def expr(shape_kind: str, depth: int, earlier: tuple = ()):
+        """An expression of the given shape; ``earlier`` results of that shape may appear
+        in it, so statements read each other (h1 = tanh(h0 @ W)), not just add up."""
+        names = {"mn": ["A"], "nm": ["B"], "nn": ["S", "W"], "n": ["x"], "m": ["v"],
+                 "": ["c", "2", "0.5"]}[shape_kind]
+        names = names + [name for name, kind in earlier if kind == shape_kind]
+        leaves = st.sampled_from(names)
         if depth <= 0:
             return leaves
-        sub = lambda kind: expr(kind, depth - 1)  # noqa: E731
+        sub = lambda kind: expr(kind, depth - 1, earlier)  # noqa: E731
         options = [leaves,
                    st.tuples(sub(shape_kind), st.sampled_from(["+", "-", "*"]),
                              sub(shape_kind)).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
                    st.tuples(st.sampled_from(ELEMENTWISE), sub(shape_kind)).map(
                        lambda t: f"{t[0]}({t[1]})"),
+                   # log and √ of something positive: softplus and √(eˣ)
+                   sub(shape_kind).map(lambda e: f"log(1 + exp({e}))"),
+                   sub(shape_kind).map(lambda e: f"sqrt(exp({e}))"),
                    st.tuples(sub(""), sub(shape_kind)).map(lambda t: f"({t[0]} * {t[1]})")]
         products = {"mn": [("mn", "nn")], "nn": [("nm", "mn"), ("nn", "nn")],
                     "nm": [("nn", "nm")], "n": [("nn", "n"), ("nm", "m")], "m": [("mn", "n")],
@@ -87,14 +92,19 @@ def strategy():
         if shape_kind == "":
             options += [sub("mn").map(lambda e: f"sum({e})"),
                         sub("nn").map(lambda e: f"trace({e})"),
-                        sub("n").map(lambda e: f"norm({e})")]
+                        sub("n").map(lambda e: f"norm({e})"),
+                        st.sampled_from(["det(S)", "logdet(W)", "det(W.T)"])]
         if shape_kind == "n":
-            options.append(sub("mn").map(lambda e: f"sum({e}, axis=0)"))
+            options += [sub("mn").map(lambda e: f"sum({e}, axis=0)"),
+                        sub("nn").map(lambda e: f"diag({e})")]
         if shape_kind == "m":
             options.append(sub("mn").map(lambda e: f"mean({e}, axis=1)"))
         if shape_kind == "mn":
             options += [sub("mn").map(lambda e: f"softmax({e})"), sub("nm").map(
                 lambda e: f"({e}).T")]
+        if shape_kind == "nn":
+            options += [st.tuples(sub("n"), sub("n")).map(lambda t: f"outer({t[0]}, {t[1]})"),
+                        st.sampled_from(["inv(W)", "inv(S)"])]
         return st.one_of(*options)
 
     @st.composite
@@ -104,7 +114,7 @@ def strategy():
         names = []
         for k in range(count):
             kind = draw(st.sampled_from(["mn", "nn", "n", ""]))
-            body = draw(expr(kind, draw(st.integers(1, 3))))
+            body = draw(expr(kind, draw(st.integers(1, 3)), tuple(names)))
             if names and draw(st.booleans()):  # fan-out: reuse an earlier result
                 previous, previous_kind = draw(st.sampled_from(names))
                 if previous_kind == kind:
