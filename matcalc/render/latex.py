@@ -129,12 +129,10 @@ class LatexPrinter(TextPrinter):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
-    def call(self, name: str, arg: str) -> str:
-        if name == "step":
-            return rf"\left[{arg} > 0\right]"
-        if name in ("abs", "Abs"):
-            return rf"\left|{arg}\right|"
-        return rf"{SPELLING[name].tex if name in SPELLING else name}\left({arg}\right)"
+    SPELLING_FIELD = "tex"
+    CALL = r"{name}\left({arg}\right)"
+    STEP = r"\left[{arg} > 0\right]"
+    ABS = r"\left|{arg}\right|"
 
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)

@@ -161,13 +161,18 @@ class TextPrinter(Printer):
             return self.paren(base, POW + 1) + str(exp).translate(SUPERSCRIPTS)
         return f"{self.paren(base, POW + 1)}^({self._print(exp)})"
 
+    # how a function is written: relu′ as the Iverson bracket [x > 0], abs as |x|
+    SPELLING_FIELD = "text"
+    CALL, STEP, ABS = "{name}({arg})", "[{arg} > 0]", "|{arg}|"
+
     def call(self, name: str, arg: str) -> str:
-        """f(x), with relu′ as the Iverson bracket [x > 0] and abs as |x|."""
+        """f(x), spelled as SPELLING says for this printer."""
         if name == "step":
-            return f"[{arg} > 0]"
+            return self.STEP.format(arg=arg)
         if name in ("abs", "Abs"):
-            return f"|{arg}|"
-        return f"{SPELLING[name].text if name in SPELLING else name}({arg})"
+            return self.ABS.format(arg=arg)
+        shown = getattr(SPELLING[name], self.SPELLING_FIELD) if name in SPELLING else name
+        return self.CALL.format(name=shown, arg=arg)
 
     def _print_Function(self, e) -> str:
         return self.call(type(e).__name__, self._print(e.args[0]))
