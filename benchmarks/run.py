@@ -133,6 +133,33 @@ def growth_table(rows: list[tuple], what: str) -> list[str]:
     return lines
 
 
+PHASES = """
+import json, time
+marks = [time.perf_counter()]
+import sympy; marks.append(time.perf_counter())
+import click; marks.append(time.perf_counter())
+import jinja2; marks.append(time.perf_counter())
+from matcalc import cli, derive; import matcalc.derivation, matcalc.backward
+marks.append(time.perf_counter())
+import sympy.tensor.tensor; marks.append(time.perf_counter())
+d = derive("C = A @ B", wrt="A"); marks.append(time.perf_counter())
+d.text(); marks.append(time.perf_counter())
+print(json.dumps([b - a for a, b in zip(marks, marks[1:])]))
+"""
+PHASE_NAMES = ["import sympy", "import click", "import jinja2", "import matcalc's modules",
+               "sympy's first addition (imports sympy.tensor, sympy.combinatorics)",
+               "derive (first call)", "render text (templates from the cache)"]
+
+
+def cold_phases(env: dict, runs: int = 7) -> list[float]:
+    """Median seconds of each phase of a cold `derive "C = A @ B"`, in a fresh process."""
+    import json
+    samples = [json.loads(subprocess.run([sys.executable, "-c", PHASES], env=env, cwd=ROOT,
+                                         capture_output=True, text=True, check=True).stdout)
+               for _ in range(runs)]
+    return [statistics.median(column) for column in zip(*samples)]
+
+
 def cold(command: list[str], runs: int = 11, env: dict | None = None) -> float:
     subprocess.run(command, capture_output=True, check=True, env=env)  # writes bytecode
     times = []
@@ -174,6 +201,7 @@ def main() -> None:
                         env=env)
     sympy_cold = cold([sys.executable, "-c", "import sympy"], env=env)
     sympy_add = cold([sys.executable, "-c", "import sympy; sympy.Symbol('a') + 1"], env=env)
+    phases = cold_phases(env)
 
     cpu = next((line.split(":", 1)[1].strip() for line in
                 Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
@@ -202,9 +230,13 @@ def main() -> None:
         f"`matcalc derive \"C = A @ B\" --wrt A`: {matcalc_cold * 1e3:.0f} ms; "
         f"`python -c \"import sympy\"`: {sympy_cold * 1e3:.0f} ms; "
         f"ratio {matcalc_cold / sympy_cold:.2f} (target ≤ 1.3).", "",
-        f"For scale: `import sympy; sympy.Symbol('a') + 1` takes {sympy_add * 1e3:.0f} ms — "
-        "SymPy's first addition imports sympy.tensor and sympy.combinatorics, which any "
-        "derivation pays.",
+        f"For scale: `import sympy; sympy.Symbol('a') + 1` takes {sympy_add * 1e3:.0f} ms "
+        f"(ratio {matcalc_cold / sympy_add:.2f} against that): SymPy's first addition "
+        "imports sympy.tensor and sympy.combinatorics, which any derivation pays.", "",
+        "Where the time of a cold `derive \"C = A @ B\"` goes, inside the process "
+        "(medians of 7 fresh processes; Python's own start and exit come on top):", "",
+        "| phase | ms |", "|---|---|",
+        *[f"| {name} | {seconds * 1e3:.1f} |" for name, seconds in zip(PHASE_NAMES, phases)],
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
