@@ -17,7 +17,6 @@ import sympy
 
 from ..errors import UsageError
 from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
-from .latex import LatexPrinter
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter
@@ -74,6 +73,12 @@ def environment():
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
     return env
+
+
+def latex_printer(ctx: PrintContext):
+    """The LaTeX printer, imported when first asked for (the terminal needs only text)."""
+    from .latex import LatexPrinter
+    return LatexPrinter(ctx)
 
 
 def context(d: Derivation) -> PrintContext:
@@ -195,7 +200,7 @@ def render(d: Derivation, fmt: str, lang: str = "en") -> str:
     env = environment()
     if fmt == "json":
         return _json(d, ctx, env, lang)
-    printer = TextPrinter(ctx) if fmt == "text" else LatexPrinter(ctx)
+    printer = TextPrinter(ctx) if fmt == "text" else latex_printer(ctx)
     view = _view(d, printer, backward_code(d) if d.is_graph else None)
     return env.get_template(f"{fmt}.j2").render(lang=lang, **view).rstrip() + "\n"
 
@@ -204,7 +209,7 @@ def _json(d: Derivation, ctx: PrintContext, env, lang: str) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
     code = backward_code(d) if d.is_graph else None
-    text, latex = _view(d, TextPrinter(ctx), code, True), _view(d, LatexPrinter(ctx), code, True)
+    text, latex = _view(d, TextPrinter(ctx), code, True), _view(d, latex_printer(ctx), code, True)
     phrase = env.get_template("reason.j2").module
     requested, intermediates = [], []
     for grad, t, x in zip(d.backward.values(), text["gradients"], latex["gradients"]):
@@ -256,7 +261,7 @@ def render_derivative(d, fmt: str, lang: str = "en") -> str:
     env = environment()
     views = {}
     for kind in ("text", "latex"):
-        printer = TextPrinter(ctx) if kind == "text" else LatexPrinter(ctx)
+        printer = TextPrinter(ctx) if kind == "text" else latex_printer(ctx)
         symbol_out, symbol_wrt = d.names.symbols[d.output], d.names.symbols[d.wrt]
         matrix_lhs = Partial(symbol_out, symbol_wrt) if d.kind == "jacobian" else \
             Partial(Partial(symbol_out, symbol_wrt), sympy.Transpose(symbol_wrt))  # ∂²f/∂x∂xᵀ
