@@ -41,3 +41,10 @@ from helpers import derived  # noqa: E402
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)
+
+
+def test_numpy_never_mixes_star_and_matmul_unbracketed():
+    # found by the extended fuzzer: h0 * 0.5 * (…) @ h0 reads as ((h0 * 0.5) * …) @ h0
+    d = derived("A: (m, n)\nh0 = sqrt(exp(sum(tanh(A), axis=0)))\n"
+                "h1 = log(1 + exp(sqrt(exp(outer(h0, h0)))))\nout = sum(h1 * h1)", wrt="A")
+    assert "h0 * 0.5 * ((" in d.numpy  # and the conftest hook checks its value

@@ -14,6 +14,8 @@ from ..functions import SPELLING
 from ..symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import hadamard_order, is_negative, negated
 
+MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
+
 
 class NumpyPrinter:
     """``rank`` is the numpy ndim of a printed expression (1-D vectors are rank 1)."""
@@ -92,7 +94,9 @@ class NumpyPrinter:
         return self._code(e)[0]
 
     def _code(self, e: Expr) -> tuple[str, int]:
-        """(code, precedence): 4 atom (takes .T, .sum()), 3 power, 2 product, 1 sum."""
+        """(code, precedence): 4 atom (takes .T, .sum()), 3 power, MATMUL a @ product,
+        2 a * product, 1 sum. Python reads * and @ at one level, left to right, so neither
+        kind of product stands unbracketed inside the other: x * (A @ y), (x * A) @ y."""
         if isinstance(e, UpstreamGrad):
             return f"d{e.name}", 4
         if isinstance(e, sympy.MatrixSymbol):
@@ -169,23 +173,20 @@ class NumpyPrinter:
         """a * b / c: factors with a negative power go below a division sign."""
         top = [f for f in factors if not is_reciprocal(f)]
         bottom = [f for f in factors if is_reciprocal(f)]
-        numerator = " * ".join(
-            self._wrap(*self._column(f, *self._code(f), factors), self._need(f))
-            for f in top) or "1"
+        numerator = " * ".join(self._factor(*self._column(f, *self._code(f), factors))
+                               for f in top) or "1"
         if not bottom:
             return numerator
         inverses = [self._column(f, *self._power(f.args[0], -f.args[1]), factors)
                     for f in bottom]
-        denominator = " * ".join(self._wrap(code, prec, 2) for code, prec in inverses)
+        denominator = " * ".join(self._wrap(code, prec, 3) for code, prec in inverses)
         if len(bottom) > 1:
             denominator = f"({denominator})"
         return f"{numerator} / {denominator}"
 
-    @staticmethod
-    def _need(factor: Expr) -> int:
-        """Inside a * product, a @ product keeps its parentheses: (A @ B) * C."""
-        return 3 if isinstance(factor, sympy.MatMul) and any(
-            a.is_Matrix for a in factor.args[1:]) else 2
+    def _factor(self, code: str, prec: float) -> str:
+        """A factor of a * product: a sum or a @ product keeps its parentheses."""
+        return f"({code})" if prec < 2 or prec == MATMUL else code
 
     def _power(self, base: Expr, exp: Expr) -> tuple[str, int]:
         """x**2, 1 / x, np.sqrt(x): spelled so that integer arrays work too."""
@@ -252,7 +253,7 @@ class NumpyPrinter:
             elif op == "outer":
                 code, prec = f"np.outer({code}, {m_code})", 4
             else:
-                code, prec = f"{code} @ {self._wrap(m_code, m_prec, 3)}", 2
+                code, prec = f"{code} @ {self._wrap(m_code, m_prec, 3)}", MATMUL
             rank = after
         return self._scaled(scalars, code, rank, prec)
 
@@ -262,7 +263,7 @@ class NumpyPrinter:
         factor, factor_prec = self._scalar(sympy.Mul(*scalars))
         if factor == "-1":
             return f"-{self._wrap(code, prec, 3)}", rank, 2
-        return f"{self._wrap(factor, factor_prec, 2)} * {self._wrap(code, prec, 2)}", rank, 2
+        return f"{self._factor(factor, factor_prec)} * {self._factor(code, prec)}", rank, 2
 
 
 def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str]) -> str:
