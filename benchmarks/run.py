@@ -160,6 +160,22 @@ def cold_phases(env: dict, runs: int = 7) -> list[float]:
     return [statistics.median(column) for column in zip(*samples)]
 
 
+def cold_verdict(ours: float, bare: float, phases: list[float]) -> str:
+    """The target, and if it is missed, by how much and what stands in the way."""
+    allowance = 0.3 * bare
+    if ours <= 1.3 * bare:
+        return f"Within the target: {(ours - bare) * 1e3:.0f} ms over the bare import."
+    fixed = phases[1] + phases[2] + phases[4]  # click, jinja2, SymPy's tensor modules
+    return (f"The target is missed by {(ours - 1.3 * bare) * 1e3:.0f} ms. Its allowance "
+            f"(30% of the bare import) is {allowance * 1e3:.0f} ms; the libraries a "
+            f"derivation cannot do without take {fixed * 1e3:.0f} ms of it before matcalc "
+            f"runs (click {phases[1] * 1e3:.0f}, jinja2 {phases[2] * 1e3:.0f}, SymPy's own "
+            f"first-addition imports {phases[4] * 1e3:.0f}), leaving "
+            f"{(allowance - fixed) * 1e3:.0f} ms for matcalc's imports "
+            f"({phases[3] * 1e3:.0f}), the derivation ({phases[5] * 1e3:.0f}) and the "
+            f"rendering ({phases[6] * 1e3:.0f}).")
+
+
 def cold(command: list[str], runs: int = 11, env: dict | None = None) -> float:
     subprocess.run(command, capture_output=True, check=True, env=env)  # writes bytecode
     times = []
@@ -237,6 +253,7 @@ def main() -> None:
         "(medians of 7 fresh processes; Python's own start and exit come on top):", "",
         "| phase | ms |", "|---|---|",
         *[f"| {name} | {seconds * 1e3:.1f} |" for name, seconds in zip(PHASE_NAMES, phases)],
+        "", cold_verdict(matcalc_cold, sympy_cold, phases),
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")

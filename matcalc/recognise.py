@@ -120,6 +120,7 @@ class TermRecogniser:
         self.target = (self._node(free[0]) if free else None,
                        self._node(free[1]) if len(free) > 1 else None)
         self.history: list[tuple[Reason, Expr]] = []
+        self.path_oriented = False
         self.sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
         coeff, edges = S.One, []
         for factor in term.factors:
@@ -386,7 +387,7 @@ class TermRecogniser:
         Σ_p Σ_q (Aᵀ)_ip (Bᵀ)_pq (Cᵀ)_qj; the matrix products then follow in one step too."""
         row, col = self.target
         start, forward = (row, True) if row is not None else (col, False)
-        if start is None:
+        if start is None or self.path_oriented:
             return False
         incidence = self.graph.incidence()
         flips: list[int] = []
@@ -413,6 +414,7 @@ class TermRecogniser:
                 node = self.graph.edges[n].left
         if flips:
             self.record("transpose")
+        self.path_oriented = not flips  # products keep it so; if not, they flip as they go
         return bool(flips)
 
     def product(self) -> bool:
