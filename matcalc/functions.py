@@ -113,7 +113,7 @@ SPELLING: dict[str, Spelling] = {
     "mean": Spelling("mean", _op("mean")),
     "cross_entropy": Spelling("cross_entropy", _op("CE"), note="log"),
     "mse": Spelling("mse", _op("MSE")),
-    "trace": Spelling("trace", _op("tr")),
+    "trace": Spelling("tr", _op("tr")),
     "det": Spelling("det", r"\det", note="inv"),
     "logdet": Spelling("logdet", r"\log\det", note="logdet"),
     "inv": Spelling("inv", _op("inv"), note="inv"),

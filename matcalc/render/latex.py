@@ -180,20 +180,11 @@ class LatexPrinter(TextPrinter):
     def _print_ZeroMatrix(self, e) -> str:
         return r"\mathbf{0}"
 
-    def _print_Trace(self, e) -> str:
-        return rf"\operatorname{{tr}}\left({self._print(e.arg)}\right)"
-
     def _print_Inverse(self, e) -> str:
         return self.paren(e.arg, ATOM) + "^{-1}"
 
     def _print_MatPow(self, e) -> str:
         return self.paren(e.base, ATOM) + f"^{{{e.exp}}}"
-
-    def _print_Determinant(self, e) -> str:
-        return rf"\det\left({self._print(e.arg)}\right)"
-
-    def _print_DiagonalOf(self, e) -> str:
-        return rf"\operatorname{{diag}}\left({self._print(e.arg)}\right)"
 
     def _source_Name(self, n: Name) -> str:
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)

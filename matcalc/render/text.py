@@ -272,7 +272,7 @@ class TextPrinter(Printer):
         return self.call(e.name, self._print(e.arg))
 
     def _print_Trace(self, e) -> str:
-        return f"tr({self._print(e.arg)})"
+        return self.call("trace", self._print(e.arg))
 
     def _print_Inverse(self, e) -> str:
         return self.paren(e.arg, ATOM) + "⁻¹"
@@ -281,10 +281,10 @@ class TextPrinter(Printer):
         return self.paren(e.base, ATOM) + str(e.exp).translate(SUPERSCRIPTS)
 
     def _print_Determinant(self, e) -> str:
-        return f"det({self._print(e.arg)})"
+        return self.call("det", self._print(e.arg))
 
     def _print_DiagonalOf(self, e) -> str:
-        return f"diag({self._print(e.arg)})"
+        return self.call("diag", self._print(e.arg))
 
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
