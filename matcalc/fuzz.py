@@ -83,6 +83,9 @@ def strategy():
                    # log and √ of something positive: softplus and √(eˣ)
                    sub(shape_kind).map(lambda e: f"log(1 + exp({e}))"),
                    sub(shape_kind).map(lambda e: f"sqrt(exp({e}))"),
+                   # division by something positive
+                   st.tuples(sub(shape_kind), sub(shape_kind)).map(
+                       lambda t: f"({t[0]} / (1 + exp({t[1]})))"),
                    st.tuples(sub(""), sub(shape_kind)).map(lambda t: f"({t[0]} * {t[1]})")]
         products = {"mn": [("mn", "nn")], "nn": [("nm", "mn"), ("nn", "nn")],
                     "nm": [("nn", "nm")], "n": [("nn", "n"), ("nm", "m")], "m": [("mn", "n")],

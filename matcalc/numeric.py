@@ -219,18 +219,21 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
     """Random dimensions and inputs in the program's domain. A draw where the forward pass
     is undefined (a singular matrix under det or inv, a log of 0) is drawn again."""
     for attempt in range(50):
+        # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows with
+        # the size of what is differenced); draws shrink if large values keep coming
+        spread, limit = 0.5 ** (attempt // 10), 1e4 if attempt < 40 else 1e8
         try:
             with np.errstate(divide="raise", over="raise", invalid="raise"):
-                instance = _draw(program, shapes, output, seed + 7919 * attempt)
-            if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < 1e8)
+                instance = _draw(program, shapes, output, seed + 7919 * attempt, spread)
+            if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
                    for v in instance.values.values()):
-                return instance  # finite and moderate: differences stay accurate
+                return instance
         except (np.linalg.LinAlgError, FloatingPointError):
             continue
     raise UnsupportedError("no random input found where the program is defined")
 
 
-def _draw(program: Program, shapes, output: str, seed: int) -> Instance:
+def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0) -> Instance:
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
@@ -250,9 +253,9 @@ def _draw(program: Program, shapes, output: str, seed: int) -> Instance:
         elif name in invertible:
             values[name] = rng.uniform(0.5, 1.5, size=shape)
         elif positive:
-            values[name] = rng.uniform(0.5, 2.0, size=shape)
+            values[name] = rng.uniform(0.5, 2.0, size=shape) * max(spread, 0.25)
         else:
-            values[name] = rng.normal(size=shape)
+            values[name] = rng.normal(scale=spread, size=shape)
     values = forward(program, values, away_from_kinks=True)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
@@ -366,14 +369,13 @@ class Evaluator:
         else:
             name, position = var.name, None
         through = expr.expr if isinstance(expr, ChainPartial) else None
-        moved = self._moved(name, position, through)
-        results = [moved[0]._scalar(expr.expr, env), moved[1]._scalar(expr.expr, env)]
-        return (results[0] - results[1]) / (2 * H)
+        (plus, minus), h = self._moved(name, position, through)
+        return (plus._scalar(expr.expr, env) - minus._scalar(expr.expr, env)) / (2 * h)
 
-    def _moved(self, name: str, position, through: Expr | None) -> tuple[Evaluator, Evaluator]:
-        """Evaluators with one entry of ``name`` moved by ±H. A partial derivative holds
-        every other name fixed; a chain rule's ∂z_kl/∂x_ij (``through`` = z_kl) recomputes
-        the result z from its own statement. Cached."""
+    def _moved(self, name: str, position, through: Expr | None) -> tuple[tuple, float]:
+        """Evaluators with one entry of ``name`` moved by ±h, and h (``step``). A partial
+        derivative holds every other name fixed; a chain rule's ∂z_kl/∂x_ij (``through`` =
+        z_kl) recomputes the result z from its own statement. Cached."""
         target = getattr(through.matrix, "name", None) if isinstance(through, Element) else \
             through.name if isinstance(through, Symbol) else None
         targets = frozenset(s.target for s in self.program.statements
@@ -381,13 +383,16 @@ class Evaluator:
         key = (name, position, targets)
         if key not in self._perturbed:
             base = np.array(self.values[name], dtype=float)
+            entry = base if position is None else \
+                base.reshape(self._shape2(self._symbols[name]))[position]
+            h = step(float(np.max(np.abs(entry))))
             pair = []
             for sign in (1.0, -1.0):
                 moved = base.copy()
                 if position is None:
-                    moved = moved + sign * H
+                    moved = moved + sign * h
                 else:
-                    moved.reshape(self._shape2(self._symbols[name]))[position] += sign * H
+                    moved.reshape(self._shape2(self._symbols[name]))[position] += sign * h
                 values = dict(self.values)
                 values[name] = moved
                 for statement in self.program.statements:
@@ -395,7 +400,7 @@ class Evaluator:
                         values[statement.target] = np.asarray(_run(statement.value, values),
                                                               dtype=float)
                 pair.append(Evaluator(self.program, self.instance, self.output, values))
-            self._perturbed[key] = tuple(pair)
+            self._perturbed[key] = (tuple(pair), h)
         return self._perturbed[key]
 
     # -- matrices
@@ -551,15 +556,22 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
     grad = np.zeros_like(base)
     intermediate = wrt not in inputs
     for position in np.ndindex(base.shape):
+        h = step(abs(float(base[position])))
         results = []
         for sign in (1.0, -1.0):
             moved = base.copy()
-            moved[position] += sign * H
+            moved[position] += sign * h
             fixed = {wrt: moved} if intermediate else None
             values = forward(program, {**inputs, wrt: moved}, fixed)
             results.append(loss(program, instance, output, values))
-        grad[position] = (results[0] - results[1]) / (2 * H)
+        grad[position] = (results[0] - results[1]) / (2 * h)
     return grad
+
+
+def step(size: float) -> float:
+    """The central-difference step for an entry of this size: H, relative beyond 1 (an
+    absolute 1e-6 is below the round-off of a value near 1e6)."""
+    return H * max(1.0, size)
 
 
 def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:

@@ -48,3 +48,14 @@ def test_numpy_never_mixes_star_and_matmul_unbracketed():
     d = derived("A: (m, n)\nh0 = sqrt(exp(sum(tanh(A), axis=0)))\n"
                 "h1 = log(1 + exp(sqrt(exp(outer(h0, h0)))))\nout = sum(h1 * h1)", wrt="A")
     assert "h0 * 0.5 * ((" in d.numpy  # and the conftest hook checks its value
+
+
+@pytest.mark.parametrize("program, wrt", [
+    # found by an adversarial review: the reciprocal of a sum printed as 1 / 1 + c
+    ("A: (m, n)\nc: ()\nY = A / (1 + c)", "A"),
+    ("x: (n,)\ny: (n,)\ns = x @ y / (1 + x @ x)", "y"),
+    ("x: (n,)\ny: (n,)\nh = x * y\ng = h / (1 + h @ h)\ns = g @ x", "x"),
+])
+def test_a_divisor_keeps_its_parentheses_in_numpy(program, wrt):
+    d = derived(program, wrt=wrt)  # the conftest hook runs the numpy code and the pass
+    assert "1 / 1 +" not in d.numpy_of(wrt) + (d.backward_numpy or "")

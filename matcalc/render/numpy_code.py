@@ -195,9 +195,8 @@ class NumpyPrinter:
             return f"np.sqrt({self.code(base)})", 4
         if exp == 1:
             return self._code(base)
-        if exp.is_negative:
-            inverse, _ = self._power(base, -exp)
-            return f"1 / {inverse}", 2
+        if exp.is_negative:  # 1 / (1 + c): the divisor keeps its parentheses
+            return f"1 / {self._wrap(*self._power(base, -exp), 3)}", 2
         shown = str(exp) if exp.is_Integer else repr(float(exp))
         return f"{code}**{shown}", 3
 
