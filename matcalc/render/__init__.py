@@ -89,14 +89,14 @@ def context(d: Derivation) -> PrintContext:
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
 
 
-def numpy_printer(d: Derivation) -> tuple[NumpyPrinter, dict[str, str]]:
+def numpy_printer(d: Derivation) -> NumpyPrinter:
     ranks = {name: len(shape) for name, shape in d.shapes.names.items()}
     dims: dict[str, str] = {}
     for name, shape in d.shapes.names.items():
         for axis, size in enumerate(shape):
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
-    return NumpyPrinter(ranks, dims, d.output, context(d).order), dims
+    return NumpyPrinter(ranks, dims, d.output, context(d).order)
 
 
 def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:
@@ -105,9 +105,9 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
     result = grad.result if named else grad.inlined
     if result is None:
         return None
-    printer, dims = numpy_printer(d)
+    printer = numpy_printer(d)
     code, prec = printer._code(result)
-    return fit_shape(code, prec, printer.rank(result), grad.shape, dims)
+    return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
 
 
 def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
@@ -126,10 +126,9 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
         grad = d.backward.get(name)
         if grad is None or grad.result is None:
             return None
-        todo += [s.name if isinstance(s, UpstreamGrad) else s.of
-                 for s in free_symbols(grad.result)
-                 if isinstance(s, (UpstreamGrad, ScalarGrad)) and
-                 (s.name if isinstance(s, UpstreamGrad) else s.of) != d.output]
+        named = (s.name if isinstance(s, UpstreamGrad) else s.of
+                 for s in free_symbols(grad.result) if isinstance(s, (UpstreamGrad, ScalarGrad)))
+        todo += [target for target in named if target != d.output]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.backward.items() if name in needed]
     if any(f"d{name}" in d.shapes.names for name, _ in lines):
