@@ -55,7 +55,7 @@ def render(path: Path) -> str:
 
 
 def _render_derivative(path: Path, source: str, opts: dict[str, str]) -> str:
-    from matcalc.jacobian import hessian, jacobian
+    from matcalc import hessian, jacobian
     wrt = opts["wrt"]
     if opts["command"] == "jacobian":
         layout = opts.get("layout", "numerator")
@@ -70,7 +70,7 @@ def _render_derivative(path: Path, source: str, opts: dict[str, str]) -> str:
 
 def derivation(path: Path):
     """The derivation (or Jacobian/Hessian) an example file describes, for the tests."""
-    from matcalc.jacobian import hessian, jacobian
+    from matcalc import hessian, jacobian
     source = path.read_text(encoding="utf-8")
     opts = options(source)
     wrt = [w.strip() for w in opts.get("wrt", "").split(",") if w.strip()] or None

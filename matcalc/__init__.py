@@ -6,9 +6,9 @@
     dC @ B.T
 
 The pipeline, one module per stage: ``parse`` → ``shapes`` → ``lower`` (element form) →
-``chain`` (chain rule, differentiation) → ``collapse`` (Kronecker deltas) → ``recognise``
-(matrix form) → ``render`` (text, LaTeX, Markdown, JSON). ``check`` verifies a derivation
-numerically.
+``differentiate`` (chain rule, Kronecker deltas) → ``collapse`` → ``recognise`` (matrix
+form) → ``render`` (text, LaTeX, Markdown, JSON); ``pipeline`` drives them, ``ops`` is the
+registry of operations, ``check`` verifies a result numerically.
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .check import CheckReport, verify
-    from .derivation import Derivation, Gradient, Step, derive
+    from .pipeline import derive, hessian, jacobian
+    from .proof import Step
+    from .results import Derivation, Derivative, Gradient
 
 __all__ = [
     "CheckError",
     "CheckReport",
     "Derivation",
+    "Derivative",
     "Gradient",
     "MatcalcError",
     "ParseError",
@@ -42,11 +45,14 @@ __all__ = [
     "UnsupportedError",
     "UsageError",
     "derive",
+    "hessian",
+    "jacobian",
     "verify",
 ]
 
-_LAZY = {"derive": "derivation", "Derivation": "derivation", "Gradient": "derivation",
-         "Step": "derivation", "verify": "check", "CheckReport": "check"}
+_LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
+         "Derivation": "results", "Derivative": "results", "Gradient": "results",
+         "Step": "proof", "verify": "check", "CheckReport": "check"}
 
 
 def __getattr__(name: str):

@@ -19,26 +19,34 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Symbol
 
-from .chain import differentiate, push_partial, replace_partials
-from .collapse import collapse_all, total
+from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
-from .derivation import Derivation, Gradient, Step
-from .lower import (
+from .differentiate import push_partial, replace_partials
+from .errors import NoMatrixForm
+from .lower import Lowering, lower
+from .matrices import entry_of, tidy, transpose
+from .program import Assignment, names_in
+from .proof import Proof
+from .prove import differentiate_step, finish
+from .recognise import entry_of_result, recognise_under
+from .results import Derivation, Gradient
+from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
+    ChainPartial,
+    Element,
+    IndexSum,
     IndexSupply,
-    Lowering,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    dim,
     index_symbols,
-    lower,
-    matrix_entry,
 )
-from .matrices import tidy, transpose
-from .program import Assignment, names_in
-from .recognise import NoMatrixForm, Reason, entry_of_result, recognise_under
-from .symbols import ChainPartial, Element, IndexSum, Partial, ScalarGrad, UpstreamGrad, dim
 
 
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
+    """Every gradient the wanted ones need, in the order of the backward pass."""
     statements = d.program.statements
     reaches = {d.output}
     for statement in reversed(statements):
@@ -63,7 +71,8 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     targets = [s.target for s in statements]
     for name in [t for t in reversed(targets) if t in needed] + \
             [n for n in wanted if n not in targets]:
-        memo[name] = LocalRule(d, name, consumers.get(name, []), memo, definitions).derive()
+        memo[name] = GradientOfName(d, name, consumers.get(name, []), memo,
+                                    definitions).derive()
     order = [t for t in reversed(targets) if t in memo] + [n for n in memo if n not in targets]
     return {name: memo[name] for name in order}
 
@@ -111,8 +120,9 @@ def is_plain(expr: Expr) -> bool:
     return False
 
 
-class LocalRule:
-    """∂L/∂X from the statements that read X, with the named gradients of their results."""
+class GradientOfName:
+    """∂L/∂X for one name X, from the statements that read X, in terms of the named
+    gradients ∂L/∂Z of their results (already derived: the walk goes backwards)."""
 
     def __init__(self, d: Derivation, name: str, consumers: list[Assignment],
                  memo: dict[str, Gradient], definitions: list[Definition]):
@@ -126,15 +136,12 @@ class LocalRule:
         self.matrix_lhs = Partial(top, d.names.symbols[name])
         self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, shape)}
         self.unit = {i for i, n in self.dims.items() if n == 1}
-        self.steps: list[Step] = []
+        self.proof = Proof(self.lhs, self.wrt_idx)
         self.supply = IndexSupply(d.names.letters())
         self.definitions = definitions
 
-    def step(self, rhs: Expr, key: str, **params) -> None:
-        self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
-
     def derive(self) -> Gradient:
-        d = self.d
+        d, proof = self.d, self.proof
         if not self.consumers:
             return self._zero()
         # chain rule over every result that reads X (a fan-out when there are several)
@@ -161,47 +168,29 @@ class LocalRule:
         expr = sympy.Add(*chain)
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
-            self.step(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
-                      over=[str(k) for _, idx in pieces for k in idx], names=targets,
-                      wrt=self.name)
+            proof.record(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
+                         over=[str(k) for _, idx in pieces for k in idx], names=targets,
+                         wrt=self.name)
         # substitute the element forms of those results
         expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
                                 if p.expr in forms else p)
-        self.step(expr, "element_form", names=targets)
-        lemmas = [name for kind, name in ((sympy.Inverse, "inverse"),
-                                           (sympy.Determinant, "jacobi"))
-                  if any(p.expr.has(kind) for p in expr.atoms(Partial))]
-        expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-        self.step(expr, "differentiate", wrt=self.name, deltas=bool(self.wrt_idx),
-                  lemmas=lemmas)
+        proof.record(expr, "element_form", names=targets)
+        expr = differentiate_step(proof, expr, self.name, deltas=bool(self.wrt_idx))
         # only the results X feeds can appear in its derivative
         folded, used = fold_definitions(expr, [f for f in self.definitions
                                                if f.name in targets])
         if used:
             expr = folded
-            self.step(expr, "by_definition", names=used)
-        terms = self._collapse(expr)
-        if not terms:
+            proof.record(expr, "by_definition", names=used)
+        outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
+                         self.unit)
+        if not outcome.terms:
             return self._zero(zero=False)
-        index_form = total(terms)
-        try:
-            recognised = self._recognise(terms)
-        except NoMatrixForm as why:
-            return self._gradient(None, index_form, str(why))
-        for reason, state in recognised.rounds:
-            self.steps.append(Step(self.lhs, state, reason))
-        result = self._substitute(recognised.result)
-        return self._gradient(result, index_form)
-
-    def _recognise(self, terms):
-        return recognise_under(self.d.shapes.assumptions, terms, self.wrt_idx, self.dims)
-
-    def _collapse(self, expr: Expr):
-        collapsed = collapse_all(expr, self.unit, self.d.shapes.assumptions)
-        self.shallow = collapsed.shallow
-        for state, key, params in collapsed.steps:
-            self.step(state, key, **params)
-        return collapsed.terms
+        self.shallow = outcome.shallow
+        if outcome.result is None:
+            return self._gradient(None, outcome.index_form, outcome.no_matrix_form)
+        result = self._substitute(outcome.result)
+        return self._gradient(result, outcome.index_form)
 
     def _substitute(self, result: Expr) -> Expr:
         """Put the named gradients of this rule's consumers in, where that is simpler."""
@@ -214,8 +203,8 @@ class LocalRule:
                 continue
             if is_plain(known.result):
                 result = tidy(result.xreplace({upstream: fitted(known.result, upstream)}))
-                self.step(entry_of_result(result, self.wrt_idx), "substitute",
-                          names=[target], loss=self.d.loss)
+                self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",
+                                  names=[target], loss=self.d.loss)
                 continue
             names = {s for s in known.result.free_symbols if hasattr(s, "name")}
             if not names & {s for s in result.free_symbols if s != upstream} or \
@@ -225,37 +214,33 @@ class LocalRule:
                                                  fitted(known.result, upstream))
             if candidate is not None and size(candidate[0]) < size(result):
                 result, steps = candidate
-                self.steps.extend(steps)
+                self.proof.add(steps)
         return result
 
     def _substitute_entries(self, expr, upstream, value):
         """Substitute ∂L/∂Z entrywise into the collapsed index form and let the algebra
-        cancel (−t_il/p_il · p_il = −t_il); None if it does not help."""
-        mark = len(self.steps)
-        shallow = self.shallow
+        cancel (−t_il/p_il · p_il = −t_il); None if it does not help. The trial's steps
+        are taken out of the proof and returned."""
+        proof = self.proof
+        mark = proof.mark()
         replacements = {}
         for element in expr.atoms(Element):
             if element.matrix == upstream:
-                replacements[element] = matrix_entry(value, element.row, element.col,
-                                                     self.supply)
+                replacements[element] = entry_of(value, element.row, element.col,
+                                                 self.supply)
         if isinstance(upstream, ScalarGrad):
             replacements[upstream] = value
         try:
             target = upstream.of if isinstance(upstream, ScalarGrad) else upstream.name
-            self.step(expr.xreplace(replacements), "substitute", names=[target],
-                      loss=self.d.loss)
-            new_terms = self._collapse(self.steps[-1].rhs)
-            recognised = self._recognise(new_terms)
+            proof.record(expr.xreplace(replacements), "substitute", names=[target],
+                         loss=self.d.loss)
+            collapsed = collapse_all(proof.last, proof, self.unit, self.d.shapes.assumptions)
+            recognised = recognise_under(self.d.shapes.assumptions, collapsed.terms,
+                                         self.wrt_idx, self.dims, proof)
         except NoMatrixForm:
-            del self.steps[mark:]
-            self.shallow = shallow
+            proof.since(mark)
             return None
-        self.shallow = shallow
-        steps = self.steps[mark:]
-        del self.steps[mark:]
-        for reason, state in recognised.rounds:
-            steps.append(Step(self.lhs, state, reason))
-        return recognised.result, steps
+        return recognised.result, proof.since(mark)
 
     def _inlined(self, result: Expr | None) -> Expr | None:
         """Every named gradient ∂L/∂Z in the result replaced by its own inlined form."""
@@ -274,14 +259,14 @@ class LocalRule:
         return tidy(result.xreplace(replacements)) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
-        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, result,
-                        index_form, why, [s.target for s in self.consumers],
+        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
+                        result, index_form, why, [s.target for s in self.consumers],
                         self._inlined(result))
 
     def _zero(self, zero: bool = True) -> Gradient:
         symbol = self.d.names.symbols[self.name]
         value = sympy.ZeroMatrix(*symbol.shape) if isinstance(symbol, sympy.MatrixExpr) \
             else Integer(0)
-        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.steps, value,
-                        Integer(0), None, [s.target for s in self.consumers], value, zero=zero)
-
+        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
+                        value, Integer(0), None, [s.target for s in self.consumers], value,
+                        zero=zero)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .derivation import Derivation, Gradient
+from .results import Derivation, Gradient
 from .numeric import Evaluator, eval_numpy, random_instance
 from .symbols import Index
 
@@ -87,7 +87,7 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 def _entries(grad: Gradient, instance, rng) -> list[tuple[int, dict[Index, int]]]:
     """(flat position, index values) for the entries to evaluate: all, or a sample."""
-    from .lower import WRT_INDICES, index_symbols
+    from .symbols import WRT_INDICES, index_symbols
     idx = index_symbols(WRT_INDICES, len(grad.shape))
     sizes = [instance.dims.get(d, d) if isinstance(d, str) else d for d in grad.shape]
     points = list(itertools.product(*(range(s) for s in sizes)))
@@ -147,7 +147,7 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
 def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instance) -> None:
     """The backward pass's numpy statements, run in order: each dX must equal finite
     differences of L in X (an intermediate X perturbed where it stands)."""
-    from .render import backward_code
+    from .render.formats import backward_code
     code = backward_code(d) if d.is_graph else None
     if not code:
         return
@@ -162,13 +162,25 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
         checks[name].backward_error = max(checks[name].backward_error or 0.0, error)
 
 
-def verify(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
-    checks = {name: GradientCheck(name, requested=name in d.gradients) for name in d.backward}
+def verify(d, trials: int | None = None, seed: int = 0) -> CheckReport:
+    """Verify a result numerically: a gradient derivation, a Jacobian or a Hessian. A
+    result already verified with these trials is not verified again."""
+    key = (trials, seed)
+    if key not in d.checked:
+        if d.view == "derivative":
+            d.checked[key] = verify_derivative(d, trials or 2, seed)
+        else:
+            d.checked[key] = verify_gradients(d, trials or 3, seed)
+    return d.checked[key]
+
+
+def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
+    checks = {name: GradientCheck(name, requested=name in d.gradients) for name in d.all_gradients}
     for trial in range(trials):
         instance = random_instance(d.program, d.shapes, d.output, seed + trial)
         ev = Evaluator(d.program, instance, d.output)
         rng = np.random.default_rng(1000 + trial)
-        for name, grad in d.backward.items():
+        for name, grad in d.all_gradients.items():
             check = checks[name]
             check.steps = len(grad.steps)
             if check.failure:
@@ -228,7 +240,7 @@ def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
             if d.layout == "denominator":
                 reference = np.moveaxis(reference, list(range(len(out_shape))),
                                         list(range(-len(out_shape), 0)))
-        from .lower import OUTPUT_INDICES, WRT_INDICES, index_symbols
+        from .symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
         if d.kind == "hessian":
             free = index_symbols(WRT_INDICES, 2)
             free = free if d.layout == "numerator" else free[::-1]

@@ -15,8 +15,40 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .render.display import FORMATS, languages
 
-FORMATS = ("text", "latex", "markdown", "json")
+FUNCTIONS_PLACEHOLDER = "{functions}"
+
+
+class WithFunctions(click.Command):
+    """A command whose help lists the operations of the language, read from the registry
+    (imported only when the help is shown: it brings sympy)."""
+
+    def format_help_text(self, ctx, formatter) -> None:
+        if self.help and FUNCTIONS_PLACEHOLDER in self.help:
+            from . import ops
+            lines = "\n".join("  " + line for line in ops.help_lines())
+            self.help = self.help.replace(FUNCTIONS_PLACEHOLDER, lines)
+        super().format_help_text(ctx, formatter)
+
+
+def parse_shape_option(text: str) -> tuple[str, tuple[str | int, ...]]:
+    """``--shape X=m,n`` → ``("X", ("m", "n"))``; ``s=`` is a scalar, ``b=n,`` or ``b=n`` a vector."""
+    if "=" not in text:
+        raise click.UsageError(f"--shape expects NAME=d1,d2 (e.g. X=m,n), got {text!r}")
+    name, _, dims = text.partition("=")
+    parts = [p.strip() for p in dims.split(",") if p.strip()]
+    shape: list[str | int] = []
+    for part in parts:
+        if part.isdigit() and int(part) >= 1:
+            shape.append(int(part))
+        elif part.isidentifier() and part.isascii():
+            shape.append(part)
+        else:
+            raise click.UsageError(f"--shape {text!r}: {part!r} is not a dimension")
+    if len(shape) > 2:
+        raise click.UsageError(f"--shape {text!r}: at most two dimensions are supported")
+    return name.strip(), tuple(shape)
 
 
 def _read_program(program: str) -> str:
@@ -43,16 +75,17 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(cls=WithFunctions)
 @click.argument("program")
 @click.option("--wrt", "wrt", multiple=True, metavar="NAME",
               help="Differentiate with respect to NAME (repeat, or NAME,NAME; 'all' = every "
                    "input). Default: every input.")
 @click.option("--shape", "shape", multiple=True, metavar="NAME=d1,d2",
               help="Declare a shape, e.g. --shape X=m,n  --shape b=n,  --shape s= (scalar).")
-@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format.")
-@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True,
+@click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="Output format: " + "; ".join(
+                  f"{f.name}: {f.description}" for f in FORMATS.values()) + ".")
+@click.option("--lang", type=click.Choice(languages()), default="en", show_default=True,
               help="Language of the reasons in the proof.")
 @click.option("--loss", default=None, metavar="NAME",
               help="Name of the implied scalar loss when the output is not a scalar "
@@ -74,9 +107,8 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
-    Functions: exp log sqrt sin cos tanh sigmoid relu, sum(X[, axis]) mean(X[, axis]),
-               softmax log_softmax (row-wise), cross_entropy(T, P) mse(Y, T),
-               trace det logdet inv norm diag outer
+    Functions:
+    {functions}
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
 
@@ -88,14 +120,12 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     Exit codes: 0 done; 1 the program cannot be derived, or --check found a mismatch;
     2 a usage error (unknown option, --wrt naming no input, missing file).
     """
-    from .derivation import derive as run
-    from .shapes import parse_shape_option
+    from .pipeline import derive as run
 
     shapes = dict(parse_shape_option(s) for s in shape)
-    names = [n.strip() for w in wrt for n in w.split(",")] if wrt else None
-    derivation = run(_read_program(program), wrt=names, shapes=shapes, loss=loss,
+    derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline)
-    click.echo(getattr(derivation, fmt)(lang), nl=False)
+    click.echo(derivation.show(fmt, lang), nl=False)
     if check:
         from .check import verify
         report = verify(derivation)
@@ -110,21 +140,21 @@ def _common(command):
     command = click.option("--check", is_flag=True,
                            help="Verify every step and the result numerically (central "
                                 "differences); exit 1 on a mismatch.")(command)
-    command = click.option("--lang", type=click.Choice(["en", "ja"]), default="en",
+    command = click.option("--lang", type=click.Choice(languages()), default="en",
                            show_default=True, help="Language of the reasons.")(command)
-    command = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text",
-                           show_default=True, help="Output format.")(command)
+    command = click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS)),
+                           default="text", show_default=True, help="Output format.")(command)
     command = click.option("--shape", "shape", multiple=True, metavar="NAME=d1,d2",
                            help="Declare a shape, e.g. --shape x=n")(command)
     return command
 
 
 def _show(derivative, fmt: str, lang: str, check: bool) -> None:
-    click.echo(getattr(derivative, fmt)(lang), nl=False)
+    click.echo(derivative.show(fmt, lang), nl=False)
     if check:
-        from .check import verify_derivative
+        from .check import verify
         from .errors import CheckError
-        report = verify_derivative(derivative)
+        report = verify(derivative)
         click.echo(report.summary(), err=fmt == "json")
         if not report.ok:
             raise CheckError("the numerical check failed (see above)")
@@ -149,8 +179,7 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
     Example:
       matcalc jacobian "x: (n,); y = W @ x" --wrt x --layout denominator
     """
-    from .jacobian import jacobian as run
-    from .shapes import parse_shape_option
+    from .pipeline import jacobian as run
     shapes = dict(parse_shape_option(s) for s in shape)
     _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
 
@@ -170,10 +199,21 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
     Example:
       matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
     """
-    from .jacobian import hessian as run
-    from .shapes import parse_shape_option
+    from .pipeline import hessian as run
     shapes = dict(parse_shape_option(s) for s in shape)
     _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
+
+
+OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout"}
+
+
+def cli_message(error) -> str:
+    """An error in the command line's terms: the library's wrt='Q' is --wrt Q here."""
+    if error.option is None:
+        return str(error)
+    flag = OPTIONS.get(error.option, error.option)
+    shown = "" if error.value is None else f" {error.value}"
+    return f"{flag}{shown}: {error.message}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"matcalc: error: {error.format_message()}", err=True)
         return 2
     except MatcalcError as error:
-        click.echo(f"matcalc: error: {error}", err=True)
+        click.echo(f"matcalc: error: {cli_message(error)}", err=True)
         return error.exit_code
     except RecursionError:
         click.echo("matcalc: error: the program is nested too deeply", err=True)

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
-from .symbols import Element, Index, IndexSum, fresh_index, indices_of
+from .symbols import (
+    Element,
+    Index,
+    IndexSum,
+    fresh_index,
+    indices_of,
+    substitute,
+    substitute_all,
+)
 
 
 @dataclass(frozen=True)
@@ -99,12 +107,6 @@ def _rename_bound(term: Term, avoid: set[Index], taken: set[str]) -> Term:
                 tuple((renames.get(i, i), lo, hi) for i, lo, hi in term.sums))
 
 
-def substitute_all(expr: Expr, mapping: dict) -> Expr:
-    for old, new in mapping.items():
-        expr = substitute(expr, old, new)
-    return expr
-
-
 def _spreads(expr: Expr) -> bool:
     """A δ or a ``Sum`` in the expression's own sums and products (not inside a function)."""
     if isinstance(expr, (KroneckerDelta, Sum)):
@@ -149,25 +151,6 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
     coeff = term.coeff
     sums = tuple(limit for limit in term.sums if limit[0] in limits)
     return Term(coeff, tuple(factors), sums), kept
-
-
-def substitute(expr: Expr, old: Index, new: Expr) -> Expr:
-    """expr with old → new, leaving alone a ``Sum`` that binds its own ``old``.
-
-    A bound index that equals ``new`` is renamed first, so nothing is captured.
-    """
-    if not expr.has(old):
-        return expr
-    if isinstance(expr, Sum):
-        bound = [limit[0] for limit in expr.limits]
-        if old in bound:
-            return expr
-        if new in bound:
-            taken = {s.name for s in expr.free_symbols | set(bound)} | {str(new)}
-            expr = expr.xreplace({new: fresh_index(taken, like=str(new))})
-    if not expr.args:
-        return new if expr == old else expr
-    return expr.func(*[substitute(a, old, new) for a in expr.args])
 
 
 def _is_wrt_or_output(index: Expr) -> bool:
@@ -285,31 +268,29 @@ def kept_pairs(kept: list[tuple[Index, Expr]]) -> list[list[str]]:
 
 @dataclass
 class Collapsed:
-    """The terms left when every δ has removed its sum, the shallow form (δ's collapsed
-    where they stand, nothing distributed), and the proof steps: (state, reason key, params)."""
+    """The terms left when every δ has removed its sum, and the shallow form (δ's
+    collapsed where they stand, nothing distributed)."""
 
     terms: list[Term]
     shallow: Expr
-    steps: list[tuple[Expr, str, dict]]
 
 
-def collapse_all(expr: Expr, unit: set[Index] = frozenset(),
+def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
                  assumptions: dict[str, str] | None = None) -> Collapsed:
     """δ's first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then after distributing
-    products over sums; then rows that sum to 1 (``onehot``, ``prob_rows``) are summed out."""
-    steps: list[tuple[Expr, str, dict]] = []
+    products over sums; then rows that sum to 1 (``onehot``, ``prob_rows``) are summed out.
+    Each change is a step of ``proof``."""
     terms, kept = collapse_shallow(expr, unit)
     shallow = total(terms)
     if kept:
-        steps.append((shallow, "collapse", {"kept": kept_pairs(kept)}))
+        proof.record(shallow, "collapse", kept=kept_pairs(kept))
     terms, kept = collapse(expand(shallow), unit)
     if kept:
-        steps.append((total(terms), "collapse", {"kept": kept_pairs(kept)}))
+        proof.record(total(terms), "collapse", kept=kept_pairs(kept))
     elif total(terms) != shallow:
-        steps.append((total(terms), "distribute", {}))
+        proof.record(total(terms), "distribute")
     terms, used = apply_row_sums(terms, assumptions or {})
     if used:
-        steps.append((total(terms), "assumption",
-                      {"names": used, "assumptions": [assumptions[n] for n in used]}))
-    return Collapsed(terms, shallow, steps)
-
+        proof.record(total(terms), "assumption", names=used,
+                     assumptions=[assumptions[n] for n in used])
+    return Collapsed(terms, shallow)

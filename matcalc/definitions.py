@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import sympy
 from sympy import Basic, Expr, Pow, Sum
 
-from .functions import HALF
 from .symbols import Element, Index, IndexSum, indices_of
 
 
@@ -29,14 +28,14 @@ class Definition:
 def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, list[str]]:
     """Replace sub-expressions equal to a forward definition by its entry: σ(a_ij) → b_ij.
 
-    Only results of a function (σ, tanh, exp, √, …) are folded: that is where people write
+    Only results of a function (σ, exp, √, …) are folded: that is where people write
     the derivative in terms of the output. A power of a root folds to a power of its name:
     b = √a gives a^(−1/2) = b^(−1).
     """
     used: list[str] = []
     for d in definitions:
         form = d.form
-        is_root = isinstance(form, Pow) and form.exp == HALF
+        is_root = isinstance(form, Pow) and form.exp == sympy.S.Half
         if not (isinstance(form, sympy.Function) or is_root):
             continue
         anchors = sorted(form.atoms(Element), key=str)

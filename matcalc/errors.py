@@ -2,7 +2,9 @@
 
 Only the command line turns these into exit codes and messages; the library raises them.
 A stage that knows where in the program text the problem is passes ``line`` and ``col``
-(1-based), and ``str(error)`` points there.
+(1-based), and ``str(error)`` points there. An error about an argument of the library
+(``wrt``, ``shapes``, ``loss``, ``layout``) names it in ``option`` and ``value``; the
+library says ``wrt='Q': …`` and the command line ``--wrt Q: …``.
 """
 
 from __future__ import annotations
@@ -13,13 +15,19 @@ class MatcalcError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, line: int | None = None, col: int | None = None):
+    def __init__(self, message: str, line: int | None = None, col: int | None = None,
+                 option: str | None = None, value: object = None):
         self.message = message
         self.line = line
         self.col = col
+        self.option = option
+        self.value = value
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.option is not None:
+            shown = "" if self.value is None else f"={self.value!r}"
+            return f"{self.option}{shown}: {self.message}"
         if self.line is None:
             return self.message
         return f"line {self.line}, column {self.col}: {self.message}"
@@ -41,6 +49,11 @@ class UsageError(MatcalcError):
 
 class UnsupportedError(MatcalcError):
     """A well-formed program that this version of matcalc cannot derive."""
+
+
+class NoMatrixForm(UnsupportedError):
+    """An index form with no matrix form in matcalc's vocabulary (the index form is the
+    result)."""
 
 
 class CheckError(MatcalcError):

@@ -44,7 +44,7 @@ def declarations() -> str:
 def check_program(program: str, tally: Tally) -> None:
     """Derive every input's gradient and verify it; record the outcome."""
     from .check import verify
-    from .derivation import derive
+    from .pipeline import derive
     from .errors import UnsupportedError, UsageError
     try:
         d = derive(program, wrt="all")

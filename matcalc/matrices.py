@@ -1,6 +1,7 @@
 """Matrix expressions built without sympy's ``doit()``: transposes pushed inward, flat
 products with their numbers in front, Hadamard products; a name declared symmetric or spd
-is its own transpose (and the step that uses that says so).
+is its own transpose (and the step that uses that says so). ``entry_of`` goes the other
+way: the element form of an entry of a matrix expression.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from sympy import (
     ilcm,
 )
 
-from .symbols import Apply
-
-ROWWISE = ("softmax", "softmax_col")  # f(Mᵀ) ≠ f(M)ᵀ for these
+from . import ops
+from .errors import NoMatrixForm
+from .symbols import Apply, Element, IndexSum
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
 USED: ContextVar[set | None] = ContextVar("used", default=None)
@@ -60,7 +61,7 @@ def transpose(m: Expr) -> Expr:
         return OneMatrix(m.shape[1], m.shape[0])
     if isinstance(m, Identity):
         return m
-    if isinstance(m, Apply) and m.name not in ROWWISE:
+    if isinstance(m, Apply) and ops.get(m.name).transposes:
         return Apply(m.name, transpose(m.arg))
     return Transpose(m)
 
@@ -109,3 +110,47 @@ def scale(coeff: Expr, m: Expr) -> Expr:
     if coeff == 1:
         return m
     return matmul(coeff, m)
+
+
+def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
+    """The entry (row, col) of a matrix expression, as an element form:
+    (A B)_ij = Σ_p a_ip b_pj,  (A ∘ B)_ij = a_ij b_ij,  (Aᵀ)_ij = a_ji,  (𝟏𝟏ᵀ)_ij = 1."""
+    rows, cols = m.shape
+    row = sympy.Integer(0) if rows == 1 else row
+    col = sympy.Integer(0) if cols == 1 else col
+    if isinstance(m, sympy.MatrixSymbol):
+        return Element(m, row, col)
+    if isinstance(m, Transpose):
+        return entry_of(m.arg, col, row, supply)
+    if isinstance(m, MatAdd):
+        return sympy.Add(*[entry_of(a, row, col, supply) for a in m.args])
+    if isinstance(m, HadamardProduct):
+        return Mul(*[entry_of(a, row, col, supply) for a in m.args])
+    if isinstance(m, HadamardPower):
+        return entry_of(m.base, row, col, supply) ** m.exp
+    if isinstance(m, OneMatrix):
+        return S.One
+    if isinstance(m, sympy.ZeroMatrix):
+        return S.Zero
+    if isinstance(m, Identity):
+        return sympy.KroneckerDelta(row, col)
+    if isinstance(m, MatMul):
+        scalars = [a for a in m.args if not a.is_Matrix]
+        mats = [a for a in m.args if a.is_Matrix]
+        indices = [row]
+        limits = []
+        for left in mats[:-1]:
+            inner = left.shape[1]
+            if inner == 1:
+                indices.append(sympy.Integer(0))
+            else:
+                p = supply.fresh()
+                indices.append(p)
+                limits.append((p, sympy.Integer(0), inner - 1))
+        indices.append(col)
+        body = Mul(*scalars, *[entry_of(a, indices[t], indices[t + 1], supply)
+                               for t, a in enumerate(mats)])
+        return IndexSum(body, *limits) if limits else body
+    if isinstance(m, Apply) and ops.get(m.name).elementwise:
+        return ops.get(m.name).function(entry_of(m.arg, row, col, supply))
+    raise NoMatrixForm(f"no element form for {type(m).__name__}")

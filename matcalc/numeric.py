@@ -40,7 +40,9 @@ from sympy import (
 )
 
 from .errors import UnsupportedError
-from .functions import BY_SYMPY_FUNC, ELEMENTWISE
+from . import ops
+from .numpy_eval import eval_numpy as run_numpy
+from .ops.rowwise import softmax_entry
 from .program import BinOp, Call, Name, Neg, Number, Program
 from .program import Transpose as TransposeNode
 from .symbols import (
@@ -51,7 +53,6 @@ from .symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
-    softmax_entry,
 )
 
 H = 1e-6  # central-difference step
@@ -59,16 +60,12 @@ H = 1e-6  # central-difference step
 
 # ------------------------------------------------------------------ forward pass
 
-KINKED = ("relu", "abs")  # not differentiable at 0: random inputs keep away from it
-KINK_MARGIN = 1e-4
-
-
 def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
             away_from_kinks: bool = False) -> dict[str, np.ndarray]:
     """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
-    With ``away_from_kinks``, an argument of relu within KINK_MARGIN of 0 raises
-    FloatingPointError (a random draw there is drawn again)."""
+    With ``away_from_kinks``, a call at its operation's kink (an argument of relu at 0)
+    raises FloatingPointError (a random draw there is drawn again)."""
     values = dict(inputs)
     fixed = fixed or {}
     values.update(fixed)
@@ -93,14 +90,11 @@ def _run(node, values, away_from_kinks: bool = False):
         return np.asarray(run(node.operand)).T
     if isinstance(node, Call):
         args = [np.asarray(run(a), dtype=float) for a in node.args]
-        if node.func in FORWARD:
-            value = FORWARD[node.func](*args, axis=node.axis)
-            if away_from_kinks and node.func == "norm" and value < KINK_MARGIN:
-                raise FloatingPointError("norm at 0")
-            return value
-        if away_from_kinks and node.func in KINKED and np.any(np.abs(args[0]) < KINK_MARGIN):
+        op = ops.get(node.func)
+        value = op.forward(*args, axis=node.axis)
+        if away_from_kinks and op.kink is not None and op.kink(args, value):
             raise FloatingPointError(f"{node.func} at its kink")
-        return ELEMENTWISE[node.func].numpy(args[0])
+        return value
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
     return {
@@ -109,38 +103,11 @@ def _run(node, values, away_from_kinks: bool = False):
     }[node.op](left, right)
 
 
-def _regular(x: np.ndarray) -> np.ndarray:
-    """x, if it is safely invertible (finite differences of det and inv need that)."""
-    if np.linalg.cond(x) > 1e8:
-        raise np.linalg.LinAlgError("matrix is (nearly) singular")
-    return x
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return shifted / np.sum(shifted, axis=-1, keepdims=True)
-
-
-FORWARD = {
-    "sum": lambda x, axis: np.sum(x) if axis is None else np.sum(x, axis=axis),
-    "mean": lambda x, axis: np.mean(x) if axis is None else np.mean(x, axis=axis),
-    "softmax": lambda x, axis: _softmax(x),
-    "log_softmax": lambda x, axis: np.log(_softmax(x)),
-    "cross_entropy": lambda t, p, axis: -np.sum(t * np.log(p)),
-    "mse": lambda y, t, axis: np.mean((y - t) ** 2),
-    "trace": lambda x, axis: np.trace(x),
-    "det": lambda x, axis: np.linalg.det(_regular(x)),
-    "logdet": lambda x, axis: np.log(np.linalg.det(_regular(x))),
-    "inv": lambda x, axis: np.linalg.inv(_regular(x)),
-    "norm": lambda x, axis: np.linalg.norm(x),
-    "diag": lambda x, axis: np.diag(x),
-    "outer": lambda u, v, axis: np.outer(u, v),
-}
-
-
 # ------------------------------------------------------------------ random instances
 
-POSITIVE_FUNCS = ("log", "sqrt", "cross_entropy")
+def _rows_summing_to_one(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _onehot(rng, shape: tuple) -> np.ndarray:
@@ -159,7 +126,7 @@ def _spd(rng, shape: tuple) -> np.ndarray:
 # inputs drawn so that the declared assumption holds
 ASSUMED = {
     "onehot": _onehot,
-    "prob_rows": lambda rng, shape: _softmax(rng.normal(size=shape)),
+    "prob_rows": lambda rng, shape: _rows_summing_to_one(rng.normal(size=shape)),
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
     "symmetric": lambda rng, shape: (lambda a: a + a.T)(rng.normal(size=shape)),
     "spd": _spd,
@@ -188,22 +155,19 @@ class Instance:
         return self._grads[name]
 
 
-INVERTIBLE_FUNCS = ("det", "logdet", "inv")
-
-
 def _invertible_names(program: Program) -> set[str]:
     """Names inside det, logdet or inv: drawn near n·I so that they are well conditioned
     with a positive determinant, yet not symmetric (Xᵀ ≠ X must show)."""
     from .program import names_in, walk_program
     return {name for node in walk_program(program)
-            if isinstance(node, Call) and node.func in INVERTIBLE_FUNCS
+            if isinstance(node, Call) and ops.get(node.func).invertible
             for name in names_in(node.args[0])}
 
 
 def _needs_positive(program: Program) -> bool:
     """log, √, division or a fractional power anywhere: draw positive inputs."""
     from .program import walk_program
-    return any((isinstance(node, Call) and node.func in POSITIVE_FUNCS) or
+    return any((isinstance(node, Call) and ops.get(node.func).positive) or
                (isinstance(node, BinOp) and (node.op == "/" or (
                    node.op == "**" and not _is_integer(node.right))))
                for node in walk_program(program))
@@ -283,9 +247,9 @@ class Evaluator:
 
     @singledispatchmethod
     def _scalar(self, expr, env):
-        if isinstance(expr, sympy.Function) and expr.func in BY_SYMPY_FUNC:
-            arg = self._scalar(expr.args[0], env)
-            return BY_SYMPY_FUNC[expr.func].numpy(np.float64(arg))
+        op = ops.of_node(expr)
+        if op is not None and op.elementwise:
+            return op.forward(np.float64(self._scalar(expr.args[0], env)))
         if expr.is_number:
             return float(expr)
         raise UnsupportedError(f"cannot evaluate {type(expr).__name__}")
@@ -483,59 +447,16 @@ class Evaluator:
 
     @_matrix.register
     def _(self, m: Apply):
-        if m.name == "softmax":
-            return _softmax(self.matrix(m.arg))
-        if m.name == "softmax_col":
-            return _softmax(self.matrix(m.arg).T).T
-        return ELEMENTWISE[m.name].numpy(self.matrix(m.arg))
+        return ops.get(m.name).forward(self.matrix(m.arg))
 
 
 # ------------------------------------------------------------------ generated numpy code
 
-NUMPY_CALLS = {"exp", "log", "sin", "cos", "tanh", "sqrt", "maximum", "heaviside", "ones",
-               "eye", "zeros", "outer", "trace", "abs", "sign", "diag"}
-LINALG_CALLS = {"inv", "det", "matrix_power"}
-ARRAY_METHODS = {"sum", "reshape", "item"}
-_OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
-        ast.Pow: np.power, ast.MatMult: np.matmul}
-
-
 def eval_numpy(code: str, values: dict[str, np.ndarray]):
-    """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted)."""
-    def run(node):
-        if isinstance(node, ast.Expression):
-            return run(node.body)
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
-            return node.value
-        if isinstance(node, ast.Name) and node.id in values:
-            return values[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-            return _OPS[type(node.op)](run(node.left), run(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            value = run(node.operand)
-            return -value if isinstance(node.op, ast.USub) else value
-        if isinstance(node, ast.Tuple):
-            return tuple(run(e) for e in node.elts)
-        if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
-            return getattr(np.asarray(run(node.value)), node.attr)
-        if isinstance(node, ast.Subscript):
-            return run(node.value)[run(node.slice)]
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            func = node.func
-            args = [run(a) for a in node.args]
-            kwargs = {k.arg: run(k.value) for k in node.keywords}
-            if isinstance(func.value, ast.Name) and func.value.id == "np" and \
-                    func.attr in NUMPY_CALLS:
-                return getattr(np, func.attr)(*args, **kwargs)
-            if isinstance(func.value, ast.Attribute) and func.value.attr == "linalg" and \
-                    isinstance(func.value.value, ast.Name) and func.value.value.id == "np" \
-                    and func.attr in LINALG_CALLS:
-                return getattr(np.linalg, func.attr)(*args, **kwargs)
-            if func.attr in ARRAY_METHODS:
-                return getattr(np.asarray(run(func.value)), func.attr)(*args, **kwargs)
-        raise UnsupportedError(f"unexpected construct in generated numpy code: "
-                               f"{ast.dump(node)[:80]}")
-    return run(ast.parse(code, mode="eval"))
+    """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted):
+    the calls the numpy printer writes and those the operations' spellings use."""
+    from .render.numpy_code import STRUCTURAL_CALLS
+    return run_numpy(code, values, STRUCTURAL_CALLS | ops.numpy_calls())
 
 
 # ------------------------------------------------------------------ finite differences

@@ -11,6 +11,7 @@ import ast
 import keyword
 import math
 
+from . import ops
 from .errors import ParseError
 from .program import (
     Assignment,
@@ -27,14 +28,7 @@ from .program import (
     Transpose,
 )
 
-ELEMENTWISE = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-ROWWISE = ("softmax", "log_softmax")        # over the last axis
-REDUCTIONS = ("sum", "mean")                # optional axis=0|1
-LOSSES = ("cross_entropy", "mse")           # two arguments, scalar result
-MATRIX_FUNCTIONS = ("trace", "det", "logdet", "inv", "norm", "diag", "outer")
-FUNCTIONS = ELEMENTWISE + ROWWISE + REDUCTIONS + LOSSES + MATRIX_FUNCTIONS
-TWO_ARGUMENTS = LOSSES + ("outer",)
-
+FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's operations
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
 RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
 
@@ -58,7 +52,7 @@ MAX_DEPTH = 100           # nesting of one expression
 
 
 def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Program:
-    """Parse a program; ``shapes`` (from ``--shape``) adds declarations.
+    """Parse a program; ``shapes`` ({"b": ("n",)}) adds declarations.
 
     Programs past the limits above are refused before any work, so hostile input costs
     bounded time and memory."""
@@ -108,10 +102,10 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     for name, shape in (shapes or {}).items():
         _check_name(name, None)
         if name not in names:
-            raise ParseError(f"--shape {name}: no such name in the program")
+            raise ParseError("no such name in the program", option="shapes", value=name)
         if name in seen and seen[name].shape != tuple(shape):
-            raise ParseError(f"--shape {name} contradicts the declaration of {name} in the "
-                             "program")
+            raise ParseError(f"contradicts the declaration of {name} in the program",
+                             option="shapes", value=name)
         declarations = [d for d in declarations if d.name != name]
         declarations.append(Declaration(name, tuple(shape), None, Pos(1, 1)))
     if not statements:
@@ -237,12 +231,13 @@ def _call(node: ast.Call) -> Call:
     func = node.func.id
     if func not in FUNCTIONS:
         raise _fail(f"unknown function {func!r}; known: {', '.join(FUNCTIONS)}", node.func)
+    op = ops.get(func)
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _fail("starred arguments are not allowed", node)
     axis = None
     for keyword_arg in node.keywords:
         value = keyword_arg.value
-        if func in REDUCTIONS and keyword_arg.arg == "axis":
+        if "axis" in op.keywords and keyword_arg.arg == "axis":
             if not (isinstance(value, ast.Constant) and type(value.value) is int
                     and value.value in (0, 1, -1)):
                 raise _fail("axis must be 0 or 1", value)
@@ -250,11 +245,11 @@ def _call(node: ast.Call) -> Call:
         else:
             raise _fail(f"{func}() takes no such keyword argument", keyword_arg.value)
     args = tuple(_expr(arg) for arg in node.args)
-    if func in REDUCTIONS and len(args) == 2 and axis is None:
+    if "axis" in op.keywords and len(args) == 2 and axis is None:
         second = args[1]
         if isinstance(second, Number) and second.value in (0, 1):
             axis, args = int(second.value), args[:1]
-    wanted = 2 if func in TWO_ARGUMENTS else 1
+    wanted = op.arity
     if len(args) != wanted:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)

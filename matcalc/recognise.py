@@ -41,26 +41,15 @@ from sympy import (
     Trace,
 )
 
+from . import ops
 from .collapse import Term
-from .errors import UnsupportedError
-from .functions import BY_SYMPY_FUNC
+from .errors import NoMatrixForm
+from .proof import Proof, Reason, Step
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
-from .symbols import Apply, Element, Index, IndexSum, indices_of, softmax_entry
+from .symbols import Apply, Element, Index, IndexSum, indices_of
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
-
-
-class NoMatrixForm(UnsupportedError):
-    """The index form has no matrix form in matcalc's vocabulary."""
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a step holds: a key that templates phrase, and its parameters."""
-
-    key: str
-    params: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 # ---------------------------------------------------------------- terms as graphs
@@ -119,7 +108,7 @@ class TermRecogniser:
         self.free = free
         self.target = (self._node(free[0]) if free else None,
                        self._node(free[1]) if len(free) > 1 else None)
-        self.history: list[tuple[Reason, Expr]] = []
+        self.history: list[Step] = []
         self.path_oriented = False
         self.sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
         coeff, edges = S.One, []
@@ -156,8 +145,8 @@ class TermRecogniser:
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)
-        rows = [s.index for s in factor.atoms(softmax_entry) if s.index in nodes]
-        if rows and len(nodes) == 2:  # a softmax runs along its row: its index goes right
+        rows = [s.index for s in factor.atoms(*ops.rowwise_nodes()) if s.index in nodes]
+        if rows and len(nodes) == 2:  # a row-wise entry runs along its row: its index goes right
             nodes = [n for n in nodes if n != rows[0]] + [rows[0]]
         if len(nodes) > 2:
             raise NoMatrixForm(f"{factor} mixes more than two indices")
@@ -190,15 +179,12 @@ class TermRecogniser:
             return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Sum):
             return self._inner_sum(expr, left, right)
-        if isinstance(expr, softmax_entry):  # row-wise: its index must run along the row
-            inner = self._elementwise(expr.entry, left, right)
-            if not inner.is_Matrix:  # a constant row: softmax of c 𝟏𝟏ᵀ
+        op = ops.of_node(expr)
+        if op is not None and op.matrix_form is not None:  # a row-wise entry
+            inner = self._elementwise(expr.args[0], left, right)
+            if not inner.is_Matrix:  # a constant row: f of c 𝟏𝟏ᵀ
                 inner = scale(inner, OneMatrix(*self._shape(left, right)))
-            if right is None and expr.index == left:  # a 1-D vector: down its column
-                return Apply("softmax_col", inner)
-            if expr.index != right:
-                raise NoMatrixForm("a softmax across the other axis has no matrix form here")
-            return Apply("softmax", inner)
+            return op.matrix_form(expr, inner, left, right)
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
         scalars = [a for a in args if not a.is_Matrix]
@@ -213,9 +199,8 @@ class TermRecogniser:
             return scale(Mul(*scalars), core)
         if isinstance(expr, Pow) and expr.exp.is_number:
             return HadamardPower(args[0], expr.exp)
-        rule = BY_SYMPY_FUNC.get(expr.func)
-        if rule is not None and len(args) == 1:
-            return Apply(rule.name, args[0])
+        if op is not None and op.elementwise and len(args) == 1:
+            return Apply(op.name, args[0])
         raise NoMatrixForm(f"no matrix form for {expr}")
 
     def _inner_sum(self, expr: Sum, left: Node, right: Node) -> Expr:
@@ -262,7 +247,7 @@ class TermRecogniser:
         if used:
             params["symmetric"] = sorted(used)
             used.clear()
-        self.history.append((Reason(key, params), self.graph.expr()))
+        self.history.append(Step(None, self.graph.expr(), Reason(key, params)))
 
     def orient(self, n: int, left=ANY, right=ANY, flips: list | None = None) -> None:
         """Flip edge n (to its transpose) so that its ends are (left, right); ANY: either."""
@@ -524,13 +509,17 @@ def _first_use(expr: Expr):
 
 @dataclass
 class Recognised:
-    result: Expr                       # the matrix form
-    rounds: list[tuple[Reason, Expr]]  # index forms after each round of rewrites
+    result: Expr        # the matrix form
+    steps: list[Step]   # the index forms after each round of rewrites
 
 
-def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr]) -> Recognised:
-    """Recognise every term; the rounds interleave their histories, one step per round."""
-    histories: list[list[tuple[Reason, Expr]]] = []
+def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr],
+              proof: Proof | None = None) -> Recognised:
+    """Recognise every term; the rounds interleave their histories, one step per round,
+    recorded in ``proof``."""
+    proof = proof if proof is not None else Proof(None, free)
+    mark = proof.mark()
+    histories: list[list[Step]] = []
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}
     for term in terms:
@@ -546,9 +535,10 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         results[core] = results.get(core, S.Zero) + coeff
     rounds: list[tuple[Reason, Expr]] = []
     for n in range(max((len(h) for h in histories), default=0)):
-        reasons = [h[n][0] for h in histories if n < len(h)]
+        reasons = [h[n].reason for h in histories if n < len(h)]
         keys = list(dict.fromkeys(r.key for r in reasons))
-        state = Add(*[(h[min(n, len(h) - 1)][1] if h else s) for h, s in zip(histories, start)])
+        state = Add(*[(h[min(n, len(h) - 1)].rhs if h else s)
+                      for h, s in zip(histories, start)])
         if len(keys) == 1:
             reason = Reason(keys[0], _merge_params(reasons))
         else:
@@ -573,16 +563,18 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
             rounds.append((Reason("factor"), entry_of_result(result, free)))
     else:
         result = Add(*parts)
-    return Recognised(result, rounds)
+    for reason, state in rounds:
+        proof.record(state, reason.key, **reason.params)
+    return Recognised(result, proof.steps[mark:])
 
 
 def recognise_under(assumptions: dict[str, str], terms: list[Term], free: tuple[Index, ...],
-                    dims: dict[Index, Expr]) -> Recognised:
+                    dims: dict[Index, Expr], proof: Proof | None = None) -> Recognised:
     """recognise(), knowing which names are declared symmetric or spd (Aᵀ = A)."""
     symmetric = frozenset(n for n, a in assumptions.items() if a in ("symmetric", "spd"))
     tokens = (SYMMETRIC.set(symmetric), USED.set(set()))
     try:
-        return recognise(terms, free, dims)
+        return recognise(terms, free, dims, proof)
     finally:
         USED.reset(tokens[1])
         SYMMETRIC.reset(tokens[0])

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import ShapeError, UsageError
+from . import ops
+from .errors import ShapeError
 from .program import BinOp, Call, Dim, Expr, Name, Neg, Number, Program, Transpose, names_in
 
 Shape = tuple[Dim, ...]
@@ -144,55 +145,13 @@ def infer(program: Program) -> Shapes:
                                node)
         return tuple(reversed(out))
 
-    def square(node: Call, arg: Shape) -> Shape:
-        if len(arg) != 2 or not u.unify(arg[0], arg[1]):
-            raise mismatch(f"{node.func}() needs a square matrix; "
-                           f"{describe(node.args[0], arg)}", node)
-        return arg
-
-    def diag(node: Call, arg: Shape) -> Shape:
-        if len(arg) == 1:
-            return (arg[0], arg[0])
-        return (square(node, arg)[0],)
-
-    def outer(node: Call, arg: Shape) -> Shape:
-        other = visit(node.args[1])
-        if len(arg) != 1 or len(other) != 1:
-            raise mismatch("outer() takes two vectors", node)
-        return (arg[0], other[0])
-
-    def norm(node: Call, arg: Shape) -> Shape:
-        if not arg:
-            raise mismatch("norm() needs a vector or a matrix", node)
-        return ()
-
-    MATRIX_SHAPES = {
-        "trace": lambda node, arg: square(node, arg) and (),
-        "det": lambda node, arg: square(node, arg) and (),
-        "logdet": lambda node, arg: square(node, arg) and (),
-        "inv": square, "diag": diag, "outer": outer, "norm": norm,
-    }
-
     def call(node: Call) -> Shape:
-        arg = visit(node.args[0])
-        if node.func in ("cross_entropy", "mse"):
-            other = visit(node.args[1])
-            if len(arg) != len(other) or not all(map(u.unify, arg, other)):
-                raise mismatch(f"{node.func}() needs two arrays of one shape: "
-                               f"{describe(node.args[0], arg)} and "
-                               f"{describe(node.args[1], other)}", node)
-            return ()
-        if node.func in MATRIX_SHAPES:
-            return MATRIX_SHAPES[node.func](node, arg)
-        if node.func in ("softmax", "log_softmax") and not arg:
-            raise mismatch(f"{node.func}() needs a vector or a matrix", node)
-        if node.func not in ("sum", "mean"):
-            return arg
-        if node.axis is None or (len(arg) == 1 and node.axis in (0, -1)):
-            return ()
-        if len(arg) != 2:
-            raise mismatch(f"{node.func}(X, axis={node.axis}) needs a matrix", node)
-        return (arg[1],) if node.axis == 0 else (arg[0],)
+        """The operation's own shape rule (elementwise ones keep the shape)."""
+        shapes = [visit(arg) for arg in node.args]
+        op = ops.get(node.func)
+        if op.shape is None:
+            return shapes[0]
+        return op.shape(_Check(u, node, shapes, describe, mismatch), node, shapes)
 
     assigned: set[str] = set()
     read: set[str] = set()
@@ -221,6 +180,27 @@ def infer(program: Program) -> Shapes:
         raise ShapeError(f"{clash[0]!r} is a dimension and cannot also be a value; use a "
                          "number or another name")
     return _name_fresh(u, names, nodes, assumptions, program)
+
+
+@dataclass
+class _Check:
+    """What a shape rule may do: unify two dimensions, describe an argument (“X is
+    (m, n)”), and fail with a message that points at the call."""
+
+    unifier: _Unifier
+    node: Call
+    shapes: list
+    describer: object
+    mismatch: object
+
+    def unify(self, a: Dim, b: Dim) -> bool:
+        return self.unifier.unify(a, b)
+
+    def describe(self, k: int) -> str:
+        return self.describer(self.node.args[k], self.shapes[k])
+
+    def fail(self, message: str) -> ShapeError:
+        return self.mismatch(message, self.node)
 
 
 def _is_constant(node: Expr) -> bool:
@@ -252,22 +232,3 @@ def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],
 
     ordered = {name: final(names[name]) for name in program.names() if name in names}
     return Shapes(ordered, {key: final(shape) for key, shape in nodes.items()}, assumptions)
-
-
-def parse_shape_option(text: str) -> tuple[str, Shape]:
-    """``X=m,n`` → ``("X", ("m", "n"))``; ``s=`` is a scalar, ``b=n,`` or ``b=n`` a vector."""
-    if "=" not in text:
-        raise UsageError(f"--shape expects NAME=d1,d2 (e.g. X=m,n), got {text!r}")
-    name, _, dims = text.partition("=")
-    parts = [p.strip() for p in dims.split(",") if p.strip()]
-    shape: list[Dim] = []
-    for part in parts:
-        if part.isdigit() and int(part) >= 1:
-            shape.append(int(part))
-        elif part.isidentifier() and part.isascii():
-            shape.append(part)
-        else:
-            raise UsageError(f"--shape {text!r}: {part!r} is not a dimension")
-    if len(shape) > 2:
-        raise UsageError(f"--shape {text!r}: at most two dimensions are supported")
-    return name.strip(), tuple(shape)

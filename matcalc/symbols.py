@@ -10,6 +10,9 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 - ``Partial(e, x)``: the unevaluated ∂e/∂x that proofs show before differentiating.
 - ``UpstreamGrad``: the matrix ∂L/∂C that flows in from the loss.
 - ``Apply(f, M)``: f applied elementwise to a matrix expression, f(M).
+
+The nodes of the operations themselves (σ, relu, the softmax entry) live with their
+operations, in ``matcalc.ops``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,34 @@ class Index(Symbol):
         return super().__new__(cls, name, integer=True, nonnegative=True)
 
 
+# The one source of index names. i, j index the wrt entry, k, l the output entry; inner
+# sums take p, q, r, … in order (IndexSupply); an index that must avoid what is already
+# written takes the first of q, r, …, w, q1, q2, … that nothing uses (fresh_index).
+WRT_INDICES = ("i", "j")
+OUTPUT_INDICES = ("k", "l")
+INNER_INDICES = ("p", "q", "r", "s", "t", "u", "v", "w")
+
+
+def index_symbols(names: tuple[str, ...], count: int) -> tuple[Index, ...]:
+    """The first ``count`` of the given index names: (i, j) for a matrix, (i,) for a vector."""
+    return tuple(Index(n) for n in names[:count])
+
+
+class IndexSupply:
+    """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l, and never a
+    letter that names a matrix of the program (its entries are written p_kl)."""
+
+    def __init__(self, avoid: frozenset[str] = frozenset()) -> None:
+        self.count = 0
+        self.letters = [c for c in INNER_INDICES if c not in avoid] or list(INNER_INDICES)
+
+    def fresh(self) -> Index:
+        n, letters = self.count, self.letters
+        self.count += 1
+        suffix = "" if n < len(letters) else str(n // len(letters))
+        return Index(letters[n % len(letters)] + suffix)
+
+
 def fresh_index(taken: set[str], like: str | None = None) -> Index:
     """An index named like nothing in ``taken``: ``like`` numbered (p → p1, p2, …) when a
     bound index must be renamed, else the first free one of q, r, …, w, q1, q2, …"""
@@ -35,6 +66,52 @@ def fresh_index(taken: set[str], like: str | None = None) -> Index:
     names = (f"{like}{n}" for n in numbered) if like is not None else \
         itertools.chain("qrstuvw", (f"q{n}" for n in numbered))
     return Index(next(n for n in names if n not in taken))
+
+
+def unused_index(*exprs: Basic) -> Index:
+    """An index named like no symbol in the expressions, nor like the entries of their
+    matrices (p would read as an entry of P), nor i, j, k, l."""
+    taken = {s.name for e in exprs for s in e.atoms(Symbol)} | {"i", "j", "k", "l"}
+    taken |= {m.name.lower() for e in exprs for m in e.atoms(MatrixSymbol)}
+    return fresh_index(taken)
+
+
+class UnusedSupply:
+    """Fresh indices that avoid everything in the given expressions and each other (the
+    entries of a product inside det or inv)."""
+
+    def __init__(self, *exprs: Basic):
+        self.exprs = list(exprs)
+
+    def fresh(self) -> Index:
+        index = unused_index(*self.exprs)
+        self.exprs.append(index)
+        return index
+
+
+def substitute(expr: Expr, old: Index, new: Expr) -> Expr:
+    """expr with old → new, leaving alone a ``Sum`` that binds its own ``old``.
+
+    A bound index that equals ``new`` is renamed first, so nothing is captured.
+    """
+    if not expr.has(old):
+        return expr
+    if isinstance(expr, Sum):
+        bound = [limit[0] for limit in expr.limits]
+        if old in bound:
+            return expr
+        if new in bound:
+            taken = {s.name for s in expr.free_symbols | set(bound)} | {str(new)}
+            expr = expr.xreplace({new: fresh_index(taken, like=str(new))})
+    if not expr.args:
+        return new if expr == old else expr
+    return expr.func(*[substitute(a, old, new) for a in expr.args])
+
+
+def substitute_all(expr: Expr, mapping: dict) -> Expr:
+    for old, new in mapping.items():
+        expr = substitute(expr, old, new)
+    return expr
 
 
 class IndexSum(Sum):
@@ -151,63 +228,6 @@ class Apply(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
         raise NotImplementedError
-
-
-class sigmoid(Function):
-    """σ(x) = 1 / (1 + e⁻ˣ)."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return 1 / (1 + sympy.exp(-x))
-        return None
-
-
-class relu(Function):
-    """relu(x) = max(x, 0)."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return sympy.Max(x, 0)
-        return None
-
-
-class softmax_entry(Function):
-    """softmax(e)_l = exp(e_l) / Σ_q exp(e_q): one entry of a softmax over the index ``l``,
-    which runs over ``size`` values. Args: (e, l, size), with e the entry at index l."""
-
-    nargs = 3
-    is_real = True
-    is_positive = True
-
-    @property
-    def entry(self) -> Expr:
-        return self.args[0]
-
-    @property
-    def index(self) -> Expr:
-        return self.args[1]
-
-    @property
-    def size(self) -> Expr:
-        return self.args[2]
-
-
-class step(Function):
-    """relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the subgradient 0."""
-
-    is_real = True
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return sympy.S.One if x > 0 else sympy.S.Zero
-        return None
 
 
 def dim(d: int | str) -> Expr:

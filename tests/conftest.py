@@ -1,8 +1,12 @@
-"""Every derivation a test makes is verified (issue 5, point 1): the backward pass is
-wrapped to record each Derivation, and after the test each one must pass
-matcalc.check.verify — every step equal to the previous one, results and numpy code equal
-to finite differences. A test that tampers with a result on purpose marks itself
-``@pytest.mark.unverified``."""
+"""Every result a test makes is verified: an observer registered with matcalc's pipeline
+(``matcalc.observe``) collects each derivation, Jacobian and Hessian as it is made, and
+after the test each one must pass ``matcalc.check.verify`` — every step equal to the
+previous one, results and numpy code equal to finite differences. A result the test has
+verified itself is not verified again. A test that tampers with a result on purpose marks
+itself ``@pytest.mark.unverified``.
+
+The observer is registered once, when pytest starts, so it does not depend on which
+module a test imports first."""
 
 import sys
 from pathlib import Path
@@ -11,29 +15,35 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+pytest_plugins = ["pytester"]
+
+_made: list = []
+
+
+def _collect(result) -> None:
+    _made.append(result)
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "unverified: derivations in this test are not "
                                        "verified automatically")
+    from matcalc.observe import add_observer
+    add_observer(_collect)
 
 
 @pytest.fixture(autouse=True)
-def verified_derivations(request, monkeypatch):
-    if request.node.get_closest_marker("unverified"):
-        yield
-        return
-    import matcalc.backward
-    from matcalc.check import verify
-
-    real = matcalc.backward.backward
-    seen: list = []
-
-    def backward(d, wanted):
-        seen.append(d)
-        return real(d, wanted)
-
-    monkeypatch.setattr(matcalc.backward, "backward", backward)
+def verified_results(request):
+    _made.clear()
     yield
-    for d in seen:
-        report = verify(d, trials=1)
+    made, unverified = list(_made), request.node.get_closest_marker("unverified")
+    _made.clear()
+    if unverified:
+        return
+    from matcalc.check import verify
+    for result in made:
+        earlier = list(result.checked.values())
+        if earlier:
+            assert all(r.ok for r in earlier), earlier[0].summary()
+            continue
+        report = verify(result, trials=1)
         assert report.ok, report.summary()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy
 from sympy import Integer, KroneckerDelta, MatrixSymbol, Sum, Symbol
 
-from matcalc.collapse import Term, collapse, expand, substitute, total
+from matcalc.collapse import Term, collapse, expand, total
+from matcalc.symbols import substitute
 from matcalc.symbols import Element, Index
 
 i, j, k, l, p, q = (Index(n) for n in "ijklpq")

@@ -31,11 +31,10 @@ def test_example_markdown_is_current(path):
 
 @pytest.mark.parametrize("path", PROGRAMS, ids=[p.stem for p in PROGRAMS])
 def test_example_verifies(path):
-    from matcalc.check import verify_derivative
-    from matcalc.derivation import Derivation
+    from matcalc import Derivation, verify
     d = generate.derivation(path)
     if isinstance(d, Derivation):
         assert_correct(d)
     else:
-        report = verify_derivative(d)
+        report = verify(d)
         assert report.ok, report.summary()

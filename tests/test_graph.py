@@ -33,7 +33,7 @@ def named(d) -> dict[str, str]:
     """Each derived gradient's named form, as the text output prints it."""
     printer = TextPrinter(PrintContext(loss=d.loss, names=set(d.shapes.names),
                                        order={n: k for k, n in enumerate(d.shapes.names)}))
-    return {name: printer.doprint(g.result) for name, g in d.backward.items()}
+    return {name: printer.doprint(g.result) for name, g in d.all_gradients.items()}
 
 
 def inlined(d) -> dict[str, str]:
@@ -202,7 +202,7 @@ def test_numpy_backward_pass_has_one_statement_per_needed_gradient():
 
 @pytest.mark.unverified
 def test_verify_fails_on_a_wrong_backward_pass_statement(monkeypatch):
-    import matcalc.render as render
+    import matcalc.render.formats as render
     from matcalc import verify
     real = render.backward_code
 

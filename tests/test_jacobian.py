@@ -8,9 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from matcalc.check import verify_derivative
+from matcalc import hessian, jacobian, verify
 from matcalc.cli import cli
-from matcalc.jacobian import hessian, jacobian
 
 
 def matrix_line(d) -> str:
@@ -18,7 +17,7 @@ def matrix_line(d) -> str:
 
 
 def verified(d):
-    report = verify_derivative(d)
+    report = verify(d)
     assert report.ok, report.summary()
     return d
 

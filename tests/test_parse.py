@@ -79,13 +79,3 @@ def test_refused_with_position(source, message, col):
 def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(ParseError):
         parse("C = " + "(" * 5000 + "A" + ")" * 5000)
-
-
-def test_every_function_of_the_language_has_its_facts():
-    """A function the parser accepts is spelled in text, LaTeX and (if elementwise) numpy,
-    and an elementwise one has its derivative: one table each, no function forgotten."""
-    from matcalc import parse
-    from matcalc.functions import ELEMENTWISE, SPELLING
-    assert set(parse.FUNCTIONS) <= set(SPELLING)
-    for name in parse.ELEMENTWISE:
-        assert name in ELEMENTWISE and SPELLING[name].numpy, name

@@ -23,7 +23,7 @@ def lim(index, size):
 
 
 def keys(rec):
-    return [reason.key for reason, _ in rec.rounds]
+    return [step.reason.key for step in rec.steps]
 
 
 def test_path_is_a_matrix_product():

@@ -6,7 +6,8 @@ import pytest
 
 from matcalc.errors import ShapeError
 from matcalc.parse import parse
-from matcalc.shapes import infer, parse_shape_option
+from matcalc.cli import parse_shape_option
+from matcalc.shapes import infer
 
 
 def shapes(source: str) -> dict:

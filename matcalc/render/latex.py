@@ -9,7 +9,7 @@ import re
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
-from ..functions import SPELLING
+from .. import ops
 from ..program import BinOp, Call, Name, Neg
 from ..program import Transpose as TransposeNode
 from ..symbols import (
@@ -18,7 +18,6 @@ from ..symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
-    softmax_entry,
 )
 from .printers import ATOM, MUL, POW
 from .text import TextPrinter, _is_upstream
@@ -91,7 +90,7 @@ class LatexPrinter(TextPrinter):
                     rf"{{\partial {self._print(top.var)} \, \partial {self._print(e.var)}}}")
         shown = self._print(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
-                isinstance(top, softmax_entry):
+                hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"
         return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
 
@@ -122,17 +121,17 @@ class LatexPrinter(TextPrinter):
             return self._print_Mul(Mul(1, e, evaluate=False))
         return f"{self.paren(base, POW + 1)}^{{{self._print(exp)}}}"
 
-    def _print_softmax_entry(self, e: softmax_entry) -> str:
-        top, q, term = self.softmax_parts(e)
-        return rf"\frac{{{top}}}{{\sum_{{{q}}} {term}}}"
+    def divide(self, top: str, bottom: str) -> str:
+        return rf"\frac{{{top}}}{{{bottom}}}"
+
+    def sum_over(self, indices, body: str) -> str:
+        return " ".join(rf"\sum_{{{self._print(i)}}}" for i in indices) + " " + body
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
-    SPELLING_FIELD = "tex"
+    SPELLING_FIELD, FORMAT_FIELD = "tex", "tex_format"
     CALL = r"{name}\left({arg}\right)"
-    STEP = r"\left[{arg} > 0\right]"
-    ABS = r"\left|{arg}\right|"
 
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
@@ -201,12 +200,9 @@ class LatexPrinter(TextPrinter):
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
-        if n.func == "sqrt":
-            return rf"\sqrt{{{arg}}}"
-        name = SPELLING[n.func].tex if n.func in SPELLING else n.func
         if n.axis is not None:
-            return rf"{name}_{{{n.axis}}}\left({arg}\right)"
-        return rf"{name}\left({arg}\right)"
+            return rf"{ops.get(n.func).spelled('tex')}_{{{n.axis}}}\left({arg}\right)"
+        return self.call(n.func, arg)
 
     SOURCE_OPS = {"+": " + ", "-": " - ", "*": r" \circ ", "/": r" \oslash ", "@": " ",
                   "**": "^"}

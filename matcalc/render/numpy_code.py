@@ -10,9 +10,13 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Rational
 
-from ..functions import SPELLING
+from .. import ops
 from ..symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import hadamard_order, is_negative, negated
+
+# numpy functions this printer writes itself (the operations' own spellings add theirs)
+STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "outer", "trace", "diag", "linalg.inv",
+                              "linalg.det", "linalg.matrix_power"})
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
@@ -117,7 +121,7 @@ class NumpyPrinter:
         if isinstance(e, sympy.HadamardPower):
             return self._power(e.base, e.exp)
         if isinstance(e, Apply):
-            return SPELLING[e.name].numpy.format(self.code(e.arg)), 2
+            return ops.get(e.name).numpy.format(self.code(e.arg)), 2
         if isinstance(e, sympy.OneMatrix):
             rows, cols = e.shape
             if rows == 1 or cols == 1:
@@ -224,9 +228,9 @@ class NumpyPrinter:
             return self._power(e.base, e.exp)
         if isinstance(e, (sympy.Trace, Element, sympy.Determinant)):
             return self._code(e)
-        if isinstance(e, sympy.Function):
-            name = {"Abs": "abs"}.get(type(e).__name__, type(e).__name__)
-            return SPELLING[name].numpy.format(self.code(e.args[0])), 2
+        op = ops.of_node(e)
+        if op is not None and op.numpy is not None and len(e.args) == 1:
+            return op.numpy.format(self.code(e.args[0])), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:

@@ -51,6 +51,9 @@ class Printer:
     def _print(self, expr) -> str:
         if isinstance(expr, (Name, Number, BinOp, Neg, TransposeNode, Call)):
             return getattr(self, f"_source_{type(expr).__name__}")(expr)
+        hook = getattr(expr, "_matcalc_print", None)
+        if hook is not None:  # a node of an operation that prints itself (a row-wise entry)
+            return hook(self)
         for cls in type(expr).__mro__:
             method = getattr(self, f"_print_{cls.__name__}", None)
             if method is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
-from ..functions import SPELLING
+from .. import ops
 from ..program import BinOp, Call, Name, Neg, Number
 from ..program import Transpose as TransposeNode
 from ..symbols import (
@@ -16,7 +16,6 @@ from ..symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
-    softmax_entry,
 )
 from .printers import (
     ADD,
@@ -78,7 +77,7 @@ class TextPrinter(Printer):
             return f"∂²{self._print(top.expr)}/∂{self._print(top.var)} ∂{self._print(e.var)}"
         shown = self._print(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
-                isinstance(top, softmax_entry) or (
+                hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
         return f"∂{shown}/∂{self._print(e.var)}"
@@ -161,34 +160,31 @@ class TextPrinter(Printer):
             return self.paren(base, POW + 1) + str(exp).translate(SUPERSCRIPTS)
         return f"{self.paren(base, POW + 1)}^({self._print(exp)})"
 
-    # how a function is written: relu′ as the Iverson bracket [x > 0], abs as |x|
-    SPELLING_FIELD = "text"
-    CALL, STEP, ABS = "{name}({arg})", "[{arg} > 0]", "|{arg}|"
+    # how a function is written: its operation's name (σ), or a format of its own
+    # (the Iverson bracket [x > 0], |x|)
+    SPELLING_FIELD, FORMAT_FIELD = "text", "text_format"
+    CALL = "{name}({arg})"
 
     def call(self, name: str, arg: str) -> str:
-        """f(x), spelled as SPELLING says for this printer."""
-        if name == "step":
-            return self.STEP.format(arg=arg)
-        if name in ("abs", "Abs"):
-            return self.ABS.format(arg=arg)
-        shown = getattr(SPELLING[name], self.SPELLING_FIELD) if name in SPELLING else name
-        return self.CALL.format(name=shown, arg=arg)
+        """f(x), spelled as the operation's record says for this printer."""
+        op = ops.REGISTRY.get(name)
+        if op is None:
+            return self.CALL.format(name=name, arg=arg)
+        own = getattr(op, self.FORMAT_FIELD)
+        if own is not None:
+            return own.format(arg)
+        return self.CALL.format(name=op.spelled(self.SPELLING_FIELD), arg=arg)
 
     def _print_Function(self, e) -> str:
-        return self.call(type(e).__name__, self._print(e.args[0]))
+        op = ops.of_node(e)
+        return self.call(op.name if op is not None else type(e).__name__,
+                         self._print(e.args[0]))
 
-    def softmax_parts(self, e: softmax_entry) -> tuple[str, str, str]:
-        """exp(z_kl), the bound index q, and exp(z_kq) for the denominator Σ_q exp(z_kq)."""
-        entry, index, _ = e.args
-        taken = {s.name for s in e.atoms(Symbol)} | {n.lower() for n in self.ctx.names}
-        q = next(Index(n) for n in [*"qrstuvw", *(f"q{k}" for k in range(1, 99))]
-                 if n not in taken)
-        return (self._print(sympy.exp(entry)), self._print(q),
-                self._print(sympy.exp(entry.xreplace({index: q}))))
+    def divide(self, top: str, bottom: str) -> str:
+        return f"{top}/{bottom}"
 
-    def _print_softmax_entry(self, e: softmax_entry) -> str:
-        top, q, term = self.softmax_parts(e)
-        return f"{top}/Σ_{q} {term}"
+    def sum_over(self, indices, body: str) -> str:
+        return " ".join(f"Σ_{self._print(i)}" for i in indices) + " " + body
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return f"∂{self.ctx.loss}/∂{e.of}"
@@ -301,10 +297,9 @@ class TextPrinter(Printer):
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
-        name = SPELLING[n.func].text if n.func in SPELLING else n.func
         if n.axis is not None:
-            return f"{name}({arg}, axis={n.axis})"
-        return f"{name}({arg})"
+            return f"{ops.get(n.func).spelled('text')}({arg}, axis={n.axis})"
+        return self.call(n.func, arg)
 
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
 

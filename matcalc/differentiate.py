@@ -15,11 +15,10 @@ from functools import singledispatch
 import sympy
 from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
-from .collapse import substitute
+from . import ops
 from .errors import UnsupportedError
-from .functions import BY_SYMPY_FUNC
-from .lower import matrix_entry
-from .symbols import Element, Index, IndexSum, Partial, fresh_index, softmax_entry
+from .matrices import entry_of
+from .symbols import Element, Index, IndexSum, Partial, UnusedSupply, unused_index
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:
@@ -66,7 +65,7 @@ def _d_element(expr: Element, wrt: Expr) -> Expr:
 def _d_inverse(expr: Element, wrt: Expr) -> Expr:
     inverse = expr.matrix
     p, q = _fresh_pair(expr, wrt)
-    d = differentiate(matrix_entry(inverse.arg, p, q, _NoSupply(expr, wrt, p, q)), wrt)
+    d = differentiate(entry_of(inverse.arg, p, q, UnusedSupply(expr, wrt, p, q)), wrt)
     if d == 0:
         return S.Zero
     size = inverse.shape[0]
@@ -79,7 +78,7 @@ def _d_determinant(expr: sympy.Determinant, wrt: Expr) -> Expr:
     """Jacobi's formula: ∂ det M = det M Σ_p Σ_q (M⁻¹)_qp ∂m_pq."""
     m = expr.arg
     p, q = _fresh_pair(expr, wrt)
-    d = differentiate(matrix_entry(m, p, q, _NoSupply(expr, wrt, p, q)), wrt)
+    d = differentiate(entry_of(m, p, q, UnusedSupply(expr, wrt, p, q)), wrt)
     if d == 0:
         return S.Zero
     size = m.shape[0]
@@ -87,21 +86,9 @@ def _d_determinant(expr: sympy.Determinant, wrt: Expr) -> Expr:
 
 
 def _fresh_pair(*exprs: Expr) -> tuple[Index, Index]:
-    first = _fresh_index(*exprs)
-    second = _fresh_index(*exprs, first)
+    first = unused_index(*exprs)
+    second = unused_index(*exprs, first)
     return first, second
-
-
-class _NoSupply:
-    """Fresh inner indices for the entries of a product inside det or inv."""
-
-    def __init__(self, *exprs: Expr):
-        self.exprs = list(exprs)
-
-    def fresh(self) -> Index:
-        index = _fresh_index(*self.exprs)
-        self.exprs.append(index)
-        return index
 
 
 @differentiate.register
@@ -140,71 +127,20 @@ def _d_sum(expr: Sum, wrt: Expr) -> Expr:
 
 @differentiate.register
 def _d_function(expr: sympy.Function, wrt: Expr) -> Expr:
-    """∂f(u)/∂x = f′(u) ∂u/∂x, with f′ from the function's table entry."""
-    rule = BY_SYMPY_FUNC.get(expr.func)
-    if rule is None:
+    """∂f(u)/∂x = f′(u) ∂u/∂x, with f′ from the operation's record; a node with a rule of
+    its own (a softmax entry) differentiates itself."""
+    op = ops.of_node(expr)
+    if op is None or (op.derivative is None and op.differentiate is None):
         raise UnsupportedError(f"no derivative rule for {expr.func}")
+    if op.differentiate is not None:
+        return op.differentiate(expr, wrt, differentiate)
     (u,) = expr.args
     d = differentiate(u, wrt)
     if d == 0:
         return S.Zero
-    return rule.derivative(u, expr) * d
+    return op.derivative(u, expr) * d
 
 
 @differentiate.register
 def _d_delta(expr: KroneckerDelta, wrt: Expr) -> Expr:
     return S.Zero
-
-
-@differentiate.register
-def _d_softmax(expr: softmax_entry, wrt: Expr) -> Expr:
-    """∂p_l/∂x = p_l (∂e_l/∂x − Σ_q p_q ∂e_q/∂x), for p = softmax(e) over l.
-
-    With e = z_k· and x = z_ij this is δ_ki p_kl (δ_lj − p_kj), the form the seed shows.
-    """
-    e, l, size = expr.args
-    d = differentiate(e, wrt)
-    if d == 0:
-        return S.Zero
-    q = _fresh_index(expr, wrt, d)
-    other = softmax_entry(substitute(e, l, q), q, size)
-    inner = pull_out_of_sum(IndexSum(other * substitute(d, l, q), (q, 0, size - 1)))
-    return expr * factor_common(d - inner)
-
-
-def _fresh_index(*exprs: Expr) -> Index:
-    """An index named like no symbol in the expressions, nor like the entries of their
-    matrices (p would read as an entry of P)."""
-    taken = {s.name for e in exprs for s in e.atoms(Symbol)} | {"i", "j", "k", "l"}
-    taken |= {m.name.lower() for e in exprs for m in e.atoms(sympy.MatrixSymbol)}
-    return fresh_index(taken)
-
-
-def pull_out_of_sum(expr: Sum) -> Expr:
-    """Σ_q c f(q) = c Σ_q f(q) for factors c that do not depend on q."""
-    bound = {limit[0] for limit in expr.limits}
-    body = expr.function
-    factors = body.args if isinstance(body, Mul) else (body,)
-    outside = [f for f in factors if not (f.free_symbols & bound)]
-    if not outside:
-        return expr
-    inside = [f for f in factors if f.free_symbols & bound]
-    return Mul(*outside) * IndexSum(Mul(*inside), *expr.limits)
-
-
-def factor_common(expr: Expr) -> Expr:
-    """a b + a c = a (b + c): pull factors common to every term of a sum out of it."""
-    if not isinstance(expr, Add):
-        return expr
-    term_factors = [list(t.args) if isinstance(t, Mul) else [t] for t in expr.args]
-    common = [f for f in term_factors[0] if not f.is_number
-              and all(f in other for other in term_factors[1:])]
-    if not common:
-        return expr
-    rest = []
-    for factors in term_factors:
-        remaining = list(factors)
-        for f in common:
-            remaining.remove(f)
-        rest.append(Mul(*remaining))
-    return Mul(*common) * Add(*rest)

@@ -1,0 +1,79 @@
+"""Running numpy code that matcalc itself wrote, under a whitelist (it is checked, not
+trusted): ``dC @ B.T``, ``np.logaddexp(0, x)``, ``(dY * Y).sum(axis=0)``.
+
+The code is parsed with ``ast`` and walked; only arithmetic, the program's own names,
+``.T``/``.shape``, subscripts, the array methods below and the numpy functions named in
+``allowed`` (``exp`` for ``np.exp``, ``linalg.inv`` for ``np.linalg.inv``) run.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import UnsupportedError
+
+ARRAY_METHODS = frozenset({"sum", "reshape", "item"})
+_OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
+        ast.Pow: np.power, ast.MatMult: np.matmul}
+
+
+@lru_cache(maxsize=4096)
+def _tree(code: str) -> ast.Expression:
+    return ast.parse(code, mode="eval")
+
+
+def _called(func: ast.expr) -> str | None:
+    """"exp" for np.exp, "linalg.inv" for np.linalg.inv, None for anything else."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+            func.value.id == "np":
+        return func.attr
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and \
+            isinstance(func.value.value, ast.Name) and func.value.value.id == "np":
+        return f"{func.value.attr}.{func.attr}"
+    return None
+
+
+def calls_in(code: str) -> frozenset[str]:
+    """The numpy functions a piece of code calls: {"logaddexp"} for np.logaddexp(0, x)."""
+    return frozenset(name for node in ast.walk(_tree(code)) if isinstance(node, ast.Call)
+                     and (name := _called(node.func)) is not None)
+
+
+def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
+    """The value of ``code`` with the arrays ``values``, calling only ``allowed``."""
+
+    def run(node):
+        if isinstance(node, ast.Expression):
+            return run(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in values:
+            return values[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](run(node.left), run(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = run(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.Tuple):
+            return tuple(run(e) for e in node.elts)
+        if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
+            return getattr(np.asarray(run(node.value)), node.attr)
+        if isinstance(node, ast.Subscript):
+            return run(node.value)[run(node.slice)]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            args = [run(a) for a in node.args]
+            kwargs = {k.arg: run(k.value) for k in node.keywords}
+            name = _called(node.func)
+            if name is not None and name in allowed:
+                target = np
+                for part in name.split("."):
+                    target = getattr(target, part)
+                return target(*args, **kwargs)
+            if name is None and node.func.attr in ARRAY_METHODS:
+                return getattr(np.asarray(run(node.func.value)), node.func.attr)(*args, **kwargs)
+        raise UnsupportedError(f"unexpected construct in generated numpy code: {ast.dump(node)[:80]}")
+
+    return run(_tree(code))

@@ -1,0 +1,112 @@
+"""The operations of the language, one record each (``Op``), in one registry.
+
+    elementwise   exp log sqrt sin cos tanh sigmoid relu softplus      y_kl = f(x_kl)
+    rowwise       softmax log_softmax                                  over each row
+    reduction     sum mean                                             of all, or an axis
+    loss          cross_entropy mse                                    two arrays → scalar
+    linalg        trace det logdet inv norm diag outer
+
+Every stage reads these records — the parser's whitelist, shapes, lowering, the chain
+rule, the checker, the printers, the fuzzer, ``matcalc derive --help`` and the README's
+function list — so adding an operation is one record in one of the modules below.
+
+    python -m matcalc.ops     # the README's function table, from the registry
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from .base import Op, numpy_function
+from .elementwise import OPS as _ELEMENTWISE
+from .linalg import OPS as _LINALG
+from .losses import OPS as _LOSSES
+from .reductions import OPS as _REDUCTIONS
+from .rowwise import OPS as _ROWWISE
+
+SECTIONS = ("elementwise", "rowwise", "reduction", "loss", "linalg")
+
+
+def _complete(op: Op) -> Op:
+    """An elementwise op evaluates its own numpy spelling (numpy is spelled once)."""
+    if op.forward is None and op.numpy is not None:
+        f = numpy_function(op.numpy)
+        return replace(op, forward=lambda x, axis=None, f=f: f(x))
+    return op
+
+
+REGISTRY: dict[str, Op] = {
+    op.name: _complete(op)
+    for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_LOSSES, *_LINALG]
+}
+_BY_FUNCTION = {op.function: op for op in REGISTRY.values() if op.function is not None}
+
+LANGUAGE: tuple[str, ...] = tuple(name for name, op in REGISTRY.items() if op.in_language)
+
+
+def get(name: str) -> Op:
+    """The record of an operation (or of an internal node such as ``step``)."""
+    return REGISTRY[name]
+
+
+def of_node(expr) -> Op | None:
+    """The record whose sympy node ``expr`` is (σ(x), softmax_entry(…)), if any."""
+    return _BY_FUNCTION.get(getattr(expr, "func", None))
+
+
+def node_classes() -> tuple[type, ...]:
+    """The sympy function classes of the registry (including sympy's own exp, log, …)."""
+    return tuple(f for f in _BY_FUNCTION if isinstance(f, type))
+
+
+def rowwise_nodes() -> tuple[type, ...]:
+    """Nodes whose entry runs along a row (its ``index``) and has a matrix form of its own."""
+    return tuple(op.function for op in REGISTRY.values() if op.matrix_form is not None)
+
+
+def in_section(section: str) -> list[Op]:
+    return [op for op in REGISTRY.values() if op.kind == section]
+
+
+@lru_cache(maxsize=1)
+def numpy_calls() -> frozenset[str]:
+    """The numpy functions that the registry's spellings call (for the code checker)."""
+    from ..numpy_eval import calls_in
+    found: set[str] = set()
+    for op in REGISTRY.values():
+        if op.numpy:
+            found |= calls_in(op.numpy.format("x"))
+    return frozenset(found)
+
+
+def help_lines() -> list[str]:
+    """``derive --help``'s function list: one line per section."""
+    labels = {"elementwise": "elementwise", "rowwise": "row-wise", "reduction": "reductions",
+              "loss": "losses", "linalg": "linear algebra"}
+    lines = []
+    for section in SECTIONS:
+        names = " ".join(_signature(op) for op in in_section(section))
+        lines.append(f"{labels[section] + ':':16}{names}")
+    return lines
+
+
+def _signature(op: Op) -> str:
+    if op.keywords:
+        return f"{op.name}(X[, axis])"
+    if op.arity == 2:
+        return f"{op.name}(A, B)"
+    return op.name
+
+
+def readme_table() -> str:
+    """The README's function table (a test keeps the README in step with it)."""
+    rows = ["| function | kind | meaning |", "|---|---|---|"]
+    for section in SECTIONS:
+        for op in in_section(section):
+            rows.append(f"| `{_signature(op)}` | {section} | {op.summary} |")
+    return "\n".join(rows)
+
+
+__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "get", "help_lines", "in_section",
+           "node_classes", "numpy_calls", "of_node", "readme_table", "rowwise_nodes"]

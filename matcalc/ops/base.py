@@ -1,0 +1,142 @@
+"""The record of one operation of the language, and the small rules that many share.
+
+An ``Op`` says everything matcalc knows about an operation in one place: how it is
+called, its shape rule, its element form (composites lower to primitives), the
+derivative of any new primitive node, how numpy evaluates it, how text, LaTeX and numpy
+spell it, the domain facts the checker needs (positive, kinked, invertible), the note
+shown to the reader, and example programs that exercise it. Every stage reads these
+records; none keeps a table of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sympy import Expr, Function
+
+from ..numpy_eval import calls_in, eval_numpy
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation. Only ``name`` and ``kind`` are required; the rest says what applies.
+
+    kind: "elementwise", "rowwise", "reduction", "loss" or "linalg" (the section it is
+    listed under), or "internal" for nodes that only derivatives produce (relu′ = step).
+    """
+
+    name: str
+    kind: str
+    summary: str = ""                       # one line for --help and the README
+    arity: int = 1
+    keywords: tuple[str, ...] = ()          # ("axis",) for reductions
+    # shape rule: (check, node, argument shapes) -> result shape; None keeps the shape
+    shape: Callable[..., tuple] | None = None
+    # element form: (node, idx, ctx) -> sympy; None applies ``function`` entrywise
+    lower: Callable[..., Expr] | None = None
+    # a primitive node: the sympy function class (or constructor) and its derivative
+    function: Any = None
+    derivative: Callable[[Expr, Expr], Expr] | None = None   # (x, y = f(x)) -> f′(x)
+    differentiate: Callable[..., Expr] | None = None         # (expr, wrt, d) for a node
+    # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call
+    numpy: str | None = None
+    forward: Callable[..., Any] | None = None                # (*arrays, axis) -> array
+    # spellings for the reader: a name (σ, \sigma) or a whole format with {} (|x|)
+    text: str = ""
+    tex: str = ""
+    text_format: str | None = None
+    tex_format: str | None = None
+    note: str | None = None                 # key of the note on its domain (templates)
+    # domain facts the checker draws inputs by
+    positive: bool = False                  # its argument must be positive (log, √)
+    invertible: bool = False                # its argument must be invertible (det, inv)
+    kink: Callable[[list, Any], bool] | None = None  # (args, value) -> at a kink?
+    transposes: bool = True                 # f(Mᵀ) = f(M)ᵀ (false for row-wise ones)
+    # a matrix form for an entry of this node: (expr, entry matrix, at) -> matrix
+    matrix_form: Callable[..., Expr] | None = None
+    # programs that use it (the registry walk test derives, verifies and renders them)
+    examples: tuple[str, ...] = ()
+    # the fuzzer's vocabulary: (result kind, argument kinds, format); "*" is any kind
+    fuzz: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def in_language(self) -> bool:
+        return self.kind != "internal"
+
+    @property
+    def elementwise(self) -> bool:
+        return self.kind in ("elementwise", "internal") and self.lower is None and \
+            self.function is not None
+
+    def spelled(self, field_name: str) -> str:
+        """The name a printer shows: ``text`` or ``tex`` (falls back to the name)."""
+        return getattr(self, field_name) or self.name
+
+
+def new_function(name: str, doc: str, at_number: Callable[[Expr], Expr] | None = None,
+                 **facts: Any) -> type[Function]:
+    """A sympy function class for a primitive that sympy lacks (σ, relu, softplus): real,
+    unevaluated on symbols, ``at_number`` on numbers."""
+
+    def eval(cls, x):  # noqa: A001 - sympy's hook
+        if at_number is not None and x.is_Number:
+            return at_number(x)
+        return None
+
+    return type(name, (Function,), {"__doc__": doc, "is_real": True,
+                                    "eval": classmethod(eval), **facts})
+
+
+# ---------------------------------------------------------------- shape rules
+
+def same_shape(check, node, shapes: list[tuple]) -> tuple:
+    """Elementwise: the result has its argument's shape."""
+    return shapes[0]
+
+
+def square(check, node, shapes: list[tuple]) -> tuple:
+    """A square matrix in, the same shape out (inv)."""
+    arg = shapes[0]
+    if len(arg) != 2 or not check.unify(arg[0], arg[1]):
+        raise check.fail(f"{node.func}() needs a square matrix; {check.describe(0)}")
+    return arg
+
+
+def square_to_scalar(check, node, shapes: list[tuple]) -> tuple:
+    """A square matrix in, a scalar out (trace, det, log det)."""
+    square(check, node, shapes)
+    return ()
+
+
+def not_scalar(check, node, shapes: list[tuple]) -> tuple:
+    """A vector or a matrix in, the same shape out (softmax)."""
+    if not shapes[0]:
+        raise check.fail(f"{node.func}() needs a vector or a matrix")
+    return shapes[0]
+
+
+def alike_to_scalar(check, node, shapes: list[tuple]) -> tuple:
+    """Two arrays of one shape in, a scalar out (losses)."""
+    first, second = shapes
+    if len(first) != len(second) or not all(map(check.unify, first, second)):
+        raise check.fail(f"{node.func}() needs two arrays of one shape: {check.describe(0)} "
+                         f"and {check.describe(1)}")
+    return ()
+
+
+# ---------------------------------------------------------------- numpy
+
+def numpy_function(spelling: str) -> Callable:
+    """f(x) evaluated from its numpy spelling ("np.logaddexp(0, {})"), so that numpy is
+    spelled once: the forward pass runs what the generated code would run."""
+
+    code = spelling.format("x")
+    allowed = calls_in(code)
+
+    def apply(x):
+        return eval_numpy(code, {"x": x}, allowed)
+
+    return apply

@@ -1,0 +1,87 @@
+"""Functions applied to every entry: y_kl = f(x_kl), each with its derivative beside it.
+
+A derivative is written in terms of the input x and, where that is how people write it,
+of the output y = f(x) (σ′ = y(1 − y), tanh′ = 1 − y²), so that a proof can fold it back
+into the name of the forward result (∂L/∂B ∘ B ∘ (1 − B)).
+
+Adding a function is one record here: its sympy node (sympy's own, or ``new_function``),
+its derivative, its numpy spelling (the forward pass runs that same spelling), how a
+reader sees it, and what the checker must know of its domain.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .base import Op, new_function
+
+KINK_MARGIN = 1e-4
+
+
+def at_zero(args, value) -> bool:
+    """An argument entry within KINK_MARGIN of 0, where relu and |x| have a kink."""
+    import numpy as np
+    return bool(np.any(np.abs(args[0]) < KINK_MARGIN))
+
+
+sigmoid = new_function("sigmoid", "σ(x) = 1 / (1 + e⁻ˣ).",
+                       lambda x: 1 / (1 + sympy.exp(-x)))
+relu = new_function("relu", "relu(x) = max(x, 0).", lambda x: sympy.Max(x, 0))
+step = new_function("step", "relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the subgradient 0.",
+                    lambda x: sympy.S.One if x > 0 else sympy.S.Zero)
+softplus = new_function("softplus", "softplus(x) = log(1 + eˣ).",
+                        lambda x: sympy.log(1 + sympy.exp(x)))
+
+_ANY = (("*", ("*",), "{name}({{0}})"),)  # the fuzzer may apply it to anything
+
+
+def _fuzz_any(name: str) -> tuple:
+    return tuple((kind, args, form.format(name=name)) for kind, args, form in _ANY)
+
+
+OPS = [
+    Op("exp", "elementwise", "eˣ", function=sympy.exp, derivative=lambda x, y: y,
+       numpy="np.exp({})", text="exp", tex=r"\exp",
+       examples=("B = exp(A)",),
+       fuzz=_fuzz_any("exp") + (("*", ("*", "*"), "({0} / (1 + exp({1})))"),)),
+    Op("log", "elementwise", "natural logarithm (positive entries)", function=sympy.log,
+       derivative=lambda x, y: 1 / x, numpy="np.log({})", text="log", tex=r"\log",
+       note="log", positive=True, examples=("B = log(A)",),
+       fuzz=(("*", ("*",), "log(1 + exp({0}))"),)),
+    Op("sqrt", "elementwise", "√x (non-negative entries)", function=sympy.sqrt,
+       derivative=lambda x, y: 1 / (2 * y), numpy="np.sqrt({})", text="sqrt",
+       tex=r"\sqrt", tex_format=r"\sqrt{{{}}}", note="sqrt", positive=True,
+       examples=("B = sqrt(A)",), fuzz=(("*", ("*",), "sqrt(exp({0}))"),)),
+    Op("sin", "elementwise", "sine", function=sympy.sin,
+       derivative=lambda x, y: sympy.cos(x), numpy="np.sin({})", text="sin", tex=r"\sin",
+       examples=("B = sin(A)",), fuzz=_fuzz_any("sin")),
+    Op("cos", "elementwise", "cosine", function=sympy.cos,
+       derivative=lambda x, y: -sympy.sin(x), numpy="np.cos({})", text="cos", tex=r"\cos",
+       examples=("B = cos(A)",), fuzz=_fuzz_any("cos")),
+    Op("tanh", "elementwise", "hyperbolic tangent", function=sympy.tanh,
+       derivative=lambda x, y: 1 - y**2, numpy="np.tanh({})", text="tanh", tex=r"\tanh",
+       examples=("B = tanh(A)",), fuzz=_fuzz_any("tanh")),
+    Op("sigmoid", "elementwise", "σ(x) = 1/(1 + e⁻ˣ)", function=sigmoid,
+       derivative=lambda x, y: y * (1 - y), numpy="(1 / (1 + np.exp(-({}))))",
+       text="σ", tex=r"\sigma", examples=("B = sigmoid(A)", "H = sigmoid(X @ W)"),
+       fuzz=_fuzz_any("sigmoid")),
+    Op("relu", "elementwise", "max(x, 0); relu′(0) = 0", function=relu,
+       derivative=lambda x, y: step(x), numpy="np.maximum({}, 0)", text="relu",
+       tex=r"\operatorname{relu}", note="relu", kink=at_zero,
+       examples=("B = relu(A)",), fuzz=_fuzz_any("relu")),
+    Op("softplus", "elementwise", "log(1 + eˣ)", function=softplus,
+       derivative=lambda x, y: sigmoid(x), numpy="np.logaddexp(0, {})", text="softplus",
+       tex=r"\operatorname{softplus}", examples=("B = softplus(A)",),
+       fuzz=_fuzz_any("softplus")),
+    # nodes that only derivatives produce
+    Op("step", "internal", "relu′(x) = [x > 0]", function=step,
+       derivative=lambda x, y: sympy.S.Zero, numpy="np.heaviside({}, 0.0)", text="step",
+       tex=r"\operatorname{step}", text_format="[{} > 0]", tex_format=r"\left[{} > 0\right]"),
+    # |x| reaches proofs through sympy's √(x²) = |x|; |x|′ = sign(x), with sign(0) = 0
+    Op("abs", "internal", "|x|", function=sympy.Abs, derivative=lambda x, y: sympy.sign(x),
+       numpy="np.abs({})", text="abs", tex=r"\operatorname{abs}", text_format="|{}|",
+       tex_format=r"\left|{}\right|", note="relu", kink=at_zero),
+    Op("sign", "internal", "sign(x)", function=sympy.sign,
+       derivative=lambda x, y: sympy.S.Zero, numpy="np.sign({})", text="sign",
+       tex=r"\operatorname{sign}"),
+]

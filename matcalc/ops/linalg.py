@@ -1,0 +1,137 @@
+"""Linear algebra: trace, determinant, log-determinant, inverse, norm, diag and outer.
+
+    tr X = Σ_p x_pp          ‖X‖ = √(Σ_p Σ_q x_pq²)      diag(v)_kl = δ_kl v_k
+    diag(X)_k = x_kk         outer(u, v)_kl = u_k v_l
+    det X, log det X and (X⁻¹)_kl have no finite index sum of fixed length: they stay
+    sympy's ``Determinant`` and ``Inverse`` nodes, differentiated by Jacobi's formula and
+    ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ (the lemmas live with the differentiation rules).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr
+
+from ..symbols import Element, IndexSum
+from .base import Op, square, square_to_scalar
+
+
+def _diag_shape(check, node, shapes: list[tuple]) -> tuple:
+    arg = shapes[0]
+    if len(arg) == 1:
+        return (arg[0], arg[0])
+    return (square(check, node, shapes)[0],)
+
+
+def _outer_shape(check, node, shapes: list[tuple]) -> tuple:
+    if len(shapes[0]) != 1 or len(shapes[1]) != 1:
+        raise check.fail("outer() takes two vectors")
+    return (shapes[0][0], shapes[1][0])
+
+
+def _norm_shape(check, node, shapes: list[tuple]) -> tuple:
+    if not shapes[0]:
+        raise check.fail("norm() needs a vector or a matrix")
+    return ()
+
+
+def _lower_trace(node, idx, ctx) -> Expr:
+    """tr X = Σ_p x_pp."""
+    p = ctx.fresh()
+    return IndexSum(ctx.lower(node.args[0], (p, p)), ctx.limit(p, ctx.shape(node.args[0])[0]))
+
+
+def _lower_det(node, idx, ctx) -> Expr:
+    """det X: no finite index sum of fixed length; differentiated by Jacobi's formula."""
+    return sympy.Determinant(ctx.matrix(node.args[0]))
+
+
+def _lower_logdet(node, idx, ctx) -> Expr:
+    """log det X."""
+    return sympy.log(_lower_det(node, idx, ctx))
+
+
+def _lower_inv(node, idx, ctx) -> Expr:
+    """(X⁻¹)_kl, an entry of the inverse; differentiated by ∂X⁻¹ = −X⁻¹ ∂X X⁻¹."""
+    return Element(sympy.Inverse(ctx.matrix(node.args[0])), idx[0], idx[1])
+
+
+def _lower_norm(node, idx, ctx) -> Expr:
+    """‖X‖ = √(Σ_p Σ_q x_pq²) (Frobenius; the 2-norm for a vector)."""
+    inner, limits = ctx.entries(node.args[0])
+    return sympy.sqrt(IndexSum(ctx.lower(node.args[0], inner) ** 2, *limits))
+
+
+def _lower_diag(node, idx, ctx) -> Expr:
+    """diag(v)_kl = δ_kl v_k;  diag(X)_k = x_kk."""
+    if len(ctx.shape(node.args[0])) == 1:
+        return sympy.KroneckerDelta(idx[0], idx[1]) * ctx.lower(node.args[0], idx[:1])
+    return ctx.lower(node.args[0], (idx[0], idx[0]))
+
+
+def _lower_outer(node, idx, ctx) -> Expr:
+    """outer(u, v)_kl = u_k v_l."""
+    return ctx.lower(node.args[0], idx[:1]) * ctx.lower(node.args[1], idx[1:])
+
+
+def _regular(x):
+    """x, if it is safely invertible (finite differences of det and inv need that)."""
+    import numpy as np
+    if np.linalg.cond(x) > 1e8:
+        raise np.linalg.LinAlgError("matrix is (nearly) singular")
+    return x
+
+
+def _np(path: str, guard=None):
+    def run(*args, axis=None):
+        import numpy as np
+        target = np
+        for part in path.split("."):
+            target = getattr(target, part)
+        return target(*[guard(a) if guard else a for a in args])
+    return run
+
+
+def _logdet(x, axis=None):
+    import numpy as np
+    return np.log(np.linalg.det(_regular(x)))
+
+
+def _norm_kink(args, value) -> bool:
+    """‖X‖ is not differentiable where it is 0."""
+    from .elementwise import KINK_MARGIN
+    return bool(value < KINK_MARGIN)
+
+
+OPS = [
+    Op("trace", "linalg", "tr X = Σ_p x_pp", shape=square_to_scalar, lower=_lower_trace,
+       forward=_np("trace"), text="tr", tex=r"\operatorname{tr}",
+       examples=("s = trace(A @ X @ B)", "s = trace(X.T @ A @ X)"),
+       fuzz=(("", ("nn",), "trace({0})"),)),
+    Op("det", "linalg", "det X (Jacobi's formula)", shape=square_to_scalar, lower=_lower_det,
+       forward=_np("linalg.det", _regular), text="det", tex=r"\det", note="inv",
+       invertible=True, examples=("s = det(X)", "s = det(A @ X)"),
+       fuzz=(("", (), "det(S)"), ("", (), "det(W.T)"))),
+    Op("logdet", "linalg", "log det X (det X > 0)", shape=square_to_scalar,
+       lower=_lower_logdet, forward=_logdet, text="logdet", tex=r"\log\det",
+       note="logdet", invertible=True, examples=("s = logdet(X)",),
+       fuzz=(("", (), "logdet(W)"),)),
+    Op("inv", "linalg", "X⁻¹ (∂X⁻¹ = −X⁻¹ ∂X X⁻¹)", shape=square, lower=_lower_inv,
+       forward=_np("linalg.inv", _regular), text="inv", tex=r"\operatorname{inv}",
+       note="inv", invertible=True,
+       examples=("a: (n,)\nb: (n,)\ns = a @ inv(X) @ b", "s = trace(inv(X) @ A)"),
+       fuzz=(("nn", (), "inv(W)"), ("nn", (), "inv(S)"))),
+    Op("norm", "linalg", "‖X‖: Frobenius; the 2-norm of a vector", shape=_norm_shape,
+       lower=_lower_norm, forward=_np("linalg.norm"), text="norm",
+       tex=r"\operatorname{norm}", kink=_norm_kink,
+       examples=("x: (n,)\ns = norm(x)", "s = norm(A @ B)"),
+       fuzz=(("", ("n",), "norm({0})"),)),
+    Op("diag", "linalg", "diag(v): a diagonal matrix; diag(X): the diagonal",
+       shape=_diag_shape, lower=_lower_diag, forward=_np("diag"), text="diag",
+       tex=r"\operatorname{diag}", examples=("x: (n,)\nY = diag(x) @ A", "y = diag(A @ B)"),
+       fuzz=(("n", ("nn",), "diag({0})"),)),
+    Op("outer", "linalg", "outer(u, v) = u vᵀ", arity=2, shape=_outer_shape,
+       lower=_lower_outer, forward=_np("outer"), text="outer", tex=r"\operatorname{outer}",
+       examples=("u: (m,)\nv: (n,)\nY = outer(u, v)",),
+       fuzz=(("nn", ("n", "n"), "outer({0}, {1})"),)),
+]

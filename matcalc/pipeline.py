@@ -1,0 +1,238 @@
+"""The driver: text → program → shapes → element form → the first steps of a proof →
+differentiate → collapse → recognise, for the three kinds of result.
+
+    derive      ∂L/∂X for inputs X of a program: the backward pass over its graph
+    jacobian    ∂Y/∂X, entry by entry, in numerator or denominator layout
+    hessian     ∂²f/∂x ∂xᵀ for a scalar f of a vector x
+
+Each writes its own first steps (the chain rule over the graph; the output's element form
+with intermediates inlined; the gradient first) and hands the rest to ``prove``. Every
+finished result goes to the registered observers (``observe``) before it is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr, Integer, Symbol
+
+from .backward import backward
+from .collapse import collapse, expand, total
+from .differentiate import differentiate, push_partial, replace_partials
+from .errors import UnsupportedError, UsageError
+from .lower import Lowering, Names, lower
+from .observe import notify
+from .parse import parse
+from .program import Program
+from .proof import Proof
+from .prove import differentiate_step, finish
+from .results import Derivation, Derivative, ForwardDefinition
+from .shapes import Shape, Shapes, infer, show
+from .symbols import (
+    OUTPUT_INDICES,
+    WRT_INDICES,
+    Element,
+    Index,
+    IndexSupply,
+    Partial,
+    dim,
+    index_symbols,
+)
+
+LAYOUTS = ("numerator", "denominator")
+
+
+@dataclass
+class Prepared:
+    """A program parsed, its shapes inferred, its names made sympy symbols."""
+
+    program: Program
+    shapes: Shapes
+    names: Names
+
+    @classmethod
+    def of(cls, text: str, shapes: dict[str, Shape] | None) -> Prepared:
+        program = parse(text, shapes)
+        inferred = infer(program)
+        return cls(program, inferred, Names.of(inferred))
+
+
+def derive(program: str, wrt: str | Iterable[str] | None = None,
+           shapes: dict[str, Shape] | None = None, loss: str | None = None,
+           inline: bool = False) -> Derivation:
+    """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
+
+    ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
+    output is a scalar, it is the loss; otherwise the loss is an implied scalar (``loss``,
+    default L) and ∂L/∂Output is an input of the derivation.
+    """
+    p = Prepared.of(program, shapes)
+    output = p.program.output
+    loss = _loss_name(p, loss)
+    if not p.program.inputs():
+        raise UsageError("the program has no inputs to differentiate with respect to")
+    if p.shapes.names[output] and f"d{output}" in p.shapes.names:
+        raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
+                         f"gradient ∂{loss}/∂{output} d{output}; rename it")
+    wanted = _wrt_names(p.program, wrt)
+    d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline)
+    supply = IndexSupply(p.names.letters())
+    for statement in p.program.statements:
+        out_idx = index_symbols(OUTPUT_INDICES, len(p.shapes.names[statement.target]))
+        rhs = lower(statement.value, out_idx, Lowering(p.names, supply))
+        d.definitions.append(ForwardDefinition(
+            statement.target, statement.value, p.names.element(statement.target, out_idx),
+            rhs))
+    try:
+        d.all_gradients = backward(d, wanted)
+    except RecursionError:
+        raise UnsupportedError("the backward pass nests too deeply to write out; split the "
+                               "program into shorter ones") from None
+    d.gradients = {name: d.all_gradients[name] for name in wanted}
+    return notify(d)
+
+
+def _loss_name(p: Prepared, loss: str | None) -> str:
+    output = p.program.output
+    if not p.shapes.names[output]:
+        if loss not in (None, output):
+            raise UsageError(f"the output {output} is a scalar and is the loss; renaming "
+                             "it would hide that: rename it in the program", option="loss",
+                             value=loss)
+        return output
+    loss = loss or "L"
+    if not loss.isidentifier() or not loss.isascii():
+        raise UsageError("not a valid name", option="loss", value=loss)
+    if loss in p.shapes.names:
+        raise UsageError(f"the output {output} has shape {show(p.shapes.names[output])}, "
+                         f"so a scalar loss is implied, but its name {loss!r} is taken; "
+                         "choose another loss name")
+    return loss
+
+
+def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
+    inputs = program.inputs()
+    if wrt is None:
+        return inputs
+    given = [wrt] if isinstance(wrt, str) else list(wrt)
+    wanted = [name.strip() for item in given for name in item.split(",")]
+    if not wanted or any(not name for name in wanted):
+        raise UsageError("needs a name (or 'all')", option="wrt")
+    if "all" in wanted:
+        return inputs
+    assigned = [s.target for s in program.statements]
+    for name in wanted:
+        if name == program.output:
+            raise UsageError("that is the output; its gradient is the upstream gradient "
+                             "itself", option="wrt", value=name)
+        if name not in inputs and name not in assigned:
+            raise UsageError(f"no such name in the program (inputs: {', '.join(inputs)})",
+                             option="wrt", value=name)
+    return list(dict.fromkeys(wanted))
+
+
+# ---------------------------------------------------------------- Jacobians and Hessians
+
+def jacobian(program: str, wrt: str, layout: str = "numerator",
+             shapes: dict[str, Shape] | None = None) -> Derivative:
+    """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
+    numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
+
+    The proof is the engine's: element form (intermediates inlined), differentiation to
+    Kronecker deltas, collapse, recognition. A derivative with more than two free
+    indices (∂(W x)/∂W) has no matrix form; it is given in index form."""
+    p = _prepare_derivative(program, wrt, layout, shapes)
+    out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
+    out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
+    wrt_idx = index_symbols(WRT_INDICES, len(wrt_shape))
+    y = p.names.element(p.program.output, out_idx)
+    var = p.names.element(wrt, wrt_idx)
+    free = (*out_idx, *wrt_idx) if layout == "numerator" else (*wrt_idx, *out_idx)
+    symbol_out, symbol_wrt = p.names.symbols[p.program.output], p.names.symbols[wrt]
+    d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
+                   Partial(y, var), Partial(symbol_out, symbol_wrt), free)
+    proof = Proof(d.lhs, free)
+    expr = push_partial(_inlined(p, out_idx), var)
+    proof.record(expr, "element_form", names=[p.program.output])
+    expr = differentiate_step(proof, expr, wrt)
+    dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
+    return _finished(d, proof, expr, dims)
+
+
+def hessian(program: str, wrt: str, layout: str = "numerator",
+            shapes: dict[str, Shape] | None = None) -> Derivative:
+    """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
+    transpose; the two agree wherever f is twice continuously differentiable)."""
+    p = _prepare_derivative(program, wrt, layout, shapes)
+    output = p.program.output
+    if p.shapes.names[output]:
+        raise UsageError(f"a Hessian needs a scalar output; {output} has shape "
+                         f"{show(p.shapes.names[output])}")
+    wrt_shape = p.shapes.names[wrt]
+    if len(wrt_shape) != 1:
+        raise UsageError(f"a Hessian is taken with respect to a vector; {wrt} has shape "
+                         f"{show(wrt_shape)} (its Hessian has four indices)")
+    i, j = index_symbols(WRT_INDICES, 2)
+    f, x = p.names.symbols[output], p.names.symbols[wrt]
+    xi, xj = p.names.element(wrt, (i,)), p.names.element(wrt, (j,))
+    free = (i, j) if layout == "numerator" else (j, i)
+    d = Derivative("hessian", p.program, p.shapes, p.names, output, wrt, layout,
+                   Partial(Partial(f, xi), xj),
+                   Partial(Partial(f, x), sympy.Transpose(x)), free)  # ∂²f/∂x∂xᵀ
+    proof = Proof(d.lhs, free)
+    first = replace_partials(push_partial(_inlined(p, ()), xi),
+                             lambda q: differentiate(q.expr, q.var))
+    terms, _ = collapse(expand(first))
+    gradient = total(terms)
+    proof.record(push_partial(gradient, xj) if isinstance(gradient, sympy.Sum)
+                 else Partial(gradient, xj), "gradient_first", wrt=wrt)
+    expr = differentiate_step(proof, proof.last, wrt)
+    n = dim(wrt_shape[0])
+    return _finished(d, proof, expr, {i: n, j: n})
+
+
+def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict) -> Derivative:
+    outcome = finish(proof, expr, d.free, dims, d.shapes.assumptions,
+                     max_free=2)
+    d.steps = proof.steps
+    d.index_form = outcome.index_form
+    d.no_matrix_form = outcome.no_matrix_form
+    d.result = outcome.result
+    if not outcome.terms:
+        d.result = sympy.ZeroMatrix(*[dims[f] for f in d.free]) if d.free else Integer(0)
+    return notify(d)
+
+
+def _prepare_derivative(program: str, wrt: str, layout: str,
+                        shapes: dict[str, Shape] | None) -> Prepared:
+    if layout not in LAYOUTS:
+        raise UsageError("must be numerator or denominator", option="layout", value=layout)
+    p = Prepared.of(program, shapes)
+    if wrt not in p.program.inputs():
+        raise UsageError(f"not an input of the program (inputs: "
+                         f"{', '.join(p.program.inputs())})", option="wrt", value=wrt)
+    return p
+
+
+def _inlined(p: Prepared, idx: tuple) -> Expr:
+    """The output's element form, each intermediate replaced by its own (fresh indices)."""
+    values = {s.target: s.value for s in p.program.statements}
+    ctx = Lowering(p.names, IndexSupply(p.names.letters()))
+    form = lower(values[p.program.output], idx, ctx)
+    for _ in range(len(values)):
+        entries = [e for e in form.atoms(Element)
+                   if getattr(e.matrix, "name", None) in values]
+        scalars = [s for s in form.atoms(Symbol)
+                   if not isinstance(s, Index) and s.name in values]
+        if not entries and not scalars:
+            break
+        replacements = {}
+        for e in entries:
+            rank = len(p.names.shape(e.matrix.name))
+            replacements[e] = lower(values[e.matrix.name], (e.row, e.col)[:rank], ctx)
+        for s in scalars:
+            replacements[s] = lower(values[s.name], (), ctx)
+        form = form.xreplace(replacements)
+    return form

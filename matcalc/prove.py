@@ -1,0 +1,67 @@
+"""The stages every proof goes through once its first step is written — gradients,
+Jacobians and Hessians alike:
+
+    differentiate   ∂(a_kp b_pl)/∂a_ij = δ_ki δ_pj b_pl          (entries give δ's)
+    collapse        Σ_k Σ_l g_kl Σ_p δ_ki δ_pj b_pl = Σ_l g_il b_jl
+    recognise       Σ_l g_il (Bᵀ)_lj = (G Bᵀ)_ij
+
+each writing its steps into the ``Proof``. What comes before (the chain rule over a
+graph, the inlined element form of a Jacobian) is the caller's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr
+
+from .collapse import Term, collapse_all, total
+from .differentiate import differentiate, replace_partials
+from .errors import NoMatrixForm
+from .proof import Proof
+from .recognise import recognise_under
+from .symbols import Index, Partial
+
+LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
+
+
+def differentiate_step(proof: Proof, expr: Expr, wrt: str, deltas: bool = True) -> Expr:
+    """Evaluate every ∂e/∂x of ``expr``; the step names the lemmas it used (Jacobi's
+    formula for det, ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ for inv)."""
+    lemmas = [name for kind, name in LEMMAS
+              if any(p.expr.has(kind) for p in expr.atoms(Partial))]
+    expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
+    proof.record(expr, "differentiate", wrt=wrt, deltas=deltas, lemmas=lemmas)
+    return expr
+
+
+@dataclass
+class Outcome:
+    """The end of a proof: the matrix form (None if there is none, and why), the index
+    form, and the collapsed terms and shallow form (for a later substitution)."""
+
+    result: Expr | None
+    index_form: Expr
+    terms: list[Term]
+    shallow: Expr
+    no_matrix_form: str | None = None
+
+
+def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, Expr],
+           assumptions: dict[str, str], unit: set[Index] = frozenset(),
+           max_free: int = 2) -> Outcome:
+    """Collapse the deltas, then read the matrix form off the index form."""
+    collapsed = collapse_all(expr, proof, unit, assumptions)
+    terms = collapsed.terms
+    index_form = total(terms)
+    if not terms:
+        return Outcome(None, index_form, terms, collapsed.shallow)
+    if len(free) > max_free:
+        return Outcome(None, index_form, terms, collapsed.shallow,
+                       f"{len(free)} free indices: a tensor of order {len(free)}")
+    try:
+        recognised = recognise_under(assumptions, terms, free, dims, proof)
+    except NoMatrixForm as why:
+        return Outcome(None, index_form, terms, collapsed.shallow, str(why))
+    return Outcome(recognised.result, index_form, terms, collapsed.shallow)

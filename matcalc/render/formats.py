@@ -1,0 +1,283 @@
+"""From a result to text: ``render(result, fmt, lang)`` builds a view (strings per
+expression, reasons as data) and hands it to the format's template, with the language's
+``reasons.<lang>.j2`` as ``r`` (its macros ``r.phrase(key, params, fmt)`` and
+``r.label(key)`` phrase every reason and label).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
+from .display import FORMATS, languages, templates_dir
+from .numpy_code import NumpyPrinter, fit_shape
+from .printers import PrintContext
+from .text import TextPrinter
+
+if TYPE_CHECKING:
+    from ..results import Derivation, Derivative, Gradient
+
+
+def bytecode_cache():
+    """Compiled templates kept in ``$MATCALC_CACHE_DIR`` (default ``~/.cache/matcalc``).
+
+    Compiling the templates is most of a cold start's rendering time; jinja2 checks each
+    cached entry against its template's source, so an edited template is recompiled.
+    ``MATCALC_CACHE_DIR=""`` turns the cache off; an unwritable directory does too.
+    """
+    import jinja2
+    directory = os.environ.get("MATCALC_CACHE_DIR")
+    if directory is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        directory = os.path.join(base, "matcalc")
+    if not directory:
+        return None
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(directory, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(directory)
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        bytecode_cache=bytecode_cache(),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=False, autoescape=False)
+    env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
+    env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
+        .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
+    return env
+
+
+def latex_printer(ctx: PrintContext):
+    """The LaTeX printer, imported when first asked for (the terminal needs only text)."""
+    from .latex import LatexPrinter
+    return LatexPrinter(ctx)
+
+
+def context(d: Derivation | Derivative) -> PrintContext:
+    """What the printers must know of the program; a Jacobian's "loss" is its output."""
+    names = list(d.shapes.names)
+    loss = d.loss if hasattr(d, "loss") else d.output
+    return PrintContext(loss=loss, order={n: k for k, n in enumerate(names)},
+                        names=set(names),
+                        matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
+                        vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
+
+
+def numpy_printer(d: Derivation) -> NumpyPrinter:
+    ranks = {name: len(shape) for name, shape in d.shapes.names.items()}
+    dims: dict[str, str] = {}
+    for name, shape in d.shapes.names.items():
+        for axis, size in enumerate(shape):
+            if isinstance(size, str) and size not in dims:
+                dims[size] = f"{name}.shape[{axis}]"
+    return NumpyPrinter(ranks, dims, d.output, context(d).order)
+
+
+def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:
+    """numpy code for the gradient: with every named gradient substituted (``inlined``), or
+    in terms of the named gradients dZ of what it feeds (``named``)."""
+    result = grad.result if named else grad.inlined
+    if result is None:
+        return None
+    printer = numpy_printer(d)
+    code, prec = printer._code(result)
+    return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
+
+
+def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
+    """The backward pass as numpy statements, in the order they run: (X, code of dX) for
+    each named gradient that a requested one needs, e.g. dZ2 = dH2 * H2 * (1 - H2), then
+    dW2 = H1.T @ dZ2.
+    Each line is as long as its own matrix form, so the whole pass grows linearly with the
+    program (the inlined forms grow with its square). None if a needed gradient has no
+    matrix form or a name d<X> is taken by the program."""
+    needed, todo = set(), list(d.gradients)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        grad = d.all_gradients.get(name)
+        if grad is None or grad.result is None:
+            return None
+        named = (s.name if isinstance(s, UpstreamGrad) else s.of
+                 for s in free_symbols(grad.result) if isinstance(s, (UpstreamGrad, ScalarGrad)))
+        todo += [target for target in named if target != d.output]
+    lines = [(name, numpy_code(d, grad, named=True))
+             for name, grad in d.all_gradients.items() if name in needed]
+    if any(f"d{name}" in d.shapes.names for name, _ in lines):
+        return None
+    return lines
+
+
+def notes(program) -> list[str]:
+    """Ill-defined points and domains the program's functions bring with them."""
+    from .. import ops
+    from ..program import Call, walk_program
+    return list(dict.fromkeys(ops.get(node.func).note for node in walk_program(program)
+                              if isinstance(node, Call) and ops.get(node.func).note))
+
+
+def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> dict:
+    """Strings for the templates; the inlined forms (which grow with the square of a
+    network's depth) only if they are shown."""
+    from sympy import MatrixSymbol
+    definitions = []
+    for df in d.definitions:
+        definitions.append({
+            "name": df.name,
+            "lhs": printer.doprint(d.names.symbols[df.name]),
+            "matrix": printer.doprint(df.node),
+            "element_lhs": printer.doprint(df.element_lhs),
+            "element_rhs": printer.doprint(df.element_rhs),
+        })
+    gradients = []
+    for grad in d.all_gradients.values():
+        steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
+                 for s in grad.steps]
+        result = printer.doprint(grad.result) if grad.result is not None else None
+        symbol = d.names.symbols[grad.wrt]
+        gradients.append({
+            "wrt": grad.wrt,
+            "lhs": printer.doprint(grad.lhs),
+            "matrix_lhs": printer.doprint(grad.matrix_lhs),
+            "steps": steps,
+            "result": result,
+            "index_form": printer.doprint(grad.index_form),
+            "no_matrix_form": grad.no_matrix_form,
+            "is_matrix": isinstance(symbol, MatrixSymbol),
+            "numpy": numpy_code(d, grad) if grad.wrt in d.gradients and not code else None,
+            "requested": grad.wrt in d.gradients,
+            "inlined": printer.doprint(grad.inlined)
+            if grad.inlined is not None and (inlined or d.inline) else None,
+            "consumers": grad.consumers,
+            "zero": grad.zero,
+        })
+    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
+        if d.has_upstream else None
+    from ..shapes import show
+    shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
+    return {"program": d.program.source, "output": d.output, "loss": d.loss,
+            "upstream": upstream, "definitions": definitions, "gradients": gradients,
+            "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
+            "notes": notes(d.program), "backward_code": code}
+
+
+def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
+    """The result in a format of ``display.FORMATS`` and a language of ``languages()``."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if lang not in languages():
+        raise UsageError(f"unknown language {lang!r}; choose one of "
+                         f"{', '.join(languages())}")
+    form = FORMATS[fmt]
+    env = environment()
+    phrases = env.get_template(f"reasons.{lang}.j2").module
+    ctx = context(d)
+    if d.view == "derivative":
+        return _render_derivative(d, form, lang, ctx, env, phrases)
+    if form.printer is None:
+        return _json(d, ctx, env, phrases, form)
+    printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
+    view = _view(d, printer, backward_code(d) if d.is_graph else None)
+    return env.get_template(form.template).render(lang=lang, r=phrases, **view).rstrip() + "\n"
+
+
+def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
+    """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
+    substituted); "intermediates" are the named gradients derived on the way."""
+    code = backward_code(d) if d.is_graph else None
+    text, latex = _view(d, TextPrinter(ctx), code, True), _view(d, latex_printer(ctx), code, True)
+    requested, intermediates = [], []
+    for grad, t, x in zip(d.all_gradients.values(), text["gradients"], latex["gradients"]):
+        steps = [{"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
+                  "params": ts["params"],
+                  "why": str(phrases.phrase(ts["key"], ts["params"], "text")).strip()}
+                 for ts, xs in zip(t["steps"], x["steps"])]
+        entry = {
+            "wrt": grad.wrt,
+            "shape": list(grad.shape),
+            "numpy": numpy_code(d, grad),
+            "latex": f"{x['matrix_lhs']} = {x['result']}" if x["result"] else None,
+            "text": f"{t['matrix_lhs']} = {t['result']}" if t["result"] else None,
+            "index": f"{t['lhs']} = {t['index_form']}",
+            "no_matrix_form": grad.no_matrix_form,
+            "steps": steps,
+        }
+        if d.is_graph:
+            entry["inlined_latex"] = f"{x['matrix_lhs']} = {x['inlined']}" \
+                if x["inlined"] else None
+        (requested if grad.wrt in d.gradients else intermediates).append(entry)
+    order = list(d.gradients)
+    requested.sort(key=lambda e: order.index(e["wrt"]))
+    contract = {
+        "program": d.program.source,
+        "output": d.output,
+        "loss": d.loss,
+        "shapes": {name: list(shape) for name, shape in d.shapes.names.items()},
+        "gradients": requested,
+    }
+    if intermediates:
+        contract["intermediates"] = intermediates
+    if code:
+        contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
+    return env.get_template(form.template).render(contract=contract).rstrip() + "\n"
+
+
+def _derivative_view(d: Derivative, printer) -> dict:
+    from ..shapes import show
+    return {
+        "program": d.program.source, "kind": d.kind, "layout": d.layout,
+        "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
+        "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
+                         "matrix": printer.doprint(s.value),
+                         "element_lhs": "", "element_rhs": ""}
+                        for s in d.program.statements],
+        "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
+        "steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
+                   "params": s.reason.params} for s in d.steps],
+        "result": printer.doprint(d.result) if d.result is not None else None,
+        "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
+        "no_matrix_form": d.no_matrix_form,
+    }
+
+
+def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
+                       phrases) -> str:
+    """A Jacobian or Hessian through its format's derivative template."""
+    if form.printer is None:
+        text, latex = _derivative_view(d, TextPrinter(ctx)), \
+            _derivative_view(d, latex_printer(ctx))
+        contract = {"program": d.program.source, "kind": d.kind, "output": d.output,
+                    "wrt": d.wrt, "layout": d.layout,
+                    "shapes": {n: list(s) for n, s in d.shapes.names.items()},
+                    "latex": f"{latex['matrix_lhs']} = {latex['result']}"
+                    if latex["result"] else None,
+                    "text": f"{text['matrix_lhs']} = {text['result']}"
+                    if text["result"] else None,
+                    "index": f"{text['lhs']} = {text['index_form']}",
+                    "no_matrix_form": d.no_matrix_form,
+                    "steps": [{"latex": x["rhs"], "text": t["rhs"], "reason": t["key"],
+                               "params": t["params"],
+                               "why": str(phrases.phrase(t["key"], t["params"],
+                                                         "text")).strip()}
+                              for t, x in zip(text["steps"], latex["steps"])]}
+        return env.get_template(form.derivative_template).render(contract=contract) \
+            .rstrip() + "\n"
+    printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
+    view = _derivative_view(d, printer)
+    return env.get_template(form.derivative_template).render(
+        fmt=form.name, lang=lang, r=phrases, **view).rstrip() + "\n"

@@ -1,0 +1,122 @@
+"""What a derivation produces: plain data, read by the renderers and the checker.
+
+A ``Derivation`` holds the program, its shapes, the forward definitions (C = A B with
+c_kl = Σ_p a_kp b_pl) and, per name, a ``Gradient``: ∂L/∂X with its proof (a list of
+``Step``), its matrix form and its index form. A ``Derivative`` is a Jacobian ∂Y/∂X or a
+Hessian ∂²f/∂x∂xᵀ with its proof. Display (text, LaTeX, Markdown, JSON, notebooks, numpy
+code) comes from ``render.display``; verification from ``check.verify``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sympy import Expr
+
+from .lower import Names
+from .proof import Step
+from .program import Program
+from .render.display import Shown, ShownWithNumpy
+from .shapes import Shape, Shapes
+
+__all__ = ["Derivation", "Derivative", "ForwardDefinition", "Gradient", "Step"]
+
+
+@dataclass
+class ForwardDefinition:
+    """C = A B with its element form c_kl = Σ_p a_kp b_pl."""
+
+    name: str
+    node: object          # the program expression (shown in matrix form)
+    element_lhs: Expr
+    element_rhs: Expr
+
+
+@dataclass
+class Gradient:
+    """∂L/∂X with its proof. ``result`` is the named form (in terms of the gradients of the
+    results X feeds, ∂L/∂Z), ``inlined`` the same with every named gradient substituted."""
+
+    wrt: str
+    shape: Shape
+    lhs: Expr                    # ∂L/∂a_ij
+    matrix_lhs: Expr             # ∂L/∂A (as a Partial of matrices)
+    steps: list[Step]
+    result: Expr | None          # the matrix form, or None when there is none
+    index_form: Expr             # the collapsed index form
+    no_matrix_form: str | None = None
+    consumers: list[str] = field(default_factory=list)   # the results X feeds
+    inlined: Expr | None = None
+    zero: bool = False           # X does not influence the output
+
+
+@dataclass(eq=False)
+class Derivation(ShownWithNumpy):
+    """Gradients of a program's loss, with proofs: ``gradients`` are the requested ones,
+    ``all_gradients`` every one derived on the way, in the order of the backward pass."""
+
+    program: Program
+    shapes: Shapes
+    names: Names
+    output: str
+    loss: str
+    definitions: list[ForwardDefinition]
+    gradients: dict[str, Gradient] = field(default_factory=dict)
+    all_gradients: dict[str, Gradient] = field(default_factory=dict)
+    inline: bool = False          # renderers also show each requested gradient substituted
+    checked: dict = field(default_factory=dict, repr=False)  # verification reports, by trials
+    view = "gradients"
+
+    # -- the common one-wrt case
+    @property
+    def gradient(self) -> Gradient:
+        return next(iter(self.gradients.values()))
+
+    @property
+    def result(self) -> Expr | None:
+        """The matrix form (for a graph, in terms of the named gradients ∂L/∂Z)."""
+        return self.gradient.result
+
+    @property
+    def inlined(self) -> Expr | None:
+        """The matrix form with every named gradient substituted (what numpy computes)."""
+        return self.gradient.inlined
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.gradient.steps
+
+    def __getitem__(self, wrt: str) -> Gradient:
+        return self.gradients[wrt]
+
+    @property
+    def has_upstream(self) -> bool:
+        return len(self.shapes.names[self.output]) > 0
+
+    @property
+    def is_graph(self) -> bool:
+        """More than one statement: the backward pass has named intermediate gradients."""
+        return len(self.program.statements) > 1
+
+
+@dataclass(eq=False)
+class Derivative(Shown):
+    """∂Y/∂X (a Jacobian, ``kind`` "jacobian") or ∂²f/∂x∂xᵀ (a Hessian), with its proof,
+    in the stated layout (numerator: rows follow the output)."""
+
+    kind: str
+    program: Program
+    shapes: Shapes
+    names: Names
+    output: str
+    wrt: str
+    layout: str
+    lhs: Expr
+    matrix_lhs: Expr
+    free: tuple                     # the free indices, in the layout's order
+    steps: list[Step] = field(default_factory=list)
+    result: Expr | None = None
+    index_form: Expr | None = None
+    no_matrix_form: str | None = None
+    checked: dict = field(default_factory=dict, repr=False)
+    view = "derivative"
