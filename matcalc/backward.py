@@ -11,7 +11,7 @@ the output's is the upstream gradient (or, for a scalar output, the output is th
 
 A named gradient is substituted into its consumers when that is simpler: always when it is
 a plain sum of names (∂L/∂Z2 = P − T), and when substituting at the index level lets the
-algebra cancel (softmax followed by cross-entropy gives P − T).
+algebra cancel (a row-wise normalisation followed by cross-entropy gives P − T).
 """
 
 from __future__ import annotations

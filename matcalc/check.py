@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .results import Derivation, Gradient
 from .numeric import Evaluator, eval_numpy, random_instance
+from .results import Derivation, Gradient
 from .symbols import Index
 
 RTOL = 1e-5

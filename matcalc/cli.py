@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .render.display import FORMATS, languages
+from .render.catalogue import FORMATS, languages
 
 FUNCTIONS_PLACEHOLDER = "{functions}"
 
@@ -27,13 +27,16 @@ class WithFunctions(click.Command):
     def format_help_text(self, ctx, formatter) -> None:
         if self.help and FUNCTIONS_PLACEHOLDER in self.help:
             from . import ops
-            lines = "\n".join("  " + line for line in ops.help_lines())
+            at = next(line for line in self.help.splitlines() if FUNCTIONS_PLACEHOLDER in line)
+            indent = at[:len(at) - len(at.lstrip())]
+            lines = ("\n" + indent).join(ops.help_lines())
             self.help = self.help.replace(FUNCTIONS_PLACEHOLDER, lines)
         super().format_help_text(ctx, formatter)
 
 
 def parse_shape_option(text: str) -> tuple[str, tuple[str | int, ...]]:
-    """``--shape X=m,n`` → ``("X", ("m", "n"))``; ``s=`` is a scalar, ``b=n,`` or ``b=n`` a vector."""
+    """``--shape X=m,n`` → ``("X", ("m", "n"))``; ``s=`` is a scalar, ``b=n,`` or ``b=n``
+    a vector."""
     if "=" not in text:
         raise click.UsageError(f"--shape expects NAME=d1,d2 (e.g. X=m,n), got {text!r}")
     name, _, dims = text.partition("=")
@@ -108,7 +111,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
     Functions:
-    {functions}
+      {functions}
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
 

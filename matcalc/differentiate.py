@@ -128,7 +128,7 @@ def _d_sum(expr: Sum, wrt: Expr) -> Expr:
 @differentiate.register
 def _d_function(expr: sympy.Function, wrt: Expr) -> Expr:
     """∂f(u)/∂x = f′(u) ∂u/∂x, with f′ from the operation's record; a node with a rule of
-    its own (a softmax entry) differentiates itself."""
+    its own (a row-wise entry) differentiates itself."""
     op = ops.of_node(expr)
     if op is None or (op.derivative is None and op.differentiate is None):
         raise UnsupportedError(f"no derivative rule for {expr.func}")

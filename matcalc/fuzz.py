@@ -22,9 +22,6 @@ VECTORS = {"x": ("n",), "v": ("m",)}
 SCALARS = {"c": ()}
 DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS}
 
-ELEMENTWISE = ("exp", "tanh", "sigmoid", "sin", "cos", "relu")
-POSITIVE_ONLY = ("log", "sqrt")
-
 
 @dataclass
 class Tally:
@@ -44,8 +41,8 @@ def declarations() -> str:
 def check_program(program: str, tally: Tally) -> None:
     """Derive every input's gradient and verify it; record the outcome."""
     from .check import verify
-    from .pipeline import derive
     from .errors import UnsupportedError, UsageError
+    from .pipeline import derive
     try:
         d = derive(program, wrt="all")
         report = verify(d, trials=1)
@@ -65,9 +62,11 @@ def strategy():
     """A hypothesis strategy of program texts (several statements, fan-out, every function)."""
     from hypothesis import strategies as st
 
+    from . import ops
+
     def expr(shape_kind: str, depth: int, earlier: tuple = ()):
         """An expression of the given shape; ``earlier`` results of that shape may appear
-        in it, so statements read each other (h1 = tanh(h0 @ W)), not just add up."""
+        in it, so statements read each other (h1 = f(h0 @ W)), not just add up."""
         names = {"mn": ["A"], "nm": ["B"], "nn": ["S", "W"], "n": ["x"], "m": ["v"],
                  "": ["c", "2", "0.5"]}[shape_kind]
         names = names + [name for name, kind in earlier if kind == shape_kind]
@@ -78,37 +77,26 @@ def strategy():
         options = [leaves,
                    st.tuples(sub(shape_kind), st.sampled_from(["+", "-", "*"]),
                              sub(shape_kind)).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
-                   st.tuples(st.sampled_from(ELEMENTWISE), sub(shape_kind)).map(
-                       lambda t: f"{t[0]}({t[1]})"),
-                   # log and √ of something positive: softplus and √(eˣ)
-                   sub(shape_kind).map(lambda e: f"log(1 + exp({e}))"),
-                   sub(shape_kind).map(lambda e: f"sqrt(exp({e}))"),
-                   # division by something positive
-                   st.tuples(sub(shape_kind), sub(shape_kind)).map(
-                       lambda t: f"({t[0]} / (1 + exp({t[1]})))"),
                    st.tuples(sub(""), sub(shape_kind)).map(lambda t: f"({t[0]} * {t[1]})")]
+        # every operation's own examples of use (ops.Op.fuzz), "*" standing for any kind
+        for op in ops.REGISTRY.values():
+            for result, args, form in op.fuzz:
+                if result not in ("*", shape_kind):
+                    continue
+                kinds = [shape_kind if kind == "*" else kind for kind in args]
+                if not kinds:
+                    options.append(st.just(form))
+                else:
+                    options.append(st.tuples(*[sub(kind) for kind in kinds]).map(
+                        lambda t, form=form: form.format(*t)))
         products = {"mn": [("mn", "nn")], "nn": [("nm", "mn"), ("nn", "nn")],
                     "nm": [("nn", "nm")], "n": [("nn", "n"), ("nm", "m")], "m": [("mn", "n")],
                     "": [("n", "n"), ("m", "m")]}[shape_kind]
         for left, right in products:
             options.append(st.tuples(sub(left), sub(right)).map(
                 lambda t: f"({t[0]} @ {t[1]})"))
-        if shape_kind == "":
-            options += [sub("mn").map(lambda e: f"sum({e})"),
-                        sub("nn").map(lambda e: f"trace({e})"),
-                        sub("n").map(lambda e: f"norm({e})"),
-                        st.sampled_from(["det(S)", "logdet(W)", "det(W.T)"])]
-        if shape_kind == "n":
-            options += [sub("mn").map(lambda e: f"sum({e}, axis=0)"),
-                        sub("nn").map(lambda e: f"diag({e})")]
-        if shape_kind == "m":
-            options.append(sub("mn").map(lambda e: f"mean({e}, axis=1)"))
         if shape_kind == "mn":
-            options += [sub("mn").map(lambda e: f"softmax({e})"), sub("nm").map(
-                lambda e: f"({e}).T")]
-        if shape_kind == "nn":
-            options += [st.tuples(sub("n"), sub("n")).map(lambda t: f"outer({t[0]}, {t[1]})"),
-                        st.sampled_from(["inv(W)", "inv(S)"])]
+            options.append(sub("nm").map(lambda e: f"({e}).T"))
         return st.one_of(*options)
 
     @st.composite

@@ -8,13 +8,11 @@ forms, so that finite differences of it are an outside reference for the derivat
 
 from __future__ import annotations
 
-import ast
 import itertools
 from dataclasses import dataclass
 from functools import singledispatchmethod
 
 import numpy as np
-import sympy
 from sympy import (
     Add,
     Determinant,
@@ -39,8 +37,8 @@ from sympy import (
     ZeroMatrix,
 )
 
-from .errors import UnsupportedError
 from . import ops
+from .errors import UnsupportedError
 from .numpy_eval import eval_numpy as run_numpy
 from .ops.rowwise import softmax_entry
 from .program import BinOp, Call, Name, Neg, Number, Program
@@ -64,7 +62,7 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
             away_from_kinks: bool = False) -> dict[str, np.ndarray]:
     """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
-    With ``away_from_kinks``, a call at its operation's kink (an argument of relu at 0)
+    With ``away_from_kinks``, a call at its operation's kink (such as 0 for max(x, 0))
     raises FloatingPointError (a random draw there is drawn again)."""
     values = dict(inputs)
     fixed = fixed or {}

@@ -74,6 +74,7 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
                 return target(*args, **kwargs)
             if name is None and node.func.attr in ARRAY_METHODS:
                 return getattr(np.asarray(run(node.func.value)), node.func.attr)(*args, **kwargs)
-        raise UnsupportedError(f"unexpected construct in generated numpy code: {ast.dump(node)[:80]}")
+        raise UnsupportedError("unexpected construct in generated numpy code: "
+                               f"{ast.dump(node)[:80]}")
 
     return run(_tree(code))

@@ -19,7 +19,7 @@ guessed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy
 from sympy import (
@@ -44,8 +44,8 @@ from sympy import (
 from . import ops
 from .collapse import Term
 from .errors import NoMatrixForm
-from .proof import Proof, Reason, Step
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
+from .proof import Proof, Reason, Step
 from .symbols import Apply, Element, Index, IndexSum, indices_of
 
 Node = Index | None

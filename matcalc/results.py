@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sympy import Expr
 
 from .lower import Names
-from .proof import Step
 from .program import Program
+from .proof import Step
 from .render.display import Shown, ShownWithNumpy
 from .shapes import Shape, Shapes
 

@@ -11,8 +11,8 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 - ``UpstreamGrad``: the matrix ∂L/∂C that flows in from the loss.
 - ``Apply(f, M)``: f applied elementwise to a matrix expression, f(M).
 
-The nodes of the operations themselves (σ, relu, the softmax entry) live with their
-operations, in ``matcalc.ops``.
+The nodes of the operations themselves (σ, a row-wise entry) live with their operations,
+in ``matcalc.ops``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
-import sympy
-from sympy import Basic, Expr, Function, Integer, MatrixExpr, MatrixSymbol, Sum, Symbol, Tuple
+from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Sum, Symbol, Tuple
 
 
 class Index(Symbol):

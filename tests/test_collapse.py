@@ -6,8 +6,7 @@ import sympy
 from sympy import Integer, KroneckerDelta, MatrixSymbol, Sum, Symbol
 
 from matcalc.collapse import Term, collapse, expand, total
-from matcalc.symbols import substitute
-from matcalc.symbols import Element, Index
+from matcalc.symbols import Element, Index, substitute
 
 i, j, k, l, p, q = (Index(n) for n in "ijklpq")
 m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from matcalc.cli import parse_shape_option
 from matcalc.errors import ShapeError
 from matcalc.parse import parse
-from matcalc.cli import parse_shape_option
 from matcalc.shapes import infer
 
 

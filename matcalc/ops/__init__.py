@@ -80,23 +80,17 @@ def numpy_calls() -> frozenset[str]:
     return frozenset(found)
 
 
+LABELS = {"elementwise": "elementwise", "rowwise": "row-wise", "reduction": "reductions",
+          "loss": "losses", "linalg": "linear algebra"}
+
+
 def help_lines() -> list[str]:
     """``derive --help``'s function list: one line per section."""
-    labels = {"elementwise": "elementwise", "rowwise": "row-wise", "reduction": "reductions",
-              "loss": "losses", "linalg": "linear algebra"}
     lines = []
     for section in SECTIONS:
-        names = " ".join(_signature(op) for op in in_section(section))
-        lines.append(f"{labels[section] + ':':16}{names}")
+        names = " ".join(op.call if op.signature else op.name for op in in_section(section))
+        lines.append(f"{LABELS[section] + ':':16}{names}")
     return lines
-
-
-def _signature(op: Op) -> str:
-    if op.keywords:
-        return f"{op.name}(X[, axis])"
-    if op.arity == 2:
-        return f"{op.name}(A, B)"
-    return op.name
 
 
 def readme_table() -> str:
@@ -104,7 +98,7 @@ def readme_table() -> str:
     rows = ["| function | kind | meaning |", "|---|---|---|"]
     for section in SECTIONS:
         for op in in_section(section):
-            rows.append(f"| `{_signature(op)}` | {section} | {op.summary} |")
+            rows.append(f"| `{op.call}` | {LABELS[section]} | {op.summary} |")
     return "\n".join(rows)
 
 

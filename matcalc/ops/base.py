@@ -29,7 +29,8 @@ class Op:
 
     name: str
     kind: str
-    summary: str = ""                       # one line for --help and the README
+    summary: str = ""                       # one line for the README
+    signature: str = ""                     # how it is called: "sum(X[, axis])"
     arity: int = 1
     keywords: tuple[str, ...] = ()          # ("axis",) for reductions
     # shape rule: (check, node, argument shapes) -> result shape; None keeps the shape
@@ -70,6 +71,10 @@ class Op:
     def elementwise(self) -> bool:
         return self.kind in ("elementwise", "internal") and self.lower is None and \
             self.function is not None
+
+    @property
+    def call(self) -> str:
+        return self.signature or f"{self.name}(X)"
 
     def spelled(self, field_name: str) -> str:
         """The name a printer shows: ``text`` or ``tex`` (falls back to the name)."""

@@ -40,12 +40,14 @@ def _mse(y, t, axis=None):
 
 
 OPS = [
-    Op("cross_entropy", "loss", "cross_entropy(T, P) = −Σ t log p", arity=2,
+    Op("cross_entropy", "loss", "−Σ_p Σ_q t_pq log p_pq", arity=2,
+       signature="cross_entropy(T, P)",
        shape=alike_to_scalar, lower=_lower_cross_entropy, forward=_cross_entropy,
        text="cross_entropy", tex=r"\operatorname{CE}", note="log", positive=True,
        examples=("T: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)",
                  "T: prob_rows(m, c)\nL = cross_entropy(T, P)")),
-    Op("mse", "loss", "mse(Y, T) = mean of (Y − T)²", arity=2, shape=alike_to_scalar,
+    Op("mse", "loss", "the mean of (Y − T)²", arity=2, signature="mse(Y, T)",
+       shape=alike_to_scalar,
        lower=_lower_mse, forward=_mse, text="mse", tex=r"\operatorname{MSE}",
        examples=("L = mse(Y, T)", "y: (n,)\nt: (n,)\nL = mse(y, t)")),
 ]

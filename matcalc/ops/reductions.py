@@ -56,12 +56,15 @@ def _forward(reduce):
 
 
 OPS = [
-    Op("sum", "reduction", "sum(X[, axis]): of all entries, or along axis 0 or 1",
+    Op("sum", "reduction",
+       "of all entries, or down the columns (axis=0) or along the rows (axis=1)",
+       signature="sum(X[, axis])",
        keywords=("axis",), shape=_shape, lower=_lower_sum, forward=_forward("sum"),
        text="sum", tex=r"\operatorname{sum}",
        examples=("s = sum(A)", "s = sum(A, axis=0)", "s = sum(A, axis=1)"),
        fuzz=(("", ("mn",), "sum({0})"), ("n", ("mn",), "sum({0}, axis=0)"))),
-    Op("mean", "reduction", "mean(X[, axis]): likewise, divided by the count",
+    Op("mean", "reduction", "likewise, divided by the number of entries summed",
+       signature="mean(X[, axis])",
        keywords=("axis",), shape=_shape, lower=_lower_mean, forward=_forward("mean"),
        text="mean", tex=r"\operatorname{mean}",
        examples=("s = mean(A)", "s = mean(A, axis=0)", "x: (n,)\ns = mean(x)"),

@@ -1,56 +1,10 @@
-"""The output formats and languages, and how a result shows itself.
-
-A format is one ``Format`` entry below plus its templates in ``templates/``; a language
-is one ``templates/reasons.<lang>.j2`` file (with the macros ``phrase`` and ``label``),
-found by looking. Nothing here imports sympy, so the command line can list both at once.
-
-``Shown`` is the mixin that gives results their display: ``d.text()``, ``d.latex()``,
-``d.markdown()``, ``d.json()``, ``d.show(fmt, lang)``, and notebook rendering;
-``ShownWithNumpy`` adds a gradient derivation's numpy code.
+"""How a result shows itself: ``Shown`` is the mixin that gives results their display —
+``d.text()``, ``d.latex()``, ``d.markdown()``, ``d.json()``, ``d.show(fmt, lang)`` and
+notebook rendering; ``ShownWithNumpy`` adds a gradient derivation's numpy code. The work
+is done in ``render.formats``, imported when first asked for.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from pathlib import Path
-
-
-@dataclass(frozen=True)
-class Format:
-    """An output format: the printer for its expressions ("text" or "latex"; None for a
-    format that uses both, like JSON), and its template for gradients and for Jacobians
-    and Hessians."""
-
-    name: str
-    printer: str | None
-    template: str
-    derivative_template: str
-    description: str
-
-
-FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("text", "text", "text.j2", "derivative.j2", "Unicode for a terminal"),
-    Format("latex", "latex", "latex.j2", "derivative.j2",
-           "one aligned environment, for a paper"),
-    Format("markdown", "latex", "markdown.j2", "derivative.j2",
-           "$$ blocks for a blog (KaTeX, MathJax)"),
-    Format("json", None, "json.j2", "json.j2", "the JSON contract, for other programs"),
-]}
-
-
-def templates_dir() -> Path:
-    """``templates/`` beside the package in a checkout, inside it in an installed wheel."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "text.j2").is_file():
-            return candidate
-    raise FileNotFoundError("matcalc's templates are missing from this installation")
-
-
-def languages() -> tuple[str, ...]:
-    """Every language with a ``reasons.<lang>.j2``, English first."""
-    found = sorted(path.name.split(".")[1] for path in templates_dir().glob("reasons.*.j2"))
-    return tuple(sorted(found, key=lambda lang: lang != "en"))
 
 
 class Shown:

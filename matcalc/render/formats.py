@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
-from .display import FORMATS, languages, templates_dir
+from .catalogue import FORMATS, languages, templates_dir
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter

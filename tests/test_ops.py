@@ -1,0 +1,151 @@
+"""The registry of operations, walked: every operation of the language parses, derives,
+verifies (every step, the result and its numpy code against finite differences) and
+renders in every format and language. And the registry is the only place that names an
+operation."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import assert_correct
+from matcalc import derive, jacobian, ops, verify
+from matcalc.errors import ParseError
+from matcalc.parse import parse
+from matcalc.program import Call, walk_program
+from matcalc.render.catalogue import FORMATS, languages
+
+PACKAGE = Path(__file__).resolve().parent.parent / "matcalc"
+README = Path(__file__).resolve().parent.parent / "README.md"
+LANGUAGE = [ops.get(name) for name in ops.LANGUAGE]
+EXAMPLES = [(op.name, program) for op in LANGUAGE for program in op.examples]
+
+
+def test_every_operation_has_an_example_and_its_facts():
+    for op in LANGUAGE:
+        assert op.examples, f"{op.name} has no example program"
+        assert op.summary and op.kind in ops.SECTIONS, op.name
+        if op.elementwise:
+            assert op.function is not None and op.derivative is not None, op.name
+            assert op.numpy and "{}" in op.numpy, op.name
+        else:
+            assert op.lower is not None and op.forward is not None, op.name
+
+
+@pytest.mark.parametrize("name, program", EXAMPLES,
+                         ids=[f"{name}:{program.splitlines()[-1]}" for name, program in EXAMPLES])
+def test_every_operation_derives_verifies_and_renders(name, program):
+    assert name in {node.func for node in walk_program(parse(program))
+                    if isinstance(node, Call)}, "the example does not use its operation"
+    d = derive(program, wrt="all")
+    assert_correct(d, trials=1)  # steps, result, inlined form, numpy code and backward pass
+    for fmt in FORMATS:
+        for lang in languages():
+            out = d.show(fmt, lang)
+            assert out.strip(), (fmt, lang)
+            if fmt == "json":
+                json.loads(out)
+
+
+def test_softplus_is_one_record():
+    # log(1 + eˣ)′ = σ(x); numpy spells it np.logaddexp(0, x), which the checker runs
+    d = derive("B = softplus(A)", wrt="A")
+    assert d.text().splitlines()[-2] == "∂L/∂A = ∂L/∂B ∘ σ(A)"
+    assert ops.get("softplus").numpy == "np.logaddexp(0, {})"
+    assert "logaddexp" in ops.numpy_calls()
+    forward = derive("y = sum(softplus(A) * A)", wrt="A")
+    assert "np.logaddexp(0, A)" in forward.numpy and verify(forward).ok
+
+
+def test_the_parser_knows_exactly_the_registry():
+    for op in LANGUAGE:
+        parse(op.examples[0])
+    with pytest.raises(ParseError, match="unknown function 'step'"):
+        parse("B = step(A)")  # an internal node, not part of the language
+
+
+def test_readme_function_table_is_current():
+    assert ops.readme_table() in README.read_text(encoding="utf-8"), \
+        "README's function table is stale: paste the output of python -m matcalc.ops"
+
+
+def test_help_lists_the_registry():
+    from click.testing import CliRunner
+
+    from matcalc.cli import cli
+    out = CliRunner().invoke(cli, ["derive", "--help"]).output
+    for op in LANGUAGE:
+        assert op.name in out
+
+
+# words that also name sympy/numpy attributes (expr.exp, np.log) are left out of the check
+GENERIC = {"exp", "log", "sin", "cos", "sqrt"}
+
+
+def test_no_module_outside_the_registry_names_an_elementwise_function():
+    names = [op.name for op in ops.in_section("elementwise") if op.name not in GENERIC]
+    assert {"sigmoid", "tanh", "relu", "softplus"} <= set(names)
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if "ops" in path.relative_to(PACKAGE).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [(path.name, name) for name in names if re.search(rf"\b{name}\b", text)]
+    assert not offenders
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """The package modules a module imports, at any level (lazy imports included; those
+    only for type checkers are not)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    typing_only = {id(sub) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and "TYPE_CHECKING" in ast.unparse(node.test) for sub in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - (node.level - 1)]
+            target = ".".join(base + ([node.module] if node.module else []))
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_no_import_cycles():
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = ("matcalc", *path.relative_to(PACKAGE).with_suffix("").parts)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    graph = {m: {t for t in _imports(p, m) if t in modules and t != m}
+             for m, p in modules.items()}
+    state: dict[str, int] = {}
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for t in graph[m]:
+            assert state.get(t) != 1, "import cycle: " + " → ".join([*trail, m, t])
+            if t not in state:
+                visit(t, [*trail, m])
+        state[m] = 2
+
+    for m in graph:
+        if m not in state:
+            visit(m, [])
+
+
+def test_jacobians_and_hessians_render_and_display_like_gradients():
+    d = jacobian("x: (n,)\ny = sigmoid(W @ x)", "x")
+    for fmt in FORMATS:
+        for lang in languages():
+            assert d.show(fmt, lang).strip()
+    assert d._repr_latex_().startswith("$$") and str(d) == d.text()
+    assert verify(d).ok
