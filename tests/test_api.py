@@ -78,3 +78,37 @@ def test_errors_are_matcalc_errors():
 def test_public_names():
     for name in matcalc.__all__:
         assert getattr(matcalc, name) is not None
+
+
+def test_wrt_takes_names_separated_by_commas_like_the_cli():
+    d = derive("C = A @ B", wrt="A, B")
+    assert list(d.gradients) == ["A", "B"]
+
+
+def test_library_errors_name_library_arguments():
+    with pytest.raises(UsageError) as error:
+        derive("C = A @ B", wrt="Q")
+    assert str(error.value).startswith("wrt='Q': no such name") and "--" not in str(error.value)
+    from matcalc.errors import ParseError
+    with pytest.raises(ParseError, match=r"shapes='b': no such name"):
+        derive("C = A @ B", shapes={"b": ("n",)})
+
+
+def test_jacobian_and_hessian_are_exported():
+    from matcalc import Derivative, hessian, jacobian
+    assert isinstance(jacobian("x: (n,)\ny = W @ x", "x"), Derivative)
+    assert hessian("x: (n,)\nf = x @ A @ x", "x").result is not None
+
+
+def test_a_step_with_a_stray_free_index_is_refused():
+    """Recording a step checks that it keeps the lhs's free indices (a bug, not a style)."""
+    from sympy import MatrixSymbol, Symbol
+
+    from matcalc.proof import Proof, ProofError
+    from matcalc.symbols import Element, Index
+    i, j, p = Index("i"), Index("j"), Index("p")
+    A = MatrixSymbol("A", Symbol("m"), Symbol("n"))
+    proof = Proof(Element(A, i, j), (i, j))
+    proof.record(Element(A, i, j), "start")
+    with pytest.raises(ProofError, match="free index p"):
+        proof.record(Element(A, i, p), "wrong")
