@@ -139,7 +139,7 @@ marks = [time.perf_counter()]
 import sympy; marks.append(time.perf_counter())
 import click; marks.append(time.perf_counter())
 import jinja2; marks.append(time.perf_counter())
-from matcalc import cli, derive; import matcalc.derivation, matcalc.backward
+from matcalc import cli, derive; import matcalc.derivation, matcalc.calculus.backward
 marks.append(time.perf_counter())
 import sympy.tensor.tensor; marks.append(time.perf_counter())
 d = derive("C = A @ B", wrt="A"); marks.append(time.perf_counter())

@@ -27,9 +27,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .calculus.proof import Step
     from .check import CheckReport, verify
     from .pipeline import derive, hessian, jacobian
-    from .proof import Step
     from .results import Derivation, Derivative, Gradient
 
 __all__ = [
@@ -52,7 +52,7 @@ __all__ = [
 
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
-         "Step": "proof", "verify": "check", "CheckReport": "check"}
+         "Step": "calculus.proof", "verify": "check", "CheckReport": "check"}
 
 
 def __getattr__(name: str):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .calculus.symbols import Index
 from .numeric import Evaluator, eval_numpy, random_instance
 from .results import Derivation, Gradient
-from .symbols import Index
 
 RTOL = 1e-5
 MAX_ENTRIES = 12
@@ -87,7 +87,7 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 
 def _entries(grad: Gradient, instance, rng) -> list[tuple[int, dict[Index, int]]]:
     """(flat position, index values) for the entries to evaluate: all, or a sample."""
-    from .symbols import WRT_INDICES, index_symbols
+    from .calculus.symbols import WRT_INDICES, index_symbols
     idx = index_symbols(WRT_INDICES, len(grad.shape))
     sizes = [instance.dims.get(d, d) if isinstance(d, str) else d for d in grad.shape]
     points = list(itertools.product(*(range(s) for s in sizes)))
@@ -240,7 +240,7 @@ def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
             if d.layout == "denominator":
                 reference = np.moveaxis(reference, list(range(len(out_shape))),
                                         list(range(-len(out_shape), 0)))
-        from .symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
+        from .calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
         if d.kind == "hessian":
             free = index_symbols(WRT_INDICES, 2)
             free = free if d.layout == "numerator" else free[::-1]

@@ -38,12 +38,7 @@ from sympy import (
 )
 
 from . import ops
-from .errors import UnsupportedError
-from .numpy_eval import eval_numpy as run_numpy
-from .ops.rowwise import softmax_entry
-from .program import BinOp, Call, Name, Neg, Number, Program
-from .program import Transpose as TransposeNode
-from .symbols import (
+from .calculus.symbols import (
     Apply,
     ChainPartial,
     Element,
@@ -52,6 +47,11 @@ from .symbols import (
     ScalarGrad,
     UpstreamGrad,
 )
+from .errors import UnsupportedError
+from .language.program import BinOp, Call, Name, Neg, Number, Program
+from .language.program import Transpose as TransposeNode
+from .numpy_eval import eval_numpy as run_numpy
+from .ops.rowwise import softmax_entry
 
 H = 1e-6  # central-difference step
 
@@ -156,7 +156,7 @@ class Instance:
 def _invertible_names(program: Program) -> set[str]:
     """Names inside det, logdet or inv: drawn near n·I so that they are well conditioned
     with a positive determinant, yet not symmetric (Xᵀ ≠ X must show)."""
-    from .program import names_in, walk_program
+    from .language.program import names_in, walk_program
     return {name for node in walk_program(program)
             if isinstance(node, Call) and ops.get(node.func).invertible
             for name in names_in(node.args[0])}
@@ -164,7 +164,7 @@ def _invertible_names(program: Program) -> set[str]:
 
 def _needs_positive(program: Program) -> bool:
     """log, √, division or a fractional power anywhere: draw positive inputs."""
-    from .program import walk_program
+    from .language.program import walk_program
     return any((isinstance(node, Call) and ops.get(node.func).positive) or
                (isinstance(node, BinOp) and (node.op == "/" or (
                    node.op == "**" and not _is_integer(node.right))))

@@ -18,19 +18,13 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer, Symbol
 
-from .backward import backward
-from .collapse import collapse, expand, total
-from .differentiate import differentiate, push_partial, replace_partials
-from .errors import UnsupportedError, UsageError
-from .lower import Lowering, Names, lower
-from .observe import notify
-from .parse import parse
-from .program import Program
-from .proof import Proof
-from .prove import differentiate_step, finish
-from .results import Derivation, Derivative, ForwardDefinition
-from .shapes import Shape, Shapes, infer, show
-from .symbols import (
+from .calculus.backward import backward
+from .calculus.collapse import collapse, expand, total
+from .calculus.differentiate import differentiate, push_partial, replace_partials
+from .calculus.lower import Lowering, Names, lower
+from .calculus.proof import Proof
+from .calculus.prove import differentiate_step, finish
+from .calculus.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
     Element,
@@ -40,6 +34,12 @@ from .symbols import (
     dim,
     index_symbols,
 )
+from .errors import UnsupportedError, UsageError
+from .language.parse import parse
+from .language.program import Program
+from .language.shapes import Shape, Shapes, infer, show
+from .observe import notify
+from .results import Derivation, Derivative, ForwardDefinition
 
 LAYOUTS = ("numerator", "denominator")
 

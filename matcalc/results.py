@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from sympy import Expr
 
-from .lower import Names
-from .program import Program
-from .proof import Step
+from .calculus.lower import Names
+from .calculus.proof import Step
+from .language.program import Program
+from .language.shapes import Shape, Shapes
 from .render.display import Shown, ShownWithNumpy
-from .shapes import Shape, Shapes
 
 __all__ = ["Derivation", "Derivative", "ForwardDefinition", "Gradient", "Step"]
 

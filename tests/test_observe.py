@@ -20,7 +20,7 @@ def importable(monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
 
 TAMPERED = """
-from matcalc.proof import Step
+from matcalc.calculus.proof import Step
 {imports}
 
 
@@ -33,7 +33,7 @@ def test_a_wrong_step_goes_unnoticed_by_the_test_itself():
 
 IMPORT_ORDERS = [
     "from matcalc import derive, jacobian, hessian",
-    "import matcalc.check\nimport matcalc.backward\nfrom matcalc.pipeline import derive, "
+    "import matcalc.check\nimport matcalc.calculus.backward\nfrom matcalc.pipeline import derive, "
     "jacobian, hessian",
     "import matcalc.render.formats\nfrom matcalc.pipeline import hessian\n"
     "from matcalc import derive, jacobian",

@@ -15,8 +15,8 @@ import pytest
 from helpers import assert_correct
 from matcalc import derive, jacobian, ops, verify
 from matcalc.errors import ParseError
-from matcalc.parse import parse
-from matcalc.program import Call, walk_program
+from matcalc.language.parse import parse
+from matcalc.language.program import Call, walk_program
 from matcalc.render.catalogue import FORMATS, languages
 
 PACKAGE = Path(__file__).resolve().parent.parent / "matcalc"

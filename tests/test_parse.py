@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matcalc.errors import ParseError
-from matcalc.parse import parse
-from matcalc.program import BinOp, Call, Name, Neg, Transpose
+from matcalc.language.parse import parse
+from matcalc.language.program import BinOp, Call, Name, Neg, Transpose
 
 
 def test_declarations_and_statements():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sympy import Integer, KroneckerDelta, MatrixSymbol, OneMatrix, Symbol, Trace, Transpose
 
-from matcalc.collapse import Term
-from matcalc.recognise import NoMatrixForm, recognise
-from matcalc.symbols import Element, Index
+from matcalc.calculus.collapse import Term
+from matcalc.calculus.recognise import NoMatrixForm, recognise
+from matcalc.calculus.symbols import Element, Index
 
 i, j, k, l, p, q, r_ = (Index(x) for x in "ijklpqr")
 m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")

@@ -6,8 +6,8 @@ import pytest
 
 from matcalc.cli import parse_shape_option
 from matcalc.errors import ShapeError
-from matcalc.parse import parse
-from matcalc.shapes import infer
+from matcalc.language.parse import parse
+from matcalc.language.shapes import infer
 
 
 def shapes(source: str) -> dict:

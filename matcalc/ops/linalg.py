@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from ..symbols import Element, IndexSum
+from ..calculus.symbols import Element, IndexSum
 from .base import Op, square, square_to_scalar
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from ..symbols import IndexSum, dim
+from ..calculus.symbols import IndexSum, dim
 from .base import Op, alike_to_scalar
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sympy
 from sympy import Add, Expr, Function, Mul, S
 
+from ..calculus.symbols import Apply, IndexSum, dim, fresh_index, substitute, unused_index
 from ..errors import NoMatrixForm
-from ..symbols import Apply, IndexSum, dim, fresh_index, substitute, unused_index
 from .base import Op, not_scalar
 
 

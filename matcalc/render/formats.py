@@ -11,8 +11,8 @@ import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
-from ..symbols import ScalarGrad, UpstreamGrad, free_symbols
 from .catalogue import FORMATS, languages, templates_dir
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
@@ -126,7 +126,7 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
 def notes(program) -> list[str]:
     """Ill-defined points and domains the program's functions bring with them."""
     from .. import ops
-    from ..program import Call, walk_program
+    from ..language.program import Call, walk_program
     return list(dict.fromkeys(ops.get(node.func).note for node in walk_program(program)
                               if isinstance(node, Call) and ops.get(node.func).note))
 
@@ -168,7 +168,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
         })
     upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
         if d.has_upstream else None
-    from ..shapes import show
+    from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
@@ -238,7 +238,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
 
 
 def _derivative_view(d: Derivative, printer) -> dict:
-    from ..shapes import show
+    from ..language.shapes import show
     return {
         "program": d.program.source, "kind": d.kind, "layout": d.layout,
         "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],

@@ -10,15 +10,15 @@ import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
-from ..program import BinOp, Call, Name, Neg
-from ..program import Transpose as TransposeNode
-from ..symbols import (
+from ..calculus.symbols import (
     Element,
     Index,
     Partial,
     ScalarGrad,
     UpstreamGrad,
 )
+from ..language.program import BinOp, Call, Name, Neg
+from ..language.program import Transpose as TransposeNode
 from .printers import ATOM, MUL, POW
 from .text import TextPrinter, _is_upstream
 

@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from .. import ops
-from ..symbols import Apply, Element, ScalarGrad, UpstreamGrad
+from ..calculus.symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum
 
-from ..program import BinOp, Call, Name, Neg, Number
-from ..program import Transpose as TransposeNode
-from ..symbols import (
+from ..calculus.symbols import (
     Element,
     Index,
     Partial,
@@ -25,6 +23,8 @@ from ..symbols import (
     free_symbols,
     indices_of,
 )
+from ..language.program import BinOp, Call, Name, Neg, Number
+from ..language.program import Transpose as TransposeNode
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 

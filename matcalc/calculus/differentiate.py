@@ -15,8 +15,8 @@ from functools import singledispatch
 import sympy
 from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
-from . import ops
-from .errors import UnsupportedError
+from .. import ops
+from ..errors import UnsupportedError
 from .matrices import entry_of
 from .symbols import Element, Index, IndexSum, Partial, UnusedSupply, unused_index
 

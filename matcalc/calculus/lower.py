@@ -20,11 +20,11 @@ from functools import singledispatch
 import sympy
 from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
-from . import ops
-from .errors import UnsupportedError
-from .program import BinOp, Call, Name, Neg, Number, Transpose
-from .program import Expr as Node
-from .shapes import Shape, Shapes
+from .. import ops
+from ..errors import UnsupportedError
+from ..language.program import BinOp, Call, Name, Neg, Number, Transpose
+from ..language.program import Expr as Node
+from ..language.shapes import Shape, Shapes
 from .symbols import Element, Index, IndexSum, IndexSupply, dim
 
 

@@ -26,8 +26,8 @@ from sympy import (
     ilcm,
 )
 
-from . import ops
-from .errors import NoMatrixForm
+from .. import ops
+from ..errors import NoMatrixForm
 from .symbols import Apply, Element, IndexSum
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())

@@ -19,17 +19,17 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, Symbol
 
+from ..errors import NoMatrixForm
+from ..language.program import Assignment, names_in
+from ..results import Derivation, Gradient
 from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
 from .differentiate import push_partial, replace_partials
-from .errors import NoMatrixForm
 from .lower import Lowering, lower
 from .matrices import entry_of, tidy, transpose
-from .program import Assignment, names_in
 from .proof import Proof
 from .prove import differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
-from .results import Derivation, Gradient
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,

@@ -11,8 +11,8 @@ import ast
 import keyword
 import math
 
-from . import ops
-from .errors import ParseError
+from .. import ops
+from ..errors import ParseError
 from .program import (
     Assignment,
     BinOp,

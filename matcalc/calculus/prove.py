@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
+from ..errors import NoMatrixForm
 from .collapse import Term, collapse_all, total
 from .differentiate import differentiate, replace_partials
-from .errors import NoMatrixForm
 from .proof import Proof
 from .recognise import recognise_under
 from .symbols import Index, Partial

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ops
-from .errors import ShapeError
+from .. import ops
+from ..errors import ShapeError
 from .program import BinOp, Call, Dim, Expr, Name, Neg, Number, Program, Transpose, names_in
 
 Shape = tuple[Dim, ...]

@@ -41,9 +41,9 @@ from sympy import (
     Trace,
 )
 
-from . import ops
+from .. import ops
+from ..errors import NoMatrixForm
 from .collapse import Term
-from .errors import NoMatrixForm
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
 from .symbols import Apply, Element, Index, IndexSum, indices_of
