@@ -63,8 +63,11 @@ def check_program(program: str, tally: Tally) -> None:
 
 def strategy():
     """A hypothesis strategy of program texts (several statements, fan-out, every function)."""
+    from functools import cache
+
     from hypothesis import strategies as st
 
+    @cache  # one strategy per (shape, depth, earlier): building them is most of a draw's time
     def expr(shape_kind: str, depth: int, earlier: tuple = ()):
         """An expression of the given shape; ``earlier`` results of that shape may appear
         in it, so statements read each other (h1 = tanh(h0 @ W)), not just add up."""
