@@ -46,16 +46,16 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
     for statement in program.statements:
         if fixed and statement.target in fixed:
             continue
-        values[statement.target] = np.asarray(_run(statement.value, values, away_from_kinks),
-                                              dtype=float)
+        values[statement.target] = np.asarray(
+            run_expression(statement.value, values, away_from_kinks), dtype=float)
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
-def _run(node, values, away_from_kinks: bool = False):
+def run_expression(node, values, away_from_kinks: bool = False):
     """The value of a program expression on a batch: axis 0 runs over the batch, the other
     axes are the numpy value (its rank is ndim − 1)."""
     def run(child):
-        return _run(child, values, away_from_kinks)
+        return run_expression(child, values, away_from_kinks)
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
@@ -123,7 +123,7 @@ def _regular(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
+def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax along the last axis (rows of a matrix)."""
     shifted = np.exp(x - np.max(x, axis=-1, keepdims=True))
     return shifted / np.sum(shifted, axis=-1, keepdims=True)
@@ -151,8 +151,8 @@ def _mse(y: np.ndarray, t: np.ndarray, axis=None) -> np.ndarray:
 FORWARD = {
     "sum": lambda x, axis: np.sum(x, axis=_axis(axis, x)),
     "mean": lambda x, axis: np.mean(x, axis=_axis(axis, x)),
-    "softmax": lambda x, axis: _softmax(x),
-    "log_softmax": lambda x, axis: np.log(_softmax(x)),
+    "softmax": lambda x, axis: softmax(x),
+    "log_softmax": lambda x, axis: np.log(softmax(x)),
     "cross_entropy": _cross_entropy,
     "mse": _mse,
     "trace": lambda x, axis: np.trace(x, axis1=1, axis2=2),
@@ -186,7 +186,7 @@ def _spd(rng, shape: tuple) -> np.ndarray:
 # inputs drawn so that the declared assumption holds
 ASSUMED = {
     "onehot": _onehot,
-    "prob_rows": lambda rng, shape: _softmax(rng.normal(size=shape)),
+    "prob_rows": lambda rng, shape: softmax(rng.normal(size=shape)),
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
     "symmetric": lambda rng, shape: (lambda a: a + a.T)(rng.normal(size=shape)),
     "spd": _spd,
@@ -370,10 +370,13 @@ def central_difference(f: Callable[[np.ndarray], np.ndarray], x, order: int = 1)
         shifts = [(s * moves[:, None, :] + t * moves[None, :, :]).reshape(n * n, n)
                   for s, t in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
     points = (x.reshape(-1) + np.concatenate(shifts)).reshape(-1, *x.shape)
-    chunks = [points[k:k + MAX_POINTS] for k in range(0, len(points), MAX_POINTS)]
-    # a value that does not depend on x comes back unstacked (a batch of 1)
-    values = np.concatenate([np.broadcast_to(v, (len(chunk), *v.shape[1:])) for chunk, v in
-                             ((chunk, np.asarray(f(chunk), dtype=float)) for chunk in chunks)])
+    stacks = []
+    for k in range(0, len(points), MAX_POINTS):
+        chunk = points[k:k + MAX_POINTS]
+        value = np.asarray(f(chunk), dtype=float)
+        # a value that does not depend on x comes back unstacked (a batch of 1)
+        stacks.append(np.broadcast_to(value, (len(chunk), *value.shape[1:])))
+    values = np.concatenate(stacks)
     values = values.reshape(len(signs), -1, *values.shape[1:])
     total = sum(sign * v for sign, v in zip(signs, values))
     scale = 2 * h if order == 1 else 4 * np.outer(h, h).reshape(-1)

@@ -58,7 +58,7 @@ from sympy import (
 
 from .errors import UnsupportedError
 from .functions import BY_SYMPY_FUNC, ELEMENTWISE
-from .numeric import Instance, _run, _softmax, central_difference
+from .numeric import Instance, central_difference, run_expression, softmax
 from .program import Program, names_in
 from .symbols import (
     Apply,
@@ -248,8 +248,8 @@ class Evaluator:
                 inputs = {n: moved[n] if n in moved else
                           np.asarray(self.values[n], dtype=float)[None]
                           for n in names_in(statement.value)}
-                moved[statement.target] = np.asarray(_run(statement.value, inputs),
-                                                     dtype=float)
+                moved[statement.target] = np.asarray(
+                    run_expression(statement.value, inputs), dtype=float)
             copies = Evaluator(self.program, self.instance, self.output, self.values,
                                moved, batch)
             if around is None:
@@ -404,7 +404,7 @@ def _(expr: softmax_entry, ev, env):
                          value.labels + (l,))
     data = np.moveaxis(np.asarray(value.data, dtype=float), value.labels.index(l), -1)
     labels = tuple(label for label in value.labels if label != l) + (l,)
-    return Labelled(_softmax(data), labels)
+    return Labelled(softmax(data), labels)
 
 
 @_value.register
@@ -520,7 +520,7 @@ def _(m: Apply, ev):
     """f(M) entrywise; softmax along each row (softmax_col: along each column)."""
     a = ev.matrix_value(m.arg)
     if m.name == "softmax":
-        return Labelled(_softmax(a.data), a.labels)
+        return Labelled(softmax(a.data), a.labels)
     if m.name == "softmax_col":
-        return Labelled(np.swapaxes(_softmax(np.swapaxes(a.data, -1, -2)), -1, -2), a.labels)
+        return Labelled(np.swapaxes(softmax(np.swapaxes(a.data, -1, -2)), -1, -2), a.labels)
     return Labelled(numpy_function(m.name)(a.data), a.labels)
