@@ -10,6 +10,10 @@
 (c) a chain A1 @ A2 @ … @ An, the gradient with respect to the middle factor.
 (d) cold start: `matcalc derive "C = A @ B" --wrt A` against `python -c "import sympy"`,
     both with bytecode caches as a pip install leaves them.
+(e) verification: the median time of a warm `verify(d)` (default trials) of the MLP of
+    examples/17_mlp.mc, every input, and of tr(A X B Xᵀ C) with respect to X.
+
+    python benchmarks/run.py --verification   # (e) alone, printed (RESULTS.md untouched)
 """
 
 from __future__ import annotations
@@ -139,7 +143,7 @@ marks = [time.perf_counter()]
 import sympy; marks.append(time.perf_counter())
 import click; marks.append(time.perf_counter())
 import jinja2; marks.append(time.perf_counter())
-from matcalc import cli, derive; import matcalc.derivation, matcalc.calculus.backward
+from matcalc import cli, derive; import matcalc.pipeline, matcalc.calculus.backward
 marks.append(time.perf_counter())
 import sympy.tensor.tensor; marks.append(time.perf_counter())
 d = derive("C = A @ B", wrt="A"); marks.append(time.perf_counter())
@@ -186,7 +190,31 @@ def cold(command: list[str], runs: int = 11, env: dict | None = None) -> float:
     return statistics.median(times)
 
 
+# (name, program, wrt, target in seconds)
+VERIFIED = [
+    ("examples/17_mlp.mc, every input", (ROOT / "examples" / "17_mlp.mc").read_text(
+        encoding="utf-8"), "all", 0.050),
+    ("tr(A X B Xᵀ C), X", "s = trace(A @ X @ B @ X.T @ C)", "X", 0.020),
+]
+
+
+def verification(runs: int = 9) -> list[str]:
+    """(e) Median seconds of a warm verify(d), default trials, per program of VERIFIED."""
+    from matcalc.check import verify_gradients  # verify() would return its kept report
+    lines = ["| derivation | verify ms | target ms |", "|---|---|---|"]
+    for name, program, wrt, target in VERIFIED:
+        d = derive(program, wrt=wrt)
+        assert verify_gradients(d).ok
+        seconds = median(lambda: verify_gradients(d), runs)  # noqa: B023
+        lines.append(f"| {name} | {seconds * 1e3:.1f} | {target * 1e3:.0f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
+    if "--verification" in sys.argv[1:]:
+        print("\n".join(verification()))
+        return
     rows, wrong, ratios = [], [], []
     # SymPy is given its best form: a 1×1 matrix aᵀXb (indexing it, (aᵀXb)[0, 0], makes
     # SymPy 1.14 return 0)
@@ -209,6 +237,7 @@ def main() -> None:
     for factors in (2, 4, 8, 16, 32):
         chains.append((factors, 1, *growth(*chain(factors))))
         print("chain", chains[-1], flush=True)
+    verified = verification()
 
     # bytecode as after `pip install` (this machine sets PYTHONDONTWRITEBYTECODE)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -258,7 +287,11 @@ def main() -> None:
         "(medians of 7 fresh processes; Python's own start and exit come on top):", "",
         "| phase | ms |", "|---|---|",
         *[f"| {name} | {seconds * 1e3:.1f} |" for name, seconds in zip(PHASE_NAMES, phases)],
-        "", cold_verdict(matcalc_cold, sympy_cold, phases),
+        "", cold_verdict(matcalc_cold, sympy_cold, phases), "",
+        "## (e) Verification: `verify(d)` with its default trials (3 random instances)", "",
+        "Every proof step at every entry, the results, the numpy code and the backward pass",
+        "against central differences; median of warm runs, in process.", "",
+        *verified,
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")

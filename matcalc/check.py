@@ -1,7 +1,7 @@
 """Verification of a derivation on random instances: the proof and the result.
 
-Every step's right-hand side is evaluated at entries of the gradient (all of them, or a
-sample of ``MAX_ENTRIES`` for big ones) and must equal the previous step's; the matrix form,
+Every step's right-hand side is evaluated at every entry of the gradient at once (an array
+of its shape, ``matcalc.tensor_eval``) and must equal the previous step's; the matrix form,
 its inlined form, the numpy code and each statement of the numpy backward pass must equal
 central finite differences of the forward pass (numpy semantics, independent of the element
 forms) at every entry. Anything that cannot be evaluated is a failure with its reason,
@@ -10,17 +10,19 @@ never a crash.
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
-from .calculus.symbols import Index
-from .numeric import Evaluator, eval_numpy, random_instance
-from .results import Derivation, Gradient
+from .calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
+from .numeric import central_difference, eval_numpy, forward, random_instance
+from .render import formats
+from .results import Derivation, Derivative, Gradient
+from .tensor_eval import Evaluator
 
 RTOL = 1e-5
-MAX_ENTRIES = 12
 
 
 @dataclass
@@ -85,29 +87,24 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) / scale if a.size else 0.0
 
 
-def _entries(grad: Gradient, instance, rng) -> list[tuple[int, dict[Index, int]]]:
-    """(flat position, index values) for the entries to evaluate: all, or a sample."""
-    from .calculus.symbols import WRT_INDICES, index_symbols
-    idx = index_symbols(WRT_INDICES, len(grad.shape))
-    sizes = [instance.dims.get(d, d) if isinstance(d, str) else d for d in grad.shape]
-    points = list(itertools.product(*(range(s) for s in sizes)))
-    chosen = range(len(points))
-    if len(points) > MAX_ENTRIES:
-        chosen = sorted(rng.choice(len(points), MAX_ENTRIES, replace=False))
-    return [(int(k), dict(zip(idx, points[k]))) for k in chosen]
+def _free(grad: Gradient, instance) -> tuple[tuple, tuple[int, ...]]:
+    """The gradient's free indices (i, j) and their ranges on this instance."""
+    sizes = tuple(instance.dims.get(d, d) if isinstance(d, str) else d for d in grad.shape)
+    return index_symbols(WRT_INDICES, len(grad.shape)), sizes
 
 
-def _matrix_value(result, ev: Evaluator, count: int) -> np.ndarray:
+def _matrix_value(result, ev: Evaluator) -> np.ndarray:
+    """A matrix form's entries, flat (a scalar form: one entry)."""
     if result.is_Matrix:
         return np.asarray(ev.matrix(result)).reshape(-1)
-    return np.full(count, ev.scalar(result, {})) if count == 1 else \
-        np.array([ev.scalar(result, {})])
+    return ev.array(result).reshape(-1)
 
 
-def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray) -> float | None:
+def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
+                 numpy_of: Callable[[str], str | None]) -> float | None:
     """The generated numpy code, run on the instance, against finite differences; its
     shape must be the wrt's numpy shape exactly."""
-    code = d.numpy_of(wrt) if wrt in d.gradients else None
+    code = numpy_of(wrt) if wrt in d.gradients else None
     if code is None:
         return None
     values = dict(instance.values)
@@ -119,36 +116,41 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray) -> fl
     return _relative(value.reshape(-1), reference)
 
 
-def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instance,
-                    ev: Evaluator, rng) -> None:
-    reference = np.asarray(instance.gradient_of(grad.wrt), dtype=float).reshape(-1)
-    entries = _entries(grad, instance, rng)
-    positions = [k for k, _ in entries]
+def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes) -> np.ndarray | None:
+    """Each step's right-hand side at every entry against the previous step's; the last
+    one's values, flat (None if there are no steps)."""
     previous = None
-    for n, step in enumerate(grad.steps):
-        values = np.array([ev.scalar(step.rhs, env) for _, env in entries])
+    for n, step in enumerate(steps):
+        values = ev.array(step.rhs, free, sizes).reshape(-1)
         if previous is not None:
             check.record_step(n, step.reason.key, _relative(values, previous))
         previous = values
-    if previous is not None:
-        check.result_error = max(check.result_error, _relative(previous, reference[positions]))
+    return previous
+
+
+def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instance,
+                    ev: Evaluator, numpy_of: Callable[[str], str | None]) -> None:
+    reference = np.asarray(instance.gradient_of(grad.wrt), dtype=float).reshape(-1)
+    free, sizes = _free(grad, instance)
+    last = _steps_error(grad.steps, check, ev, free, sizes)
+    if last is not None:
+        check.result_error = max(check.result_error, _relative(last, reference))
     for form in (grad.result, grad.inlined):
         if form is not None:
-            value = _matrix_value(form, ev, reference.size)
-            check.result_error = max(check.result_error, _relative(value, reference))
+            check.result_error = max(check.result_error,
+                                     _relative(_matrix_value(form, ev), reference))
     if grad.result is None:
-        values = np.array([ev.scalar(grad.index_form, env) for _, env in entries])
-        check.result_error = max(check.result_error, _relative(values, reference[positions]))
-    error = _numpy_error(d, grad.wrt, instance, reference)
+        values = ev.array(grad.index_form, free, sizes).reshape(-1)
+        check.result_error = max(check.result_error, _relative(values, reference))
+    error = _numpy_error(d, grad.wrt, instance, reference, numpy_of)
     if error is not None:
         check.numpy_error = max(check.numpy_error or 0.0, error)
 
 
-def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instance) -> None:
+def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instance,
+                         code: list[tuple[str, str]] | None) -> None:
     """The backward pass's numpy statements, run in order: each dX must equal finite
     differences of L in X (an intermediate X perturbed where it stands)."""
-    from .render.formats import backward_code
-    code = backward_code(d) if d.is_graph else None
     if not code:
         return
     values = dict(instance.values)
@@ -162,9 +164,10 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
         checks[name].backward_error = max(checks[name].backward_error or 0.0, error)
 
 
-def verify(d, trials: int | None = None, seed: int = 0) -> CheckReport:
-    """Verify a result numerically: a gradient derivation, a Jacobian or a Hessian. A
-    result already verified with these trials is not verified again."""
+def verify(d: Derivation | Derivative, trials: int | None = None, seed: int = 0) -> CheckReport:
+    """Verify a result numerically: a gradient derivation (3 random instances by default),
+    a Jacobian or a Hessian (2). A result already verified this way is not verified again:
+    the report is kept with the result."""
     key = (trials, seed)
     if key not in d.checked:
         if d.view == "derivative":
@@ -175,22 +178,26 @@ def verify(d, trials: int | None = None, seed: int = 0) -> CheckReport:
 
 
 def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
-    checks = {name: GradientCheck(name, requested=name in d.gradients) for name in d.all_gradients}
+    """Every step of every gradient derived (requested or on the way), each result, its
+    numpy code and each statement of the numpy backward pass, on ``trials`` instances."""
+    checks = {name: GradientCheck(name, requested=name in d.gradients)
+              for name in d.all_gradients}
+    numpy_of = cache(d.numpy_of)  # the code is written once and run on every instance
+    backward = cache(lambda: formats.backward_code(d) if d.is_graph else None)
     for trial in range(trials):
         instance = random_instance(d.program, d.shapes, d.output, seed + trial)
         ev = Evaluator(d.program, instance, d.output)
-        rng = np.random.default_rng(1000 + trial)
         for name, grad in d.all_gradients.items():
             check = checks[name]
             check.steps = len(grad.steps)
             if check.failure:
                 continue
             try:
-                _check_gradient(d, grad, check, instance, ev, rng)
+                _check_gradient(d, grad, check, instance, ev, numpy_of)
             except Exception as error:  # a failure to evaluate is a failed check
                 check.failure = f"could not evaluate: {type(error).__name__}: {error}"
         try:
-            _check_backward_code(d, checks, instance)
+            _check_backward_code(d, checks, instance, backward())
         except Exception as error:
             for check in checks.values():
                 check.failure = check.failure or \
@@ -198,73 +205,45 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
     return CheckReport(list(checks.values()), trials)
 
 
-def verify_derivative(d, trials: int = 2, seed: int = 0) -> CheckReport:
+def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
     """A Jacobian or Hessian: each step equals the previous one at every entry, and the
     result (or the index form) equals central (second) differences of the forward pass."""
-    from .numeric import forward
     check = GradientCheck(d.wrt)
     check.steps = len(d.steps)
-    out_shape = d.shapes.names[d.output]
+    out_rank = len(d.shapes.names[d.output])
     for trial in range(trials):
         instance = random_instance(d.program, d.shapes, d.output, seed + trial)
         ev = Evaluator(d.program, instance, d.output)
-        inputs = {n: instance.values[n] for n in d.program.inputs()}
-        base = np.array(inputs[d.wrt], dtype=float)
+        inputs = {n: np.asarray(instance.values[n], dtype=float)[None]
+                  for n in d.program.inputs()}
+        base = np.asarray(inputs[d.wrt][0])
 
-        def out(moved, inputs=inputs):
-            return np.asarray(forward(d.program, {**inputs, d.wrt: moved})[d.output])
+        def outputs(points, inputs=inputs):
+            return forward(d.program, {**inputs, d.wrt: points}, batched=True)[d.output]
 
-        if d.kind == "hessian":
-            h = 1e-4
-            n = base.size
-            reference = np.zeros((n, n))
-            for a in range(n):
-                for b in range(n):
-                    total = 0.0
-                    for sa, sb, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
-                        moved = base.copy()
-                        moved[a] += sa * h
-                        moved[b] += sb * h
-                        total += sign * float(out(moved))
-                    reference[a, b] = total / (4 * h * h)
-        else:
-            columns = []
-            for position in np.ndindex(base.shape):
-                plus, minus = base.copy(), base.copy()
-                plus[position] += 1e-6
-                minus[position] -= 1e-6
-                columns.append((out(plus) - out(minus)) / 2e-6)
-            # reference[out..., in...] in numerator layout
-            reference = np.moveaxis(np.array(columns).reshape(*base.shape, *np.shape(
-                columns[0])), list(range(base.ndim)), list(range(-base.ndim, 0)))
-            if d.layout == "denominator":
-                reference = np.moveaxis(reference, list(range(len(out_shape))),
-                                        list(range(-len(out_shape), 0)))
-        from .calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
-        if d.kind == "hessian":
-            free = index_symbols(WRT_INDICES, 2)
-            free = free if d.layout == "numerator" else free[::-1]
-        else:
-            out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
-            wrt_idx = index_symbols(WRT_INDICES, base.ndim)
-            free = (*wrt_idx, *out_idx) if d.layout == "denominator" else (*out_idx, *wrt_idx)
-        sizes = reference.shape
-        points = list(itertools.product(*(range(s) for s in sizes)))
         try:
-            previous = None
-            for n, step in enumerate(d.steps):
-                values = np.array([ev.scalar(step.rhs, dict(zip(free, p))) for p in points])
-                if previous is not None:
-                    check.record_step(n, step.reason.key, _relative(values, previous))
-                previous = values
+            if d.kind == "hessian":
+                reference = central_difference(outputs, base, order=2)     # H[a, b]
+                free = index_symbols(WRT_INDICES, 2)
+                free = free if d.layout == "numerator" else free[::-1]
+            else:
+                # reference[in..., out...] → [out..., in...] (numerator layout)
+                reference = np.moveaxis(central_difference(outputs, base),
+                                        list(range(base.ndim)), list(range(-base.ndim, 0)))
+                if d.layout == "denominator":
+                    reference = np.moveaxis(reference, list(range(out_rank)),
+                                            list(range(-out_rank, 0)))
+                out_idx = index_symbols(OUTPUT_INDICES, out_rank)
+                wrt_idx = index_symbols(WRT_INDICES, base.ndim)
+                free = (*wrt_idx, *out_idx) if d.layout == "denominator" else \
+                    (*out_idx, *wrt_idx)
+            last = _steps_error(d.steps, check, ev, free, reference.shape)
             if d.result is not None:
-                value = np.asarray(ev.matrix(d.result)) if d.result.is_Matrix else \
-                    np.array(float(ev.scalar(d.result, {})))
                 check.result_error = max(check.result_error, _relative(
-                    value.reshape(-1), reference.reshape(-1)))
-            if previous is not None:
+                    _matrix_value(d.result, ev), reference.reshape(-1)))
+            if last is not None:
                 check.result_error = max(check.result_error,
-                                         _relative(previous, reference.reshape(-1)))
+                                         _relative(last, reference.reshape(-1)))
         except Exception as error:  # a failure to evaluate is a failed check
             check.failure = f"could not evaluate: {type(error).__name__}: {error}"
     return CheckReport([check], trials)

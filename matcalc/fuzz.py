@@ -60,10 +60,13 @@ def check_program(program: str, tally: Tally) -> None:
 
 def strategy():
     """A hypothesis strategy of program texts (several statements, fan-out, every function)."""
+    from functools import cache
+
     from hypothesis import strategies as st
 
     from . import ops
 
+    @cache  # one strategy per (shape, depth, earlier): building them is most of a draw's time
     def expr(shape_kind: str, depth: int, earlier: tuple = ()):
         """An expression of the given shape; ``earlier`` results of that shape may appear
         in it, so statements read each other (h1 = f(h0 @ W)), not just add up."""

@@ -1,92 +1,68 @@
-"""Numbers for checking: random instances of a program, its forward pass in numpy, and a
-numeric evaluator for every sympy expression a proof step can contain.
+"""Numbers for checking: random instances of a program, its forward pass in numpy, and
+central finite differences of it.
 
 The forward pass runs the program with numpy's own semantics, independently of the element
-forms, so that finite differences of it are an outside reference for the derivation.
-``Partial`` nodes are evaluated by central differences of that forward pass.
+forms, so that finite differences of it are an outside reference for the derivation. It runs
+on a batch: every array carries a leading axis of perturbed copies (of size 1 when there is
+only one), so that all the points of a finite difference go through the program at once.
+``central_difference`` is the one finite-difference rule; the evaluator of proof steps
+(``matcalc.tensor_eval``) uses it as well.
 """
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import singledispatchmethod
 
 import numpy as np
-from sympy import (
-    Add,
-    Determinant,
-    DiagonalOf,
-    Expr,
-    HadamardPower,
-    HadamardProduct,
-    Identity,
-    Inverse,
-    KroneckerDelta,
-    MatAdd,
-    MatMul,
-    MatPow,
-    MatrixSymbol,
-    Mul,
-    OneMatrix,
-    Pow,
-    Sum,
-    Symbol,
-    Trace,
-    Transpose,
-    ZeroMatrix,
-)
 
 from . import ops
-from .calculus.symbols import (
-    Apply,
-    ChainPartial,
-    Element,
-    Index,
-    Partial,
-    ScalarGrad,
-    UpstreamGrad,
-)
 from .errors import UnsupportedError
-from .language.program import BinOp, Call, Name, Neg, Number, Program
+from .language.program import BinOp, Call, Name, Neg, Number, Program, names_in, walk_program
 from .language.program import Transpose as TransposeNode
 from .numpy_eval import eval_numpy as run_numpy
-from .ops.rowwise import softmax_entry
+from .ops.base import alike, own_axes
 
-H = 1e-6  # central-difference step
+H = 1e-6   # central-difference step of a first derivative, relative beyond 1
+H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
 
 
 # ------------------------------------------------------------------ forward pass
 
 def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
-            away_from_kinks: bool = False) -> dict[str, np.ndarray]:
+            away_from_kinks: bool = False, batched: bool = False) -> dict[str, np.ndarray]:
     """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
     With ``away_from_kinks``, a call at its operation's kink (such as 0 for max(x, 0))
-    raises FloatingPointError (a random draw there is drawn again)."""
-    values = dict(inputs)
-    fixed = fixed or {}
-    values.update(fixed)
+    raises FloatingPointError (a random draw there is drawn again). With ``batched``, every given
+    array has a leading batch axis (of size B, or 1 for a value shared by the batch) and so
+    has every result: entry b of each is the program run on entry b of the inputs."""
+    given = {**inputs, **(fixed or {})}
+    values = {name: np.asarray(value, dtype=float) if batched else
+              np.asarray(value, dtype=float)[None] for name, value in given.items()}
     for statement in program.statements:
-        if statement.target in fixed:
+        if fixed and statement.target in fixed:
             continue
-        values[statement.target] = np.asarray(_run(statement.value, values, away_from_kinks),
-                                              dtype=float)
-    return values
+        values[statement.target] = np.asarray(
+            run_expression(statement.value, values, away_from_kinks), dtype=float)
+    return values if batched else {name: value[0] for name, value in values.items()}
 
 
-def _run(node, values, away_from_kinks: bool = False):
+def run_expression(node, values, away_from_kinks: bool = False):
+    """The value of a program expression on a batch: axis 0 runs over the batch, the other
+    axes are the numpy value (its rank is ndim − 1)."""
     def run(child):
-        return _run(child, values, away_from_kinks)
+        return run_expression(child, values, away_from_kinks)
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
-        return float(node.value)
+        return np.full(1, float(node.value))
     if isinstance(node, Neg):
         return -run(node.operand)
     if isinstance(node, TransposeNode):
-        return np.asarray(run(node.operand)).T
-    if isinstance(node, Call):
+        value = run(node.operand)
+        return np.swapaxes(value, 1, 2) if value.ndim == 3 else value  # a vector's .T is itself
+    if isinstance(node, Call):  # the operation's own forward, on the batch
         args = [np.asarray(run(a), dtype=float) for a in node.args]
         op = ops.get(node.func)
         value = op.forward(*args, axis=node.axis)
@@ -95,10 +71,23 @@ def _run(node, values, away_from_kinks: bool = False):
         return value
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
-    return {
-        "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
-        "**": np.power, "@": np.matmul,
-    }[node.op](left, right)
+    if node.op == "@":
+        return _matmul(left, right)
+    left, right = alike(left, right)
+    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+            "**": np.power}[node.op](left, right)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b with numpy's rules for vectors: a vector on the left is a row, on the right a
+    column, and that axis is dropped from the result (v @ w is a scalar)."""
+    left_vector, right_vector = a.ndim == 2, b.ndim == 2
+    out = np.matmul(a[:, None, :] if left_vector else a, b[:, :, None] if right_vector else b)
+    if right_vector:
+        out = out[..., 0]
+    if left_vector:
+        out = out[..., 0] if right_vector else out[..., 0, :]
+    return out
 
 
 # ------------------------------------------------------------------ random instances
@@ -154,9 +143,9 @@ class Instance:
 
 
 def _invertible_names(program: Program) -> set[str]:
-    """Names inside det, logdet or inv: drawn near n·I so that they are well conditioned
-    with a positive determinant, yet not symmetric (Xᵀ ≠ X must show)."""
-    from .language.program import names_in, walk_program
+    """Names inside an operation that needs an invertible argument (det, inv): drawn near
+    n·I so that they are well conditioned with a positive determinant, yet not symmetric
+    (Xᵀ ≠ X must show)."""
     return {name for node in walk_program(program)
             if isinstance(node, Call) and ops.get(node.func).invertible
             for name in names_in(node.args[0])}
@@ -164,7 +153,6 @@ def _invertible_names(program: Program) -> set[str]:
 
 def _needs_positive(program: Program) -> bool:
     """log, √, division or a fractional power anywhere: draw positive inputs."""
-    from .language.program import walk_program
     return any((isinstance(node, Call) and ops.get(node.func).positive) or
                (isinstance(node, BinOp) and (node.op == "/" or (
                    node.op == "**" and not _is_integer(node.right))))
@@ -224,230 +212,6 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0)
     return Instance(dims, values, upstream, program, output)
 
 
-# ------------------------------------------------------------------ evaluation
-
-class Evaluator:
-    """Numeric value of element forms, proof steps and matrix forms on one instance."""
-
-    def __init__(self, program: Program, instance: Instance, output: str,
-                 values: dict[str, np.ndarray] | None = None):
-        self.program = program
-        self.instance = instance
-        self.output = output
-        self.values = values if values is not None else instance.values
-        self._matrices: dict[Expr, np.ndarray] = {}
-        self._perturbed: dict = {}
-        self._symbols: dict = {}
-
-    # -- scalars
-    def scalar(self, expr: Expr, env: dict[Index, int]) -> float:
-        return float(self._scalar(expr, env))
-
-    @singledispatchmethod
-    def _scalar(self, expr, env):
-        op = ops.of_node(expr)
-        if op is not None and op.elementwise:
-            return op.forward(np.float64(self._scalar(expr.args[0], env)))
-        if expr.is_number:
-            return float(expr)
-        raise UnsupportedError(f"cannot evaluate {type(expr).__name__}")
-
-    @_scalar.register
-    def _(self, expr: Symbol, env):
-        if isinstance(expr, Index):
-            return env[expr]
-        if expr.name in self.values and expr.is_real and not expr.is_integer:
-            return float(self.values[expr.name])
-        return self.instance.dims[expr.name]
-
-    @_scalar.register
-    def _(self, expr: ScalarGrad, env):
-        return float(self.instance.gradient_of(expr.of))
-
-    @_scalar.register
-    def _(self, expr: Add, env):
-        return sum(self._scalar(a, env) for a in expr.args)
-
-    @_scalar.register
-    def _(self, expr: Mul, env):
-        out = 1.0
-        for a in expr.args:
-            out = out * self._scalar(a, env)
-        return out
-
-    @_scalar.register
-    def _(self, expr: Pow, env):
-        return np.float64(self._scalar(expr.base, env)) ** float(expr.exp)
-
-    @_scalar.register
-    def _(self, expr: KroneckerDelta, env):
-        a, b = (self._scalar(x, env) for x in expr.args)
-        return 1.0 if a == b else 0.0
-
-    @_scalar.register
-    def _(self, expr: Sum, env):
-        indices = [limit[0] for limit in expr.limits]
-        ranges = [range(int(self._scalar(lo, env)), int(self._scalar(hi, env)) + 1)
-                  for _, lo, hi in expr.limits]
-        total = 0.0
-        for point in itertools.product(*ranges):
-            inner = dict(env)
-            inner.update(zip(indices, point))
-            total += self._scalar(expr.function, inner)
-        return total
-
-    @_scalar.register
-    def _(self, expr: softmax_entry, env):
-        e, l, size = expr.args
-        exps = []
-        for value in range(int(self._scalar(size, env))):
-            inner = dict(env)
-            inner[l] = value
-            exps.append(np.exp(self._scalar(e, inner)))
-        return exps[int(env[l])] / sum(exps) if l in env else \
-            np.exp(self._scalar(e, env)) / sum(exps)
-
-    @_scalar.register
-    def _(self, expr: Element, env):
-        m = self.matrix(expr.matrix)
-        return m[int(self._scalar(expr.row, env)), int(self._scalar(expr.col, env))]
-
-    @_scalar.register
-    def _(self, expr: Determinant, env):
-        return float(np.linalg.det(self.matrix(expr.arg)))
-
-    @_scalar.register
-    def _(self, expr: Trace, env):
-        return float(np.trace(self.matrix(expr.arg)))
-
-    @_scalar.register
-    def _(self, expr: Partial, env):
-        """∂e/∂x by central differences of the forward pass (x an input or intermediate)."""
-        var = expr.var
-        if isinstance(var, Element):
-            name = var.matrix.name
-            self._symbols[name] = var.matrix
-            position = (int(self._scalar(var.row, env)), int(self._scalar(var.col, env)))
-        else:
-            name, position = var.name, None
-        through = expr.expr if isinstance(expr, ChainPartial) else None
-        (plus, minus), h = self._moved(name, position, through)
-        return (plus._scalar(expr.expr, env) - minus._scalar(expr.expr, env)) / (2 * h)
-
-    def _moved(self, name: str, position, through: Expr | None) -> tuple[tuple, float]:
-        """Evaluators with one entry of ``name`` moved by ±h, and h (``step``). A partial
-        derivative holds every other name fixed; a chain rule's ∂z_kl/∂x_ij (``through`` =
-        z_kl) recomputes the result z from its own statement. Cached."""
-        target = getattr(through.matrix, "name", None) if isinstance(through, Element) else \
-            through.name if isinstance(through, Symbol) else None
-        targets = frozenset(s.target for s in self.program.statements
-                            if s.target == target and s.target != name)
-        key = (name, position, targets)
-        if key not in self._perturbed:
-            base = np.array(self.values[name], dtype=float)
-            entry = base if position is None else \
-                base.reshape(self._shape2(self._symbols[name]))[position]
-            h = step(float(np.max(np.abs(entry))))
-            pair = []
-            for sign in (1.0, -1.0):
-                moved = base.copy()
-                if position is None:
-                    moved = moved + sign * h
-                else:
-                    moved.reshape(self._shape2(self._symbols[name]))[position] += sign * h
-                values = dict(self.values)
-                values[name] = moved
-                for statement in self.program.statements:
-                    if statement.target in targets:
-                        values[statement.target] = np.asarray(_run(statement.value, values),
-                                                              dtype=float)
-                pair.append(Evaluator(self.program, self.instance, self.output, values))
-            self._perturbed[key] = (tuple(pair), h)
-        return self._perturbed[key]
-
-    # -- matrices
-    def _shape2(self, m: Expr) -> tuple[int, int]:
-        return tuple(int(self._scalar(d, {})) for d in m.shape)  # type: ignore[return-value]
-
-    def matrix(self, m: Expr) -> np.ndarray:
-        cached = self._matrices.get(m)
-        if cached is None:
-            cached = np.asarray(self._matrix(m), dtype=float)
-            if cached.ndim < 2:
-                cached = np.broadcast_to(cached, self._shape2(m)) if cached.ndim == 0 \
-                    else cached.reshape(self._shape2(m))
-            self._matrices[m] = cached
-        return cached
-
-    @singledispatchmethod
-    def _matrix(self, m):
-        raise UnsupportedError(f"cannot evaluate matrix {type(m).__name__}")
-
-    @_matrix.register
-    def _(self, m: MatrixSymbol):
-        if isinstance(m, UpstreamGrad):
-            return np.reshape(self.instance.gradient_of(m.name), self._shape2(m))
-        return np.reshape(self.values[m.name], self._shape2(m))
-
-    @_matrix.register
-    def _(self, m: Transpose):
-        return self.matrix(m.arg).T
-
-    @_matrix.register
-    def _(self, m: MatPow):
-        return np.linalg.matrix_power(self.matrix(m.base), int(m.exp))
-
-    @_matrix.register
-    def _(self, m: Inverse):
-        return np.linalg.inv(self.matrix(m.arg))
-
-    @_matrix.register
-    def _(self, m: DiagonalOf):
-        return np.diag(self.matrix(m.arg)).reshape(-1, 1)
-
-    @_matrix.register
-    def _(self, m: MatMul):
-        out = None
-        scalar = 1.0
-        for a in m.args:
-            if a.is_Matrix:
-                out = self.matrix(a) if out is None else out @ self.matrix(a)
-            else:
-                scalar *= self.scalar(a, {})
-        return scalar * out
-
-    @_matrix.register
-    def _(self, m: MatAdd):
-        return sum(self.matrix(a) for a in m.args)
-
-    @_matrix.register
-    def _(self, m: HadamardProduct):
-        out = 1.0
-        for a in m.args:
-            out = out * self.matrix(a)
-        return out
-
-    @_matrix.register
-    def _(self, m: HadamardPower):
-        return self.matrix(m.base) ** float(m.exp)
-
-    @_matrix.register
-    def _(self, m: OneMatrix):
-        return np.ones(self._shape2(m))
-
-    @_matrix.register
-    def _(self, m: ZeroMatrix):
-        return np.zeros(self._shape2(m))
-
-    @_matrix.register
-    def _(self, m: Identity):
-        return np.eye(self._shape2(m)[0])
-
-    @_matrix.register
-    def _(self, m: Apply):
-        return ops.get(m.name).forward(self.matrix(m.arg))
-
-
 # ------------------------------------------------------------------ generated numpy code
 
 def eval_numpy(code: str, values: dict[str, np.ndarray]):
@@ -459,38 +223,72 @@ def eval_numpy(code: str, values: dict[str, np.ndarray]):
 
 # ------------------------------------------------------------------ finite differences
 
-def loss(program: Program, instance: Instance, output: str, values: dict) -> float:
-    """L = Σ G ∘ Y for an upstream G (so ∂L/∂Y = G), or the output itself if scalar."""
-    y = values[output]
+def step(size, order: int = 1):
+    """The central-difference step for an entry of this size (a number or an array of
+    them): H for a first derivative, H2 for a second, relative beyond 1 (an absolute 1e-6
+    is below the round-off of a value near 1e6)."""
+    return (H if order == 1 else H2) * np.maximum(1.0, size)
+
+
+MAX_POINTS = 512  # points per call of f in central_difference (bounds the memory it takes)
+
+
+def central_difference(f: Callable[[np.ndarray], np.ndarray], x, order: int = 1) -> np.ndarray:
+    """Derivatives of f at x with respect to every entry of x, by central differences with
+    the step h_p = step(|x_p|) of each entry p:
+
+        ∂f/∂x_p      ≈ (f(x + h_p e_p) − f(x − h_p e_p)) / 2h_p                      (order 1)
+        ∂²f/∂x_p∂x_q ≈ Σ_{s,t = ±1} s t f(x + s h_p e_p + t h_q e_q) / 4h_p h_q       (order 2)
+
+    (for p = q the second is (f(x + 2h e_p) − 2f(x) + f(x − 2h e_p)) / 4h²). f takes a stack
+    of points, an array (B, *x.shape), and returns its values stacked, (B, *out); the result
+    has shape (*x.shape, *out) for order 1 and (*x.shape, *x.shape, *out) for order 2."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    h = step(np.abs(x).reshape(-1), order)
+    moves = np.diag(h)                                     # row p: h_p e_p
+    if order == 1:
+        signs, shifts = (1.0, -1.0), [moves, -moves]
+    else:
+        signs = (1.0, -1.0, -1.0, 1.0)
+        shifts = [(s * moves[:, None, :] + t * moves[None, :, :]).reshape(n * n, n)
+                  for s, t in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+    points = (x.reshape(-1) + np.concatenate(shifts)).reshape(-1, *x.shape)
+    stacks = []
+    for k in range(0, len(points), MAX_POINTS):
+        chunk = points[k:k + MAX_POINTS]
+        value = np.asarray(f(chunk), dtype=float)
+        # a value that does not depend on x comes back unstacked (a batch of 1)
+        stacks.append(np.broadcast_to(value, (len(chunk), *value.shape[1:])))
+    values = np.concatenate(stacks)
+    values = values.reshape(len(signs), -1, *values.shape[1:])
+    total = sum(sign * v for sign, v in zip(signs, values))
+    scale = 2 * h if order == 1 else 4 * np.outer(h, h).reshape(-1)
+    derivative = total / scale.reshape(-1, *(1,) * (total.ndim - 1))
+    return derivative.reshape(x.shape * order + total.shape[1:])
+
+
+def batch_loss(instance: Instance, output: np.ndarray) -> np.ndarray:
+    """L = Σ G ∘ Y for an upstream G (so ∂L/∂Y = G), or the output itself if scalar; for a
+    batch of outputs (B, *shape), one L per entry."""
     if instance.upstream is None:
-        return float(y)
-    return float(np.sum(instance.upstream * y))
+        return output
+    return np.sum(instance.upstream * output, axis=own_axes(output))
 
 
 def finite_difference(program: Program, instance: Instance, output: str, wrt: str) -> np.ndarray:
-    """∂L/∂wrt by central differences; an intermediate is perturbed where it stands and
-    only what comes after it is recomputed."""
-    inputs = {n: instance.values[n] for n in program.inputs()}
-    base = np.array(instance.values[wrt], dtype=float)
-    grad = np.zeros_like(base)
+    """∂L/∂wrt by central differences of the forward pass; an intermediate is perturbed
+    where it stands (what comes after it is recomputed, it keeps its moved value)."""
+    inputs = {n: np.asarray(instance.values[n], dtype=float)[None] for n in program.inputs()}
     intermediate = wrt not in inputs
-    for position in np.ndindex(base.shape):
-        h = step(abs(float(base[position])))
-        results = []
-        for sign in (1.0, -1.0):
-            moved = base.copy()
-            moved[position] += sign * h
-            fixed = {wrt: moved} if intermediate else None
-            values = forward(program, {**inputs, wrt: moved}, fixed)
-            results.append(loss(program, instance, output, values))
-        grad[position] = (results[0] - results[1]) / (2 * h)
-    return grad
 
+    def losses(points: np.ndarray) -> np.ndarray:
+        moved = {wrt: points}
+        values = forward(program, {**inputs, **moved}, moved if intermediate else None,
+                         batched=True)
+        return batch_loss(instance, values[output])
 
-def step(size: float) -> float:
-    """The central-difference step for an entry of this size: H, relative beyond 1 (an
-    absolute 1e-6 is below the round-off of a value near 1e6)."""
-    return H * max(1.0, size)
+    return central_difference(losses, instance.values[wrt])
 
 
 def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:

@@ -55,6 +55,11 @@ def of_node(expr) -> Op | None:
     return _BY_FUNCTION.get(getattr(expr, "func", None))
 
 
+def of_function(func) -> Op | None:
+    """The record of a sympy function class (sympy.exp, σ), if any."""
+    return _BY_FUNCTION.get(func)
+
+
 def node_classes() -> tuple[type, ...]:
     """The sympy function classes of the registry (including sympy's own exp, log, …)."""
     return tuple(f for f in _BY_FUNCTION if isinstance(f, type))
@@ -103,4 +108,4 @@ def readme_table() -> str:
 
 
 __all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "get", "help_lines", "in_section",
-           "node_classes", "numpy_calls", "of_node", "readme_table", "rowwise_nodes"]
+           "node_classes", "numpy_calls", "of_function", "of_node", "readme_table", "rowwise_nodes"]

@@ -41,7 +41,8 @@ class Op:
     function: Any = None
     derivative: Callable[[Expr, Expr], Expr] | None = None   # (x, y = f(x)) -> f′(x)
     differentiate: Callable[..., Expr] | None = None         # (expr, wrt, d) for a node
-    # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call
+    # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call, on
+    # a batch: every array has a leading axis of copies (see ``own_axes``)
     numpy: str | None = None
     forward: Callable[..., Any] | None = None                # (*arrays, axis) -> array
     # spellings for the reader: a name (σ, \sigma) or a whole format with {} (|x|)
@@ -132,7 +133,30 @@ def alike_to_scalar(check, node, shapes: list[tuple]) -> tuple:
     return ()
 
 
-# ---------------------------------------------------------------- numpy
+# ---------------------------------------------------------------- numpy, on a batch
+#
+# The checker runs the program on many perturbed copies at once: axis 0 of every array
+# runs over the copies, and the value itself (a scalar, a vector, a matrix) is the rest.
+
+def own_axes(x) -> tuple[int, ...]:
+    """Every axis of the value itself (all but the batch axis)."""
+    return tuple(range(1, x.ndim))
+
+
+def value_axis(axis: int | None, x):
+    """A program's axis argument on a batched array (None: every axis of the value)."""
+    if axis is None:
+        return own_axes(x)
+    return axis + 1 if axis >= 0 else axis
+
+
+def alike(a, b) -> tuple:
+    """numpy aligns shapes from the right; behind the batch axis the value of lower rank
+    gets its missing leading axes (of length 1) explicitly."""
+    rank = max(a.ndim, b.ndim)
+    return tuple(x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:])
+                 for x in (a, b))
+
 
 def numpy_function(spelling: str) -> Callable:
     """f(x) evaluated from its numpy spelling ("np.logaddexp(0, {})"), so that numpy is

@@ -13,7 +13,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.symbols import Element, IndexSum
-from .base import Op, square, square_to_scalar
+from .base import Op, own_axes, square, square_to_scalar
 
 
 def _diag_shape(check, node, shapes: list[tuple]) -> tuple:
@@ -77,19 +77,21 @@ def _lower_outer(node, idx, ctx) -> Expr:
 def _regular(x):
     """x, if it is safely invertible (finite differences of det and inv need that)."""
     import numpy as np
-    if np.linalg.cond(x) > 1e8:
+    if np.any(np.linalg.cond(x) > 1e8):
         raise np.linalg.LinAlgError("matrix is (nearly) singular")
     return x
 
 
-def _np(path: str, guard=None):
-    def run(*args, axis=None):
-        import numpy as np
-        target = np
-        for part in path.split("."):
-            target = getattr(target, part)
-        return target(*[guard(a) if guard else a for a in args])
-    return run
+# forward functions on a batch (axis 0 runs over copies; see base.own_axes)
+
+def _trace(x, axis=None):
+    import numpy as np
+    return np.trace(x, axis1=1, axis2=2)
+
+
+def _det(x, axis=None):
+    import numpy as np
+    return np.linalg.det(_regular(x))
 
 
 def _logdet(x, axis=None):
@@ -97,19 +99,43 @@ def _logdet(x, axis=None):
     return np.log(np.linalg.det(_regular(x)))
 
 
+def _inv(x, axis=None):
+    import numpy as np
+    return np.linalg.inv(_regular(x))
+
+
+def _norm(x, axis=None):
+    import numpy as np
+    return np.sqrt(np.sum(x * x, axis=own_axes(x)))
+
+
+def _diag(x, axis=None):
+    """np.diag: a vector's diagonal matrix, or a matrix's diagonal."""
+    import numpy as np
+    if x.ndim == 2:
+        return x[:, :, None] * np.eye(x.shape[1])
+    return np.diagonal(x, axis1=1, axis2=2).copy()
+
+
+def _outer(u, v, axis=None):
+    return u[:, :, None] * v[:, None, :]
+
+
 def _norm_kink(args, value) -> bool:
     """‖X‖ is not differentiable where it is 0."""
+    import numpy as np
+
     from .elementwise import KINK_MARGIN
-    return bool(value < KINK_MARGIN)
+    return bool(np.any(value < KINK_MARGIN))
 
 
 OPS = [
     Op("trace", "linalg", "tr X = Σ_p x_pp", shape=square_to_scalar, lower=_lower_trace,
-       forward=_np("trace"), text="tr", tex=r"\operatorname{tr}",
+       forward=_trace, text="tr", tex=r"\operatorname{tr}",
        examples=("s = trace(A @ X @ B)", "s = trace(X.T @ A @ X)"),
        fuzz=(("", ("nn",), "trace({0})"),)),
     Op("det", "linalg", "det X (Jacobi's formula)", shape=square_to_scalar, lower=_lower_det,
-       forward=_np("linalg.det", _regular), text="det", tex=r"\det", note="inv",
+       forward=_det, text="det", tex=r"\det", note="inv",
        invertible=True, examples=("s = det(X)", "s = det(A @ X)"),
        fuzz=(("", (), "det(S)"), ("", (), "det(W.T)"))),
     Op("logdet", "linalg", "log det X (det X > 0)", shape=square_to_scalar,
@@ -117,22 +143,22 @@ OPS = [
        note="logdet", invertible=True, examples=("s = logdet(X)",),
        fuzz=(("", (), "logdet(W)"),)),
     Op("inv", "linalg", "X⁻¹ (∂X⁻¹ = −X⁻¹ ∂X X⁻¹)", shape=square, lower=_lower_inv,
-       forward=_np("linalg.inv", _regular), text="inv", tex=r"\operatorname{inv}",
+       forward=_inv, text="inv", tex=r"\operatorname{inv}",
        note="inv", invertible=True,
        examples=("a: (n,)\nb: (n,)\ns = a @ inv(X) @ b", "s = trace(inv(X) @ A)"),
        fuzz=(("nn", (), "inv(W)"), ("nn", (), "inv(S)"))),
     Op("norm", "linalg", "‖X‖, Frobenius (the 2-norm of a vector)", shape=_norm_shape,
-       lower=_lower_norm, forward=_np("linalg.norm"), text="norm",
+       lower=_lower_norm, forward=_norm, text="norm",
        tex=r"\operatorname{norm}", kink=_norm_kink,
        examples=("x: (n,)\ns = norm(x)", "s = norm(A @ B)"),
        fuzz=(("", ("n",), "norm({0})"),)),
     Op("diag", "linalg", "of a vector: the diagonal matrix; of a matrix: its diagonal",
-       shape=_diag_shape, lower=_lower_diag, forward=_np("diag"), text="diag",
+       shape=_diag_shape, lower=_lower_diag, forward=_diag, text="diag",
        tex=r"\operatorname{diag}", examples=("x: (n,)\nY = diag(x) @ A", "y = diag(A @ B)"),
        fuzz=(("n", ("nn",), "diag({0})"),)),
     Op("outer", "linalg", "u vᵀ for two vectors", arity=2, signature="outer(u, v)",
        shape=_outer_shape,
-       lower=_lower_outer, forward=_np("outer"), text="outer", tex=r"\operatorname{outer}",
+       lower=_lower_outer, forward=_outer, text="outer", tex=r"\operatorname{outer}",
        examples=("u: (m,)\nv: (n,)\nY = outer(u, v)",),
        fuzz=(("nn", ("n", "n"), "outer({0}, {1})"),)),
 ]

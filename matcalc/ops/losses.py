@@ -9,7 +9,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.symbols import IndexSum, dim
-from .base import Op, alike_to_scalar
+from .base import Op, alike, alike_to_scalar, own_axes
 
 
 def _lower_cross_entropy(node, idx, ctx) -> Expr:
@@ -31,12 +31,14 @@ def _lower_mse(node, idx, ctx) -> Expr:
 
 def _cross_entropy(t, p, axis=None):
     import numpy as np
-    return -np.sum(t * np.log(p))
+    t, p = alike(t, p)
+    return -np.sum(t * np.log(p), axis=own_axes(p))
 
 
 def _mse(y, t, axis=None):
     import numpy as np
-    return np.mean((y - t) ** 2)
+    y, t = alike(y, t)
+    return np.mean((y - t) ** 2, axis=own_axes(y))
 
 
 OPS = [

@@ -12,7 +12,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.symbols import IndexSum, dim
-from .base import Op
+from .base import Op, value_axis
 
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
@@ -51,7 +51,7 @@ def _lower_mean(node, idx, ctx) -> Expr:
 def _forward(reduce):
     def run(x, axis=None):
         import numpy as np
-        return getattr(np, reduce)(x) if axis is None else getattr(np, reduce)(x, axis=axis)
+        return getattr(np, reduce)(x, axis=value_axis(axis, x))
     return run
 
 

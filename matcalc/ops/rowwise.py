@@ -139,5 +139,5 @@ OPS = [
     # the matrix form of a 1-D vector's softmax: down its only column
     Op("softmax_col", "internal", "softmax down a column", text="softmax",
        tex=r"\operatorname{softmax}", numpy="(np.exp({0}) / np.exp({0}).sum())",
-       forward=lambda x, axis=None: _softmax(x, axis=0), transposes=False),
+       forward=lambda x, axis=None: _softmax(x, axis=-2), transposes=False),
 ]

@@ -1,0 +1,526 @@
+"""Vectorised evaluation of index-form expressions: an element form or a proof step at every
+value of its free indices at once, on one random instance.
+
+A value is ``Labelled``: an ndarray whose axes are named by indices. The value of
+Σ_q a_pq b_qr is an array with axes (p, r), and its entry [p, r] is the sum at those index
+values. One rule per sympy node type:
+
+    a_pq               Element: the matrix with its axes named p, q (a_pp: its diagonal,
+                       a_p0: its column 0)
+    Σ_q f g h          Sum: one np.einsum over the factors, q contracted (a chain of matrix
+                       products is one contraction, never a broadcast product of all its
+                       indices)
+    f + g, f g, fᶜ     Add, Mul, Pow: numpy broadcasting once the labels are aligned
+    δ_pq               KroneckerDelta: 1 where the two index values agree, else 0
+    f(e)               functions: elementwise, by their numpy form (``numpy_function``)
+    row-wise entries   f(e)_l along the axis l (a softmax: exp(e_l) / Σ_q exp(e_q))
+    ∂e/∂x_ij           Partial: central differences of e (``numeric.central_difference``):
+                       e on a stack of copies of the instance, entry (i, j) of x moved in
+                       copy (i, j); the stack's axis becomes the axes i, j
+
+A matrix expression (A B, Aᵀ, A⁻¹, A ∘ B, f(A), ∂L/∂C, …) is evaluated whole: its last two
+axes are its rows and columns, and its leading axes (under a partial derivative, the stack
+of perturbed copies) are labelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import reduce, singledispatch
+from math import prod
+from typing import NamedTuple
+
+import numpy as np
+import sympy
+from sympy import (
+    Add,
+    Determinant,
+    DiagonalOf,
+    Expr,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    KroneckerDelta,
+    MatAdd,
+    MatMul,
+    MatPow,
+    MatrixSymbol,
+    Mul,
+    OneMatrix,
+    Pow,
+    Sum,
+    Symbol,
+    Trace,
+    Transpose,
+    ZeroMatrix,
+)
+
+from . import ops
+from .calculus.symbols import (
+    Apply,
+    ChainPartial,
+    Element,
+    Index,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    free_symbols,
+)
+from .errors import UnsupportedError
+from .language.program import Program, names_in
+from .numeric import Instance, central_difference, run_expression
+
+# Σ over a product: einsum's own loop over every index at once is fastest while the
+# broadcast product is this small; beyond it, einsum contracts pairwise (optimize=True)
+NAIVE_CONTRACTION = 1 << 12
+
+
+def numpy_function(func: type | str) -> Callable:
+    """The numpy form of an elementwise function, from its sympy class or, for ``Apply``,
+    its name: the operation's own forward (the one place the evaluator looks one up)."""
+    op = ops.REGISTRY.get(func) if isinstance(func, str) else ops.of_function(func)
+    if op is None or op.forward is None:
+        raise UnsupportedError(f"cannot evaluate the function {getattr(func, '__name__', func)}")
+    return op.forward
+
+
+class Labelled(NamedTuple):
+    """An array with named axes: ``labels[k]`` names axis k. A matrix value has two more,
+    unnamed, axes at the end: its rows and columns."""
+
+    data: np.ndarray
+    labels: tuple
+
+
+def _union(parts: Sequence[Labelled]) -> tuple:
+    """Every label of the parts, in order of first appearance."""
+    labels: list = []
+    for part in parts:
+        labels.extend(label for label in part.labels if label not in labels)
+    return tuple(labels)
+
+
+def _expand(part: Labelled, labels: tuple) -> np.ndarray:
+    """The part's array with its named axes in the order of ``labels``, of length 1 where it
+    has no such label (ready to broadcast); unnamed trailing axes stay last."""
+    own = part.labels
+    if own == labels:
+        return part.data
+    order = [own.index(label) for label in labels if label in own]
+    data = part.data
+    if order != sorted(order):
+        data = data.transpose(order + list(range(len(own), data.ndim)))
+    lengths = iter(data.shape)
+    shape = [next(lengths) if label in own else 1 for label in labels]
+    return data.reshape(shape + list(data.shape[len(own):]))
+
+
+def _aligned(parts: Sequence[Labelled]) -> tuple[list[np.ndarray], tuple]:
+    """The parts' arrays, broadcastable against each other, and the labels of their axes."""
+    labels = _union(parts)
+    return [_expand(part, labels) for part in parts], labels
+
+
+def _combine(f: Callable, parts: Sequence[Labelled]) -> Labelled:
+    """f folded over the parts, elementwise at equal labels (a sum, a product)."""
+    arrays, labels = _aligned(parts)
+    return Labelled(reduce(f, arrays), labels)
+
+
+def _contract(parts: list[Labelled], bound: list, sizes: dict) -> Labelled:
+    """Σ over the bound labels of the product of the parts, by np.einsum: the product is
+    never formed in full. A bound label no part has multiplies the sum by its range."""
+    labels = _union(parts)
+    if len(labels) > 52:
+        raise UnsupportedError(f"a sum over {len(labels)} indices (einsum takes 52)")
+    kept = [label for label in labels if label not in bound]
+    number = {label: k for k, label in enumerate(labels)}
+    operands = []
+    for part in parts:
+        operands += [part.data, [number[label] for label in part.labels]]
+    lengths = {label: n for part in parts for label, n in zip(part.labels, part.data.shape)}
+    naive = prod(lengths.values())
+    data = np.einsum(*operands, [number[label] for label in kept],
+                     optimize=len(parts) > 2 and naive > NAIVE_CONTRACTION)
+    count = prod(sizes[label] for label in bound if label not in number)
+    return Labelled(data * count if count != 1 else data, tuple(kept))
+
+
+class Evaluator:
+    """The numeric value of element forms, proof steps and matrix forms on one instance.
+
+    ``moved`` holds, for a partial derivative, the names whose value is a stack of
+    perturbed copies (first axis, labelled ``batch``); every other name has its value in
+    ``values``."""
+
+    def __init__(self, program: Program, instance: Instance, output: str,
+                 values: dict[str, np.ndarray] | None = None,
+                 moved: dict[str, np.ndarray] | None = None, batch: Symbol | None = None):
+        self.program = program
+        self.instance = instance
+        self.output = output
+        self.values = values if values is not None else instance.values
+        self.moved = moved or {}
+        self.batch = batch
+        self._matrices: dict[Expr, Labelled] = {}
+        self._sizes: dict[Expr, int] = {}
+
+    # -- the entry points
+    def array(self, expr: Expr, free: Sequence[Index] = (), sizes: Sequence[int] = ()
+              ) -> np.ndarray:
+        """expr at every value of its free indices: axis k of the result runs over
+        free[k] = 0, …, sizes[k] − 1 (an expression that does not depend on an index is
+        constant along its axis)."""
+        env = dict(zip(free, sizes))
+        value = self.value(expr, env)
+        stray = [label for label in value.labels if label not in env]
+        if stray:
+            raise UnsupportedError(f"the index {stray[0]} is neither summed nor free")
+        return np.broadcast_to(_expand(value, tuple(free)), tuple(sizes))
+
+    def matrix(self, m: Expr) -> np.ndarray:
+        """A matrix expression's value, rows × columns."""
+        return self.matrix_value(m).data
+
+    # -- values
+    def value(self, expr: Expr, env: dict) -> Labelled:
+        """expr at every value of the indices it depends on; ``env`` gives each index in
+        scope its range (0 … env[p] − 1)."""
+        return _value(expr, self, env)
+
+    def matrix_value(self, m: Expr) -> Labelled:
+        cached = self._matrices.get(m)
+        if cached is None:
+            cached = self._matrices[m] = _matrix(m, self)
+        return cached
+
+    def size(self, expr: Expr) -> int:
+        """A dimension or a bound (n, n − 1) as an integer on this instance."""
+        size = self._sizes.get(expr)
+        if size is None:
+            size = self._sizes[expr] = int(round(float(self.value(expr, {}).data)))
+        return size
+
+    def shape(self, m: Expr) -> tuple[int, int]:
+        return self.size(m.shape[0]), self.size(m.shape[1])
+
+    def entry(self, m: Labelled, row: Expr, col: Expr, env: dict) -> Labelled:
+        """m_rc: the matrix's last two axes taken at the index values row and col; an index
+        runs over all its values (a new label), a constant selects, m_pp is the diagonal."""
+        for index, length in zip((row, col), m.data.shape[-2:]):
+            if isinstance(index, Index) and index not in env:
+                raise UnsupportedError(f"the index {index} is neither summed nor free")
+            if isinstance(index, Index) and env[index] != length:
+                raise UnsupportedError(f"the index {index} runs over {env[index]} values, "
+                                       f"against {length} in the matrix")
+        if isinstance(row, Index) and isinstance(col, Index) and row != col and \
+                row not in m.labels and col not in m.labels:
+            return Labelled(m.data, m.labels + (row, col))
+        # every axis indexed by an integer array; equal labels share one array (a diagonal)
+        parts = [Labelled(np.arange(n), (label,)) for label, n in zip(m.labels, m.data.shape)]
+        parts += [self.value(row, env), self.value(col, env)]
+        arrays, labels = _aligned(parts)
+        return Labelled(m.data[tuple(np.asarray(a, dtype=int) for a in arrays)], labels)
+
+    # -- partial derivatives
+    def partial(self, expr: Partial, env: dict, around: tuple | None = None) -> Labelled:
+        """∂e/∂x by central differences: e evaluated on a stack of perturbed copies of x,
+        one per entry of x. A plain partial holds every other name fixed; a chain rule's
+        ∂z_kl/∂x_ij (``ChainPartial``) recomputes z from its own statement.
+
+        ``around`` = (factors g, bound indices, their ranges) evaluates Σ g ∂e/∂x as
+        ∂(Σ g e)/∂x instead (differences are linear; ``can_sum_inside`` says when g does
+        not move with x): the sum is contracted on the copies, and e, a product of many
+        entries, is never formed over all the indices of the sum."""
+        var, name = expr.var, self._moved_name(expr)
+        if self.moved:
+            raise UnsupportedError("a partial derivative inside another one")
+        recomputed = self._recomputed(name, expr.expr) if isinstance(expr, ChainPartial) \
+            else []
+        batch = sympy.Dummy("batch")  # the stack's axis: a label no other partial shares
+        labels: list = []
+
+        def at(points: np.ndarray) -> np.ndarray:
+            moved = {name: points}
+            for statement in recomputed:
+                inputs = {n: moved[n] if n in moved else
+                          np.asarray(self.values[n], dtype=float)[None]
+                          for n in names_in(statement.value)}
+                moved[statement.target] = np.asarray(
+                    run_expression(statement.value, inputs), dtype=float)
+            copies = Evaluator(self.program, self.instance, self.output, self.values,
+                               moved, batch)
+            if around is None:
+                value = copies.value(expr.expr, env)
+            else:
+                factors, bound, inner = around
+                e = expr.expr.args if isinstance(expr.expr, Mul) else (expr.expr,)
+                value = _contract([copies.value(f, inner) for f in (*factors, *e)],
+                                  bound, inner)
+            labels[:] = [label for label in value.labels if label is not batch]
+            data = _expand(value, (batch, *labels))
+            return np.broadcast_to(data, (len(points), *data.shape[1:]))
+
+        base = np.asarray(self.values[name], dtype=float)
+        derivative = central_difference(at, base)       # (*x.shape, *the labels' axes)
+        if not isinstance(var, Element):
+            return Labelled(derivative, tuple(labels))
+        rows, cols = self.shape(var.matrix)
+        entries = derivative.reshape(rows, cols, *derivative.shape[base.ndim:])
+        entries = np.moveaxis(entries, (0, 1), (-2, -1))
+        return self.entry(Labelled(entries, tuple(labels)), var.row, var.col, env)
+
+    def can_sum_inside(self, expr: Partial, factors: Sequence[Expr],
+                       bound: Sequence[Index]) -> bool:
+        """Whether Σ g ∂e/∂x may be taken as ∂(Σ g e)/∂x: no factor g reads x or a name
+        recomputed from it, nor holds a partial, and the sum does not run over x's
+        indices."""
+        var = expr.var
+        if isinstance(var, Element) and (var.row in bound or var.col in bound):
+            return False
+        try:
+            name = self._moved_name(expr)
+        except UnsupportedError:
+            return False
+        moving = {name} | {s.target for s in self._recomputed(name, expr.expr)} \
+            if isinstance(expr, ChainPartial) else {name}
+        for factor in factors:
+            if factor.has(Partial) or any(
+                    getattr(s, "name", None) in moving and not isinstance(s, UpstreamGrad)
+                    for s in free_symbols(factor)):
+                return False
+        return True
+
+    @staticmethod
+    def _moved_name(expr: Partial) -> str:
+        """The name whose entry ∂e/∂x moves: x_ij's matrix, or the scalar x."""
+        var = expr.var
+        if isinstance(var, Element) and isinstance(var.matrix, MatrixSymbol):
+            return var.matrix.name
+        if isinstance(var, Symbol) and not isinstance(var, Index):
+            return var.name
+        raise UnsupportedError(f"cannot differentiate with respect to {var}")
+
+    def _recomputed(self, name: str, through: Expr) -> list:
+        """The statement of z in ∂z/∂x (unless z is x itself): it is run again on the
+        perturbed copies."""
+        target = getattr(through.matrix, "name", None) if isinstance(through, Element) else \
+            through.name if isinstance(through, Symbol) else None
+        return [s for s in self.program.statements if s.target == target and s.target != name]
+
+
+# ------------------------------------------------------------------ scalar-valued nodes
+
+@singledispatch
+def _value(expr, ev: Evaluator, env: dict) -> Labelled:
+    if expr.is_number:
+        return Labelled(np.asarray(float(expr)), ())
+    raise UnsupportedError(f"cannot evaluate {type(expr).__name__}")
+
+
+@_value.register
+def _(expr: sympy.Number, ev, env):
+    return Labelled(np.asarray(int(expr) if expr.is_Integer else float(expr)), ())
+
+
+@_value.register
+def _(expr: Symbol, ev, env):
+    """An index: its values 0 … n − 1; a scalar name: its value; a dimension: its size."""
+    if isinstance(expr, Index):
+        if expr not in env:
+            raise UnsupportedError(f"the index {expr} is neither summed nor free")
+        return Labelled(np.arange(env[expr]), (expr,))
+    if expr.name in ev.moved:
+        return Labelled(ev.moved[expr.name], (ev.batch,))
+    if expr.name in ev.values and expr.is_real and not expr.is_integer:
+        return Labelled(np.asarray(ev.values[expr.name], dtype=float), ())
+    if expr.name in ev.instance.dims:
+        return Labelled(np.asarray(ev.instance.dims[expr.name]), ())
+    raise UnsupportedError(f"no value for {expr.name}")
+
+
+@_value.register
+def _(expr: ScalarGrad, ev, env):
+    return Labelled(np.asarray(ev.instance.gradient_of(expr.of), dtype=float), ())
+
+
+@_value.register
+def _(expr: Add, ev, env):
+    return _combine(np.add, [ev.value(a, env) for a in expr.args])
+
+
+@_value.register
+def _(expr: Mul, ev, env):
+    return _combine(np.multiply, [ev.value(a, env) for a in expr.args])
+
+
+@_value.register
+def _(expr: Pow, ev, env):
+    (base, exp), labels = _aligned([ev.value(expr.base, env), ev.value(expr.exp, env)])
+    return Labelled(np.power(np.asarray(base, dtype=float), exp), labels)
+
+
+@_value.register
+def _(expr: KroneckerDelta, ev, env):
+    (a, b), labels = _aligned([ev.value(x, env) for x in expr.args[:2]])
+    return Labelled(np.asarray(a == b, dtype=float), labels)
+
+
+@_value.register
+def _(expr: Sum, ev, env):
+    """Σ_p body over (p, 0, n − 1): the body's factors contracted over the bound indices."""
+    inner = dict(env)
+    for index, low, high in expr.limits:
+        if ev.size(low) != 0:
+            raise UnsupportedError(f"a sum over {index} starting at {low}, not 0")
+        inner[index] = max(ev.size(high) + 1, 0)
+    body = expr.function
+    factors = body.args if isinstance(body, Mul) else (body,)
+    bound = [limit[0] for limit in expr.limits]
+    partials = [f for f in factors if isinstance(f, Partial)]
+    if len(partials) == 1:
+        others = [f for f in factors if f is not partials[0]]
+        if ev.can_sum_inside(partials[0], others, bound):
+            return ev.partial(partials[0], env, around=(others, bound, inner))
+    return _contract([ev.value(f, inner) for f in factors], bound, inner)
+
+
+@_value.register
+def _(expr: sympy.Function, ev, env):
+    arg = ev.value(expr.args[0], env)
+    return Labelled(numpy_function(expr.func)(np.asarray(arg.data, dtype=float)), arg.labels)
+
+
+def _rowwise(expr, ev, env):
+    """A row-wise entry f(e)_l (a softmax: exp(e_l) / Σ_q exp(e_q)): its operation's forward
+    along the axis l (e constant in l gives a constant row)."""
+    e, l, size = expr.args
+    n = ev.size(size)
+    value = ev.value(e, {**env, l: n})
+    if l not in value.labels:
+        value = Labelled(np.broadcast_to(value.data[..., None], value.data.shape + (n,)),
+                         value.labels + (l,))
+    data = np.moveaxis(np.asarray(value.data, dtype=float), value.labels.index(l), -1)
+    labels = tuple(label for label in value.labels if label != l) + (l,)
+    return Labelled(ops.of_node(expr).forward(data), labels)
+
+
+for _node in ops.rowwise_nodes():
+    _value.register(_node)(_rowwise)
+
+
+@_value.register
+def _(expr: Element, ev, env):
+    return ev.entry(ev.matrix_value(expr.matrix), expr.row, expr.col, env)
+
+
+@_value.register
+def _(expr: Determinant, ev, env):
+    m = ev.matrix_value(expr.arg)
+    return Labelled(np.linalg.det(m.data), m.labels)
+
+
+@_value.register
+def _(expr: Trace, ev, env):
+    m = ev.matrix_value(expr.arg)
+    return Labelled(np.trace(m.data, axis1=-2, axis2=-1), m.labels)
+
+
+@_value.register
+def _(expr: Partial, ev, env):
+    return ev.partial(expr, env)
+
+
+# ------------------------------------------------------------------ matrix-valued nodes
+
+@singledispatch
+def _matrix(m, ev: Evaluator) -> Labelled:
+    raise UnsupportedError(f"cannot evaluate the matrix {type(m).__name__}")
+
+
+@_matrix.register
+def _(m: MatrixSymbol, ev):
+    rows_cols = ev.shape(m)
+    if isinstance(m, UpstreamGrad):
+        return Labelled(np.reshape(ev.instance.gradient_of(m.name), rows_cols), ())
+    if m.name in ev.moved:
+        stack = ev.moved[m.name]
+        return Labelled(stack.reshape(len(stack), *rows_cols), (ev.batch,))
+    return Labelled(np.reshape(np.asarray(ev.values[m.name], dtype=float), rows_cols), ())
+
+
+@_matrix.register
+def _(m: Transpose, ev):
+    a = ev.matrix_value(m.arg)
+    return Labelled(np.swapaxes(a.data, -1, -2), a.labels)
+
+
+@_matrix.register
+def _(m: MatPow, ev):
+    a = ev.matrix_value(m.base)
+    return Labelled(np.linalg.matrix_power(a.data, int(m.exp)), a.labels)
+
+
+@_matrix.register
+def _(m: Inverse, ev):
+    a = ev.matrix_value(m.arg)
+    return Labelled(np.linalg.inv(a.data), a.labels)
+
+
+@_matrix.register
+def _(m: DiagonalOf, ev):
+    a = ev.matrix_value(m.arg)
+    return Labelled(np.diagonal(a.data, axis1=-2, axis2=-1)[..., None], a.labels)
+
+
+@_matrix.register
+def _(m: MatMul, ev):
+    """The product of the matrix factors, times the scalar ones."""
+    out = reduce(lambda a, b: _combine(np.matmul, [a, b]),
+                 [ev.matrix_value(a) for a in m.args if a.is_Matrix])
+    for a in m.args:
+        if not a.is_Matrix:
+            scalar = ev.value(a, {})
+            out = _combine(np.multiply, [out, Labelled(scalar.data[..., None, None],
+                                                        scalar.labels)])
+    return out
+
+
+@_matrix.register
+def _(m: MatAdd, ev):
+    return _combine(np.add, [ev.matrix_value(a) for a in m.args])
+
+
+@_matrix.register
+def _(m: HadamardProduct, ev):
+    return _combine(np.multiply, [ev.matrix_value(a) for a in m.args])
+
+
+@_matrix.register
+def _(m: HadamardPower, ev):
+    a = ev.matrix_value(m.base)
+    return Labelled(a.data ** float(m.exp), a.labels)
+
+
+@_matrix.register
+def _(m: OneMatrix, ev):
+    return Labelled(np.ones(ev.shape(m)), ())
+
+
+@_matrix.register
+def _(m: ZeroMatrix, ev):
+    return Labelled(np.zeros(ev.shape(m)), ())
+
+
+@_matrix.register
+def _(m: Identity, ev):
+    return Labelled(np.eye(ev.shape(m)[0]), ())
+
+
+@_matrix.register
+def _(m: Apply, ev):
+    """f(M): the operation's forward on the matrix (entrywise, or along its rows or
+    columns; the matrix is the last two axes)."""
+    a = ev.matrix_value(m.arg)
+    return Labelled(numpy_function(m.name)(a.data), a.labels)
