@@ -74,7 +74,7 @@ def sympy_is_right(expr, var, program, wrt) -> bool:
         got = sympy.lambdify(list(values), expr.diff(var), "numpy")(*values.values())
     except Exception:
         return False
-    from matcalc.numeric import eval_numpy
+    from matcalc.check.numeric import eval_numpy
     d = derive(program, wrt=wrt, shapes=None)
     names = {s.name: (v.reshape(-1) if v.shape[1] == 1 else v) for s, v in values.items()}
     want = eval_numpy(d.numpy, names)

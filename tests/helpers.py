@@ -6,7 +6,7 @@ import numpy as np
 
 from matcalc import derive
 from matcalc.check import verify
-from matcalc.numeric import finite_difference, random_instance
+from matcalc.check.numeric import finite_difference, random_instance
 
 
 def numpy_value(d, wrt: str, instance) -> np.ndarray:

@@ -12,12 +12,12 @@ from matcalc import derive
 from matcalc.calculus.proof import Step
 from matcalc.calculus.symbols import ChainPartial, Element, Index, IndexSum, Partial, dim
 from matcalc.check import verify_derivative, verify_gradients
+from matcalc.check.numeric import central_difference, finite_difference, random_instance
+from matcalc.check.tensor_eval import Evaluator
 from matcalc.language.parse import parse
 from matcalc.language.shapes import infer
-from matcalc.numeric import central_difference, finite_difference, random_instance
 from matcalc.ops.rowwise import softmax_entry
 from matcalc.pipeline import hessian, jacobian
-from matcalc.tensor_eval import Evaluator
 
 i, j, k, l, p, q = (Index(name) for name in "ijklpq")
 

@@ -59,5 +59,5 @@ class ShownWithNumpy(Shown):
     def evaluate(self, values: dict, upstream=None) -> dict:
         """The requested gradients at given input values (numbers or arrays), by running
         the numpy code."""
-        from ..numeric import evaluate_gradients
+        from ..check.numeric import evaluate_gradients
         return evaluate_gradients(self, values, upstream)

@@ -16,10 +16,10 @@ from functools import cache
 
 import numpy as np
 
-from .calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
+from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
+from ..render import formats
+from ..results import Derivation, Derivative, Gradient
 from .numeric import central_difference, eval_numpy, forward, random_instance
-from .render import formats
-from .results import Derivation, Derivative, Gradient
 from .tensor_eval import Evaluator
 
 RTOL = 1e-5

@@ -56,8 +56,8 @@ from sympy import (
     ZeroMatrix,
 )
 
-from . import ops
-from .calculus.symbols import (
+from .. import ops
+from ..calculus.symbols import (
     Apply,
     ChainPartial,
     Element,
@@ -67,8 +67,8 @@ from .calculus.symbols import (
     UpstreamGrad,
     free_symbols,
 )
-from .errors import UnsupportedError
-from .language.program import Program, names_in
+from ..errors import UnsupportedError
+from ..language.program import Program, names_in
 from .numeric import Instance, central_difference, run_expression
 
 # Σ over a product: einsum's own loop over every index at once is fastest while the

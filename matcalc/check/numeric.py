@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .errors import UnsupportedError
-from .language.program import BinOp, Call, Name, Neg, Number, Program, names_in, walk_program
-from .language.program import Transpose as TransposeNode
-from .numpy_eval import eval_numpy as run_numpy
-from .ops.base import alike, own_axes
+from .. import ops
+from ..errors import UnsupportedError
+from ..language.program import BinOp, Call, Name, Neg, Number, Program, names_in, walk_program
+from ..language.program import Transpose as TransposeNode
+from ..numpy_eval import eval_numpy as run_numpy
+from ..ops.base import alike, own_axes
 
 H = 1e-6   # central-difference step of a first derivative, relative beyond 1
 H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
@@ -217,7 +217,7 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0)
 def eval_numpy(code: str, values: dict[str, np.ndarray]):
     """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted):
     the calls the numpy printer writes and those the operations' spellings use."""
-    from .render.numpy_code import STRUCTURAL_CALLS
+    from ..render.numpy_code import STRUCTURAL_CALLS
     return run_numpy(code, values, STRUCTURAL_CALLS | ops.numpy_calls())
 
 
