@@ -11,7 +11,7 @@ records; none keeps a table of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sympy import Expr, Function
@@ -40,7 +40,8 @@ class Op:
     # a primitive node: the sympy function class (or constructor) and its derivative
     function: Any = None
     derivative: Callable[[Expr, Expr], Expr] | None = None   # (x, y = f(x)) -> f′(x)
-    differentiate: Callable[..., Expr] | None = None         # (expr, wrt, d) for a node
+    # a node with a rule of its own: (expr, wrt, differentiate) -> ∂expr/∂wrt
+    differentiate: Callable[..., Expr] | None = None
     # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call, on
     # a batch: every array has a leading axis of copies (see ``own_axes``)
     numpy: str | None = None
@@ -56,13 +57,13 @@ class Op:
     invertible: bool = False                # its argument must be invertible (det, inv)
     kink: Callable[[list, Any], bool] | None = None  # (args, value) -> at a kink?
     transposes: bool = True                 # f(Mᵀ) = f(M)ᵀ (false for row-wise ones)
-    # a matrix form for an entry of this node: (expr, entry matrix, at) -> matrix
+    # the matrix whose (left, right) entry is this node: (expr, matrix of its argument,
+    # left, right) -> matrix (a softmax entry along its row is softmax(Z))
     matrix_form: Callable[..., Expr] | None = None
     # programs that use it (the registry walk test derives, verifies and renders them)
     examples: tuple[str, ...] = ()
     # the fuzzer's vocabulary: (result kind, argument kinds, format); "*" is any kind
     fuzz: tuple[tuple[str, tuple[str, ...], str], ...] = ()
-    extra: dict = field(default_factory=dict)
 
     @property
     def in_language(self) -> bool:
