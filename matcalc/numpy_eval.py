@@ -9,15 +9,14 @@ The code is parsed with ``ast`` and walked; only arithmetic, the program's own n
 from __future__ import annotations
 
 import ast
+import operator
 from functools import lru_cache
-
-import numpy as np
 
 from .errors import UnsupportedError
 
 ARRAY_METHODS = frozenset({"sum", "reshape", "item"})
-_OPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
-        ast.Pow: np.power, ast.MatMult: np.matmul}
+_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+        ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 
 
 @lru_cache(maxsize=4096)
@@ -43,7 +42,9 @@ def calls_in(code: str) -> frozenset[str]:
 
 
 def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
-    """The value of ``code`` with the arrays ``values``, calling only ``allowed``."""
+    """The value of ``code`` with the arrays ``values``, calling only ``allowed`` (numpy is
+    imported here, not with the module: deriving needs only ``calls_in``)."""
+    import numpy as np
 
     def run(node):
         if isinstance(node, ast.Expression):

@@ -198,3 +198,12 @@ def test_compiled_templates_are_cached_and_the_cache_can_be_turned_off(tmp_path)
     off = subprocess.run(command, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "MATCALC_CACHE_DIR": ""})
     assert first.stdout == second.stdout == off.stdout
+
+
+def test_deriving_and_printing_do_not_import_numpy():
+    """numpy costs a cold start ~50 ms; only checking and evaluating need it."""
+    code = ("import sys; from matcalc import derive; derive('H = softplus(X @ W)').text(); "
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
