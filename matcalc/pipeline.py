@@ -200,8 +200,13 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict) -> Derivative
     d.index_form = outcome.index_form
     d.no_matrix_form = outcome.no_matrix_form
     d.result = outcome.result
-    if not outcome.terms:
-        d.result = sympy.ZeroMatrix(*[dims[f] for f in d.free]) if d.free else Integer(0)
+    if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
+        sizes = [dims[f] for f in d.free]
+        if len(sizes) > 2:
+            d.no_matrix_form = f"{len(sizes)} free indices: a tensor of order {len(sizes)}"
+        else:
+            d.result = sympy.ZeroMatrix(*sizes, *[Integer(1)] * (2 - len(sizes))) \
+                if sizes else Integer(0)
     return notify(d)
 
 

@@ -45,3 +45,20 @@ def result_line(text: str) -> str:
     """The matrix form line of the last gradient in text output (before its numpy line)."""
     lines = [line for line in text.splitlines() if line and not line.startswith("numpy: ")]
     return lines[-1]
+
+
+def doubled_brackets(text: str) -> list[str]:
+    """Spans of the mathematics written ((…)): a bracket pair whose only content is another
+    pair (numpy code is left out: np.ones((m, n)) takes a tuple)."""
+    text = "\n".join(line for line in text.splitlines() if "np." not in line
+                     and not line.lstrip().startswith(("numpy", "d")))
+    found, stack, closed_at = [], [], {}
+    for n, char in enumerate(text):
+        if char == "(":
+            stack.append(n)
+        elif char == ")" and stack:
+            start = stack.pop()
+            closed_at[start] = n
+            if text[start + 1:start + 2] == "(" and closed_at.get(start + 1) == n - 1:
+                found.append(text[start:n + 1])
+    return found

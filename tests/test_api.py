@@ -89,9 +89,21 @@ def test_library_errors_name_library_arguments():
     with pytest.raises(UsageError) as error:
         derive("C = A @ B", wrt="Q")
     assert str(error.value).startswith("wrt='Q': no such name") and "--" not in str(error.value)
-    from matcalc.errors import ParseError
-    with pytest.raises(ParseError, match=r"shapes='b': no such name"):
+    with pytest.raises(UsageError, match=r"shapes='b': no such name"):
         derive("C = A @ B", shapes={"b": ("n",)})
+
+
+@pytest.mark.parametrize("shape, message", [
+    (("m", "n", "k"), "at most 2 dimensions"),
+    ("m,n", "a tuple of dimensions"),
+    (("m", "n x"), "'n x' is not a dimension"),
+    ((0, 2), "0 is not a dimension"),
+    (("m", 2.5), "2.5 is not a dimension"),
+])
+def test_shapes_given_to_the_library_are_checked(shape, message):
+    # once a bare KeyError or a sympy error from deep inside (found by a review)
+    with pytest.raises(UsageError, match=message):
+        derive("C = A @ B", shapes={"A": shape})
 
 
 def test_jacobian_and_hessian_are_exported():

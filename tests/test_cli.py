@@ -124,7 +124,7 @@ def test_japanese_reasons():
     (["derive", "x = 1"], 2, "no inputs"),
     (["derive", "A: (m, n)\nA: (n, m)\nY = A"], 1, "declared twice"),
     (["derive", "C = A @ B", "--wrt", ""], 2, "--wrt: needs a name"),
-    (["derive", "C = A @ B", "--shape", "b=n"], 1, "--shape b: no such name"),
+    (["derive", "C = A @ B", "--shape", "b=n"], 2, "--shape b: no such name"),
     (["derive", "Y = A ** 1e400"], 1, "not finite"),
     (["derive", "Y = A ** B"], 1, "constant number"),
 ])

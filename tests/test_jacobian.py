@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sympy
 from click.testing import CliRunner
 
 from matcalc import hessian, jacobian, verify
@@ -83,3 +84,19 @@ def test_cli_jacobian_and_hessian():
     assert data["kind"] == "hessian" and data["text"] == "∂²f/∂x ∂xᵀ = A + Aᵀ"
     out = runner.invoke(cli, ["jacobian", "x: (n,); y = W @ x", "--wrt", "W", "-f", "latex"])
     assert out.exit_code == 0 and r"\delta_{ik}" in out.output
+
+
+@pytest.mark.parametrize("program, wrt, order", [
+    # the output does not depend on the wrt: a zero of the Jacobian's shape (once a crash
+    # for any number of free indices but two — found by a review)
+    ("x: (n,)\nz = sum(x)\ns = sum(v)", "x", 1),
+    ("Z = W @ A\nY = A @ B", "W", 4),
+    ("x: (n,)\nv: (m,)\nz = x * 2\ny = W @ v", "x", 2),
+])
+def test_a_jacobian_that_is_zero(program, wrt, order):
+    d = verified(jacobian(program, wrt))
+    if order <= 2:
+        assert isinstance(d.result, sympy.ZeroMatrix)
+    else:
+        assert d.result is None and f"order {order}" in d.no_matrix_form
+    assert d.index_form == 0

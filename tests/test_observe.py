@@ -64,7 +64,11 @@ def test_an_untampered_run_passes(pytester):
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_a_result_is_verified_once():
-    d = derive("C = A @ B", wrt="A")
+@pytest.mark.unverified  # it tampers with its result on purpose
+def test_a_result_is_verified_once_and_again_when_it_changes():
+    d = derive("C = sigmoid(A @ B)", wrt="A")
     first = verify(d)
-    assert verify(d) is first and first.ok
+    assert verify(d) is first and verify(d, trials=3) is first and first.ok
+    grad = d.gradients["A"]
+    grad.result, grad.inlined = 2 * grad.result, 2 * grad.inlined   # tampered afterwards
+    assert not verify(d).ok

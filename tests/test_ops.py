@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assert_correct
+from helpers import assert_correct, doubled_brackets
 from matcalc import derive, jacobian, ops, verify
 from matcalc.errors import ParseError
 from matcalc.language.parse import parse
@@ -47,8 +47,37 @@ def test_every_operation_derives_verifies_and_renders(name, program):
         for lang in languages():
             out = d.show(fmt, lang)
             assert out.strip(), (fmt, lang)
+            if fmt == "text":
+                assert not doubled_brackets(out), doubled_brackets(out)
             if fmt == "json":
                 json.loads(out)
+
+
+ELEMENTWISE = [op for op in ops.REGISTRY.values() if op.elementwise]
+
+
+@pytest.mark.parametrize("op", ELEMENTWISE, ids=[op.name for op in ELEMENTWISE])
+def test_every_function_of_a_constant_is_a_number(op):
+    """A function of a constant expression (not only of a literal number) is a real number
+    that can be compared and converted: relu(1/(2 (1 + e²))) once stayed unevaluated and
+    crashed the printers (found by the fuzzer, seed 11)."""
+    import sympy
+    constant = sympy.Rational(1, 2) / (1 + sympy.exp(2))
+    value = op.function(constant)
+    assert value.is_number and isinstance(float(value), float)
+    assert (value > -1) in (sympy.true, sympy.false, True, False)
+
+
+LANGUAGE_ELEMENTWISE = [op for op in ELEMENTWISE if op.in_language]
+
+
+@pytest.mark.parametrize("op", LANGUAGE_ELEMENTWISE, ids=[op.name for op in LANGUAGE_ELEMENTWISE])
+def test_every_function_of_a_constant_derives_verifies_and_renders(op):
+    d = derive(f"v: (m,)\nh = (v @ v) * {op.name}(0.5 / (1 + exp(2)))", wrt="v")
+    assert_correct(d, trials=1)
+    for fmt in FORMATS:
+        assert d.show(fmt).strip()
+    assert not doubled_brackets(d.text())
 
 
 def test_softplus_is_one_record():

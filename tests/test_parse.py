@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcalc.errors import ParseError
+from matcalc.errors import ParseError, UsageError
 from matcalc.language.parse import parse
 from matcalc.language.program import BinOp, Call, Name, Neg, Transpose
 
@@ -39,9 +39,9 @@ def test_shape_option_declares_and_must_agree():
     p = parse("C = A + b", shapes={"b": ("k",)})
     assert [d.shape for d in p.declarations if d.name == "b"] == [("k",)]
     assert parse("b: (k,)\nC = A + b", shapes={"b": ("k",)}).declarations[0].shape == ("k",)
-    with pytest.raises(ParseError, match="contradicts the declaration"):
+    with pytest.raises(UsageError, match="contradicts the declaration"):  # exit code 2
         parse("b: (n,)\nC = A + b", shapes={"b": ("k",)})
-    with pytest.raises(ParseError, match="no such name"):
+    with pytest.raises(UsageError, match="no such name"):
         parse("C = A + b", shapes={"x": ("k",)})
 
 

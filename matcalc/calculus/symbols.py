@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
-from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, Sum, Symbol, Tuple
+from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, S, Sum, Symbol, Tuple
 
 
 class Index(Symbol):
@@ -125,6 +125,8 @@ class IndexSum(Sum):
 
     def __new__(cls, function, *limits) -> Expr:
         function = Integer(function) if isinstance(function, int) else function
+        if function == 0:
+            return S.Zero  # Σ_p 0 = 0
         limits = [limit if isinstance(limit, Tuple) else Tuple(*limit) for limit in limits]
         while isinstance(function, Sum):
             limits = limits + list(function.limits)

@@ -7,6 +7,14 @@
                   code and the numpy backward pass equal central differences
 """
 
-from .verification import CheckReport, GradientCheck, verify, verify_derivative, verify_gradients
+from .verification import (
+    CheckReport,
+    GradientCheck,
+    verified,
+    verify,
+    verify_derivative,
+    verify_gradients,
+)
 
-__all__ = ["CheckReport", "GradientCheck", "verify", "verify_derivative", "verify_gradients"]
+__all__ = ["CheckReport", "GradientCheck", "verified", "verify", "verify_derivative",
+           "verify_gradients"]

@@ -167,14 +167,32 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
 def verify(d: Derivation | Derivative, trials: int | None = None, seed: int = 0) -> CheckReport:
     """Verify a result numerically: a gradient derivation (3 random instances by default),
     a Jacobian or a Hessian (2). A result already verified this way is not verified again:
-    the report is kept with the result."""
-    key = (trials, seed)
+    the report is kept with the result, under a fingerprint of what it verified (a result
+    changed since is verified anew)."""
+    derivative = d.view == "derivative"
+    trials = trials if trials is not None else 2 if derivative else 3
+    key = (trials, seed, fingerprint(d))
     if key not in d.checked:
-        if d.view == "derivative":
-            d.checked[key] = verify_derivative(d, trials or 2, seed)
-        else:
-            d.checked[key] = verify_gradients(d, trials or 3, seed)
+        d.checked[key] = verify_derivative(d, trials, seed) if derivative else \
+            verify_gradients(d, trials, seed)
     return d.checked[key]
+
+
+def verified(d: Derivation | Derivative) -> CheckReport | None:
+    """A report kept for the result as it is now (with any trials), or None."""
+    current = fingerprint(d)
+    return next((report for key, report in d.checked.items() if key[2] == current), None)
+
+
+def fingerprint(d: Derivation | Derivative) -> int:
+    """What verification reads of a result: every step, result, inlined and index form
+    (sympy expressions hash by value)."""
+    if d.view == "derivative":
+        parts = [(tuple(s.rhs for s in d.steps), d.result, d.index_form, d.layout)]
+    else:
+        parts = [(name, tuple(s.rhs for s in g.steps), g.result, g.inlined, g.index_form)
+                 for name, g in d.all_gradients.items()]
+    return hash(tuple(parts))
 
 
 def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:

@@ -12,7 +12,7 @@ import keyword
 import math
 
 from .. import ops
-from ..errors import ParseError
+from ..errors import ParseError, UsageError
 from .program import (
     Assignment,
     BinOp,
@@ -99,18 +99,42 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
                              decl.pos.line, decl.pos.col)
         seen[decl.name] = decl
     names = _all_names(statements)
-    for name, shape in (shapes or {}).items():
-        _check_name(name, None)
+    for name, given in (shapes or {}).items():
+        shape = _given_shape(name, given)
         if name not in names:
-            raise ParseError("no such name in the program", option="shapes", value=name)
-        if name in seen and seen[name].shape != tuple(shape):
-            raise ParseError(f"contradicts the declaration of {name} in the program",
+            raise UsageError("no such name in the program", option="shapes", value=name)
+        if name in seen and seen[name].shape != shape:
+            raise UsageError(f"contradicts the declaration of {name} in the program",
                              option="shapes", value=name)
         declarations = [d for d in declarations if d.name != name]
-        declarations.append(Declaration(name, tuple(shape), None, Pos(1, 1)))
+        declarations.append(Declaration(name, shape, None, Pos(1, 1)))
     if not statements:
         raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
     return Program(source, tuple(declarations), tuple(statements))
+
+
+def _given_shape(name: str, shape) -> tuple[Dim, ...]:
+    """A shape given beside the program ({"X": ("m", "n")}): at most two dimensions, each a
+    positive integer or a dimension name, checked as a declaration in the text would be."""
+    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+        raise UsageError("a name must be an identifier", option="shapes", value=name)
+    try:
+        _check_name(name, None)
+    except ParseError as error:
+        raise UsageError(error.message, option="shapes", value=name) from None
+    if isinstance(shape, str) or not isinstance(shape, (tuple, list)):
+        raise UsageError("a shape is a tuple of dimensions, e.g. ('m', 'n'), ('n',) or ()",
+                         option="shapes", value=name)
+    if len(shape) > 2:
+        raise UsageError("only scalars, vectors and matrices (at most 2 dimensions) are "
+                         "supported", option="shapes", value=name)
+    for d in shape:
+        fine = (type(d) is int and d >= 1) or (isinstance(d, str) and d.isidentifier()
+                                                 and d.isascii() and not d.startswith("_"))
+        if not fine:
+            raise UsageError(f"{d!r} is not a dimension (a positive integer or a name)",
+                             option="shapes", value=name)
+    return tuple(shape)
 
 
 def _depth(node: ast.AST) -> int:

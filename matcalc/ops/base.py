@@ -86,10 +86,11 @@ class Op:
 def new_function(name: str, doc: str, at_number: Callable[[Expr], Expr] | None = None,
                  **facts: Any) -> type[Function]:
     """A sympy function class for a primitive that sympy lacks (σ, relu, softplus): real,
-    unevaluated on symbols, ``at_number`` on numbers."""
+    unevaluated on symbols, ``at_number`` on constants — any constant expression, not only
+    a literal number (relu(1/(1 + e²)) must become a number the printers can compare)."""
 
     def eval(cls, x):  # noqa: A001 - sympy's hook
-        if at_number is not None and x.is_Number:
+        if at_number is not None and x.is_number:
             return at_number(x)
         return None
 

@@ -129,7 +129,8 @@ class TextPrinter(Printer):
         if len(numerator) > 1:
             top = f"({top})"
         bottom = self.product(denominator)
-        if len(denominator) > 1 or self.precedence(denominator[0]) < POW:
+        # a lone sum is bracketed by product() already: 2/(1 + c), never 2/((1 + c))
+        if len(denominator) > 1 or MUL <= self.precedence(denominator[0]) < POW:
             bottom = f"({bottom})"
         return f"{top}/{bottom}"
 
