@@ -28,6 +28,7 @@ EXAMPLES = [(op.name, program) for op in LANGUAGE for program in op.examples]
 def test_every_operation_has_an_example_and_its_facts():
     for op in LANGUAGE:
         assert op.examples, f"{op.name} has no example program"
+        assert op.fuzz, f"{op.name} is not in the fuzzer's vocabulary"
         assert op.summary and op.kind in ops.SECTIONS, op.name
         if op.elementwise:
             assert op.function is not None and op.derivative is not None, op.name

@@ -31,10 +31,12 @@ H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
 
 def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
-            away_from_kinks: bool = False, batched: bool = False) -> dict[str, np.ndarray]:
+            away_from_kinks: bool = False, batched: bool = False,
+            largest: float | None = None) -> dict[str, np.ndarray]:
     """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
     With ``away_from_kinks``, a call at its operation's kink (such as 0 for max(x, 0))
-    raises FloatingPointError (a random draw there is drawn again). With ``batched``, every given
+    raises FloatingPointError (a random draw there is drawn again), and so does any value
+    of any subexpression beyond ``largest``. With ``batched``, every given
     array has a leading batch axis (of size B, or 1 for a value shared by the batch) and so
     has every result: entry b of each is the program run on entry b of the inputs."""
     given = {**inputs, **(fixed or {})}
@@ -44,15 +46,24 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
         if fixed and statement.target in fixed:
             continue
         values[statement.target] = np.asarray(
-            run_expression(statement.value, values, away_from_kinks), dtype=float)
+            run_expression(statement.value, values, away_from_kinks, largest), dtype=float)
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
-def run_expression(node, values, away_from_kinks: bool = False):
+def run_expression(node, values, away_from_kinks: bool = False,
+                   largest: float | None = None):
     """The value of a program expression on a batch: axis 0 runs over the batch, the other
-    axes are the numpy value (its rank is ndim − 1)."""
+    axes are the numpy value (its rank is ndim − 1). Beyond ``largest`` anywhere inside:
+    FloatingPointError (central differences through sin(e²³) are noise, not a check)."""
+    value = _run(node, values, away_from_kinks, largest)
+    if largest is not None and np.any(np.abs(value) > largest):
+        raise FloatingPointError("a value too large to difference accurately")
+    return value
+
+
+def _run(node, values, away_from_kinks: bool, largest: float | None):
     def run(child):
-        return run_expression(child, values, away_from_kinks)
+        return run_expression(child, values, away_from_kinks, largest)
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
@@ -172,9 +183,11 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
         # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows with
         # the size of what is differenced); draws shrink if large values keep coming
         spread, limit = 0.5 ** (attempt // 10), 1e4 if attempt < 40 else 1e8
+        inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
         try:
             with np.errstate(divide="raise", over="raise", invalid="raise"):
-                instance = _draw(program, shapes, output, seed + 7919 * attempt, spread)
+                instance = _draw(program, shapes, output, seed + 7919 * attempt, spread,
+                                 inside)
             if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
                    for v in instance.values.values()):
                 return instance
@@ -183,7 +196,8 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
     raise UnsupportedError("no random input found where the program is defined")
 
 
-def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0) -> Instance:
+def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
+          largest: float | None = None) -> Instance:
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
@@ -206,7 +220,7 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0)
             values[name] = rng.uniform(0.5, 2.0, size=shape) * max(spread, 0.25)
         else:
             values[name] = rng.normal(scale=spread, size=shape)
-    values = forward(program, values, away_from_kinks=True)
+    values = forward(program, values, away_from_kinks=True, largest=largest)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
     return Instance(dims, values, upstream, program, output)

@@ -47,9 +47,11 @@ OPS = [
        shape=alike_to_scalar, lower=_lower_cross_entropy, forward=_cross_entropy,
        text="cross_entropy", tex=r"\operatorname{CE}", note="log", positive=True,
        examples=("T: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)",
-                 "T: prob_rows(m, c)\nL = cross_entropy(T, P)")),
+                 "T: prob_rows(m, c)\nL = cross_entropy(T, P)"),
+       fuzz=(("", ("mn", "mn"), "cross_entropy(softmax({0}), softmax({1}))"),)),
     Op("mse", "loss", "the mean of (Y − T)²", arity=2, signature="mse(Y, T)",
        shape=alike_to_scalar,
        lower=_lower_mse, forward=_mse, text="mse", tex=r"\operatorname{MSE}",
-       examples=("L = mse(Y, T)", "y: (n,)\nt: (n,)\nL = mse(y, t)")),
+       examples=("L = mse(Y, T)", "y: (n,)\nt: (n,)\nL = mse(y, t)"),
+       fuzz=(("", ("mn", "mn"), "mse({0}, {1})"), ("", ("n", "n"), "mse({0}, {1})"))),
 ]

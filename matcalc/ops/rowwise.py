@@ -135,7 +135,7 @@ OPS = [
     Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
        lower=_lower_log_softmax, forward=lambda x, axis=None: _log(_softmax(x)),
        text="log_softmax", tex=r"\log\operatorname{softmax}", note="log", transposes=False,
-       examples=("Y = log_softmax(A)",)),
+       examples=("Y = log_softmax(A)",), fuzz=(("mn", ("mn",), "log_softmax({0})"),)),
     # the matrix form of a 1-D vector's softmax: down its only column
     Op("softmax_col", "internal", "softmax down a column", text="softmax",
        tex=r"\operatorname{softmax}", numpy="(np.exp({0}) / np.exp({0}).sum())",
