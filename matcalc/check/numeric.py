@@ -6,7 +6,7 @@ forms, so that finite differences of it are an outside reference for the derivat
 on a batch: every array carries a leading axis of perturbed copies (of size 1 when there is
 only one), so that all the points of a finite difference go through the program at once.
 ``central_difference`` is the one finite-difference rule; the evaluator of proof steps
-(``matcalc.tensor_eval``) uses it as well.
+(``check.tensor_eval``) uses it as well.
 """
 
 from __future__ import annotations
@@ -103,11 +103,6 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ random instances
 
-def _rows_summing_to_one(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
 def _onehot(rng, shape: tuple) -> np.ndarray:
     out = np.zeros(shape)
     rows = out.reshape(-1, shape[-1]) if shape else out
@@ -124,7 +119,7 @@ def _spd(rng, shape: tuple) -> np.ndarray:
 # inputs drawn so that the declared assumption holds
 ASSUMED = {
     "onehot": _onehot,
-    "prob_rows": lambda rng, shape: _rows_summing_to_one(rng.normal(size=shape)),
+    "prob_rows": lambda rng, shape: ops.get("softmax").forward(rng.normal(size=shape)),
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
     "symmetric": lambda rng, shape: (lambda a: a + a.T)(rng.normal(size=shape)),
     "spd": _spd,

@@ -1,7 +1,7 @@
 """Verification of a derivation on random instances: the proof and the result.
 
 Every step's right-hand side is evaluated at every entry of the gradient at once (an array
-of its shape, ``matcalc.tensor_eval``) and must equal the previous step's; the matrix form,
+of its shape, ``check.tensor_eval``) and must equal the previous step's; the matrix form,
 its inlined form, the numpy code and each statement of the numpy backward pass must equal
 central finite differences of the forward pass (numpy semantics, independent of the element
 forms) at every entry. Anything that cannot be evaluated is a failure with its reason,
@@ -93,11 +93,19 @@ def _free(grad: Gradient, instance) -> tuple[tuple, tuple[int, ...]]:
     return index_symbols(WRT_INDICES, len(grad.shape)), sizes
 
 
-def _matrix_value(result, ev: Evaluator) -> np.ndarray:
-    """A matrix form's entries, flat (a scalar form: one entry)."""
-    if result.is_Matrix:
-        return np.asarray(ev.matrix(result)).reshape(-1)
-    return ev.array(result).reshape(-1)
+def _matrix_value(result, ev: Evaluator, shape: tuple[int, ...]) -> np.ndarray:
+    """A matrix form's entries, flat (a scalar form: one entry), after checking that the
+    matrix has the shape it stands for: rows and columns as ``shape`` says (a 1-D vector
+    may be a row or a column: numpy does not tell them apart)."""
+    if not result.is_Matrix:
+        return ev.array(result).reshape(-1)
+    value = np.asarray(ev.matrix(result))
+    wanted = [shape] if len(shape) == 2 else [(1, 1)] if not shape else \
+        [(shape[0], 1), (1, shape[0])]
+    if value.shape not in wanted:
+        raise ValueError(f"the matrix form is {value.shape[0]}×{value.shape[1]}, "
+                         f"its entries {' or '.join(f'{r}×{c}' for r, c in wanted)}")
+    return value.reshape(-1)
 
 
 def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
@@ -138,7 +146,7 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
-                                     _relative(_matrix_value(form, ev), reference))
+                                     _relative(_matrix_value(form, ev, sizes), reference))
     if grad.result is None:
         values = ev.array(grad.index_form, free, sizes).reshape(-1)
         check.result_error = max(check.result_error, _relative(values, reference))
@@ -258,7 +266,7 @@ def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckRep
             last = _steps_error(d.steps, check, ev, free, reference.shape)
             if d.result is not None:
                 check.result_error = max(check.result_error, _relative(
-                    _matrix_value(d.result, ev), reference.reshape(-1)))
+                    _matrix_value(d.result, ev, reference.shape), reference.reshape(-1)))
             if last is not None:
                 check.result_error = max(check.result_error,
                                          _relative(last, reference.reshape(-1)))

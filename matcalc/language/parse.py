@@ -263,7 +263,7 @@ def _call(node: ast.Call) -> Call:
         value = keyword_arg.value
         if "axis" in op.keywords and keyword_arg.arg == "axis":
             if not (isinstance(value, ast.Constant) and type(value.value) is int
-                    and value.value in (0, 1, -1)):
+                    and value.value in (0, 1)):
                 raise _fail("axis must be 0 or 1", value)
             axis = value.value
         else:

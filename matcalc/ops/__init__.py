@@ -60,11 +60,6 @@ def of_function(func) -> Op | None:
     return _BY_FUNCTION.get(func)
 
 
-def node_classes() -> tuple[type, ...]:
-    """The sympy function classes of the registry (including sympy's own exp, log, …)."""
-    return tuple(f for f in _BY_FUNCTION if isinstance(f, type))
-
-
 def rowwise_nodes() -> tuple[type, ...]:
     """Nodes whose entry runs along a row (its ``index``) and has a matrix form of its own."""
     return tuple(op.function for op in REGISTRY.values() if op.matrix_form is not None)
@@ -108,4 +103,4 @@ def readme_table() -> str:
 
 
 __all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "get", "help_lines", "in_section",
-           "node_classes", "numpy_calls", "of_function", "of_node", "readme_table", "rowwise_nodes"]
+           "numpy_calls", "of_function", "of_node", "readme_table", "rowwise_nodes"]

@@ -100,11 +100,6 @@ def new_function(name: str, doc: str, at_number: Callable[[Expr], Expr] | None =
 
 # ---------------------------------------------------------------- shape rules
 
-def same_shape(check, node, shapes: list[tuple]) -> tuple:
-    """Elementwise: the result has its argument's shape."""
-    return shapes[0]
-
-
 def square(check, node, shapes: list[tuple]) -> tuple:
     """A square matrix in, the same shape out (inv)."""
     arg = shapes[0]

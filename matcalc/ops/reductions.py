@@ -17,7 +17,7 @@ from .base import Op, value_axis
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
     arg = shapes[0]
-    if node.axis is None or (len(arg) == 1 and node.axis in (0, -1)):
+    if node.axis is None or (len(arg) == 1 and node.axis == 0):
         return ()
     if len(arg) != 2:
         raise check.fail(f"{node.func}(X, axis={node.axis}) needs a matrix")

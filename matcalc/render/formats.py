@@ -177,7 +177,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
 
 
 def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
-    """The result in a format of ``display.FORMATS`` and a language of ``languages()``."""
+    """The result in a format of ``catalogue.FORMATS`` and a language of ``languages()``."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in languages():
