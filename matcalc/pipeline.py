@@ -149,7 +149,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     wrt_idx = index_symbols(WRT_INDICES, len(wrt_shape))
     y = p.names.element(p.program.output, out_idx)
     var = p.names.element(wrt, wrt_idx)
-    free = (*out_idx, *wrt_idx) if layout == "numerator" else (*wrt_idx, *out_idx)
+    free = _layout(out_idx, wrt_idx, layout)
     symbol_out, symbol_wrt = p.names.symbols[p.program.output], p.names.symbols[wrt]
     d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
                    Partial(y, var), Partial(symbol_out, symbol_wrt), free)
@@ -159,6 +159,18 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     expr = differentiate_step(proof, expr, wrt)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
     return _finished(d, proof, expr, dims)
+
+
+def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
+    """The order of the free indices. Numerator layout: rows follow the output, columns
+    the input (∂y/∂x is m×n for y ∈ ℝᵐ, x ∈ ℝⁿ), so a scalar's derivative by a matrix X is
+    shaped like Xᵀ and a matrix's by a scalar like Y; denominator layout is its transpose.
+    With more than two indices there is no matrix, and the output's indices come first
+    (numerator) or last (denominator)."""
+    numerator = (*out_idx, *(reversed(wrt_idx) if not out_idx else wrt_idx))
+    if layout == "numerator":
+        return numerator
+    return numerator[::-1] if len(numerator) <= 2 else (*wrt_idx, *out_idx)
 
 
 def hessian(program: str, wrt: str, layout: str = "numerator",

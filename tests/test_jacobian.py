@@ -100,3 +100,16 @@ def test_a_jacobian_that_is_zero(program, wrt, order):
     else:
         assert d.result is None and f"order {order}" in d.no_matrix_form
     assert d.index_form == 0
+
+
+@pytest.mark.parametrize("program, wrt, numerator, denominator", [
+    # the textbooks' layouts (e.g. the Matrix Cookbook's ∂ log det X/∂X = X⁻ᵀ is the
+    # denominator layout; in numerator layout it is X⁻¹): --layout was once ignored here
+    ("X: (n, n)\ns = logdet(X)", "X", "X⁻¹", "X⁻ᵀ"),
+    ("s: ()\nY = s * A", "s", "A", "Aᵀ"),
+    ("x: (n,)\ny = W @ x", "x", "W", "Wᵀ"),
+])
+def test_both_layouts_whatever_the_shapes(program, wrt, numerator, denominator):
+    for layout, expected in (("numerator", numerator), ("denominator", denominator)):
+        d = verified(jacobian(program, wrt, layout))
+        assert matrix_line(d).endswith(f"= {expected}"), (layout, matrix_line(d))

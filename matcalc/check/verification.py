@@ -231,6 +231,18 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
     return CheckReport(list(checks.values()), trials)
 
 
+def layout_order(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
+    """The textbooks' layouts, stated here independently of the derivation: numerator
+    layout has the output's indices along the rows and the input's along the columns — the
+    Jacobian of y ∈ ℝᵐ by x ∈ ℝⁿ is m×n, the derivative of a scalar by a matrix X is shaped
+    like Xᵀ (∂ log det X/∂X = X⁻¹), of a matrix Y by a scalar like Y; denominator layout is
+    the transpose. Beyond two indices: output's first (numerator) or last (denominator)."""
+    if len(out_idx) + len(wrt_idx) > 2:
+        return (*out_idx, *wrt_idx) if layout == "numerator" else (*wrt_idx, *out_idx)
+    numerator = (*out_idx, *wrt_idx) if out_idx else tuple(reversed(wrt_idx))
+    return numerator if layout == "numerator" else numerator[::-1]
+
+
 def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
     """A Jacobian or Hessian: each step equals the previous one at every entry, and the
     result (or the index form) equals central (second) differences of the forward pass."""
@@ -253,16 +265,14 @@ def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckRep
                 free = index_symbols(WRT_INDICES, 2)
                 free = free if d.layout == "numerator" else free[::-1]
             else:
-                # reference[in..., out...] → [out..., in...] (numerator layout)
+                # reference[in..., out...] → [out..., in...], then into the layout's order
                 reference = np.moveaxis(central_difference(outputs, base),
                                         list(range(base.ndim)), list(range(-base.ndim, 0)))
-                if d.layout == "denominator":
-                    reference = np.moveaxis(reference, list(range(out_rank)),
-                                            list(range(-out_rank, 0)))
                 out_idx = index_symbols(OUTPUT_INDICES, out_rank)
                 wrt_idx = index_symbols(WRT_INDICES, base.ndim)
-                free = (*wrt_idx, *out_idx) if d.layout == "denominator" else \
-                    (*out_idx, *wrt_idx)
+                free = layout_order(out_idx, wrt_idx, d.layout)
+                canonical = (*out_idx, *wrt_idx)
+                reference = reference.transpose([canonical.index(f) for f in free])
             last = _steps_error(d.steps, check, ev, free, reference.shape)
             if d.result is not None:
                 check.result_error = max(check.result_error, _relative(
