@@ -124,3 +124,14 @@ def test_a_step_with_a_stray_free_index_is_refused():
     proof.record(Element(A, i, j), "start")
     with pytest.raises(ProofError, match="free index p"):
         proof.record(Element(A, i, p), "wrong")
+
+
+def test_evaluate_checks_the_shapes_of_the_values():
+    import numpy as np
+    d = derive("C = A @ B", wrt="A")
+    value = d.evaluate({"A": np.ones((2, 3)), "B": np.ones((3, 4))}, upstream=np.ones((2, 4)))
+    np.testing.assert_allclose(value["A"], np.full((2, 3), 4.0))
+    with pytest.raises(UsageError, match="n is 3 elsewhere"):
+        d.evaluate({"A": np.ones((2, 3)), "B": np.ones((2, 4))}, upstream=np.ones((2, 4)))
+    with pytest.raises(UsageError, match="A is 2-dimensional"):
+        d.evaluate({"A": np.ones(3), "B": np.ones((3, 4))}, upstream=np.ones((2, 4)))

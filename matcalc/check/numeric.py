@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from ..errors import UnsupportedError
+from ..errors import UnsupportedError, UsageError
 from ..language.program import BinOp, Call, Name, Neg, Number, Program, names_in, walk_program
 from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
@@ -301,16 +301,35 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
 
 
 def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
-    """The requested gradients of a derivation at the given inputs, by its numpy code."""
+    """The requested gradients of a derivation at the given inputs, by its numpy code.
+    Each value must have its name's shape, a dimension the same size wherever it appears."""
     arrays = {name: np.asarray(value, dtype=float) for name, value in values.items()}
     missing = [n for n in d.program.inputs() if n not in arrays]
     if missing:
-        raise UnsupportedError(f"values missing for {', '.join(missing)}")
-    namespace = forward(d.program, arrays)
+        raise UsageError(f"values missing for {', '.join(missing)}", option="values")
     if d.has_upstream:
         if upstream is None:
-            raise UnsupportedError(f"the output {d.output} is not a scalar: pass its upstream "
-                                   f"gradient d{d.output}")
-        namespace[f"d{d.output}"] = np.asarray(upstream, dtype=float)
+            raise UsageError(f"the output {d.output} is not a scalar: pass its upstream "
+                             f"gradient d{d.output}", option="upstream")
+        arrays[f"d{d.output}"] = np.asarray(upstream, dtype=float)
+    shapes = {**d.shapes.names, f"d{d.output}": d.shapes.names[d.output]}
+    sizes: dict = {}
+    for name, array in arrays.items():
+        declared = shapes.get(name)
+        if declared is None:
+            continue
+        if array.ndim != len(declared):
+            raise UsageError(f"{name} is {len(declared)}-dimensional {tuple(declared)}, the "
+                             f"value given is {array.shape}", option="values", value=name)
+        for dim, size in zip(declared, array.shape):
+            if sizes.setdefault(dim, size) != size or (isinstance(dim, int) and dim != size):
+                raise UsageError(f"{name} has shape {tuple(declared)}, but the value given is "
+                                 f"{array.shape} ({dim} is {sizes[dim]} elsewhere)"
+                                 if not isinstance(dim, int) else
+                                 f"{name} has shape {tuple(declared)}, the value given is "
+                                 f"{array.shape}", option="values", value=name)
+    namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values})
+    if d.has_upstream:
+        namespace[f"d{d.output}"] = arrays[f"d{d.output}"]
     return {wrt: np.asarray(eval_numpy(d.numpy_of(wrt), namespace))
             for wrt in d.gradients if d.numpy_of(wrt) is not None}

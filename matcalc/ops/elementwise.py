@@ -48,6 +48,8 @@ OPS = [
        derivative=lambda x, y: 1 / x, numpy="np.log({})", text="log", tex=r"\log",
        note="log", positive=True, examples=("B = log(A)",),
        fuzz=(("*", ("*",), "log(1 + exp({0}))"),)),
+    # sympy writes √x as the power x^(1/2), which the power rule differentiates; the
+    # derivative here is the same, for a reader of the record
     Op("sqrt", "elementwise", "√x (non-negative entries)", function=sympy.sqrt,
        derivative=lambda x, y: 1 / (2 * y), numpy="np.sqrt({})", text="sqrt",
        tex=r"\sqrt", tex_format=r"\sqrt{{{}}}", note="sqrt", positive=True,

@@ -128,6 +128,8 @@ OPS = [
     Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row", shape=not_scalar,
        lower=_lower_softmax, function=softmax_entry, differentiate=_differentiate,
        numpy="(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
+       # the forward pass runs the overflow-safe exp(z − max z)/Σ exp(z − max z), the
+       # same function as the printed textbook form
        forward=lambda x, axis=None: _softmax(x), text="softmax",
        tex=r"\operatorname{softmax}", transposes=False, matrix_form=_matrix_form,
        examples=("Y = softmax(A @ B)", "x: (n,)\ny = softmax(x)"),
