@@ -187,11 +187,21 @@ def test_trace_diagonal_and_delta(ev):
 def test_a_softmax_entry_is_a_softmax_along_its_index(ev):
     a = ev.values["A"]
     want = np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
-    entry = softmax_entry(Element(A, i, l), l, dim("n"))
+    running = Index("ℓ")
+    entry = softmax_entry(Element(A, i, running), running, dim("n"), l)
     np.testing.assert_allclose(ev.array(entry, (i, l), sizes(ev, "m", "n")), want)
     np.testing.assert_allclose(ev.array(entry, (l, i), sizes(ev, "n", "m")), want.T)
     rows = IndexSum(entry, (l, 0, dim("n") - 1))
     np.testing.assert_allclose(ev.array(rows, (i,), sizes(ev, "m")), 1.0)
+
+
+def test_a_softmax_entry_on_its_diagonal(ev):
+    # softmax(S)_pp for a square S: the row is s_pℓ, read at ℓ = p (not exp(s_pp)/Σ exp(s_qq))
+    s = ev.values["M"]
+    want = np.diag(np.exp(s) / np.exp(s).sum(axis=1, keepdims=True))
+    running = Index("ℓ")
+    entry = softmax_entry(Element(M, p, running), running, dim("n"), p)
+    np.testing.assert_allclose(ev.array(entry, (p,), sizes(ev, "n")), want)
 
 
 def test_partials_by_central_differences(ev):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Basic, Expr, Pow, Sum
 
-from .symbols import Element, Index, IndexSum, indices_of
+from .symbols import Element, Index, IndexSum, RowEntry, indices_of
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | N
         return {}
     free = indices_of(sub)
     mapping: dict = {}
+    if isinstance(d.form, RowEntry) and d.form.at in d.indices:  # p_kl: l is its position
+        if isinstance(sub.at, Index) and sub.at not in free:
+            return None
+        mapping[d.form.at] = sub.at
     candidates = sub.atoms(Element)
     for anchor in anchors:
         for candidate in candidates:
@@ -90,7 +94,8 @@ def _alike(form: Expr, mapping: dict, sub: Expr) -> bool:
 
 
 def _canonical(expr: Expr) -> Expr:
-    """expr with every index a sum binds renamed _0, _1, … in the order the sums appear."""
+    """expr with every index a sum (or a row-wise entry) binds renamed _0, _1, … in the
+    order they appear."""
     counter = itertools.count()
 
     def walk(e: Expr) -> Expr:
@@ -98,7 +103,11 @@ def _canonical(expr: Expr) -> Expr:
             renames = {limit[0]: Index(f"_{next(counter)}") for limit in e.limits}
             body = walk(e.function.xreplace(renames))
             return IndexSum(body, *[(renames[x], lo, hi) for x, lo, hi in e.limits])
-        if not e.args or not any(isinstance(a, Basic) and a.has(Sum) for a in e.args):
+        if isinstance(e, RowEntry):
+            node = e.with_index(Index(f"_{next(counter)}"))
+            return node.func(walk(node.entry), *node.args[1:])
+        if not e.args or not any(isinstance(a, Basic) and a.has(Sum, RowEntry)
+                                 for a in e.args):
             return e
         return e.func(*[walk(a) for a in e.args])
 

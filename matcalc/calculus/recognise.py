@@ -46,7 +46,7 @@ from ..errors import NoMatrixForm
 from .collapse import Term
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
-from .symbols import Apply, Element, Index, IndexSum, indices_of
+from .symbols import Apply, Element, Index, IndexSum, indices_of, row_index
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
@@ -141,11 +141,15 @@ class TermRecogniser:
             return Edge(factor.matrix, left, right)
         if isinstance(factor, KroneckerDelta):
             a, b = (self._node(x) for x in factor.args)
+            if a is None and b is None:  # two indices of size 1: both are 0
+                return S.One
+            if a is None or b is None:
+                raise NoMatrixForm(f"{factor} picks one entry of a vector")
             return Edge(Identity(self.dims[a]), a, b)
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)
-        rows = [s.index for s in factor.atoms(*ops.rowwise_nodes()) if s.index in nodes]
+        rows = [s.at for s in factor.atoms(*ops.rowwise_nodes()) if s.at in nodes]
         if rows and len(nodes) == 2:  # a row-wise entry runs along its row: its index goes right
             nodes = [n for n in nodes if n != rows[0]] + [rows[0]]
         if len(nodes) > 2:
@@ -181,10 +185,7 @@ class TermRecogniser:
             return self._inner_sum(expr, left, right)
         op = ops.of_node(expr)
         if op is not None and op.matrix_form is not None:  # a row-wise entry
-            inner = self._elementwise(expr.args[0], left, right)
-            if not inner.is_Matrix:  # a constant row: f of c 𝟏𝟏ᵀ
-                inner = scale(inner, OneMatrix(*self._shape(left, right)))
-            return op.matrix_form(expr, inner, left, right)
+            return op.matrix_form(expr, self, left, right)
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
         scalars = [a for a in args if not a.is_Matrix]
@@ -202,6 +203,19 @@ class TermRecogniser:
         if op is not None and op.elementwise and len(args) == 1:
             return Apply(op.name, args[0])
         raise NoMatrixForm(f"no matrix form for {expr}")
+
+    def matrix_of(self, expr: Expr, left: Node, right: Node) -> Expr:
+        """The (left × right) matrix whose entries are ``expr`` (a constant: c 𝟏𝟏ᵀ)."""
+        inner = self._elementwise(expr, left, right)
+        if not inner.is_Matrix:
+            inner = scale(inner, OneMatrix(*self._shape(left, right)))
+        return inner
+
+    def new_index(self, size: Expr) -> Index:
+        """An index of the given range that this term does not use."""
+        index = row_index(*self.dims)
+        self.dims[index] = size
+        return index
 
     def _inner_sum(self, expr: Sum, left: Node, right: Node) -> Expr:
         """A sum inside an elementwise factor, e.g. σ(Σ_q a_iq b_qj) = σ(A B)_ij."""

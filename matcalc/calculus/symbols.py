@@ -20,7 +20,18 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
-from sympy import Basic, Expr, Integer, MatrixExpr, MatrixSymbol, S, Sum, Symbol, Tuple
+from sympy import (
+    Basic,
+    Expr,
+    Function,
+    Integer,
+    MatrixExpr,
+    MatrixSymbol,
+    S,
+    Sum,
+    Symbol,
+    Tuple,
+)
 
 
 class Index(Symbol):
@@ -95,6 +106,8 @@ def substitute(expr: Expr, old: Index, new: Expr) -> Expr:
     """
     if not expr.has(old):
         return expr
+    if isinstance(expr, RowEntry):
+        return expr.substituted(old, new)
     if isinstance(expr, Sum):
         bound = [limit[0] for limit in expr.limits]
         if old in bound:
@@ -139,6 +152,64 @@ class IndexSum(Sum):
     @property
     def free_symbols(self) -> set[Basic]:
         return set(free_symbols(self))
+
+
+class RowEntry(Function):
+    """f(e)_at for a function f along a row (a softmax): ``e`` is the entry at the index
+    ``l``, which this node binds as a sum binds its index and which runs over ``size``
+    values; the node is the value at position ``at``. Args: (e, l, size, at).
+
+    Binding l keeps a diagonal honest: softmax(S)_pp is (e = s_pℓ, l = ℓ, at = p), and its
+    row is s_pq for q = 0 … n − 1 — not s_qq, which is what substituting p → q would read
+    if the position and the running index were one symbol."""
+
+    nargs = 4
+    is_real = True
+
+    @property
+    def entry(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def index(self) -> Index:
+        return self.args[1]
+
+    @property
+    def size(self) -> Expr:
+        return self.args[2]
+
+    @property
+    def at(self) -> Expr:
+        return self.args[3]
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return set(free_symbols(self))
+
+    def entry_at(self, position: Expr) -> Expr:
+        """e with the running index at ``position``: e_at, e_q (capture-free)."""
+        return substitute(self.entry, self.index, position)
+
+    def with_index(self, index: Index) -> RowEntry:
+        """The same node with its running index renamed."""
+        return self.func(substitute(self.entry, self.index, index), index, self.size, self.at)
+
+    def substituted(self, old: Expr, new: Expr) -> RowEntry:
+        """old → new outside the bound index (renamed first if ``new`` would be captured)."""
+        node = self
+        if new == node.index or (isinstance(new, Basic) and node.index in new.atoms(Index)):
+            node = node.with_index(row_index(node.entry, new))
+        entry = node.entry if old == node.index else substitute(node.entry, old, new)
+        return node.func(entry, node.index, substitute(node.size, old, new),
+                         substitute(node.at, old, new))
+
+
+def row_index(*exprs: Basic) -> Index:
+    """A running index for a row-wise node, named like no index in ``exprs`` (ℓ, ℓ1, …:
+    never printed, never a name the derivation shows)."""
+    taken = {s.name for e in exprs if isinstance(e, Basic) for s in e.atoms(Index)}
+    names = itertools.chain(["ℓ"], (f"ℓ{n}" for n in itertools.count(1)))
+    return Index(next(name for name in names if name not in taken))
 
 
 class Element(Expr):
@@ -250,6 +321,9 @@ def free_symbols(expr: Basic) -> frozenset[Basic]:
         bound = {limit[0] for limit in expr.limits}
         inside = free_symbols(expr.function) - bound
         return inside.union(*(free_symbols(x) for limit in expr.limits for x in limit[1:]))
+    if isinstance(expr, RowEntry):
+        return (free_symbols(expr.entry) - {expr.index}) | free_symbols(expr.size) | \
+            free_symbols(expr.at)
     return frozenset().union(*(free_symbols(a) for a in expr.args))
 
 

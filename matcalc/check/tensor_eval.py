@@ -393,17 +393,22 @@ def _(expr: sympy.Function, ev, env):
 
 
 def _rowwise(expr, ev, env):
-    """A row-wise entry f(e)_l (a softmax: exp(e_l) / Σ_q exp(e_q)): its operation's forward
-    along the axis l (e constant in l gives a constant row)."""
-    e, l, size = expr.args
+    """A row-wise entry f(e)_at (a softmax: exp(e_at) / Σ_q exp(e_q)): its operation's
+    forward along the running axis ℓ (e constant in ℓ gives a constant row), read at the
+    position ``at`` (an index: a label, shared with e's own at a diagonal; a constant)."""
+    e, l, size, at = expr.args
     n = ev.size(size)
     value = ev.value(e, {**env, l: n})
     if l not in value.labels:
         value = Labelled(np.broadcast_to(value.data[..., None], value.data.shape + (n,)),
                          value.labels + (l,))
     data = np.moveaxis(np.asarray(value.data, dtype=float), value.labels.index(l), -1)
-    labels = tuple(label for label in value.labels if label != l) + (l,)
-    return Labelled(ops.of_node(expr).forward(data), labels)
+    others = tuple(label for label in value.labels if label != l)
+    rows = ops.of_node(expr).forward(data)
+    parts = [Labelled(np.arange(k), (label,)) for label, k in zip(others, rows.shape)]
+    parts.append(ev.value(at, env))
+    arrays, labels = _aligned(parts)
+    return Labelled(rows[tuple(np.asarray(a, dtype=int) for a in arrays)], labels)
 
 
 for _node in ops.rowwise_nodes():

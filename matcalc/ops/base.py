@@ -57,9 +57,11 @@ class Op:
     invertible: bool = False                # its argument must be invertible (det, inv)
     kink: Callable[[list, Any], bool] | None = None  # (args, value) -> at a kink?
     transposes: bool = True                 # f(Mᵀ) = f(M)ᵀ (false for row-wise ones)
-    # the matrix whose (left, right) entry is this node: (expr, matrix of its argument,
-    # left, right) -> matrix (a softmax entry along its row is softmax(Z))
+    # the matrix whose (left, right) entry is this node: (expr, recogniser, left, right)
+    # -> matrix (a softmax entry along its row is softmax(Z)); and back, the element form
+    # of an entry of f(M): (m, row, col, supply, entry_of) -> expr
     matrix_form: Callable[..., Expr] | None = None
+    entry: Callable[..., Expr] | None = None
     # programs that use it (the registry walk test derives, verifies and renders them)
     examples: tuple[str, ...] = ()
     # the fuzzer's vocabulary: (result kind, argument kinds, format); "*" is any kind

@@ -10,56 +10,54 @@ Its derivative, its printing and its matrix form live here with it.
 from __future__ import annotations
 
 import sympy
-from sympy import Add, Expr, Function, Mul, S
+from sympy import Add, DiagonalOf, Expr, Mul, S
 
-from ..calculus.symbols import Apply, IndexSum, dim, fresh_index, substitute, unused_index
+from ..calculus.symbols import (
+    Apply,
+    Index,
+    IndexSum,
+    RowEntry,
+    dim,
+    fresh_index,
+    indices_of,
+    row_index,
+    substitute,
+    unused_index,
+)
 from ..errors import NoMatrixForm
 from .base import Op, not_scalar
 
 
-class softmax_entry(Function):  # noqa: N801 - printed and sorted by sympy under this name
-    """softmax(e)_l = exp(e_l) / Σ_q exp(e_q): one entry of a softmax over the index ``l``,
-    which runs over ``size`` values. Args: (e, l, size), with e the entry at index l."""
+class softmax_entry(RowEntry):  # noqa: N801 - printed and sorted by sympy under this name
+    """softmax(e)_at = exp(e_at) / Σ_q exp(e_q): one entry of a softmax whose running index
+    ``l`` (bound here) goes over ``size`` values. Args: (e, l, size, at)."""
 
-    nargs = 3
-    is_real = True
     is_positive = True
-
-    @property
-    def entry(self) -> Expr:
-        return self.args[0]
-
-    @property
-    def index(self) -> Expr:
-        return self.args[1]
-
-    @property
-    def size(self) -> Expr:
-        return self.args[2]
 
     def _matcalc_print(self, printer) -> str:
         """exp(z_kl)/Σ_q exp(z_kq), with q an index the entry does not use."""
-        taken = {s.name for s in self.atoms(sympy.Symbol)} | \
+        shown = self.entry_at(self.at)
+        taken = {s.name for e in (shown, self.size, self.at) for s in e.atoms(sympy.Symbol)} | \
             {n.lower() for n in printer.ctx.names}
         q = fresh_index(taken)
-        top = printer.doprint(sympy.exp(self.entry))
-        term = printer.doprint(sympy.exp(self.entry.xreplace({self.index: q})))
+        top = printer.doprint(sympy.exp(shown))
+        term = printer.doprint(sympy.exp(self.entry_at(q)))
         return printer.divide(top, printer.sum_over([q], term))
 
 
 def _differentiate(expr: softmax_entry, wrt: Expr, differentiate) -> Expr:
-    """∂p_l/∂x = p_l (∂e_l/∂x − Σ_q p_q ∂e_q/∂x), for p = softmax(e) over l.
+    """∂p_at/∂x = p_at (∂e_at/∂x − Σ_q p_q ∂e_q/∂x), for p = softmax(e) along its row.
 
-    With e = z_k· and x = z_ij this is δ_ki p_kl (δ_lj − p_kj), the form the seed shows.
-    """
-    e, l, size = expr.args
-    d = differentiate(e, wrt)
+    With e = z_kℓ, at = l and x = z_ij this is δ_ki p_kl (δ_lj − p_kj), the form the seed
+    shows."""
+    e, l, size, at = expr.args
+    d = differentiate(e, wrt)  # ∂e_ℓ/∂x, in the running index ℓ
     if d == 0:
         return S.Zero
-    q = unused_index(expr, wrt, d)
-    other = softmax_entry(substitute(e, l, q), q, size)
+    q = unused_index(expr.entry_at(at), at, wrt, d)
+    other = softmax_entry(e, l, size, q)
     inner = _pull_out_of_sum(IndexSum(other * substitute(d, l, q), (q, 0, size - 1)))
-    return expr * _factor_common(d - inner)
+    return expr * _factor_common(substitute(d, l, at) - inner)
 
 
 def _pull_out_of_sum(expr: sympy.Sum) -> Expr:
@@ -92,25 +90,51 @@ def _factor_common(expr: Expr) -> Expr:
     return Mul(*common) * Add(*rest)
 
 
-def _matrix_form(expr: softmax_entry, inner: Expr, left, right) -> Expr:
-    """The matrix whose (left, right) entry is the softmax entry: softmax(Z) when it runs
-    along the row (its index is the column index); a 1-D vector's runs down its column."""
-    if right is None and expr.index == left:
+def _matrix_form(expr: softmax_entry, rec, left, right) -> Expr:
+    """The matrix whose (left, right) entry is the softmax entry: softmax(Z) when its
+    position runs along the row (it is the column index); a 1-D vector's runs down its
+    column; at a diagonal, softmax(S)_pp, the vector diag(softmax(S))."""
+    at = expr.at
+    if at in indices_of(expr.entry):  # the row is s_pℓ at p: a diagonal
+        if right is not None or at != left:
+            raise NoMatrixForm("a softmax's diagonal has no matrix form here")
+        column = rec.new_index(expr.size)
+        return DiagonalOf(Apply("softmax", rec.matrix_of(expr.entry_at(column), left, column)))
+    inner = rec.matrix_of(expr.entry_at(at), left, right)
+    if right is None and at == left:
         return Apply("softmax_col", inner)
-    if expr.index != right:
+    if at != right:
         raise NoMatrixForm("a softmax across the other axis has no matrix form here")
     return Apply("softmax", inner)
 
 
 def _lower_softmax(node, idx, ctx) -> Expr:
     """p_kl = exp(z_kl) / Σ_q exp(z_kq): row-wise, over the last axis."""
-    shape = ctx.shape(node.args[0])
-    return softmax_entry(ctx.lower(node.args[0], idx), idx[-1], dim(shape[-1]))
+    return _entry(lambda at: ctx.lower(node.args[0], (*idx[:-1], at)),
+                  dim(ctx.shape(node.args[0])[-1]), idx[-1])
+
+
+def _entry(lowered, size, at) -> softmax_entry:
+    """The softmax entry at ``at`` of the row that ``lowered(ℓ)`` gives for a running ℓ."""
+    placeholder = Index("ℓ?")
+    e = lowered(placeholder)
+    running = row_index(e, at)
+    return softmax_entry(e.xreplace({placeholder: running}), running, size, at)
 
 
 def _lower_log_softmax(node, idx, ctx) -> Expr:
     """log p_kl = log(exp(z_kl) / Σ_q exp(z_kq))."""
     return sympy.log(_lower_softmax(node, idx, ctx))
+
+
+def _entry_of_rows(m, row, col, supply, entry_of) -> Expr:
+    """(softmax M)_rc = exp(m_rc) / Σ_q exp(m_rq)."""
+    return _entry(lambda at: entry_of(m.arg, row, at, supply), m.arg.shape[1], col)
+
+
+def _entry_of_column(m, row, col, supply, entry_of) -> Expr:
+    """A softmax down the column of a vector: exp(v_r) / Σ_q exp(v_q)."""
+    return _entry(lambda at: entry_of(m.arg, at, col, supply), m.arg.shape[0], row)
 
 
 def _log(x):
@@ -132,6 +156,7 @@ OPS = [
        # same function as the printed textbook form
        forward=lambda x, axis=None: _softmax(x), text="softmax",
        tex=r"\operatorname{softmax}", transposes=False, matrix_form=_matrix_form,
+       entry=_entry_of_rows,
        examples=("Y = softmax(A @ B)", "x: (n,)\ny = softmax(x)"),
        fuzz=(("mn", ("mn",), "softmax({0})"),)),
     Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
@@ -141,5 +166,6 @@ OPS = [
     # the matrix form of a 1-D vector's softmax: down its only column
     Op("softmax_col", "internal", "softmax down a column", text="softmax",
        tex=r"\operatorname{softmax}", numpy="(np.exp({0}) / np.exp({0}).sum())",
+       entry=_entry_of_column,
        forward=lambda x, axis=None: _softmax(x, axis=-2), transposes=False),
 ]
