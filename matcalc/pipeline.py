@@ -31,6 +31,7 @@ from .calculus.symbols import (
     Index,
     IndexSupply,
     Partial,
+    UpstreamGrad,
     dim,
     index_symbols,
 )
@@ -234,22 +235,30 @@ def _prepare_derivative(program: str, wrt: str, layout: str,
 
 
 def _inlined(p: Prepared, idx: tuple) -> Expr:
-    """The output's element form, each intermediate replaced by its own (fresh indices)."""
+    """The output's element form, each intermediate replaced by its own (fresh indices):
+    an entry m_kl by m's element form, a scalar by its value, and a matrix inside det or
+    inv (det M for M = A + x xᵀ) by its matrix expression, so that the derivative sees
+    every way the wrt enters."""
     values = {s.target: s.value for s in p.program.statements}
     ctx = Lowering(p.names, IndexSupply(p.names.letters()))
     form = lower(values[p.program.output], idx, ctx)
-    for _ in range(len(values)):
-        entries = [e for e in form.atoms(Element)
-                   if getattr(e.matrix, "name", None) in values]
+    for _ in range(2 * len(values) + 1):
+        entries = [e for e in form.atoms(Element) if isinstance(e.matrix, sympy.MatrixSymbol)
+                   and e.matrix.name in values]
         scalars = [s for s in form.atoms(Symbol)
                    if not isinstance(s, Index) and s.name in values]
-        if not entries and not scalars:
-            break
         replacements = {}
         for e in entries:
             rank = len(p.names.shape(e.matrix.name))
             replacements[e] = lower(values[e.matrix.name], (e.row, e.col)[:rank], ctx)
         for s in scalars:
             replacements[s] = lower(values[s.name], (), ctx)
-        form = form.xreplace(replacements)
+        if replacements:
+            form = form.xreplace(replacements)
+            continue
+        matrices = {m: ctx.matrix(values[m.name]) for m in form.atoms(sympy.MatrixSymbol)
+                    if m.name in values and not isinstance(m, UpstreamGrad)}
+        if not matrices:
+            break
+        form = form.xreplace(matrices)
     return form

@@ -108,8 +108,12 @@ def _rename_bound(term: Term, avoid: set[Index], taken: set[str]) -> Term:
 
 
 def _spreads(expr: Expr) -> bool:
-    """A δ or a ``Sum`` in the expression's own sums and products (not inside a function)."""
+    """A δ or a ``Sum`` in the expression's own sums and products (not inside a function),
+    or a sum over more than two indices, which no elementwise matrix can be: (a_pi b_jl +
+    c_ki d_jp) is two products to read as matrix products, not one factor."""
     if isinstance(expr, (KroneckerDelta, Sum)):
+        return True
+    if isinstance(expr, Add) and len(indices_of(expr)) > 2:
         return True
     return isinstance(expr, (Add, Mul)) and any(_spreads(a) for a in expr.args)
 

@@ -25,7 +25,7 @@ from ..errors import UnsupportedError
 from ..language.program import BinOp, Call, Name, Neg, Number, Transpose
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
-from .symbols import Element, Index, IndexSum, IndexSupply, dim
+from .symbols import Apply, Element, Index, IndexSum, IndexSupply, dim
 
 
 @dataclass
@@ -188,31 +188,86 @@ def lower_call(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 
 def to_matrix(node: Node, ctx: Lowering) -> Expr:
-    """The matrix a program expression stands for, for det and inv of it: names,
-    transposes, products, sums, scalar multiples and inverses."""
+    """The matrix a program expression stands for (for det and inv of it, and for
+    intermediates inlined into them): names, transposes, products, sums, elementwise
+    products, powers and functions, scalar multiples, inverses, outer products, diag(v)
+    and softmax. Vectors are columns (n×1)."""
+    matrix = _matrix_of(node, ctx)
+    if matrix is None:
+        raise UnsupportedError("det, logdet and inv take matrix expressions of names; "
+                               "assign this argument to a name first",
+                               node.pos.line, node.pos.col)
+    return matrix
+
+
+def _matrix_of(node: Node, ctx: Lowering) -> Expr | None:
+    shape = ctx.shape(node)
+    if not shape:
+        return None
     if isinstance(node, Name):
-        symbol = ctx.names.symbols[node.id]
-        if isinstance(symbol, MatrixExpr):
-            return symbol
-    elif isinstance(node, Transpose):
-        return sympy.Transpose(to_matrix(node.operand, ctx))
-    elif isinstance(node, Neg):
-        return sympy.MatMul(-1, to_matrix(node.operand, ctx))
-    elif isinstance(node, Call) and node.func == "inv":
-        return sympy.Inverse(to_matrix(node.args[0], ctx))
-    elif isinstance(node, BinOp) and node.op == "@" and len(ctx.shape(node.left)) == 2 \
-            and len(ctx.shape(node.right)) == 2:
-        factors = []
-        for side in (to_matrix(node.left, ctx), to_matrix(node.right, ctx)):
-            factors.extend(side.args if isinstance(side, sympy.MatMul) else [side])
-        return sympy.MatMul(*factors)
-    elif isinstance(node, BinOp) and node.op in "+-" and ctx.shape(node.left) == \
-            ctx.shape(node.right):
-        right = to_matrix(node.right, ctx)
-        return sympy.MatAdd(to_matrix(node.left, ctx),
-                            right if node.op == "+" else sympy.MatMul(-1, right))
-    elif isinstance(node, BinOp) and node.op == "*" and not ctx.shape(node.left):
-        return sympy.MatMul(lower(node.left, (), ctx), to_matrix(node.right, ctx))
-    raise UnsupportedError("det, logdet and inv take names, transposes, products and sums "
-                           "of matrices; assign other arguments to a name first",
-                           node.pos.line, node.pos.col)
+        return ctx.names.symbols[node.id]
+    if isinstance(node, Transpose):
+        inner = _matrix_of(node.operand, ctx)
+        return None if inner is None else \
+            inner if len(shape) == 1 else sympy.Transpose(inner)  # a vector's .T is itself
+    if isinstance(node, Neg):
+        inner = _matrix_of(node.operand, ctx)
+        return None if inner is None else sympy.MatMul(-1, inner)
+    if isinstance(node, Call):
+        return _call_matrix(node, shape, ctx)
+    if isinstance(node, BinOp):
+        return _binop_matrix(node, shape, ctx)
+    return None
+
+
+def _call_matrix(node: Call, shape: Shape, ctx: Lowering) -> Expr | None:
+    op = ops.get(node.func)
+    args = [_matrix_of(arg, ctx) for arg in node.args]
+    if any(a is None for a in args):
+        return None
+    if node.func == "inv":
+        return sympy.Inverse(args[0])
+    if node.func == "outer":  # u vᵀ
+        return sympy.MatMul(args[0], sympy.Transpose(args[1]))
+    if node.func == "diag" and len(ctx.shape(node.args[0])) == 1:  # diag(v) = I ∘ v 𝟏ᵀ
+        n = args[0].shape[0]
+        return sympy.HadamardProduct(sympy.Identity(n),
+                                     sympy.MatMul(args[0], sympy.OneMatrix(1, n)))
+    if node.func == "softmax":
+        return Apply("softmax" if len(shape) == 2 else "softmax_col", args[0])
+    if op.elementwise:
+        return Apply(op.name, args[0])
+    return None
+
+
+def _binop_matrix(node: BinOp, shape: Shape, ctx: Lowering) -> Expr | None:
+    left_shape, right_shape = ctx.shape(node.left), ctx.shape(node.right)
+    if node.op == "**":
+        base = _matrix_of(node.left, ctx)
+        return None if base is None else \
+            sympy.HadamardPower(base, lower(node.right, (), ctx))
+    if node.op in "*/" and not right_shape:  # M * s, M / s
+        matrix, scalar = _matrix_of(node.left, ctx), lower(node.right, (), ctx)
+        return None if matrix is None else \
+            sympy.MatMul(scalar if node.op == "*" else 1 / scalar, matrix)
+    if node.op == "*" and not left_shape:
+        matrix = _matrix_of(node.right, ctx)
+        return None if matrix is None else sympy.MatMul(lower(node.left, (), ctx), matrix)
+    left, right = _matrix_of(node.left, ctx), _matrix_of(node.right, ctx)
+    if left is None or right is None:
+        return None
+    if node.op == "@":  # a 1-D left operand is a row: vᵀ M, kept a column as (Mᵀ v)
+        if len(left_shape) == 2:
+            return sympy.MatMul(*_factors(left), *_factors(right))
+        return sympy.MatMul(sympy.Transpose(right), left)
+    if left_shape != right_shape:  # broadcasting: no plain matrix expression
+        return None
+    if node.op in "+-":
+        return sympy.MatAdd(left, right if node.op == "+" else sympy.MatMul(-1, right))
+    if node.op == "*":
+        return sympy.HadamardProduct(left, right)
+    return sympy.HadamardProduct(left, sympy.HadamardPower(right, -1))  # "/"
+
+
+def _factors(m: Expr) -> list:
+    return list(m.args) if isinstance(m, sympy.MatMul) else [m]

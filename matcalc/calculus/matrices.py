@@ -151,6 +151,10 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
         body = Mul(*scalars, *[entry_of(a, indices[t], indices[t + 1], supply)
                                for t, a in enumerate(mats)])
         return IndexSum(body, *limits) if limits else body
+    if isinstance(m, sympy.Inverse):  # (M⁻¹)_rc: differentiated by its own lemma
+        return Element(m, row, col)
+    if isinstance(m, sympy.DiagonalOf):  # diag(M)_r = m_rr
+        return entry_of(m.arg, row, row, supply)
     if isinstance(m, Apply) and ops.get(m.name).entry is not None:  # softmax(M)_rc
         return ops.get(m.name).entry(m, row, col, supply, entry_of)
     if isinstance(m, Apply) and ops.get(m.name).elementwise:

@@ -19,7 +19,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Name, Neg
 from ..language.program import Transpose as TransposeNode
-from .printers import ATOM, MUL, POW
+from .printers import ATOM, MUL, POW, diagonal_of
 from .text import TextPrinter, _is_upstream
 
 
@@ -155,6 +155,9 @@ class LatexPrinter(TextPrinter):
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
+        vector = diagonal_of(e)
+        if vector is not None:  # I ∘ v 𝟏ᵀ
+            return self.call("diag", self._print(vector))
         return r" \circ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
 
     def _print_MatAdd(self, e) -> str:

@@ -12,7 +12,7 @@ from sympy import Expr, Integer, Rational
 
 from .. import ops
 from ..calculus.symbols import Apply, Element, ScalarGrad, UpstreamGrad
-from .printers import hadamard_order, is_negative, negated
+from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "outer", "trace", "diag", "linalg.inv",
@@ -113,6 +113,11 @@ class NumpyPrinter:
         if isinstance(e, sympy.MatMul):
             code, _, prec = self._matmul_prec(e)
             return code, prec
+        if isinstance(e, sympy.HadamardProduct) and diagonal_of(e) is not None:
+            vector = diagonal_of(e)  # np.diag of a 2-D column would read its diagonal
+            code, prec = self._code(vector)
+            flat = f"{self._wrap(code, prec, 4)}.reshape(-1)" if self.rank(vector) == 2 else code
+            return f"np.diag({flat})", 4
         if isinstance(e, sympy.HadamardProduct):
             return self._product(hadamard_order(e.args, self.order),
                                  lambda a: isinstance(a, sympy.HadamardPower) and a.exp < 0), 2

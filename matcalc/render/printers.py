@@ -173,6 +173,17 @@ class Printer:
         return [ranked[n] for n in order]
 
 
+def diagonal_of(e: Expr) -> Expr | None:
+    """v for I ∘ (v 𝟏ᵀ), the matrix diag(v) (how a diagonal matrix of a vector is built),
+    else None."""
+    if not isinstance(e, sympy.HadamardProduct) or len(e.args) != 2:
+        return None
+    eye = [a for a in e.args if isinstance(a, sympy.Identity)]
+    spread = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
+              and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].shape[1] == 1]
+    return spread[0].args[0] if eye and spread else None
+
+
 def is_negative(term: Expr) -> bool:
     """A term printed with a minus sign: −2 a, −(A B). Cheap, unlike sympy's
     could_extract_minus_sign, which negates (and re-simplifies) matrix products."""

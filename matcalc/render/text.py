@@ -25,6 +25,7 @@ from .printers import (
     SUM_LAST,
     SUPERSCRIPTS,
     Printer,
+    diagonal_of,
     is_negative,
     negated,
 )
@@ -227,6 +228,9 @@ class TextPrinter(Printer):
         return " "
 
     def _print_HadamardProduct(self, e) -> str:
+        vector = diagonal_of(e)
+        if vector is not None:  # I ∘ v 𝟏ᵀ
+            return self.call("diag", self._print(vector))
         return " ∘ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
 
     def _print_MatAdd(self, e) -> str:
