@@ -97,10 +97,12 @@ def cli() -> None:
               help="Also show each requested gradient with every named intermediate "
                    "gradient substituted.")
 @click.option("--check", is_flag=True,
-              help="Verify every step numerically and the result against finite "
-                   "differences; exit 1 on a mismatch.")
+              help="Also print the numerical check's report (to stderr): the largest error "
+                   "of each step and of the result against central differences.")
+@click.option("--no-check", is_flag=True,
+              help="Skip the numerical check that every result passes before it is shown.")
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
-           loss: str | None, inline: bool, check: bool) -> None:
+           loss: str | None, inline: bool, check: bool, no_check: bool) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -119,30 +121,31 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them, and
     the numpy backward pass computes each named gradient once.
 
+    Every result is checked numerically before it is shown: each step must equal the one
+    before it, and the result and its numpy code must equal central differences, at random
+    points. The output says so in its last line; a wrong result is never printed.
+
     \b
-    Exit codes: 0 done; 1 the program cannot be derived, or --check found a mismatch;
-    2 a usage error (unknown option, --wrt naming no input, missing file).
+    Exit codes: 0 done; 1 the program cannot be derived, or the numerical check caught
+    a wrong result; 2 a usage error (unknown option, --wrt naming no input, missing
+    file); 70 a bug in matcalc (please report it).
     """
     from .pipeline import derive as run
 
+    _exclusive(check, no_check)
     shapes = dict(parse_shape_option(s) for s in shape)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
-                     inline=inline)
-    click.echo(derivation.show(fmt, lang), nl=False)
-    if check:
-        from .check import verify
-        report = verify(derivation)
-        click.echo(report.summary(), err=fmt == "json")
-        if not report.ok:
-            from .errors import CheckError
-            raise CheckError("the numerical check failed (see above)")
+                     inline=inline, check=not no_check)
+    _show(derivation, fmt, lang, check, no_check)
 
 
 def _common(command):
     """Options that jacobian and hessian share with derive."""
+    command = click.option("--no-check", is_flag=True,
+                           help="Skip the numerical check every result passes before it is "
+                                "shown.")(command)
     command = click.option("--check", is_flag=True,
-                           help="Verify every step and the result numerically (central "
-                                "differences); exit 1 on a mismatch.")(command)
+                           help="Also print the numerical check's report (to stderr).")(command)
     command = click.option("--lang", type=click.Choice(languages()), default="en",
                            show_default=True, help="Language of the reasons.")(command)
     command = click.option("--format", "-f", "fmt", type=click.Choice(list(FORMATS)),
@@ -152,15 +155,25 @@ def _common(command):
     return command
 
 
-def _show(derivative, fmt: str, lang: str, check: bool) -> None:
-    click.echo(derivative.show(fmt, lang), nl=False)
-    if check:
+def _exclusive(check: bool, no_check: bool) -> None:
+    if check and no_check:
+        raise click.UsageError("--check prints the check's report, --no-check skips the "
+                               "check: give one of them")
+
+
+def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
+    """The result, unless the check (already run, and kept with the result) failed; the
+    check's report on stderr with --check, so that the output file stays clean."""
+    if not skip:
         from .check import verify
         from .errors import CheckError
-        report = verify(derivative)
-        click.echo(report.summary(), err=fmt == "json")
-        if not report.ok:
-            raise CheckError("the numerical check failed (see above)")
+        checked = verify(result) if result.unverified is None else None
+        if checked is not None and (report or not checked.ok):
+            click.echo(checked.summary(), err=True)
+        if checked is not None and not checked.ok:
+            raise CheckError("the numerical check caught a wrong result (see above); it is "
+                             "not shown: please report this program")
+    click.echo(result.show(fmt, lang), nl=False)
 
 
 @cli.command()
@@ -172,7 +185,7 @@ def _show(derivative, fmt: str, lang: str, check: bool) -> None:
                    "its transpose.")
 @_common
 def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str,
-             lang: str, check: bool) -> None:
+             lang: str, check: bool, no_check: bool) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
     A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
@@ -184,7 +197,9 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
     """
     from .pipeline import jacobian as run
     shapes = dict(parse_shape_option(s) for s in shape)
-    _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
+    _exclusive(check, no_check)
+    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
+          check, no_check)
 
 
 @cli.command()
@@ -195,7 +210,7 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
               help="numerator: H_ij = ∂²f/∂x_i∂x_j; denominator: its transpose.")
 @_common
 def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str, lang: str,
-            check: bool) -> None:
+            check: bool, no_check: bool) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
     \b
@@ -204,7 +219,9 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
     """
     from .pipeline import hessian as run
     shapes = dict(parse_shape_option(s) for s in shape)
-    _show(run(_read_program(program), wrt, layout, shapes), fmt, lang, check)
+    _exclusive(check, no_check)
+    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
+          check, no_check)
 
 
 OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout"}

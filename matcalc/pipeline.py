@@ -35,7 +35,7 @@ from .calculus.symbols import (
     dim,
     index_symbols,
 )
-from .errors import UnsupportedError, UsageError
+from .errors import CheckError, UnsupportedError, UsageError
 from .language.parse import parse
 from .language.program import Program
 from .language.shapes import Shape, Shapes, infer, show
@@ -62,12 +62,14 @@ class Prepared:
 
 def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
-           inline: bool = False) -> Derivation:
+           inline: bool = False, check: bool = True) -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
     output is a scalar, it is the loss; otherwise the loss is an implied scalar (``loss``,
-    default L) and ∂L/∂Output is an input of the derivation.
+    default L) and ∂L/∂Output is an input of the derivation. With ``check`` (the default)
+    every step, result and line of numpy code is verified numerically before the result is
+    returned; a wrong one raises ``CheckError`` instead.
     """
     p = Prepared.of(program, shapes)
     output = p.program.output
@@ -92,7 +94,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
     d.gradients = {name: d.all_gradients[name] for name in wanted}
-    return notify(d)
+    return _finished_result(d, check)
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
@@ -137,7 +139,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
 # ---------------------------------------------------------------- Jacobians and Hessians
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
-             shapes: dict[str, Shape] | None = None) -> Derivative:
+             shapes: dict[str, Shape] | None = None, check: bool = True) -> Derivative:
     """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
     numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
 
@@ -159,7 +161,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     proof.record(expr, "element_form", names=[p.program.output])
     expr = differentiate_step(proof, expr, wrt)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
-    return _finished(d, proof, expr, dims)
+    return _finished(d, proof, expr, dims, check)
 
 
 def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
@@ -175,7 +177,7 @@ def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
 
 
 def hessian(program: str, wrt: str, layout: str = "numerator",
-            shapes: dict[str, Shape] | None = None) -> Derivative:
+            shapes: dict[str, Shape] | None = None, check: bool = True) -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
     transpose; the two agree wherever f is twice continuously differentiable)."""
     p = _prepare_derivative(program, wrt, layout, shapes)
@@ -203,10 +205,11 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
                  else Partial(gradient, xj), "gradient_first", wrt=wrt)
     expr = differentiate_step(proof, proof.last, wrt)
     n = dim(wrt_shape[0])
-    return _finished(d, proof, expr, {i: n, j: n})
+    return _finished(d, proof, expr, {i: n, j: n}, check)
 
 
-def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict) -> Derivative:
+def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
+              check: bool) -> Derivative:
     outcome = finish(proof, expr, d.free, dims, d.shapes.assumptions,
                      max_free=2)
     d.steps = proof.steps
@@ -220,7 +223,27 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict) -> Derivative
         else:
             d.result = sympy.ZeroMatrix(*sizes, *[Integer(1)] * (2 - len(sizes))) \
                 if sizes else Integer(0)
-    return notify(d)
+    return _finished_result(d, check)
+
+
+def _finished_result(result: Derivation | Derivative, check: bool):
+    """Verify the result (unless ``check`` is off), then hand it to the observers. A wrong
+    result is never returned: it raises ``CheckError``. A program whose domain the checker
+    cannot draw from is returned unverified, and says so."""
+    if check:
+        from .check import verify  # numpy is imported here, not for deriving
+        try:
+            report = verify(result)
+        except UnsupportedError as why:
+            result.unverified = str(why)
+        else:
+            if not report.ok:
+                failed = next(c for c in report.checks if not c.ok)
+                raise CheckError("a wrong derivation was caught by the numerical check and "
+                                 "is not shown; please report this program to matcalc's "
+                                 f"developers ({failed.line(report.trials)})")
+            result.verified_on = report.trials
+    return notify(result)
 
 
 def _prepare_derivative(program: str, wrt: str, layout: str,

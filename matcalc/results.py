@@ -65,6 +65,8 @@ class Derivation(ShownWithNumpy):
     all_gradients: dict[str, Gradient] = field(default_factory=dict)
     inline: bool = False          # renderers also show each requested gradient substituted
     checked: dict = field(default_factory=dict, repr=False)  # verification reports, by trials
+    verified_on: int | None = None  # random instances it was verified on before returning
+    unverified: str | None = None   # why it could not be verified (no input in its domain)
     view = "gradients"
 
     # -- the common one-wrt case
@@ -119,4 +121,6 @@ class Derivative(Shown):
     index_form: Expr | None = None
     no_matrix_form: str | None = None
     checked: dict = field(default_factory=dict, repr=False)
+    verified_on: int | None = None
+    unverified: str | None = None
     view = "derivative"

@@ -42,8 +42,10 @@ def derived(program: str, wrt=None, **kwargs):
 
 
 def result_line(text: str) -> str:
-    """The matrix form line of the last gradient in text output (before its numpy line)."""
-    lines = [line for line in text.splitlines() if line and not line.startswith("numpy: ")]
+    """The matrix form line of the last gradient in text output (before its numpy line and
+    the line that says it was verified)."""
+    lines = [line for line in text.splitlines() if line and not line.startswith(
+        ("numpy: ", "verified: ", "not verified: "))]
     return lines[-1]
 
 

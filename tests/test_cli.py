@@ -36,7 +36,9 @@ def test_derive_prints_the_design_steps_in_order():
     assert out.splitlines()[0] == "shapes: A (m, n), B (n, p), C (m, p)"
     assert out.splitlines()[1].startswith("C = A B")
     assert "c_kl = Σ_p a_kp b_pl" in out.splitlines()[1]
-    assert out.splitlines()[-1] == "numpy: dC @ B.T"
+    assert out.splitlines()[-3] == "numpy: dC @ B.T"
+    assert out.splitlines()[-1] == "verified: each step and the result agree with central " \
+        "differences at 3 random points"
     assert "∵ only the terms k = i, p = j remain" in out
     assert "(transpose)" in out and "(matrix product)" in out
 
@@ -61,7 +63,8 @@ def test_json_contract():
     result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--wrt", "B",
                                       "--format", "json"])
     data = json.loads(result.output)
-    assert list(data) == ["program", "output", "loss", "shapes", "gradients"]
+    assert list(data) == ["program", "output", "loss", "shapes", "gradients", "verified"]
+    assert data["verified"] == {"random_instances": 3}
     assert data["program"] == "C = A @ B"
     assert data["output"] == "C" and data["loss"] == "L"
     assert data["shapes"] == {"A": ["m", "n"], "B": ["n", "p"], "C": ["m", "p"]}
@@ -100,8 +103,8 @@ def test_semicolons_and_shape_option():
 def test_check_reports_errors_and_passes():
     result = run("derive", "C = A @ B", "--wrt", "A,B", "--check")
     assert result.returncode == 0
-    assert "A: ok" in result.stdout and "B: ok" in result.stdout
-    assert "finite differences" in result.stdout
+    assert "A: ok" in result.stderr and "B: ok" in result.stderr  # the output stays clean
+    assert "finite differences" in result.stderr and "A: ok" not in result.stdout
 
 
 def test_japanese_reasons():
@@ -202,8 +205,39 @@ def test_compiled_templates_are_cached_and_the_cache_can_be_turned_off(tmp_path)
 
 def test_deriving_and_printing_do_not_import_numpy():
     """numpy costs a cold start ~50 ms; only checking and evaluating need it."""
-    code = ("import sys; from matcalc import derive; derive('H = softplus(X @ W)').text(); "
+    code = ("import sys; from matcalc import derive; "
+            "derive('H = softplus(X @ W)', check=False).text(); "
             "print('numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.unverified
+def test_a_wrong_derivation_is_caught_and_never_shown(monkeypatch, capsys):
+    """Every result is checked before it is shown: a bug that doubles a result (injected
+    here into the recogniser) gives exit 1, a message, and no result on stdout."""
+    import matcalc.calculus.recognise as recognise_module
+    from matcalc import derive
+    from matcalc.errors import CheckError
+    real = recognise_module.recognise
+
+    def doubled(*args, **kwargs):
+        found = real(*args, **kwargs)
+        return recognise_module.Recognised(2 * found.result, found.steps)
+
+    monkeypatch.setattr(recognise_module, "recognise", doubled)
+    assert main(["derive", "C = A @ B", "--wrt", "A"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "a wrong derivation was caught" in err
+    with pytest.raises(CheckError, match="wrong derivation was caught"):
+        derive("C = A @ B", wrt="A")
+    assert derive("C = A @ B", wrt="A", check=False).result is not None  # asked for
+
+
+@pytest.mark.unverified  # nor can the hook: there is no point to check it at
+def test_a_result_that_cannot_be_checked_says_so():
+    # log of the zeros off diag(x)'s diagonal: no random point where the program is defined
+    result = CliRunner().invoke(cli, ["derive", "x: (n,); Y = log(diag(x))", "--wrt", "x"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1].startswith("not verified: no random input found")

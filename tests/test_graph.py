@@ -210,7 +210,7 @@ def test_verify_fails_on_a_wrong_backward_pass_statement(monkeypatch):
         return [(name, f"2 * ({code})" if name == "Z" else code) for name, code in real(d)]
 
     monkeypatch.setattr(render, "backward_code", tampered)
-    report = verify(derive(MLP, wrt=["W"]))
+    report = verify(derive(MLP, wrt=["W"], check=False))
     checks = {c.wrt: c for c in report.checks}
     assert not report.ok and checks["Z"].backward_error > 1e-3 and checks["W"].backward_error > 1e-3
     assert "numpy backward pass" in checks["W"].line(report.trials)

@@ -9,12 +9,13 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
+from helpers import result_line
 from matcalc import hessian, jacobian, verify
 from matcalc.cli import cli
 
 
 def matrix_line(d) -> str:
-    return d.text().rstrip().splitlines()[-1]
+    return result_line(d.text())
 
 
 def verified(d):

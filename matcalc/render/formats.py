@@ -173,7 +173,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
-            "notes": notes(d.program), "backward_code": code}
+            "notes": notes(d.program), "backward_code": code,
+            "verified_on": d.verified_on, "unverified": d.unverified}
 
 
 def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
@@ -234,6 +235,9 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
         contract["intermediates"] = intermediates
     if code:
         contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
+    contract["verified"] = {"random_instances": d.verified_on} if d.verified_on else None
+    if d.unverified:
+        contract["unverified"] = d.unverified
     return env.get_template(form.template).render(contract=contract).rstrip() + "\n"
 
 
@@ -252,6 +256,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form,
+        "verified_on": d.verified_on, "unverified": d.unverified,
     }
 
 
@@ -270,6 +275,8 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     if text["result"] else None,
                     "index": f"{text['lhs']} = {text['index_form']}",
                     "no_matrix_form": d.no_matrix_form,
+                    "verified": {"random_instances": d.verified_on} if d.verified_on
+                    else None,
                     "steps": [{"latex": x["rhs"], "text": t["rhs"], "reason": t["key"],
                                "params": t["params"],
                                "why": str(phrases.phrase(t["key"], t["params"],
