@@ -54,11 +54,24 @@ def parse_shape_option(text: str) -> tuple[str, tuple[str | int, ...]]:
     return name.strip(), tuple(shape)
 
 
+def _shapes(options: tuple[str, ...]) -> dict:
+    """Every --shape, each name once."""
+    shapes: dict = {}
+    for text in options:
+        name, shape = parse_shape_option(text)
+        if name in shapes:
+            raise click.UsageError(f"--shape {name} is given twice")
+        shapes[name] = shape
+    return shapes
+
+
 def _read_program(program: str) -> str:
+    """The program text: standard input for -, a file's contents (UTF-8, with or without a
+    byte-order mark), or the argument itself."""
     if program == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")
     if "\n" not in program and ("=" not in program) and Path(program).is_file():
-        return Path(program).read_text(encoding="utf-8")
+        return Path(program).read_text(encoding="utf-8-sig")
     if program.endswith((".py", ".mc", ".txt")) and "=" not in program:
         raise click.UsageError(f"no such file: {program}")
     return program
@@ -133,7 +146,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     from .pipeline import derive as run
 
     _exclusive(check, no_check)
-    shapes = dict(parse_shape_option(s) for s in shape)
+    shapes = _shapes(shape)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check)
     _show(derivation, fmt, lang, check, no_check)
@@ -196,7 +209,7 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
       matcalc jacobian "x: (n,); y = W @ x" --wrt x --layout denominator
     """
     from .pipeline import jacobian as run
-    shapes = dict(parse_shape_option(s) for s in shape)
+    shapes = _shapes(shape)
     _exclusive(check, no_check)
     _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
           check, no_check)
@@ -218,7 +231,7 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
       matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
     """
     from .pipeline import hessian as run
-    shapes = dict(parse_shape_option(s) for s in shape)
+    shapes = _shapes(shape)
     _exclusive(check, no_check)
     _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
           check, no_check)
@@ -236,8 +249,21 @@ def cli_message(error) -> str:
     return f"{flag}{shown}: {error.message}"
 
 
+def _writable(stream) -> None:
+    """A stream that cannot spell ∂ or Σ (cp1252, cp932) writes UTF-8 instead of failing."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        "∂Σ∘ᵀ𝟏".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import MatcalcError
+    _writable(sys.stdout)
+    _writable(sys.stderr)
     try:
         cli.main(args=argv, prog_name="matcalc", standalone_mode=False)
     except click.exceptions.Exit as done:

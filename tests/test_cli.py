@@ -241,3 +241,27 @@ def test_a_result_that_cannot_be_checked_says_so():
     result = CliRunner().invoke(cli, ["derive", "x: (n,); Y = log(diag(x))", "--wrt", "x"])
     assert result.exit_code == 0
     assert result.output.splitlines()[-1].startswith("not verified: no random input found")
+
+
+def test_output_that_cannot_spell_the_symbols_falls_back_to_utf8():
+    # a cp1252 (or cp932) terminal cannot encode ∂ or Σ: UTF-8 instead of exit 70
+    import os
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    out = subprocess.run([sys.executable, "-m", "matcalc", "derive", "C = A @ B", "--wrt", "A"],
+                         capture_output=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "∂L/∂A = ∂L/∂C Bᵀ" in out.stdout.decode("utf-8")
+
+
+def test_a_program_file_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.mc"
+    path.write_bytes("\ufeffC = A @ B\n".encode())
+    for result in (run("derive", str(path), "--wrt", "A"),
+                   run("derive", "-", "--wrt", "A", stdin="\ufeffC = A @ B\n")):
+        assert result.returncode == 0, result.stderr
+        assert "∂L/∂A = ∂L/∂C Bᵀ" in result.stdout
+
+
+def test_a_shape_given_twice_is_a_usage_error():
+    result = run("derive", "C = A @ B", "--shape", "A=m,n", "--shape", "A=n,m")
+    assert result.returncode == 2 and "--shape A is given twice" in result.stderr
