@@ -59,3 +59,16 @@ def test_shape_option():
     assert parse_shape_option("b=n,") == ("b", ("n",))
     assert parse_shape_option("s=") == ("s", ())
     assert parse_shape_option("Y=1,n") == ("Y", (1, "n"))
+
+
+def test_a_name_made_square_by_broadcasting_is_said():
+    # S = sum(E, axis=1) is (m,); E / S aligns it with E's last axis, so A must be square
+    from matcalc import derive
+    p = parse("E = exp(A)\nS = sum(E, axis=1)\nB = E / S")
+    shapes = infer(p)
+    assert shapes.names["A"][0] == shapes.names["A"][1] and shapes.squared["A"].line == 3
+    text = derive("E = exp(A)\nS = sum(E, axis=1)\nB = E / S", wrt="A").text()
+    assert "note: A is taken to be square, (m, m): the operation at line 3" in text
+    # a square matrix that an operation needs (trace, @) is no surprise: no note
+    assert not infer(parse("s = trace(A)")).squared
+    assert not infer(parse("E = exp(A)\nS = sum(E, axis=1)\nT = S.T")).squared

@@ -11,11 +11,23 @@ of first appearance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import ops
 from ..errors import ShapeError
-from .program import BinOp, Call, Dim, Expr, Name, Neg, Number, Program, Transpose, names_in
+from .program import (
+    BinOp,
+    Call,
+    Dim,
+    Expr,
+    Name,
+    Neg,
+    Number,
+    Pos,
+    Program,
+    Transpose,
+    names_in,
+)
 
 Shape = tuple[Dim, ...]
 FRESH_NAMES = "mnpqrstuvwabcdefgh"
@@ -32,6 +44,7 @@ class Shapes:
     names: dict[str, Shape]
     nodes: dict[int, Shape]
     assumptions: dict[str, str]
+    squared: dict[str, Pos] = field(default_factory=dict)  # undeclared names made square
 
     def of(self, node: Expr) -> Shape:
         return self.nodes[id(node)]
@@ -79,6 +92,9 @@ def infer(program: Program) -> Shapes:
     u = _Unifier()
     names: dict[str, Shape] = {}
     assumptions: dict[str, str] = {}
+    declared = {decl.name for decl in program.declarations}
+    targets = {statement.target for statement in program.statements}
+    squared: dict[str, Pos] = {}  # undeclared inputs that broadcasting made square
     nodes: dict[int, Shape] = {}
     for decl in program.declarations:
         names[decl.name] = decl.shape
@@ -99,6 +115,12 @@ def infer(program: Program) -> Shapes:
     def visit(node: Expr) -> Shape:
         shape = rule(node)
         nodes[id(node)] = shape
+        if isinstance(node, BinOp) and node.op in "+-*/":  # broadcasting made a name square?
+            for name, dims in names.items():
+                if name not in declared and name not in targets and name not in squared and \
+                        len(dims) == 2 and isinstance(dims[0], _Fresh) and \
+                        u.find(dims[0]) == u.find(dims[1]):
+                    squared[name] = node.pos
         return shape
 
     def rule(node: Expr) -> Shape:
@@ -179,7 +201,9 @@ def infer(program: Program) -> Shapes:
     if clash:
         raise ShapeError(f"{clash[0]!r} is a dimension and cannot also be a value; use a "
                          "number or another name")
-    return _name_fresh(u, names, nodes, assumptions, program)
+    shapes = _name_fresh(u, names, nodes, assumptions, program)
+    shapes.squared = squared
+    return shapes
 
 
 @dataclass

@@ -174,6 +174,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program), "backward_code": code,
+            "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
+                         "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified}
 
 
