@@ -30,8 +30,7 @@ COMPOSITIONS = [
     "y = diag({f}(diag(x)))",
     "Y = {f}(outer(x, x))",
 ]
-# size 1 ("S: (1, 1)\nx: (1,)") is issue 11's point 4: its failures are not captures
-SIZES = {"n": "S: (n, n)\nx: (n,)"}
+SIZES = {"n": "S: (n, n)\nx: (n,)", "1": "S: (1, 1)\nx: (1,)"}
 
 
 def defined(f: str, composition: str) -> bool:

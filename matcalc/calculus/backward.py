@@ -26,7 +26,7 @@ from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
 from .differentiate import push_partial, replace_partials
 from .lower import Lowering, lower
-from .matrices import entry_of, tidy, transpose
+from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
 from .prove import differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
@@ -99,6 +99,22 @@ def fitted(value: Expr, like: Expr) -> Expr:
             value.shape != like.shape and value.shape == (like.shape[1], like.shape[0]):
         return transpose(value)
     return value
+
+
+def put_in(result: Expr, values: dict) -> Expr:
+    """Named gradients replaced by their values, turned to fit. A gradient of a size-1
+    vector or matrix whose value came out a number (2 z) replaces its entry (∂L/∂z)_00 by
+    that number, and the 1×1 matrix itself by the number times 𝟏𝟏ᵀ."""
+    entries, matrices = {}, {}
+    for upstream, value in values.items():
+        value = fitted(value, upstream)
+        if getattr(upstream, "is_Matrix", False) and not getattr(value, "is_Matrix", False):
+            entries.update({e: value for e in result.atoms(Element) if e.matrix == upstream})
+            value = matmul(value, sympy.OneMatrix(*upstream.shape))
+        matrices[upstream] = value
+    if entries:
+        result = result.xreplace(entries)
+    return result.xreplace(matrices)
 
 
 def size(expr: Expr) -> int:
@@ -202,7 +218,7 @@ class GradientOfName:
                     not result.has(upstream):
                 continue
             if is_plain(known.result):
-                result = tidy(result.xreplace({upstream: fitted(known.result, upstream)}))
+                result = tidy(put_in(result, {upstream: known.result}))
                 self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",
                                   names=[target], loss=self.d.loss)
                 continue
@@ -255,8 +271,8 @@ class GradientOfName:
             known = self.memo.get(target)
             if known is None or known.inlined is None:
                 return None
-            replacements[node] = fitted(known.inlined, node)
-        return tidy(result.xreplace(replacements)) if replacements else result
+            replacements[node] = known.inlined
+        return tidy(put_in(result, replacements)) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,

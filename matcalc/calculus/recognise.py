@@ -46,7 +46,7 @@ from ..errors import NoMatrixForm
 from .collapse import Term
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
-from .symbols import Apply, Element, Index, IndexSum, indices_of, row_index
+from .symbols import Apply, Element, Index, IndexSum, indices_of, row_index, substitute_all
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
@@ -112,7 +112,10 @@ class TermRecogniser:
         self.path_oriented = False
         self.sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
         coeff, edges = S.One, []
+        at_zero = {index: Integer(0) for index in self.unit}  # a range of one is 0 alone
         for factor in term.factors:
+            if not isinstance(factor, Element) and at_zero and indices_of(factor) & self.unit:
+                factor = substitute_all(factor, at_zero)  # (1 − y_i), i of size 1: (1 − y_0)
             edge = self._edge(factor)
             if isinstance(edge, Edge):
                 edges.append(edge)

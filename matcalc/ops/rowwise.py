@@ -34,6 +34,11 @@ class softmax_entry(RowEntry):  # noqa: N801 - printed and sorted by sympy under
 
     is_positive = True
 
+    @classmethod
+    def eval(cls, e, l, size, at):  # noqa: A003 - sympy's hook
+        """A row of one entry: its softmax is 1."""
+        return S.One if size == 1 else None
+
     def _matcalc_print(self, printer) -> str:
         """exp(z_kl)/Σ_q exp(z_kq), with q an index the entry does not use."""
         shown = self.entry_at(self.at)

@@ -15,7 +15,8 @@ from ..calculus.symbols import Apply, Element, ScalarGrad, UpstreamGrad
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
-STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "outer", "trace", "diag", "linalg.inv",
+STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag",
+                              "linalg.inv",
                               "linalg.det", "linalg.matrix_power"})
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
@@ -279,9 +280,11 @@ def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str
     if rank == len(shape):
         return code
     wrapped = code if prec >= 4 else f"({code})"
+    sizes = ", ".join(dims.get(str(d), str(d)) for d in shape)
+    if rank == 0:  # a number (maybe a Python float): an array of the wrt's shape holding it
+        return f"np.full(({sizes}{',' if len(shape) == 1 else ''}), {code})" if shape else code
     if len(shape) == 0:
         return f"{wrapped}.item()"
     if len(shape) == 1:
         return f"{wrapped}.reshape(-1)"
-    sizes = ", ".join(dims.get(str(d), str(d)) for d in shape)
     return f"{wrapped}.reshape({sizes})"
