@@ -126,11 +126,12 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
     if "all" in wanted:
         return inputs
     assigned = [s.target for s in program.statements]
+    declared = [d.name for d in program.declarations]  # unread ones have a zero gradient
     for name in wanted:
         if name == program.output:
             raise UsageError("that is the output; its gradient is the upstream gradient "
                              "itself", option="wrt", value=name)
-        if name not in inputs and name not in assigned:
+        if name not in inputs and name not in assigned and name not in declared:
             raise UsageError(f"no such name in the program (inputs: {', '.join(inputs)})",
                              option="wrt", value=name)
     return list(dict.fromkeys(wanted))

@@ -135,3 +135,9 @@ def test_evaluate_checks_the_shapes_of_the_values():
         d.evaluate({"A": np.ones((2, 3)), "B": np.ones((2, 4))}, upstream=np.ones((2, 4)))
     with pytest.raises(UsageError, match="A is 2-dimensional"):
         d.evaluate({"A": np.ones(3), "B": np.ones((3, 4))}, upstream=np.ones((2, 4)))
+
+
+def test_a_declared_input_the_output_does_not_read_has_a_zero_gradient():
+    # once "no such name in the program": it is a name of the program, and says so
+    d = derive("X: (m, n)\nW: (n, p)\nY = X @ X.T", wrt="W")
+    assert d["W"].zero and "does not influence the output" in d.text()

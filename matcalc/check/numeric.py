@@ -202,7 +202,9 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
     positive = _needs_positive(program)
     invertible = _invertible_names(program)
     values: dict[str, np.ndarray] = {}
-    for name in program.inputs():
+    targets = {statement.target for statement in program.statements}
+    unread = [d.name for d in program.declarations if d.name not in targets]  # zero gradient
+    for name in dict.fromkeys([*program.inputs(), *unread]):
         shape = tuple(dims.get(d, d) for d in shapes.names[name])
         assumption = shapes.assumptions.get(name)
         if assumption in ASSUMED:

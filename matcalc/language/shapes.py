@@ -254,5 +254,6 @@ def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],
             out.append(str(d) if isinstance(d, str) else d)
         return tuple(out)
 
-    ordered = {name: final(names[name]) for name in program.names() if name in names}
+    every = [*program.names(), *(d.name for d in program.declarations)]  # unread ones too
+    ordered = {name: final(names[name]) for name in dict.fromkeys(every) if name in names}
     return Shapes(ordered, {key: final(shape) for key, shape in nodes.items()}, assumptions)
