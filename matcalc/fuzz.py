@@ -2,8 +2,10 @@
 
 Each program must either derive and pass verification (every step equal to the previous
 one, results and numpy code equal to finite differences), or stop with a documented
-``UnsupportedError`` (a case this version cannot derive). Any other exception, or a failed
-check, is a bug.
+``UnsupportedError`` (a case this version cannot derive; its reason is tallied). Any other
+exception, or a failed check, is a bug. A quarter of the programs have m = 1 (size-1
+dimensions everywhere), and each program's Jacobian by x and, for a scalar output, its
+Hessian by x are checked too.
 
     python -m matcalc.fuzz --examples 10000      # prints the tally and any failures
     python -m matcalc.fuzz --examples 4000 --seed 7    # another sequence of programs
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 # Typed names a program can use: (name, shape)
@@ -28,34 +31,45 @@ class Tally:
     verified: int = 0
     unsupported: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    reasons: Counter = field(default_factory=Counter)  # why programs were refused
 
 
-def declarations() -> str:
+def declarations(unit: bool = False) -> str:
+    """The typed names; with ``unit``, m = 1 (A is 1×n, v has one entry)."""
     lines = []
     for name, shape in DECLARATIONS.items():
+        shape = tuple("1" if unit and d == "m" else d for d in shape)
         dims = ", ".join(shape) + ("," if len(shape) == 1 else "")
         lines.append(f"{name}: ({dims})")
     return "\n".join(lines)
 
 
-def check_program(program: str, tally: Tally) -> None:
-    """Derive every input's gradient and verify it; record the outcome."""
+def check_program(program: str, tally: Tally, derivatives: bool = True) -> None:
+    """Derive every input's gradient and verify it, and (with ``derivatives``) the
+    Jacobian by x and, for a scalar output, the Hessian by x; record the outcome."""
     from .check import verify
     from .errors import UnsupportedError, UsageError
-    from .pipeline import derive
-    try:
-        d = derive(program, wrt="all", check=False)  # checked here, on one instance
-        report = verify(d, trials=1)
-    except (UnsupportedError, UsageError):  # documented refusals (e.g. nothing to derive)
-        tally.unsupported += 1
-        return
-    except Exception as error:  # anything else is a bug
-        tally.failures.append((program, f"{type(error).__name__}: {error}"))
-        return
-    if report.ok:
-        tally.verified += 1
-    else:
-        tally.failures.append((program, report.summary()))
+    from .pipeline import derive, hessian, jacobian
+    makers = [lambda: derive(program, wrt="all", check=False)]  # checked here, once
+    if derivatives:
+        makers += [lambda: jacobian(program, "x", check=False),
+                   lambda: hessian(program, "x", check=False)]
+    for n, make in enumerate(makers):
+        try:
+            report = verify(make(), trials=1)
+        except (UnsupportedError, UsageError) as refused:  # documented refusals
+            if n == 0:
+                tally.unsupported += 1
+                tally.reasons[str(refused).split(": ", 1)[-1][:90]] += 1
+                return
+            continue  # x is not an input, or the output is not a scalar: nothing to check
+        except Exception as error:  # anything else is a bug
+            tally.failures.append((program, f"{type(error).__name__}: {error}"))
+            return
+        if not report.ok:
+            tally.failures.append((program, report.summary()))
+            return
+    tally.verified += 1
 
 
 def strategy():
@@ -105,7 +119,7 @@ def strategy():
     @st.composite
     def programs(draw):
         count = draw(st.integers(1, 3))
-        lines = [declarations()]
+        lines = [declarations(unit=draw(st.sampled_from([False, False, False, True])))]
         names = []
         for k in range(count):
             kind = draw(st.sampled_from(["mn", "nn", "n", ""]))
@@ -153,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - start
     print(f"{args.examples} examples in {seconds:.0f} s: {tally.verified} verified, "
           f"{tally.unsupported} unsupported, {len(tally.failures)} failures")
+    for reason, count in tally.reasons.most_common():
+        print(f"  unsupported ×{count}: {reason}")
     for program, why in tally.failures[:20]:
         print("---\n" + program + "\n=> " + why)
     return 1 if tally.failures else 0

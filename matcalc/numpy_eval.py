@@ -49,7 +49,7 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
     def run(node):
         if isinstance(node, ast.Expression):
             return run(node.body)
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool, str):
             return node.value
         if isinstance(node, ast.Name) and node.id in values:
             return values[node.id]

@@ -90,11 +90,34 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
     """numpy code for the gradient: with every named gradient substituted (``inlined``), or
     in terms of the named gradients dZ of what it feeds (``named``)."""
     result = grad.result if named else grad.inlined
-    if result is None:
-        return None
     printer = numpy_printer(d)
+    if result is None:
+        return _einsum(d, grad, printer, named)
     code, prec = printer._code(result)
     return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
+
+
+def _einsum(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:
+    """numpy for a gradient with no matrix form, by np.einsum from its index form; inlined
+    code may read only the program's names and the output's upstream gradient."""
+    from ..calculus.symbols import WRT_INDICES, dim, index_symbols
+    from .einsum import NoEinsum, einsum_code
+    if grad.no_matrix_form is None or grad.index_form is None:
+        return None
+    upstreams = {s.name if isinstance(s, UpstreamGrad) else s.of
+                 for s in free_symbols(grad.index_form)
+                 if isinstance(s, (UpstreamGrad, ScalarGrad))}
+    if not named and upstreams - {d.output}:
+        return None
+    free = index_symbols(WRT_INDICES, len(grad.shape))
+    free = tuple(i for i, n in zip(free, grad.shape) if n != 1)
+    sizes = {i: dim(n) for i, n in zip(index_symbols(WRT_INDICES, len(grad.shape)), grad.shape)}
+    try:
+        code = einsum_code(grad.index_form, free, sizes, printer)
+    except NoEinsum:
+        return None
+    rank = len(free)
+    return fit_shape(code, 1, rank, grad.shape, printer.dims)
 
 
 def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
@@ -111,10 +134,11 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
             continue
         needed.add(name)
         grad = d.all_gradients.get(name)
-        if grad is None or grad.result is None:
+        if grad is None or (grad.result is None and numpy_code(d, grad, named=True) is None):
             return None
+        form = grad.result if grad.result is not None else grad.index_form
         named = (s.name if isinstance(s, UpstreamGrad) else s.of
-                 for s in free_symbols(grad.result) if isinstance(s, (UpstreamGrad, ScalarGrad)))
+                 for s in free_symbols(form) if isinstance(s, (UpstreamGrad, ScalarGrad)))
         todo += [target for target in named if target != d.output]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.all_gradients.items() if name in needed]

@@ -16,7 +16,7 @@ from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag",
-                              "linalg.inv",
+                              "einsum", "linalg.inv",
                               "linalg.det", "linalg.matrix_power"})
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it

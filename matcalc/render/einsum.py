@@ -1,0 +1,97 @@
+"""numpy for a gradient that has no matrix form: ``np.einsum`` read off its index form.
+
+    ∂L/∂w_ijk = Σ_l a_il b_jl c_kl     →   np.einsum("il,jl,kl->ijk", A, B, C)
+
+Each term of the collapsed index form is a coefficient times entries of matrices (and
+Kronecker deltas, np.eye), summed over some indices: exactly what einsum computes. A free
+index that no factor carries broadcasts (np.ones). A factor that is not an entry (σ(z_ij),
+a sum of entries) has no einsum spelling here: the caller then has no numpy code.
+"""
+
+from __future__ import annotations
+
+import string
+
+from sympy import Expr, Integer, KroneckerDelta
+
+from ..calculus.collapse import expand
+from ..calculus.symbols import Element, Index
+
+
+class NoEinsum(Exception):
+    """An index form with a factor einsum cannot take."""
+
+
+def einsum_code(index_form: Expr, free: tuple[Index, ...], sizes: dict, printer) -> str:
+    """The index form as numpy: a sum of coeff * np.einsum(...) over its terms, with the
+    free indices ``free`` (of ranges ``sizes``) as the result's axes (``printer`` is the
+    NumpyPrinter)."""
+    letters = iter(string.ascii_letters)
+    names: dict[Index, str] = {index: next(letters) for index in free}
+    parts = []
+    for term in expand(index_form):
+        ranges = {**sizes, **{limit[0]: limit[2] - limit[1] + 1 for limit in term.sums}}
+        operands, subscripts = [], []
+        for factor in term.factors:
+            code, indices = _operand(factor, printer, ranges)
+            for index in indices:
+                if index not in names:
+                    names[index] = next(letters)
+            operands.append(code)
+            subscripts.append("".join(names[index] for index in indices))
+        carried = {index for factor in term.factors for index in _indices(factor)}
+        for index in free:  # a free index no factor carries: the result is constant along it
+            if index not in carried:
+                operands.append(f"np.ones({printer.dim(ranges[index])})")
+                subscripts.append(names[index])
+        if not operands:
+            raise NoEinsum("a term without entries")
+        spec = ",".join(subscripts) + "->" + "".join(names[index] for index in free)
+        product = f'np.einsum("{spec}", {", ".join(operands)})'
+        coeff, prec = printer._code(term.coeff) if term.coeff != 1 else ("", 4)
+        parts.append(product if not coeff else
+                     f"{coeff if prec >= 2 else '(' + coeff + ')'} * {product}")
+    if not parts:
+        raise NoEinsum("no terms")
+    return " + ".join(parts)
+
+
+def _indices(factor: Expr) -> list[Index]:
+    if isinstance(factor, Element):
+        return [i for i in (factor.row, factor.col) if isinstance(i, Index)]
+    if isinstance(factor, KroneckerDelta):
+        return [i for i in factor.args if isinstance(i, Index)]
+    return []
+
+
+def _operand(factor: Expr, printer, ranges: dict) -> tuple[str, list[Index]]:
+    """(numpy code, its axes' indices) for an entry or a δ."""
+    if isinstance(factor, KroneckerDelta):
+        a, b = factor.args
+        if not (isinstance(a, Index) and isinstance(b, Index) and a in ranges):
+            raise NoEinsum("a δ with a fixed index")
+        return f"np.eye({printer.dim(ranges[a])})", [a, b]
+    if not isinstance(factor, Element):
+        raise NoEinsum(f"no einsum for {type(factor).__name__}")
+    matrix = factor.matrix
+    rows, cols = matrix.shape
+    code, prec = printer._code(matrix)
+    code = code if prec >= 4 else f"({code})"
+    rank = printer.rank(matrix)
+    axes = [(factor.row, rows), (factor.col, cols)]
+    if rank == 1:  # a 1-D array: its one axis is the dimension that is not 1
+        axes = [axis for axis in axes if axis[1] != 1] or axes[:1]
+    elif rank == 0:
+        raise NoEinsum("a scalar entry")
+    indices = []
+    for index, size in axes:
+        if isinstance(index, Index):
+            indices.append(index)
+        elif not (index == Integer(0) and size == 1):
+            raise NoEinsum("an entry at a fixed index")
+        else:
+            raise NoEinsum("an axis of size 1 at index 0")
+    return code, indices
+
+
+__all__ = ["NoEinsum", "einsum_code"]
