@@ -42,6 +42,11 @@ from helpers import derived  # noqa: E402
     # draws now keep every subexpression within 1e3, not only the named results
     ("A: (m, n)\nS: (n, n)\nh1 = sqrt(exp((A @ S)))\nh2 = sin(sqrt(exp(h1)))\n"
      "out = sum(h2 * h2)", "A"),
+    # the loss's own definition reduced to another result's name (mse(B, B) = 0 leaves
+    # h1 = h0) while x fed both: its path through h0 was counted twice (10,000 fuzzed)
+    ("x: (n,)\nB: (n, m)\nh0 = sqrt(exp(norm((x + x))))\n"
+     "h1 = ((mse((B).T, (B).T) / (1 + exp(mse(x, sigmoid(x))))) + h0)", "x"),
+    ("x: (n,)\nh0 = sum(exp(x))\nh1 = h0 + 0 * sum(x)", "x"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

@@ -188,8 +188,10 @@ class GradientOfName:
                          over=[str(k) for _, idx in pieces for k in idx], names=targets,
                          wrt=self.name)
         # substitute the element forms of those results
+        # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
+        # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
         expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
-                                if p.expr in forms else p)
+                                if isinstance(p, ChainPartial) and p.expr in forms else p)
         proof.record(expr, "element_form", names=targets)
         expr = differentiate_step(proof, expr, self.name, deltas=bool(self.wrt_idx))
         # only the results X feeds can appear in its derivative
