@@ -190,8 +190,8 @@ def lower_call(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 def to_matrix(node: Node, ctx: Lowering) -> Expr:
     """The matrix a program expression stands for (for det and inv of it, and for
     intermediates inlined into them): names, transposes, products, sums, elementwise
-    products, powers and functions, scalar multiples, inverses, outer products, diag(v)
-    and softmax. Vectors are columns (n×1)."""
+    products, powers and functions, scalar multiples, and the operations that have a
+    matrix expression of their own (``Op.as_matrix``). Vectors are columns (n×1)."""
     matrix = _matrix_of(node, ctx)
     if matrix is None:
         raise UnsupportedError("det, logdet and inv take matrix expressions of names; "
@@ -225,16 +225,8 @@ def _call_matrix(node: Call, shape: Shape, ctx: Lowering) -> Expr | None:
     args = [_matrix_of(arg, ctx) for arg in node.args]
     if any(a is None for a in args):
         return None
-    if node.func == "inv":
-        return sympy.Inverse(args[0])
-    if node.func == "outer":  # u vᵀ
-        return sympy.MatMul(args[0], sympy.Transpose(args[1]))
-    if node.func == "diag" and len(ctx.shape(node.args[0])) == 1:  # diag(v) = I ∘ v 𝟏ᵀ
-        n = args[0].shape[0]
-        return sympy.HadamardProduct(sympy.Identity(n),
-                                     sympy.MatMul(args[0], sympy.OneMatrix(1, n)))
-    if node.func == "softmax":
-        return Apply("softmax" if len(shape) == 2 else "softmax_col", args[0])
+    if op.as_matrix is not None:  # the operation's own matrix expression (X⁻¹, u vᵀ, …)
+        return op.as_matrix(args, [ctx.shape(a) for a in node.args], shape)
     if op.elementwise:
         return Apply(op.name, args[0])
     return None

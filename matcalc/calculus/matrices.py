@@ -155,7 +155,7 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
         return Element(m, row, col)
     if isinstance(m, sympy.DiagonalOf):  # diag(M)_r = m_rr
         return entry_of(m.arg, row, row, supply)
-    if isinstance(m, Apply) and ops.get(m.name).entry is not None:  # softmax(M)_rc
+    if isinstance(m, Apply) and ops.get(m.name).entry is not None:  # a row-wise f(M)_rc
         return ops.get(m.name).entry(m, row, col, supply, entry_of)
     if isinstance(m, Apply) and ops.get(m.name).elementwise:
         return ops.get(m.name).function(entry_of(m.arg, row, col, supply))

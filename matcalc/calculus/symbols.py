@@ -155,13 +155,13 @@ class IndexSum(Sum):
 
 
 class RowEntry(Function):
-    """f(e)_at for a function f along a row (a softmax): ``e`` is the entry at the index
-    ``l``, which this node binds as a sum binds its index and which runs over ``size``
-    values; the node is the value at position ``at``. Args: (e, l, size, at).
+    """f(e)_at for a function f along a row (a normalisation over it): ``e`` is the entry at
+    the index ``l``, which this node binds as a sum binds its index and which runs over
+    ``size`` values; the node is the value at position ``at``. Args: (e, l, size, at).
 
-    Binding l keeps a diagonal honest: softmax(S)_pp is (e = s_pℓ, l = ℓ, at = p), and its
-    row is s_pq for q = 0 … n − 1 — not s_qq, which is what substituting p → q would read
-    if the position and the running index were one symbol."""
+    Binding l keeps a diagonal honest: f(S)_pp is (e = s_pℓ, l = ℓ, at = p), and its row is
+    s_pq for q = 0 … n − 1 — not s_qq, which is what substituting p → q would read if the
+    position and the running index were one symbol."""
 
     nargs = 4
     is_real = True

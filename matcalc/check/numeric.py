@@ -103,6 +103,11 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ random instances
 
+def _rows_summing_to_one(x: np.ndarray) -> np.ndarray:
+    """Positive entries, each row divided by its sum."""
+    return x / np.sum(x, axis=-1, keepdims=True)
+
+
 def _onehot(rng, shape: tuple) -> np.ndarray:
     out = np.zeros(shape)
     rows = out.reshape(-1, shape[-1]) if shape else out
@@ -119,7 +124,7 @@ def _spd(rng, shape: tuple) -> np.ndarray:
 # inputs drawn so that the declared assumption holds
 ASSUMED = {
     "onehot": _onehot,
-    "prob_rows": lambda rng, shape: ops.get("softmax").forward(rng.normal(size=shape)),
+    "prob_rows": lambda rng, shape: _rows_summing_to_one(rng.uniform(0.1, 1.0, size=shape)),
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, size=shape),
     "symmetric": lambda rng, shape: (lambda a: a + a.T)(rng.normal(size=shape)),
     "spd": _spd,

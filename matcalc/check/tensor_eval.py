@@ -13,7 +13,7 @@ values. One rule per sympy node type:
     f + g, f g, fᶜ     Add, Mul, Pow: numpy broadcasting once the labels are aligned
     δ_pq               KroneckerDelta: 1 where the two index values agree, else 0
     f(e)               functions: elementwise, by their numpy form (``numpy_function``)
-    row-wise entries   f(e)_l along the axis l (a softmax: exp(e_l) / Σ_q exp(e_q))
+    row-wise entries   f(e)_l along the axis l (e.g. exp(e_l) / Σ_q exp(e_q))
     ∂e/∂x_ij           Partial: central differences of e (``numeric.central_difference``):
                        e on a stack of copies of the instance, entry (i, j) of x moved in
                        copy (i, j); the stack's axis becomes the axes i, j
@@ -393,7 +393,7 @@ def _(expr: sympy.Function, ev, env):
 
 
 def _rowwise(expr, ev, env):
-    """A row-wise entry f(e)_at (a softmax: exp(e_at) / Σ_q exp(e_q)): its operation's
+    """A row-wise entry f(e)_at (e.g. exp(e_at) / Σ_q exp(e_q)): its operation's
     forward along the running axis ℓ (e constant in ℓ gives a constant row), read at the
     position ``at`` (an index: a label, shared with e's own at a diagonal; a constant)."""
     e, l, size, at = expr.args

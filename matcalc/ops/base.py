@@ -62,6 +62,9 @@ class Op:
     # of an entry of f(M): (m, row, col, supply, entry_of) -> expr
     matrix_form: Callable[..., Expr] | None = None
     entry: Callable[..., Expr] | None = None
+    # the call as a matrix expression, for det and inv of it: (argument matrices, argument
+    # shapes, result shape) -> matrix, or None (an elementwise f is f(M) without one)
+    as_matrix: Callable[..., Expr | None] | None = None
     # programs that use it (the registry walk test derives, verifies and renders them)
     examples: tuple[str, ...] = ()
     # the fuzzer's vocabulary: (result kind, argument kinds, format); "*" is any kind

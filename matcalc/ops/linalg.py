@@ -74,6 +74,14 @@ def _lower_outer(node, idx, ctx) -> Expr:
     return ctx.lower(node.args[0], idx[:1]) * ctx.lower(node.args[1], idx[1:])
 
 
+def _diag_matrix(args, shapes, shape):
+    """diag(v) = I ∘ v 𝟏ᵀ as a matrix expression (diag of a matrix is a vector: None)."""
+    if len(shapes[0]) != 1:
+        return None
+    n = args[0].shape[0]
+    return sympy.HadamardProduct(sympy.Identity(n), sympy.MatMul(args[0], sympy.OneMatrix(1, n)))
+
+
 def _regular(x):
     """x, if it is safely invertible (finite differences of det and inv need that)."""
     import numpy as np
@@ -144,6 +152,7 @@ OPS = [
        fuzz=(("", (), "logdet(W)"),)),
     Op("inv", "linalg", "X⁻¹ (∂X⁻¹ = −X⁻¹ ∂X X⁻¹)", shape=square, lower=_lower_inv,
        forward=_inv, text="inv", tex=r"\operatorname{inv}",
+       as_matrix=lambda args, shapes, shape: sympy.Inverse(args[0]),
        note="inv", invertible=True,
        examples=("a: (n,)\nb: (n,)\ns = a @ inv(X) @ b", "s = trace(inv(X) @ A)"),
        fuzz=(("nn", (), "inv(W)"), ("nn", (), "inv(S)"))),
@@ -153,12 +162,13 @@ OPS = [
        examples=("x: (n,)\ns = norm(x)", "s = norm(A @ B)"),
        fuzz=(("", ("n",), "norm({0})"),)),
     Op("diag", "linalg", "of a vector: the diagonal matrix; of a matrix: its diagonal",
-       shape=_diag_shape, lower=_lower_diag, forward=_diag, text="diag",
+       shape=_diag_shape, lower=_lower_diag, forward=_diag, text="diag", as_matrix=_diag_matrix,
        tex=r"\operatorname{diag}", examples=("x: (n,)\nY = diag(x) @ A", "y = diag(A @ B)"),
        fuzz=(("n", ("nn",), "diag({0})"),)),
     Op("outer", "linalg", "u vᵀ for two vectors", arity=2, signature="outer(u, v)",
        shape=_outer_shape,
        lower=_lower_outer, forward=_outer, text="outer", tex=r"\operatorname{outer}",
+       as_matrix=lambda args, shapes, shape: sympy.MatMul(args[0], sympy.Transpose(args[1])),
        examples=("u: (m,)\nv: (n,)\nY = outer(u, v)",),
        fuzz=(("nn", ("n", "n"), "outer({0}, {1})"),)),
 ]

@@ -162,6 +162,8 @@ OPS = [
        forward=lambda x, axis=None: _softmax(x), text="softmax",
        tex=r"\operatorname{softmax}", transposes=False, matrix_form=_matrix_form,
        entry=_entry_of_rows,
+       as_matrix=lambda args, shapes, shape: Apply(
+           "softmax" if len(shape) == 2 else "softmax_col", args[0]),
        examples=("Y = softmax(A @ B)", "x: (n,)\ny = softmax(x)"),
        fuzz=(("mn", ("mn",), "softmax({0})"),)),
     Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
