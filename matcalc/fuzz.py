@@ -14,6 +14,7 @@ Hessian by x are checked too.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -124,6 +125,9 @@ def strategy():
         for k in range(count):
             kind = draw(st.sampled_from(["mn", "nn", "n", ""]))
             body = draw(expr(kind, draw(st.integers(1, 3)), tuple(names)))
+            known = {*DECLARATIONS, *(name for name, _ in names)}
+            if not known & set(re.findall(r"[A-Za-z_]\w*", body)):  # numbers alone: read c
+                body = f"({body} * c)"
             if names and draw(st.booleans()):  # fan-out: reuse an earlier result
                 previous, previous_kind = draw(st.sampled_from(names))
                 if previous_kind == kind:

@@ -47,6 +47,8 @@ from helpers import derived  # noqa: E402
     ("x: (n,)\nB: (n, m)\nh0 = sqrt(exp(norm((x + x))))\n"
      "h1 = ((mse((B).T, (B).T) / (1 + exp(mse(x, sigmoid(x))))) + h0)", "x"),
     ("x: (n,)\nh0 = sum(exp(x))\nh1 = h0 + 0 * sum(x)", "x"),
+    # e = exp(1) is sympy's constant E: differentiated (to 0) and printed (e, np.e's value)
+    ("x: (n,)\ny = sin(x * exp(1)) * exp(2)", "x"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

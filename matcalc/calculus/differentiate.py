@@ -45,6 +45,12 @@ def _d_number(expr: Number, wrt: Expr) -> Expr:
 
 
 @differentiate.register
+def _d_constant(expr: sympy.NumberSymbol, wrt: Expr) -> Expr:
+    """e (exp(1)), π: constants."""
+    return S.Zero
+
+
+@differentiate.register
 def _d_symbol(expr: Symbol, wrt: Expr) -> Expr:
     return S.One if expr == wrt else S.Zero
 

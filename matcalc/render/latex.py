@@ -56,6 +56,12 @@ class LatexPrinter(TextPrinter):
     def _print_Half(self, e) -> str:
         return r"\frac{1}{2}"
 
+    def _print_Exp1(self, e) -> str:
+        return r"e"
+
+    def _print_Pi(self, e) -> str:
+        return r"\pi"
+
     def _print_Symbol(self, e: Symbol) -> str:
         return self.tex_name(e.name, bold=False)
 

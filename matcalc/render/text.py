@@ -58,6 +58,12 @@ class TextPrinter(Printer):
     def _print_Symbol(self, e: Symbol) -> str:
         return e.name
 
+    def _print_Exp1(self, e) -> str:
+        return "e"
+
+    def _print_Pi(self, e) -> str:
+        return "π"
+
     def _print_Index(self, e: Index) -> str:
         return e.name
 
