@@ -1,5 +1,6 @@
 """Running numpy code that matcalc itself wrote, under a whitelist (it is checked, not
-trusted): ``dC @ B.T``, ``np.logaddexp(0, x)``, ``(dY * Y).sum(axis=0)``.
+trusted): ``dC @ B.T``, ``np.logaddexp(0, x)``, ``(dY * Y).sum(axis=0)``. The code runs
+exactly as Python would run it: ``2.0.sum()`` fails here as it would in a notebook.
 
 The code is parsed with ``ast`` and walked; only arithmetic, the program's own names,
 ``.T``/``.shape``, subscripts, the array methods below and the numpy functions named in
@@ -61,7 +62,7 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
         if isinstance(node, ast.Tuple):
             return tuple(run(e) for e in node.elts)
         if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
-            return getattr(np.asarray(run(node.value)), node.attr)
+            return getattr(run(node.value), node.attr)  # as Python would: no np.asarray
         if isinstance(node, ast.Subscript):
             return run(node.value)[run(node.slice)]
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
@@ -73,8 +74,8 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
                 for part in name.split("."):
                     target = getattr(target, part)
                 return target(*args, **kwargs)
-            if name is None and node.func.attr in ARRAY_METHODS:
-                return getattr(np.asarray(run(node.func.value)), node.func.attr)(*args, **kwargs)
+            if name is None and node.func.attr in ARRAY_METHODS:  # x.sum(): x must have one
+                return getattr(run(node.func.value), node.func.attr)(*args, **kwargs)
         raise UnsupportedError("unexpected construct in generated numpy code: "
                                f"{ast.dump(node)[:80]}")
 

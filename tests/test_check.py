@@ -249,3 +249,13 @@ def test_finite_difference_of_the_forward_pass():
     # an intermediate is perturbed where it stands: ∂L/∂Y = X
     np.testing.assert_allclose(finite_difference(d.program, instance, d.output, "Y"), x,
                                rtol=1e-6, atol=1e-8)
+
+
+def test_generated_code_runs_exactly_as_printed():
+    # no np.asarray behind the scenes: a method of a Python float fails, as in a notebook
+    from matcalc.check.numeric import eval_numpy
+    from matcalc.check.verification import plain
+    with pytest.raises(AttributeError):
+        eval_numpy("c.item()", {"c": 2.0})
+    assert eval_numpy("x.sum()", {"x": np.ones(3)}) == 3.0
+    assert isinstance(plain({"c": np.float64(2.0)})["c"], float)

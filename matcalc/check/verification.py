@@ -84,6 +84,12 @@ class CheckReport:
         return "\n".join(c.line(self.trials) for c in self.checks)
 
 
+def plain(values: dict) -> dict:
+    """The values as a user's code would have them: a scalar is a Python float (so that
+    printed code calling .item() or .sum() on it fails here as it would there)."""
+    return {name: float(v) if np.ndim(v) == 0 else np.asarray(v) for name, v in values.items()}
+
+
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         return float("inf")
@@ -119,7 +125,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     code = numpy_of(wrt) if wrt in d.gradients else None
     if code is None:
         return None
-    values = dict(instance.values)
+    values = plain(instance.values)
     if instance.upstream is not None:
         values[f"d{d.output}"] = instance.upstream
     value = np.asarray(eval_numpy(code, values), dtype=float)
@@ -165,7 +171,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     differences of L in X (an intermediate X perturbed where it stands)."""
     if not code:
         return
-    values = dict(instance.values)
+    values = plain(instance.values)
     if instance.upstream is not None:
         values[f"d{d.output}"] = instance.upstream
     for name, line in code:
