@@ -47,9 +47,14 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
     imported here, not with the module: deriving needs only ``calls_in``)."""
     import numpy as np
 
+    values = dict(values)  # (name := value) binds here, not in the caller's dict
+
     def run(node):
         if isinstance(node, ast.Expression):
             return run(node.body)
+        if isinstance(node, ast.NamedExpr):  # (dH := …): a gradient bound once, read later
+            values[node.target.id] = run(node.value)
+            return values[node.target.id]
         if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool, str):
             return node.value
         if isinstance(node, ast.Name) and node.id in values:

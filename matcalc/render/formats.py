@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -87,8 +88,13 @@ def numpy_printer(d: Derivation) -> NumpyPrinter:
 
 
 def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:
-    """numpy code for the gradient: with every named gradient substituted (``inlined``), or
-    in terms of the named gradients dZ of what it feeds (``named``)."""
+    """numpy code for the gradient: one expression in the program's names (for a graph,
+    the backward pass with each named gradient bound once, ``(dZ := …)``), or in terms of
+    the named gradients dZ of what it feeds (``named``)."""
+    if not named and d.is_graph:
+        bound = _bound_once(d, grad.wrt)
+        if bound is not None:
+            return bound
     result = grad.result if named else grad.inlined
     printer = numpy_printer(d)
     if result is None:
@@ -118,6 +124,59 @@ def _einsum(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:
         return None
     rank = len(free)
     return fit_shape(code, 1, rank, grad.shape, printer.dims)
+
+
+STRING = r'("[^"]*")'  # a string literal (einsum's subscripts): no names inside
+GRADIENT = r"(?<![\w.])d([A-Za-z_]\w*)"  # dZ, not x.dZ
+
+
+def _bound_once(d: Derivation, wrt: str) -> str | None:
+    """The backward pass as one expression, for a graph whose gradients share
+    subexpressions: dW's statement with each named gradient it reads written in place —
+    at its first use as ``(dZ := its statement)`` and as dZ after that, if it is read more
+    than once. Python evaluates left to right, so the first use is the first evaluation,
+    and the size grows with the program instead of exponentially with its depth. None when
+    nothing is read twice (the substituted matrix form reads better then)."""
+    code = backward_code(d)
+    if code is None or wrt not in dict(code):
+        return None
+    lines = {name: line for name, line in code if name != d.output}
+    uses: dict[str, int] = {}
+
+    def names_in(text: str) -> list[str]:
+        parts = re.split(STRING, text)
+        return [m for n in range(0, len(parts), 2) for m in re.findall(GRADIENT, parts[n])
+                if m in lines and m != wrt]
+
+    todo = [wrt]
+    while todo:  # every statement once: count the uses of each named gradient
+        for name in names_in(lines[todo.pop()]):
+            uses[name] = uses.get(name, 0) + 1
+            if uses[name] == 1:
+                todo.append(name)
+    if max(uses.values(), default=0) < 2:
+        return None
+    bound: set[str] = set()
+
+    def expand(text: str) -> str:
+        parts = re.split(STRING, text)
+        for n in range(0, len(parts), 2):
+            parts[n] = re.sub(GRADIENT, put, parts[n])
+        return "".join(parts)
+
+    def put(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in lines or name == wrt:
+            return match.group(0)
+        if name in bound:
+            return f"d{name}"
+        inner = expand(lines[name])
+        if uses[name] < 2:
+            return f"({inner})"
+        bound.add(name)
+        return f"(d{name} := {inner})"
+
+    return expand(lines[wrt])
 
 
 def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
@@ -227,7 +286,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
     code = backward_code(d) if d.is_graph else None
-    text, latex = _view(d, TextPrinter(ctx), code, True), _view(d, latex_printer(ctx), code, True)
+    text, latex = _view(d, TextPrinter(ctx), code), _view(d, latex_printer(ctx), code)
     requested, intermediates = [], []
     for grad, t, x in zip(d.all_gradients.values(), text["gradients"], latex["gradients"]):
         steps = [{"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
@@ -244,7 +303,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
             "no_matrix_form": grad.no_matrix_form,
             "steps": steps,
         }
-        if d.is_graph:
+        if d.is_graph and d.inline:  # asked for: it grows fast with depth
             entry["inlined_latex"] = f"{x['matrix_lhs']} = {x['inlined']}" \
                 if x["inlined"] else None
         (requested if grad.wrt in d.gradients else intermediates).append(entry)
