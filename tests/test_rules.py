@@ -154,3 +154,13 @@ def test_numbers_shared_by_a_sum_move_out():
     d = derived("x: (n,)\na: (n,)\ns = norm(x - a)", wrt="x")
     assert result_line(d.text()) == "∂s/∂x = (1/s) (x − a)"
     assert "(2 x_i − 2 a_i)/(2 s)" in d.text()
+
+
+def test_softmax_numpy_is_finite_at_large_logits():
+    # the printed code subtracts the row max: finite at logits ±1000 (it gave nan)
+    import numpy as np
+    z = np.array([[1000.0, -1000.0, 0.0], [3.0, 2.0, 1.0]])
+    for program in ("Z: (m, c)\nY = log_softmax(Z)", "Z: (m, c)\nY = softmax(Z)"):
+        d = derive(program, wrt="Z")
+        value = d.evaluate({"Z": z}, upstream=np.ones((2, 3)))["Z"]
+        assert np.all(np.isfinite(value)), (program, d.numpy)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from .base import Op, numpy_function
+from .base import Op, fill, numpy_function
 from .elementwise import OPS as _ELEMENTWISE
 from .linalg import OPS as _LINALG
 from .losses import OPS as _LOSSES
@@ -76,7 +76,7 @@ def numpy_calls() -> frozenset[str]:
     found: set[str] = set()
     for op in REGISTRY.values():
         if op.numpy:
-            found |= calls_in(op.numpy.format("x"))
+            found |= calls_in(fill(op.numpy, "x", atomic=True))
     return frozenset(found)
 
 

@@ -160,11 +160,17 @@ def alike(a, b) -> tuple:
                  for x in (a, b))
 
 
+def fill(spelling: str, code: str, atomic: bool) -> str:
+    """A numpy spelling with its argument put in: ``{}`` as it is, ``⟨{}⟩`` where an
+    operator follows it (bracketed unless the argument is a name or a call)."""
+    return spelling.replace("⟨{0}⟩", code if atomic else f"({code})").format(code)
+
+
 def numpy_function(spelling: str) -> Callable:
     """f(x) evaluated from its numpy spelling ("np.logaddexp(0, {})"), so that numpy is
     spelled once: the forward pass runs what the generated code would run."""
 
-    code = spelling.format("x")
+    code = fill(spelling, "x", atomic=True)
     allowed = calls_in(code)
 
     def apply(x):

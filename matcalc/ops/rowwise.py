@@ -142,9 +142,11 @@ def _entry_of_column(m, row, col, supply, entry_of) -> Expr:
     return _entry(lambda at: entry_of(m.arg, at, col, supply), m.arg.shape[0], row)
 
 
-def _log(x):
+def _log_softmax(x):
+    """z − max z − log Σ exp(z − max z), along each row: finite for any logits."""
     import numpy as np
-    return np.log(x)
+    shifted = x - np.max(x, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def _softmax(x, axis=-1):
@@ -156,10 +158,11 @@ def _softmax(x, axis=-1):
 OPS = [
     Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row", shape=not_scalar,
        lower=_lower_softmax, function=softmax_entry, differentiate=_differentiate,
-       numpy="(np.exp({0}) / np.exp({0}).sum(axis=-1, keepdims=True))",
-       # the forward pass runs the overflow-safe exp(z − max z)/Σ exp(z − max z), the
-       # same function as the printed textbook form
-       forward=lambda x, axis=None: _softmax(x), text="softmax",
+       # overflow-safe: exp(z − max z) / Σ exp(z − max z); the forward pass runs this
+       # same spelling
+       numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-1, keepdims=True)) / "
+             "np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True))",
+       text="softmax",
        tex=r"\operatorname{softmax}", transposes=False, matrix_form=_matrix_form,
        entry=_entry_of_rows,
        as_matrix=lambda args, shapes, shape: Apply(
@@ -167,12 +170,13 @@ OPS = [
        examples=("Y = softmax(A @ B)", "x: (n,)\ny = softmax(x)"),
        fuzz=(("mn", ("mn",), "softmax({0})"),)),
     Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
-       lower=_lower_log_softmax, forward=lambda x, axis=None: _log(_softmax(x)),
+       lower=_lower_log_softmax, forward=lambda x, axis=None: _log_softmax(x),
        text="log_softmax", tex=r"\log\operatorname{softmax}", note="log", transposes=False,
        examples=("Y = log_softmax(A)",), fuzz=(("mn", ("mn",), "log_softmax({0})"),)),
     # the matrix form of a 1-D vector's softmax: down its only column
     Op("softmax_col", "internal", "softmax down a column", text="softmax",
-       tex=r"\operatorname{softmax}", numpy="(np.exp({0}) / np.exp({0}).sum())",
+       tex=r"\operatorname{softmax}",
+       numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max()) / np.exp(⟨{0}⟩ - ⟨{0}⟩.max()).sum())",
        entry=_entry_of_column,
        forward=lambda x, axis=None: _softmax(x, axis=-2), transposes=False),
 ]

@@ -12,6 +12,7 @@ from sympy import Expr, Integer, Rational
 
 from .. import ops
 from ..calculus.symbols import Apply, Element, ScalarGrad, UpstreamGrad
+from ..ops.base import fill
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
@@ -127,7 +128,8 @@ class NumpyPrinter:
         if isinstance(e, sympy.HadamardPower):
             return self._power(e.base, e.exp)
         if isinstance(e, Apply):
-            return ops.get(e.name).numpy.format(self.code(e.arg)), 2
+            code, prec = self._code(e.arg)
+            return fill(ops.get(e.name).numpy, code, prec >= 4), 2
         if isinstance(e, sympy.OneMatrix):
             rows, cols = e.shape
             if rows == 1 or cols == 1:
@@ -236,7 +238,8 @@ class NumpyPrinter:
             return self._code(e)
         op = ops.of_node(e)
         if op is not None and op.numpy is not None and len(e.args) == 1:
-            return op.numpy.format(self.code(e.args[0])), 2
+            code, prec = self._code(e.args[0])
+            return fill(op.numpy, code, prec >= 4), 2
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:
