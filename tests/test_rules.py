@@ -161,6 +161,6 @@ def test_softmax_numpy_is_finite_at_large_logits():
     import numpy as np
     z = np.array([[1000.0, -1000.0, 0.0], [3.0, 2.0, 1.0]])
     for program in ("Z: (m, c)\nY = log_softmax(Z)", "Z: (m, c)\nY = softmax(Z)"):
-        d = derive(program, wrt="Z")
+        d = derived(program, wrt="Z")
         value = d.evaluate({"Z": z}, upstream=np.ones((2, 3)))["Z"]
         assert np.all(np.isfinite(value)), (program, d.numpy)
