@@ -165,11 +165,38 @@ class NumpyPrinter:
             if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts
             else:
-                code = self._wrap(*self._column(shown, *self._code(shown), terms),
+                code = self._wrap(*self._column(shown, *self._operand(shown, terms), terms),
                                   2 if negative else 1)
             sign = ("-" if negative else "") if n == 0 else (" - " if negative else " + ")
             out += sign + code
         return out
+
+    def _operand(self, e: Expr, together) -> tuple[str, int]:
+        """An operand of an elementwise sum or product, broadcast as numpy would rather
+        than spread: beside a full m×n matrix, v 𝟏ᵀ is the column v, 𝟏 wᵀ the row w, and
+        c 𝟏𝟏ᵀ the number c — (dP * P).sum(axis=1, keepdims=True), not np.outer(…, np.ones(n))."""
+        full = any(getattr(o, "shape", None) == getattr(e, "shape", ()) and o is not e
+                   and self.rank(o) == 2 and 1 not in o.shape for o in together)
+        if not full or not isinstance(e, sympy.MatMul):
+            return self._code(e)
+        scalars = [a for a in e.args if not a.is_Matrix]
+        mats = [a for a in e.args if a.is_Matrix]
+        if len(mats) == 1 and isinstance(mats[0], sympy.OneMatrix):  # c 𝟏𝟏ᵀ: c
+            return self._scalar(sympy.Mul(*scalars))
+        vector = None
+        last, first = mats[-1], mats[0]
+        if len(mats) > 1 and isinstance(last, sympy.OneMatrix) and last.shape[0] == 1:
+            vector = mats[0] if len(mats) == 2 else sympy.MatMul(*mats[:-1])  # v 𝟏ᵀ
+            code, prec = self._code(vector)
+            if self.rank(vector) == 1:
+                code, prec = f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
+        elif len(mats) > 1 and isinstance(first, sympy.OneMatrix) and first.shape[1] == 1:
+            vector = mats[1] if len(mats) == 2 else sympy.MatMul(*mats[1:])  # 𝟏 wᵀ
+            code, prec = self._code(vector)  # a 1-D w broadcasts along the rows
+        if vector is None:
+            return self._code(e)
+        scaled, _, prec = self._scaled(scalars, code, 2, prec)
+        return scaled, prec
 
     def _column(self, factor: Expr, code: str, prec: int, together) -> tuple[str, int]:
         """A 1-D vector combined elementwise with 2-D columns must be a column too:
@@ -185,7 +212,8 @@ class NumpyPrinter:
         """a * b / c: factors with a negative power go below a division sign."""
         top = [f for f in factors if not is_reciprocal(f)]
         bottom = [f for f in factors if is_reciprocal(f)]
-        numerator = " * ".join(self._factor(*self._column(f, *self._code(f), factors))
+        numerator = " * ".join(self._factor(*self._column(f, *self._operand(f, factors),
+                                                          factors))
                                for f in top) or "1"
         if not bottom:
             return numerator
