@@ -164,3 +164,15 @@ def test_softmax_numpy_is_finite_at_large_logits():
         d = derived(program, wrt="Z")
         value = d.evaluate({"Z": z}, upstream=np.ones((2, 3)))["Z"]
         assert np.all(np.isfinite(value)), (program, d.numpy)
+
+
+@pytest.mark.parametrize("program", [
+    # found by a review: beside another spread-out vector or number (𝟏uᵀ + c𝟏𝟏ᵀ), a
+    # spread was once printed as the bare vector — numpy of the wrong shape (c + u)
+    "X: (m, n)\nu: (n,)\nc: ()\nL = sum(X * u) + c * sum(X)",
+    "X: (m, n)\nL = sum(exp(sum(X, axis=1))) + sum(X)",
+    "X: (m, n)\nc: ()\nL = c * sum(X) + sum(sum(X, axis=0) ** 2)",
+    "X: (m, n)\nu: (m,)\nc: ()\ns = sum(X, axis=1)\nL = sum(s * u) + c * sum(X)",
+])
+def test_numpy_broadcasts_only_against_a_full_matrix(program):
+    derived(program, wrt="X")  # the numpy code must have X's shape and values

@@ -176,7 +176,8 @@ class NumpyPrinter:
         than spread: beside a full m×n matrix, v 𝟏ᵀ is the column v, 𝟏 wᵀ the row w, and
         c 𝟏𝟏ᵀ the number c — (dP * P).sum(axis=1, keepdims=True), not np.outer(…, np.ones(n))."""
         full = any(getattr(o, "shape", None) == getattr(e, "shape", ()) and o is not e
-                   and self.rank(o) == 2 and 1 not in o.shape for o in together)
+                   and self.rank(o) == 2 and 1 not in o.shape and not _spread(o)
+                   for o in together)
         if not full or not isinstance(e, sympy.MatMul):
             return self._code(e)
         scalars = [a for a in e.args if not a.is_Matrix]
@@ -304,6 +305,17 @@ class NumpyPrinter:
         if factor == "-1":
             return f"-{self._wrap(code, prec, 3)}", rank, 2
         return f"{self._factor(factor, factor_prec)} * {self._factor(code, prec)}", rank, 2
+
+
+def _spread(e: Expr) -> bool:
+    """v 𝟏ᵀ, 𝟏 wᵀ, c 𝟏𝟏ᵀ or 𝟏𝟏ᵀ: a matrix that is a vector or a number spread out, which
+    gives another operand no full shape to broadcast against."""
+    if isinstance(e, sympy.OneMatrix):
+        return True
+    if not isinstance(e, sympy.MatMul):
+        return False
+    mats = [a for a in e.args if a.is_Matrix]
+    return any(isinstance(m, sympy.OneMatrix) for m in (mats[0], mats[-1]))
 
 
 def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str]) -> str:
