@@ -311,3 +311,15 @@ def test_a_long_chain_renders_as_json():
                                                        for i in range(1, 99))
     data = json.loads(derive(program, wrt="X").json())
     assert data["gradients"][0]["numpy"] and data["verified"]
+
+
+def test_numpy_is_never_null_for_a_gradient_without_a_matrix_form():
+    # issue 11's example: ∂L/∂h and ∂L/∂P have no matrix form (tanh of a δ-sum); their
+    # numpy is written by broadcasting over the indices, and the whole is checked
+    import json
+    program = ("D: (p, n)\nb: (n,)\ne = cos(b)\nP = D @ e\nh = sum(b - P @ P)\n"
+               "F2 = tanh(P - h - diag(P))")
+    d = derive(program, wrt=["b", "D"])
+    data = json.loads(d.json())
+    assert all(g["numpy"] for g in data["gradients"]) and data["backward_numpy"]
+    assert d.all_gradients["P"].result is None and d.verified_on

@@ -92,7 +92,7 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
     the backward pass with each named gradient bound once, ``(dZ := …)``), or in terms of
     the named gradients dZ of what it feeds (``named``)."""
     if not named and d.is_graph:
-        bound = _bound_once(d, grad.wrt)
+        bound = _bound_once(d, grad.wrt, needed=grad.inlined is None)
         if bound is not None:
             return bound
     result = grad.result if named else grad.inlined
@@ -121,7 +121,11 @@ def _einsum(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:
     try:
         code = einsum_code(grad.index_form, free, sizes, printer)
     except NoEinsum:
-        return None
+        from .grid import NoGrid, grid_code
+        try:
+            code = grid_code(grad.index_form, free, sizes, printer)
+        except NoGrid:
+            return None
     rank = len(free)
     return fit_shape(code, 1, rank, grad.shape, printer.dims)
 
@@ -130,13 +134,14 @@ STRING = r'("[^"]*")'  # a string literal (einsum's subscripts): no names inside
 GRADIENT = r"(?<![\w.])d([A-Za-z_]\w*)"  # dZ, not x.dZ
 
 
-def _bound_once(d: Derivation, wrt: str) -> str | None:
+def _bound_once(d: Derivation, wrt: str, needed: bool = False) -> str | None:
     """The backward pass as one expression, for a graph whose gradients share
     subexpressions: dW's statement with each named gradient it reads written in place —
     at its first use as ``(dZ := its statement)`` and as dZ after that, if it is read more
     than once. Python evaluates left to right, so the first use is the first evaluation,
     and the size grows with the program instead of exponentially with its depth. None when
-    nothing is read twice (the substituted matrix form reads better then)."""
+    nothing is read twice (the substituted matrix form reads better then), unless there is
+    no substituted matrix form (``needed``)."""
     code = backward_code(d)
     if code is None or wrt not in dict(code):
         return None
@@ -154,7 +159,7 @@ def _bound_once(d: Derivation, wrt: str) -> str | None:
             uses[name] = uses.get(name, 0) + 1
             if uses[name] == 1:
                 todo.append(name)
-    if max(uses.values(), default=0) < 2:
+    if max(uses.values(), default=0) < 2 and not needed:
         return None
     bound: set[str] = set()
 
