@@ -117,3 +117,14 @@ def test_vector_at_an_inner_node_scales_a_neighbour():
                              Element(B, p, j)), (lim(p, n),))
     rec = recognise([term], (i, j), DIMS)
     assert "broadcast" in keys(rec) and "matrix_product" in keys(rec)
+
+
+def test_terms_that_cancel_are_a_zero_matrix():
+    # two copies of one term under other bound names cancel only once recognised: the
+    # matrix form is 0, said as a step (it was "no matrix form: every term vanished")
+    from sympy import ZeroMatrix
+
+    from helpers import derived
+    p = "softmax(softplus(A))"
+    d = derived(f"A: (m, n)\nh0 = cross_entropy({p}, {p}) - cross_entropy({p}, {p})", wrt="A")
+    assert isinstance(d.result, ZeroMatrix) and d.steps[-1].reason.key == "cancel"

@@ -568,9 +568,11 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         else:
             rounds.append((reason, state))
     parts = [scale(c, m) if m.is_Matrix else c * m for m, c in results.items() if c != 0]
-    if not parts:
-        raise NoMatrixForm("every term vanished")
-    if len(parts) == 1:
+    if not parts:  # the terms cancel: a zero of the result's shape
+        shape = [dims[f] for f in free] + [Integer(1)] * (2 - len(free))
+        result = sympy.ZeroMatrix(*shape) if free else S.Zero
+        rounds.append((Reason("cancel"), S.Zero))
+    elif len(parts) == 1:
         result = parts[0]
     elif all(p.is_Matrix for p in parts):
         result = MatAdd(*parts)
