@@ -62,3 +62,20 @@ def test_the_clip_loss():
     d = derive("X: (n, d)\nY: (n, d)\nL = -trace(log_softmax(X @ Y.T))", wrt="X")
     assert_correct(d)
     assert result_line(d.text()) == "∂L/∂X = softmax(X Yᵀ) Y − Y"
+
+
+@pytest.mark.parametrize("program", [
+    # issue 11's list: wrong numbers with exit 0 before row-wise entries bound their index
+    "K: (n, n)\ns = trace(softmax(K))",
+    "K: (n, n)\ns = trace(softmax(inv(K)))",
+    "S: (n, n)\nv: (n,)\ny = diag(softmax(S)) @ v",
+    "S: (n, n)\nA: (n, n)\ns = trace(softmax(S) * A)",
+    "R: (n, n)\nB: (n, n)\nh = inv(R)\nz1 = sigmoid(diag(B)) / diag(softmax(h))\nF2 = z1 @ R",
+    # and a crash (exit 70: no numpy form for a sum)
+    "D: (k, n)\nP = (sum(D, axis=1) + sum(D, axis=1)) * sigmoid(mse(D, D))\n"
+    "z1 = sqrt(norm(P))\ng = relu(D - z1)\nF2 = sum(g, axis=1) - outer(P, P)",
+])
+def test_the_issues_examples(program):
+    d = derive(program, wrt="all")
+    assert_correct(d, trials=1)
+    assert all(d.numpy_of(w) for w in d.gradients)
