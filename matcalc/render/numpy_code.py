@@ -175,10 +175,15 @@ class NumpyPrinter:
         """An operand of an elementwise sum or product, broadcast as numpy would rather
         than spread: beside a full m×n matrix, v 𝟏ᵀ is the column v, 𝟏 wᵀ the row w, and
         c 𝟏𝟏ᵀ the number c — (dP * P).sum(axis=1, keepdims=True), not np.outer(…, np.ones(n))."""
-        full = any(getattr(o, "shape", None) == getattr(e, "shape", ()) and o is not e
-                   and self.rank(o) == 2 and 1 not in o.shape and not _spread(o)
-                   for o in together)
-        if not full or not isinstance(e, sympy.MatMul):
+        if not isinstance(e, sympy.MatMul):
+            return self._code(e)
+        alike = [o for o in together if o is not e and not _spread(o)
+                 and getattr(o, "shape", None) == e.shape and self.rank(o) >= 1]
+        mats = [a for a in e.args if a.is_Matrix]
+        if alike and len(mats) == 1 and isinstance(mats[0], sympy.OneMatrix):
+            return self._scalar(sympy.Mul(*[a for a in e.args if not a.is_Matrix]))  # c 𝟏
+        full = any(self.rank(o) == 2 and 1 not in o.shape for o in alike)
+        if not full:
             return self._code(e)
         scalars = [a for a in e.args if not a.is_Matrix]
         mats = [a for a in e.args if a.is_Matrix]
