@@ -323,3 +323,11 @@ def test_numpy_is_never_null_for_a_gradient_without_a_matrix_form():
     data = json.loads(d.json())
     assert all(g["numpy"] for g in data["gradients"]) and data["backward_numpy"]
     assert d.all_gradients["P"].result is None and d.verified_on
+
+
+def test_repeated_squaring_stays_small():
+    # 16 statements H = H @ H: once 79 s (the inlined numpy repeated every shared piece)
+    import json
+    program = "H0: (n, n)\n" + "\n".join(f"H{i + 1} = H{i} @ H{i}" for i in range(16))
+    data = json.loads(derive(program, wrt="H0").json())
+    assert len(data["gradients"][0]["numpy"]) < 5000 and data["verified"]
