@@ -49,6 +49,10 @@ from helpers import derived  # noqa: E402
     ("x: (n,)\nh0 = sum(exp(x))\nh1 = h0 + 0 * sum(x)", "x"),
     # e = exp(1) is sympy's constant E: differentiated (to 0) and printed (e, np.e's value)
     ("x: (n,)\ny = sin(x * exp(1)) * exp(2)", "x"),
+    # a number spread over a size-1 column beside 2-D columns was printed 0.5.reshape(-1, 1)
+    ("B: (n, 1)\nh2 = ((relu(B) - (0.5 * B))).T\nout = sum(h2 * h2)", "B"),
+    ("A: (1, n)\nh0 = log_softmax(log(1 + exp(log(1 + exp(A)))))\nout = sum(h0 * h0)", "A"),
+    ("B: (n, 1)\nh0 = softmax((sin(B)).T)\nout = sum(h0 * h0)", "B"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

@@ -165,18 +165,26 @@ class NumpyPrinter:
             if isinstance(shown, sympy.OneMatrix):
                 code = "1"  # broadcasts
             else:
-                code = self._wrap(*self._column(shown, *self._operand(shown, terms), terms),
-                                  2 if negative else 1)
+                code = self._wrap(*self._placed(shown, terms), 2 if negative else 1)
             sign = ("-" if negative else "") if n == 0 else (" - " if negative else " + ")
             out += sign + code
         return out
 
-    def _operand(self, e: Expr, together) -> tuple[str, int]:
+    def _placed(self, e: Expr, together) -> tuple[str, int]:
+        """An operand of an elementwise sum or product, as numpy should combine it: left
+        to broadcast if it is a spread vector or number, else a 1-D vector made a column
+        where the others are 2-D."""
+        broadcast = self._operand(e, together)
+        if broadcast is not None:
+            return broadcast
+        return self._column(e, *self._code(e), together)
+
+    def _operand(self, e: Expr, together) -> tuple[str, int] | None:
         """An operand of an elementwise sum or product, broadcast as numpy would rather
         than spread: beside a full m×n matrix, v 𝟏ᵀ is the column v, 𝟏 wᵀ the row w, and
         c 𝟏𝟏ᵀ the number c — (dP * P).sum(axis=1, keepdims=True), not np.outer(…, np.ones(n))."""
-        if not isinstance(e, sympy.MatMul):
-            return self._code(e)
+        if not isinstance(e, sympy.MatMul) or 1 in (e.shape[0] * e.shape[1],):
+            return None  # (a 1×1 matrix prints as a number already)
         alike = [o for o in together if o is not e and not _spread(o)
                  and getattr(o, "shape", None) == e.shape and self.rank(o) >= 1]
         mats = [a for a in e.args if a.is_Matrix]
@@ -184,7 +192,7 @@ class NumpyPrinter:
             return self._scalar(sympy.Mul(*[a for a in e.args if not a.is_Matrix]))  # c 𝟏
         full = any(self.rank(o) == 2 and 1 not in o.shape for o in alike)
         if not full:
-            return self._code(e)
+            return None
         scalars = [a for a in e.args if not a.is_Matrix]
         mats = [a for a in e.args if a.is_Matrix]
         if len(mats) == 1 and isinstance(mats[0], sympy.OneMatrix):  # c 𝟏𝟏ᵀ: c
@@ -200,7 +208,7 @@ class NumpyPrinter:
             vector = mats[1] if len(mats) == 2 else sympy.MatMul(*mats[1:])  # 𝟏 wᵀ
             code, prec = self._code(vector)  # a 1-D w broadcasts along the rows
         if vector is None:
-            return self._code(e)
+            return None
         scaled, _, prec = self._scaled(scalars, code, 2, prec)
         return scaled, prec
 
@@ -218,9 +226,7 @@ class NumpyPrinter:
         """a * b / c: factors with a negative power go below a division sign."""
         top = [f for f in factors if not is_reciprocal(f)]
         bottom = [f for f in factors if is_reciprocal(f)]
-        numerator = " * ".join(self._factor(*self._column(f, *self._operand(f, factors),
-                                                          factors))
-                               for f in top) or "1"
+        numerator = " * ".join(self._factor(*self._placed(f, factors)) for f in top) or "1"
         if not bottom:
             return numerator
         inverses = [self._column(f, *self._power(f.args[0], -f.args[1]), factors)
