@@ -114,3 +114,12 @@ def test_both_layouts_whatever_the_shapes(program, wrt, numerator, denominator):
     for layout, expected in (("numerator", numerator), ("denominator", denominator)):
         d = verified(jacobian(program, wrt, layout))
         assert matrix_line(d).endswith(f"= {expected}"), (layout, matrix_line(d))
+
+
+def test_a_term_sympy_cannot_simplify_keeps_its_index_form():
+    # fuzz seed 5: sympy's |·| rules failed on a 1×1 product inside an entry (exit 70);
+    # the term now has no matrix form, and the index form is verified
+    program = "x: (n,)\nv: (m,)\nh0 = mse(sin(x), exp(x)) * x\nh1 = norm(h0) / (1 + exp(v @ v))"
+    for make in (jacobian, hessian):
+        d = verified(make(program, "x"))
+        assert d.index_form is not None

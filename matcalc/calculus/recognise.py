@@ -540,9 +540,12 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}
     for term in terms:
-        r = TermRecogniser(term, free, dims)
-        start.append(r.graph.expr())
-        matrix = r.run()
+        try:
+            r = TermRecogniser(term, free, dims)
+            start.append(r.graph.expr())
+            matrix = r.run()
+        except NotImplementedError:  # sympy's |·| rules fail on a 1×1 product in an entry
+            raise NoMatrixForm("sympy cannot combine this term's scalar factors") from None
         if len(free) == 1 and matrix.is_Matrix and results:
             first = next((m for m in results if m.is_Matrix), None)
             if first is not None and matrix.shape != first.shape:
