@@ -19,7 +19,7 @@ from ..calculus.symbols import Element, Index
 
 
 class NoEinsum(Exception):
-    """An index form with a factor einsum cannot take."""
+    """An index form (or one of its factors) that this numpy printer cannot spell."""
 
 
 def einsum_code(index_form: Expr, free: tuple[Index, ...], sizes: dict, printer) -> str:
@@ -73,13 +73,23 @@ def _operand(factor: Expr, printer, ranges: dict) -> tuple[str, list[Index]]:
         return f"np.eye({printer.dim(ranges[a])})", [a, b]
     if not isinstance(factor, Element):
         raise NoEinsum(f"no einsum for {type(factor).__name__}")
-    matrix = factor.matrix
+    code, indices, rank = entry_axes(factor, printer)
+    if len(indices) != rank:  # an axis of size 1 at index 0: einsum needs its subscript
+        raise NoEinsum("an axis of size 1 at index 0")
+    return code, indices
+
+
+def entry_axes(e: Element, printer) -> tuple[str, list[Index], int]:
+    """(numpy code of e's matrix, the indices along its array's axes, the array's ndim)
+    for an entry m_rc; an axis of size 1 read at 0 has no index. A 1-D array's one axis is
+    the dimension that is not 1."""
+    matrix = e.matrix
     rows, cols = matrix.shape
     code, prec = printer._code(matrix)
     code = code if prec >= 4 else f"({code})"
     rank = printer.rank(matrix)
-    axes = [(factor.row, rows), (factor.col, cols)]
-    if rank == 1:  # a 1-D array: its one axis is the dimension that is not 1
+    axes = [(e.row, rows), (e.col, cols)]
+    if rank == 1:
         axes = [axis for axis in axes if axis[1] != 1] or axes[:1]
     elif rank == 0:
         raise NoEinsum("a scalar entry")
@@ -89,9 +99,7 @@ def _operand(factor: Expr, printer, ranges: dict) -> tuple[str, list[Index]]:
             indices.append(index)
         elif not (index == Integer(0) and size == 1):
             raise NoEinsum("an entry at a fixed index")
-        else:
-            raise NoEinsum("an axis of size 1 at index 0")
-    return code, indices
+    return code, indices, rank
 
 
-__all__ = ["NoEinsum", "einsum_code"]
+__all__ = ["NoEinsum", "einsum_code", "entry_axes"]

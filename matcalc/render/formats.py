@@ -98,14 +98,15 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
     result = grad.result if named else grad.inlined
     printer = numpy_printer(d)
     if result is None:
-        return _einsum(d, grad, printer, named)
+        return _index_numpy(d, grad, printer, named)
     code, prec = printer._code(result)
     return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
 
 
-def _einsum(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:
-    """numpy for a gradient with no matrix form, by np.einsum from its index form; inlined
-    code may read only the program's names and the output's upstream gradient."""
+def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:
+    """numpy for a gradient with no matrix form, read off its index form (np.einsum, else
+    broadcasting over its indices); inlined code may read only the program's names and
+    the output's upstream gradient."""
     from ..calculus.symbols import WRT_INDICES, dim, index_symbols
     from .einsum import NoEinsum, einsum_code
     if grad.no_matrix_form is None or grad.index_form is None:

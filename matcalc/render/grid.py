@@ -11,15 +11,14 @@ that is a function of entries); the code it writes is checked like any other.
 
 from __future__ import annotations
 
-from sympy import Add, Expr, Integer, KroneckerDelta, Mul, Pow, Sum
+from sympy import Add, Expr, KroneckerDelta, Mul, Pow, Sum
 
 from .. import ops
 from ..calculus.symbols import Element, Index, RowEntry, indices_of
 from ..ops.base import fill
+from .einsum import NoEinsum, entry_axes
 
-
-class NoGrid(Exception):
-    """An index form this printer cannot spell."""
+NoGrid = NoEinsum  # an index form this printer cannot spell
 
 
 def grid_code(expr: Expr, axes: tuple[Index, ...], sizes: dict, printer) -> str:
@@ -65,22 +64,7 @@ def _grid(expr: Expr, axes: list, sizes: dict, printer) -> str:
 
 
 def _entry(e: Element, axes: list, sizes: dict, printer) -> str:
-    matrix = e.matrix
-    rows, cols = matrix.shape
-    code, prec = printer._code(matrix)
-    code = code if prec >= 4 else f"({code})"
-    rank = printer.rank(matrix)
-    own = [(e.row, rows), (e.col, cols)]
-    if rank == 1:
-        own = [axis for axis in own if axis[1] != 1] or own[:1]
-    elif rank == 0:
-        raise NoGrid("a scalar entry")
-    indices = []
-    for index, size in own:
-        if isinstance(index, Index):
-            indices.append(index)
-        elif not (index == Integer(0) and size == 1):
-            raise NoGrid("an entry at a fixed index")
+    code, indices, _ = entry_axes(e, printer)  # a dropped size-1 axis reshapes away
     if len(indices) == 2 and indices[0] == indices[1]:  # m_pp: the diagonal
         return _placed(f"np.diag({code})", indices[:1], axes, sizes, printer)
     return _placed(code, indices, axes, sizes, printer)

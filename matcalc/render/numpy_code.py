@@ -194,7 +194,6 @@ class NumpyPrinter:
         if not full:
             return None
         scalars = [a for a in e.args if not a.is_Matrix]
-        mats = [a for a in e.args if a.is_Matrix]
         if len(mats) == 1 and isinstance(mats[0], sympy.OneMatrix):  # c 𝟏𝟏ᵀ: c
             return self._scalar(sympy.Mul(*scalars))
         vector = None
