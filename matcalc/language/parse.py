@@ -116,7 +116,7 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
 def _given_shape(name: str, shape) -> tuple[Dim, ...]:
     """A shape given beside the program ({"X": ("m", "n")}): at most two dimensions, each a
     positive integer or a dimension name, checked as a declaration in the text would be."""
-    if not isinstance(name, str) or not name.isidentifier() or not name.isascii():
+    if not isinstance(name, str) or not name.isidentifier():
         raise UsageError("a name must be an identifier", option="shapes", value=name)
     try:
         _check_name(name, None)
@@ -130,7 +130,7 @@ def _given_shape(name: str, shape) -> tuple[Dim, ...]:
                          "supported", option="shapes", value=name)
     for d in shape:
         fine = (type(d) is int and d >= 1) or (isinstance(d, str) and d.isidentifier()
-                                                 and d.isascii() and not d.startswith("_"))
+                                                 and not d.startswith("_"))
         if not fine:
             raise UsageError(f"{d!r} is not a dimension (a positive integer or a name)",
                              option="shapes", value=name)
@@ -163,8 +163,9 @@ def _check_name(name: str, node: ast.AST | None) -> None:
         problem = f"names may not start with '_': {name!r}"
     elif name in RESERVED:
         problem = f"{name!r} is reserved and cannot name a matrix"
-    elif not name.isascii() or keyword.iskeyword(name):
-        problem = f"{name!r} is not a valid name (use ASCII letters, digits and '_')"
+    elif keyword.iskeyword(name):
+        problem = f"{name!r} is a Python keyword and cannot name a matrix" + \
+            (" (write 'lam' for λ)" if name == "lambda" else "")
     if problem:
         if node is None:
             raise ParseError(problem)
@@ -200,7 +201,7 @@ def _declaration(node: ast.AnnAssign) -> Declaration:
 
 def _dim(node: ast.expr) -> Dim:
     if isinstance(node, ast.Name):
-        if not node.id.isascii() or node.id.startswith("_"):
+        if node.id.startswith("_"):
             raise _fail(f"{node.id!r} is not a valid dimension name", node)
         return node.id
     if isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 1:

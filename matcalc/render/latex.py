@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
@@ -19,6 +17,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Name, Neg
 from ..language.program import Transpose as TransposeNode
+from .names import split, tex_letters
 from .printers import ATOM, MUL, POW, diagonal_of
 from .text import TextPrinter, _is_upstream
 
@@ -32,13 +31,19 @@ class LatexPrinter(TextPrinter):
         return rf"\left({text}\right)"
 
     def tex_name(self, name: str, bold: bool) -> str:
-        match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
-        base, sub = (match.group(1), match.group(2)) if match else (name, "")
-        base = base.replace("_", r"\_")
-        if len(base) > 1 and not bold:
-            base = rf"\mathrm{{{base}}}"
-        shown = rf"\mathbf{{{base}}}" if bold else base
+        """W1 → \\mathbf{W}_{1}; gamma → \\gamma; Sigma (a matrix) → \\boldsymbol{\\Sigma}."""
+        base, sub = split(name)
+        shown, greek = tex_letters(base)
+        if not greek:
+            shown = shown.replace("_", r"\_")
+            if len(base) > 1 and not bold:
+                shown = rf"\mathrm{{{shown}}}"
+        if bold:
+            shown = rf"\boldsymbol{{{shown}}}" if greek else rf"\mathbf{{{shown}}}"
         return shown + (f"_{{{sub}}}" if sub else "")
+
+    def name_shown(self, name: str) -> str:
+        return self.tex_name(name, bold=False)
 
     def _print_Integer(self, e: Integer) -> str:
         return str(e)
@@ -69,21 +74,23 @@ class LatexPrinter(TextPrinter):
         return e.name
 
     def _entry(self, name: str, sub: str) -> str:
-        match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
-        if match:
-            name, extra = match.group(1), match.group(2)
+        """a_{ij}; w1 → w_{1,ij}; gamma → \\gamma_{j}."""
+        base, extra = split(name)
+        if extra:
             sub = f"{extra},{sub}" if sub else extra
-        name = name.replace("_", r"\_")
-        if len(name) > 1:
-            name = rf"\mathrm{{{name}}}"
-        return f"{name}_{{{sub}}}" if sub else name
+        shown, greek = tex_letters(base)
+        if not greek:
+            shown = shown.replace("_", r"\_")
+            if len(base) > 1:
+                shown = rf"\mathrm{{{shown}}}"
+        return f"{shown}_{{{sub}}}" if sub else shown
 
     def _print_Element(self, e: Element) -> str:
         m = e.matrix
         sub = self.index_text(self.indices(e))
         if isinstance(m, UpstreamGrad):
             entry = self._entry(self.element_name(m.name), sub)
-            return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {entry}}}"
+            return rf"\frac{{\partial {self.loss}}}{{\partial {entry}}}"
         if isinstance(m, sympy.MatrixSymbol):
             return self._entry(self.element_name(m.name), sub)
         inner = self._print(m)
@@ -134,7 +141,7 @@ class LatexPrinter(TextPrinter):
         return " ".join(rf"\sum_{{{self._print(i)}}}" for i in indices) + " " + body
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
-        return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
+        return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
     SPELLING_FIELD, FORMAT_FIELD = "tex", "tex_format"
     CALL = r"{name}\left({arg}\right)"
@@ -143,7 +150,7 @@ class LatexPrinter(TextPrinter):
         return self.tex_name(e.name, bold=True)
 
     def _print_UpstreamGrad(self, e) -> str:
-        return rf"\frac{{\partial {self.ctx.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
+        return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
 
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):

@@ -89,6 +89,14 @@ class Printer:
         return f"({text})"
 
     # -- names
+    @property
+    def loss(self) -> str:
+        """The loss (or a Jacobian's output) as the reader sees it."""
+        return self.name_shown(self.ctx.loss)
+
+    def name_shown(self, name: str) -> str:
+        return name
+
     def element_name(self, name: str) -> str:
         """a for A (if that is unambiguous): the seed articles' a_ij for entries of A."""
         lower = name.lower()

@@ -17,6 +17,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Name, Neg, Number
 from ..language.program import Transpose as TransposeNode
+from .names import unicode_name
 from .printers import (
     ADD,
     ATOM,
@@ -55,8 +56,11 @@ class TextPrinter(Printer):
     def _print_Half(self, e) -> str:
         return "1/2"
 
+    def name_shown(self, name: str) -> str:
+        return unicode_name(name)
+
     def _print_Symbol(self, e: Symbol) -> str:
-        return e.name
+        return unicode_name(e.name)
 
     def _print_Exp1(self, e) -> str:
         return "e"
@@ -72,9 +76,10 @@ class TextPrinter(Printer):
         m = e.matrix
         sub = self.index_text(self.indices(e))
         if isinstance(m, UpstreamGrad):
-            return f"∂{self.ctx.loss}/∂{self.element_name(m.name)}" + (f"_{sub}" if sub else "")
+            return f"∂{self.loss}/∂{unicode_name(self.element_name(m.name))}" + \
+                (f"_{sub}" if sub else "")
         if isinstance(m, sympy.MatrixSymbol):
-            return self.element_name(m.name) + (f"_{sub}" if sub else "")
+            return unicode_name(self.element_name(m.name)) + (f"_{sub}" if sub else "")
         inner = self._print(m)
         return f"({inner})_{sub}" if sub else inner  # a 1×1 product is a scalar
 
@@ -195,14 +200,14 @@ class TextPrinter(Printer):
         return " ".join(f"Σ_{self._print(i)}" for i in indices) + " " + body
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
-        return f"∂{self.ctx.loss}/∂{e.of}"
+        return f"∂{self.loss}/∂{unicode_name(e.of)}"
 
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
-        return e.name
+        return unicode_name(e.name)
 
     def _print_UpstreamGrad(self, e) -> str:
-        return f"∂{self.ctx.loss}/∂{e.name}"
+        return f"∂{self.loss}/∂{unicode_name(e.name)}"
 
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
@@ -295,7 +300,7 @@ class TextPrinter(Printer):
 
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
-        return n.id
+        return unicode_name(n.id)
 
     def _source_Number(self, n: Number) -> str:
         return repr(n.value)

@@ -1,0 +1,49 @@
+"""Names as people write them: ``gamma`` prints γ (``\\gamma``), ``lam`` λ, ``Sigma`` Σ.
+
+A program name is a Python identifier, so a blogger who writes ``gamma * X_hat + beta``
+gets γ and β in every format; Unicode names (``Φ1``, ``λ``) print as they are, and in
+LaTeX as the command of their letter. A trailing number is a subscript in LaTeX (W1 → W₁).
+"""
+
+from __future__ import annotations
+
+import re
+
+_LOWER = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
+          "sigma tau upsilon phi chi psi omega").split()
+_UNICODE_LOWER = "αβγδεζηθικλμνξπρστυφχψω"
+_UPPER = "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
+_UNICODE_UPPER = "ΓΔΘΛΞΠΣΥΦΨΩ"
+
+#: ASCII spelling → the letter (``lam`` and ``eps`` as people shorten them)
+GREEK = {**dict(zip(_LOWER, _UNICODE_LOWER)), **dict(zip(_UPPER, _UNICODE_UPPER)),
+         "lam": "λ", "eps": "ε"}
+#: the letter → its TeX command
+TEX = {**{u: "\\" + n for n, u in zip(_LOWER, _UNICODE_LOWER)},
+       **{u: "\\" + n for n, u in zip(_UPPER, _UNICODE_UPPER)}, "ϕ": r"\phi", "ϵ": r"\epsilon"}
+
+
+def split(name: str) -> tuple[str, str]:
+    """W1 → (W, 1), gamma_2 → (gamma, 2), X → (X, '')."""
+    match = re.fullmatch(r"(\D.*?)_?(\d+)", name)
+    return (match.group(1), match.group(2)) if match else (name, "")
+
+
+def letter(base: str) -> str:
+    """gamma → γ; any other base as it is."""
+    return GREEK.get(base, base)
+
+
+def unicode_name(name: str) -> str:
+    """How text shows a name: gamma → γ, gamma1 → γ1, Φ1 → Φ1, W1 → W1."""
+    base, _ = split(name)
+    return letter(base) + name[len(base):]
+
+
+def tex_letters(base: str) -> tuple[str, bool]:
+    """The TeX of a name's base and whether it is one Greek letter (\\gamma for gamma or
+    γ); other non-ASCII letters pass as they are (KaTeX and MathJax take Unicode)."""
+    shown = letter(base)
+    if shown in TEX:
+        return TEX[shown], True
+    return base, False
