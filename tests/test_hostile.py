@@ -41,7 +41,10 @@ TABLE = [
     ("upstream name taken", ["C = dC * A"], 2, "the name dC is taken"),
     ("NUL character", ["C = A\x00"], 1, "NUL"),
     ("non-finite number", ["C = A * 1e400"], 1, "not finite"),
-    ("dimension used as a value", ["A: (m, n)\nC = A * m"], 1, "is a dimension"),
+    ("dimension with no input to read it from", ["C: (m, n)\nC = A * m"], 1,
+     "no input is declared with it"),
+    ("dimension and matrix of one name", ["m: ()\nA: (m, n)\nC = A * m"], 1,
+     "both a dimension and a matrix"),
 ]
 
 

@@ -22,7 +22,7 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
-from ..language.program import BinOp, Call, Name, Neg, Number, Transpose
+from ..language.program import BinOp, Call, Name, Neg, Number, Size, Transpose
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
 from .symbols import Apply, Element, Index, IndexSum, IndexSupply, dim
@@ -126,6 +126,12 @@ def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     if exact.denominator <= 10**6:
         return Rational(exact.numerator, exact.denominator)
     return sympy.Float(node.value)  # 0.3333333333333333 stays a float
+
+
+@lower.register
+def lower_size(node: Size, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """A dimension read as a number is the dimension: d in S = Q Kᵀ/√d."""
+    return dim(node.id)
 
 
 @lower.register

@@ -18,7 +18,17 @@ import numpy as np
 
 from .. import ops
 from ..errors import UnsupportedError, UsageError
-from ..language.program import BinOp, Call, Name, Neg, Number, Program, names_in, walk_program
+from ..language.program import (
+    BinOp,
+    Call,
+    Name,
+    Neg,
+    Number,
+    Program,
+    Size,
+    names_in,
+    walk_program,
+)
 from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
@@ -68,6 +78,8 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
         return values[node.id]
     if isinstance(node, Number):
         return np.full(1, float(node.value))
+    if isinstance(node, Size):  # of.shape[axis], behind the batch axis
+        return np.full(1, float(values[node.of].shape[node.axis + 1]))
     if isinstance(node, Neg):
         return -run(node.operand)
     if isinstance(node, TransposeNode):
@@ -76,7 +88,8 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
     if isinstance(node, Call):  # the operation's own forward, on the batch
         args = [np.asarray(run(a), dtype=float) for a in node.args]
         op = ops.get(node.func)
-        value = op.forward(*args, axis=node.axis)
+        value = op.forward(*args, axis=node.axis, **({"keepdims": True} if node.keepdims
+                                                     else {}))
         if away_from_kinks and op.kink is not None and op.kink(args, value):
             raise FloatingPointError(f"{node.func} at its kink")
         return value

@@ -25,6 +25,7 @@ from .program import (
     Number,
     Pos,
     Program,
+    Size,
     Transpose,
 )
 
@@ -110,7 +111,47 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
         declarations.append(Declaration(name, shape, None, Pos(1, 1)))
     if not statements:
         raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
+    statements = _sizes_as_numbers(declarations, statements)
     return Program(source, tuple(declarations), tuple(statements))
+
+
+def _sizes_as_numbers(declarations: list[Declaration],
+                      statements: list[Assignment]) -> list[Assignment]:
+    """A declared dimension read as a name is that number: in ``X: (m, n)`` and
+    ``sum(X) / (m * n)``, m is X.shape[0]. Its value is read off the first input that
+    declares it (an intermediate's value would not be there yet)."""
+    targets = {s.target for s in statements}
+    declared = {d.name for d in declarations}
+    witness: dict[str, tuple[str, int]] = {}
+    for decl in declarations:
+        for axis, d in enumerate(decl.shape):
+            if isinstance(d, str) and decl.name not in targets:
+                witness.setdefault(d, (decl.name, axis))
+    dims = {d for decl in declarations for d in decl.shape if isinstance(d, str)}
+    for name in dims & (declared | targets):
+        raise ParseError(f"{name!r} names both a dimension and a matrix; rename one")
+
+    def rewrite(node: Expr) -> Expr:
+        if isinstance(node, Name) and node.id in dims:
+            if node.id not in witness:
+                raise ParseError(f"the dimension {node.id!r} is used as a number, but no "
+                                 "input is declared with it in its shape",
+                                 node.pos.line, node.pos.col)
+            return Size(node.id, *witness[node.id], node.pos)
+        if isinstance(node, BinOp):
+            return BinOp(node.op, rewrite(node.left), rewrite(node.right), node.pos)
+        if isinstance(node, Neg):
+            return Neg(rewrite(node.operand), node.pos)
+        if isinstance(node, Transpose):
+            return Transpose(rewrite(node.operand), node.pos)
+        if isinstance(node, Call):
+            return Call(node.func, tuple(map(rewrite, node.args)), node.axis, node.pos,
+                        node.keepdims)
+        return node
+
+    if not dims:
+        return statements
+    return [Assignment(s.target, rewrite(s.value), s.pos) for s in statements]
 
 
 def _given_shape(name: str, shape) -> tuple[Dim, ...]:
@@ -250,6 +291,17 @@ def _expr(node: ast.expr) -> Expr:
     raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
 
 
+def _axis(node: ast.expr) -> int | None:
+    """0, 1 or -1 written as a literal, else None."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int and \
+            sign * node.value in (0, 1, -1):
+        return sign * node.value
+    return None
+
+
 def _call(node: ast.Call) -> Call:
     if not isinstance(node.func, ast.Name):
         raise _fail("only the functions of the language can be called", node.func)
@@ -259,23 +311,25 @@ def _call(node: ast.Call) -> Call:
     op = ops.get(func)
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _fail("starred arguments are not allowed", node)
-    axis = None
+    axis, keepdims = None, False
     for keyword_arg in node.keywords:
         value = keyword_arg.value
         if "axis" in op.keywords and keyword_arg.arg == "axis":
-            if not (isinstance(value, ast.Constant) and type(value.value) is int
-                    and value.value in (0, 1)):
-                raise _fail("axis must be 0 or 1", value)
-            axis = value.value
+            axis = _axis(value)
+            if axis is None:
+                raise _fail("axis must be 0 or 1 (or -1, the last)", value)
+        elif "keepdims" in op.keywords and keyword_arg.arg == "keepdims":
+            if not (isinstance(value, ast.Constant) and type(value.value) is bool):
+                raise _fail("keepdims must be True or False", value)
+            keepdims = value.value
         else:
             raise _fail(f"{func}() takes no such keyword argument", keyword_arg.value)
     args = tuple(_expr(arg) for arg in node.args)
-    if "axis" in op.keywords and len(args) == 2 and axis is None:
-        second = args[1]
-        if isinstance(second, Number) and second.value in (0, 1):
-            axis, args = int(second.value), args[:1]
+    if "axis" in op.keywords and len(args) == 2 and axis is None and \
+            _axis(node.args[1]) is not None:
+        axis, args = _axis(node.args[1]), args[:1]
     wanted = op.arity
     if len(args) != wanted:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)
-    return Call(func, args, axis, _pos(node))
+    return Call(func, args, axis, _pos(node), keepdims)

@@ -31,6 +31,17 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Size:
+    """A dimension used as a number (``d`` in ``Q @ K.T / sqrt(d)``): numpy's
+    ``of.shape[axis]``, read off an input that has it in its declared shape."""
+
+    id: str
+    of: str
+    axis: int
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
 class BinOp:
     """``left op right`` with op one of ``+ - * / ** @``."""
 
@@ -54,15 +65,16 @@ class Transpose:
 
 @dataclass(frozen=True)
 class Call:
-    """``func(args..., axis=...)`` for a function of the language."""
+    """``func(args..., axis=..., keepdims=...)`` for a function of the language."""
 
     func: str
     args: tuple[Expr, ...]
     axis: int | None
     pos: Pos = field(compare=False)
+    keepdims: bool = False   # numpy's: the reduced axes stay, of length 1
 
 
-Expr = Name | Number | BinOp | Neg | Transpose | Call
+Expr = Name | Number | Size | BinOp | Neg | Transpose | Call
 
 
 @dataclass(frozen=True)

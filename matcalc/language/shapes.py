@@ -25,6 +25,7 @@ from .program import (
     Number,
     Pos,
     Program,
+    Size,
     Transpose,
     names_in,
 )
@@ -128,7 +129,7 @@ def infer(program: Program) -> Shapes:
             if node.id not in names:
                 names[node.id] = (u.fresh(), u.fresh())
             return names[node.id]
-        if isinstance(node, Number):
+        if isinstance(node, (Number, Size)):
             return ()
         if isinstance(node, Neg):
             return visit(node.operand)

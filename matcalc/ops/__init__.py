@@ -2,7 +2,7 @@
 
     elementwise   exp log sqrt sin cos tanh sigmoid relu softplus      y_kl = f(x_kl)
     rowwise       softmax log_softmax                                  over each row
-    reduction     sum mean                                             of all, or an axis
+    reduction     sum mean var std logsumexp                           of all, or an axis
     loss          cross_entropy mse                                    two arrays → scalar
     linalg        trace det logdet inv norm diag outer
 
@@ -61,8 +61,10 @@ def of_function(func) -> Op | None:
 
 
 def rowwise_nodes() -> tuple[type, ...]:
-    """Nodes whose entry runs along a row (its ``index``) and has a matrix form of its own."""
-    return tuple(op.function for op in REGISTRY.values() if op.matrix_form is not None)
+    """Nodes whose entry runs along a row (its ``index``): softmax's, log-sum-exp's."""
+    from ..calculus.symbols import RowEntry
+    return tuple(op.function for op in REGISTRY.values()
+                 if isinstance(op.function, type) and issubclass(op.function, RowEntry))
 
 
 def in_section(section: str) -> list[Op]:

@@ -77,7 +77,7 @@ class Op:
     @property
     def elementwise(self) -> bool:
         return self.kind in ("elementwise", "internal") and self.lower is None and \
-            self.function is not None
+            self.function is not None and self.differentiate is None
 
     @property
     def call(self) -> str:

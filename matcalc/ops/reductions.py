@@ -1,72 +1,200 @@
-"""Sums and means, of everything or along an axis:
+"""Reductions, of everything or along an axis (numpy's ``axis`` and ``keepdims``):
 
     sum(X) = Σ_p Σ_q x_pq      sum(X, axis=0)_l = Σ_p x_pl      sum(X, axis=1)_k = Σ_q x_kq
-    mean(X) = sum(X) / mn      mean(X, axis=0)_l = Σ_p x_pl / m   mean(X, axis=1)_k = Σ_q x_kq / n
+    mean = sum / N             (N: the number of entries summed)
+    var = Σ_p (x_p − μ)² / N   (population variance, μ the mean; std = √var)
+    logsumexp(X, axis=1)_k = log Σ_q exp(x_kq)   (its gradient is the softmax of the row)
 
-A vector's only axis is the whole sum. No new node: a sum is sympy's ``Sum``.
+A vector's only axis is the whole reduction; ``keepdims=True`` keeps the reduced axes with
+length 1, so that ``X - mean(X, axis=1, keepdims=True)`` broadcasts as in numpy. A sum is
+sympy's ``Sum``; the log-sum-exp of a row is a node of its own, whose derivative is stated
+as the softmax.
 """
 
 from __future__ import annotations
 
-import sympy
-from sympy import Expr
+from collections.abc import Callable
 
-from ..calculus.symbols import IndexSum, dim
+import sympy
+from sympy import Expr, S
+
+from ..calculus.symbols import (
+    IndexSum,
+    RowEntry,
+    fresh_index,
+    substitute,
+    unused_index,
+)
 from .base import Op, value_axis
+from .rowwise import _entry as softmax_row
+from .rowwise import softmax_entry
 
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
+    """() or (n,) or (m,); with keepdims the reduced axes stay, of length 1."""
     arg = shapes[0]
-    if node.axis is None or (len(arg) == 1 and node.axis == 0):
-        return ()
+    if node.axis is None or (len(arg) == 1 and node.axis in (0, -1)):
+        return (1,) * len(arg) if node.keepdims else ()
     if len(arg) != 2:
         raise check.fail(f"{node.func}(X, axis={node.axis}) needs a matrix")
-    return (arg[1],) if node.axis == 0 else (arg[0],)
+    axis = node.axis % 2
+    if node.keepdims:
+        return (1, arg[1]) if axis == 0 else (arg[0], 1)
+    return (arg[1],) if axis == 0 else (arg[0],)
+
+
+def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
+    """What one output entry reduces: the argument's entry as a function of running
+    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl."""
+    arg = node.args[0]
+    shape = ctx.shape(arg)
+    if node.axis is None or len(shape) <= 1:  # a vector's only axis is the whole reduction
+        inner, limits = ctx.entries(arg)
+        return (lambda *at: ctx.lower(arg, at)), limits
+    axis = node.axis % 2
+    kept = idx[1 - axis] if node.keepdims else idx[0]
+    p = ctx.fresh()
+
+    def entry(q):
+        return ctx.lower(arg, (q, kept) if axis == 0 else (kept, q))
+    return entry, [ctx.limit(p, shape[axis])]
+
+
+def _summed(entry, limits, f=lambda x: x) -> Expr:
+    """Σ over the limits of f(entry)."""
+    body = f(entry(*[limit[0] for limit in limits]))
+    return IndexSum(body, *limits) if limits else body
+
+
+def _count(limits) -> Expr:
+    return sympy.Mul(*[hi + 1 for _, _, hi in limits])
 
 
 def _lower_sum(node, idx, ctx) -> Expr:
     """sum(X) = Σ_p Σ_q x_pq;  sum(X, 0)_l = Σ_p x_pl;  sum(X, 1)_k = Σ_q x_kq."""
-    arg = node.args[0]
-    shape = ctx.shape(arg)
-    if node.axis is None or len(shape) == 1:  # a vector's only axis is the whole sum
-        inner, limits = ctx.entries(arg)
-        body = ctx.lower(arg, inner)
-        return IndexSum(body, *limits) if limits else body
-    p = ctx.fresh()
-    axis = node.axis % 2
-    inner_idx = (p, idx[0]) if axis == 0 else (idx[0], p)
-    return IndexSum(ctx.lower(arg, inner_idx), ctx.limit(p, shape[axis]))
+    return _summed(*_reduced(node, idx, ctx))
 
 
 def _lower_mean(node, idx, ctx) -> Expr:
-    """mean(X) = sum(X) / mn;  mean(X, 0)_l = Σ_p x_pl / m;  mean(X, 1)_k = Σ_q x_kq / n."""
-    shape = ctx.shape(node.args[0])
-    if node.axis is None or len(shape) == 1:
-        count = sympy.Mul(*[dim(d) for d in shape])
-    else:
-        count = dim(shape[node.axis % 2])
-    return _lower_sum(node, idx, ctx) / count
+    """mean(X) = Σ_p Σ_q x_pq / mn;  mean(X, 0)_l = Σ_p x_pl / m;  …"""
+    entry, limits = _reduced(node, idx, ctx)
+    return _summed(entry, limits) / _count(limits)
 
 
-def _forward(reduce):
-    def run(x, axis=None):
+def _lower_var(node, idx, ctx) -> Expr:
+    """var(X, 0)_l = Σ_p (x_pl − μ_l)² / m with μ_l = Σ_q x_ql / m (population)."""
+    entry, limits = _reduced(node, idx, ctx)
+    again, inner = _reduced(node, idx, ctx)  # the mean's own running index
+    mu = _summed(again, inner) / _count(inner)
+    return _summed(entry, limits, lambda x: (x - mu) ** 2) / _count(limits)
+
+
+def _lower_std(node, idx, ctx) -> Expr:
+    """std = √var."""
+    return sympy.sqrt(_lower_var(node, idx, ctx))
+
+
+class logsumexp_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under this name
+    """log Σ_ℓ exp(e_ℓ) over a row: ``l`` (bound here) runs over ``size`` values; ``at``
+    is unused (0). Args: (e, l, size, at)."""
+
+    @classmethod
+    def eval(cls, e, l, size, at):  # noqa: A003 - sympy's hook
+        """A row of one entry: log exp(e) = e."""
+        return substitute(e, l, S.Zero) if size == 1 else None
+
+    def _matcalc_print(self, printer) -> str:
+        """log Σ_q exp(z_kq), with q an index the row does not use."""
+        taken = {s.name for e in (self.entry, self.size) for s in e.atoms(sympy.Symbol)} | \
+            {n.lower() for n in printer.ctx.names}
+        q = fresh_index(taken)
+        return printer.doprint(sympy.log(IndexSum(sympy.exp(self.entry_at(q)),
+                                                  (q, 0, self.size - 1))))
+
+
+def _differentiate_row(expr: logsumexp_row, wrt: Expr, differentiate) -> Expr:
+    """∂ log Σ_ℓ exp(e_ℓ)/∂x = Σ_q softmax(e)_q ∂e_q/∂x: the gradient of log-sum-exp is
+    the softmax of its row."""
+    e, l, size, _ = expr.args
+    d = differentiate(e, wrt)
+    if d == 0:
+        return S.Zero
+    q = unused_index(e, wrt, d)
+    return IndexSum(softmax_entry(e, l, size, q) * substitute(d, l, q), (q, 0, size - 1))
+
+
+def _lower_logsumexp(node, idx, ctx) -> Expr:
+    """logsumexp(X, 1)_k = log Σ_q exp(x_kq), a row node; over all entries (or down the
+    columns) the same sum written out, log Σ_p Σ_q exp(x_pq)."""
+    entry, limits = _reduced(node, idx, ctx)
+    if len(limits) == 1:
+        (p, _, hi), = limits
+        row = softmax_row(lambda at: entry(at), hi + 1, S.Zero)
+        return logsumexp_row(row.entry, row.index, row.size, S.Zero)
+    return sympy.log(_summed(entry, limits, sympy.exp))
+
+
+def _forward(reduce: str):
+    def run(x, axis=None, keepdims=False):
         import numpy as np
-        return getattr(np, reduce)(x, axis=value_axis(axis, x))
+        return getattr(np, reduce)(x, axis=value_axis(axis, x), keepdims=keepdims)
     return run
 
+
+def _logsumexp(x, axis=None, keepdims=False):
+    """max + log Σ exp(x − max): finite for any x."""
+    import numpy as np
+    axes = value_axis(axis, x)
+    top = np.max(x, axis=axes, keepdims=True)
+    out = top + np.log(np.sum(np.exp(x - top), axis=axes, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axes)
+
+
+def _logsumexp_rows(x, axis=None):
+    """Along the last axis, kept (length 1): what the checker reads a row node at."""
+    return _logsumexp(x, axis=-1, keepdims=True)
+
+
+_KEYWORDS = ("axis", "keepdims")
 
 OPS = [
     Op("sum", "reduction",
        "of all entries, or down the columns (axis=0) or along the rows (axis=1)",
-       signature="sum(X[, axis])",
-       keywords=("axis",), shape=_shape, lower=_lower_sum, forward=_forward("sum"),
+       signature="sum(X[, axis, keepdims])",
+       keywords=_KEYWORDS, shape=_shape, lower=_lower_sum, forward=_forward("sum"),
        text="sum", tex=r"\operatorname{sum}",
-       examples=("s = sum(A)", "s = sum(A, axis=0)", "s = sum(A, axis=1)"),
-       fuzz=(("", ("mn",), "sum({0})"), ("n", ("mn",), "sum({0}, axis=0)"))),
+       examples=("s = sum(A)", "s = sum(A, axis=0)", "s = sum(A, axis=1)",
+                 "S = sum(A, axis=1, keepdims=True)\nB = A - S"),
+       fuzz=(("", ("mn",), "sum({0})"), ("n", ("mn",), "sum({0}, axis=0)"),
+             ("mn", ("mn",), "({0} - sum({0}, axis=1, keepdims=True))"))),
     Op("mean", "reduction", "likewise, divided by the number of entries summed",
-       signature="mean(X[, axis])",
-       keywords=("axis",), shape=_shape, lower=_lower_mean, forward=_forward("mean"),
+       signature="mean(X[, axis, keepdims])",
+       keywords=_KEYWORDS, shape=_shape, lower=_lower_mean, forward=_forward("mean"),
        text="mean", tex=r"\operatorname{mean}",
-       examples=("s = mean(A)", "s = mean(A, axis=0)", "x: (n,)\ns = mean(x)"),
-       fuzz=(("m", ("mn",), "mean({0}, axis=1)"),)),
+       examples=("s = mean(A)", "s = mean(A, axis=0)", "x: (n,)\ns = mean(x)",
+                 "M = mean(A, axis=0, keepdims=True)"),
+       fuzz=(("m", ("mn",), "mean({0}, axis=1)"),
+             ("mn", ("mn",), "({0} * mean({0}, axis=0, keepdims=True))"))),
+    Op("var", "reduction", "population variance: the mean of (x − mean x)²",
+       signature="var(X[, axis, keepdims])",
+       keywords=_KEYWORDS, shape=_shape, lower=_lower_var, forward=_forward("var"),
+       text="var", tex=r"\operatorname{var}",
+       examples=("s = var(A)", "v = var(A, axis=0)", "x: (n,)\ns = var(x)"),
+       fuzz=(("n", ("mn",), "var({0}, axis=0)"),)),
+    Op("std", "reduction", "standard deviation √var (positive variance)",
+       signature="std(X[, axis, keepdims])",
+       keywords=_KEYWORDS, shape=_shape, lower=_lower_std, forward=_forward("std"),
+       text="std", tex=r"\operatorname{std}", note="sqrt",
+       examples=("s = std(A)", "V = std(A, axis=1, keepdims=True)"),
+       fuzz=(("m", ("mn",), "std({0}, axis=1)"),)),
+    Op("logsumexp", "reduction", "log Σ exp(x); its gradient is the softmax",
+       signature="logsumexp(X[, axis, keepdims])",
+       keywords=_KEYWORDS, shape=_shape, lower=_lower_logsumexp, forward=_logsumexp,
+       text="logsumexp", tex=r"\operatorname{logsumexp}", note="logsumexp",
+       examples=("s = logsumexp(A)", "v = logsumexp(A, axis=1)", "x: (n,)\ns = logsumexp(x)"),
+       fuzz=(("", ("mn",), "logsumexp({0})"), ("m", ("mn",), "logsumexp({0}, axis=1)"))),
+    # the node of a row's log-sum-exp, which lowering produces
+    Op("logsumexp_row", "internal", "log Σ exp along a row", function=logsumexp_row,
+       differentiate=_differentiate_row, forward=_logsumexp_rows, transposes=False,
+       text="logsumexp", tex=r"\operatorname{logsumexp}"),
 ]

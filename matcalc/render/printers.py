@@ -23,7 +23,7 @@ from ..calculus.symbols import (
     free_symbols,
     indices_of,
 )
-from ..language.program import BinOp, Call, Name, Neg, Number
+from ..language.program import BinOp, Call, Name, Neg, Number, Size
 from ..language.program import Transpose as TransposeNode
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
@@ -49,7 +49,7 @@ class Printer:
         return self._print(expr)
 
     def _print(self, expr) -> str:
-        if isinstance(expr, (Name, Number, BinOp, Neg, TransposeNode, Call)):
+        if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Call)):
             return getattr(self, f"_source_{type(expr).__name__}")(expr)
         hook = getattr(expr, "_matcalc_print", None)
         if hook is not None:  # a node of an operation that prints itself (a row-wise entry)

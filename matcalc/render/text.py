@@ -15,7 +15,7 @@ from ..calculus.symbols import (
     ScalarGrad,
     UpstreamGrad,
 )
-from ..language.program import BinOp, Call, Name, Neg, Number
+from ..language.program import BinOp, Call, Name, Neg, Number, Size
 from ..language.program import Transpose as TransposeNode
 from .names import unicode_name
 from .printers import (
@@ -302,6 +302,9 @@ class TextPrinter(Printer):
     def _source_Name(self, n: Name) -> str:
         return unicode_name(n.id)
 
+    def _source_Size(self, n: Size) -> str:
+        return self.name_shown(n.id)
+
     def _source_Number(self, n: Number) -> str:
         return repr(n.value)
 
@@ -328,6 +331,8 @@ class TextPrinter(Printer):
         if n.op == "@" and isinstance(left, Name) and left.id in self.ctx.vectors:
             return self._source_Transpose(TransposeNode(left, left.pos)) + op + \
                 self._source_operand(right, n, right=True)  # xᵀ A x: a 1-D left operand
+        if n.op == "/" and self.is_scalar_node(right):
+            op = " / "  # a division by a number is no Hadamard division
         if n.op == "*" and (self.is_scalar_node(left) or self.is_scalar_node(right)):
             op = " "  # a scalar times a matrix is no Hadamard product: 2 A
             if self.is_scalar_node(right) and not self.is_scalar_node(left):
@@ -335,9 +340,12 @@ class TextPrinter(Printer):
         return (self._source_operand(left, n) + op + self._source_operand(right, n, right=True))
 
     def is_scalar_node(self, node) -> bool:
+        """A number, a dimension, a scalar name, or arithmetic on them (m n, 2 λ)."""
         if isinstance(node, Neg):
             return self.is_scalar_node(node.operand)
-        return isinstance(node, Number) or (isinstance(node, Name) and
+        if isinstance(node, BinOp) and node.op != "@":
+            return self.is_scalar_node(node.left) and self.is_scalar_node(node.right)
+        return isinstance(node, (Number, Size)) or (isinstance(node, Name) and
                                             node.id not in self.ctx.matrices)
 
     def _source_operand(self, node, parent: BinOp | None = None, right: bool = False) -> str:
