@@ -15,7 +15,8 @@ from matcalc import derive, ops
 from matcalc.errors import UnsupportedError
 
 MATRIX_FUNCTIONS = [op.name for op in map(ops.get, ops.LANGUAGE)
-                    if op.kind in ("elementwise", "rowwise") or op.name == "inv"]
+                    if (op.kind in ("elementwise", "rowwise") and op.arity == 1)
+                    or op.name == "inv"]
 
 # {f} is the function; S is square, x a vector of its size
 COMPOSITIONS = [

@@ -85,6 +85,10 @@ class Lowering:
     def shape(self, node: Node) -> Shape:
         return self.names.shapes.of(node)
 
+    def broadcast(self, child: Node, parent: Node, idx: tuple[Expr, ...]) -> Expr:
+        """The child's entry where the parent's is idx, numpy broadcasting (b_l in a + b)."""
+        return lower(child, _broadcast(self.shape(child), self.shape(parent), idx), self)
+
     def fresh(self) -> Index:
         return self.supply.fresh()
 

@@ -388,8 +388,13 @@ def _(expr: Sum, ev, env):
 
 @_value.register
 def _(expr: sympy.Function, ev, env):
-    arg = ev.value(expr.args[0], env)
-    return Labelled(numpy_function(expr.func)(np.asarray(arg.data, dtype=float)), arg.labels)
+    if len(expr.args) == 1:
+        arg = ev.value(expr.args[0], env)
+        return Labelled(numpy_function(expr.func)(np.asarray(arg.data, dtype=float)),
+                        arg.labels)
+    arrays, labels = _aligned([ev.value(a, env) for a in expr.args])  # maximum(a, b)
+    return Labelled(numpy_function(expr.func)(*[np.asarray(a, dtype=float) for a in arrays]),
+                    labels)
 
 
 def _rowwise(expr, ev, env):

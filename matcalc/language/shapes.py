@@ -174,7 +174,7 @@ def infer(program: Program) -> Shapes:
         op = ops.get(node.func)
         if op.shape is None:
             return shapes[0]
-        return op.shape(_Check(u, node, shapes, describe, mismatch), node, shapes)
+        return op.shape(_Check(u, node, shapes, describe, mismatch, broadcast), node, shapes)
 
     assigned: set[str] = set()
     read: set[str] = set()
@@ -217,6 +217,13 @@ class _Check:
     shapes: list
     describer: object
     mismatch: object
+    broadcaster: object
+
+    def broadcast(self) -> Shape:
+        """numpy broadcasting of two arguments, as for '+' (maximum(A, b))."""
+        left, right = self.node.args
+        pair = BinOp(f"{self.node.func}()", left, right, self.node.pos)
+        return self.broadcaster(pair, *self.shapes)
 
     def unify(self, a: Dim, b: Dim) -> bool:
         return self.unifier.unify(a, b)

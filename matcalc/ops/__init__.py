@@ -2,7 +2,7 @@
 
     elementwise   exp log sqrt sin cos tanh sigmoid relu softplus      y_kl = f(x_kl)
     rowwise       softmax log_softmax                                  over each row
-    reduction     sum mean var std logsumexp                           of all, or an axis
+    reduction     sum mean var std logsumexp max                       of all, or an axis
     loss          cross_entropy mse                                    two arrays → scalar
     linalg        trace det logdet inv norm diag outer
 
@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from .base import Op, fill, numpy_function
 from .elementwise import OPS as _ELEMENTWISE
+from .extrema import OPS as _EXTREMA
 from .linalg import OPS as _LINALG
 from .losses import OPS as _LOSSES
 from .reductions import OPS as _REDUCTIONS
@@ -38,7 +39,7 @@ def _complete(op: Op) -> Op:
 
 REGISTRY: dict[str, Op] = {
     op.name: _complete(op)
-    for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_LOSSES, *_LINALG]
+    for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_EXTREMA, *_LOSSES, *_LINALG]
 }
 _BY_FUNCTION = {op.function: op for op in REGISTRY.values() if op.function is not None}
 

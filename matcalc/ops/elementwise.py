@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sympy
 
-from .base import Op, new_function
+from ..calculus.symbols import Apply
+from .base import Op, alike, new_function
 
 KINK_MARGIN = 1e-4
 
@@ -31,6 +32,54 @@ step = new_function("step", "relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the
                     lambda x: sympy.S.One if x > 0 else sympy.S.Zero)
 softplus = new_function("softplus", "softplus(x) = log(1 + eˣ).",
                         lambda x: sympy.log(1 + sympy.exp(x)))
+
+
+class maximum(sympy.Function):  # noqa: N801 - printed and sorted by sympy under this name
+    """maximum(a, b): the larger of two entries (numpy's np.maximum)."""
+
+    nargs = 2
+    is_real = True
+
+    @classmethod
+    def eval(cls, a, b):  # noqa: A003 - sympy's hook
+        if a == b:
+            return a
+        if a.is_number and b.is_number:
+            return sympy.Max(a, b)
+        return None
+
+
+def _differentiate_maximum(expr, wrt, differentiate):
+    """∂ max(a, b) = [a > b] ∂a + (1 − [a > b]) ∂b: the max gate routes the gradient to
+    the larger input; at a tie, to b (a subgradient choice: the two shares sum to 1)."""
+    a, b = expr.args
+    larger = step(a - b)
+    return larger * differentiate(a, wrt) + (1 - larger) * differentiate(b, wrt)
+
+
+def _maximum_form(expr, rec, left, right):
+    """maximum(A, B) = B + relu(A − B), entry by entry."""
+    a, b = expr.args
+    lower = rec.matrix_of(b, left, right)
+    return sympy.MatAdd(lower, Apply("relu", rec.matrix_of(a - b, left, right)))
+
+
+def _lower_maximum(node, idx, ctx):
+    """maximum(A, B)_kl = max(a_kl, b_kl), with numpy broadcasting."""
+    a, b = (ctx.broadcast(arg, node, idx) for arg in node.args)
+    return maximum(a, b)
+
+
+def _maximum_forward(a, b, axis=None):
+    import numpy as np
+    return np.maximum(*alike(a, b))
+
+
+def _at_tie(args, value) -> bool:
+    """Two entries within KINK_MARGIN of each other, where maximum has its kink."""
+    import numpy as np
+    a, b = alike(*args)
+    return bool(np.any(np.abs(a - b) < KINK_MARGIN))
 
 _ANY = (("*", ("*",), "{name}({{0}})"),)  # the fuzzer may apply it to anything
 
@@ -75,14 +124,21 @@ OPS = [
        derivative=lambda x, y: sigmoid(x), numpy="np.logaddexp(0, {})", text="softplus",
        tex=r"\operatorname{softplus}", examples=("B = softplus(A)",),
        fuzz=_fuzz_any("softplus")),
+    Op("maximum", "elementwise", "the larger of a and b, entry by entry (broadcast)",
+       signature="maximum(A, B)", arity=2, shape=lambda check, node, shapes: check.broadcast(),
+       lower=_lower_maximum, function=maximum, differentiate=_differentiate_maximum,
+       forward=_maximum_forward, text="max", tex=r"\max", note="maximum", kink=_at_tie,
+       matrix_form=_maximum_form, examples=("C = maximum(A, B)", "C = maximum(A, 0.0)"),
+       fuzz=(("*", ("*", "*"), "maximum({0}, {1})"),)),
+    Op("abs", "elementwise", "|x|; |x|′ = sign x, taken as 0 at 0", function=sympy.Abs,
+       derivative=lambda x, y: sympy.sign(x), numpy="np.abs({})", text="abs",
+       tex=r"\operatorname{abs}", text_format="|{}|", tex_format=r"\left|{}\right|",
+       note="abs", kink=at_zero, examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
+       fuzz=_fuzz_any("abs")),
     # nodes that only derivatives produce
     Op("step", "internal", "relu′(x) = [x > 0]", function=step,
        derivative=lambda x, y: sympy.S.Zero, numpy="np.heaviside({}, 0.0)", text="step",
        tex=r"\operatorname{step}", text_format="[{} > 0]", tex_format=r"\left[{} > 0\right]"),
-    # |x| reaches proofs through sympy's √(x²) = |x|; |x|′ = sign(x), with sign(0) = 0
-    Op("abs", "internal", "|x|", function=sympy.Abs, derivative=lambda x, y: sympy.sign(x),
-       numpy="np.abs({})", text="abs", tex=r"\operatorname{abs}", text_format="|{}|",
-       tex_format=r"\left|{}\right|", note="relu", kink=at_zero),
     Op("sign", "internal", "sign(x)", function=sympy.sign,
        derivative=lambda x, y: sympy.S.Zero, numpy="np.sign({})", text="sign",
        tex=r"\operatorname{sign}"),

@@ -95,22 +95,39 @@ def _factor_common(expr: Expr) -> Expr:
     return Mul(*common) * Add(*rest)
 
 
-def _matrix_form(expr: softmax_entry, rec, left, right) -> Expr:
-    """The matrix whose (left, right) entry is the softmax entry: softmax(Z) when its
-    position runs along the row (it is the column index); a 1-D vector's runs down its
-    column; at a diagonal, softmax(S)_pp, the vector diag(softmax(S))."""
-    at = expr.at
-    if at in indices_of(expr.entry):  # the row is s_pℓ at p: a diagonal
-        if right is not None or at != left:
-            raise NoMatrixForm("a softmax's diagonal has no matrix form here")
-        column = rec.new_index(expr.size)
-        return DiagonalOf(Apply("softmax", rec.matrix_of(expr.entry_at(column), left, column)))
-    inner = rec.matrix_of(expr.entry_at(at), left, right)
-    if right is None and at == left:
-        return Apply("softmax_col", inner)
-    if at != right:
-        raise NoMatrixForm("a softmax across the other axis has no matrix form here")
-    return Apply("softmax", inner)
+def row_form(rows: str, column: str):
+    """The matrix form of a row-wise entry f(e)_at, for an f applied to each row (``rows``)
+    and to a 1-D vector down its column (``column``)."""
+
+    def matrix_form(expr: RowEntry, rec, left, right) -> Expr:
+        """The matrix whose (left, right) entry is the row-wise entry: f(Z) when its
+        position runs along the row (it is the column index); a 1-D vector's runs down its
+        column; at a diagonal, f(S)_pp, the vector diag(f(S))."""
+        at = expr.at
+        if at in indices_of(expr.entry):  # the row is s_pℓ at p: a diagonal
+            if right is not None or at != left:
+                raise NoMatrixForm(f"a {rows}'s diagonal has no matrix form here")
+            other = rec.new_index(expr.size)
+            return DiagonalOf(Apply(rows, rec.matrix_of(expr.entry_at(other), left, other)))
+        inner = rec.matrix_of(expr.entry_at(at), left, right)
+        if right is None and at == left:
+            return Apply(column, inner)
+        if at != right:
+            raise NoMatrixForm(f"a {rows} across the other axis has no matrix form here")
+        return Apply(rows, inner)
+    return matrix_form
+
+
+def row_entries(node: type[RowEntry]):
+    """The element forms of f(M)_rc along M's rows and of a vector's f(v)_r down its
+    column, for a row-wise node class: the ``entry`` hooks of its two operations."""
+
+    def of_rows(m, row, col, supply, entry_of) -> Expr:
+        return _entry(lambda at: entry_of(m.arg, row, at, supply), m.arg.shape[1], col, node)
+
+    def of_column(m, row, col, supply, entry_of) -> Expr:
+        return _entry(lambda at: entry_of(m.arg, at, col, supply), m.arg.shape[0], row, node)
+    return of_rows, of_column
 
 
 def _lower_softmax(node, idx, ctx) -> Expr:
@@ -119,12 +136,13 @@ def _lower_softmax(node, idx, ctx) -> Expr:
                   dim(ctx.shape(node.args[0])[-1]), idx[-1])
 
 
-def _entry(lowered, size, at) -> softmax_entry:
-    """The softmax entry at ``at`` of the row that ``lowered(ℓ)`` gives for a running ℓ."""
+def _entry(lowered, size, at, node: type[RowEntry] = softmax_entry) -> RowEntry:
+    """The row-wise entry at ``at`` (a softmax's, unless ``node`` says) of the row that
+    ``lowered(ℓ)`` gives for a running ℓ."""
     placeholder = Index("ℓ?")
     e = lowered(placeholder)
     running = row_index(e, at)
-    return softmax_entry(e.xreplace({placeholder: running}), running, size, at)
+    return node(e.xreplace({placeholder: running}), running, size, at)
 
 
 def _lower_log_softmax(node, idx, ctx) -> Expr:
@@ -132,14 +150,8 @@ def _lower_log_softmax(node, idx, ctx) -> Expr:
     return sympy.log(_lower_softmax(node, idx, ctx))
 
 
-def _entry_of_rows(m, row, col, supply, entry_of) -> Expr:
-    """(softmax M)_rc = exp(m_rc) / Σ_q exp(m_rq)."""
-    return _entry(lambda at: entry_of(m.arg, row, at, supply), m.arg.shape[1], col)
-
-
-def _entry_of_column(m, row, col, supply, entry_of) -> Expr:
-    """A softmax down the column of a vector: exp(v_r) / Σ_q exp(v_q)."""
-    return _entry(lambda at: entry_of(m.arg, at, col, supply), m.arg.shape[0], row)
+# (softmax M)_rc = exp(m_rc) / Σ_q exp(m_rq); down a vector's column exp(v_r) / Σ_q exp(v_q)
+_entry_of_rows, _entry_of_column = row_entries(softmax_entry)
 
 
 def _log_softmax(x):
@@ -162,8 +174,8 @@ OPS = [
        # same spelling
        numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-1, keepdims=True)) / "
              "np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True))",
-       text="softmax",
-       tex=r"\operatorname{softmax}", transposes=False, matrix_form=_matrix_form,
+       text="softmax", tex=r"\operatorname{softmax}", transposes=False,
+       matrix_form=row_form("softmax", "softmax_col"),
        entry=_entry_of_rows,
        as_matrix=lambda args, shapes, shape: Apply(
            "softmax" if len(shape) == 2 else "softmax_col", args[0]),

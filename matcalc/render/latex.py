@@ -140,6 +140,12 @@ class LatexPrinter(TextPrinter):
     def sum_over(self, indices, body: str) -> str:
         return " ".join(rf"\sum_{{{self._print(i)}}}" for i in indices) + " " + body
 
+    def max_over(self, index, body: str) -> str:
+        return rf"\max_{{{self._print(index)}}} {body}"
+
+    def bracket(self, statement: str) -> str:
+        return rf"\left[{statement}\right]"
+
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 

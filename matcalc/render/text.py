@@ -191,13 +191,20 @@ class TextPrinter(Printer):
     def _print_Function(self, e) -> str:
         op = ops.of_node(e)
         return self.call(op.name if op is not None else type(e).__name__,
-                         self._print(e.args[0]))
+                         ", ".join(self._print(a) for a in e.args))
 
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
 
     def sum_over(self, indices, body: str) -> str:
         return " ".join(f"Σ_{self._print(i)}" for i in indices) + " " + body
+
+    def max_over(self, index, body: str) -> str:
+        return f"max_{self._print(index)} {body}"
+
+    def bracket(self, statement: str) -> str:
+        """Iverson's bracket: 1 where the statement holds, else 0."""
+        return f"[{statement}]"
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         return f"∂{self.loss}/∂{unicode_name(e.of)}"
