@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
 from .symbols import (
@@ -297,4 +298,27 @@ def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
     if used:
         proof.record(total(terms), "assumption", names=used,
                      assumptions=[assumptions[n] for n in used])
+    terms, multiplied = multiply_out(terms)
+    if multiplied:
+        proof.record(total(terms), "multiply_out")
     return Collapsed(terms, shallow)
+
+
+MULTIPLY_OUT_OPS = 60  # larger entrywise expressions are left as they are
+
+
+def multiply_out(terms: list[Term]) -> tuple[list[Term], bool]:
+    """Multiply out the terms that sum over nothing, when that makes them shorter because
+    terms cancel: σ(z_i)(1 − y_i) − y_i(1 − σ(z_i)) = σ(z_i) − y_i (logistic regression).
+    Terms with sums, and long expressions, are kept as they are."""
+    plain = [t for t in terms if not t.sums and not any(f.has(Sum) for f in t.factors)]
+    if len(plain) < 2:
+        return terms, False
+    before = Add(*[t.expr() for t in plain])
+    if sympy.count_ops(before) > MULTIPLY_OUT_OPS:
+        return terms, False
+    after = sympy.expand(before)
+    if sympy.count_ops(after) >= sympy.count_ops(before):
+        return terms, False
+    rest = [t for t in terms if t not in plain]
+    return [*expand(after), *rest], True

@@ -79,7 +79,8 @@ def numpy_calls() -> frozenset[str]:
     found: set[str] = set()
     for op in REGISTRY.values():
         if op.numpy:
-            found |= calls_in(fill(op.numpy, "x", atomic=True))
+            found |= calls_in(fill(op.numpy, "x", atomic=True) if op.arity == 1
+                              else op.numpy.format(*["x"] * op.arity))
     return frozenset(found)
 
 

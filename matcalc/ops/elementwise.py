@@ -127,7 +127,7 @@ OPS = [
     Op("maximum", "elementwise", "the larger of a and b, entry by entry (broadcast)",
        signature="maximum(A, B)", arity=2, shape=lambda check, node, shapes: check.broadcast(),
        lower=_lower_maximum, function=maximum, differentiate=_differentiate_maximum,
-       forward=_maximum_forward, text="max", tex=r"\max", note="maximum", kink=_at_tie,
+       forward=_maximum_forward, numpy="np.maximum({0}, {1})", text="max", tex=r"\max", note="maximum", kink=_at_tie,
        matrix_form=_maximum_form, examples=("C = maximum(A, B)", "C = maximum(A, 0.0)"),
        fuzz=(("*", ("*", "*"), "maximum({0}, {1})"),)),
     Op("abs", "elementwise", "|x|; |x|′ = sign x, taken as 0 at 0", function=sympy.Abs,
