@@ -114,8 +114,14 @@ def cli() -> None:
                    "of each step and of the result against central differences.")
 @click.option("--no-check", is_flag=True,
               help="Skip the numerical check that every result passes before it is shown.")
+@click.option("--against", "against", multiple=True, metavar="[NAME=]FORMULA",
+              help="Check a hand-derived numpy formula for a gradient instead of printing the "
+                   "proof, e.g. --wrt W --against 'X.T @ dZ' (dZ: the gradient of Z; "
+                   "dOut: the upstream one). Says whether it is right; if not, why, at "
+                   "which entry, and the right formula. Exit code 1 if it is wrong.")
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
-           loss: str | None, inline: bool, check: bool, no_check: bool) -> None:
+           loss: str | None, inline: bool, check: bool, no_check: bool,
+           against: tuple[str, ...]) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -147,9 +153,46 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     _exclusive(check, no_check)
     shapes = _shapes(shape)
+    formulas = _formulas(against, wrt)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
-                     inline=inline, check=not no_check)
+                     inline=inline, check=not no_check, against=formulas)
+    if formulas:
+        _verdicts(derivation, fmt, lang)
+        return
     _show(derivation, fmt, lang, check, no_check)
+
+
+def _formulas(against: tuple[str, ...], wrt: tuple[str, ...]) -> dict[str, str]:
+    """--against 'FORMULA' (for the one --wrt) or --against 'NAME=FORMULA'."""
+    import re
+    named = [name.strip() for item in wrt for name in item.split(",") if name.strip()]
+    formulas: dict[str, str] = {}
+    for item in against:
+        match = re.match(r"\s*([^\W\d]\w*)\s*=(?!=)(.*)", item, flags=re.S)
+        if match and "." not in match.group(1):
+            formulas[match.group(1)] = match.group(2).strip()
+        elif len(named) == 1:
+            formulas[named[0]] = item.strip()
+        else:
+            raise click.UsageError("--against: write NAME=FORMULA, or give exactly one --wrt")
+    return formulas
+
+
+def _verdicts(derivation, fmt: str, lang: str) -> None:
+    """The verdicts on hand-derived formulas (JSON with --format json); exit code 1 if
+    one of them is wrong."""
+    from .render.formats import render_comparison
+    verdicts = list(derivation.against.values())
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+        click.echo(json.dumps([asdict(v) | {"equal": v.equal} for v in verdicts],
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(render_comparison(v, derivation.loss, lang) for v in verdicts),
+                   nl=False)
+    if not all(v.equal for v in verdicts):
+        raise click.exceptions.Exit(1)
 
 
 def _common(command):
@@ -237,7 +280,8 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
           check, no_check)
 
 
-OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout"}
+OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout",
+           "against": "--against"}
 
 
 def cli_message(error) -> str:
@@ -265,7 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     _writable(sys.stdout)
     _writable(sys.stderr)
     try:
-        cli.main(args=argv, prog_name="matcalc", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="matcalc", standalone_mode=False)
+        if isinstance(code, int):  # an Exit raised inside a command, returned by click
+            return code
     except click.exceptions.Exit as done:
         return done.exit_code
     except getattr(click.exceptions, "NoArgsIsHelpError", ()) as bare:  # `matcalc` alone

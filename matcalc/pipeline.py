@@ -62,7 +62,8 @@ class Prepared:
 
 def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
-           inline: bool = False, check: bool = True) -> Derivation:
+           inline: bool = False, check: bool = True,
+           against: dict[str, str] | None = None) -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -70,6 +71,10 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     default L) and ∂L/∂Output is an input of the derivation. With ``check`` (the default)
     every step, result and line of numpy code is verified numerically before the result is
     returned; a wrong one raises ``CheckError`` instead.
+
+    ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
+    verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
+    ``wrt`` if they are not there.
     """
     p = Prepared.of(program, shapes)
     output = p.program.output
@@ -79,7 +84,12 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     if p.shapes.names[output] and f"d{output}" in p.shapes.names:
         raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
                          f"gradient ∂{loss}/∂{output} d{output}; rename it")
-    wanted = _wrt_names(p.program, wrt)
+    wanted = _wrt_names(p.program, wrt if wrt is not None or not against else list(against))
+    for name in against or {}:
+        if name not in p.program.inputs() and name not in p.shapes.names:
+            raise UsageError("no such name in the program", option="against", value=name)
+        if name not in wanted:
+            wanted.append(name)
     d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline)
     supply = IndexSupply(p.names.letters())
     for statement in p.program.statements:
@@ -94,7 +104,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
     d.gradients = {name: d.all_gradients[name] for name in wanted}
-    return _finished_result(d, check)
+    d = _finished_result(d, check)
+    if against:
+        from .check.against import compare
+        d.against = {name: compare(d, name, formula) for name, formula in against.items()}
+    return d
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:

@@ -67,6 +67,7 @@ class Derivation(ShownWithNumpy):
     checked: dict = field(default_factory=dict, repr=False)  # verification reports, by trials
     verified_on: int | None = None  # random instances it was verified on before returning
     unverified: str | None = None   # why it could not be verified (no input in its domain)
+    against: dict = field(default_factory=dict)  # verdicts on hand-derived formulas, by wrt
     view = "gradients"
 
     # -- the common one-wrt case

@@ -74,6 +74,8 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     except SyntaxError as error:
         message = error.msg if error.msg.startswith("invalid syntax") else \
             f"invalid syntax: {error.msg}"
+        if "lambda" in source.split():  # λ written out: a Python keyword
+            message += " ('lambda' is a Python keyword: write 'lam' for λ)"
         raise ParseError(message, error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
         raise ParseError("the program is nested too deeply") from None

@@ -379,3 +379,22 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
     view = _derivative_view(d, printer)
     return env.get_template(form.derivative_template).render(
         fmt=form.name, lang=lang, r=phrases, **view).rstrip() + "\n"
+
+
+def gradient_line(d: Derivation, wrt: str) -> str:
+    """∂L/∂W = … in text: the matrix form with every named gradient substituted (or the
+    index form where there is no matrix form)."""
+    printer = TextPrinter(context(d))
+    grad = d.all_gradients[wrt]
+    if grad.result is None:
+        return f"{printer.doprint(grad.lhs)} = {printer.doprint(grad.index_form)}"
+    shown = grad.inlined if grad.inlined is not None else grad.result
+    return f"{printer.doprint(grad.matrix_lhs)} = {printer.doprint(shown)}"
+
+
+def render_comparison(c, loss: str = "L", lang: str = "en") -> str:
+    """The verdict on a hand-derived formula (``check.against.Comparison``), as text."""
+    from ..language.shapes import show
+    template = environment().get_template("against.j2")
+    return template.render(c=c, loss=loss, lang=lang, shape=show(c.shape),
+                           entry=",".join(map(str, c.entry or ()))).rstrip() + "\n"

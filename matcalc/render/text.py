@@ -360,6 +360,10 @@ class TextPrinter(Printer):
         if isinstance(node, BinOp) and (parent is None or _source_level(node) < _source_level(
                 parent) or (right and _source_level(node) == _source_level(parent))):
             return f"({text})"
+        if isinstance(node, BinOp) and parent is not None and parent.op == "@" and (
+                node.op == "/" or (node.op == "*" and not self.is_scalar_node(node.left)
+                                   and not self.is_scalar_node(node.right))):
+            return f"({text})"  # (γ ∘ X) Σ: a product reads as binding tighter than ∘
         if isinstance(node, Neg) and parent is not None:
             return f"({text})"
         return text
