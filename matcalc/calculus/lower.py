@@ -156,6 +156,8 @@ def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     out = ctx.shape(node)
     left = lower(node.left, _broadcast(ctx.shape(node.left), out, idx), ctx)
     right = lower(node.right, _broadcast(ctx.shape(node.right), out, idx), ctx)
+    if node.op in "*/" and (left.is_number or right.is_number):
+        return _scaled(node.op, left, right)
     if node.op == "+":
         return left + right
     if node.op == "-":
@@ -165,6 +167,14 @@ def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     if node.op == "/":
         return left / right
     return left**right  # "**": shapes has checked that the exponent is a number
+
+
+def _scaled(op: str, left: Expr, right: Expr) -> Expr:
+    """A number times (or over) an expression, kept as written: ½ (x_p − μ_p), where sympy
+    would distribute it (x_p/2 − μ_p/2)."""
+    from sympy.core.parameters import distribute
+    with distribute(False):
+        return left * right if op == "*" else left / right
 
 
 def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:

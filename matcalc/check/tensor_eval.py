@@ -68,7 +68,7 @@ from ..calculus.symbols import (
     free_symbols,
 )
 from ..errors import UnsupportedError
-from ..language.program import Program, names_in
+from ..language.program import Program, values_read
 from .numeric import Instance, central_difference, run_expression
 
 # Σ over a product: einsum's own loop over every index at once is fastest while the
@@ -246,7 +246,7 @@ class Evaluator:
             for statement in recomputed:
                 inputs = {n: moved[n] if n in moved else
                           np.asarray(self.values[n], dtype=float)[None]
-                          for n in names_in(statement.value)}
+                          for n in values_read(statement.value)}
                 moved[statement.target] = np.asarray(
                     run_expression(statement.value, inputs), dtype=float)
             copies = Evaluator(self.program, self.instance, self.output, self.values,

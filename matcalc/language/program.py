@@ -158,3 +158,10 @@ def walk_program(program: Program):
 def names_in(expr: Expr) -> list[str]:
     """Names read by an expression, left to right, without repeats."""
     return list(dict.fromkeys(node.id for node in walk(expr) if isinstance(node, Name)))
+
+
+def values_read(expr: Expr) -> list[str]:
+    """The names whose values running the expression reads: its names, and the inputs
+    that its dimensions used as numbers are read off (d in Q @ K.T / sqrt(d))."""
+    sizes = [node.of for node in walk(expr) if isinstance(node, Size)]
+    return list(dict.fromkeys([*names_in(expr), *sizes]))

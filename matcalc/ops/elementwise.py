@@ -32,6 +32,10 @@ step = new_function("step", "relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the
                     lambda x: sympy.S.One if x > 0 else sympy.S.Zero)
 softplus = new_function("softplus", "softplus(x) = log(1 + eˣ).",
                         lambda x: sympy.log(1 + sympy.exp(x)))
+# |x| and sign x as written: sympy's own Abs and sign turn |x − y| into |y − x| and
+# sign(x − y) into −sign(y − x)
+absolute = new_function("absolute", "|x|.", sympy.Abs)
+sign = new_function("sign", "sign x, with sign 0 = 0.", sympy.sign)
 
 
 class maximum(sympy.Function):  # noqa: N801 - printed and sorted by sympy under this name
@@ -131,8 +135,8 @@ OPS = [
        note="maximum", kink=_at_tie,
        matrix_form=_maximum_form, examples=("C = maximum(A, B)", "C = maximum(A, 0.0)"),
        fuzz=(("*", ("*", "*"), "maximum({0}, {1})"),)),
-    Op("abs", "elementwise", "|x|; |x|′ = sign x, taken as 0 at 0", function=sympy.Abs,
-       derivative=lambda x, y: sympy.sign(x), numpy="np.abs({})", text="abs",
+    Op("abs", "elementwise", "|x|; |x|′ = sign x, taken as 0 at 0", function=absolute,
+       derivative=lambda x, y: sign(x), numpy="np.abs({})", text="abs",
        tex=r"\operatorname{abs}", text_format="|{}|", tex_format=r"\left|{}\right|",
        note="abs", kink=at_zero, examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
        fuzz=_fuzz_any("abs")),
@@ -140,7 +144,11 @@ OPS = [
     Op("step", "internal", "relu′(x) = [x > 0]", function=step,
        derivative=lambda x, y: sympy.S.Zero, numpy="np.heaviside({}, 0.0)", text="step",
        tex=r"\operatorname{step}", text_format="[{} > 0]", tex_format=r"\left[{} > 0\right]"),
-    Op("sign", "internal", "sign(x)", function=sympy.sign,
+    # |x| also reaches proofs through sympy's √(x²) = |x|
+    Op("Abs", "internal", "|x|", function=sympy.Abs, derivative=lambda x, y: sign(x),
+       numpy="np.abs({})", text="abs", tex=r"\operatorname{abs}", text_format="|{}|",
+       tex_format=r"\left|{}\right|", note="abs", kink=at_zero),
+    Op("sign", "internal", "sign(x)", function=sign,
        derivative=lambda x, y: sympy.S.Zero, numpy="np.sign({})", text="sign",
        tex=r"\operatorname{sign}"),
 ]

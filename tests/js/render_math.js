@@ -9,11 +9,14 @@ const { liteAdaptor } = require("mathjax-full/js/adaptors/liteAdaptor.js");
 const { RegisterHTMLHandler } = require("mathjax-full/js/handlers/html.js");
 require("mathjax-full/js/input/tex/base/BaseConfiguration.js");
 require("mathjax-full/js/input/tex/ams/AmsConfiguration.js");
+// \boldsymbol (bold Greek matrices: Σ): MathJax 3's browser components autoload it, and
+// MathJax 2's TeX-AMS configurations (Qiita, Hatena) include it
+require("mathjax-full/js/input/tex/boldsymbol/BoldsymbolConfiguration.js");
 
 const adaptor = liteAdaptor();
 RegisterHTMLHandler(adaptor);
 const tex = new TeX({
-  packages: ["base", "ams"],
+  packages: ["base", "ams", "boldsymbol"],
   formatError: (jax, err) => { throw err; },
 });
 const doc = mathjax.document("", { InputJax: tex, OutputJax: new SVG({ fontCache: "none" }) });
