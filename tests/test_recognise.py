@@ -111,12 +111,25 @@ def test_tetrahedron_has_no_matrix_form():
         recognise([term], (), {})
 
 
-def test_vector_at_an_inner_node_scales_a_neighbour():
-    # Σ_p a_ip x_p b_pj = (A (B ∘ x 𝟏ᵀ))_ij
-    term = Term(Integer(1), (Element(A, i, p), Element(MatrixSymbol("v", n, Integer(1)), p, 0),
-                             Element(B, p, j)), (lim(p, n),))
+def test_vector_between_two_matrices_is_a_diagonal_matrix():
+    # Σ_p a_ip v_p b_pj = (A diag(v) B)_ij, as Xᵀ diag(σ(1 − σ)) X in a Hessian
+    from matcalc.render.printers import diagonal_of
+    v = MatrixSymbol("v", n, Integer(1))
+    term = Term(Integer(1), (Element(A, i, p), Element(v, p, 0), Element(B, p, j)),
+                (lim(p, n),))
     rec = recognise([term], (i, j), DIMS)
-    assert "broadcast" in keys(rec) and "matrix_product" in keys(rec)
+    assert "diagonal_matrix" in keys(rec) and "matrix_product" in keys(rec)
+    a, middle, b = rec.result.args
+    assert (a, diagonal_of(middle), b) == (A, v, B)
+
+
+def test_vector_beside_one_matrix_scales_it():
+    # Σ_p a_pi v_p w_p = (Aᵀ (v ∘ w))_i: a vector beside one matrix is no diagonal
+    v, w = MatrixSymbol("v", n, Integer(1)), MatrixSymbol("w", n, Integer(1))
+    term = Term(Integer(1), (Element(A, p, i), Element(v, p, 0), Element(w, p, 0)),
+                (lim(p, n),))
+    rec = recognise([term], (i,), DIMS)
+    assert "diagonal_matrix" not in keys(rec)
 
 
 def test_terms_that_cancel_are_a_zero_matrix():

@@ -308,17 +308,43 @@ MULTIPLY_OUT_OPS = 60  # larger entrywise expressions are left as they are
 
 
 def multiply_out(terms: list[Term]) -> tuple[list[Term], bool]:
-    """Multiply out the terms that sum over nothing, when that makes them shorter because
-    terms cancel: σ(z_i)(1 − y_i) − y_i(1 − σ(z_i)) = σ(z_i) − y_i (logistic regression).
-    Terms with sums, and long expressions, are kept as they are."""
-    plain = [t for t in terms if not t.sums and not any(f.has(Sum) for f in t.factors)]
-    if len(plain) < 2:
-        return terms, False
-    before = Add(*[t.expr() for t in plain])
-    if sympy.count_ops(before) > MULTIPLY_OUT_OPS:
-        return terms, False
-    after = sympy.expand(before)
-    if sympy.count_ops(after) >= sympy.count_ops(before):
-        return terms, False
-    rest = [t for t in terms if t not in plain]
-    return [*expand(after), *rest], True
+    """Terms under the same sums share their common factors, and what remains is
+    multiplied out when terms cancel there:
+    σ(z_i)(1 − y_i) − y_i(1 − σ(z_i)) = σ(z_i) − y_i (logistic regression's gradient);
+    Σ_p x_pi x_pj σ_p(1 − σ_p)((1 − y_p) + y_p) = Σ_p x_pi x_pj σ_p(1 − σ_p) (its Hessian).
+    Long expressions, and terms with sums inside their factors, are kept as they are."""
+    from .definitions import canonical
+    groups: dict[tuple, list[Term]] = {}
+    for t in terms:
+        if not any(isinstance(f, Sum) for f in t.factors):
+            groups.setdefault(t.sums, []).append(t)
+    changed = False
+    for sums, group in groups.items():
+        if len(group) < 2:
+            continue
+        keys = [[canonical(f) for f in t.factors] for t in group]  # σ(Σ_r …) is σ(Σ_q …)
+        common = list(keys[0])
+        for found in keys[1:]:
+            left = list(found)
+            common = [k for k in common if k in left and not left.remove(k)]
+        rest = []
+        for t, found in zip(group, keys):
+            remaining = list(zip(found, t.factors))
+            for k in common:
+                remaining.remove(next(pair for pair in remaining if pair[0] == k))
+            rest.append(Mul(t.coeff, *[f for _, f in remaining]))
+        if any(r.has(Sum) for r in rest):
+            continue  # what is left to multiply out must be sum-free
+        shared = [f for k in dict.fromkeys(common)
+                  for f in [dict(zip(keys[0], group[0].factors))[k]] * common.count(k)]
+        size = sum(sympy.count_ops(r) for r in rest) + len(rest) - 1  # the terms apart
+        if size > MULTIPLY_OUT_OPS:
+            continue
+        after = sympy.expand(Add(*rest))
+        apart = sum(len(Add.make_args(sympy.expand(r))) for r in rest)
+        if len(Add.make_args(after)) >= apart:  # no term cancelled
+            continue
+        merged = expand(IndexSum(Mul(after, *shared), *sums) if sums else Mul(after, *shared))
+        terms = [t for t in terms if t not in group] + merged
+        changed = True
+    return terms, changed

@@ -90,10 +90,10 @@ def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | N
 def _alike(form: Expr, mapping: dict, sub: Expr) -> bool:
     """form with its free indices renamed by ``mapping`` is ``sub``, up to the names of the
     indices their sums bind (Σ_p x_ip w_pj is Σ_q x_iq w_qj)."""
-    return _canonical(_canonical(form).xreplace(mapping)) == _canonical(sub)
+    return canonical(canonical(form).xreplace(mapping)) == canonical(sub)
 
 
-def _canonical(expr: Expr) -> Expr:
+def canonical(expr: Expr) -> Expr:
     """expr with every index a sum (or a row-wise entry) binds renamed _0, _1, … in the
     order they appear."""
     counter = itertools.count()

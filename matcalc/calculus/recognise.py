@@ -46,7 +46,16 @@ from ..errors import NoMatrixForm
 from .collapse import Term
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
-from .symbols import Apply, Element, Index, IndexSum, indices_of, row_index, substitute_all
+from .symbols import (
+    Apply,
+    Element,
+    Index,
+    IndexSum,
+    fresh_index,
+    indices_of,
+    row_index,
+    substitute_all,
+)
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
@@ -318,13 +327,20 @@ class TermRecogniser:
                    for end in a.ends())
 
     def broadcast_vector(self) -> bool:
-        """A vector at an inner node scales the matrix beside it:
-        Σ_k v_k a_ki s_kj = Σ_k a_ki (S ∘ v 𝟏ᵀ)_kj."""
+        """A vector at an inner node between two matrices is the diagonal matrix between
+        them, Σ_k a_ik v_k b_kj = (A diag(v) B)_ij (Xᵀ diag(σ ∘ (1 − σ)) X); beside one
+        matrix it scales it: Σ_k v_k a_ki s_k = Σ_k a_ki (s ∘ v)_k."""
         edges = self.graph.edges
+        incidence = self.graph.incidence()
         for a, vec in enumerate(edges):
             node = vec.left if vec.right is None else vec.right if vec.left is None else None
             if node is None or node not in self.graph.sums:
                 continue
+            beside = [n for n in incidence.get(node, []) if n != a]
+            if len(beside) == 2 and all(None not in edges[n].ends() and
+                                        edges[n].left != edges[n].right for n in beside):
+                self._diagonal_between(a, node, beside[1])
+                return True
             for b, other in enumerate(edges):
                 if b == a or node not in other.ends() or None in other.ends():
                     continue
@@ -338,6 +354,24 @@ class TermRecogniser:
                 self.record("broadcast")
                 return True
         return False
+
+    def _diagonal_between(self, a: int, node: Index, second: int) -> None:
+        """Edge a (a vector at ``node``) becomes diag(v) from ``node`` to a new summed
+        index, where edge ``second`` now starts."""
+        edges = self.graph.edges
+        vec = edges[a]
+        v = vec.matrix if vec.right is None else transpose(vec.matrix)  # a column
+        size = self.dims[node]
+        taken = {i.name for i in self.dims} | {i.name for i in self.free}
+        fresh = fresh_index(taken)
+        self.dims[fresh] = size
+        self.graph.sums[fresh] = (fresh, Integer(0), size - 1)
+        diagonal = hadamard(Identity(size), matmul(v, OneMatrix(1, size)))
+        edges[a] = Edge(diagonal, node, fresh)
+        other = edges[second]
+        edges[second] = Edge(other.matrix, fresh if other.left == node else other.left,
+                             fresh if other.right == node else other.right)
+        self.record("diagonal_matrix")
 
     def sum_constant(self) -> bool:
         incidence = self.graph.incidence()

@@ -69,6 +69,8 @@ class Printer:
             return ADD
         if isinstance(expr, Sum):
             return SUM_LAST
+        if isinstance(expr, sympy.HadamardProduct) and diagonal_of(expr) is not None:
+            return ATOM  # diag(v)
         if isinstance(expr, (sympy.Mul, sympy.MatMul, sympy.HadamardProduct)):
             if expr.args and expr.args[0].is_number and expr.args[0] < 0:
                 return NEG
