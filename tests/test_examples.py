@@ -38,3 +38,11 @@ def test_example_verifies(path):
     else:
         report = verify(d)
         assert report.ok, report.summary()
+
+
+def test_the_gallery_is_current_and_links_every_example():
+    gallery = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert gallery == generate.gallery(), "examples/README.md: run python examples/generate.py"
+    for path in PROGRAMS:
+        assert f"]({path.stem}.md)" in gallery
+    assert "right: gamma / (X.shape[0] * s)" in gallery  # batch norm's two forms agree
