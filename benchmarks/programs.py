@@ -27,3 +27,37 @@ def chain(factors: int) -> tuple[str, str]:
     shapes = [f"A{k}: (d{k - 1}, d{k})" for k in range(1, factors + 1)]
     product = " @ ".join(f"A{k}" for k in range(1, factors + 1))
     return "\n".join([*shapes, f"Y = {product}"]), f"A{(factors + 1) // 2}"
+
+
+def transformer(blocks: int) -> str:
+    """Pre-norm transformer blocks: layer norm, single-head attention with projections,
+    residual; layer norm, a two-layer MLP with GELU (tanh approximation), residual."""
+    lines = ["X0: (t, e)", "eps: ()"]
+    for k in range(1, blocks + 1):
+        x = f"X{k - 1}"
+        lines += [f"g{k}: (e,)", f"c{k}: (e,)", f"Wq{k}: (e, d)", f"Wk{k}: (e, d)",
+                  f"Wv{k}: (e, e)", f"G{k}: (e,)", f"C{k}: (e,)", f"W1{k}: (e, f)",
+                  f"W2{k}: (f, e)"]
+        lines += _layer_norm(f"N{k}", x, f"g{k}", f"c{k}", f"a{k}")
+        lines += [f"Q{k} = N{k} @ Wq{k}", f"K{k} = N{k} @ Wk{k}", f"V{k} = N{k} @ Wv{k}",
+                  f"S{k} = Q{k} @ K{k}.T / sqrt(d)", f"P{k} = softmax(S{k})",
+                  f"R{k} = {x} + P{k} @ V{k}"]
+        lines += _layer_norm(f"M{k}", f"R{k}", f"G{k}", f"C{k}", f"b{k}")
+        lines += [f"U{k} = M{k} @ W1{k}",
+                  f"F{k} = 0.5 * U{k} * (1 + tanh(0.7978845608 * (U{k} + 0.044715 * U{k} ** 3)))",
+                  f"X{k} = R{k} + F{k} @ W2{k}"]
+    lines.append(f"L = sum(X{blocks} ** 2)")
+    return "\n".join(lines)
+
+
+def _layer_norm(out: str, x: str, gain: str, bias: str, tag: str) -> list[str]:
+    return [f"mu_{tag} = mean({x}, axis=1, keepdims=True)",
+            f"xc_{tag} = {x} - mu_{tag}",
+            f"v_{tag} = mean(xc_{tag} ** 2, axis=1, keepdims=True)",
+            f"{out} = {gain} * xc_{tag} / sqrt(v_{tag} + eps) + {bias}"]
+
+
+def transformer_weights(blocks: int) -> list[str]:
+    """Every weight, gain and bias of transformer(blocks)."""
+    return [f"{name}{k}" for k in range(1, blocks + 1)
+            for name in ("g", "c", "Wq", "Wk", "Wv", "G", "C", "W1", "W2")]

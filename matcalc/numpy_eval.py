@@ -42,9 +42,11 @@ def calls_in(code: str) -> frozenset[str]:
                      and (name := _called(node.func)) is not None)
 
 
-def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
+def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | None = None):
     """The value of ``code`` with the arrays ``values``, calling only ``allowed`` (numpy is
-    imported here, not with the module: deriving needs only ``calls_in``)."""
+    imported here, not with the module: deriving needs only ``calls_in``). ``memo`` keeps
+    the value of each ``(dZ := …)`` by its text, for other code run on the same values (a
+    backward pass bound once per gradient shares its named gradients)."""
     import numpy as np
 
     values = dict(values)  # (name := value) binds here, not in the caller's dict
@@ -53,7 +55,17 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str]):
         if isinstance(node, ast.Expression):
             return run(node.body)
         if isinstance(node, ast.NamedExpr):  # (dH := …): a gradient bound once, read later
+            key = code[node.value.col_offset:node.value.end_col_offset] \
+                if memo is not None and node.value.lineno == node.value.end_lineno == 1 \
+                else None
+            if key is not None and key in memo:  # its value, and every name bound inside
+                values.update(memo[key])
+                return values[node.target.id]
+            before = set(values)
             values[node.target.id] = run(node.value)
+            if key is not None:
+                memo[key] = {name: values[name] for name in values
+                             if name not in before or name == node.target.id}
             return values[node.target.id]
         if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool, str):
             return node.value

@@ -12,7 +12,7 @@ only one), so that all the points of a finite difference go through the program 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,6 +60,10 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
+class TooLarge(FloatingPointError):
+    """A value of the forward pass too large for central differences to be accurate."""
+
+
 def run_expression(node, values, away_from_kinks: bool = False,
                    largest: float | None = None):
     """The value of a program expression on a batch: axis 0 runs over the batch, the other
@@ -67,7 +71,7 @@ def run_expression(node, values, away_from_kinks: bool = False,
     FloatingPointError (central differences through sin(e²³) are noise, not a check)."""
     value = _run(node, values, away_from_kinks, largest)
     if largest is not None and np.any(np.abs(value) > largest):
-        raise FloatingPointError("a value too large to difference accurately")
+        raise TooLarge("a value too large to difference accurately")
     return value
 
 
@@ -90,8 +94,9 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
         op = ops.get(node.func)
         value = op.forward(*args, axis=node.axis, **({"keepdims": True} if node.keepdims
                                                      else {}))
-        alike = len(node.args) > 1 and all(a == node.args[0] for a in node.args)
-        if away_from_kinks and op.kink is not None and not alike and op.kink(args, value):
+        same_args = len(node.args) > 1 and all(a == node.args[0] for a in node.args)
+        if away_from_kinks and op.kink is not None and not same_args and \
+                op.kink(args, value):
             # (maximum(A, A) = A ties everywhere, and is smooth there)
             raise FloatingPointError(f"{node.func} at its kink")
         return value
@@ -156,13 +161,16 @@ class Instance:
     program: Program | None = None
     output: str = ""
     _grads: dict | None = None
+    numpy_memo: dict = field(default_factory=dict)  # (dZ := …) values, by their code
 
     def gradient_of(self, name: str) -> np.ndarray:
-        """∂L/∂name by central differences (for an intermediate: perturbed in place)."""
+        """∂L/∂name by central differences (for an intermediate: perturbed in place); the
+        first call computes every name's at once (``finite_differences``)."""
         if name == self.output:
             return self.upstream
         if self._grads is None:
-            self._grads = {}
+            names = [n for n in self.values if n != self.output]
+            self._grads = finite_differences(self.program, self, self.output, names)
         if name not in self._grads:
             self._grads[name] = finite_difference(self.program, self, self.output, name)
         return self._grads[name]
@@ -194,10 +202,13 @@ def _is_integer(node) -> bool:
 def random_instance(program: Program, shapes, output: str, seed: int) -> Instance:
     """Random dimensions and inputs in the program's domain. A draw where the forward pass
     is undefined (a singular matrix under det or inv, a log of 0) is drawn again."""
+    too_large = 0
     for attempt in range(50):
         # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows with
-        # the size of what is differenced); draws shrink if large values keep coming
-        spread, limit = 0.5 ** (attempt // 10), 1e4 if attempt < 40 else 1e8
+        # the size of what is differenced); draws shrink if large values keep coming: by
+        # attempts, and at once after a draw whose values were too large
+        spread = 0.5 ** max(attempt // 10, min(too_large, 3))
+        limit = 1e4 if attempt < 40 else 1e8
         inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
         try:
             with np.errstate(divide="raise", over="raise", invalid="raise"):
@@ -206,6 +217,9 @@ def random_instance(program: Program, shapes, output: str, seed: int) -> Instanc
             if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
                    for v in instance.values.values()):
                 return instance
+            too_large += 1
+        except TooLarge:
+            too_large += 1
         except (np.linalg.LinAlgError, FloatingPointError):
             continue
     raise UnsupportedError("no random input found where the program is defined")
@@ -245,11 +259,11 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
 
 # ------------------------------------------------------------------ generated numpy code
 
-def eval_numpy(code: str, values: dict[str, np.ndarray]):
+def eval_numpy(code: str, values: dict[str, np.ndarray], memo: dict | None = None):
     """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted):
     the calls the numpy printer writes and those the operations' spellings use."""
     from ..render.numpy_code import STRUCTURAL_CALLS
-    return run_numpy(code, values, STRUCTURAL_CALLS | ops.numpy_calls())
+    return run_numpy(code, values, STRUCTURAL_CALLS | ops.numpy_calls(), memo)
 
 
 # ------------------------------------------------------------------ finite differences
@@ -320,6 +334,65 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
         return batch_loss(instance, values[output])
 
     return central_difference(losses, instance.values[wrt])
+
+
+MAX_COPIES = 4096  # copies of the program in one batched pass of finite_differences
+
+
+def finite_differences(program: Program, instance: Instance, output: str,
+                       names: list[str]) -> dict[str, np.ndarray]:
+    """∂L/∂X for every X in ``names`` at once, as ``finite_difference`` gives each: one
+    batched forward pass whose copies are the ±h_p moves of every entry p of every X, each
+    X moved where it stands (what comes after it is recomputed) and every other name at its
+    value. Each statement runs once for all the names, so checking every intermediate of a
+    program of n statements costs n statements, not n²/2."""
+    found: dict[str, np.ndarray] = {}
+    group: list[str] = []
+    copies = 0
+    for name in [*names, None]:
+        size = 2 * np.size(instance.values[name]) if name is not None else 0
+        if group and (name is None or copies + size > MAX_COPIES):
+            found.update(_differences(program, instance, output, group))
+            group, copies = [], 0
+        if name is not None:
+            group.append(name)
+            copies += size
+    return found
+
+
+def _differences(program: Program, instance: Instance, output: str,
+                 names: list[str]) -> dict[str, np.ndarray]:
+    base = {n: np.asarray(v, dtype=float) for n, v in instance.values.items()}
+    moves: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}  # name -> (start, points, h)
+    total = 0
+    for name in names:
+        x = base[name]
+        h = step(np.abs(x).reshape(-1), 1)
+        points = (x.reshape(-1) + np.concatenate([np.diag(h), -np.diag(h)])).reshape(
+            -1, *x.shape)
+        moves[name] = (total, points, h)
+        total += len(points)
+
+    def placed(name: str, value: np.ndarray) -> np.ndarray:
+        """The batch with the name's own copies moved (the others as they are)."""
+        start, points, _ = moves[name]
+        out = np.array(np.broadcast_to(value, (total, *np.shape(base[name]))), dtype=float)
+        out[start:start + len(points)] = points
+        return out
+
+    values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
+              for n in program.inputs()}
+    for statement in program.statements:
+        value = np.asarray(run_expression(statement.value, values), dtype=float)
+        values[statement.target] = placed(statement.target, value) \
+            if statement.target in moves else value
+    losses = np.broadcast_to(batch_loss(instance, values[output]), (total,))
+    found = {}
+    for name, (start, _, h) in moves.items():
+        n = len(h)
+        plus, minus = losses[start:start + n], losses[start + n:start + 2 * n]
+        found[name] = ((plus - minus) / (2 * h)).reshape(np.shape(base[name]))
+    return found
 
 
 def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:

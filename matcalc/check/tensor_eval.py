@@ -241,12 +241,13 @@ class Evaluator:
         batch = sympy.Dummy("batch")  # the stack's axis: a label no other partial shares
         labels: list = []
 
+        reads = [(statement, values_read(statement.value)) for statement in recomputed]
+
         def at(points: np.ndarray) -> np.ndarray:
             moved = {name: points}
-            for statement in recomputed:
+            for statement, names in reads:
                 inputs = {n: moved[n] if n in moved else
-                          np.asarray(self.values[n], dtype=float)[None]
-                          for n in values_read(statement.value)}
+                          np.asarray(self.values[n], dtype=float)[None] for n in names}
                 moved[statement.target] = np.asarray(
                     run_expression(statement.value, inputs), dtype=float)
             copies = Evaluator(self.program, self.instance, self.output, self.values,

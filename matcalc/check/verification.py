@@ -128,7 +128,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     values = plain(instance.values)
     if instance.upstream is not None:
         values[f"d{d.output}"] = instance.upstream
-    value = np.asarray(eval_numpy(code, values), dtype=float)
+    value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
         return float("inf")
     return _relative(value.reshape(-1), reference)

@@ -191,7 +191,18 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     dW2 = H1.T @ dZ2.
     Each line is as long as its own matrix form, so the whole pass grows linearly with the
     program (the inlined forms grow with its square). None if a needed gradient has no
-    matrix form or a name d<X> is taken by the program."""
+    matrix form or a name d<X> is taken by the program. Kept with the derivation, for as
+    long as its gradients stay as they are (each gradient's numpy reads it)."""
+    key = (tuple(d.gradients), tuple((name, g.result, g.index_form)
+                                     for name, g in d.all_gradients.items()))
+    kept = d.__dict__.setdefault("_backward_code", {})
+    if key not in kept:
+        kept.clear()
+        kept[key] = _backward_code(d)
+    return kept[key]
+
+
+def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     needed, todo = set(), list(d.gradients)
     while todo:
         name = todo.pop()
