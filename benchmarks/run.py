@@ -13,8 +13,11 @@
 (e) verification: the median time of a warm `verify(d)` (default trials) of the MLP of
     examples/17_mlp.mc, every input, and of tr(A X B Xᵀ C) with respect to X.
 (f) a residual net of 16 blocks H = H + tanh(H @ W_i): derive (verified) and JSON.
+(g) transformer blocks (layer norm, attention with projections, residual, a GELU MLP,
+    residual), every weight: derive with proofs and verification, one block and two.
 
     python benchmarks/run.py --verification   # (e) alone, printed (RESULTS.md untouched)
+    python benchmarks/run.py --transformer    # (g) alone, printed
 """
 
 from __future__ import annotations
@@ -33,7 +36,13 @@ import sympy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from programs import chain, mlp, wanted  # noqa: E402  (benchmarks/programs.py)
+from programs import (  # noqa: E402  (benchmarks/programs.py)
+    chain,
+    mlp,
+    transformer,
+    transformer_weights,
+    wanted,
+)
 
 from matcalc import derive  # noqa: E402
 
@@ -225,9 +234,30 @@ def residual_json(blocks: int = 16, runs: int = 3) -> float:
     return median(lambda: derive(program, wrt="all").json(), runs)
 
 
+def transformers(runs: int = 9) -> list[str]:
+    """(g) Median seconds of a warm derive (proofs and verification) of 1 and 2 blocks."""
+    lines = ["| blocks | statements | gradients | derive + verify s | target |",
+             "|---|---|---|---|---|"]
+    seconds = {}
+    for blocks in (1, 2):
+        program, wrt = transformer(blocks), transformer_weights(blocks)
+        d = derive(program, wrt=wrt)
+        assert d.verified_on
+        seconds[blocks] = median(lambda: derive(program, wrt=wrt), runs)  # noqa: B023
+        target = "≤ 1 s" if blocks == 1 else "≤ 2.2 × one block"
+        lines.append(f"| {blocks} | {len(d.program.statements)} | {len(d.all_gradients)} | "
+                     f"{seconds[blocks]:.3f} | {target} |")
+        print(lines[-1], flush=True)
+    lines += ["", f"Two blocks take {seconds[2] / seconds[1]:.2f}× one block."]
+    return lines
+
+
 def main() -> None:
     if "--verification" in sys.argv[1:]:
         print("\n".join(verification()))
+        return
+    if "--transformer" in sys.argv[1:]:
+        print("\n".join(transformers()))
         return
     rows, wrong, ratios = [], [], []
     # SymPy is given its best form: a 1×1 matrix aᵀXb (indexing it, (aᵀXb)[0, 0], makes
@@ -253,6 +283,7 @@ def main() -> None:
         print("chain", chains[-1], flush=True)
     verified = verification()
     residual = residual_json()
+    blocks = transformers()
 
     # bytecode as after `pip install` (this machine sets PYTHONDONTWRITEBYTECODE)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -315,7 +346,14 @@ def main() -> None:
         "## (f) A residual net of 16 blocks in JSON", "",
         f"`H = H + tanh(H @ W_i)` 16 times, every input: derive (verified) and `.json()` in "
         f"{residual:.2f} s (target ≤ 2 s); each shared named gradient is bound once in the "
-        "numpy, `(dH3 := …)`.",
+        "numpy, `(dH3 := …)`.", "",
+        "## (g) Transformer blocks, every weight, with proofs and verification", "",
+        "Pre-norm blocks of `benchmarks/programs.py`: layer norm (keepdims), single-head",
+        "attention with projections Q, K, V and `/ sqrt(d)`, residual; layer norm, a two-layer",
+        "MLP with GELU (tanh approximation), residual; L = sum(X²). `derive` of every gain,",
+        "bias and weight, verified as by default (3 random instances); median of warm runs.",
+        "",
+        *blocks,
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")

@@ -95,10 +95,7 @@ class Labelled(NamedTuple):
 
 def _union(parts: Sequence[Labelled]) -> tuple:
     """Every label of the parts, in order of first appearance."""
-    labels: list = []
-    for part in parts:
-        labels.extend(label for label in part.labels if label not in labels)
-    return tuple(labels)
+    return tuple(dict.fromkeys(label for part in parts for label in part.labels))
 
 
 def _expand(part: Labelled, labels: tuple) -> np.ndarray:
@@ -107,12 +104,13 @@ def _expand(part: Labelled, labels: tuple) -> np.ndarray:
     own = part.labels
     if own == labels:
         return part.data
-    order = [own.index(label) for label in labels if label in own]
+    at = {label: k for k, label in enumerate(own)}  # by hash: sympy's == is slow
+    order = [at[label] for label in labels if label in at]
     data = part.data
     if order != sorted(order):
         data = data.transpose(order + list(range(len(own), data.ndim)))
     lengths = iter(data.shape)
-    shape = [next(lengths) if label in own else 1 for label in labels]
+    shape = [next(lengths) if label in at else 1 for label in labels]
     return data.reshape(shape + list(data.shape[len(own):]))
 
 
@@ -214,8 +212,9 @@ class Evaluator:
             if isinstance(index, Index) and env[index] != length:
                 raise UnsupportedError(f"the index {index} runs over {env[index]} values, "
                                        f"against {length} in the matrix")
+        known = set(m.labels)  # by hash: sympy's == is slow
         if isinstance(row, Index) and isinstance(col, Index) and row != col and \
-                row not in m.labels and col not in m.labels:
+                row not in known and col not in known:
             return Labelled(m.data, m.labels + (row, col))
         # every axis indexed by an integer array; equal labels share one array (a diagonal)
         parts = [Labelled(np.arange(n), (label,)) for label, n in zip(m.labels, m.data.shape)]
