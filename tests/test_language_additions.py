@@ -152,3 +152,19 @@ def test_terms_that_cancel_are_multiplied_out_in_a_stated_step():
     assert_correct(d)
     assert "\n∂L/∂z = σ(z) − y\n" in d.text()
     assert [s.reason.key for s in d.steps][-1] == "multiply_out"
+
+
+def test_a_centred_sum_vanishes_by_collecting_like_terms():
+    # ∂ var(X, 0)_l/∂x_ij: the terms of Σ_p (x_pj − μ_j) under other summation letters
+    # collect to nothing, leaving 2 (x_ij − μ_j)/N (once four terms, one a triple sum)
+    d = derive("X: (N, n)\nv = var(X, axis=0)", wrt="X")
+    assert_correct(d)
+    keys = [s.reason.key for s in d.steps]
+    assert "collect" in keys
+    collected = d.steps[keys.index("collect")].rhs
+    assert len(sympy_terms(collected)) == 2
+
+
+def sympy_terms(expr):
+    import sympy
+    return sympy.Add.make_args(expr)

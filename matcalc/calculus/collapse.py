@@ -23,6 +23,7 @@ from .symbols import (
     Element,
     Index,
     IndexSum,
+    free_symbols,
     fresh_index,
     indices_of,
     substitute,
@@ -298,10 +299,40 @@ def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
     if used:
         proof.record(total(terms), "assumption", names=used,
                      assumptions=[assumptions[n] for n in used])
+    terms, collected = collect_like_terms(terms)
+    if collected:
+        proof.record(total(terms), "collect")
     terms, multiplied = multiply_out(terms)
     if multiplied:
         proof.record(total(terms), "multiply_out")
     return Collapsed(terms, shallow)
+
+
+def collect_like_terms(terms: list[Term]) -> tuple[list[Term], bool]:
+    """Terms that are one term under other summation letters are added, after a sum over
+    an index the term does not use is taken as a factor (Σ_p c = N c):
+    2/N² Σ_p x_pj − 2/N² Σ_q x_qj ... collect to what they add up to, so that a centred
+    sum Σ_p (x_pj − μ_j) vanishes where it stands in var's gradient, 2 (x_ij − μ_j)/N.
+    Nothing changes unless at least two terms are alike."""
+    from .definitions import canonical
+    if len(terms) < 2:
+        return terms, False
+    groups: dict = {}
+    for term in terms:
+        used = set().union(*(free_symbols(f) for f in term.factors)) if term.factors else set()
+        kept = tuple(limit for limit in term.sums if limit[0] in used)
+        coeff = Mul(term.coeff, *[hi - lo + 1 for index, lo, hi in term.sums
+                                  if index not in used])
+        body = Mul(*term.factors)
+        key = canonical(IndexSum(body, *kept) if kept else body)
+        if key in groups:
+            groups[key][0] += coeff
+        else:
+            groups[key] = [coeff, Term(S.One, term.factors, kept)]
+    if len(groups) == len(terms):
+        return terms, False
+    collected = [Term(coeff, t.factors, t.sums) for coeff, t in groups.values() if coeff != 0]
+    return collected, True
 
 
 MULTIPLY_OUT_OPS = 60  # larger entrywise expressions are left as they are
