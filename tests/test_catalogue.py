@@ -106,6 +106,7 @@ PRINTED = {
     "45_l1_regression": ["∂L/∂w = Xᵀ sign(X w − y)"],
     "47_gaussian_likelihood": ["∂L/∂μ = −Σ⁻¹ (x − μ)",
                                "∂L/∂Σ = (1/2) (Σ⁻¹ − Σ⁻¹ (x − μ) (xᵀ − μᵀ) Σ⁻¹)"],
+    "48_gaussian_batch": ["∂L/∂Σ = (N/2) Σ⁻¹ − (1/2) Σ⁻¹ Dᵀ D Σ⁻¹"],
     "49_cross_entropy_logits": ["∂L/∂Z = softmax(Z) − T"],
     "50_logsumexp": ["∂s/∂x = softmax(x)"],
     "57_hessian_softmax_cross_entropy": ["∂²L/∂z ∂zᵀ = diag(softmax(z)) − softmax(z) softmax(z)ᵀ"],

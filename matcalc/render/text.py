@@ -125,7 +125,10 @@ class TextPrinter(Printer):
         numerator = [f for f in factors if not _is_reciprocal(f)]
         denominator = [f.base if f.exp == -1 else Pow(f.base, -f.exp) for f in factors
                        if _is_reciprocal(f)]
-        if coeff != 1 and denominator and coeff.is_Rational:  # (1/2) a / s = a / (2 s)
+        plain = numerator and all(isinstance(f, Symbol) and not isinstance(f, Index)
+                                  for f in numerator)
+        if coeff != 1 and (denominator or plain) and coeff.is_Rational and \
+                (denominator or not coeff.is_Integer):  # (1/2) a / s = a / (2 s); N/2
             if coeff.p != 1:
                 numerator.insert(0, Integer(coeff.p))
             if coeff.q != 1:
