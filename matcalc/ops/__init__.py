@@ -92,7 +92,13 @@ def help_lines() -> list[str]:
     """``derive --help``'s function list: one line per section."""
     lines = []
     for section in SECTIONS:
-        names = " ".join(op.call if op.signature else op.name for op in in_section(section))
+        found = in_section(section)
+        # a signature every operation of the section shares is said once, at the end
+        shared = {op.call[len(op.name):] for op in found}
+        if len(found) > 1 and len(shared) == 1 and next(iter(shared)) != "(X)":
+            names = " ".join(op.name for op in found) + f", each {next(iter(shared))}"
+        else:
+            names = " ".join(op.call if op.signature else op.name for op in found)
         lines.append(f"{LABELS[section] + ':':16}{names}")
     return lines
 
