@@ -117,7 +117,7 @@ def gallery() -> str:
               "The staged backward pass of [39](39_batch_norm.md) and the compact formula "
               "∂L/∂X = γ/(N σ) (N ∂L/∂Y − Σ ∂L/∂Y − X̂ ∘ Σ(∂L/∂Y ∘ X̂)) are checked equal:", "",
               "```console",
-              f"$ matcalc derive examples/39_batch_norm.mc --wrt X --against \\",
+              "$ matcalc derive examples/39_batch_norm.mc --wrt X --against \\",
               f"    \"{BATCH_NORM_COMPACT}\"",
               verdict.rstrip(), "```", ""]
     return "\n".join(lines)
