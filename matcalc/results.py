@@ -48,6 +48,9 @@ class Gradient:
     consumers: list[str] = field(default_factory=list)   # the results X feeds
     inlined: Expr | None = None
     zero: bool = False           # X does not influence the output
+    # the steps from ``result`` to ``inlined`` when it was found entry by entry (each named
+    # gradient substituted, the algebra let cancel), or empty when it is put in as matrices
+    inline_steps: list[Step] = field(default_factory=list)
 
 
 @dataclass(eq=False)

@@ -141,3 +141,21 @@ def test_the_printed_form_is_the_textbooks(name):
                        inline=True).text()
     for line in PRINTED[name]:
         assert line in text, f"{name}: {line!r} not in\n{text}"
+
+
+@pytest.mark.parametrize("name", ["38_layer_norm", "39_batch_norm"])
+def test_normalisation_has_its_compact_form_derived_with_the_centred_fact(name):
+    # the staged backward pass (∂L/∂X̂, ∂L/∂v, ∂L/∂Xc, ∂L/∂μ) substituted entry by entry:
+    # the term Σ_k xc_kj (…) vanishes as a stated step, leaving the compact textbook form
+    from matcalc.calculus.symbols import UpstreamGrad
+    source = (EXAMPLES / f"{name}.mc").read_text(encoding="utf-8")
+    d = derive(program_text(source), wrt="X", inline=True)
+    grad = d.gradients["X"]
+    keys = [s.reason.key for s in grad.inline_steps]
+    assert "centred" in keys and keys[0] == "named_result"
+    upstreams = {u.name for u in grad.inlined.atoms(UpstreamGrad)}
+    assert upstreams == {"Y"}  # only ∂L/∂Y is left: every named gradient put in
+    assert_correct(d, trials=1)
+    compact = derive(program_text(source), wrt="X",
+                     against={"X": TEXTBOOK[name]["X"]}).against["X"]
+    assert compact.equal, str(compact)

@@ -25,6 +25,7 @@ from ..results import Derivation, Gradient
 from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
 from .differentiate import push_partial, replace_partials
+from .facts import centred
 from .lower import Lowering, lower
 from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
@@ -43,6 +44,8 @@ from .symbols import (
     dim,
     index_symbols,
 )
+
+ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put in
 
 
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
@@ -68,11 +71,13 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     # gradient ready (no recursion: a long chain cannot exhaust the stack)
     memo: dict[str, Gradient] = {}
     definitions = foldable(d)
+    facts = centred(d.program, d.shapes)
     targets = [s.target for s in statements]
     for name in [t for t in reversed(targets) if t in needed] + \
             [n for n in wanted if n not in targets]:
         memo[name] = GradientOfName(d, name, consumers.get(name, []), memo,
-                                    definitions).derive()
+                                    definitions, facts,
+                                    compact=d.inline and name in wanted).derive()
     order = [t for t in reversed(targets) if t in memo] + [n for n in memo if n not in targets]
     return {name: memo[name] for name in order}
 
@@ -141,7 +146,8 @@ class GradientOfName:
     gradients ∂L/∂Z of their results (already derived: the walk goes backwards)."""
 
     def __init__(self, d: Derivation, name: str, consumers: list[Assignment],
-                 memo: dict[str, Gradient], definitions: list[Definition]):
+                 memo: dict[str, Gradient], definitions: list[Definition],
+                 centred: dict[str, int] | None = None, compact: bool = False):
         self.d, self.name, self.consumers, self.memo = d, name, consumers, memo
         shape = d.shapes.names[name]
         self.shape = shape
@@ -155,6 +161,8 @@ class GradientOfName:
         self.proof = Proof(self.lhs, self.wrt_idx)
         self.supply = IndexSupply(d.names.letters())
         self.definitions = definitions
+        self.centred = centred or {}
+        self.compact = compact
 
     def derive(self) -> Gradient:
         d, proof = self.d, self.proof
@@ -201,7 +209,7 @@ class GradientOfName:
             expr = folded
             proof.record(expr, "by_definition", names=used)
         outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
-                         self.unit)
+                         self.unit, centred=self.centred)
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow
@@ -277,9 +285,62 @@ class GradientOfName:
         return tidy(put_in(result, replacements)) if replacements else result
 
     def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
+        inlined, steps = self._inlined(result), []
+        if self.compact and inlined is not None and inlined != result:
+            compact = self._entrywise(index_form)
+            if compact is not None and size(compact[0]) < size(inlined):
+                inlined, steps = compact
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
                         result, index_form, why, [s.target for s in self.consumers],
-                        self._inlined(result))
+                        inlined, inline_steps=steps)
+
+    def _entrywise(self, index_form: Expr) -> tuple[Expr, list] | None:
+        """The inlined form found entry by entry: each named gradient's matrix form put in
+        at the index level, the deltas collapsed and like terms collected — with the facts
+        of the definitions (a centred name sums to 0) — then recognised. Batch norm's staged
+        backward pass becomes its compact textbook form this way. None if a named gradient
+        has no matrix form, or the expression grows past ENTRYWISE_SIZE."""
+        d = self.d
+        proof = Proof(self.lhs, self.wrt_idx)
+        proof.record(index_form, "named_result")
+        expr, collapsed = index_form, None
+        for _ in range(len(d.program.statements)):
+            named = {}
+            for node in sympy.preorder_traversal(expr):
+                target = node.of if isinstance(node, ScalarGrad) else \
+                    node.name if isinstance(node, UpstreamGrad) else None
+                if target is not None and target != d.output:
+                    named[target] = node
+            if not named:
+                break
+            replacements = {}
+            for target, upstream in named.items():
+                known = self.memo.get(target)
+                if known is None or known.result is None:
+                    return None
+                value = fitted(known.result, upstream)
+                if isinstance(upstream, ScalarGrad):
+                    replacements[upstream] = value
+                    continue
+                for element in expr.atoms(Element):
+                    if element.matrix == upstream:
+                        replacements[element] = entry_of(value, element.row, element.col,
+                                                         self.supply)
+            expr = expr.xreplace(replacements)
+            proof.record(expr, "substitute", names=sorted(named), loss=d.loss)
+            collapsed = collapse_all(expr, proof, self.unit, d.shapes.assumptions,
+                                     self.centred)
+            expr = sympy.Add(*[t.expr() for t in collapsed.terms])
+            if size(expr) > ENTRYWISE_SIZE:
+                return None
+        if collapsed is None or not collapsed.terms:
+            return None
+        try:
+            recognised = recognise_under(d.shapes.assumptions, collapsed.terms, self.wrt_idx,
+                                         self.dims, proof)
+        except NoMatrixForm:
+            return None
+        return recognised.result, proof.steps
 
     def _zero(self, zero: bool = True) -> Gradient:
         symbol = self.d.names.symbols[self.name]

@@ -23,6 +23,7 @@ from .symbols import (
     Element,
     Index,
     IndexSum,
+    UpstreamGrad,
     free_symbols,
     fresh_index,
     indices_of,
@@ -282,7 +283,8 @@ class Collapsed:
 
 
 def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
-                 assumptions: dict[str, str] | None = None) -> Collapsed:
+                 assumptions: dict[str, str] | None = None,
+                 centred: dict[str, int] | None = None) -> Collapsed:
     """δ's first where they stand (Σ_l g_il p_il (δ_lj − p_ij)), then after distributing
     products over sums; then rows that sum to 1 (``onehot``, ``prob_rows``) are summed out.
     Each change is a step of ``proof``."""
@@ -299,6 +301,10 @@ def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
     if used:
         proof.record(total(terms), "assumption", names=used,
                      assumptions=[assumptions[n] for n in used])
+    if centred:
+        terms, zero = apply_centred(terms, centred)
+        if zero:
+            proof.record(total(terms), "centred", names=zero)
     terms, collected = collect_like_terms(terms)
     if collected:
         proof.record(total(terms), "collect")
@@ -306,6 +312,32 @@ def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
     if multiplied:
         proof.record(total(terms), "multiply_out")
     return Collapsed(terms, shallow)
+
+
+def apply_centred(terms: list[Term], centred: dict[str, int]) -> tuple[list[Term], list]:
+    """Σ_k xc_kj (…) = 0 when Xc is centred down its columns (``facts.centred``) and
+    nothing else in the term depends on k; likewise along the rows."""
+    used: list[str] = []
+    kept = []
+    for term in terms:
+        zero = None
+        for index, _, _ in term.sums:
+            touching = [f for f in term.factors if index in indices_of(f)]
+            if len(touching) != 1 or not isinstance(touching[0], Element):
+                continue
+            entry = touching[0]
+            name = getattr(entry.matrix, "name", None)
+            if name not in centred or entry.row == entry.col or \
+                    isinstance(entry.matrix, UpstreamGrad):  # ∂L/∂Xc is no centred Xc
+                continue
+            if (entry.row, entry.col)[centred[name]] == index:
+                zero = name
+                break
+        if zero is None:
+            kept.append(term)
+        elif zero not in used:
+            used.append(zero)
+    return (kept, used) if used else (terms, [])
 
 
 def collect_like_terms(terms: list[Term]) -> tuple[list[Term], bool]:

@@ -50,9 +50,9 @@ class Outcome:
 
 def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, Expr],
            assumptions: dict[str, str], unit: set[Index] = frozenset(),
-           max_free: int = 2) -> Outcome:
+           max_free: int = 2, centred: dict[str, int] | None = None) -> Outcome:
     """Collapse the deltas, then read the matrix form off the index form."""
-    collapsed = collapse_all(expr, proof, unit, assumptions)
+    collapsed = collapse_all(expr, proof, unit, assumptions, centred)
     terms = collapsed.terms
     index_form = total(terms)
     if not terms:

@@ -134,11 +134,12 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     return _relative(value.reshape(-1), reference)
 
 
-def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes) -> np.ndarray | None:
+def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
+                 first: int = 0) -> np.ndarray | None:
     """Each step's right-hand side at every entry against the previous step's; the last
-    one's values, flat (None if there are no steps)."""
+    one's values, flat (None if there are no steps). Steps are numbered from ``first``."""
     previous = None
-    for n, step in enumerate(steps):
+    for n, step in enumerate(steps, start=first):
         values = ev.array(step.rhs, free, sizes).reshape(-1)
         if previous is not None:
             check.record_step(n, step.reason.key, _relative(values, previous))
@@ -153,6 +154,10 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     last = _steps_error(grad.steps, check, ev, free, sizes)
     if last is not None:
         check.result_error = max(check.result_error, _relative(last, reference))
+    # the entry-by-entry proof of the inlined form: its steps numbered after the proof's
+    inline = _steps_error(grad.inline_steps, check, ev, free, sizes, first=len(grad.steps))
+    if inline is not None:
+        check.result_error = max(check.result_error, _relative(inline, reference))
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
@@ -208,8 +213,8 @@ def fingerprint(d: Derivation | Derivative) -> int:
     if d.view == "derivative":
         parts = [(tuple(s.rhs for s in d.steps), d.result, d.index_form, d.layout)]
     else:
-        parts = [(name, tuple(s.rhs for s in g.steps), g.result, g.inlined, g.index_form)
-                 for name, g in d.all_gradients.items()]
+        parts = [(name, tuple(s.rhs for s in (*g.steps, *g.inline_steps)), g.result,
+                  g.inlined, g.index_form) for name, g in d.all_gradients.items()]
     return hash(tuple(parts))
 
 
@@ -225,7 +230,7 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
         ev = Evaluator(d.program, instance, d.output)
         for name, grad in d.all_gradients.items():
             check = checks[name]
-            check.steps = len(grad.steps)
+            check.steps = len(grad.steps) + len(grad.inline_steps)
             if check.failure:
                 continue
             try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from .catalogue import FORMATS, languages, templates_dir
+from .names import unicode_name
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter
@@ -231,6 +232,20 @@ def notes(program) -> list[str]:
                               if isinstance(node, Call) and ops.get(node.func).note))
 
 
+def shown_params(params: dict, printer) -> dict:
+    """A reason's names as the text shows them (mu → μ); LaTeX keeps them as written
+    (they are set inside \\text{…}, where a command would not be one)."""
+    if not isinstance(printer, TextPrinter) or type(printer) is not TextPrinter:
+        return params
+    shown = dict(params)
+    for key in ("names", "wrt"):
+        if isinstance(shown.get(key), list):
+            shown[key] = [unicode_name(n) if isinstance(n, str) else n for n in shown[key]]
+        elif isinstance(shown.get(key), str):
+            shown[key] = unicode_name(shown[key])
+    return shown
+
+
 def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> dict:
     """Strings for the templates; the inlined forms (which grow with the square of a
     network's depth) only if they are shown."""
@@ -246,7 +261,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
         })
     gradients = []
     for grad in d.all_gradients.values():
-        steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key, "params": s.reason.params}
+        steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
+                  "params": shown_params(s.reason.params, printer)}
                  for s in grad.steps]
         result = printer.doprint(grad.result) if grad.result is not None else None
         symbol = d.names.symbols[grad.wrt]
@@ -263,6 +279,10 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "requested": grad.wrt in d.gradients,
             "inlined": printer.doprint(grad.inlined)
             if grad.inlined is not None and (inlined or d.inline) else None,
+            "inline_steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
+                              "params": shown_params(s.reason.params, printer)}
+                             for s in grad.inline_steps]
+            if grad.inlined is not None and (inlined or d.inline) else [],
             "consumers": grad.consumers,
             "zero": grad.zero,
         })
@@ -323,6 +343,12 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
         if d.is_graph and d.inline:  # asked for: it grows fast with depth
             entry["inlined_latex"] = f"{x['matrix_lhs']} = {x['inlined']}" \
                 if x["inlined"] else None
+            if t["inline_steps"]:
+                entry["inlined_steps"] = [
+                    {"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
+                     "params": ts["params"],
+                     "why": str(phrases.phrase(ts["key"], ts["params"], "text")).strip()}
+                    for ts, xs in zip(t["inline_steps"], x["inline_steps"])]
         (requested if grad.wrt in d.gradients else intermediates).append(entry)
     order = list(d.gradients)
     requested.sort(key=lambda e: order.index(e["wrt"]))
@@ -354,7 +380,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
         "steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
-                   "params": s.reason.params} for s in d.steps],
+                   "params": shown_params(s.reason.params, printer)} for s in d.steps],
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form,
