@@ -97,7 +97,7 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
         same_args = len(node.args) > 1 and all(a == node.args[0] for a in node.args)
         if away_from_kinks and op.kink is not None and not same_args and \
                 op.kink(args, value):
-            # (maximum(A, A) = A ties everywhere, and is smooth there)
+            # (a function of two equal arguments, f(A, A), is smooth where they tie)
             raise FloatingPointError(f"{node.func} at its kink")
         return value
     assert isinstance(node, BinOp)

@@ -392,7 +392,7 @@ def _(expr: sympy.Function, ev, env):
         arg = ev.value(expr.args[0], env)
         return Labelled(numpy_function(expr.func)(np.asarray(arg.data, dtype=float)),
                         arg.labels)
-    arrays, labels = _aligned([ev.value(a, env) for a in expr.args])  # maximum(a, b)
+    arrays, labels = _aligned([ev.value(a, env) for a in expr.args])  # f(a, b), entrywise
     return Labelled(numpy_function(expr.func)(*[np.asarray(a, dtype=float) for a in arrays]),
                     labels)
 

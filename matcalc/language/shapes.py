@@ -220,7 +220,7 @@ class _Check:
     broadcaster: object
 
     def broadcast(self) -> Shape:
-        """numpy broadcasting of two arguments, as for '+' (maximum(A, b))."""
+        """numpy broadcasting of two arguments, as for '+' (a function of two arrays)."""
         left, right = self.node.args
         pair = BinOp(f"{self.node.func}()", left, right, self.node.pos)
         return self.broadcaster(pair, *self.shapes)

@@ -279,7 +279,7 @@ class NumpyPrinter:
         if op is not None and op.numpy is not None and len(e.args) == 1:
             code, prec = self._code(e.args[0])
             return fill(op.numpy, code, prec >= 4), 2
-        if op is not None and op.numpy is not None:  # np.maximum(a, b): arguments in order
+        if op is not None and op.numpy is not None:  # f(a, b): arguments in order
             return op.numpy.format(*[self._code(a)[0] for a in e.args]), 4
         raise TypeError(f"no numpy form for {type(e).__name__}")
 
