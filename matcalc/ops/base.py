@@ -46,6 +46,9 @@ class Op:
     # a batch: every array has a leading axis of copies (see ``own_axes``)
     numpy: str | None = None
     forward: Callable[..., Any] | None = None                # (*arrays, axis) -> array
+    # numpy for a call in a program, where ``numpy`` does not say it: {0}, {1} the
+    # arguments (bracketed), {axis} the axis and keepdims keywords (", axis=0" or "")
+    source: str | None = None
     # spellings for the reader: a name (σ, \sigma) or a whole format with {} (|x|)
     text: str = ""
     tex: str = ""

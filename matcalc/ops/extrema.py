@@ -129,7 +129,8 @@ _argmax_rows, _argmax_column = row_entries(argmax_entry)
 OPS = [
     Op("max", "reduction", "the largest entry; its gradient goes to the arg-max",
        signature="max(X[, axis, keepdims])", keywords=_KEYWORDS, shape=_shape,
-       lower=_lower_max, forward=_max, text="max", tex=r"\max", note="max", kink=_tied,
+       lower=_lower_max, forward=_max, source="np.max({0}{axis})", text="max",
+       tex=r"\max", note="max", kink=_tied,
        examples=("v = max(A, axis=1)", "x: (n,)\ns = max(x)",
                  "Z = A - max(A, axis=1, keepdims=True)"),
        fuzz=(("m", ("mn",), "max({0}, axis=1)"),)),

@@ -183,6 +183,7 @@ OPS = [
        fuzz=(("mn", ("mn",), "softmax({0})"),)),
     Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
        lower=_lower_log_softmax, forward=lambda x, axis=None: _log_softmax(x),
+       source="({0} - np.log(np.exp({0}).sum(axis=-1, keepdims=True)))",
        text="log_softmax", tex=r"\log\operatorname{softmax}", note="log", transposes=False,
        examples=("Y = log_softmax(A)",), fuzz=(("mn", ("mn",), "log_softmax({0})"),)),
     # the matrix form of a 1-D vector's softmax: down its only column

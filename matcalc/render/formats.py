@@ -310,6 +310,8 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
     env = environment()
     phrases = env.get_template(f"reasons.{lang}.j2").module
     ctx = context(d)
+    if form.printer == "numpy":
+        return _module(d, env, form)
     if d.view == "derivative":
         return _render_derivative(d, form, lang, ctx, env, phrases)
     if form.printer is None:
@@ -416,6 +418,22 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
     view = _derivative_view(d, printer)
     return env.get_template(form.derivative_template).render(
         fmt=form.name, lang=lang, r=phrases, **view).rstrip() + "\n"
+
+
+def _module(d, env, form) -> str:
+    """``--format numpy``: the runnable module (gradients only, for now)."""
+    from .module import module_view
+    if d.view == "derivative":
+        raise UsageError("--format numpy writes gradients (derive); a Jacobian's or "
+                         "Hessian's numpy is in the other formats")
+    code = backward_code(d) if d.is_graph else None
+    if code is None:
+        code = [(name, numpy_code(d, grad)) for name, grad in d.gradients.items()]
+    view = module_view(d, code)
+    if not view:
+        raise UsageError("a gradient here has no numpy code (no matrix form and no "
+                         "einsum); --format numpy needs the whole backward pass")
+    return env.get_template(form.template).render(**view).rstrip() + "\n"
 
 
 def gradient_line(d: Derivation, wrt: str) -> str:

@@ -1,0 +1,50 @@
+"""``--format numpy``: a Python module you can run, with ``forward``, ``backward`` and
+``check`` (matrixcalculus.org's fAndG and checkGradient, for a whole program).
+
+    forward(**inputs) -> every name's value
+    backward(**inputs, dY=...) -> the requested gradients, from the numpy backward pass
+    check(seed=0) -> backward against central differences on random inputs of the
+                     declared shapes and assumptions
+
+The module needs numpy only. Its forward pass spells each call as the operation's record
+does (``NumpySource``); its backward pass is the one matcalc verified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..results import Derivation
+
+
+def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
+    """What ``templates/numpy.j2`` needs: inputs with their shapes and assumptions, the
+    forward statements, and the backward statements ``code`` ((name, numpy of dname))."""
+    from ..check.numeric import _invertible_names, _needs_positive
+    from .numpy_source import NumpySource
+    program, shapes = d.program, d.shapes
+    targets = {s.target for s in program.statements}
+    unread = [x.name for x in program.declarations if x.name not in targets and
+              x.name not in program.inputs()]
+    inputs = [*program.inputs(), *unread]
+    source = NumpySource()
+    forward = [(s.target, source.code(s.value)) for s in program.statements]
+    if any(line is None for _, line in code):
+        return {}
+    dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
+                              if isinstance(x, str)))
+    return {
+        "program": program.source,
+        "inputs": [{"name": n, "shape": list(shapes.names[n]),
+                    "assumption": shapes.assumptions.get(n)} for n in inputs],
+        "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
+        "forward": forward,
+        "backward": code,
+        "requested": list(d.gradients),
+        "output": d.output,
+        "upstream": f"d{d.output}" if d.has_upstream else None,
+        "output_shape": list(shapes.names[d.output]),
+        "positive": _needs_positive(program),
+        "invertible": sorted(_invertible_names(program)),
+    }

@@ -1,0 +1,55 @@
+"""A program's statements as numpy code (the forward pass of ``--format numpy``): one
+method per program node type, each call spelled as its operation's record says.
+
+    Z = X @ W + b        →   Z = X @ W + b
+    Y = exp(A) + 1       →   Y = np.exp(A) + 1
+    S = Q @ K.T / sqrt(d)  →  S = Q @ K.T / np.sqrt(Q.shape[1])
+"""
+
+from __future__ import annotations
+
+from .. import ops
+from ..language.program import BinOp, Call, Name, Neg, Number, Size, Transpose
+from ..ops.base import fill
+
+
+class NumpySource:
+    """numpy code for program expressions; every compound operand is bracketed, so the
+    code means what the program means whatever numpy's precedence."""
+
+    def code(self, node) -> str:
+        return getattr(self, f"_{type(node).__name__}")(node)
+
+    def operand(self, node) -> str:
+        text = self.code(node)
+        return text if isinstance(node, (Name, Number, Size, Call)) else f"({text})"
+
+    def _Name(self, n: Name) -> str:  # noqa: N802 - dispatch on the node's class name
+        return n.id
+
+    def _Number(self, n: Number) -> str:  # noqa: N802
+        return repr(n.value)
+
+    def _Size(self, n: Size) -> str:  # noqa: N802
+        return f"{n.of}.shape[{n.axis}]"
+
+    def _Neg(self, n: Neg) -> str:  # noqa: N802
+        return f"-{self.operand(n.operand)}"
+
+    def _Transpose(self, n: Transpose) -> str:  # noqa: N802
+        return f"{self.operand(n.operand)}.T"
+
+    def _BinOp(self, n: BinOp) -> str:  # noqa: N802
+        return f"{self.operand(n.left)} {n.op} {self.operand(n.right)}"
+
+    def _Call(self, n: Call) -> str:  # noqa: N802
+        op = ops.get(n.func)
+        args = [self.operand(a) for a in n.args]
+        if op.source is not None:
+            axis = "" if n.axis is None else f", axis={n.axis}"
+            axis += ", keepdims=True" if n.keepdims else ""
+            return op.source.format(*args, axis=axis)
+        if op.arity == 1:
+            return fill(op.numpy, self.code(n.args[0]),
+                        isinstance(n.args[0], (Name, Number, Size, Call)))
+        return op.numpy.format(*args)

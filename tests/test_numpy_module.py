@@ -1,0 +1,71 @@
+"""--format numpy: a module you can run. For every example its module is imported and its
+check() compares backward with central differences; its forward pass equals matcalc's own
+on every operation's example programs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcalc import derive, ops
+from matcalc.check.numeric import forward, random_instance
+from matcalc.errors import UsageError
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+from generate import derivation, options  # noqa: E402
+
+GRADIENT_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.mc"))
+                     if options(p.read_text(encoding="utf-8")).get("command") is None]
+
+
+def load(code: str, where: Path):
+    """Import the generated module from a file, as a user would."""
+    path = where / "generated.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"generated_{abs(hash(code))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", GRADIENT_EXAMPLES, ids=[p.stem for p in GRADIENT_EXAMPLES])
+def test_every_examples_module_checks_its_own_gradients(path, tmp_path):
+    d = derivation(path)
+    module = load(d.show("numpy"), tmp_path)
+    assert module.check(seed=0) < 1e-4
+    assert set(module.backward.__code__.co_varnames) >= set(module.SHAPES)
+
+
+EXAMPLE_PROGRAMS = [(op.name, ex) for op in ops.REGISTRY.values() for ex in op.examples]
+
+
+@pytest.mark.parametrize("name, program", EXAMPLE_PROGRAMS,
+                         ids=[f"{n}:{k}" for k, (n, _) in enumerate(EXAMPLE_PROGRAMS)])
+def test_the_modules_forward_pass_is_matcalcs(name, program, tmp_path):
+    d = derive(program, check=False)
+    module = load(d.show("numpy"), tmp_path)
+    instance = random_instance(d.program, d.shapes, d.output, seed=5)
+    inputs = {n: np.asarray(instance.values[n]) for n in module.SHAPES}
+    ours = module.forward(**inputs)
+    reference = forward(d.program, inputs)
+    for statement in d.program.statements:
+        np.testing.assert_allclose(ours[statement.target], reference[statement.target],
+                                   rtol=1e-10, atol=1e-12, err_msg=statement.target)
+
+
+def test_a_wrong_backward_pass_fails_the_modules_check(tmp_path):
+    code = derive("X: (m, n)\nW: (n, k)\nZ = X @ W", wrt="W").show("numpy")
+    module = load(code.replace("X.T @ dZ", "2 * X.T @ dZ"), tmp_path)
+    with pytest.raises(AssertionError, match="dW differs"):
+        module.check()
+
+
+def test_a_jacobian_has_no_module_yet():
+    from matcalc import jacobian
+    with pytest.raises(UsageError, match="numpy"):
+        jacobian("x: (n,)\ny = W @ x", "x").show("numpy")
