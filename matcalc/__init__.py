@@ -47,12 +47,14 @@ __all__ = [
     "derive",
     "hessian",
     "jacobian",
+    "set_language",
     "verify",
 ]
 
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
-         "Step": "calculus.proof", "verify": "check", "CheckReport": "check"}
+         "Step": "calculus.proof", "verify": "check", "CheckReport": "check",
+         "set_language": "render.display"}
 
 
 def __getattr__(name: str):

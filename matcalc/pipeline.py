@@ -104,6 +104,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
     d.gradients = {name: d.all_gradients[name] for name in wanted}
+    for gradient in d.all_gradients.values():
+        gradient.owner = d
     d = _finished_result(d, check)
     if against:
         from .check.against import compare

@@ -10,6 +10,7 @@ code) comes from ``render.display``; verification from ``check.verify``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sympy import Expr
 
@@ -51,9 +52,24 @@ class Gradient:
     # the steps from ``result`` to ``inlined`` when it was found entry by entry (each named
     # gradient substituted, the algebra let cancel), or empty when it is put in as matrices
     inline_steps: list[Step] = field(default_factory=list)
+    # the derivation it belongs to (for its display), set once the derivation is complete
+    owner: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        from .render.formats import gradient_line
+        return f"<Gradient {gradient_line(self.owner, self.wrt)}>" if self.owner else \
+            f"<Gradient ∂/∂{self.wrt}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        from .render.display import LANGUAGE, mimebundle
+        from .render.formats import gradient_markdown
+        if self.owner is None:
+            return {"text/plain": repr(self)}
+        markdown = gradient_markdown(self.owner, self.wrt, LANGUAGE["lang"])
+        return mimebundle(markdown, markdown.strip(), repr(self))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Derivation(ShownWithNumpy):
     """Gradients of a program's loss, with proofs: ``gradients`` are the requested ones,
     ``all_gradients`` every one derived on the way, in the order of the backward pass."""
@@ -105,7 +121,7 @@ class Derivation(ShownWithNumpy):
         return len(self.program.statements) > 1
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Derivative(Shown):
     """∂Y/∂X (a Jacobian, ``kind`` "jacobian") or ∂²f/∂x∂xᵀ (a Hessian), with its proof,
     in the stated layout (numerator: rows follow the output)."""

@@ -83,6 +83,22 @@ class CheckReport:
     def summary(self) -> str:
         return "\n".join(c.line(self.trials) for c in self.checks)
 
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else "FAILED"
+        return f"<CheckReport {verdict}: {len(self.checks)} results on {self.trials} random " \
+            "instances>"
+
+    def _repr_markdown_(self) -> str:
+        rows = ["| result | steps | largest step error | result error | numpy error | ok |",
+                "|---|---|---|---|---|---|"]
+        for c in self.checks:
+            numpy = "–" if c.numpy_error is None else f"{c.numpy_error:.1e}"
+            ok = "✓" if c.ok else "✗ " + (c.failure or "")
+            rows.append(f"| ∂/∂{c.wrt} | {c.steps} | {c.worst_step:.1e} | "
+                        f"{c.result_error:.1e} | {numpy} | {ok} |")
+        return f"Checked on {self.trials} random instances against central differences:\n\n" \
+            + "\n".join(rows) + "\n"
+
 
 def plain(values: dict) -> dict:
     """The values as a user's code would have them: a scalar is a Python float (so that

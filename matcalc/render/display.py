@@ -6,6 +6,28 @@ is done in ``render.formats``, imported when first asked for.
 
 from __future__ import annotations
 
+# the language notebooks show results in: matcalc.set_language("ja")
+LANGUAGE = {"lang": "en"}
+
+
+def set_language(lang: str) -> None:
+    """The language results show themselves in, in notebooks (and ``str()``)."""
+    from ..errors import UsageError
+    from .catalogue import languages
+    if lang not in languages():
+        raise UsageError(f"unknown language {lang!r}; choose one of "
+                         f"{', '.join(languages())}", option="lang", value=lang)
+    LANGUAGE["lang"] = lang
+
+
+def mimebundle(markdown: str, latex: str | None, plain: str) -> dict[str, str]:
+    """What a notebook may show: Markdown with $$ blocks (rendered by the notebook's own
+    MathJax or KaTeX), LaTeX, and a one-line plain text."""
+    bundle = {"text/plain": plain, "text/markdown": markdown}
+    if latex is not None:
+        bundle["text/latex"] = latex
+    return bundle
+
 
 class Shown:
     """Display for a result (a gradient derivation, a Jacobian or a Hessian)."""
@@ -27,10 +49,20 @@ class Shown:
         return self.show("json", lang)
 
     def _repr_latex_(self) -> str:
-        return "$$" + self.latex() + "$$"
+        return "$$" + self.latex(LANGUAGE["lang"]) + "$$"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown(LANGUAGE["lang"])
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return mimebundle(self._repr_markdown_(), self._repr_latex_(), repr(self))
 
     def __str__(self) -> str:
-        return self.text()
+        return self.text(LANGUAGE["lang"])
+
+    def __repr__(self) -> str:
+        from .formats import short_repr
+        return short_repr(self)
 
 
 

@@ -447,6 +447,35 @@ def gradient_line(d: Derivation, wrt: str) -> str:
     return f"{printer.doprint(grad.matrix_lhs)} = {printer.doprint(shown)}"
 
 
+def short_repr(d: Derivation | Derivative) -> str:
+    """One line: what was derived and whether it was verified."""
+    if d.view == "derivative":
+        printer = TextPrinter(context(d))
+        shown = printer.doprint(d.result) if d.result is not None else \
+            printer.doprint(d.index_form)
+        what = f"{d.kind.capitalize()} {printer.doprint(d.matrix_lhs)} = {shown}"
+    else:
+        what = "Derivation " + "; ".join(gradient_line(d, wrt) for wrt in d.gradients)
+    status = f"verified on {d.verified_on} random inputs" if d.verified_on else \
+        "not verified"
+    return f"<{what} ({status})>"
+
+
+def gradient_markdown(d: Derivation, wrt: str, lang: str = "en") -> str:
+    """One gradient's proof as a Markdown $$ block (a notebook's display of d["W"])."""
+    env = environment()
+    phrases = env.get_template(f"reasons.{lang}.j2").module
+    view = _view(d, latex_printer(context(d)), None)
+    grad = next(g for g in view["gradients"] if g["wrt"] == wrt)
+    lines = [(grad["lhs"] if k == 0 else "") + " &= " + s["rhs"] + r" \quad \left(" +
+             str(phrases.phrase(s["key"], s["params"], "latex")).strip() + r"\right) \\"
+             for k, s in enumerate(grad["steps"])]
+    end = grad["result"] if grad["result"] is not None else grad["index_form"]
+    lhs = grad["matrix_lhs"] if grad["result"] is not None else grad["lhs"]
+    lines.append(f"{lhs} &= {end}")
+    return "$$\n\\begin{aligned}\n" + "\n".join(lines) + "\n\\end{aligned}\n$$\n"
+
+
 def render_comparison(c, loss: str = "L", lang: str = "en") -> str:
     """The verdict on a hand-derived formula (``check.against.Comparison``), as text."""
     from ..language.shapes import show
