@@ -119,9 +119,15 @@ def cli() -> None:
                    "proof, e.g. --wrt W --against 'X.T @ dZ' (dZ: the gradient of Z; "
                    "dOut: the upstream one). Says whether it is right; if not, why, at "
                    "which entry, and the right formula. Exit code 1 if it is wrong.")
+@click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
+              help="Also show the forward values and every gradient at these inputs, e.g. "
+                   "--at x=-2,y=5,z=-4 or --at 'W=[[1, 2], [3, 4]],b=[0, 1]' (a "
+                   "non-scalar output's dY=... too; default ones).")
+@click.option("--seed", "seed", type=int, default=None, metavar="N",
+              help="Like --at, at random inputs of the declared shapes (seed N).")
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
-           against: tuple[str, ...]) -> None:
+           against: tuple[str, ...], at: str | None, seed: int | None) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -159,7 +165,27 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     if formulas:
         _verdicts(derivation, fmt, lang)
         return
+    if at is not None or seed is not None:
+        _values_at(derivation, at, seed)
     _show(derivation, fmt, lang, check, no_check)
+
+
+def _values_at(derivation, at: str | None, seed: int | None) -> None:
+    """--at NAME=VALUE,... or --seed N: the values to show the derivation at."""
+    if at is not None and seed is not None:
+        raise click.UsageError("--at gives the values, --seed draws them: give one of them")
+    upstream = None
+    if seed is not None:
+        from .check.numeric import random_instance
+        instance = random_instance(derivation.program, derivation.shapes,
+                                   derivation.output, seed)
+        values = {n: instance.values[n] for n in derivation.program.inputs()}
+        upstream = instance.upstream
+    else:
+        from .language.values import parse_values
+        values = parse_values(at)
+        upstream = values.pop(f"d{derivation.output}", None)
+    derivation.at(values, upstream)
 
 
 def _formulas(against: tuple[str, ...], wrt: tuple[str, ...]) -> dict[str, str]:
@@ -281,7 +307,7 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
 
 
 OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout",
-           "against": "--against"}
+           "against": "--against", "at": "--at", "values": "--at"}
 
 
 def cli_message(error) -> str:

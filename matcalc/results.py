@@ -87,6 +87,7 @@ class Derivation(ShownWithNumpy):
     verified_on: int | None = None  # random instances it was verified on before returning
     unverified: str | None = None   # why it could not be verified (no input in its domain)
     against: dict = field(default_factory=dict)  # verdicts on hand-derived formulas, by wrt
+    values_at: dict | None = None   # d.at(...): inputs, forward values and gradients
     view = "gradients"
 
     # -- the common one-wrt case

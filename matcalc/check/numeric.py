@@ -428,3 +428,22 @@ def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
         namespace[f"d{d.output}"] = arrays[f"d{d.output}"]
     return {wrt: np.asarray(eval_numpy(d.numpy_of(wrt), namespace))
             for wrt in d.gradients if d.numpy_of(wrt) is not None}
+
+
+def evaluate_all(d, values: dict, upstream=None,
+                 code: list[tuple[str, str]] | None = None) -> tuple[dict, dict]:
+    """Every name's value and every gradient's (the named ones of the backward pass
+    ``code``, in its order, then the requested ones), at the given inputs: seed 003's
+    circuits."""
+    requested = evaluate_gradients(d, values, upstream)
+    inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()
+              if n in d.shapes.names}
+    namespace = forward(d.program, inputs)
+    gradients: dict[str, np.ndarray] = {}
+    if d.has_upstream:
+        namespace[f"d{d.output}"] = np.asarray(upstream, dtype=float)
+    for name, line in code or []:
+        value = namespace[f"d{name}"] = np.asarray(eval_numpy(line, namespace))
+        gradients[name] = value
+    gradients.update(requested)
+    return {n: namespace[n] for n in d.shapes.names if n in namespace}, gradients

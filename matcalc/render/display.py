@@ -88,6 +88,29 @@ class ShownWithNumpy(Shown):
         code = backward_code(self) if self.is_graph else None
         return None if code is None else "\n".join(f"d{name} = {line}" for name, line in code)
 
+    def at(self, values: dict, upstream=None):
+        """The forward values and every gradient at the given inputs (numbers or nested
+        lists), shown with the proof from now on (CS231n's circuits: x = −2, y = 5, z = −4
+        gives q = 3, f = −12 and ∂f/∂x = −4). A non-scalar output's upstream gradient is
+        ``upstream``, or ones (L = sum of the output). Returns the derivation."""
+        import numpy as np
+
+        from ..check.numeric import evaluate_all, forward
+        from ..errors import UsageError
+        missing = [n for n in self.program.inputs() if n not in values]
+        if missing:
+            raise UsageError(f"values missing for {', '.join(missing)}", option="at")
+        if self.has_upstream and upstream is None:
+            inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()}
+            upstream = np.ones(np.shape(forward(self.program, inputs)[self.output]))
+        from .formats import backward_code
+        code = backward_code(self) if self.is_graph else None
+        forward_values, gradients = evaluate_all(self, values, upstream, code)
+        self.values_at = {"inputs": {n: values[n] for n in values},
+                          "forward": forward_values, "gradients": gradients,
+                          "upstream": None if upstream is None else np.asarray(upstream)}
+        return self
+
     def evaluate(self, values: dict, upstream=None) -> dict:
         """The requested gradients at given input values (numbers or arrays), by running
         the numpy code."""

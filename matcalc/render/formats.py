@@ -296,7 +296,50 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "notes": notes(d.program), "backward_code": code,
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
-            "verified_on": d.verified_on, "unverified": d.unverified}
+            "verified_on": d.verified_on, "unverified": d.unverified,
+            "values": _values_view(d, printer)}
+
+
+def _values_view(d: Derivation, printer) -> dict | None:
+    """d.at(...): the inputs, the forward values and the gradients, as the printer writes
+    names and numbers (a pmatrix in LaTeX)."""
+    at = getattr(d, "values_at", None)
+    if not at:
+        return None
+    tex = type(printer) is not TextPrinter
+    shown = value_tex if tex else value_text
+    inputs = [(printer.doprint(d.names.symbols[n]), shown(v)) for n, v in at["inputs"].items()
+              if n in d.shapes.names]
+    computed = [(printer.doprint(d.names.symbols[n]), shown(v))
+                for n, v in at["forward"].items() if n not in at["inputs"]]
+    gradients = [(printer.doprint(d.all_gradients[n].matrix_lhs), shown(v))
+                 for n, v in at["gradients"].items() if n in d.all_gradients]
+    upstream = None
+    if at.get("upstream") is not None:
+        upstream = (printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)),
+                    shown(at["upstream"]))
+    return {"inputs": inputs, "forward": computed, "gradients": gradients,
+            "upstream": upstream}
+
+
+def value_text(value) -> str:
+    """−12, 0.7311, [1, −2], [[1, 2], [3, 4]]: 4 significant digits, a true minus."""
+    import numpy as np
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return f"{float(array):.4g}".replace("-", "−")
+    return "[" + ", ".join(value_text(row) for row in array) + "]"
+
+
+def value_tex(value) -> str:
+    """A number, or a pmatrix (a vector as a column)."""
+    import numpy as np
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return f"{float(array):.4g}"
+    rows = array.reshape(-1, 1) if array.ndim == 1 else array
+    body = r" \\ ".join(" & ".join(f"{float(x):.4g}" for x in row) for row in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 
 def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
@@ -365,6 +408,12 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
         contract["intermediates"] = intermediates
     if code:
         contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
+    at = getattr(d, "values_at", None)
+    if at:
+        import numpy as np
+        contract["values"] = {
+            key: {name: np.asarray(v, dtype=float).tolist() for name, v in at[key].items()}
+            for key in ("inputs", "forward", "gradients")}
     contract["verified"] = {"random_instances": d.verified_on} if d.verified_on else None
     if d.unverified:
         contract["unverified"] = d.unverified

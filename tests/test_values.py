@@ -1,0 +1,75 @@
+"""--at and --seed: the forward values and every gradient at given inputs, in every format;
+seed 003's circuits (CS231n) reproduce the article's numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcalc import derive
+from matcalc.errors import UsageError
+from matcalc.language.values import parse_values
+from matcalc.render.catalogue import FORMATS
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "matcalc", "derive", *args],
+                          capture_output=True, text=True, encoding="utf-8")
+
+
+def test_seed_003s_add_multiply_circuit():
+    out = run(str(EXAMPLES / "20_cs231n_add_multiply.mc"), "--at", "x=-2,y=5,z=-4")
+    assert out.returncode == 0, out.stderr
+    tail = out.stdout.split("at x = −2, y = 5, z = −4:")[1]
+    for line in ("q     = 3", "f     = −12", "∂f/∂x = −4", "∂f/∂y = −4", "∂f/∂z = 3"):
+        assert line in tail
+
+
+def test_seed_003s_sigmoid_neuron():
+    source = (EXAMPLES / "21_cs231n_sigmoid_neuron.mc").read_text(encoding="utf-8")
+    d = derive(source).at({"w0": 2, "w1": -3, "w2": -3, "x0": -1, "x1": -2})
+    values = json.loads(d.json())["values"]
+    assert values["forward"]["f"] == pytest.approx(0.7311, abs=1e-4)
+    grads = values["gradients"]
+    assert [round(grads[n], 2) for n in ("w0", "w1", "w2")] == [-0.2, -0.39, 0.2]
+    assert [round(grads[n], 2) for n in ("x0", "x1")] == [0.39, -0.59]
+    assert "f       = 0.7311" in d.text()
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "numpy"])
+def test_values_show_in_every_format(fmt):
+    d = derive("Y = A @ B", wrt="A").at({"A": [[1, 2], [3, 4]], "B": [[1, 0], [0, 2]]},
+                                        upstream=np.ones((2, 2)))
+    shown = d.show(fmt)
+    expected = {"text": "∂L/∂A = [[1, 2], [1, 2]]", "json": '"A": [',
+                "latex": r"\begin{pmatrix} 1 & 2 \\ 1 & 2 \end{pmatrix}",
+                "markdown": r"\begin{pmatrix} 1 & 2 \\ 1 & 2 \end{pmatrix}"}[fmt]
+    assert expected in shown
+
+
+def test_seed_draws_the_same_values_each_time():
+    first = run("Y = tanh(A @ B)", "--seed", "7", "--format", "json")
+    second = run("Y = tanh(A @ B)", "--seed", "7", "--format", "json")
+    assert first.returncode == 0 and first.stdout == second.stdout
+    values = json.loads(first.stdout)["values"]
+    assert set(values["gradients"]) >= {"A", "B"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x", "NAME=VALUE"), ("x=1+2", "nested list of numbers"), ("x=__import__('os')", "number"),
+])
+def test_values_are_numbers_read_not_evaluated(text, message):
+    with pytest.raises(UsageError, match=message):
+        parse_values(text)
+
+
+def test_nested_lists_and_signs_parse():
+    assert parse_values("W=[[1, -2], [3.5, 4]],b=-1") == {"W": [[1.0, -2.0], [3.5, 4.0]],
+                                                         "b": -1.0}
