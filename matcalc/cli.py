@@ -255,6 +255,11 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
         if checked is not None and not checked.ok:
             raise CheckError("the numerical check caught a wrong result (see above); it is "
                              "not shown: please report this program")
+    if fmt == "text" and sys.stdout.isatty():  # wrap at the terminal's width
+        import shutil
+
+        from .render.formats import COLUMNS
+        COLUMNS["text"] = max(60, shutil.get_terminal_size((100, 24)).columns)
     click.echo(result.show(fmt, lang), nl=False)
 
 

@@ -44,9 +44,16 @@ def derived(program: str, wrt=None, **kwargs):
 def result_line(text: str) -> str:
     """The matrix form line of the last gradient in text output (before its numpy line and
     the line that says it was verified)."""
-    lines = [line for line in text.splitlines() if line and not line.startswith(
-        ("numpy: ", "verified: ", "not verified: "))]
-    return lines[-1]
+    lines = text.splitlines()
+    starts = [k for k, line in enumerate(lines) if line and not line[0].isspace()
+              and not line.startswith(("numpy: ", "verified: ", "not verified: "))]
+    k = starts[-1]
+    found = lines[k]
+    for line in lines[k + 1:]:  # a wrapped result continues on indented lines
+        if not line[:1].isspace() or line.lstrip().startswith(("(", "=")):
+            break
+        found += " " + line.strip()
+    return found
 
 
 def doubled_brackets(text: str) -> list[str]:

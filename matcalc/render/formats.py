@@ -19,6 +19,10 @@ from .names import unicode_name
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter
+from .wrap import wrap_code, wrap_math
+
+# the text format's line width: the terminal's, when the command writes to one
+COLUMNS = {"text": 100}
 
 if TYPE_CHECKING:
     from ..results import Derivation, Derivative, Gradient
@@ -56,6 +60,8 @@ def environment():
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False, autoescape=False)
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
+    env.filters["wrap_math"] = wrap_math
+    env.filters["wrap_code"] = wrap_code
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
@@ -361,7 +367,8 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
     view = _view(d, printer, backward_code(d) if d.is_graph else None)
-    return env.get_template(form.template).render(lang=lang, r=phrases, **view).rstrip() + "\n"
+    return env.get_template(form.template).render(lang=lang, r=phrases, columns=COLUMNS["text"],
+                                                  **view).rstrip() + "\n"
 
 
 def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
@@ -466,7 +473,7 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
     view = _derivative_view(d, printer)
     return env.get_template(form.derivative_template).render(
-        fmt=form.name, lang=lang, r=phrases, **view).rstrip() + "\n"
+        fmt=form.name, lang=lang, r=phrases, columns=COLUMNS["text"], **view).rstrip() + "\n"
 
 
 def _module(d, env, form) -> str:
