@@ -129,10 +129,32 @@ def _batch_norm_forms() -> str:
     return d.against["X"].text()
 
 
+# the README's picture of a computation graph: seed 003's circuit with its values
+GRAPH_EXAMPLE = "cs231n_circuit_graph"
+DOCS = HERE.parent / "docs"
+
+
+def graph_dot() -> str:
+    """docs/<GRAPH_EXAMPLE>.dot: the graph of example 22 at the article's values."""
+    from matcalc.render.graph import dot_source
+    source = (HERE / "22_cs231n_staged.mc").read_text(encoding="utf-8")
+    return dot_source(derive(source, wrt="all").at({"x": 3, "y": -4}))
+
+
+def graph_svg() -> str:
+    """The picture itself, drawn by Graphviz (its version may differ from machine to
+    machine, so the tests compare the dot source and check the picture's labels)."""
+    from matcalc.render.graph import draw
+    return draw(graph_dot(), "svg").decode("utf-8")
+
+
 def main(argv: list[str]) -> int:
     stale = []
     outputs = [(path.with_suffix(".md"), lambda path=path: render(path)) for path in examples()]
     outputs.append((HERE / "README.md", gallery))
+    outputs.append((DOCS / f"{GRAPH_EXAMPLE}.dot", graph_dot))
+    if "--check" not in argv:
+        outputs.append((DOCS / f"{GRAPH_EXAMPLE}.svg", graph_svg))
     for target, make in outputs:
         text = make()
         if "--check" in argv:

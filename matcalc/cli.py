@@ -221,6 +221,51 @@ def _verdicts(derivation, fmt: str, lang: str) -> None:
         raise click.exceptions.Exit(1)
 
 
+@cli.command()
+@click.argument("program")
+@click.option("--format", "-f", "fmt", type=click.Choice(["dot", "svg", "png"]),
+              default="dot", show_default=True,
+              help="dot: Graphviz's language (needs nothing else); svg, png: drawn by "
+                   "Graphviz's dot command.")
+@click.option("--shape", "shape", multiple=True, metavar="NAME=d1,d2",
+              help="Declare a shape, e.g. --shape X=m,n.")
+@click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
+              help="Label the arrows with values: forward values and gradients (seed 003).")
+@click.option("--seed", "seed", type=int, default=None, metavar="N",
+              help="Like --at, at random inputs of the declared shapes.")
+@click.option("--output", "-o", "output", default=None, metavar="FILE",
+              help="Write to FILE (png always needs one).")
+def graph(program: str, fmt: str, shape: tuple[str, ...], at: str | None, seed: int | None,
+          output: str | None) -> None:
+    """Draw the computation graph of PROGRAM, as seed 001 does: a node per name, forward
+    arrows from what each statement reads to its result, and the gradients flowing back
+    along them, labelled ∂L/∂Z. With --at (or --seed) the arrows carry the values, forward
+    above and gradient below, as seed 003 draws its circuits.
+
+    \b
+    Examples:
+      matcalc graph examples/17_mlp.mc -f svg -o mlp.svg
+      matcalc graph examples/20_cs231n_add_multiply.mc --at x=-2,y=5,z=-4
+    """
+    from .pipeline import derive as run
+    from .render.graph import dot_source, draw
+    derivation = run(_read_program(program), wrt="all", shapes=_shapes(shape))
+    if at is not None or seed is not None:
+        _values_at(derivation, at, seed)
+    source = dot_source(derivation)
+    if fmt == "dot":
+        data = source.encode("utf-8")
+    else:
+        data = draw(source, fmt)
+    if output is not None:
+        with open(output, "wb") as file:
+            file.write(data)
+    elif fmt == "png":
+        raise click.UsageError("--format png writes a file: give --output FILE")
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
 def _common(command):
     """Options that jacobian and hessian share with derive."""
     command = click.option("--no-check", is_flag=True,

@@ -443,7 +443,10 @@ def evaluate_all(d, values: dict, upstream=None,
     if d.has_upstream:
         namespace[f"d{d.output}"] = np.asarray(upstream, dtype=float)
     for name, line in code or []:
-        value = namespace[f"d{name}"] = np.asarray(eval_numpy(line, namespace))
+        try:
+            value = namespace[f"d{name}"] = np.asarray(eval_numpy(line, namespace))
+        except (KeyError, UnsupportedError):  # it reads a gradient with no numpy
+            continue
         gradients[name] = value
     gradients.update(requested)
     return {n: namespace[n] for n in d.shapes.names if n in namespace}, gradients

@@ -103,9 +103,11 @@ class ShownWithNumpy(Shown):
         if self.has_upstream and upstream is None:
             inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()}
             upstream = np.ones(np.shape(forward(self.program, inputs)[self.output]))
-        from .formats import backward_code
-        code = backward_code(self) if self.is_graph else None
-        forward_values, gradients = evaluate_all(self, values, upstream, code)
+        from .formats import numpy_code
+        code = [(name, numpy_code(self, grad, named=True))  # every named gradient, in order
+                for name, grad in self.all_gradients.items()] if self.is_graph else None
+        forward_values, gradients = evaluate_all(self, values, upstream,
+                                                 [(n, c) for n, c in code or [] if c])
         self.values_at = {"inputs": {n: values[n] for n in values},
                           "forward": forward_values, "gradients": gradients,
                           "upstream": None if upstream is None else np.asarray(upstream)}
