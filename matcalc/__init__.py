@@ -48,13 +48,14 @@ __all__ = [
     "hessian",
     "jacobian",
     "set_language",
+    "set_notation",
     "verify",
 ]
 
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
          "Step": "calculus.proof", "verify": "check", "CheckReport": "check",
-         "set_language": "render.display"}
+         "set_language": "render.display", "set_notation": "render.display"}
 
 
 def __getattr__(name: str):

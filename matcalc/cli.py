@@ -77,6 +77,43 @@ def _read_program(program: str) -> str:
     return program
 
 
+OUTPUT = {"file": None}  # -o FILE: where _show writes
+
+
+def _notation(command):
+    """The notation options and -o FILE, for derive, jacobian and hessian: they set the
+    notation (render.display.NOTATION) and the output file, then run the command."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, transpose, bold, limits, division, output, **kwargs):
+        from .render.display import set_notation
+        set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
+                     division=division)
+        OUTPUT["file"] = output
+        return command(*args, **kwargs)
+
+    options = [
+        click.option("--output", "-o", "output", default=None, metavar="FILE",
+                     help="Write the output to FILE (UTF-8) instead of the terminal."),
+        click.option("--division", type=click.Choice(["power", "fraction"]),
+                     default="power", show_default=True,
+                     help="Elementwise division as T ∘ P^∘⁻¹ (power) or T ⊘ P, "
+                          "\\frac{T}{P} in LaTeX (fraction, as seed 001 writes −Y/B)."),
+        click.option("--limits", is_flag=True,
+                     help="Summation limits: Σ_{k=1}^{m} instead of Σ_k."),
+        click.option("--bold", type=click.Choice(["mathbf", "bm", "plain"]),
+                     default="mathbf", show_default=True,
+                     help="Matrices in LaTeX: \\mathbf{A}, \\bm{A} (package bm) or A."),
+        click.option("--transpose", type=click.Choice(["mathsf", "top", "T"]),
+                     default="mathsf", show_default=True,
+                     help="The transpose in LaTeX: A^{\\mathsf{T}}, A^{\\top} or A^{T}."),
+    ]
+    for option in options:
+        run = option(run)
+    return run
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=True)
 @click.version_option(__version__, prog_name="matcalc")
 def cli() -> None:
@@ -125,6 +162,7 @@ def cli() -> None:
                    "non-scalar output's dY=... too; default ones).")
 @click.option("--seed", "seed", type=int, default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
+@_notation
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
            against: tuple[str, ...], at: str | None, seed: int | None) -> None:
@@ -305,7 +343,12 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 
         from .render.formats import COLUMNS
         COLUMNS["text"] = max(60, shutil.get_terminal_size((100, 24)).columns)
-    click.echo(result.show(fmt, lang), nl=False)
+    text = result.show(fmt, lang)
+    if OUTPUT["file"] is not None:
+        with open(OUTPUT["file"], "w", encoding="utf-8") as file:
+            file.write(text)
+        return
+    click.echo(text, nl=False)
 
 
 @cli.command()
@@ -316,6 +359,7 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
               help="numerator: J_ki = ∂y_k/∂x_i (rows follow the output); denominator: "
                    "its transpose.")
 @_common
+@_notation
 def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str,
              lang: str, check: bool, no_check: bool) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
@@ -341,6 +385,7 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
               default="numerator", show_default=True,
               help="numerator: H_ij = ∂²f/∂x_i∂x_j; denominator: its transpose.")
 @_common
+@_notation
 def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str, lang: str,
             check: bool, no_check: bool) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.

@@ -47,7 +47,7 @@ class softmax_entry(RowEntry):  # noqa: N801 - printed and sorted by sympy under
         q = fresh_index(taken)
         top = printer.doprint(sympy.exp(shown))
         term = printer.doprint(sympy.exp(self.entry_at(q)))
-        return printer.divide(top, printer.sum_over([q], term))
+        return printer.divide(top, printer.sum_over([q], term, [self.size]))
 
 
 def _differentiate(expr: softmax_entry, wrt: Expr, differentiate) -> Expr:

@@ -25,7 +25,22 @@ from .text import TextPrinter, _is_upstream
 class LatexPrinter(TextPrinter):
     """LaTeX for KaTeX and MathJax: \\mathbf{A}, ^{\\mathsf{T}}, \\circ, \\sum_{p}."""
 
-    T = r"^{\mathsf{T}}"
+    HADAMARD = r" \circ "
+    TRANSPOSES = {"mathsf": r"^{\mathsf{T}}", "top": r"^{\top}", "T": r"^{T}"}
+    BOLD = {"mathbf": r"\mathbf", "bm": r"\bm", "plain": ""}
+
+    @property
+    def T(self) -> str:  # noqa: N802 - the transpose's superscript, as the notation says
+        return self.TRANSPOSES[self.ctx.notation.get("transpose", "mathsf")]
+
+    def bold(self, letters: str, greek: bool = False) -> str:
+        """\\mathbf{A} (\boldsymbol{\\Sigma}), \bm{A}, or A, as the notation says."""
+        style = self.ctx.notation.get("bold", "mathbf")
+        if style == "plain":
+            return letters
+        if style == "bm":
+            return rf"\bm{{{letters}}}"
+        return rf"\boldsymbol{{{letters}}}" if greek else rf"\mathbf{{{letters}}}"
 
     def wrap(self, text: str) -> str:
         return rf"\left({text}\right)"
@@ -39,7 +54,7 @@ class LatexPrinter(TextPrinter):
             if len(base) > 1 and not bold:
                 shown = rf"\mathrm{{{shown}}}"
         if bold:
-            shown = rf"\boldsymbol{{{shown}}}" if greek else rf"\mathbf{{{shown}}}"
+            shown = self.bold(shown, greek)
         return shown + (f"_{{{sub}}}" if sub else "")
 
     def name_shown(self, name: str) -> str:
@@ -111,7 +126,11 @@ class LatexPrinter(TextPrinter):
         return rf"\delta_{{{self.index_text(list(e.args))}}}"
 
     def _print_Sum(self, e: Sum) -> str:
-        signs = " ".join(rf"\sum_{{{self._print(limit[0])}}}" for limit in e.limits)
+        if self.ctx.notation.get("limits") == "on":  # Σ_{k=1}^{m}: the range, counted from 1
+            signs = " ".join(rf"\sum_{{{self._print(i)}=1}}^{{{self._print(hi + 1)}}}"
+                             for i, lo, hi in e.limits)
+        else:
+            signs = " ".join(rf"\sum_{{{self._print(limit[0])}}}" for limit in e.limits)
         return f"{signs} {self.paren(e.function, MUL)}"
 
     def _print_Add(self, e: sympy.Add) -> str:
@@ -137,7 +156,10 @@ class LatexPrinter(TextPrinter):
     def divide(self, top: str, bottom: str) -> str:
         return rf"\frac{{{top}}}{{{bottom}}}"
 
-    def sum_over(self, indices, body: str) -> str:
+    def sum_over(self, indices, body: str, sizes=None) -> str:
+        if sizes is not None and self.ctx.notation.get("limits") == "on":
+            return " ".join(rf"\sum_{{{self._print(i)}=1}}^{{{self._print(n)}}}"
+                            for i, n in zip(indices, sizes)) + " " + body
         return " ".join(rf"\sum_{{{self._print(i)}}}" for i in indices) + " " + body
 
     def max_over(self, index, body: str) -> str:
@@ -177,6 +199,10 @@ class LatexPrinter(TextPrinter):
         vector = diagonal_of(e)
         if vector is not None:  # I ∘ v 𝟏ᵀ
             return self.call("diag", self._print(vector))
+        split = self.divided(e)
+        if split is not None:  # T ∘ P^∘⁻¹ as \frac{T}{P}, as seed 001 writes −Y/B
+            top, bottom = split
+            return rf"\frac{{{top}}}{{{bottom}}}"
         return r" \circ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
 
     def _print_MatAdd(self, e) -> str:
@@ -190,16 +216,16 @@ class LatexPrinter(TextPrinter):
     def _print_OneMatrix(self, e) -> str:
         rows, cols = e.shape
         if rows == 1:
-            return r"\mathbf{1}" + self.T
+            return self.bold("1") + self.T
         if cols == 1:
-            return r"\mathbf{1}"
-        return r"\mathbf{1}\mathbf{1}" + self.T
+            return self.bold("1")
+        return self.bold("1") + self.bold("1") + self.T
 
     def _print_Identity(self, e) -> str:
-        return r"\mathbf{I}"
+        return self.bold("I")
 
     def _print_ZeroMatrix(self, e) -> str:
-        return r"\mathbf{0}"
+        return self.bold("0")
 
     def _print_Inverse(self, e) -> str:
         return self.paren(e.arg, ATOM) + "^{-1}"

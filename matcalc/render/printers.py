@@ -39,6 +39,7 @@ class PrintContext:
     names: set[str] = field(default_factory=set)
     matrices: set[str] = field(default_factory=set)        # names of vectors and matrices
     vectors: set[str] = field(default_factory=set)         # 1-D names
+    notation: dict = field(default_factory=dict)           # render.display.NOTATION
 
 
 class Printer:

@@ -98,7 +98,11 @@ class TextPrinter(Printer):
         return "δ_" + self.index_text(list(e.args))
 
     def _print_Sum(self, e: Sum) -> str:
-        signs = " ".join(f"Σ_{self._print(limit[0])}" for limit in e.limits)
+        if self.ctx.notation.get("limits") == "on":  # Σ_{k=1}^{m}
+            signs = " ".join(f"Σ_{{{self._print(i)}=1}}^{{{self._print(hi + 1)}}}"
+                             for i, lo, hi in e.limits)
+        else:
+            signs = " ".join(f"Σ_{self._print(limit[0])}" for limit in e.limits)
         return f"{signs} {self.paren(e.function, MUL)}"
 
     # algebra
@@ -199,7 +203,11 @@ class TextPrinter(Printer):
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
 
-    def sum_over(self, indices, body: str) -> str:
+    def sum_over(self, indices, body: str, sizes=None) -> str:
+        """Σ_q body; with the notation's limits and the sizes, Σ_{q=1}^{n} body."""
+        if sizes is not None and self.ctx.notation.get("limits") == "on":
+            return " ".join(f"Σ_{{{self._print(i)}=1}}^{{{self._print(n)}}}"
+                            for i, n in zip(indices, sizes)) + " " + body
         return " ".join(f"Σ_{self._print(i)}" for i in indices) + " " + body
 
     def max_over(self, index, body: str) -> str:
@@ -252,7 +260,28 @@ class TextPrinter(Printer):
         vector = diagonal_of(e)
         if vector is not None:  # I ∘ v 𝟏ᵀ
             return self.call("diag", self._print(vector))
+        split = self.divided(e)
+        if split is not None:  # T ∘ P^∘⁻¹ as T ⊘ P
+            top, bottom = split
+            return f"{top} ⊘ {bottom}"
         return " ∘ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
+
+    HADAMARD = " ∘ "
+
+    def divided(self, e) -> tuple[str, str] | None:
+        """With the notation's division "fraction": a Hadamard product's factors with
+        power −1 as the divisor (T ∘ P^∘⁻¹ → T, P), else None."""
+        if self.ctx.notation.get("division") != "fraction":
+            return None
+        below = [a for a in e.args if isinstance(a, sympy.HadamardPower) and a.exp == -1]
+        above = [a for a in e.args if a not in below]
+        if not below or not above:
+            return None
+        def side(parts, power):
+            shown = [a.base if power else a for a in parts]
+            return self.HADAMARD.join(self.paren(a, MUL + 1) for a in self.hadamard_order(shown)) \
+                if len(shown) > 1 else self.paren(shown[0], MUL + 1)
+        return side(above, False), side(below, True)
 
     def _print_MatAdd(self, e) -> str:
         out = ""

@@ -1,0 +1,68 @@
+"""Notation options bloggers ask for (--transpose, --bold, --limits, --division, -o FILE):
+each changes what it says and nothing else, and renders in KaTeX and MathJax (\\bm, which
+MathJax lacks, in KaTeX)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from matcalc import derive, set_notation
+from matcalc.errors import UsageError
+from matcalc.render.display import NOTATION, NOTATION_CHOICES
+from test_math_renders import display_blocks, render_errors
+
+PROGRAM = "Z: (m, c)\nT: onehot(m, c)\nW: (n, c)\nY = Z @ W.T\nP = softmax(Z)\n" \
+          "L = cross_entropy(T, P) + sum(Y)"
+
+
+@pytest.fixture(autouse=True)
+def default_notation():
+    saved = dict(NOTATION)
+    yield
+    NOTATION.update(saved)
+
+
+@pytest.mark.parametrize("choice, present, absent", [
+    ({"transpose": "top"}, r"^{\top}", r"^{\mathsf{T}}"),
+    ({"transpose": "T"}, r"\mathbf{W}^{T}", r"^{\mathsf{T}}"),
+    ({"bold": "bm"}, r"\bm{W}", r"\mathbf{W}"),
+    ({"bold": "plain"}, r"W^{\mathsf{T}}", r"\mathbf{W}"),
+    ({"limits": "on"}, r"\sum_{q=1}^{m}", r"\sum_{q} "),
+    ({"division": "fraction"}, r"\frac{\mathbf{T}}{\mathbf{P}}", r"^{\circ -1}"),
+])
+def test_each_choice_changes_what_it_says(choice, present, absent):
+    d = derive(PROGRAM, wrt="Z, W")
+    set_notation(**choice)
+    latex = d.latex()
+    assert present in latex and absent not in latex
+    formulas = [latex, *display_blocks(d.markdown())]
+    errors = render_errors(formulas)
+    if choice.get("bold") == "bm":  # \bm is KaTeX's and LaTeX's (package bm), not MathJax's
+        errors = [e for e in errors if not (e["engine"] == "mathjax" and "\\bm" in e["message"])]
+    assert not errors, errors[:2]
+
+
+def test_the_text_format_follows_limits_and_division():
+    d = derive(PROGRAM, wrt="Z")
+    set_notation(limits="on", division="fraction")
+    text = d.text()
+    assert "Σ_{q=1}^{m}" in text and "T ⊘ P" in text
+
+
+def test_unknown_choices_are_refused():
+    with pytest.raises(UsageError, match="top"):
+        set_notation(transpose="dagger")
+    assert set(NOTATION) == set(NOTATION_CHOICES)
+
+
+def test_the_command_line_options_and_output_file(tmp_path):
+    target = tmp_path / "proof.tex"
+    done = subprocess.run([sys.executable, "-m", "matcalc", "derive", "Y = A @ B.T",
+                           "--wrt", "A", "-f", "latex", "--transpose", "top", "--bold", "bm",
+                           "--limits", "-o", str(target)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "", done.stderr
+    written = target.read_text(encoding="utf-8")
+    assert r"\bm{B}^{\top}" in written and r"\sum_{p=1}^{n}" in written
