@@ -55,7 +55,7 @@ __all__ = [
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
          "Step": "calculus.proof", "verify": "check", "CheckReport": "check",
-         "set_language": "render.display", "set_notation": "render.display"}
+         "set_language": "render.settings", "set_notation": "render.settings"}
 
 
 def __getattr__(name: str):

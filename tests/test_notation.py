@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from test_math_renders import display_blocks, render_errors
 
 from matcalc import derive, set_notation
 from matcalc.errors import UsageError
 from matcalc.render.display import NOTATION, NOTATION_CHOICES
-from test_math_renders import display_blocks, render_errors
 
 PROGRAM = "Z: (m, c)\nT: onehot(m, c)\nW: (n, c)\nY = Z @ W.T\nP = softmax(Z)\n" \
           "L = cross_entropy(T, P) + sum(Y)"

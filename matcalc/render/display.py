@@ -6,41 +6,9 @@ is done in ``render.formats``, imported when first asked for.
 
 from __future__ import annotations
 
-# the language notebooks show results in: matcalc.set_language("ja")
-LANGUAGE = {"lang": "en"}
+from .settings import LANGUAGE, NOTATION, NOTATION_CHOICES, set_language, set_notation
 
-
-def set_language(lang: str) -> None:
-    """The language results show themselves in, in notebooks (and ``str()``)."""
-    from ..errors import UsageError
-    from .catalogue import languages
-    if lang not in languages():
-        raise UsageError(f"unknown language {lang!r}; choose one of "
-                         f"{', '.join(languages())}", option="lang", value=lang)
-    LANGUAGE["lang"] = lang
-
-
-# how LaTeX is written, as bloggers ask: matcalc.set_notation(transpose="top", …)
-NOTATION_CHOICES = {
-    "transpose": ("mathsf", "top", "T"),      # A^{\mathsf{T}}, A^{\top}, A^{T}
-    "bold": ("mathbf", "bm", "plain"),        # \mathbf{A}, \bm{A}, A
-    "limits": ("off", "on"),                   # Σ_k, or Σ_{k=1}^{m}
-    "division": ("power", "fraction"),         # T ∘ P^∘⁻¹, or T ⊘ P (\frac{T}{P})
-}
-NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
-
-
-def set_notation(**choices: str) -> None:
-    """How formulas are written: transpose ("mathsf", "top", "T"), bold ("mathbf", "bm",
-    "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction")."""
-    from ..errors import UsageError
-    for key, value in choices.items():
-        if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:
-            known = NOTATION_CHOICES.get(key)
-            raise UsageError(f"{key}={value!r}: choose " + (
-                " or ".join(known) if known else "among " + ", ".join(NOTATION_CHOICES)),
-                option="notation", value=key)
-    NOTATION.update(choices)
+__all__ = ["LANGUAGE", "NOTATION", "NOTATION_CHOICES", "set_language", "set_notation"]
 
 
 def mimebundle(markdown: str, latex: str | None, plain: str) -> dict[str, str]:

@@ -78,7 +78,7 @@ def context(d: Derivation | Derivative) -> PrintContext:
     """What the printers must know of the program; a Jacobian's "loss" is its output."""
     names = list(d.shapes.names)
     loss = d.loss if hasattr(d, "loss") else d.output
-    from .display import NOTATION
+    from .settings import NOTATION
     return PrintContext(loss=loss, order={n: k for k, n in enumerate(names)},
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
