@@ -148,6 +148,22 @@ def graph_svg() -> str:
     return draw(graph_dot(), "svg").decode("utf-8")
 
 
+def page_png() -> bytes:
+    """docs/mlp_page.png: the MLP's --format html page, as headless Chromium shows it."""
+    import shutil
+    import subprocess
+    import tempfile
+    source = (HERE / "17_mlp.mc").read_text(encoding="utf-8")
+    page = derive(program_text(source)).show("html")
+    with tempfile.TemporaryDirectory() as tmp:
+        html, png = Path(tmp) / "page.html", Path(tmp) / "page.png"
+        html.write_text(page, encoding="utf-8")
+        subprocess.run([shutil.which("chromium") or "chromium", "--headless", "--no-sandbox",
+                        "--disable-gpu", "--window-size=1100,1400", f"--screenshot={png}",
+                        html.as_uri()], capture_output=True, timeout=120, check=True)
+        return png.read_bytes()
+
+
 def main(argv: list[str]) -> int:
     stale = []
     outputs = [(path.with_suffix(".md"), lambda path=path: render(path)) for path in examples()]
@@ -155,11 +171,14 @@ def main(argv: list[str]) -> int:
     outputs.append((DOCS / f"{GRAPH_EXAMPLE}.dot", graph_dot))
     if "--check" not in argv:
         outputs.append((DOCS / f"{GRAPH_EXAMPLE}.svg", graph_svg))
+        outputs.append((DOCS / "mlp_page.png", page_png))
     for target, make in outputs:
         text = make()
         if "--check" in argv:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target.name)
+        elif isinstance(text, bytes):  # a picture
+            target.write_bytes(text)
         else:
             target.write_text(text, encoding="utf-8")
     if stale:

@@ -50,7 +50,8 @@ def test_values_show_in_every_format(fmt):
     shown = d.show(fmt)
     expected = {"text": "∂L/∂A = [[1, 2], [1, 2]]", "json": '"A": [',
                 "latex": r"\begin{pmatrix} 1 & 2 \\ 1 & 2 \end{pmatrix}",
-                "markdown": r"\begin{pmatrix} 1 & 2 \\ 1 & 2 \end{pmatrix}"}[fmt]
+                "markdown": r"\begin{pmatrix} 1 & 2 \\ 1 & 2 \end{pmatrix}",
+                "html": "<mtable"}[fmt]
     assert expected in shown
 
 

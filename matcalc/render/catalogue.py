@@ -32,6 +32,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("markdown", "latex", "markdown.j2", "derivative.j2",
            "$$ blocks for a blog (KaTeX, MathJax)"),
     Format("json", None, "json.j2", "json.j2", "the JSON contract, for other programs"),
+    Format("html", "html", "markdown.j2", "derivative.j2",
+           "one self-contained web page (MathML: no script, works offline)"),
     Format("numpy", "numpy", "numpy.j2", "numpy.j2",
            "a Python module: forward, backward and check (numpy only)"),
 ]}

@@ -362,6 +362,10 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
     ctx = context(d)
     if form.printer == "numpy":
         return _module(d, env, form)
+    if form.printer == "html":  # the Markdown, as a page with MathML
+        from .html import page
+        title = f"matcalc: {d.program.source.strip().splitlines()[-1]}"
+        return page(render(d, "markdown", lang), title, lang)
     if d.view == "derivative":
         return _render_derivative(d, form, lang, ctx, env, phrases)
     if form.printer is None:
