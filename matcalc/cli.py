@@ -77,7 +77,7 @@ def _read_program(program: str) -> str:
     return program
 
 
-OUTPUT = {"file": None}  # -o FILE: where _show writes
+OUTPUT = {"file": None, "standalone": False}  # -o FILE: where _show writes
 
 
 def _notation(command):
@@ -86,14 +86,19 @@ def _notation(command):
     import functools
 
     @functools.wraps(command)
-    def run(*args, transpose, bold, limits, division, output, **kwargs):
+    def run(*args, transpose, bold, limits, division, output, standalone, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division)
         OUTPUT["file"] = output
+        OUTPUT["standalone"] = standalone
         return command(*args, **kwargs)
 
     options = [
+        click.option("--standalone", is_flag=True,
+                     help="With --format latex: a complete document for a paper (amsmath, "
+                          "one display per gradient, long steps broken; --lang ja: "
+                          "LuaLaTeX with luatexja)."),
         click.option("--output", "-o", "output", default=None, metavar="FILE",
                      help="Write the output to FILE (UTF-8) instead of the terminal."),
         click.option("--division", type=click.Choice(["power", "fraction"]),
@@ -343,7 +348,7 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 
         from .render.formats import COLUMNS
         COLUMNS["text"] = max(60, shutil.get_terminal_size((100, 24)).columns)
-    text = result.show(fmt, lang)
+    text = result.show(fmt, lang, standalone=OUTPUT["standalone"] and fmt == "latex")
     if OUTPUT["file"] is not None:
         with open(OUTPUT["file"], "w", encoding="utf-8") as file:
             file.write(text)

@@ -23,9 +23,9 @@ def mimebundle(markdown: str, latex: str | None, plain: str) -> dict[str, str]:
 class Shown:
     """Display for a result (a gradient derivation, a Jacobian or a Hessian)."""
 
-    def show(self, fmt: str = "text", lang: str = "en") -> str:
+    def show(self, fmt: str = "text", lang: str = "en", standalone: bool = False) -> str:
         from .formats import render
-        return render(self, fmt, lang)
+        return render(self, fmt, lang, standalone)
 
     def text(self, lang: str = "en") -> str:
         return self.show("text", lang)

@@ -19,7 +19,7 @@ from .names import unicode_name
 from .numpy_code import NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter
-from .wrap import wrap_code, wrap_math
+from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
 
 # the text format's line width: the terminal's, when the command writes to one
 COLUMNS = {"text": 100}
@@ -62,6 +62,9 @@ def environment():
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
     env.filters["wrap_math"] = wrap_math
     env.filters["wrap_code"] = wrap_code
+    env.filters["tex_rows"] = tex_rows
+    env.filters["reason_rows"] = reason_rows
+    env.filters["visible"] = visible
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
@@ -349,8 +352,10 @@ def value_tex(value) -> str:
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 
-def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
-    """The result in a format of ``catalogue.FORMATS`` and a language of ``languages()``."""
+def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
+           standalone: bool = False) -> str:
+    """The result in a format of ``catalogue.FORMATS`` and a language of ``languages()``;
+    ``standalone`` LaTeX is a complete document for a paper."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in languages():
@@ -367,11 +372,22 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en") -> str:
         title = f"matcalc: {d.program.source.strip().splitlines()[-1]}"
         return page(render(d, "markdown", lang), title, lang)
     if d.view == "derivative":
+        if standalone and fmt == "latex":  # its proof, split into rows, in a document
+            view = _derivative_view(d, latex_printer(ctx))
+            return env.get_template("document.j2").render(
+                lang=lang, r=phrases, title=d.program.source.strip().splitlines()[-1]
+                .replace("_", r"\_"), bm=ctx.notation.get("bold") == "bm", derivative=view,
+                program=d.program.source, verified_on=d.verified_on).rstrip() + "\n"
         return _render_derivative(d, form, lang, ctx, env, phrases)
     if form.printer is None:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
     view = _view(d, printer, backward_code(d) if d.is_graph else None)
+    if standalone and fmt == "latex":
+        title = d.program.source.strip().splitlines()[-1]
+        return env.get_template("document.j2").render(
+            lang=lang, r=phrases, title=title.replace("_", r"\_"), bm=ctx.notation.get(
+                "bold") == "bm", **view).rstrip() + "\n"
     return env.get_template(form.template).render(lang=lang, r=phrases, columns=COLUMNS["text"],
                                                   **view).rstrip() + "\n"
 

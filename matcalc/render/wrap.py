@@ -5,6 +5,8 @@ inside a bracket, where Python joins the lines again, so it stays pasteable.
 
 from __future__ import annotations
 
+import re
+
 OPEN, CLOSE = "([{", ")]}"
 
 
@@ -64,3 +66,64 @@ def _spaces(text: str) -> list[tuple[int, int]]:
         elif char == " " and 0 < at < len(text) - 1:
             found.append((at, depth))
     return found
+
+
+
+def tex_rows(tex: str, width: int = 50) -> str:
+    """A long LaTeX formula in rows of an align*: a new row (``\\ &\\quad``) before a + or −
+    once the row would show more than ``width`` characters (commands and braces not
+    counted). Breaks come outside every brace and \\left … \right pair where that is
+    enough; else the pairs become \bigl … \bigr, which a row may leave open, and the
+    formula also breaks inside them."""
+    if _visible(tex) <= width:
+        return tex
+    rows = _rows(tex, _cuts(tex, inside_pairs=False), width)
+    if max(_visible(row) for row in rows) > width:
+        loose = re.sub(r"\\left([(\[|])", r"\\bigl\1", tex)
+        loose = re.sub(r"\\right([)\]|])", r"\\bigr\1", loose)
+        rows = _rows(loose, _cuts(loose, inside_pairs=True), width)
+    return " \\\\\n&\\quad ".join(rows)
+
+
+def reason_rows(tex: str) -> str:
+    """A reason with lemmas (``\text{; }`` between them) as one row per part."""
+    return tex.replace(r"\text{; ", r"\right. \\" + "\n" + r"&\qquad \left. \text{")
+
+
+def _cuts(tex: str, inside_pairs: bool) -> list[int]:
+    """Where a + or − stands outside every brace (and, unless ``inside_pairs``, outside
+    every \\left … \right pair)."""
+    braces = pairs = 0
+    cuts, k = [], 0
+    while k < len(tex):
+        if tex.startswith("\\left", k) or tex.startswith("\\right", k):
+            pairs += 1 if tex.startswith("\\left", k) else -1
+            k += 5 if tex.startswith("\\left", k) else 6
+            continue
+        braces += tex[k] == "{"
+        braces -= tex[k] == "}"
+        if braces == 0 and (inside_pairs or pairs == 0) and tex[k:k + 3] in (" + ", " - "):
+            cuts.append(k)
+        k += 1
+    return cuts
+
+
+def _rows(tex: str, cuts: list[int], width: int) -> list[str]:
+    rows, start, last = [], 0, None
+    for cut in [*cuts, len(tex)]:
+        if last is not None and last > start and _visible(tex[start:cut]) > width:
+            rows.append(tex[start:last])
+            start = last + 1
+        last = cut
+    rows.append(tex[start:])
+    return rows
+
+
+def visible(tex: str) -> int:
+    """Roughly the characters a formula shows (for a template's choice of layout)."""
+    return _visible(tex)
+
+
+def _visible(tex: str) -> int:
+    """Roughly the characters a formula shows: commands, braces and spaces not counted."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}_^&\s]", "", tex))
