@@ -77,7 +77,7 @@ def _read_program(program: str) -> str:
     return program
 
 
-OUTPUT = {"file": None, "standalone": False}  # -o FILE: where _show writes
+OUTPUT = {"file": None, "standalone": False, "flavor": "zenn"}  # how _show writes
 
 
 def _notation(command):
@@ -86,15 +86,21 @@ def _notation(command):
     import functools
 
     @functools.wraps(command)
-    def run(*args, transpose, bold, limits, division, output, standalone, **kwargs):
+    def run(*args, transpose, bold, limits, division, output, standalone, flavor, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division)
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
+        OUTPUT["flavor"] = flavor
         return command(*args, **kwargs)
 
     options = [
+        click.option("--flavor", type=click.Choice(["zenn", "qiita", "github"]),
+                     default="zenn", show_default=True,
+                     help="With --format markdown: the site's math syntax, so that the TeX "
+                          "survives its Markdown parser (zenn: $$ and $…$; qiita: ```math "
+                          "and escaped $…$; github: ```math and $`…`$)."),
         click.option("--standalone", is_flag=True,
                      help="With --format latex: a complete document for a paper (amsmath, "
                           "one display per gradient, long steps broken; --lang ja: "
@@ -349,6 +355,9 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
         from .render.formats import COLUMNS
         COLUMNS["text"] = max(60, shutil.get_terminal_size((100, 24)).columns)
     text = result.show(fmt, lang, standalone=OUTPUT["standalone"] and fmt == "latex")
+    if fmt == "markdown" and OUTPUT["flavor"] != "zenn":
+        from .render.flavors import flavoured
+        text = flavoured(text, OUTPUT["flavor"])
     if OUTPUT["file"] is not None:
         with open(OUTPUT["file"], "w", encoding="utf-8") as file:
             file.write(text)

@@ -1,0 +1,66 @@
+"""Markdown flavours (--flavor zenn|qiita|github): each site's Markdown parser — Zenn's own
+(zenn-markdown-html), CommonMark (markdown-it) for Qiita and GitHub — must hand its math
+engine exactly the TeX matcalc meant, for every example; and that TeX renders (KaTeX and
+MathJax, tests/test_math_renders.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcalc.render.flavors import FLAVORS, flavoured
+
+JS = Path(__file__).resolve().parent / "js"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+from generate import derivation, examples  # noqa: E402
+
+
+def meant(markdown: str) -> tuple[list[str], list[str]]:
+    """The display and inline TeX of matcalc's Markdown (its $$ blocks and $…$ spans)."""
+    display = [b.strip() for b in re.findall(r"^\$\$\n(.*?)\n\$\$$", markdown, re.S | re.M)]
+    prose = re.sub(r"^\$\$\n.*?\n\$\$$|^```.*?^```", "", markdown, flags=re.S | re.M)
+    inline = [m.strip() for m in re.findall(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)", prose)]
+    return display, inline
+
+
+def parsed(pages: list[dict]) -> list[dict]:
+    done = subprocess.run(["node", str(JS / "markdown_math.mjs")], input=json.dumps(pages),
+                          capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(done.stdout)
+
+
+def test_every_flavour_hands_the_math_engine_the_tex_matcalc_meant():
+    pages, expected = [], []
+    for path in examples():
+        for lang in ("en", "ja"):
+            markdown = derivation(path).markdown(lang)
+            for flavor in FLAVORS:
+                pages.append({"flavor": flavor, "markdown": flavoured(markdown, flavor)})
+                expected.append((path.stem, lang, flavor, *meant(markdown)))
+    for got, (name, lang, flavor, display, inline) in zip(parsed(pages), expected):
+        assert got["display"] == display, f"{name} {lang} {flavor}: a display block changed"
+        assert got["inline"] == inline, f"{name} {lang} {flavor}: inline math changed"
+
+
+def test_plain_dollars_would_be_mangled_by_commonmark():
+    # what the flavours avoid: CommonMark turns \, into , and \\ into \ inside $$ … $$
+    markdown = "$$\na \\, b \\\\\nc\n$$\n"
+    got = parsed([{"flavor": "qiita", "markdown": markdown}])[0]
+    assert got["display"] == []  # no fence: CommonMark saw a paragraph, not a formula
+    fenced = parsed([{"flavor": "qiita", "markdown": flavoured(markdown, "qiita")}])[0]
+    assert fenced["display"] == ["a \\, b \\\\\nc"]
+
+
+@pytest.mark.parametrize("flavor, marker", [("zenn", "$$"), ("qiita", "```math"),
+                                            ("github", "$`")])
+def test_the_command_line_writes_the_flavour(flavor, marker):
+    done = subprocess.run([sys.executable, "-m", "matcalc", "derive", "Y = softmax(A @ B)",
+                           "-f", "markdown", "--flavor", flavor], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and marker in done.stdout
