@@ -86,10 +86,11 @@ def _notation(command):
     import functools
 
     @functools.wraps(command)
-    def run(*args, transpose, bold, limits, division, output, standalone, flavor, **kwargs):
+    def run(*args, transpose, bold, limits, division, output, standalone, flavor, numbered,
+            **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
-                     division=division)
+                     division=division, numbers="on" if numbered else "off")
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
         OUTPUT["flavor"] = flavor
@@ -111,6 +112,9 @@ def _notation(command):
                      default="power", show_default=True,
                      help="Elementwise division as T ∘ P^∘⁻¹ (power) or T ⊘ P, "
                           "\\frac{T}{P} in LaTeX (fraction, as seed 001 writes −Y/B)."),
+        click.option("--numbered", is_flag=True,
+                     help="Number each result, \\tag{1}, \\tag{2}, … (Markdown and "
+                          "--standalone LaTeX)."),
         click.option("--limits", is_flag=True,
                      help="Summation limits: Σ_{k=1}^{m} instead of Σ_k."),
         click.option("--bold", type=click.Choice(["mathbf", "bm", "plain"]),

@@ -66,3 +66,15 @@ def test_the_command_line_options_and_output_file(tmp_path):
     assert done.returncode == 0 and done.stdout == "", done.stderr
     written = target.read_text(encoding="utf-8")
     assert r"\bm{B}^{\top}" in written and r"\sum_{p=1}^{n}" in written
+
+
+def test_numbered_results_render_and_compile(tmp_path):
+    d = derive("Y = A @ B", wrt="A, B")
+    set_notation(numbers="on")
+    blocks = [b for b in display_blocks(d.markdown()) if r"\tag{" in b]
+    assert [b.endswith(rf"\tag{{{k}}}") for k, b in enumerate(blocks, 1)] == [True, True]
+    assert not render_errors(blocks)
+    from test_latex_document import compile_tex
+    document = d.show("latex", standalone=True)
+    assert document.count(r"\tag{") == 2
+    compile_tex(document, tmp_path)

@@ -307,7 +307,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
-            "values": _values_view(d, printer)}
+            "values": _values_view(d, printer),
+            "numbered": printer.ctx.notation.get("numbers") == "on"}
 
 
 def _values_view(d: Derivation, printer) -> dict | None:
