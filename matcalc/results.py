@@ -145,3 +145,9 @@ class Derivative(Shown):
     verified_on: int | None = None
     unverified: str | None = None
     view = "derivative"
+
+    @property
+    def numpy(self) -> str | None:
+        """numpy code of the matrix form (None when there is none)."""
+        from .render.formats import derivative_numpy
+        return derivative_numpy(self)

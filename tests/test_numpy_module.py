@@ -65,7 +65,17 @@ def test_a_wrong_backward_pass_fails_the_modules_check(tmp_path):
         module.check()
 
 
-def test_a_jacobian_has_no_module_yet():
-    from matcalc import jacobian
-    with pytest.raises(UsageError, match="numpy"):
-        jacobian("x: (n,)\ny = W @ x", "x").show("numpy")
+DERIVATIVE_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.mc"))
+                       if options(p.read_text(encoding="utf-8")).get("command")]
+
+
+@pytest.mark.parametrize("path", DERIVATIVE_EXAMPLES, ids=[p.stem for p in DERIVATIVE_EXAMPLES])
+def test_jacobians_and_hessians_get_a_module_too(path, tmp_path):
+    d = derivation(path)
+    if d.result is None or len(d.shapes.names[d.wrt]) != 1:
+        with pytest.raises(UsageError):  # three indices: no matrix, no module
+            d.show("numpy")
+        return
+    module = load(d.show("numpy"), tmp_path)
+    assert module.check(seed=1) < 1e-4
+    assert getattr(module, d.kind) is not None

@@ -174,7 +174,7 @@ def test_no_import_cycles():
 
 def test_jacobians_and_hessians_render_and_display_like_gradients():
     d = jacobian("x: (n,)\ny = sigmoid(W @ x)", "x")
-    for fmt in [f for f in FORMATS if f != "numpy"]:  # a module is for gradients (so far)
+    for fmt in FORMATS:
         for lang in languages():
             assert d.show(fmt, lang).strip()
     assert d._repr_latex_().startswith("$$") and str(d) == d.text()

@@ -311,6 +311,12 @@ def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckRep
             if last is not None:
                 check.result_error = max(check.result_error,
                                          _relative(last, reference.reshape(-1)))
+            code = formats.derivative_numpy(d)
+            if code is not None:  # the numpy code, run, against the same reference
+                value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
+                error = _relative(value.reshape(-1), reference.reshape(-1)) \
+                    if value.size == reference.size else float("inf")
+                check.numpy_error = max(check.numpy_error or 0.0, error)
         except Exception as error:  # a failure to evaluate is a failed check
             check.failure = f"could not evaluate: {type(error).__name__}: {error}"
     return CheckReport([check], trials)

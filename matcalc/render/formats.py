@@ -463,7 +463,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
                    "params": shown_params(s.reason.params, printer)} for s in d.steps],
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
-        "no_matrix_form": d.no_matrix_form,
+        "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
     }
 
@@ -483,6 +483,7 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     if text["result"] else None,
                     "index": f"{text['lhs']} = {text['index_form']}",
                     "no_matrix_form": d.no_matrix_form,
+                    "numpy": derivative_numpy(d),
                     "verified": {"random_instances": d.verified_on} if d.verified_on
                     else None,
                     "steps": [{"latex": x["rhs"], "text": t["rhs"], "reason": t["key"],
@@ -498,12 +499,23 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
         fmt=form.name, lang=lang, r=phrases, columns=COLUMNS["text"], **view).rstrip() + "\n"
 
 
+def derivative_numpy(d: Derivative) -> str | None:
+    """numpy code of a Jacobian's or Hessian's matrix form (a 1-D array for a vector: numpy
+    has no rows and columns; None when there is no matrix form)."""
+    if d.result is None:
+        return None
+    code, _ = numpy_printer(d)._code(d.result)
+    return code
+
+
 def _module(d, env, form) -> str:
-    """``--format numpy``: the runnable module (gradients only, for now)."""
-    from .module import module_view
+    """``--format numpy``: the runnable module."""
+    from .module import derivative_view, module_view
     if d.view == "derivative":
-        raise UsageError("--format numpy writes gradients (derive); a Jacobian's or "
-                         "Hessian's numpy is in the other formats")
+        view = derivative_view(d, derivative_numpy(d))
+        if not view:
+            raise UsageError(f"this {d.kind} has no matrix form, so no numpy module")
+        return env.get_template("numpy_derivative.j2").render(**view).rstrip() + "\n"
     code = backward_code(d) if d.is_graph else None
     if code is None:
         code = [(name, numpy_code(d, grad)) for name, grad in d.gradients.items()]

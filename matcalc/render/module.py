@@ -18,6 +18,31 @@ if TYPE_CHECKING:
     from ..results import Derivation
 
 
+def derivative_view(d, code: str | None) -> dict:
+    """What ``templates/numpy_derivative.j2`` needs: a Jacobian's or Hessian's forward pass
+    and its matrix as numpy, with the layout its check arranges central differences in."""
+    from ..check.numeric import _invertible_names, _needs_positive
+    from .numpy_source import NumpySource
+    program, shapes = d.program, d.shapes
+    out_shape, wrt_shape = list(shapes.names[d.output]), list(shapes.names[d.wrt])
+    if code is None or len(out_shape) > 1 or len(wrt_shape) != 1:
+        return {}
+    inputs = list(program.inputs())
+    dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
+                              if isinstance(x, str)))
+    return {
+        "program": program.source, "kind": d.kind, "layout": d.layout, "wrt": d.wrt,
+        "output": d.output, "code": code,
+        "inputs": [{"name": n, "shape": list(shapes.names[n]),
+                    "assumption": shapes.assumptions.get(n)} for n in inputs],
+        "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
+        "forward": [(s.target, NumpySource().code(s.value)) for s in program.statements],
+        "positive": _needs_positive(program),
+        "invertible": sorted(_invertible_names(program)),
+        "scalar_output": not out_shape,
+    }
+
+
 def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
     """What ``templates/numpy.j2`` needs: inputs with their shapes and assumptions, the
     forward statements, and the backward statements ``code`` ((name, numpy of dname))."""
