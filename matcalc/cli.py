@@ -443,6 +443,16 @@ def _writable(stream) -> None:
             reconfigure(encoding="utf-8")
 
 
+def _lang_of(argv: list[str]) -> str:
+    """--lang ja (or --lang=ja) on the command line, for the error messages."""
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return "en"
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import MatcalcError
     _writable(sys.stdout)
@@ -463,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"matcalc: error: {error.format_message()}", err=True)
         return 2
     except MatcalcError as error:
-        click.echo(f"matcalc: error: {cli_message(error)}", err=True)
+        from .render.messages import message_in
+        lang = _lang_of(argv if argv is not None else sys.argv[1:])
+        click.echo(f"matcalc: error: {message_in(cli_message(error), lang)}", err=True)
         return error.exit_code
     except RecursionError:
         click.echo("matcalc: error: the program is nested too deeply", err=True)

@@ -51,3 +51,17 @@ def test_japanese_sentences_end_with_a_full_stop_and_reasons_in_full_width_paren
     verified = [line for line in text.splitlines() if line.startswith("検証済み")]
     notes = [line for line in text.splitlines() if line.startswith("注")]
     assert verified and all(line.endswith("。") for line in verified + notes)
+
+
+@pytest.mark.parametrize("args, japanese", [
+    (["C = foo(A)"], "未知の関数 'foo'"),
+    (["x: (n,)\ny: (m,)\nz = x + y"], "ブロードキャストできない"),
+    (["C = A @ B", "--wrt", "Q"], "プログラムにない名前"),
+    (["C = A @ B\nC = A"], "二度代入している"),
+])
+def test_error_messages_in_japanese(args, japanese):
+    import subprocess
+    done = subprocess.run([sys.executable, "-m", "matcalc", "derive", *args, "--lang", "ja"],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and japanese in done.stderr, done.stderr
+    assert not english_words(done.stderr.split("使える関数")[0]), done.stderr

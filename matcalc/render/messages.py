@@ -1,0 +1,62 @@
+"""Error messages in Japanese (``--lang ja``): each English message of the command line is
+matched by a pattern below and said again in Japanese, its names and numbers kept. A
+message no pattern knows stays English (a missing line here, not a crash).
+"""
+
+from __future__ import annotations
+
+import re
+
+# (the English message, as a pattern; the Japanese one, with the pattern's groups)
+JA: list[tuple[str, str]] = [
+    (r"line (\d+), column (\d+): (.*)", r"\1 行 \2 列: \3"),
+    (r"unknown function '([^']+)'; known: (.*)",
+     r"未知の関数 '\1'。使える関数: \2"),
+    (r"invalid syntax(?:: (.*))?", r"構文の誤り\1"),
+    (r"shapes do not broadcast for '([^']+)': (.+) and (.+)",
+     r"'\1' の両辺の形がブロードキャストできない: \2、\3"),
+    (r"cannot multiply: (.+) and (.+)", r"行列積ができない: \2、\3"),
+    (r"(.+) is \(([^)]*)\)", r"\1 の形は (\2)"),
+    (r"one side is \(([^)]*)\)", r"一方の形は (\1)"),
+    (r"--wrt (\S+): no such name in the program \(inputs: (.*)\)",
+     r"--wrt \1: プログラムにない名前（入力: \2）"),
+    (r"(--\w+)(?: (\S+))?: no such name in the program", r"\1 \2: プログラムにない名前"),
+    (r"no such file: (.*)", r"ファイルがない: \1"),
+    (r"'([^']+)' is used before or in its own definition; give the result a new name",
+     r"'\1' は定義より前か自身の定義の中で使われている。結果に新しい名前を付ける"),
+    (r"'([^']+)' is assigned twice; give each result its own name",
+     r"'\1' に二度代入している。結果ごとに別の名前を付ける"),
+    (r"'([^']+)' is reserved and cannot name a matrix",
+     r"'\1' は予約語なので行列の名前にできない"),
+    (r"(.+)\(\) needs a square matrix; (.*)", r"\1() には正方行列が必要: \2"),
+    (r"(.+)\(\) takes no such keyword argument", r"\1() にそのキーワード引数はない"),
+    (r"(.+)\(\) takes one argument, got (\d+)", r"\1() の引数は一つ（\2 個ある）"),
+    (r"(.+)\(\) takes two arguments, got (\d+)", r"\1() の引数は二つ（\2 個ある）"),
+    (r"the program has no assignment: write e\.g\. '(.*)'",
+     r"プログラムに代入文がない。例: '\1'"),
+    (r"the exponent of '\*\*' must be a constant number", r"'**' の指数は定数でなければならない"),
+    (r"a wrong derivation was caught by the numerical check and is not shown; (.*)",
+     r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
+]
+
+
+def in_japanese(message: str) -> str:
+    """The message in Japanese where a pattern knows it (recursively, for the parts a
+    pattern leaves: "line 1, column 5: unknown function …")."""
+    for pattern, replacement in JA:
+        match = re.fullmatch(pattern, message, flags=re.S)
+        if match:
+            groups = [in_japanese(g) if g else "" for g in match.groups()]
+            out = replacement
+            for k, group in enumerate(groups, 1):
+                out = out.replace(f"\\{k}", group)
+            return out
+    return message
+
+
+def message_in(message: str, lang: str) -> str:
+    """An error message in the language asked for (a sentence: Japanese ends with 。)."""
+    if lang != "ja":
+        return message
+    shown = in_japanese(message)
+    return shown if shown == message or shown.endswith(("。", "）")) else shown + "。"
