@@ -73,7 +73,9 @@ def test_hostile_input(description, args, code, words):
 
 def test_names_that_would_break_latex_are_escaped():
     d = derive("X_in: (m, n)\nW_1: (n, h)\nH_1 = X_in @ W_1", wrt="W_1")
-    assert r"\text{element form of H\_1}" in d.latex()
+    # the name is set in math, as in the formulas (H_1 reads as H with subscript 1)
+    assert r"\text{element form of }\mathbf{H}_{1}" in d.latex()
+    assert r"\mathbf{X\_in}" in d.latex()
 
 
 def test_relu_at_zero_uses_the_stated_subgradient():

@@ -47,3 +47,17 @@ def test_the_document_heads_its_sections_and_sets_reasons_in_math(tmp_path):
         assert heading in source
     assert source.count(r"\begin{align*}") >= 6  # one display per gradient: pages can break
     assert r"\allowdisplaybreaks" in source
+
+
+def test_a_japanese_document_compiles_with_lualatex(tmp_path):
+    lualatex = shutil.which("lualatex")
+    assert lualatex, "lualatex is not installed (.ci/run installs texlive-luatex)"
+    source = derivation(EXAMPLES / "16_softmax_cross_entropy.mc").show("latex", "ja",
+                                                                        standalone=True)
+    assert r"\documentclass[11pt]{ltjsarticle}" in source and "連鎖律" in source
+    (tmp_path / "ja.tex").write_text(source, encoding="utf-8")
+    done = subprocess.run([lualatex, "-interaction=nonstopmode", "-halt-on-error", "ja.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    log = (tmp_path / "ja.log").read_text(encoding="utf-8", errors="replace")
+    assert done.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
+    assert (tmp_path / "ja.pdf").stat().st_size > 10_000

@@ -243,16 +243,22 @@ def notes(program) -> list[str]:
 
 
 def shown_params(params: dict, printer) -> dict:
-    """A reason's names as the text shows them (mu → μ); LaTeX keeps them as written
-    (they are set inside \\text{…}, where a command would not be one)."""
-    if not isinstance(printer, TextPrinter) or type(printer) is not TextPrinter:
+    """A reason's names as the formulas show them: mu → μ in text, \\mu (and bold
+    matrices) in LaTeX, where the reasons set them in math."""
+    if not isinstance(printer, TextPrinter):
         return params
+    if type(printer) is TextPrinter:
+        def show(n: str) -> str:
+            return unicode_name(n)
+    else:  # LaTeX: the names set in math, as in the formulas (bold matrices)
+        def show(n: str) -> str:
+            return printer.tex_name(n, bold=n in printer.ctx.matrices)
     shown = dict(params)
     for key in ("names", "wrt"):
         if isinstance(shown.get(key), list):
-            shown[key] = [unicode_name(n) if isinstance(n, str) else n for n in shown[key]]
+            shown[key] = [show(n) if isinstance(n, str) else n for n in shown[key]]
         elif isinstance(shown.get(key), str):
-            shown[key] = unicode_name(shown[key])
+            shown[key] = show(shown[key])
     return shown
 
 
