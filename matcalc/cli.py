@@ -97,11 +97,12 @@ def _notation(command):
         return command(*args, **kwargs)
 
     options = [
-        click.option("--flavor", type=click.Choice(["zenn", "qiita", "github"]),
+        click.option("--flavor", type=click.Choice(["zenn", "qiita", "github", "hatena"]),
                      default="zenn", show_default=True,
                      help="With --format markdown: the site's math syntax, so that the TeX "
                           "survives its Markdown parser (zenn: $$ and $…$; qiita: ```math "
-                          "and escaped $…$; github: ```math and $`…`$)."),
+                          "and escaped $…$; github: ```math and $`…`$; hatena: "
+                          "[tex:…])."),
         click.option("--standalone", is_flag=True,
                      help="With --format latex: a complete document for a paper (amsmath, "
                           "one display per gradient, long steps broken; --lang ja: "

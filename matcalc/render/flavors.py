@@ -1,17 +1,21 @@
-"""Markdown as each site reads it (``--flavor``): the same page, its math written so that
+r"""Markdown as each site reads it (``--flavor``): the same page, its math written so that
 the TeX survives the site's Markdown parser and reaches its math engine unchanged.
 
     zenn     $$ … $$ and $…$ (Zenn's own parser keeps them for KaTeX)
     qiita    ```math fences (no Markdown inside a fence) and $…$ with the characters that
              CommonMark would take (\\, _, *) escaped, for MathJax
     github   ```math fences and $`…`$ (the code span keeps the TeX as it is)
+    hatena   [tex:…] (Hatena Blog's TeX notation, Markdown mode): a display in a <div> on one
+             line (an HTML block, which Markdown leaves alone), inline with the characters
+             Markdown would take escaped; a ] inside is written \] so that it does not
+             end the notation
 """
 
 from __future__ import annotations
 
 import re
 
-FLAVORS = ("zenn", "qiita", "github")
+FLAVORS = ("zenn", "qiita", "github", "hatena")
 
 def flavoured(markdown: str, flavor: str) -> str:
     """matcalc's Markdown (Zenn's, by default) for another site."""
@@ -19,7 +23,10 @@ def flavoured(markdown: str, flavor: str) -> str:
         return markdown
     out = []
     for kind, text in _parts(markdown):
-        if kind == "display":
+        if kind == "display" and flavor == "hatena":
+            out.append("<div>[tex:\\displaystyle " + _hatena(" ".join(text.split("\n")))
+                       + "]</div>")
+        elif kind == "display":
             out.append("```math\n" + text + "\n```")
         elif kind == "code":
             out.append(text)
@@ -29,9 +36,16 @@ def flavoured(markdown: str, flavor: str) -> str:
     return "".join(out)
 
 
+def _hatena(tex: str) -> str:
+    """A ] would end [tex:…]: written \\]."""
+    return tex.replace("]", "\\]")
+
+
 def _inline(tex: str, flavor: str) -> str:
     if flavor == "github":
         return f"$`{tex}`$"
+    if flavor == "hatena":  # Markdown's escapes first, then the notation's own for ]
+        return "[tex:" + re.sub(r"([\\_*\[\]^])", r"\\\1", _hatena(tex)) + "]"
     # CommonMark reads a backslash before punctuation as an escape and _ and * as emphasis:
     # escape them so that the TeX comes out of the parser as it went in
     return "$" + re.sub(r"([\\_*])", r"\\\1", tex) + "$"

@@ -1,6 +1,7 @@
 // The TeX that reaches a site's math engine: each Markdown is parsed as the site parses it
-// (Zenn: zenn-markdown-html, its own published parser; Qiita and GitHub: CommonMark, by
-// markdown-it), and the formulas are read back out of the HTML.
+// (Zenn: zenn-markdown-html, its own published parser; Qiita, GitHub and Hatena, whose
+// parsers are not published: CommonMark, by markdown-it, with raw HTML allowed as the sites
+// allow it), and the formulas are read back out of the HTML.
 // stdin: [{flavor, markdown}, ...]; stdout: [{display: [tex...], inline: [tex...]}, ...]
 import zenn from "zenn-markdown-html";
 import MarkdownIt from "markdown-it";
@@ -13,7 +14,9 @@ let input = "";
 process.stdin.on("data", (c) => { input += c; });
 process.stdin.on("end", async () => {
   const out = [];
-  const md = new MarkdownIt();
+  const md = new MarkdownIt({ html: true });
+  // [tex:…] ends at the first ] that is not written \]
+  const tex = (s) => all(/\[tex:((?:\\\]|[^\]])*)\]/g, s).map((t) => t.replace(/\\\]/g, "]"));
   for (const { flavor, markdown } of JSON.parse(input)) {
     if (flavor === "zenn") {
       const html = await (zenn.default || zenn)(markdown);
@@ -24,6 +27,15 @@ process.stdin.on("end", async () => {
       continue;
     }
     const html = md.render(markdown);
+    if (flavor === "hatena") {
+      const blocks = [...html.matchAll(/<div>([\s\S]*?)<\/div>/g)].map((m) => m[1]);
+      const prose = html.replace(/<div>[\s\S]*?<\/div>/g, "").replace(/<pre>[\s\S]*?<\/pre>/g, "");
+      out.push({
+        display: blocks.flatMap(tex).map((t) => t.replace(/^\\displaystyle /, "")),
+        inline: tex(unescape(prose.replace(/<[^>]+>/g, ""))),
+      });
+      continue;
+    }
     const display = all(/<pre><code class="language-math">([\s\S]*?)<\/code><\/pre>/g, html);
     const prose = html.replace(/<pre>[\s\S]*?<\/pre>/g, "");
     const inline = flavor === "github"
