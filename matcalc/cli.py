@@ -205,9 +205,9 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     points. The output says so in its last line; a wrong result is never printed.
 
     \b
-    Exit codes: 0 done; 1 the program cannot be derived, or the numerical check caught
-    a wrong result; 2 a usage error (unknown option, --wrt naming no input, missing
-    file); 70 a bug in matcalc (please report it).
+    Exit codes: 0 done; 1 the program cannot be derived, the numerical check caught a
+    wrong result, or an --against formula is wrong; 2 a usage error (unknown option,
+    --wrt naming no input, missing file); 70 a bug in matcalc (please report it).
     """
     from .pipeline import derive as run
 

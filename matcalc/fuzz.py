@@ -166,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0,
                         help="another sequence of programs (0: the one the tests run)")
     args = parser.parse_args(argv)
+    try:
+        import hypothesis  # noqa: F401 - the fuzzer's program generator
+    except ImportError:
+        print("python -m matcalc.fuzz needs hypothesis: pip install -e \".[test]\"",
+              file=sys.stderr)
+        return 2
     start = time.perf_counter()
     tally = run(args.examples, args.seed)
     seconds = time.perf_counter() - start

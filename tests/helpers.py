@@ -71,3 +71,24 @@ def doubled_brackets(text: str) -> list[str]:
             if text[start + 1:start + 2] == "(" and closed_at.get(start + 1) == n - 1:
                 found.append(text[start:n + 1])
     return found
+
+
+def reader(what: str, present: bool) -> None:
+    """The tests that use a reader's real tool (Graphviz, Chromium, pdflatex, LuaLaTeX, the
+    Node packages in tests/js) skip, and say so, where it is missing — except in CI
+    (CI=true), which installs them all (.ci/run) and must skip nothing."""
+    import os
+
+    import pytest
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        raise AssertionError(f"{what} is missing in CI: .ci/run installs it")
+    pytest.skip(f"{what} is not installed here (.ci/run installs it)")
+
+
+def node_package(name: str) -> bool:
+    import shutil
+    from pathlib import Path
+    return shutil.which("node") is not None and \
+        (Path(__file__).parent / "js" / "node_modules" / name).is_dir()

@@ -30,6 +30,9 @@ def meant(markdown: str) -> tuple[list[str], list[str]]:
 
 
 def parsed(pages: list[dict]) -> list[dict]:
+    from helpers import node_package, reader
+    reader("Zenn's parser and markdown-it (npm, tests/js)",
+           node_package("zenn-markdown-html") and node_package("markdown-it"))
     done = subprocess.run(["node", str(JS / "markdown_math.mjs")], input=json.dumps(pages),
                           capture_output=True, text=True, timeout=300, check=True)
     return json.loads(done.stdout)

@@ -42,6 +42,10 @@ def test_seed_003s_circuit_carries_its_values():
 
 
 def test_graphviz_draws_svg_and_png(tmp_path):
+    import shutil
+
+    from helpers import reader
+    reader("Graphviz's dot", shutil.which("dot") is not None)
     svg = run(str(EXAMPLES / "21_cs231n_sigmoid_neuron.mc"), "-f", "svg",
               "--at", "w0=2,w1=-3,w2=-3,x0=-1,x1=-2")
     assert svg.returncode == 0, svg.stderr

@@ -29,7 +29,8 @@ document.body.setAttribute("data-stacked", stacked.length);
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess:
-    assert CHROMIUM, "chromium is not installed (.ci/run installs Debian's chromium)"
+    from helpers import reader
+    reader("Chromium", CHROMIUM is not None)
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                            "--window-size=1100,1400", *args],
                           capture_output=True, text=True, timeout=120)

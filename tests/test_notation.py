@@ -34,6 +34,9 @@ def default_notation():
     ({"division": "fraction"}, r"\frac{\mathbf{T}}{\mathbf{P}}", r"^{\circ -1}"),
 ])
 def test_each_choice_changes_what_it_says(choice, present, absent):
+    from helpers import node_package, reader
+    reader("KaTeX and MathJax (npm, tests/js)",
+           node_package("katex") and node_package("mathjax-full"))
     d = derive(PROGRAM, wrt="Z, W")
     set_notation(**choice)
     latex = d.latex()
@@ -69,6 +72,9 @@ def test_the_command_line_options_and_output_file(tmp_path):
 
 
 def test_numbered_results_render_and_compile(tmp_path):
+    from helpers import node_package, reader
+    reader("KaTeX and MathJax (npm, tests/js)",
+           node_package("katex") and node_package("mathjax-full"))
     d = derive("Y = A @ B", wrt="A, B")
     set_notation(numbers="on")
     blocks = [b for b in display_blocks(d.markdown()) if r"\tag{" in b]
