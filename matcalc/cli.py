@@ -176,7 +176,7 @@ def cli() -> None:
               help="Also show the forward values and every gradient at these inputs, e.g. "
                    "--at x=-2,y=5,z=-4 or --at 'W=[[1, 2], [3, 4]],b=[0, 1]' (a "
                    "non-scalar output's dY=... too; default ones).")
-@click.option("--seed", "seed", type=int, default=None, metavar="N",
+@click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
 @_notation
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
@@ -285,7 +285,7 @@ def _verdicts(derivation, fmt: str, lang: str) -> None:
               help="Declare a shape, e.g. --shape X=m,n.")
 @click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
               help="Label the arrows with values: forward values and gradients (seed 003).")
-@click.option("--seed", "seed", type=int, default=None, metavar="N",
+@click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes.")
 @click.option("--output", "-o", "output", default=None, metavar="FILE",
               help="Write to FILE (png always needs one).")

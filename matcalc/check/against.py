@@ -24,6 +24,19 @@ from .numeric import eval_numpy, random_instance
 from .verification import RTOL, _relative, plain
 
 TRIALS = 3
+MAX_FORMULA = 2000        # characters
+MAX_CONSTANT = 10 ** 6    # the largest number a formula may write
+
+
+def _number(node):
+    """The value of a literal number, signed, else None."""
+    import ast
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return sign * node.value
+    return None
 
 
 @dataclass
@@ -76,7 +89,8 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
         try:
             with np.errstate(all="ignore"):
                 yours = np.asarray(eval_numpy(formula, values), dtype=float)
-        except (ValueError, TypeError, ArithmeticError, IndexError, UnsupportedError) as error:
+        except (ValueError, TypeError, ArithmeticError, IndexError, UnsupportedError,
+                MemoryError) as error:
             out.verdict = "error"
             out.detail = _failing_product(formula, values, instance.dims) or \
                 _numpy_message(error)
@@ -107,14 +121,31 @@ def _check_formula(d, formula: str) -> None:
     except SyntaxError as error:
         raise UsageError(f"not a numpy expression: {error.msg}", option="against",
                          value=formula) from None
-    known = set(d.shapes.names) | {f"d{n}" for n in d.shapes.names}
+    if len(formula) > MAX_FORMULA:
+        raise UsageError(f"a formula of more than {MAX_FORMULA} characters",
+                         option="against", value=formula[:40] + "…")
+    # the gradients a formula may read: the upstream one, and those of the results
+    results = {s.target for s in d.program.statements} - {d.output}
+    gradients = {f"d{n}" for n in results} | ({f"d{d.output}"} if d.has_upstream else set())
+    known = (set(d.shapes.names) | gradients) - {n for n in gradients if n in d.shapes.names}
+    known |= set(d.shapes.names)
     unknown = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                       and n.id not in known and n.id != "np"})
     if unknown:
-        raise UsageError(f"unknown name {unknown[0]!r}: use the program's names and their "
-                         f"gradients (dN is the gradient of a name N; d{d.output}, the "
-                         "upstream one)",
-                         option="against", value=formula)
+        raise UsageError(f"unknown name {unknown[0]!r}: use the program's names, the "
+                         "gradients of its results (dZ for a result Z)" +
+                         (f" and d{d.output}, the upstream gradient" if d.has_upstream
+                          else ""), option="against", value=formula)
+    for node in ast.walk(tree):  # nothing that could run for ever or fill the memory
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and \
+                abs(node.value) > MAX_CONSTANT:
+            raise UsageError(f"the number {node.value!r} is too large for a formula",
+                             option="against", value=formula)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (
+                isinstance(node.right, (ast.Name, ast.Attribute)) or
+                (_number(node.right) is not None and abs(_number(node.right)) <= 64)):
+            raise UsageError("an exponent is a number up to 64 or an array",
+                             option="against", value=formula)
     allowed = STRUCTURAL_CALLS | ops.numpy_calls()
     calls = sorted(calls_in(formula) - allowed)
     if calls:

@@ -91,6 +91,16 @@ class ShownWithNumpy(Shown):
         missing = [n for n in self.program.inputs() if n not in values]
         if missing:
             raise UsageError(f"values missing for {', '.join(missing)}", option="at")
+        unknown = [n for n in values if n not in self.shapes.names]
+        if unknown:
+            raise UsageError("no such name in the program", option="at", value=unknown[0])
+        try:
+            arrays = {n: np.asarray(v, dtype=float) for n, v in values.items()}
+        except ValueError:
+            raise UsageError("a value's rows must all have the same length",
+                             option="at") from None
+        from ..check.numeric import check_shapes
+        check_shapes(self, arrays)
         if self.has_upstream and upstream is None:
             inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()}
             upstream = np.ones(np.shape(forward(self.program, inputs)[self.output]))

@@ -18,12 +18,26 @@ if TYPE_CHECKING:
     from ..results import Derivation
 
 
+# names the module itself defines: a program name among them would be shadowed
+MODULE_NAMES = frozenset({"np", "forward", "backward", "check", "jacobian", "hessian",
+                          "SHAPES", "ASSUMPTIONS"})
+
+
+def _clash(program) -> None:
+    from ..errors import UsageError
+    taken = sorted(MODULE_NAMES & {*program.names(), *(d.name for d in program.declarations)})
+    if taken:
+        raise UsageError(f"the name {taken[0]!r} is one the numpy module defines itself; "
+                         "rename it for --format numpy", option="format", value="numpy")
+
+
 def derivative_view(d, code: str | None) -> dict:
     """What ``templates/numpy_derivative.j2`` needs: a Jacobian's or Hessian's forward pass
     and its matrix as numpy, with the layout its check arranges central differences in."""
     from ..check.numeric import _invertible_names, _needs_positive
     from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
+    _clash(program)
     out_shape, wrt_shape = list(shapes.names[d.output]), list(shapes.names[d.wrt])
     if code is None or len(out_shape) > 1 or len(wrt_shape) != 1:
         return {}
@@ -49,6 +63,7 @@ def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
     from ..check.numeric import _invertible_names, _needs_positive
     from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
+    _clash(program)
     targets = {s.target for s in program.statements}
     unread = [x.name for x in program.declarations if x.name not in targets and
               x.name not in program.inputs()]

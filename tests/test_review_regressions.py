@@ -1,0 +1,72 @@
+"""Found by a review of this session's features, each a class of bug with its test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from helpers import assert_correct
+from matcalc import derive
+from matcalc.errors import UsageError
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "matcalc", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_finite_differences_near_a_steep_spot_are_extrapolated():
+    # batch norm on a square X: a column of 2 centred entries makes v + ε small, where a
+    # plain central difference was off by 4.5e-3 and a right derivation was called wrong
+    d = derive("X: (n, n)\nG: (n, n)\nC = X - mean(X, axis=0)\nV = mean(C**2, axis=0)\n"
+               "Y = C / sqrt(V + 1e-5)\nf = sum(Y * G)", wrt="X")
+    assert d.verified_on == 3
+    assert_correct(d, trials=1)
+
+
+@pytest.mark.parametrize("name", ["values", "upstream", "grads", "inputs"])
+def test_a_programs_names_never_clash_with_the_modules_own(name, tmp_path):
+    import importlib.util
+    code = derive(f"x: (n,)\n{name} = exp(x)\nf = sum({name})").show("numpy")
+    path = tmp_path / "m.py"
+    path.write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("m", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check() < 1e-4
+
+
+def test_a_name_the_module_defines_is_refused_in_one_line():
+    with pytest.raises(UsageError, match="numpy module defines"):
+        derive("x: (n,)\nforward = exp(x)\nf = sum(forward)").show("numpy")
+
+
+@pytest.mark.parametrize("values, message", [
+    ("A=[[1,2],[3,4]],B=[[1,2,3]]", "value given is (1, 3)"),
+    ("A=[[1,2],[3]],B=[[1]]", "same length"),
+    ("A=[[1]],B=[[1]],Q=2", "no such name"),
+])
+def test_bad_values_are_usage_errors_not_crashes(values, message):
+    done = run("derive", "C = A @ B", "--at", values)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_a_negative_seed_is_a_usage_error():
+    assert run("derive", "C = A @ B", "--seed", "-1").returncode == 2
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("9**9**9", "exponent"), ("np.eye(10000000)", "too large"), ("X.T @ df", "unknown name"),
+    ("dW", "unknown name"),
+])
+def test_against_refuses_what_could_hang_or_is_not_there(formula, message):
+    with pytest.raises(UsageError, match=message):
+        derive("X: (m, n)\nW: (n, k)\nf = sum(X @ W)", wrt="W", against={"W": formula})
+
+
+def test_a_formula_too_big_for_memory_is_a_verdict_not_a_crash():
+    verdict = derive("X: (m, n)\nW: (n, k)\nf = sum(X @ W)", wrt="W",
+                     against={"W": "np.eye(10**7)"}).against["W"]
+    assert verdict.verdict == "error" and "MemoryError" in verdict.detail
