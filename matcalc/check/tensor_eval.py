@@ -154,7 +154,9 @@ class Evaluator:
 
     def __init__(self, program: Program, instance: Instance, output: str,
                  values: dict[str, np.ndarray] | None = None,
-                 moved: dict[str, np.ndarray] | None = None, batch: Symbol | None = None):
+                 moved: dict[str, np.ndarray] | None = None, batch: Symbol | None = None,
+                 precise: bool = False):
+        self.precise = precise  # partials by the extrapolated (4-point) differences
         self.program = program
         self.instance = instance
         self.output = output
@@ -263,7 +265,7 @@ class Evaluator:
             return np.broadcast_to(data, (len(points), *data.shape[1:]))
 
         base = np.asarray(self.values[name], dtype=float)
-        derivative = central_difference(at, base)       # (*x.shape, *the labels' axes)
+        derivative = central_difference(at, base, precise=self.precise)  # (*x, *labels)
         if not isinstance(var, Element):
             return Labelled(derivative, tuple(labels))
         rows, cols = self.shape(var.matrix)

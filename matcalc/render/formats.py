@@ -204,13 +204,15 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     program (the inlined forms grow with its square). None if a needed gradient has no
     matrix form or a name d<X> is taken by the program. Kept with the derivation, for as
     long as its gradients stay as they are (each gradient's numpy reads it)."""
-    key = (tuple(d.gradients), tuple((name, g.result, g.index_form)
-                                     for name, g in d.all_gradients.items()))
+    # keyed by the identity of what it reads (comparing them by value costs a walk of
+    # every expression at every call); the entry keeps them alive, so no id is reused
+    forms = tuple((name, g.result, g.index_form) for name, g in d.all_gradients.items())
+    key = (tuple(d.gradients), tuple(id(x) for form in forms for x in form[1:]))
     kept = d.__dict__.setdefault("_backward_code", {})
     if key not in kept:
         kept.clear()
-        kept[key] = _backward_code(d)
-    return kept[key]
+        kept[key] = (forms, _backward_code(d))
+    return kept[key][1]
 
 
 def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
