@@ -70,3 +70,21 @@ def test_a_formula_too_big_for_memory_is_a_verdict_not_a_crash():
     verdict = derive("X: (m, n)\nW: (n, k)\nf = sum(X @ W)", wrt="W",
                      against={"W": "np.eye(10**7)"}).against["W"]
     assert verdict.verdict == "error" and "MemoryError" in verdict.detail
+
+
+@pytest.mark.parametrize("program", [
+    # found by the fuzzer: a row's log-sum-exp or maximum as a value inside a matrix form
+    # has no numpy spelling — the gradient is shown without numpy, never called wrong
+    "A: (1, n)\nv: (1,)\nh0 = (sigmoid(v) @ logsumexp(A, axis=1))\nh1 = softplus(h0)",
+    "A: (1, n)\nx: (n,)\nv: (1,)\nh0 = norm(sigmoid((x / (1 + exp(x)))))\n"
+    "h1 = ((std(A, axis=1) @ relu(v)) + h0)\n"
+    "h2 = ((logsumexp(sin(A), axis=1) @ sigmoid(max(A, axis=1))) + h0)",
+    # and a steep one, where plain central differences were off by 4e-5
+    "A: (m, n)\nS: (n, n)\nh0 = (S / (1 + exp(S)))\nh1 = sin(exp(exp(A)))\n"
+    "out = sum(h1 * h1)",
+])
+def test_fuzz_finds_of_this_session_verify(program):
+    from matcalc.fuzz import Tally, check_program
+    tally = Tally()
+    check_program(program, tally)
+    assert not tally.failures, tally.failures[0][1][:300]

@@ -16,7 +16,7 @@ from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from .catalogue import FORMATS, languages, templates_dir
 from .names import unicode_name
-from .numpy_code import NumpyPrinter, fit_shape
+from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext
 from .text import TextPrinter
 from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
@@ -110,7 +110,10 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
     printer = numpy_printer(d)
     if result is None:
         return _index_numpy(d, grad, printer, named)
-    code, prec = printer._code(result)
+    try:
+        code, prec = printer._code(result)
+    except NoNumpyForm:  # the index form may still be written with einsum
+        return _index_numpy(d, grad, printer, named) if grad.no_matrix_form else None
     return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
 
 
@@ -231,8 +234,8 @@ def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
         todo += [target for target in named if target != d.output]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.all_gradients.items() if name in needed]
-    if any(f"d{name}" in d.shapes.names for name, _ in lines):
-        return None
+    if any(f"d{name}" in d.shapes.names or line is None for name, line in lines):
+        return None  # a name dZ is the program's own, or a gradient has no numpy
     return lines
 
 
@@ -512,7 +515,10 @@ def derivative_numpy(d: Derivative) -> str | None:
     has no rows and columns; None when there is no matrix form)."""
     if d.result is None:
         return None
-    code, _ = numpy_printer(d)._code(d.result)
+    try:
+        code, _ = numpy_printer(d)._code(d.result)
+    except NoNumpyForm:
+        return None
     return code
 
 

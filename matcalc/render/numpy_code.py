@@ -23,6 +23,11 @@ STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
 
+
+class NoNumpyForm(TypeError):
+    """A node of a matrix form that numpy code cannot spell (a row's maximum or
+    log-sum-exp as a value): the gradient is then shown without numpy, never wrongly."""
+
 class NumpyPrinter:
     """``rank`` is the numpy ndim of a printed expression (1-D vectors are rank 1)."""
 
@@ -281,7 +286,7 @@ class NumpyPrinter:
             return fill(op.numpy, code, prec >= 4), 2
         if op is not None and op.numpy is not None:  # f(a, b): arguments in order
             return op.numpy.format(*[self._code(a)[0] for a in e.args]), 4
-        raise TypeError(f"no numpy form for {type(e).__name__}")
+        raise NoNumpyForm(f"no numpy form for {type(e).__name__}")
 
     def _matmul_prec(self, e: sympy.MatMul) -> tuple[str, int, int]:
         """(code, ndim, precedence) of a product, spelled as its plan says."""
