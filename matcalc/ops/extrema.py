@@ -11,29 +11,19 @@ form is argmax(X) (row by row, as softmax(X) is).
 
 from __future__ import annotations
 
-import sympy
 from sympy import Expr, S
 
 from ..calculus.symbols import (
-    IndexSum,
     RowEntry,
-    fresh_index,
     row_index,
     substitute,
-    unused_index,
 )
 from ..errors import NoMatrixForm
 from .base import Op, value_axis
 from .reductions import _KEYWORDS, _reduced, _shape
-from .rowwise import _entry, row_entries, row_form
+from .rowwise import _entry, along_row, printed_index, row_entries, row_form
 
 TIE_MARGIN = 1e-4
-
-
-def _running(node: RowEntry, printer) -> sympy.Symbol:
-    taken = {s.name for e in (node.entry, node.size, node.at) for s in e.atoms(sympy.Symbol)} \
-        | {n.lower() for n in printer.ctx.names}
-    return fresh_index(taken)
 
 
 class largest_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under this name
@@ -45,7 +35,7 @@ class largest_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under t
         return substitute(e, l, S.Zero) if size == 1 else None
 
     def _matcalc_print(self, printer) -> str:
-        q = _running(self, printer)
+        q = printed_index(self, printer)
         return printer.max_over(q, printer.doprint(self.entry_at(q)))
 
 
@@ -60,19 +50,14 @@ class argmax_entry(RowEntry):  # noqa: N801
         return S.One if size == 1 else None
 
     def _matcalc_print(self, printer) -> str:
-        q = _running(self, printer)
+        q = printed_index(self, printer)
         return printer.bracket(printer.doprint(self.entry_at(self.at)) + " = " +
                                printer.max_over(q, printer.doprint(self.entry_at(q))))
 
 
 def _differentiate_largest(expr: largest_row, wrt: Expr, differentiate) -> Expr:
     """∂ max_ℓ e_ℓ / ∂x = Σ_q [e_q = max_ℓ e_ℓ] ∂e_q/∂x: the gradient goes to the arg-max."""
-    e, l, size, _ = expr.args
-    d = differentiate(e, wrt)
-    if d == 0:
-        return S.Zero
-    q = unused_index(e, wrt, d)
-    return IndexSum(argmax_entry(e, l, size, q) * substitute(d, l, q), (q, 0, size - 1))
+    return along_row(argmax_entry, expr, wrt, differentiate)
 
 
 def _lower_max(node, idx, ctx) -> Expr:

@@ -21,13 +21,11 @@ from sympy import Expr, S
 from ..calculus.symbols import (
     IndexSum,
     RowEntry,
-    fresh_index,
     substitute,
-    unused_index,
 )
 from .base import Op, value_axis
 from .rowwise import _entry as softmax_row
-from .rowwise import softmax_entry
+from .rowwise import along_row, printed_index, softmax_entry
 
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
@@ -105,9 +103,7 @@ class logsumexp_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under
 
     def _matcalc_print(self, printer) -> str:
         """log Σ_q exp(z_kq), with q an index the row does not use."""
-        taken = {s.name for e in (self.entry, self.size) for s in e.atoms(sympy.Symbol)} | \
-            {n.lower() for n in printer.ctx.names}
-        q = fresh_index(taken)
+        q = printed_index(self, printer)
         return printer.doprint(sympy.log(IndexSum(sympy.exp(self.entry_at(q)),
                                                   (q, 0, self.size - 1))))
 
@@ -115,12 +111,7 @@ class logsumexp_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under
 def _differentiate_row(expr: logsumexp_row, wrt: Expr, differentiate) -> Expr:
     """∂ log Σ_ℓ exp(e_ℓ)/∂x = Σ_q softmax(e)_q ∂e_q/∂x: the gradient of log-sum-exp is
     the softmax of its row."""
-    e, l, size, _ = expr.args
-    d = differentiate(e, wrt)
-    if d == 0:
-        return S.Zero
-    q = unused_index(e, wrt, d)
-    return IndexSum(softmax_entry(e, l, size, q) * substitute(d, l, q), (q, 0, size - 1))
+    return along_row(softmax_entry, expr, wrt, differentiate)
 
 
 def _lower_logsumexp(node, idx, ctx) -> Expr:

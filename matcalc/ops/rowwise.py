@@ -28,6 +28,24 @@ from ..errors import NoMatrixForm
 from .base import Op, not_scalar
 
 
+def printed_index(node: RowEntry, printer) -> Index:
+    """The letter a row-wise node is printed with (Σ_q, max_q): one its row, its size and
+    its position do not use, nor reads as an entry of a program name."""
+    taken = {s.name for e in (node.entry, node.size, node.at) for s in e.atoms(sympy.Symbol)}
+    return fresh_index(taken | {n.lower() for n in printer.ctx.names})
+
+
+def along_row(weight: type[RowEntry], expr: RowEntry, wrt: Expr, differentiate) -> Expr:
+    """∂g(e)/∂x = Σ_q w(e)_q ∂e_q/∂x for a function g of a whole row whose derivative by
+    the row's entry q is the row-wise node w (log-sum-exp: the softmax; max: the arg-max)."""
+    e, l, size, _ = expr.args
+    d = differentiate(e, wrt)
+    if d == 0:
+        return S.Zero
+    q = unused_index(e, wrt, d)
+    return IndexSum(weight(e, l, size, q) * substitute(d, l, q), (q, 0, size - 1))
+
+
 class softmax_entry(RowEntry):  # noqa: N801 - printed and sorted by sympy under this name
     """softmax(e)_at = exp(e_at) / Σ_q exp(e_q): one entry of a softmax whose running index
     ``l`` (bound here) goes over ``size`` values. Args: (e, l, size, at)."""
@@ -42,9 +60,7 @@ class softmax_entry(RowEntry):  # noqa: N801 - printed and sorted by sympy under
     def _matcalc_print(self, printer) -> str:
         """exp(z_kl)/Σ_q exp(z_kq), with q an index the entry does not use."""
         shown = self.entry_at(self.at)
-        taken = {s.name for e in (shown, self.size, self.at) for s in e.atoms(sympy.Symbol)} | \
-            {n.lower() for n in printer.ctx.names}
-        q = fresh_index(taken)
+        q = printed_index(self, printer)
         top = printer.doprint(sympy.exp(shown))
         term = printer.doprint(sympy.exp(self.entry_at(q)))
         return printer.divide(top, printer.sum_over([q], term, [self.size]))
