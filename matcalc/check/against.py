@@ -127,8 +127,7 @@ def _check_formula(d, formula: str) -> None:
     # the gradients a formula may read: the upstream one, and those of the results
     results = {s.target for s in d.program.statements} - {d.output}
     gradients = {f"d{n}" for n in results} | ({f"d{d.output}"} if d.has_upstream else set())
-    known = (set(d.shapes.names) | gradients) - {n for n in gradients if n in d.shapes.names}
-    known |= set(d.shapes.names)
+    known = set(d.shapes.names) | gradients
     unknown = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                       and n.id not in known and n.id != "np"})
     if unknown:

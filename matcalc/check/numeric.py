@@ -408,6 +408,12 @@ def _differences(program: Program, instance: Instance, output: str,
 def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
     """The requested gradients of a derivation at the given inputs, by its numpy code.
     Each value must have its name's shape, a dimension the same size wherever it appears."""
+    return _requested(d, _namespace(d, values, upstream))
+
+
+def _namespace(d, values: dict, upstream) -> dict:
+    """Every name's value by the forward pass, and the upstream gradient dY when the output
+    Y is not a scalar: what the numpy code of a gradient reads."""
     arrays = {name: np.asarray(value, dtype=float) for name, value in values.items()}
     missing = [n for n in d.program.inputs() if n not in arrays]
     if missing:
@@ -421,6 +427,10 @@ def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
     namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values})
     if d.has_upstream:
         namespace[f"d{d.output}"] = arrays[f"d{d.output}"]
+    return namespace
+
+
+def _requested(d, namespace: dict) -> dict[str, np.ndarray]:
     return {wrt: np.asarray(eval_numpy(d.numpy_of(wrt), namespace))
             for wrt in d.gradients if d.numpy_of(wrt) is not None}
 
@@ -451,13 +461,9 @@ def evaluate_all(d, values: dict, upstream=None,
     """Every name's value and every gradient's (the named ones of the backward pass
     ``code``, in its order, then the requested ones), at the given inputs: seed 003's
     circuits."""
-    requested = evaluate_gradients(d, values, upstream)
-    inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()
-              if n in d.shapes.names}
-    namespace = forward(d.program, inputs)
+    namespace = _namespace(d, values, upstream)
+    requested = _requested(d, namespace)
     gradients: dict[str, np.ndarray] = {}
-    if d.has_upstream:
-        namespace[f"d{d.output}"] = np.asarray(upstream, dtype=float)
     for name, line in code or []:
         try:
             value = namespace[f"d{name}"] = np.asarray(eval_numpy(line, namespace))
