@@ -47,7 +47,7 @@ def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
     arg = node.args[0]
     shape = ctx.shape(arg)
     if node.axis is None or len(shape) <= 1:  # a vector's only axis is the whole reduction
-        inner, limits = ctx.entries(arg)
+        _, limits = ctx.entries(arg)
         return (lambda *at: ctx.lower(arg, at)), limits
     axis = node.axis % 2
     kept = idx[1 - axis] if node.keepdims else idx[0]

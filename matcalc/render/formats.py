@@ -364,6 +364,13 @@ def value_tex(value) -> str:
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 
+def _document(env, lang: str, phrases, title: str, ctx, **view) -> str:
+    """A complete LaTeX document (document.j2) around a proof, titled by its statement."""
+    return env.get_template("document.j2").render(
+        lang=lang, r=phrases, title=title.replace("_", r"\_"),
+        bm=ctx.notation.get("bold") == "bm", **view).rstrip() + "\n"
+
+
 def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
            standalone: bool = False) -> str:
     """The result in a format of ``catalogue.FORMATS`` and a language of ``languages()``;
@@ -377,29 +384,24 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
     env = environment()
     phrases = env.get_template(f"reasons.{lang}.j2").module
     ctx = context(d)
+    title = d.program.source.strip().splitlines()[-1]  # the statement derived
     if form.printer == "numpy":
         return _module(d, env, form)
     if form.printer == "html":  # the Markdown, as a page with MathML
         from .html import page
-        title = f"matcalc: {d.program.source.strip().splitlines()[-1]}"
-        return page(render(d, "markdown", lang), title, lang)
+        return page(render(d, "markdown", lang), f"matcalc: {title}", lang)
     if d.view == "derivative":
         if standalone and fmt == "latex":  # its proof, split into rows, in a document
             view = _derivative_view(d, latex_printer(ctx))
-            return env.get_template("document.j2").render(
-                lang=lang, r=phrases, title=d.program.source.strip().splitlines()[-1]
-                .replace("_", r"\_"), bm=ctx.notation.get("bold") == "bm", derivative=view,
-                program=d.program.source, verified_on=d.verified_on).rstrip() + "\n"
+            return _document(env, lang, phrases, title, ctx, derivative=view,
+                             program=d.program.source, verified_on=d.verified_on)
         return _render_derivative(d, form, lang, ctx, env, phrases)
     if form.printer is None:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
     view = _view(d, printer, backward_code(d) if d.is_graph else None)
     if standalone and fmt == "latex":
-        title = d.program.source.strip().splitlines()[-1]
-        return env.get_template("document.j2").render(
-            lang=lang, r=phrases, title=title.replace("_", r"\_"), bm=ctx.notation.get(
-                "bold") == "bm", **view).rstrip() + "\n"
+        return _document(env, lang, phrases, title, ctx, **view)
     return env.get_template(form.template).render(lang=lang, r=phrases, columns=COLUMNS["text"],
                                                   **view).rstrip() + "\n"
 
