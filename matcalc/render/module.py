@@ -34,25 +34,14 @@ def _clash(program) -> None:
 def derivative_view(d, code: str | None) -> dict:
     """What ``templates/numpy_derivative.j2`` needs: a Jacobian's or Hessian's forward pass
     and its matrix as numpy, with the layout its check arranges central differences in."""
-    from ..check.numeric import _invertible_names, _needs_positive
-    from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
     _clash(program)
     out_shape, wrt_shape = list(shapes.names[d.output]), list(shapes.names[d.wrt])
     if code is None or len(out_shape) > 1 or len(wrt_shape) != 1:
         return {}
-    inputs = list(program.inputs())
-    dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
-                              if isinstance(x, str)))
     return {
-        "program": program.source, "kind": d.kind, "layout": d.layout, "wrt": d.wrt,
-        "output": d.output, "code": code,
-        "inputs": [{"name": n, "shape": list(shapes.names[n]),
-                    "assumption": shapes.assumptions.get(n)} for n in inputs],
-        "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
-        "forward": [(s.target, NumpySource().code(s.value)) for s in program.statements],
-        "positive": _needs_positive(program),
-        "invertible": sorted(_invertible_names(program)),
+        **_program_view(d, list(program.inputs())),
+        "kind": d.kind, "layout": d.layout, "wrt": d.wrt, "output": d.output, "code": code,
         "scalar_output": not out_shape,
     }
 
@@ -60,31 +49,39 @@ def derivative_view(d, code: str | None) -> dict:
 def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
     """What ``templates/numpy.j2`` needs: inputs with their shapes and assumptions, the
     forward statements, and the backward statements ``code`` ((name, numpy of dname))."""
-    from ..check.numeric import _invertible_names, _needs_positive
-    from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
     _clash(program)
     targets = {s.target for s in program.statements}
     unread = [x.name for x in program.declarations if x.name not in targets and
               x.name not in program.inputs()]
-    inputs = [*program.inputs(), *unread]
-    source = NumpySource()
-    forward = [(s.target, source.code(s.value)) for s in program.statements]
+    view = _program_view(d, [*program.inputs(), *unread])  # its forward pass first
     if any(line is None for _, line in code):
         return {}
-    dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
-                              if isinstance(x, str)))
     return {
-        "program": program.source,
-        "inputs": [{"name": n, "shape": list(shapes.names[n]),
-                    "assumption": shapes.assumptions.get(n)} for n in inputs],
-        "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
-        "forward": forward,
+        **view,
         "backward": code,
         "requested": list(d.gradients),
         "output": d.output,
         "upstream": f"d{d.output}" if d.has_upstream else None,
         "output_shape": list(shapes.names[d.output]),
+    }
+
+
+def _program_view(d, inputs: list[str]) -> dict:
+    """What both modules share: the program, its inputs with shapes and assumptions, sizes
+    for its dimensions, the forward statements as numpy, and what the inputs drawn must be."""
+    from ..check.numeric import _invertible_names, _needs_positive
+    from .numpy_source import NumpySource
+    program, shapes = d.program, d.shapes
+    dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
+                              if isinstance(x, str)))
+    source = NumpySource()
+    return {
+        "program": program.source,
+        "inputs": [{"name": n, "shape": list(shapes.names[n]),
+                    "assumption": shapes.assumptions.get(n)} for n in inputs],
+        "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
+        "forward": [(s.target, source.code(s.value)) for s in program.statements],
         "positive": _needs_positive(program),
         "invertible": sorted(_invertible_names(program)),
     }
