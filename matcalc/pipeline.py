@@ -23,7 +23,7 @@ from .calculus.collapse import collapse, expand, total
 from .calculus.differentiate import differentiate, push_partial, replace_partials
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
-from .calculus.prove import differentiate_step, finish
+from .calculus.prove import STEPS, differentiate_step, finish
 from .calculus.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -63,7 +63,7 @@ class Prepared:
 def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
            inline: bool = False, check: bool = True,
-           against: dict[str, str] | None = None) -> Derivation:
+           against: dict[str, str] | None = None, steps: str = "article") -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -72,10 +72,15 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     every step, result and line of numpy code is verified numerically before the result is
     returned; a wrong one raises ``CheckError`` instead.
 
+    ``steps`` orders the proofs: "article" (the default) as the seed articles do — keep
+    the terms that hold the entry, then differentiate; "delta" differentiates first, to
+    Kronecker deltas, and lets them collapse the sums.
+
     ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
     verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
     ``wrt`` if they are not there.
     """
+    _check_style(steps)
     p = Prepared.of(program, shapes)
     output = p.program.output
     loss = _loss_name(p, loss)
@@ -90,7 +95,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             raise UsageError("no such name in the program", option="against", value=name)
         if name not in wanted:
             wanted.append(name)
-    d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline)
+    d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps)
     supply = IndexSupply(p.names.letters())
     for statement in p.program.statements:
         out_idx = index_symbols(OUTPUT_INDICES, len(p.shapes.names[statement.target]))
@@ -111,6 +116,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         from .check.against import compare
         d.against = {name: compare(d, name, formula) for name, formula in against.items()}
     return d
+
+
+def _check_style(steps: str) -> None:
+    if steps not in STEPS:
+        raise UsageError("must be article or delta", option="steps", value=steps)
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
@@ -156,13 +166,15 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
 # ---------------------------------------------------------------- Jacobians and Hessians
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
-             shapes: dict[str, Shape] | None = None, check: bool = True) -> Derivative:
+             shapes: dict[str, Shape] | None = None, check: bool = True,
+             steps: str = "article") -> Derivative:
     """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
     numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
 
     The proof is the engine's: element form (intermediates inlined), differentiation to
     Kronecker deltas, collapse, recognition. A derivative with more than two free
     indices (∂(W x)/∂W) has no matrix form; it is given in index form."""
+    _check_style(steps)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
     out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
@@ -176,7 +188,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     proof = Proof(d.lhs, free)
     expr = push_partial(_inlined(p, out_idx), var)
     proof.record(expr, "element_form", names=[p.program.output])
-    expr = differentiate_step(proof, expr, wrt)
+    expr = differentiate_step(proof, expr, wrt, steps)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
     return _finished(d, proof, expr, dims, check)
 
@@ -194,9 +206,11 @@ def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
 
 
 def hessian(program: str, wrt: str, layout: str = "numerator",
-            shapes: dict[str, Shape] | None = None, check: bool = True) -> Derivative:
+            shapes: dict[str, Shape] | None = None, check: bool = True,
+            steps: str = "article") -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
     transpose; the two agree wherever f is twice continuously differentiable)."""
+    _check_style(steps)
     p = _prepare_derivative(program, wrt, layout, shapes)
     output = p.program.output
     if p.shapes.names[output]:
@@ -220,7 +234,7 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     gradient = total(terms)
     proof.record(push_partial(gradient, xj) if isinstance(gradient, sympy.Sum)
                  else Partial(gradient, xj), "gradient_first", wrt=wrt)
-    expr = differentiate_step(proof, proof.last, wrt)
+    expr = differentiate_step(proof, proof.last, wrt, steps)
     n = dim(wrt_shape[0])
     return _finished(d, proof, expr, {i: n, j: n}, check)
 

@@ -83,6 +83,7 @@ class Derivation(ShownWithNumpy):
     gradients: dict[str, Gradient] = field(default_factory=dict)
     all_gradients: dict[str, Gradient] = field(default_factory=dict)
     inline: bool = False          # renderers also show each requested gradient substituted
+    style: str = "article"        # the proofs' order: "article" (keep, then differentiate)
     checked: dict = field(default_factory=dict, repr=False)  # verification reports, by trials
     verified_on: int | None = None  # random instances it was verified on before returning
     unverified: str | None = None   # why it could not be verified (no input in its domain)

@@ -24,7 +24,7 @@ from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
 from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
-from .differentiate import push_partial, replace_partials
+from .differentiate import move_inside, outside, push_partial, replace_partials
 from .facts import centred
 from .lower import Lowering, lower
 from .matrices import entry_of, matmul, tidy, transpose
@@ -198,10 +198,20 @@ class GradientOfName:
         # substitute the element forms of those results
         # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
         # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
-        expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
-                                if isinstance(p, ChainPartial) and p.expr in forms else p)
-        proof.record(expr, "element_form", names=targets)
-        expr = differentiate_step(proof, expr, self.name, deltas=bool(self.wrt_idx))
+        loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
+        if loss_itself and d.style == "article":
+            # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
+            expr = outside(next(iter(forms.values())), self.var)
+            proof.record(expr, "element_form", names=targets)
+            inside, constants = move_inside(expr)
+            if inside != expr:
+                expr = inside
+                proof.record(expr, "linearity", wrt=self.name, constants=constants)
+        else:
+            expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
+                                    if isinstance(p, ChainPartial) and p.expr in forms else p)
+            proof.record(expr, "element_form", names=targets)
+        expr = differentiate_step(proof, expr, self.name, d.style)
         # only the results X feeds can appear in its derivative
         folded, used = fold_definitions(expr, [f for f in self.definitions
                                                if f.name in targets])

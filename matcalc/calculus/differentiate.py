@@ -28,6 +28,33 @@ def push_partial(expr: Expr, wrt: Expr) -> Expr:
     return Partial(expr, wrt)
 
 
+def outside(expr: Expr, wrt: Expr) -> Expr:
+    """∂(−Σ_k Σ_l e)/∂x → −∂(Σ_k Σ_l e)/∂x: a number in front stays in front."""
+    coeff, rest = expr.as_coeff_Mul()
+    return coeff * Partial(rest, wrt) if coeff != 1 else Partial(expr, wrt)
+
+
+def move_inside(expr: Expr) -> tuple[Expr, bool]:
+    """Linearity, as seed 001 eq. 30 takes its derivative inside the sums:
+    ∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij → Σ_k Σ_l y_kl ∂(log b_kl)/∂b_ij — factors that do
+    not depend on x leave the derivative. Also says whether a factor left."""
+    pulled: list[Expr] = []
+    return replace_partials(expr, lambda p: _inside(p.expr, p.var, pulled)), bool(pulled)
+
+
+def _inside(expr: Expr, wrt: Expr, pulled: list) -> Expr:
+    if isinstance(expr, Sum):
+        return IndexSum(_inside(expr.function, wrt, pulled), *expr.limits)
+    if isinstance(expr, Mul):
+        matrix = getattr(wrt, "matrix", wrt)
+        constant = [f for f in expr.args if not f.has(matrix)]
+        if constant and len(constant) < len(expr.args):
+            pulled.extend(constant)
+            rest = Mul(*[f for f in expr.args if f.has(matrix)])
+            return Mul(*constant) * _inside(rest, wrt, pulled)
+    return Partial(expr, wrt)
+
+
 def replace_partials(expr: Expr, rule) -> Expr:
     """Replace every ``Partial`` node by ``rule(partial)``."""
     found = {p: rule(p) for p in expr.atoms(Partial)}
@@ -104,14 +131,15 @@ def _d_add(expr: Add, wrt: Expr) -> Expr:
 
 @differentiate.register
 def _d_mul(expr: Mul, wrt: Expr) -> Expr:
-    """Product rule: Σ_t (Π_{s≠t} f_s) ∂f_t."""
+    """Product rule: Σ_t (Π_{s≠t} f_s) ∂f_t, the terms in the order of the factors (the
+    entries of one matrix in the order they are written: their indices were handed out so)."""
     args = expr.args
     terms = []
     for t, factor in enumerate(args):
         d = differentiate(factor, wrt)
         if d != 0:
             terms.append(Mul(*args[:t], d, *args[t + 1:]))
-    return Add(*terms)
+    return Add(*terms, evaluate=False) if len(terms) > 1 else Add(*terms)
 
 
 @differentiate.register

@@ -19,6 +19,7 @@ from sympy import Expr
 from ..errors import NoMatrixForm
 from .collapse import Term, collapse_all, total
 from .differentiate import differentiate, replace_partials
+from .keep import keep_step
 from .proof import Proof
 from .recognise import recognise_under
 from .symbols import Index, Partial
@@ -26,13 +27,21 @@ from .symbols import Index, Partial
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
 
-def differentiate_step(proof: Proof, expr: Expr, wrt: str, deltas: bool = True) -> Expr:
+STEPS = ("article", "delta")
+
+
+def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article") -> Expr:
     """Evaluate every ∂e/∂x of ``expr``; the step names the lemmas it used (Jacobi's
-    formula for det, ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ for inv)."""
+    formula for det, ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ for inv) and says when entries gave deltas.
+    In the articles' order (``steps="article"``) the sums a derivative forces are removed
+    first (``keep``), so that the derivative is of the one entry left."""
+    if steps == "article":
+        expr = keep_step(proof, expr)
     lemmas = [name for kind, name in LEMMAS
               if any(p.expr.has(kind) for p in expr.atoms(Partial))]
     expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-    proof.record(expr, "differentiate", wrt=wrt, deltas=deltas, lemmas=lemmas)
+    proof.record(expr, "differentiate", wrt=wrt, deltas=expr.has(sympy.KroneckerDelta),
+                 lemmas=lemmas)
     return expr
 
 

@@ -116,7 +116,7 @@ class LatexPrinter(TextPrinter):
         if isinstance(top, Partial):
             return (rf"\frac{{\partial^2 {self._print(top.expr)}}}"
                     rf"{{\partial {self._print(top.var)} \, \partial {self._print(e.var)}}}")
-        shown = self._print(top)
+        shown = self.written(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"

@@ -45,6 +45,16 @@ class PrintContext:
 class Printer:
     def __init__(self, ctx: PrintContext | None = None):
         self.ctx = ctx or PrintContext()
+        self.as_written = False  # inside ∂(…)/∂x: products in the order the program has them
+
+    def written(self, expr) -> str:
+        """expr as its definition writes it, ∂(a_ki b_ij)/∂b_ij: entries in the order of
+        the program, not in a chain from the wrt's index i."""
+        before, self.as_written = self.as_written, True
+        try:
+            return self._print(expr)
+        finally:
+            self.as_written = before
 
     def doprint(self, expr) -> str:
         return self._print(expr)
@@ -173,7 +183,7 @@ class Printer:
         current = None
         while len(order) < len(ranked):
             pick = starting(current) if current is not None else None
-            if pick is None and not order:
+            if pick is None and not order and not self.as_written:
                 pick = starting(Index("i"))
             if pick is None:
                 pick = next(n for n in range(len(ranked)) if n not in used)

@@ -87,7 +87,7 @@ class TextPrinter(Printer):
         top = e.expr
         if isinstance(top, Partial):  # a second derivative: ∂²f/∂x_i ∂x_j
             return f"∂²{self._print(top.expr)}/∂{self._print(top.var)} ∂{self._print(e.var)}"
-        shown = self._print(top)
+        shown = self.written(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):

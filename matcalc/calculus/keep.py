@@ -1,0 +1,82 @@
+"""The articles' order: keep only the terms that hold the entry, *then* differentiate.
+
+Seed 001 removes the sums before it differentiates, keeping the derivative unevaluated:
+
+    Σ_k Σ_l ∂L/∂c_kl Σ_p ∂(a_kp b_pl)/∂a_ij
+        = Σ_l ∂L/∂c_il ∂(a_ij b_jl)/∂a_ij          (∵ only the terms k = i, p = j remain)
+
+A summed index u may be set to the entry's index v when every occurrence of the matrix
+inside the derivative is indexed by u in v's place: for u ≠ v nothing in it is x_ij, so
+the term is 0. Softmax's ∂(e^{a_kl}/Σ_p e^{a_kp})/∂a_ij keeps k = i (both a_kl and a_kp
+have k in the row) but not l = j (a_kp has no l). A term whose derivative holds the matrix
+any other way (inside det, inv, a whole-matrix node) is left as it is; the deltas of the
+differentiation then do the rest (``--steps delta`` does it all that way).
+"""
+
+from __future__ import annotations
+
+from sympy import Dummy, Expr, MatrixSymbol
+
+from .collapse import Term, expand, kept_pairs, total
+from .proof import Proof
+from .symbols import Element, Partial, substitute
+
+
+def keep_step(proof: Proof, expr: Expr) -> Expr:
+    """Set every summed index that a derivative forces, recording one step."""
+    terms = expand(expr, spread=False)
+    kept_all: list = []
+    out = []
+    for term in terms:
+        new, kept = keep_term(term)
+        out.append(new)
+        kept_all.extend(kept)
+    if not kept_all:
+        return expr
+    kept = total(out)
+    proof.record(kept, "keep", kept=kept_pairs(kept_all))
+    return kept
+
+
+def keep_term(term: Term) -> tuple[Term, list]:
+    partials = [f for f in term.factors if isinstance(f, Partial)]
+    if len(partials) != 1:
+        return term, []
+    forced = forced_indices(partials[0], {limit[0] for limit in term.sums})
+    if not forced:
+        return term, []
+    factors = term.factors
+    for u, v in forced.items():
+        factors = tuple(substitute(f, u, v) for f in factors)
+    sums = tuple(limit for limit in term.sums if limit[0] not in forced)
+    order = [limit[0] for limit in term.sums]
+    return Term(term.coeff, factors, sums), sorted(forced.items(), key=lambda p: order.index(p[0]))
+
+
+def forced_indices(partial: Partial, summed: set) -> dict:
+    """{u: v} for each summed u that every occurrence of the entry's matrix in the
+    derivative puts where the entry x_ij has v; {} when the matrix appears other than as
+    entries, or an index would be forced to two values (a diagonal a_kk)."""
+    var = partial.var
+    if not isinstance(var, Element) or not isinstance(var.matrix, MatrixSymbol):
+        return {}
+    matrix = var.matrix
+    occurrences = [e for e in partial.expr.atoms(Element) if e.matrix == matrix]
+    if not occurrences:
+        return {}
+    hidden = partial.expr.xreplace({e: Dummy() for e in occurrences})
+    if hidden.has(matrix):
+        return {}
+    common = None
+    for e in occurrences:
+        pairs = {(u, v) for u, v in ((e.row, var.row), (e.col, var.col))
+                 if u in summed and u != v}
+        common = pairs if common is None else common & pairs
+    forced: dict = {}
+    for u, v in common or ():
+        if u in forced:
+            return {}
+        forced[u] = v
+    if any(v in forced for v in forced.values()):
+        return {}
+    return forced
