@@ -80,6 +80,17 @@ def _read_program(program: str) -> str:
 OUTPUT = {"file": None, "standalone": False, "flavor": "zenn"}  # how _show writes
 
 
+STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
+              "that hold the entry, then differentiate, so each derivative is of one "
+              "entry) or delta (differentiate first, to Kronecker deltas, which then "
+              "collapse the sums).")
+
+
+def _steps(command):
+    return click.option("--steps", type=click.Choice(["article", "delta"]), default="article",
+                        show_default=True, help=STEPS_HELP)(command)
+
+
 def _notation(command):
     """The notation options and -o FILE, for derive, jacobian and hessian: they set the
     notation (render.display.NOTATION) and the output file, then run the command."""
@@ -178,10 +189,11 @@ def cli() -> None:
                    "non-scalar output's dY=... too; default ones).")
 @click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
+@_steps
 @_notation
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
-           against: tuple[str, ...], at: str | None, seed: int | None) -> None:
+           against: tuple[str, ...], at: str | None, seed: int | None, steps: str) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -215,7 +227,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     shapes = _shapes(shape)
     formulas = _formulas(against, wrt)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
-                     inline=inline, check=not no_check, against=formulas)
+                     inline=inline, check=not no_check, against=formulas, steps=steps)
     if formulas:
         _verdicts(derivation, fmt, lang)
         return
@@ -322,6 +334,7 @@ def graph(program: str, fmt: str, shape: tuple[str, ...], at: str | None, seed: 
 
 def _common(command):
     """Options that jacobian and hessian share with derive."""
+    command = _steps(command)
     command = click.option("--no-check", is_flag=True,
                            help="Skip the numerical check every result passes before it is "
                                 "shown.")(command)
@@ -380,7 +393,7 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 @_common
 @_notation
 def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str,
-             lang: str, check: bool, no_check: bool) -> None:
+             lang: str, check: bool, no_check: bool, steps: str) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
     A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
@@ -393,8 +406,8 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
     from .pipeline import jacobian as run
     shapes = _shapes(shape)
     _exclusive(check, no_check)
-    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
-          check, no_check)
+    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check, steps=steps),
+          fmt, lang, check, no_check)
 
 
 @cli.command()
@@ -406,7 +419,7 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
 @_common
 @_notation
 def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str, lang: str,
-            check: bool, no_check: bool) -> None:
+            check: bool, no_check: bool, steps: str) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
     \b
@@ -416,8 +429,8 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
     from .pipeline import hessian as run
     shapes = _shapes(shape)
     _exclusive(check, no_check)
-    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check), fmt, lang,
-          check, no_check)
+    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check, steps=steps),
+          fmt, lang, check, no_check)
 
 
 OPTIONS = {"wrt": "--wrt", "shapes": "--shape", "loss": "--loss", "layout": "--layout",

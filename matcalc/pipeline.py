@@ -32,6 +32,7 @@ from .calculus.symbols import (
     IndexSupply,
     Partial,
     UpstreamGrad,
+    axis_indices,
     dim,
     index_symbols,
 )
@@ -96,10 +97,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if name not in wanted:
             wanted.append(name)
     d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps)
-    supply = IndexSupply(p.names.letters())
     for statement in p.program.statements:
-        out_idx = index_symbols(OUTPUT_INDICES, len(p.shapes.names[statement.target]))
-        rhs = lower(statement.value, out_idx, Lowering(p.names, supply))
+        # each definition's letters start afresh, as its proof's element form does, so the
+        # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
+        out_idx = axis_indices(p.shapes.names[statement.target], OUTPUT_INDICES)
+        rhs = lower(statement.value, out_idx, Lowering(p.names, IndexSupply(p.names.letters())))
         d.definitions.append(ForwardDefinition(
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))

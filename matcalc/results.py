@@ -52,6 +52,8 @@ class Gradient:
     # the steps from ``result`` to ``inlined`` when it was found entry by entry (each named
     # gradient substituted, the algebra let cancel), or empty when it is put in as matrices
     inline_steps: list[Step] = field(default_factory=list)
+    # the entry's index on each axis: (i, j); (0, i) for a 1×n row; (j,) for a bias
+    axes: tuple = ()
     # the derivation it belongs to (for its display), set once the derivation is complete
     owner: Any = field(default=None, repr=False, compare=False)
 

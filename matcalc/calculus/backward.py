@@ -36,11 +36,13 @@ from .symbols import (
     WRT_INDICES,
     ChainPartial,
     Element,
+    Index,
     IndexSum,
     IndexSupply,
     Partial,
     ScalarGrad,
     UpstreamGrad,
+    axis_indices,
     dim,
     index_symbols,
 )
@@ -151,32 +153,53 @@ class GradientOfName:
         self.d, self.name, self.consumers, self.memo = d, name, consumers, memo
         shape = d.shapes.names[name]
         self.shape = shape
-        self.wrt_idx = index_symbols(WRT_INDICES, len(shape))
-        self.var = d.names.element(name, self.wrt_idx)
-        top = Symbol(d.loss)
-        self.lhs = Partial(top, self.var)
-        self.matrix_lhs = Partial(top, d.names.symbols[name])
-        self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, shape)}
-        self.unit = {i for i, n in self.dims.items() if n == 1}
-        self.proof = Proof(self.lhs, self.wrt_idx)
+        self._name_entry(WRT_INDICES)
         self.supply = IndexSupply(d.names.letters())
         self.definitions = definitions
         self.centred = centred or {}
         self.compact = compact
 
+    def _name_entry(self, letters: tuple[str, ...]) -> None:
+        """The entry x_ij the proof differentiates by (one index for a vector or a 1×n
+        row), and everything named after it."""
+        d, name = self.d, self.name
+        self.wrt_idx = axis_indices(self.shape, letters)
+        self.free = tuple(i for i in self.wrt_idx if isinstance(i, Index))
+        self.var = d.names.element(name, self.wrt_idx)
+        top = Symbol(d.loss)
+        self.lhs = Partial(top, self.var)
+        self.matrix_lhs = Partial(top, d.names.symbols[name])
+        self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, self.shape) if isinstance(i, Index)}
+        self.unit = set()
+        self.proof = Proof(self.lhs, self.free)
+
+    def _line_up(self, form: Expr, out_idx: tuple) -> None:
+        """A vector added along the rows takes the column's letter, as seed 001 writes the
+        bias b_j in c_ij = a_ij + b_j: when every entry of it in its first result's element
+        form has that result's column index l, its own index is j."""
+        if len(self.free) != 1 or len(out_idx) != 2 or not isinstance(out_idx[1], Index):
+            return
+        matrix = self.d.names.symbols[self.name]
+        entries = [e for e in form.atoms(Element) if e.matrix == matrix]
+        position = 1 if matrix.shape[0] == 1 else 0
+        if entries and all((e.row, e.col)[position] == out_idx[1] for e in entries):
+            self._name_entry(("j",))
+
     def derive(self) -> Gradient:
-        d, proof = self.d, self.proof
+        d = self.d
         if not self.consumers:
             return self._zero()
         # chain rule over every result that reads X (a fan-out when there are several)
         pieces = []
         for n, statement in enumerate(self.consumers):
-            rank = len(d.shapes.names[statement.target])
-            idx = index_symbols(OUTPUT_INDICES, rank) if n == 0 else \
-                tuple(self.supply.fresh() for _ in range(rank))
+            shape = d.shapes.names[statement.target]
+            idx = axis_indices(shape, OUTPUT_INDICES) if n == 0 else \
+                axis_indices(shape, tuple(self.supply.fresh().name for _ in shape))
             pieces.append((statement, idx))
         forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
                  for s, idx in pieces}
+        self._line_up(next(iter(forms.values())), pieces[0][1])
+        proof = self.proof
         chain = []
         for statement, idx in pieces:
             g = upstream_of(d, statement.target)
@@ -187,13 +210,15 @@ class GradientOfName:
             body = push_partial(forms[y], self.var) if g is None and len(pieces) > 1 else \
                 ChainPartial(y, self.var) if g is None else g * ChainPartial(y, self.var)
             limits = [(k, Integer(0), dim(n) - 1)
-                      for k, n in zip(idx, d.shapes.names[statement.target])]
+                      for k, n in zip(idx, d.shapes.names[statement.target])
+                      if isinstance(k, Index)]
             chain.append(IndexSum(body, *limits) if limits else body)
         expr = sympy.Add(*chain)
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
             proof.record(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
-                         over=[str(k) for _, idx in pieces for k in idx], names=targets,
+                         over=[str(k) for _, idx in pieces for k in idx
+                               if isinstance(k, Index)], names=targets,
                          wrt=self.name)
         # substitute the element forms of those results
         # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
@@ -302,7 +327,7 @@ class GradientOfName:
                 inlined, steps = compact
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
                         result, index_form, why, [s.target for s in self.consumers],
-                        inlined, inline_steps=steps)
+                        inlined, inline_steps=steps, axes=self.wrt_idx)
 
     def _entrywise(self, index_form: Expr) -> tuple[Expr, list] | None:
         """The inlined form found entry by entry: each named gradient's matrix form put in
@@ -358,4 +383,4 @@ class GradientOfName:
             else Integer(0)
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
                         value, Integer(0), None, [s.target for s in self.consumers], value,
-                        zero=zero)
+                        zero=zero, axes=self.wrt_idx)

@@ -15,11 +15,12 @@ differentiation then do the rest (``--steps delta`` does it all that way).
 
 from __future__ import annotations
 
-from sympy import Dummy, Expr, MatrixSymbol
+import sympy
+from sympy import Dummy, Expr, MatrixSymbol, Sum
 
 from .collapse import Term, expand, kept_pairs, total
 from .proof import Proof
-from .symbols import Element, Partial, substitute
+from .symbols import Element, IndexSum, Partial, substitute
 
 
 def keep_step(proof: Proof, expr: Expr) -> Expr:
@@ -43,14 +44,43 @@ def keep_term(term: Term) -> tuple[Term, list]:
     if len(partials) != 1:
         return term, []
     forced = forced_indices(partials[0], {limit[0] for limit in term.sums})
-    if not forced:
-        return term, []
     factors = term.factors
     for u, v in forced.items():
         factors = tuple(substitute(f, u, v) for f in factors)
     sums = tuple(limit for limit in term.sums if limit[0] not in forced)
     order = [limit[0] for limit in term.sums]
-    return Term(term.coeff, factors, sums), sorted(forced.items(), key=lambda p: order.index(p[0]))
+    kept = sorted(forced.items(), key=lambda p: (str(p[1]), order.index(p[0])))  # i, then j
+    partial = next(f for f in factors if isinstance(f, Partial))
+    inner, dropped = _keep_inside(partial)
+    if dropped:
+        factors = tuple(inner if f == partial else f for f in factors)
+        kept += dropped
+    return Term(term.coeff, factors, sums), kept
+
+
+def _keep_inside(partial: Partial) -> tuple[Partial, list]:
+    """∂(Σ_q h_iq w_ql + b_l)/∂h_ij = ∂(h_ij w_jl + b_l)/∂h_ij: a sum that is a term of
+    the differentiated expression (not inside a function: Σ_q e^{z_iq} in a denominator
+    stays) keeps only its terms that hold the entry, by the same rule."""
+    terms = list(sympy.Add.make_args(partial.expr))
+    kept: list = []
+    for n, t in enumerate(terms):
+        coeff, body = t.as_coeff_Mul()
+        if not isinstance(body, Sum):
+            continue
+        bound = [limit[0] for limit in body.limits]
+        forced = forced_indices(Partial(body.function, partial.var), set(bound))
+        if not forced:
+            continue
+        function = body.function
+        for u, v in forced.items():
+            function = substitute(function, u, v)
+        rest = [limit for limit in body.limits if limit[0] not in forced]
+        terms[n] = coeff * (IndexSum(function, *rest) if rest else function)
+        kept += sorted(forced.items(), key=lambda p: (str(p[1]), bound.index(p[0])))
+    if not kept:
+        return partial, []
+    return Partial(sympy.Add(*terms), partial.var), kept
 
 
 def forced_indices(partial: Partial, summed: set) -> dict:

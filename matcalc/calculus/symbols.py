@@ -54,6 +54,22 @@ def index_symbols(names: tuple[str, ...], count: int) -> tuple[Index, ...]:
     return tuple(Index(n) for n in names[:count])
 
 
+def axis_indices(shape: tuple, letters: tuple[str, ...]) -> tuple[Expr, ...]:
+    """One index per axis, the letters going to the axes longer than 1 in order; an axis
+    of length 1 is 0 (seed 000 writes the row vector X = (x_1 … x_n) with one index,
+    y_i = Σ_l w_li x_l): (k,) for (m,), (0, k) for (1, m), (k, l) for (m, n)."""
+    names = iter(letters)
+    return tuple(Integer(0) if n == 1 else Index(next(names)) for n in shape)
+
+
+def axis_labels(axes: tuple, rank: int) -> tuple[Index, ...]:
+    """An index per axis to evaluate a gradient's proof over: its own (``axis_indices``),
+    with a stand-in for each axis of length 1, which no step mentions."""
+    if not axes:
+        return index_symbols(WRT_INDICES, rank)
+    return tuple(a if isinstance(a, Index) else Index(f"_unit{n}") for n, a in enumerate(axes))
+
+
 class IndexSupply:
     """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l, and never a
     letter that names a matrix of the program (its entries are written p_kl)."""

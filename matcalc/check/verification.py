@@ -16,7 +16,7 @@ from functools import cache
 
 import numpy as np
 
-from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, index_symbols
+from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..render import formats
 from ..results import Derivation, Derivative, Gradient
 from .numeric import central_difference, eval_numpy, forward, random_instance
@@ -116,7 +116,7 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 def _free(grad: Gradient, instance) -> tuple[tuple, tuple[int, ...]]:
     """The gradient's free indices (i, j) and their ranges on this instance."""
     sizes = tuple(instance.dims.get(d, d) if isinstance(d, str) else d for d in grad.shape)
-    return index_symbols(WRT_INDICES, len(grad.shape)), sizes
+    return axis_labels(grad.axes, len(grad.shape)), sizes
 
 
 def _matrix_value(result, ev: Evaluator, shape: tuple[int, ...]) -> np.ndarray:

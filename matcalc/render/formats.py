@@ -121,7 +121,7 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     """numpy for a gradient with no matrix form, read off its index form (np.einsum, else
     broadcasting over its indices); inlined code may read only the program's names and
     the output's upstream gradient."""
-    from ..calculus.symbols import WRT_INDICES, dim, index_symbols
+    from ..calculus.symbols import axis_labels, dim
     from .einsum import NoEinsum, einsum_code
     if grad.no_matrix_form is None or grad.index_form is None:
         return None
@@ -130,9 +130,9 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
                  if isinstance(s, (UpstreamGrad, ScalarGrad))}
     if not named and upstreams - {d.output}:
         return None
-    free = index_symbols(WRT_INDICES, len(grad.shape))
-    free = tuple(i for i, n in zip(free, grad.shape) if n != 1)
-    sizes = {i: dim(n) for i, n in zip(index_symbols(WRT_INDICES, len(grad.shape)), grad.shape)}
+    labels = axis_labels(grad.axes, len(grad.shape))
+    free = tuple(i for i, n in zip(labels, grad.shape) if n != 1)
+    sizes = {i: dim(n) for i, n in zip(labels, grad.shape)}
     try:
         code = einsum_code(grad.index_form, free, sizes, printer)
     except NoEinsum:
