@@ -271,19 +271,24 @@ class GradientOfName:
             if not names & {s for s in result.free_symbols if s != upstream} or \
                     len(self.consumers) > 1:
                 continue
-            candidate = self._substitute_entries(self.shallow, upstream,
+            candidate = self._substitute_entries(result, upstream,
                                                  fitted(known.result, upstream))
             if candidate is not None and size(candidate[0]) < size(result):
                 result, steps = candidate
                 self.proof.add(steps)
         return result
 
-    def _substitute_entries(self, expr, upstream, value):
-        """Substitute ∂L/∂Z entrywise into the collapsed index form and let the algebra
-        cancel (−t_il/p_il · p_il = −t_il); None if it does not help. The trial's steps
-        are taken out of the proof and returned."""
+    def _substitute_entries(self, result, upstream, value):
+        """Substitute ∂L/∂Z into the matrix form entry by entry and let the algebra cancel,
+        as seed 001 eqs. 31-32 put ∂L/∂B = −Y/B into B ∘ (∂L/∂B − …):
+        p_ij (∂L/∂p_ij − Σ_l ∂L/∂p_il p_il) → p_ij (−t_ij/p_ij + Σ_l t_il/p_il p_il) → …;
+        None if it does not help. The trial's steps are taken out of the proof and
+        returned."""
         proof = self.proof
         mark = proof.mark()
+        row, col = (tuple(self.wrt_idx) + (Integer(0), Integer(0)))[:2]
+        expr = entry_of(result, row, col, self.supply) if result.is_Matrix else result
+        proof.record(expr, "entry_by_entry")
         replacements = {}
         for element in expr.atoms(Element):
             if element.matrix == upstream:

@@ -90,7 +90,15 @@ def _merge(a: Term, b: Term, taken: set[str]) -> Term:
         a = _rename_bound(a, _uses(b), taken)
     if b.sums:
         b = _rename_bound(b, _uses(a), taken)
-    return Term(a.coeff * b.coeff, a.factors + b.factors, a.sums + b.sums)
+    factors = a.factors + b.factors
+    coeff = a.coeff * b.coeff
+    if any(f.is_Pow and f.exp.is_negative for f in factors):
+        product = Mul(*factors)  # p_ij · t_ij/p_ij is t_ij: a factor that cancels goes
+        if len(Mul.make_args(product)) < len(factors):
+            extra, product = product.as_coeff_Mul()
+            coeff *= extra
+            factors = () if product == 1 else Mul.make_args(product)
+    return Term(coeff, factors, a.sums + b.sums)
 
 
 def _uses(term: Term) -> set[Index]:

@@ -54,7 +54,7 @@ def keep_term(term: Term) -> tuple[Term, list]:
     inner, dropped = _keep_inside(partial)
     if dropped:
         factors = tuple(inner if f == partial else f for f in factors)
-        kept += dropped
+        kept = sorted(kept + dropped, key=lambda p: str(p[1]))  # i's, then j's
     return Term(term.coeff, factors, sums), kept
 
 

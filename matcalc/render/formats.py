@@ -247,6 +247,20 @@ def notes(program) -> list[str]:
                               if isinstance(node, Call) and ops.get(node.func).note))
 
 
+# steps before the matrix form is read off: their products stay as the program writes
+# them (∂L/∂c_kj a_ki, as seed 001 eq. 16 has it); after, entries chain from i
+WRITTEN = frozenset({"chain_rule", "fan_out", "element_form", "linearity", "keep",
+                     "differentiate"})
+
+
+def step_view(step, printer) -> dict:
+    """A step for the templates: its right-hand side printed, its reason's key and
+    parameters."""
+    rhs = printer.written(step.rhs) if step.reason.key in WRITTEN else printer.doprint(step.rhs)
+    return {"rhs": rhs, "key": step.reason.key,
+            "params": shown_params(step.reason.params, printer)}
+
+
 def shown_params(params: dict, printer) -> dict:
     """A reason's names as the formulas show them: mu → μ in text, \\mu (and bold
     matrices) in LaTeX, where the reasons set them in math."""
@@ -282,9 +296,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
         })
     gradients = []
     for grad in d.all_gradients.values():
-        steps = [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
-                  "params": shown_params(s.reason.params, printer)}
-                 for s in grad.steps]
+        steps = [step_view(s, printer) for s in grad.steps]
         result = printer.doprint(grad.result) if grad.result is not None else None
         symbol = d.names.symbols[grad.wrt]
         gradients.append({
@@ -300,9 +312,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "requested": grad.wrt in d.gradients,
             "inlined": printer.doprint(grad.inlined)
             if grad.inlined is not None and (inlined or d.inline) else None,
-            "inline_steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
-                              "params": shown_params(s.reason.params, printer)}
-                             for s in grad.inline_steps]
+            "inline_steps": [step_view(s, printer) for s in grad.inline_steps]
             if grad.inlined is not None and (inlined or d.inline) else [],
             "consumers": grad.consumers,
             "zero": grad.zero,
@@ -472,8 +482,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
                          "element_lhs": "", "element_rhs": ""}
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
-        "steps": [{"rhs": printer.doprint(s.rhs), "key": s.reason.key,
-                   "params": shown_params(s.reason.params, printer)} for s in d.steps],
+        "steps": [step_view(s, printer) for s in d.steps],
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),

@@ -18,6 +18,7 @@ from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum
 from ..calculus.symbols import (
     Element,
     Index,
+    IndexSum,
     Partial,
     UpstreamGrad,
     free_symbols,
@@ -210,6 +211,8 @@ def is_negative(term: Expr) -> bool:
     could_extract_minus_sign, which negates (and re-simplifies) matrix products."""
     if term.is_number:
         return bool(term < 0)
+    if isinstance(term, Sum):  # Σ_l (−g_il p_il) is written − Σ_l g_il p_il
+        return is_negative(term.function)
     if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args:
         first = term.args[0]
         if isinstance(term, sympy.MatMul) and isinstance(first, sympy.Mul):
@@ -222,6 +225,8 @@ def negated(term: Expr) -> Expr:
     """−term without sympy's doit() (which would turn A A into A²)."""
     if term.is_number:
         return -term
+    if isinstance(term, Sum):
+        return IndexSum(negated(term.function), *term.limits)
     if isinstance(term, (sympy.Mul, sympy.MatMul)) and (
             term.args[0].is_number or isinstance(term.args[0], sympy.Mul)):
         coeff, rest = -term.args[0], term.args[1:]
