@@ -100,8 +100,10 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     for statement in p.program.statements:
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
-        out_idx = axis_indices(p.shapes.names[statement.target], OUTPUT_INDICES)
-        rhs = lower(statement.value, out_idx, Lowering(p.names, IndexSupply(p.names.letters())))
+        shape = p.shapes.names[statement.target]
+        out_idx = axis_indices(shape, OUTPUT_INDICES)
+        supply = IndexSupply(p.names.letters(), lead=() if shape else OUTPUT_INDICES)
+        rhs = lower(statement.value, out_idx, Lowering(p.names, supply))
         d.definitions.append(ForwardDefinition(
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))

@@ -173,12 +173,21 @@ class GradientOfName:
         self.unit = set()
         self.proof = Proof(self.lhs, self.free)
 
+    def _output_letters(self, shape: tuple) -> tuple[str, ...]:
+        """k, l for the first result's entry; j when a vector feeds a vector, as seed 000
+        writes ∂L/∂x_i = Σ_j ∂L/∂y_j ∂y_j/∂x_i."""
+        if len(self.free) == 1 and str(self.free[0]) == "i" and \
+                sum(1 for n in shape if n != 1) == 1:
+            return ("j",)
+        return OUTPUT_INDICES
+
     def _line_up(self, form: Expr, out_idx: tuple) -> None:
         """A vector added along the rows takes the column's letter, as seed 001 writes the
         bias b_j in c_ij = a_ij + b_j: when every entry of it in its first result's element
         form has that result's column index l, its own index is j."""
-        if len(self.free) != 1 or len(out_idx) != 2 or not isinstance(out_idx[1], Index):
-            return
+        if len(self.free) != 1 or len(out_idx) != 2 or \
+                not all(isinstance(i, Index) for i in out_idx):
+            return  # only a vector broadcast over a matrix's rows (not a 1×n result)
         matrix = self.d.names.symbols[self.name]
         entries = [e for e in form.atoms(Element) if e.matrix == matrix]
         position = 1 if matrix.shape[0] == 1 else 0
@@ -191,9 +200,12 @@ class GradientOfName:
             return self._zero()
         # chain rule over every result that reads X (a fan-out when there are several)
         pieces = []
+        first = d.shapes.names[self.consumers[0].target]
+        if not first:  # the first result is a scalar: its sums take k, l (seed 001 eq. 30)
+            self.supply = IndexSupply(d.names.letters(), lead=OUTPUT_INDICES)
         for n, statement in enumerate(self.consumers):
             shape = d.shapes.names[statement.target]
-            idx = axis_indices(shape, OUTPUT_INDICES) if n == 0 else \
+            idx = axis_indices(shape, self._output_letters(shape)) if n == 0 else \
                 axis_indices(shape, tuple(self.supply.fresh().name for _ in shape))
             pieces.append((statement, idx))
         forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))

@@ -46,8 +46,10 @@ class Names:
         return self.shapes.names[name]
 
     def letters(self) -> frozenset[str]:
-        """Index letters that would read as entries of a program name."""
-        return frozenset(name.lower() for name in self.symbols)
+        """Index letters that would read as entries of a program name (b for B), or as a
+        scalar name itself (s; the scalar L leaves l free: L = −Σ_k Σ_l y_kl log b_kl)."""
+        return frozenset(name.lower() if isinstance(symbol, MatrixExpr) else name
+                         for name, symbol in self.symbols.items())
 
     def element(self, name: str, idx: Sequence[Expr]) -> Expr:
         """x, x_a or x_ab for a scalar, vector or matrix name."""

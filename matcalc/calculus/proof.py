@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sympy import Expr
+from sympy import Expr, Sum
 
 from .symbols import Index, indices_of
 
@@ -57,6 +57,11 @@ class Proof:
             names = ", ".join(sorted(map(str, stray)))
             raise ProofError(f"step '{key}' has the free index {names}, which the left-hand "
                              f"side {self.lhs} does not")
+        shadowed = {limit[0] for s in rhs.atoms(Sum) for limit in s.limits} & self.free
+        if shadowed:  # Σ_j ∂L/∂y_j ∂y_j/∂a_j: a sum over the entry's own index
+            names = ", ".join(sorted(map(str, shadowed)))
+            raise ProofError(f"step '{key}' sums over {names}, a free index of the "
+                             f"left-hand side {self.lhs}")
         self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
 
     def add(self, steps: list[Step]) -> None:

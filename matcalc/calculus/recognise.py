@@ -606,7 +606,7 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
             rounds.append((reason, state))
     parts = [scale(c, m) if m.is_Matrix else c * m for m, c in results.items() if c != 0]
     if not parts:  # the terms cancel: a zero of the result's shape
-        shape = [dims[f] for f in free] + [Integer(1)] * (2 - len(free))
+        shape = [dims.get(f, Integer(1)) for f in free] + [Integer(1)] * (2 - len(free))
         result = sympy.ZeroMatrix(*shape) if free else S.Zero
         rounds.append((Reason("cancel"), S.Zero))
     elif len(parts) == 1:

@@ -74,9 +74,12 @@ class IndexSupply:
     """Fresh inner indices p, q, r, … (then p1, q1, …), never i, j, k, l, and never a
     letter that names a matrix of the program (its entries are written p_kl)."""
 
-    def __init__(self, avoid: frozenset[str] = frozenset()) -> None:
+    def __init__(self, avoid: frozenset[str] = frozenset(), lead: tuple[str, ...] = ()) -> None:
         self.count = 0
         self.letters = [c for c in INNER_INDICES if c not in avoid] or list(INNER_INDICES)
+        # a scalar's sums may take the output letters its entry leaves unused: L = −Σ_k Σ_l
+        # y_kl log b_kl (seed 001 eq. 30)
+        self.letters = [c for c in lead if c not in avoid] + self.letters
 
     def fresh(self) -> Index:
         n, letters = self.count, self.letters

