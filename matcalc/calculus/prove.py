@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
+from .. import ops
 from ..errors import NoMatrixForm
 from .collapse import Term, collapse_all, total
 from .differentiate import differentiate, replace_partials
@@ -39,10 +40,36 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
         expr = keep_step(proof, expr)
     lemmas = [name for kind, name in LEMMAS
               if any(p.expr.has(kind) for p in expr.atoms(Partial))]
-    expr = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-    proof.record(expr, "differentiate", wrt=wrt, deltas=expr.has(sympy.KroneckerDelta),
+    derived = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
+    if steps == "article":
+        primed, rules = instances(expr)
+        if rules:
+            proof.record(primed, "differentiate", wrt=wrt, deltas=False, lemmas=lemmas)
+            proof.record(derived, "derivative_of", rules=rules)
+            return derived
+    proof.record(derived, "differentiate", wrt=wrt, deltas=derived.has(sympy.KroneckerDelta),
                  lemmas=lemmas)
-    return expr
+    return derived
+
+
+def instances(expr: Expr) -> tuple[Expr, list]:
+    """∂σ(a_ij)/∂a_ij → σ′(a_ij): a function of the entry itself differentiated as any f
+    is (seed 001 eq. 23), with the rules σ′(x) = σ(x)(1 − σ(x)) that make it specific.
+    Partials of anything else are differentiated as usual."""
+    x = sympy.Symbol("x", real=True)
+    rules: dict = {}
+
+    def rule(p: Partial) -> Expr:
+        op = ops.of_node(p.expr)
+        if op is None or op.kind != "elementwise" or op.derivative is None or \
+                op.differentiate is not None or p.expr.args != (p.var,):
+            return differentiate(p.expr, p.var)
+        prime = ops.prime(op).function
+        rules[op.name] = [prime(x), op.derivative(x, op.function(x))]
+        return prime(p.var)
+
+    primed = replace_partials(expr, rule)
+    return primed, list(rules.values())
 
 
 @dataclass

@@ -8,6 +8,7 @@ checked against the language's fixed set, so a typo never becomes a symbol.
 from __future__ import annotations
 
 import ast
+from contextvars import ContextVar
 import keyword
 import math
 
@@ -31,6 +32,8 @@ from .program import (
 
 FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's operations
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
+ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
+DECLARED: ContextVar[frozenset[str]] = ContextVar("declared", default=frozenset())
 RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
 
 _BINOPS = {
@@ -82,6 +85,33 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
 
     declarations: list[Declaration] = []
     statements: list[Assignment] = []
+    functions = _declared_functions(tree)
+    token = DECLARED.set(frozenset(functions))
+    try:
+        return _program(source, tree, shapes, declarations, statements, functions)
+    finally:
+        DECLARED.reset(token)
+
+
+def _declared_functions(tree: ast.Module) -> tuple[str, ...]:
+    """The names declared ``f: elementwise``: functions of one entry, left unspecified."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and node.value is None and \
+                isinstance(node.annotation, ast.Name) and node.annotation.id == ELEMENTWISE:
+            if not isinstance(node.target, ast.Name):
+                raise _fail("only a plain name can be declared", node.target)
+            name = node.target.id
+            _check_name(name, node.target)
+            if name in FUNCTIONS:
+                raise _fail(f"{name!r} is already a function of the language", node.target)
+            found.append(name)
+    for name in found:
+        ops.declare(name)
+    return tuple(dict.fromkeys(found))
+
+
+def _program(source, tree, shapes, declarations, statements, functions) -> Program:
     assignments = sum(isinstance(node, ast.Assign) for node in tree.body)
     if assignments > MAX_STATEMENTS:
         raise ParseError(f"the program has {assignments:,} statements; the limit is "
@@ -90,6 +120,8 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
         if _depth(node) > MAX_DEPTH:
             raise _fail(f"this statement is nested more than {MAX_DEPTH} levels deep", node)
         if isinstance(node, ast.AnnAssign) and node.value is None:
+            if isinstance(node.annotation, ast.Name) and node.annotation.id == ELEMENTWISE:
+                continue  # a declared function (``_declared_functions``)
             declarations.append(_declaration(node))
         elif isinstance(node, ast.Assign):
             statements.append(_assignment(node))
@@ -114,7 +146,10 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     if not statements:
         raise ParseError("the program has no assignment: write e.g. 'C = A @ B'")
     statements = _sizes_as_numbers(declarations, statements)
-    return Program(source, tuple(declarations), tuple(statements))
+    for name in functions:
+        if name in names:
+            raise ParseError(f"{name!r} is declared a function and used as a name; rename one")
+    return Program(source, tuple(declarations), tuple(statements), functions)
 
 
 def _sizes_as_numbers(declarations: list[Declaration],
@@ -308,8 +343,9 @@ def _call(node: ast.Call) -> Call:
     if not isinstance(node.func, ast.Name):
         raise _fail("only the functions of the language can be called", node.func)
     func = node.func.id
-    if func not in FUNCTIONS:
-        raise _fail(f"unknown function {func!r}; known: {', '.join(FUNCTIONS)}", node.func)
+    if func not in FUNCTIONS and func not in DECLARED.get():
+        raise _fail(f"unknown function {func!r}; known: {', '.join(FUNCTIONS)} (or declare "
+                    f"it: '{func}: elementwise')", node.func)
     op = ops.get(func)
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _fail("starred arguments are not allowed", node)

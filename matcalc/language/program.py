@@ -101,6 +101,7 @@ class Program:
     source: str
     declarations: tuple[Declaration, ...]
     statements: tuple[Assignment, ...]
+    functions: tuple[str, ...] = ()   # declared ``f: elementwise``: any function, entrywise
 
     @property
     def output(self) -> str:

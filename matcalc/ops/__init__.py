@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from .base import Op, fill, numpy_function
 from .elementwise import OPS as _ELEMENTWISE
+from .elementwise import declared, primed
 from .extrema import OPS as _EXTREMA
 from .linalg import OPS as _LINALG
 from .losses import OPS as _LOSSES
@@ -44,6 +45,26 @@ REGISTRY: dict[str, Op] = {
 _BY_FUNCTION = {op.function: op for op in REGISTRY.values() if op.function is not None}
 
 LANGUAGE: tuple[str, ...] = tuple(name for name, op in REGISTRY.items() if op.in_language)
+
+
+def declare(name: str) -> Op:
+    """The record of a function a program declares (``f: elementwise``), made once per
+    name and kept in the registry with its derivatives (``elementwise.declared``)."""
+    if name not in REGISTRY:
+        for op in declared(name):
+            REGISTRY[op.name] = op
+            _BY_FUNCTION[op.function] = op
+    return REGISTRY[name]
+
+
+def prime(op: Op) -> Op:
+    """The record of f′ as a node (σ′), made once per function (``elementwise.primed``)."""
+    name = op.name + "_prime"
+    if name not in REGISTRY:
+        record = primed(op)
+        REGISTRY[name] = record
+        _BY_FUNCTION[record.function] = record
+    return REGISTRY[name]
 
 
 def get(name: str) -> Op:
@@ -112,5 +133,5 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "get", "help_lines", "in_section",
+__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "get", "prime", "help_lines", "in_section",
            "numpy_calls", "of_function", "of_node", "readme_table", "rowwise_nodes"]

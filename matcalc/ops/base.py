@@ -24,7 +24,8 @@ class Op:
     """One operation. Only ``name`` and ``kind`` are required; the rest says what applies.
 
     kind: "elementwise", "rowwise", "reduction", "loss" or "linalg" (the section it is
-    listed under), or "internal" for nodes that only derivatives produce (relu′ = step).
+    listed under), "internal" for nodes that only derivatives produce (relu′ = step), or
+    "declared" for a function a program declares (``f: elementwise``).
     """
 
     name: str
@@ -79,7 +80,7 @@ class Op:
 
     @property
     def elementwise(self) -> bool:
-        return self.kind in ("elementwise", "internal") and self.lower is None and \
+        return self.kind in ("elementwise", "internal", "declared") and self.lower is None and \
             self.function is not None and self.differentiate is None
 
     @property

@@ -152,3 +152,55 @@ OPS = [
        derivative=lambda x, y: sympy.S.Zero, numpy="np.sign({})", text="sign",
        tex=r"\operatorname{sign}"),
 ]
+
+
+# ---------------------------------------------------------------- declared functions
+#
+# ``f: elementwise`` in a program declares a function nobody has specified, as seed 001
+# eq. 21-23 derives B = f(A) for any activation f: the proof ends in ∂L/∂B ∘ f′(A). The
+# checker needs numbers, so it runs every declared function as one smooth stand-in whose
+# value and first two derivatives all differ (a proof that confused f with f′, or f′
+# with f″, would fail), and says so. There is no numpy for code: f is the reader's own.
+
+STAND_IN = "sin(x) + 0.3 x²"
+
+
+def _stand_in(order: int):
+    """The stand-in's derivative of the given order, on numpy arrays."""
+    import numpy as np
+    return (lambda x, axis=None: np.sin(x) + 0.3 * x ** 2,
+            lambda x, axis=None: np.cos(x) + 0.6 * x,
+            lambda x, axis=None: 0.6 - np.sin(x))[order]
+
+
+def declared(name: str) -> list[Op]:
+    """The records of a declared function f and of its derivatives f′, f″ (a Hessian
+    needs the second)."""
+    marks, tex_marks = ("", "′", "″"), ("", "'", "''")
+    classes = [new_function(name + "_prime" * n, f"{name}{marks[n]}: declared elementwise")
+               for n in range(3)]
+    return [Op(name + "_prime" * n, "declared" if n == 0 else "internal",
+               f"{name}{marks[n]}, declared elementwise", function=cls,
+               derivative=(lambda x, y, c=classes[n + 1]: c(x)) if n < 2 else None,
+               forward=_stand_in(n), text=name + marks[n], tex=name + tex_marks[n])
+            for n, cls in enumerate(classes)]
+
+
+# ---------------------------------------------------------------- f′ as a name
+#
+# Seed 001 eq. 23 derives an activation once, for any f: ∂L/∂b_ij f′(a_ij). A specific
+# function is shown as an instance of it: σ′(a_ij) first, then σ′(x) = σ(x)(1 − σ(x)).
+
+def primed(op: Op) -> Op:
+    """The record of f′ as a node of its own (σ′), evaluated by differences of f."""
+    cls = new_function(op.name + "_prime", f"{op.name}′, the derivative of {op.name}")
+    f = op.forward
+
+    def forward(x, axis=None):
+        import numpy as np
+        h = 1e-5 * np.maximum(1.0, np.abs(x))
+        return (f(x + h) - f(x - h)) / (2 * h)
+
+    return Op(op.name + "_prime", "internal", f"{op.name}′", function=cls,
+              derivative=None, forward=forward, text=op.spelled("text") + "′",
+              tex=op.spelled("tex") + "'")

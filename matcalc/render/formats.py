@@ -265,7 +265,7 @@ def shown_params(params: dict, printer) -> dict:
     """A reason's names as the formulas show them: mu → μ in text, \\mu (and bold
     matrices) in LaTeX, where the reasons set them in math."""
     if not isinstance(printer, TextPrinter):
-        return params
+        return {k: v for k, v in params.items() if k != "rules"}
     if type(printer) is TextPrinter:
         def show(n: str) -> str:
             return unicode_name(n)
@@ -273,6 +273,8 @@ def shown_params(params: dict, printer) -> dict:
         def show(n: str) -> str:
             return printer.tex_name(n, bold=n in printer.ctx.matrices)
     shown = dict(params)
+    if "rules" in shown:  # σ′(x) = σ(x)(1 − σ(x)): sympy, printed as the formulas are
+        shown["rules"] = [[printer.doprint(side) for side in pair] for pair in shown["rules"]]
     for key in ("names", "wrt"):
         if isinstance(shown.get(key), list):
             shown[key] = [show(n) if isinstance(n, str) else n for n in shown[key]]

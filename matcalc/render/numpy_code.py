@@ -133,8 +133,11 @@ class NumpyPrinter:
         if isinstance(e, sympy.HadamardPower):
             return self._power(e.base, e.exp)
         if isinstance(e, Apply):
+            spelling = ops.get(e.name).numpy
+            if spelling is None:  # a declared function: the reader's own, not numpy's
+                raise NoNumpyForm(f"{e.name} is declared, not specified: it has no numpy")
             code, prec = self._code(e.arg)
-            return fill(ops.get(e.name).numpy, code, prec >= 4), 2
+            return fill(spelling, code, prec >= 4), 2
         if isinstance(e, sympy.OneMatrix):
             rows, cols = e.shape
             if rows == 1 or cols == 1:

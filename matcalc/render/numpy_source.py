@@ -44,6 +44,9 @@ class NumpySource:
 
     def _Call(self, n: Call) -> str:  # noqa: N802
         op = ops.get(n.func)
+        if op.numpy is None and op.source is None:
+            from .numpy_code import NoNumpyForm
+            raise NoNumpyForm(f"{n.func} is declared, not specified: it has no numpy")
         args = [self.operand(a) for a in n.args]
         if op.source is not None:
             axis = "" if n.axis is None else f", axis={n.axis}"

@@ -202,7 +202,8 @@ def diagonal_of(e: Expr) -> Expr | None:
         return None
     eye = [a for a in e.args if isinstance(a, sympy.Identity)]
     spread = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
-              and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].shape[1] == 1]
+              and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].is_Matrix
+              and a.args[0].shape[1] == 1]
     return spread[0].args[0] if eye and spread else None
 
 
