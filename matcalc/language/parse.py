@@ -8,9 +8,9 @@ checked against the language's fixed set, so a typo never becomes a symbol.
 from __future__ import annotations
 
 import ast
-from contextvars import ContextVar
 import keyword
 import math
+from contextvars import ContextVar
 
 from .. import ops
 from ..errors import ParseError, UsageError

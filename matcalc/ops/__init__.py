@@ -133,5 +133,6 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "get", "prime", "help_lines", "in_section",
-           "numpy_calls", "of_function", "of_node", "readme_table", "rowwise_nodes"]
+__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "get", "help_lines",
+           "in_section", "numpy_calls", "of_function", "of_node", "prime", "readme_table",
+           "rowwise_nodes"]
