@@ -207,6 +207,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
       {functions}
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
+    Any function: f: elementwise, then B = f(A) (the proof ends in ∂L/∂B ∘ f′(A))
 
     Several statements form a computation graph: each name gets its own proof in terms
     of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them, and

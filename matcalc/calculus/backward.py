@@ -272,8 +272,8 @@ class GradientOfName:
             known = self.memo.get(target)
             upstream = upstream_of(self.d, target)
             if known is None or known.result is None or upstream is None or \
-                    not result.has(upstream):
-                continue
+                    not result.has(upstream) or target in dict(self.d.program.aliases):
+                continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
             if is_plain(known.result):
                 result = tidy(put_in(result, {upstream: known.result}))
                 self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",

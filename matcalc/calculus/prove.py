@@ -61,7 +61,7 @@ def instances(expr: Expr) -> tuple[Expr, list]:
 
     def rule(p: Partial) -> Expr:
         op = ops.of_node(p.expr)
-        if op is None or op.kind != "elementwise" or op.derivative is None or \
+        if op is None or not op.activation or op.derivative is None or \
                 op.differentiate is not None or p.expr.args != (p.var,):
             return differentiate(p.expr, p.var)
         prime = ops.prime(op).function

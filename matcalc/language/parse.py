@@ -33,6 +33,7 @@ from .program import (
 FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's operations
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
 ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
+GRADIENT = "gradient"        # 'Delta: gradient(Z)' writes ∂L/∂Z as Δ
 DECLARED: ContextVar[frozenset[str]] = ContextVar("declared", default=frozenset())
 RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
 
@@ -102,16 +103,29 @@ def _declared_functions(tree: ast.Module) -> tuple[str, ...]:
             if not isinstance(node.target, ast.Name):
                 raise _fail("only a plain name can be declared", node.target)
             name = node.target.id
-            _check_name(name, node.target)
             if name in FUNCTIONS:
                 raise _fail(f"{name!r} is already a function of the language", node.target)
+            _check_name(name, node.target)
             found.append(name)
     for name in found:
         ops.declare(name)
     return tuple(dict.fromkeys(found))
 
 
+def _alias(node: ast.AnnAssign) -> tuple[str, str]:
+    """``Delta1: gradient(Z1)``: the gradient of Z1 is written Δ1 (a notation only)."""
+    call = node.annotation
+    if not isinstance(node.target, ast.Name):
+        raise _fail("only a plain name can be declared", node.target)
+    _check_name(node.target.id, node.target)
+    if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Name):
+        raise _fail("gradient() takes the name whose gradient it writes, e.g. "
+                    "'Delta: gradient(Z)'", call)
+    return call.args[0].id, node.target.id
+
+
 def _program(source, tree, shapes, declarations, statements, functions) -> Program:
+    aliases: list[tuple[str, str]] = []
     assignments = sum(isinstance(node, ast.Assign) for node in tree.body)
     if assignments > MAX_STATEMENTS:
         raise ParseError(f"the program has {assignments:,} statements; the limit is "
@@ -122,6 +136,11 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
         if isinstance(node, ast.AnnAssign) and node.value is None:
             if isinstance(node.annotation, ast.Name) and node.annotation.id == ELEMENTWISE:
                 continue  # a declared function (``_declared_functions``)
+            if isinstance(node.annotation, ast.Call) and \
+                    isinstance(node.annotation.func, ast.Name) and \
+                    node.annotation.func.id == GRADIENT:
+                aliases.append(_alias(node))
+                continue
             declarations.append(_declaration(node))
         elif isinstance(node, ast.Assign):
             statements.append(_assignment(node))
@@ -149,7 +168,14 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
     for name in functions:
         if name in names:
             raise ParseError(f"{name!r} is declared a function and used as a name; rename one")
-    return Program(source, tuple(declarations), tuple(statements), functions)
+    for of, alias in aliases:
+        if of not in names:
+            raise ParseError(f"gradient({of}): no such name in the program")
+        if alias in names or alias in functions:
+            raise ParseError(f"{alias!r} writes the gradient of {of} and is also a name of "
+                             "the program; rename one")
+    return Program(source, tuple(declarations), tuple(statements), functions,
+                   tuple(dict(aliases).items()))
 
 
 def _sizes_as_numbers(declarations: list[Declaration],

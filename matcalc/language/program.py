@@ -102,6 +102,8 @@ class Program:
     declarations: tuple[Declaration, ...]
     statements: tuple[Assignment, ...]
     functions: tuple[str, ...] = ()   # declared ``f: elementwise``: any function, entrywise
+    # ``Delta1: gradient(Z1)``: ∂L/∂Z1 written Δ1 (seed 001 eq. 38: Δ ≡ ∂L/∂Z), by name
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def output(self) -> str:

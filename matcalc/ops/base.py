@@ -56,6 +56,8 @@ class Op:
     text_format: str | None = None
     tex_format: str | None = None
     note: str | None = None                 # key of the note on its domain (templates)
+    # an activation: its proof shows f′(a_ij) first, then this f′ (seed 001 eq. 23)
+    activation: bool = False
     # domain facts the checker draws inputs by
     positive: bool = False                  # its argument must be positive (log, √)
     invertible: bool = False                # its argument must be invertible (det, inv)

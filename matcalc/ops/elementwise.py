@@ -113,18 +113,21 @@ OPS = [
     Op("cos", "elementwise", "cosine", function=sympy.cos,
        derivative=lambda x, y: -sympy.sin(x), numpy="np.cos({})", text="cos", tex=r"\cos",
        examples=("B = cos(A)",), fuzz=_fuzz_any("cos")),
-    Op("tanh", "elementwise", "hyperbolic tangent", function=sympy.tanh,
+    Op("tanh", "elementwise", "hyperbolic tangent", activation=True, function=sympy.tanh,
        derivative=lambda x, y: 1 - y**2, numpy="np.tanh({})", text="tanh", tex=r"\tanh",
        examples=("B = tanh(A)",), fuzz=_fuzz_any("tanh")),
-    Op("sigmoid", "elementwise", "σ(x) = 1/(1 + e⁻ˣ)", function=sigmoid,
+    Op("sigmoid", "elementwise", "σ(x) = 1/(1 + e⁻ˣ)", activation=True,
+       function=sigmoid,
        derivative=lambda x, y: y * (1 - y), numpy="(1 / (1 + np.exp(-({}))))",
        text="σ", tex=r"\sigma", examples=("B = sigmoid(A)", "H = sigmoid(X @ W)"),
        fuzz=_fuzz_any("sigmoid")),
-    Op("relu", "elementwise", "max(x, 0); relu′(0) = 0", function=relu,
+    Op("relu", "elementwise", "max(x, 0); relu′(0) = 0", activation=True,
+       function=relu,
        derivative=lambda x, y: step(x), numpy="np.maximum({}, 0)", text="relu",
        tex=r"\operatorname{relu}", note="relu", kink=at_zero,
        examples=("B = relu(A)",), fuzz=_fuzz_any("relu")),
-    Op("softplus", "elementwise", "log(1 + eˣ)", function=softplus,
+    Op("softplus", "elementwise", "log(1 + eˣ)", activation=True,
+       function=softplus,
        derivative=lambda x, y: sigmoid(x), numpy="np.logaddexp(0, {})", text="softplus",
        tex=r"\operatorname{softplus}", examples=("B = softplus(A)",),
        fuzz=_fuzz_any("softplus")),
@@ -182,7 +185,8 @@ def declared(name: str) -> list[Op]:
     return [Op(name + "_prime" * n, "declared" if n == 0 else "internal",
                f"{name}{marks[n]}, declared elementwise", function=cls,
                derivative=(lambda x, y, c=classes[n + 1]: c(x)) if n < 2 else None,
-               forward=_stand_in(n), text=name + marks[n], tex=name + tex_marks[n])
+               forward=_stand_in(n), text=name + marks[n], tex=name + tex_marks[n],
+               note="declared" if n == 0 else None)
             for n, cls in enumerate(classes)]
 
 

@@ -85,7 +85,8 @@ def context(d: Derivation | Derivative) -> PrintContext:
     return PrintContext(loss=loss, order={n: k for k, n in enumerate(names)},
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
-                        vectors={n for n, s in d.shapes.names.items() if len(s) == 1})
+                        vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
+                        aliases=dict(d.program.aliases))
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:
@@ -304,7 +305,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
         gradients.append({
             "wrt": grad.wrt,
             "lhs": printer.doprint(grad.lhs),
-            "matrix_lhs": printer.doprint(grad.matrix_lhs),
+            "matrix_lhs": printer.named(grad.wrt, printer.doprint(grad.matrix_lhs)),
             "steps": steps,
             "result": result,
             "index_form": printer.doprint(grad.index_form),
@@ -538,6 +539,10 @@ def derivative_numpy(d: Derivative) -> str | None:
 def _module(d, env, form) -> str:
     """``--format numpy``: the runnable module."""
     from .module import derivative_view, module_view
+    if d.program.functions:
+        raise UsageError(f"{d.program.functions[0]} is declared, not specified, so there is "
+                         "no numpy module; write the function out to get one",
+                         option="format", value="numpy")
     if d.view == "derivative":
         view = derivative_view(d, derivative_numpy(d))
         if not view:

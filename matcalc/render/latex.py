@@ -168,7 +168,14 @@ class LatexPrinter(TextPrinter):
     def bracket(self, statement: str) -> str:
         return rf"\left[{statement}\right]"
 
+    EQUIV = r"\equiv"
+
+    def alias(self, alias: str) -> str:
+        return self.tex_name(alias, bold=True)
+
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        if e.of in self.ctx.aliases:
+            return self.tex_name(self.ctx.aliases[e.of], bold=False)
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
 
     SPELLING_FIELD, FORMAT_FIELD = "tex", "tex_format"
@@ -178,6 +185,8 @@ class LatexPrinter(TextPrinter):
         return self.tex_name(e.name, bold=True)
 
     def _print_UpstreamGrad(self, e) -> str:
+        if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
+            return self.tex_name(self.ctx.aliases[e.name], bold=True)
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
 
     def _print_Transpose(self, e) -> str:

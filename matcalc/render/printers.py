@@ -41,6 +41,7 @@ class PrintContext:
     matrices: set[str] = field(default_factory=set)        # names of vectors and matrices
     vectors: set[str] = field(default_factory=set)         # 1-D names
     notation: dict = field(default_factory=dict)           # render.display.NOTATION
+    aliases: dict = field(default_factory=dict)            # Z -> Delta: ∂L/∂Z written Δ
 
 
 class Printer:

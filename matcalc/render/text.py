@@ -217,7 +217,19 @@ class TextPrinter(Printer):
         """Iverson's bracket: 1 where the statement holds, else 0."""
         return f"[{statement}]"
 
+    def named(self, name: str, gradient: str) -> str:
+        """Δ1 ≡ ∂L/∂Z1 where the program writes ∂L/∂Z1 as Δ1 (seed 001 eq. 38)."""
+        alias = self.ctx.aliases.get(name)
+        return gradient if alias is None else f"{self.alias(alias)} {self.EQUIV} {gradient}"
+
+    EQUIV = "≡"
+
+    def alias(self, alias: str) -> str:
+        return unicode_name(alias)
+
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
+        if e.of in self.ctx.aliases:
+            return unicode_name(self.ctx.aliases[e.of])
         return f"∂{self.loss}/∂{unicode_name(e.of)}"
 
     # matrices
@@ -225,6 +237,8 @@ class TextPrinter(Printer):
         return unicode_name(e.name)
 
     def _print_UpstreamGrad(self, e) -> str:
+        if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
+            return unicode_name(self.ctx.aliases[e.name])
         return f"∂{self.loss}/∂{unicode_name(e.name)}"
 
     def _print_Transpose(self, e) -> str:
