@@ -20,7 +20,8 @@ sys.path.insert(0, str(EXAMPLES))
 from generate import derivation, options  # noqa: E402
 
 GRADIENT_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.mc"))
-                     if options(p.read_text(encoding="utf-8")).get("command") is None]
+                     if options(p.read_text(encoding="utf-8")).get("command") is None
+                     and ": elementwise" not in p.read_text(encoding="utf-8")]
 
 
 def load(code: str, where: Path):
@@ -79,3 +80,10 @@ def test_jacobians_and_hessians_get_a_module_too(path, tmp_path):
     module = load(d.show("numpy"), tmp_path)
     assert module.check(seed=1) < 1e-4
     assert getattr(module, d.kind) is not None
+
+
+def test_a_declared_function_has_no_module_and_says_why():
+    from matcalc.errors import UsageError
+    d = derive("f: elementwise\nB = f(A)")
+    with pytest.raises(UsageError, match="f is declared, not specified"):
+        d.show("numpy")

@@ -60,6 +60,9 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
+DOMAIN_MARGIN = 1e-4  # a drawn point keeps the arguments of log and √ this far above 0
+
+
 class TooLarge(FloatingPointError):
     """A value of the forward pass too large for central differences to be accurate."""
 
@@ -99,6 +102,9 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
                 op.kink(args, value):
             # (a function of two equal arguments, f(A, A), is smooth where they tie)
             raise FloatingPointError(f"{node.func} at its kink")
+        if away_from_kinks and op.positive and np.any(args[-1] < DOMAIN_MARGIN):
+            # log of a softmax's 1e-13: a difference step would leave the domain (NaN)
+            raise FloatingPointError(f"{node.func} at the edge of its domain")
         return value
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)

@@ -107,7 +107,9 @@ def plain(values: dict) -> dict:
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
-    if a.shape != b.shape:
+    """The largest difference, relative to b's scale beyond 1; infinite when the shapes
+    differ or a value is not finite (a NaN must never compare as small)."""
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("inf")
     scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
     return float(np.max(np.abs(a - b))) / scale if a.size else 0.0
