@@ -33,7 +33,7 @@ def test_derive_prints_the_design_steps_in_order():
     out = result.stdout
     positions = [out.index(step) for step in DESIGN_STEPS]
     assert positions == sorted(positions)
-    assert out.splitlines()[0] == "shapes: A (m, n), B (n, p), C (m, p)"
+    assert out.splitlines()[0] == "shapes: A (m, n), B (n, h), C (m, h)"
     assert out.splitlines()[1].startswith("C = A B")
     assert "c_kl = Σ_p a_kp b_pl" in out.splitlines()[1]
     assert out.splitlines()[-3] == "numpy: dC @ B.T"
@@ -67,7 +67,7 @@ def test_json_contract():
     assert data["verified"] == {"random_instances": 3}
     assert data["program"] == "C = A @ B"
     assert data["output"] == "C" and data["loss"] == "L"
-    assert data["shapes"] == {"A": ["m", "n"], "B": ["n", "p"], "C": ["m", "p"]}
+    assert data["shapes"] == {"A": ["m", "n"], "B": ["n", "h"], "C": ["m", "h"]}
     a, b = data["gradients"]
     assert (a["wrt"], a["shape"], a["numpy"]) == ("A", ["m", "n"], "dC @ B.T")
     assert (b["wrt"], b["numpy"]) == ("B", "A.T @ dC")

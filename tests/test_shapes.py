@@ -15,7 +15,21 @@ def shapes(source: str) -> dict:
 
 
 def test_fresh_dimensions_are_named_in_order():
-    assert shapes("C = A @ B") == {"A": ("m", "n"), "B": ("n", "p"), "C": ("m", "p")}
+    # never an index letter: Σ_p beside a dimension p would read as one thing (issue 14)
+    assert shapes("C = A @ B") == {"A": ("m", "n"), "B": ("n", "h"), "C": ("m", "h")}
+
+
+def test_no_summation_letter_is_a_dimension_on_the_same_page():
+    import sympy
+
+    from matcalc import derive
+    for program in ("C = A @ B", "W: (n, p)\nY = X @ W", "Y: onehot(m, c)\nL = "
+                    "cross_entropy(Y, softmax(Z @ W))", "D = A @ B @ C"):
+        d = derive(program)
+        dims = {x for shape in d.shapes.names.values() for x in shape if isinstance(x, str)}
+        summed = {str(i) for g in d.all_gradients.values() for s in g.steps
+                  for total in s.rhs.atoms(sympy.Sum) for i, *_ in total.limits}
+        assert summed and not summed & dims, (program, summed & dims)
 
 
 def test_declared_dimensions_propagate():

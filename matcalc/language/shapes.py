@@ -31,7 +31,10 @@ from .program import (
 )
 
 Shape = tuple[Dim, ...]
-FRESH_NAMES = "mnpqrstuvwabcdefgh"
+# dimension names matcalc chooses: never an index letter (i, j, k, l, p, q, … are the
+# proofs' own: Σ_p beside a dimension p would read as one thing), nor a program name's
+# entry letter (c for C's c_kl)
+FRESH_NAMES = "mnhdcgabfoxyz"
 
 
 class _Fresh(str):
@@ -248,7 +251,8 @@ def _is_constant(node: Expr) -> bool:
 def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],
                 assumptions: dict[str, str], program: Program) -> Shapes:
     taken = {d for shape in names.values() for d in shape if isinstance(d, str)
-             and not isinstance(u.find(d), _Fresh)} | set(program.names())
+             and not isinstance(u.find(d), _Fresh)} | set(program.names()) | \
+        {n.lower() for n in program.names()}
     pool = (c for c in FRESH_NAMES + "".join(f"d{n}" for n in range(1, 100)) if c not in taken)
     naming: dict[Dim, Dim] = {}
 
