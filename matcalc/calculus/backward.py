@@ -124,6 +124,12 @@ def put_in(result: Expr, values: dict) -> Expr:
     return result.xreplace(matrices)
 
 
+def has_entries(form: Expr) -> bool:
+    """An element form that writes entries (c_kl = a_kl + b_kl), not only scalar names
+    (f = num invden, which is the definition itself)."""
+    return form.has(Element) or form.has(sympy.Sum)
+
+
 def size(expr: Expr) -> int:
     return sum(1 for _ in sympy.preorder_traversal(expr))
 
@@ -238,16 +244,19 @@ class GradientOfName:
         loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
         if loss_itself and d.style == "article":
             # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
-            expr = outside(next(iter(forms.values())), self.var)
-            proof.record(expr, "element_form", names=targets)
+            form = next(iter(forms.values()))
+            expr = outside(form, self.var)
+            proof.record(expr, "element_form", names=targets, entries=has_entries(form))
             inside, constants = move_inside(expr)
             if inside != expr:
                 expr = inside
-                proof.record(expr, "linearity", wrt=self.name, constants=constants)
+                proof.record(expr, "linearity", wrt=self.name, constants=constants,
+                             sums=form.has(sympy.Sum))
         else:
             expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
-            proof.record(expr, "element_form", names=targets)
+            proof.record(expr, "element_form", names=targets,
+                         entries=any(has_entries(f) for f in forms.values()))
         expr = differentiate_step(proof, expr, self.name, d.style)
         # only the results X feeds can appear in its derivative
         folded, used = fold_definitions(expr, [f for f in self.definitions

@@ -46,6 +46,9 @@ def transpose(m: Expr) -> Expr:
         return m
     if isinstance(m, sympy.Inverse) and isinstance(m.arg, sympy.MatrixSymbol) and \
             m.arg.name in SYMMETRIC.get():
+        used = USED.get()  # (Σ⁻¹)ᵀ = Σ⁻¹ because Σ is: the step says so
+        if used is not None:
+            used.add(m.arg.name)
         return m
     if isinstance(m, MatMul):
         scalars = [a for a in m.args if not a.is_Matrix]

@@ -39,6 +39,7 @@ from sympy import (
     S,
     Sum,
     Trace,
+    Transpose,
 )
 
 from .. import ops
@@ -118,6 +119,7 @@ class TermRecogniser:
         self.target = (self._node(free[0]) if free else None,
                        self._node(free[1]) if len(free) > 1 else None)
         self.history: list[Step] = []
+        self.flipped: list[Expr] = []  # the matrices flipped since the last step
         self.path_oriented = False
         self.sums = {limit[0]: limit for limit in term.sums if limit[0] not in self.unit}
         coeff, edges = S.One, []
@@ -269,6 +271,13 @@ class TermRecogniser:
     # -- recording
 
     def record(self, key: str, **params) -> None:
+        flipped, self.flipped = self.flipped, []
+        if key == "transpose" and flipped and all(isinstance(m, Identity) for m in flipped):
+            key = "identity"  # δ_ik read as (I)_ki: Iᵀ = I, no transpose is taken
+        elif key == "transpose" and flipped and not self.graph.expr().has(Transpose) and \
+                any(m.has(MatMul) for m in flipped):
+            # [Σ_p x_kp w_pj > 0] → ([X W > 0])_kj: what shows is the product read inside
+            key = "matrix_product"
         used = USED.get()
         if used:
             params["symmetric"] = sorted(used)
@@ -280,6 +289,7 @@ class TermRecogniser:
         edge = self.graph.edges[n]
         if (left is not ANY and edge.left != left) or (right is not ANY and edge.right != right):
             self.graph.edges[n] = edge.flipped()
+            self.flipped.append(edge.matrix)
             if flips is not None:
                 flips.append(n)
 

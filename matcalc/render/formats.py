@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
+from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
@@ -254,12 +255,31 @@ WRITTEN = frozenset({"chain_rule", "fan_out", "element_form", "linearity", "keep
                      "differentiate"})
 
 
-def step_view(step, printer) -> dict:
+def step_view(step, printer, order: list[str] | None = None) -> dict:
     """A step for the templates: its right-hand side printed, its reason's key and
-    parameters."""
-    rhs = printer.written(step.rhs) if step.reason.key in WRITTEN else printer.doprint(step.rhs)
+    parameters. Steps before the matrix form is read are printed as written, the names of
+    a sum in ``order`` (the statements they came from)."""
+    if step.reason.key in WRITTEN:
+        rhs = printer.in_order(order or [], step.rhs)
+    else:
+        rhs = printer.doprint(step.rhs)
     return {"rhs": rhs, "key": step.reason.key,
             "params": shown_params(step.reason.params, printer)}
+
+
+def steps_view(steps, printer, program) -> list[dict]:
+    """Every step; from a chain rule or an element form on, the names of the statements it
+    names keep their written order (c_kl = a_kl + b_l, num = x + sigy)."""
+    values = {s.target: s.value for s in program.statements}
+    order: list[str] = []
+    out = []
+    for step in steps:
+        if step.reason.key in ("chain_rule", "fan_out", "element_form"):
+            order = list(dict.fromkeys(n for target in step.reason.params.get("names", [])
+                                       if target in values
+                                       for n in read_names(values[target])))
+        out.append(step_view(step, printer, order))
+    return out
 
 
 def shown_params(params: dict, printer) -> dict:
@@ -276,7 +296,7 @@ def shown_params(params: dict, printer) -> dict:
     shown = dict(params)
     if "rules" in shown:  # σ′(x) = σ(x)(1 − σ(x)): sympy, printed as the formulas are
         shown["rules"] = [[printer.doprint(side) for side in pair] for pair in shown["rules"]]
-    for key in ("names", "wrt"):
+    for key in ("names", "wrt", "symmetric"):
         if isinstance(shown.get(key), list):
             shown[key] = [show(n) if isinstance(n, str) else n for n in shown[key]]
         elif isinstance(shown.get(key), str):
@@ -295,11 +315,11 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "lhs": printer.doprint(d.names.symbols[df.name]),
             "matrix": printer.doprint(df.node),
             "element_lhs": printer.doprint(df.element_lhs),
-            "element_rhs": printer.doprint(df.element_rhs),
+            "element_rhs": printer.in_order(read_names(df.node), df.element_rhs),
         })
     gradients = []
     for grad in d.all_gradients.values():
-        steps = [step_view(s, printer) for s in grad.steps]
+        steps = steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
         symbol = d.names.symbols[grad.wrt]
         gradients.append({

@@ -48,6 +48,17 @@ class Printer:
     def __init__(self, ctx: PrintContext | None = None):
         self.ctx = ctx or PrintContext()
         self.as_written = False  # inside ∂(…)/∂x: products in the order the program has them
+        self.local: dict[str, int] = {}  # names ranked by the statement being printed
+
+    def in_order(self, names: list[str], expr) -> str:
+        """expr as written (``written``), the names in ``names`` ranked first, in that
+        order: the statement it came from says how its sum reads (x + sigy)."""
+        before = self.local
+        self.local = {n: k for k, n in enumerate(names)}
+        try:
+            return self.written(expr)
+        finally:
+            self.local = before
 
     def written(self, expr) -> str:
         """expr as its definition writes it, ∂(a_ki b_ij)/∂b_ij: entries in the order of
@@ -142,6 +153,7 @@ class Printer:
         partials = [f for f in factors if isinstance(f, Partial)]
         taken = {id(f) for group in (numbers, scalars, deltas, sums, partials) for f in group}
         entries = [f for f in factors if id(f) not in taken]
+        scalars = sorted(scalars, key=self.source_rank)  # num invden, as the program has it
         return numbers + scalars + deltas + self.chain(entries) + partials + sums
 
     def rank(self, expr: Expr) -> tuple[int, int]:
@@ -155,7 +167,9 @@ class Printer:
 
     def source_rank(self, expr: Expr) -> int:
         names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
-        return min((self.ctx.order.get(n, 99) for n in names), default=99)
+        local = self.local
+        return min((local[n] - 1000 if n in local else self.ctx.order.get(n, 99)
+                    for n in names), default=99)
 
     def hadamard_order(self, args) -> list:
         return hadamard_order(args, self.ctx.order)

@@ -1,0 +1,138 @@
+"""Issue 14: proofs as the articles write them — their order, their letters, the user's
+operand order, and reasons that say what their line did."""
+
+from __future__ import annotations
+
+import sympy
+from test_examples import PROGRAMS, generate
+
+from helpers import result_line
+from matcalc import Derivation, derive, jacobian
+from matcalc.calculus.symbols import Partial
+
+
+def steps_of(d) -> list:
+    if isinstance(d, Derivation):
+        return [g.steps for g in d.all_gradients.values()]
+    return [d.steps]
+
+
+# ---------------------------------------------------------------- point 1: the order
+
+def test_article_order_keeps_the_term_before_it_differentiates():
+    d = derive("C = A @ B", wrt="A")
+    keys = [s.reason.key for s in d.steps]
+    assert keys[:4] == ["chain_rule", "element_form", "keep", "differentiate"]
+    kept = d.steps[2].rhs
+    assert kept.has(Partial) and not kept.has(sympy.KroneckerDelta)
+    assert d.steps[2].reason.params["kept"] == [["k", "i"], ["p", "j"]]
+
+
+def test_delta_order_is_still_there_and_agrees():
+    article = derive("C = A @ B", wrt="A")
+    delta = derive("C = A @ B", wrt="A", steps="delta")
+    assert "keep" not in [s.reason.key for s in delta.steps]
+    assert delta.steps[2].reason.params["deltas"] is True
+    assert article.result == delta.result
+
+
+def test_a_sum_inside_the_derivative_keeps_only_its_term():
+    # ∂(Σ_q h_iq w_ql + b_l)/∂h_ij → ∂(h_ij w_jl + b_l)/∂h_ij: a linear sum only
+    d = derive("b: (c,)\nZ = H @ W + b", wrt="H")
+    kept = next(s for s in d.steps if s.reason.key == "keep")
+    assert kept.reason.params["kept"] == [["k", "i"], ["p", "j"]]
+    (partial,) = kept.rhs.atoms(Partial)
+    assert not partial.expr.has(sympy.Sum)
+    softmax = derive("P = softmax(Z)", wrt="Z")
+    kept = next(s for s in softmax.steps if s.reason.key == "keep")
+    assert kept.reason.params["kept"] == [["k", "i"]]  # Σ_p e^{z_ip} stays whole
+
+
+# ---------------------------------------------------------------- point 2: letters
+
+def test_the_forward_definitions_letters_are_the_proofs():
+    d = derive("Y: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(Y, P)", wrt="P")
+    text = d.text()
+    assert "L = −Σ_k Σ_l y_kl log(p_kl)" in text
+    assert "∂L/∂p_ij = −∂(Σ_k Σ_l y_kl log(p_kl))/∂p_ij" in text
+
+
+def test_a_bias_takes_j_and_a_row_vector_one_index():
+    bias = derive("b: (n,)\nC = A + b", wrt="b")
+    assert str(bias.steps[0].lhs) == "Partial(L, Element(b, 0, j))" or \
+        "∂L/∂b_j" in bias.text()
+    row = derive("X: (1, n)\nW: (n, m)\nY = X @ W", wrt="X")
+    assert "∂L/∂x_i = Σ_j ∂L/∂y_j · ∂y_j/∂x_i" in row.text()
+    assert "δ_0" not in row.text()
+
+
+# ---------------------------------------------------------------- point 3: as written
+
+def test_forward_definitions_and_proofs_keep_the_operand_order():
+    d = derive("x: ()\ny: ()\nsigy = sigmoid(y)\nnum = x + sigy\nf = num * sigy", wrt="x")
+    text = d.text()
+    assert "num = x + sigy" in text and "sigy + x" not in text
+    assert "∂(num sigy)/∂num" in derive(
+        "x: ()\ny: ()\nsigy = sigmoid(y)\nnum = x + sigy\nf = num * sigy", wrt="num").text()
+    bias = derive("b: (n,)\nC = A + b", wrt="A").text()  # declared first, written second
+    assert "c_kl = a_kl + b_l" in bias and "∂(a_kl + b_l)/∂a_ij" in bias
+
+
+def test_product_rule_terms_follow_the_occurrences():
+    # Cookbook eq. 119: the first X gives Aᵀ Cᵀ X Bᵀ, the second C A X B
+    d = derive("s = trace(A @ X @ B @ X.T @ C)", wrt="X")
+    assert result_line(d.text()) == "∂s/∂X = Aᵀ Cᵀ X Bᵀ + C A X B"
+
+
+# ---------------------------------------------------------------- point 4: reasons
+
+def _holds(step, previous) -> str | None:
+    """Why the step's reason is false for its line, or None."""
+    key, params, rhs = step.reason.key, step.reason.params, step.rhs
+    if key == "differentiate":
+        if rhs.has(Partial):
+            return "a derivative is left"
+        if bool(params.get("deltas")) != rhs.has(sympy.KroneckerDelta):
+            return "says deltas where there are none, or not where there are"
+    if key in ("keep", "collapse") and not params.get("kept"):
+        return "keeps nothing"
+    if key == "keep" and not rhs.has(Partial):
+        return "a kept term without its derivative"
+    if key == "element_form" and params.get("entries", True) != (
+            rhs.has(sympy.Sum) or any(a.is_Matrix is False and hasattr(a, "matrix")
+                                      for a in sympy.preorder_traversal(rhs))):
+        return "element form of an expression without entries, or the reverse"
+    if key == "linearity" and params.get("sums", True) and not previous.has(sympy.Sum):
+        return "a derivative moved inside sums that are not there"
+    if key == "identity" and not rhs.has(sympy.Identity):
+        return "no identity matrix"
+    if key == "transpose" and not rhs.has(sympy.Transpose) and not previous.has(
+            sympy.Transpose) and not params.get("symmetric"):
+        return "a transpose that no side has (and no symmetry used)"
+    return None
+
+
+def test_every_reason_is_true_to_its_line():
+    """Every step of every example: its reason's claim is checked against the step."""
+    wrong = []
+    for path in PROGRAMS:
+        for steps in steps_of(generate.derivation(path)):
+            for previous, step in zip(steps, steps[1:]):
+                why = _holds(step, previous.rhs)
+                if why:
+                    wrong.append(f"{path.stem} {step.reason.key}: {why}")
+    assert not wrong, wrong[:10]
+
+
+def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():
+    d = jacobian("x: (n,)\ny = 2 * x", wrt="x")
+    keys = [s.reason.key for s in d.steps]
+    assert "identity" in keys and "transpose" not in keys
+
+
+def test_a_scalar_statement_is_its_definition_not_an_element_form():
+    d = derive("x: ()\ny: ()\nf = x * y", wrt="x")
+    first = d.steps[0]
+    assert first.reason.key == "element_form" and first.reason.params["entries"] is False
+    assert "(definition of f)" in d.text() and "element form" not in d.text()
+    assert "inside the sums" not in d.text()
