@@ -199,11 +199,14 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
 
 def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
     """The order of the free indices. Numerator layout: rows follow the output, columns
-    the input (∂y/∂x is m×n for y ∈ ℝᵐ, x ∈ ℝⁿ), so a scalar's derivative by a matrix X is
-    shaped like Xᵀ and a matrix's by a scalar like Y; denominator layout is its transpose.
+    the input (∂y/∂x is m×n for y ∈ ℝᵐ, x ∈ ℝⁿ), so a scalar's derivative by a vector is a
+    row (∂(aᵀx)/∂x = aᵀ, 0 in the row's place), by a matrix X is shaped like Xᵀ, and a
+    matrix's by a scalar like Y; denominator layout is its transpose.
     With more than two indices there is no matrix, and the output's indices come first
     (numerator) or last (denominator)."""
     numerator = (*out_idx, *(reversed(wrt_idx) if not out_idx else wrt_idx))
+    if len(numerator) == 1:  # seed 004: ∂f/∂x of a scalar is a row in numerator layout
+        numerator = (Integer(0), *numerator) if not out_idx else (*numerator, Integer(0))
     if layout == "numerator":
         return numerator
     return numerator[::-1] if len(numerator) <= 2 else (*wrt_idx, *out_idx)
@@ -252,7 +255,7 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     d.no_matrix_form = outcome.no_matrix_form
     d.result = outcome.result
     if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
-        sizes = [dims[f] for f in d.free]
+        sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:
             d.no_matrix_form = f"{len(sizes)} free indices: a tensor of order {len(sizes)}"
         else:

@@ -136,3 +136,21 @@ def test_a_scalar_statement_is_its_definition_not_an_element_form():
     assert first.reason.key == "element_form" and first.reason.params["entries"] is False
     assert "(definition of f)" in d.text() and "element form" not in d.text()
     assert "inside the sums" not in d.text()
+
+
+# ---------------------------------------------------------------- point 8: layouts
+
+def test_a_scalars_gradient_by_a_vector_is_a_row_in_numerator_layout():
+    program = "a: (n,)\nx: (n,)\nf = a @ x"
+    numerator = jacobian(program, wrt="x")
+    denominator = jacobian(program, wrt="x", layout="denominator")
+    assert numerator.result.shape[0] == 1 and result_line(numerator.text()) == "∂f/∂x = aᵀ"
+    assert denominator.result.shape[1] == 1 and result_line(denominator.text()) == "∂f/∂x = a"
+    column = jacobian("x: ()\na: (n,)\ny = x * a", wrt="x")
+    assert column.result.shape[1] == 1                       # ∂y/∂x of a vector by a scalar
+
+
+def test_derive_says_which_layout_it_uses():
+    assert "the machine-learning convention" in derive("C = A @ B", wrt="A").text()
+    assert "機械学習の慣習" in derive("C = A @ B", wrt="A").text("ja")
+    assert "convention" not in derive("x: ()\nf = x * x").text()  # a scalar: no layout

@@ -315,6 +315,13 @@ def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckRep
                 canonical = (*out_idx, *wrt_idx)
                 reference = reference.transpose([canonical.index(f) for f in free])
             last = _steps_error(d.steps, check, ev, free, reference.shape)
+            if d.kind == "jacobian" and len(free) == 1 and d.result is not None and \
+                    getattr(d.result, "is_Matrix", False):
+                # a row in numerator layout for a scalar by a vector, a column for a
+                # vector by a scalar; the denominator layout the other way (seed 004)
+                row = (out_rank == 0) == (d.layout == "numerator")
+                if (d.result.shape[0] == 1) != row:
+                    check.failure = "the vector lies the wrong way for its layout"
             if d.result is not None:
                 check.result_error = max(check.result_error, _relative(
                     _matrix_value(d.result, ev, reference.shape), reference.reshape(-1)))

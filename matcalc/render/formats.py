@@ -347,7 +347,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
             "upstream": upstream, "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
-            "notes": notes(d.program), "backward_code": code,
+            "notes": notes(d.program) + (["layout"] if any(
+                d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
