@@ -154,3 +154,43 @@ def test_derive_says_which_layout_it_uses():
     assert "the machine-learning convention" in derive("C = A @ B", wrt="A").text()
     assert "機械学習の慣習" in derive("C = A @ B", wrt="A").text("ja")
     assert "convention" not in derive("x: ()\nf = x * x").text()  # a scalar: no layout
+
+
+# ---------------------------------------------------------------- point 5: any f
+
+def test_a_declared_function_ends_in_f_prime_and_a_specific_one_is_its_instance():
+    any_f = derive("f: elementwise\nB = f(A)", wrt="A")
+    assert result_line(any_f.text()) == "∂L/∂A = ∂L/∂B ∘ f′(A)"
+    sigma = derive("B = sigmoid(A)", wrt="A")
+    keys = [s.reason.key for s in sigma.steps]
+    assert keys[3:5] == ["differentiate", "derivative_of"]      # σ′(a_ij), then σ′ = σ(1 − σ)
+    assert "σ′(a_ij)" in sigma.text()
+
+
+def test_a_declared_function_is_checked_and_misuse_is_one_line():
+    import pytest
+
+    from matcalc.errors import ParseError
+    with pytest.raises(ParseError, match="declare it: 'g: elementwise'"):
+        derive("B = g(A)")
+    with pytest.raises(ParseError, match="already a function"):
+        derive("exp: elementwise\nB = exp(A)")
+    d = derive("f: elementwise\nB = f(A)\nL = sum(B * B)", wrt="A")
+    assert d.verified_on
+
+
+# ---------------------------------------------------------------- point 6: scalar algebra
+
+def test_a_written_out_logistic_reaches_s_times_one_minus_s_by_seed_003s_steps():
+    d = derive("x: ()\ns = 1 / (1 + exp(-x))")
+    keys = [s.reason.key for s in d.steps]
+    assert keys[-4:] == ["add_subtract_one", "split_fraction", "factor_out", "by_definition"]
+    assert result_line(d.text()) == "∂s/∂x = s (1 − s)"
+    unnamed = derive("X: (m, n)\nL = sum(1 / (1 + exp(-X)))")
+    assert result_line(unnamed.text()) == "∂L/∂X = σ(X) ∘ (1 − σ(X))"
+
+
+def test_a_product_of_two_moving_factors_names_the_product_rule():
+    d = derive("x: ()\nf = x * sigmoid(x)")
+    assert "product_rule" in d.steps[1].reason.params["lemmas"]
+    assert "product rule" in d.text()

@@ -26,6 +26,7 @@ from .collapse import collapse_all
 from .definitions import Definition, fold_definitions
 from .differentiate import move_inside, outside, push_partial, replace_partials
 from .facts import centred
+from .logistic import simplify_logistic
 from .lower import Lowering, lower
 from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
@@ -122,6 +123,25 @@ def put_in(result: Expr, values: dict) -> Expr:
     if entries:
         result = result.xreplace(entries)
     return result.xreplace(matrices)
+
+
+def reciprocal(definitions: list[Definition], base: Expr) -> tuple[Expr, str] | None:
+    """The entry of a definition that is 1/base (s_ij for s_kl = 1/(1 + e^{−x_kl})), with
+    its indices renamed to base's, and its name."""
+    for d in definitions:
+        form = d.form
+        if not (isinstance(form, sympy.Pow) and form.exp == -1):
+            continue
+        mapping = {}
+        ours, theirs = sorted(form.base.atoms(Element), key=str), \
+            sorted(base.atoms(Element), key=str)
+        if len(ours) != len(theirs):
+            continue
+        for a, b in zip(ours, theirs):
+            mapping.update({a.row: b.row, a.col: b.col})
+        if form.base.xreplace(mapping) == base:
+            return d.element.xreplace(mapping), d.name
+    return None
 
 
 def has_entries(form: Expr) -> bool:
@@ -258,9 +278,11 @@ class GradientOfName:
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
         expr = differentiate_step(proof, expr, self.name, d.style)
+        feeds = [f for f in self.definitions if f.name in targets]
+        if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
+            expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
         # only the results X feeds can appear in its derivative
-        folded, used = fold_definitions(expr, [f for f in self.definitions
-                                               if f.name in targets])
+        folded, used = fold_definitions(expr, feeds)
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)

@@ -40,6 +40,8 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
         expr = keep_step(proof, expr)
     lemmas = [name for kind, name in LEMMAS
               if any(p.expr.has(kind) for p in expr.atoms(Partial))]
+    if any(_product_of_dependents(p) for p in expr.atoms(Partial)):
+        lemmas.append("product_rule")  # ∂(x σ(x))/∂x = σ(x) + x σ′(x)
     derived = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
     if steps == "article":
         primed, rules = instances(expr)
@@ -50,6 +52,15 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
     proof.record(derived, "differentiate", wrt=wrt, deltas=derived.has(sympy.KroneckerDelta),
                  lemmas=lemmas)
     return derived
+
+
+def _product_of_dependents(p: Partial) -> bool:
+    """A product with two or more factors that move with the variable."""
+    if not isinstance(p.expr, sympy.Mul):
+        return False
+    var = p.var
+    moving = getattr(var, "matrix", var)
+    return sum(1 for f in p.expr.args if f.has(moving)) > 1
 
 
 def instances(expr: Expr) -> tuple[Expr, list]:

@@ -67,6 +67,12 @@ def prime(op: Op) -> Op:
     return REGISTRY[name]
 
 
+def logistic() -> Op:
+    """The record of the logistic function 1/(1 + e^{−x}) (σ), which a written-out one is
+    simplified to (``calculus.logistic``)."""
+    return REGISTRY["sigmoid"]
+
+
 def get(name: str) -> Op:
     """The record of an operation (or of an internal node such as ``step``)."""
     return REGISTRY[name]
@@ -134,5 +140,5 @@ def readme_table() -> str:
 
 
 __all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "get", "help_lines",
-           "in_section", "numpy_calls", "of_function", "of_node", "prime", "readme_table",
-           "rowwise_nodes"]
+           "in_section", "logistic", "numpy_calls", "of_function", "of_node", "prime",
+           "readme_table", "rowwise_nodes"]
