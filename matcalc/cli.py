@@ -98,10 +98,11 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, flavor, numbered,
-            **kwargs):
+            expand, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
-                     division=division, numbers="on" if numbered else "off")
+                     division=division, numbers="on" if numbered else "off",
+                     expand="on" if expand else "off")
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
         OUTPUT["flavor"] = flavor
@@ -127,6 +128,9 @@ def _notation(command):
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown and "
                           "--standalone LaTeX)."),
+        click.option("--expand", is_flag=True,
+                     help="Also write each gradient out entry by entry, a grid with ⋯, ⋮ "
+                          "and ⋱ (seeds 000 and 004), and a product as its factors' grids."),
         click.option("--limits", is_flag=True,
                      help="Summation limits: Σ_{k=1}^{m} instead of Σ_k."),
         click.option("--bold", type=click.Choice(["mathbf", "bm", "plain"]),

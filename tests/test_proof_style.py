@@ -194,3 +194,28 @@ def test_a_product_of_two_moving_factors_names_the_product_rule():
     d = derive("x: ()\nf = x * sigmoid(x)")
     assert "product_rule" in d.steps[1].reason.params["lemmas"]
     assert "product rule" in d.text()
+
+
+# ---------------------------------------------------------------- point 7: --expand
+
+def test_expand_writes_the_gradient_out_and_its_factors(tmp_path):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "matcalc", "derive",
+                          "X: (1, n)\nW: (n, m)\nY = X @ W", "--wrt", "W", "--expand"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "⎡ ∂L/∂y_1 · x_1  ∂L/∂y_2 · x_1  ⋯  ∂L/∂y_m · x_1 ⎤" in out      # seed 000 eq. 11
+    assert "⋱" in out and "⎣ x_n ⎦" in out                               # eq. 12: a column
+    assert "[∂L/∂y_1  ∂L/∂y_2  ⋯  ∂L/∂y_m]" in out                        # … times a row
+    bias = subprocess.run([sys.executable, "-m", "matcalc", "derive", "b: (n,)\nC = A + b",
+                           "--wrt", "b", "--expand"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "[1  1  ⋯  1]" in bias                                          # seed 001 eq. 9
+
+
+def test_expand_shows_every_entry_of_a_small_matrix():
+    from matcalc.render.expand import DOTS, expansion
+    d = derive("X: (1, 2)\nW: (2, 3)\nY = X @ W", wrt="W")
+    grids = expansion(d["W"], (2, 3))
+    assert len(grids["entries"]) == 2 and len(grids["entries"][0]) == 3
+    assert not any(v is DOTS for row in grids["entries"] for v in row)

@@ -304,6 +304,20 @@ def shown_params(params: dict, printer) -> dict:
     return shown
 
 
+def _expanded(d: Derivation, grad: Gradient, printer, result: str | None) -> str | None:
+    """--expand: the requested gradient written out entry by entry (``render.expand``)."""
+    if printer.ctx.notation.get("expand") != "on" or grad.wrt not in d.gradients or \
+            result is None:
+        return None
+    from .expand import expansion, shown
+    grids = expansion(grad, d.shapes.names[grad.wrt])
+    if grids is None:
+        return None
+    from .latex import LatexPrinter
+    return shown(grids, printer.doprint(grad.matrix_lhs), result, printer,
+                 tex=isinstance(printer, LatexPrinter))
+
+
 def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> dict:
     """Strings for the templates; the inlined forms (which grow with the square of a
     network's depth) only if they are shown."""
@@ -339,6 +353,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             if grad.inlined is not None and (inlined or d.inline) else [],
             "consumers": grad.consumers,
             "zero": grad.zero,
+            "expanded": _expanded(d, grad, printer, result),
         })
     upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
         if d.has_upstream else None

@@ -24,6 +24,7 @@ NOTATION_CHOICES = {
     "limits": ("off", "on"),                   # Σ_k, or Σ_{k=1}^{m}
     "division": ("power", "fraction"),         # T ∘ P^∘⁻¹, or T ⊘ P (\frac{T}{P})
     "numbers": ("off", "on"),                  # each result numbered, \tag{1}, \tag{2}, …
+    "expand": ("off", "on"),                   # each gradient also written out entry by entry
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 

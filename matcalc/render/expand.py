@@ -1,0 +1,171 @@
+"""``--expand``: a gradient written out entry by entry, as seeds 000 and 004 do.
+
+    ∂L/∂W = ⎡ ∂L/∂y_1 x_1  ∂L/∂y_2 x_1  ⋯  ∂L/∂y_m x_1 ⎤   the index form at i, j = 1, 2, …, n
+            ⎢     ⋮             ⋮        ⋱       ⋮      ⎥
+            ⎣ ∂L/∂y_1 x_n  ∂L/∂y_2 x_n  ⋯  ∂L/∂y_m x_n ⎦
+          = [x_1; ⋮; x_n] [∂L/∂y_1 ⋯ ∂L/∂y_m]              a product: each factor's grid
+          = Xᵀ ∂L/∂Y
+
+A grid shows the first two entries and the last of each long axis (named by its dimension:
+x_n), with ⋯, ⋮ and ⋱ between; a 1-D result is a row, [1, ⋯, 1] for the ones vector.
+Indices are counted from 1 here, as the articles count them.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr
+
+from ..calculus.matrices import entry_of
+from ..calculus.symbols import Index, UnusedSupply, axis_labels, substitute
+
+DOTS = object()  # an elided run of rows or columns
+
+
+def positions(size) -> list:
+    """1, 2, …, the last: all of a short numbered axis, else 1, 2, DOTS, the last (by its
+    dimension's name when it has one)."""
+    if isinstance(size, int) and size <= 4:
+        return [str(k) for k in range(1, size + 1)]
+    last = str(size)
+    return ["1", "2", DOTS, last]
+
+
+def grid(entry, shape) -> list[list]:
+    """entry(row, col) at the positions of a matrix of this shape (1-D: one row)."""
+    rows = positions(shape[0]) if len(shape) == 2 else ["1"]
+    cols = positions(shape[-1]) if shape else ["1"]
+    if len(shape) == 2 and shape[1] == 1:
+        cols = ["1"]
+    if len(shape) == 2 and shape[0] == 1:
+        rows = ["1"]
+    out = []
+    for r in rows:
+        out.append([DOTS if DOTS in (r, c) else entry(r, c) for c in cols]
+                   if r is not DOTS else [DOTS for _ in cols])
+    return out
+
+
+def index_grid(index_form: Expr, axes: tuple, shape: tuple) -> list[list]:
+    """The gradient's index form at each shown entry (its free indices set)."""
+    labels = axis_labels(axes, len(shape))
+
+    def entry(r, c):
+        values = [r, c] if len(shape) == 2 else [c]
+        expr = index_form
+        for label, axis, value in zip(labels, axes, values):
+            if isinstance(axis, Index):
+                expr = substitute(expr, axis, Index(value))
+        return expr
+    return grid(entry, tuple(shape))
+
+
+def matrix_grid(m: Expr) -> list[list]:
+    """A matrix expression's entries at the shown positions: (Xᵀ)_ij = x_ji, 𝟏 = 1."""
+    rows, cols = m.shape
+    supply = UnusedSupply(m)
+
+    def entry(r, c):
+        return entry_of(m, Index(r), Index(c), supply)
+    shape = (_size(rows), _size(cols))
+    return grid(entry, shape)
+
+
+def _size(n):
+    return int(n) if getattr(n, "is_Integer", False) else n
+
+
+def factors(result: Expr) -> list[Expr] | None:
+    """The two matrices of a product shown side by side (Xᵀ ∂L/∂Y, 𝟏ᵀ ∂L/∂C), else None."""
+    if isinstance(result, sympy.MatMul):
+        mats = [a for a in result.args if a.is_Matrix]
+        if len(mats) == 2 and len(mats) == len(result.args):
+            return mats
+    return None
+
+
+def expansion(grad, shape: tuple) -> dict | None:
+    """The grids of one gradient: its entries, and its factors when it is a product."""
+    if grad.result is None or grad.index_form is None or not shape:
+        return None
+    sizes = tuple(_size(sympy.Symbol(d) if isinstance(d, str) else d) if not isinstance(d, int)
+                  else d for d in shape)
+    entries = index_grid(grad.index_form, grad.axes, sizes)
+    parts = factors(grad.result)
+    return {"entries": entries,
+            "factors": [matrix_grid(m) for m in parts] if parts else None}
+
+
+# ---------------------------------------------------------------- the grids, printed
+
+def _cell(value, row_dots: bool, col_dots: bool, printer, tex: bool) -> str:
+    if row_dots and col_dots:
+        return r"\ddots" if tex else "⋱"
+    if row_dots:
+        return r"\vdots" if tex else "⋮"
+    if col_dots:
+        return r"\cdots" if tex else "⋯"
+    return printer.doprint(value)
+
+
+def _cells(rows: list[list], printer, tex: bool) -> list[list[str]]:
+    regular = next((row for row in rows if not all(v is DOTS for v in row)), rows[0])
+    dots_cols = {c for c, v in enumerate(regular) if v is DOTS}
+    out = []
+    for row in rows:
+        row_dots = len(rows) > 1 and all(v is DOTS for v in row) and row is not regular
+        out.append([_cell(v, row_dots, c in dots_cols, printer, tex)
+                    for c, v in enumerate(row)])
+    return out
+
+
+def tex_grid(rows: list[list], printer) -> str:
+    """\\begin{pmatrix} a & b & \\cdots & c \\\\ \\vdots & … \\end{pmatrix}"""
+    body = r" \\ ".join(" & ".join(row) for row in _cells(rows, printer, tex=True))
+    return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+
+def text_grid(rows: list[list], printer) -> list[str]:
+    """The grid as lines: ⎡ a  b  ⋯  c ⎤ … ⎣ … ⎦, or [a  ⋯  c] for one row."""
+    cells = _cells(rows, printer, tex=False)
+    widths = [max(len(row[c]) for row in cells) for c in range(len(cells[0]))]
+    lines = ["  ".join(cell.center(w) if cell in "⋮⋯⋱" else cell.ljust(w)
+                       for cell, w in zip(row, widths)) for row in cells]
+    if len(lines) == 1:
+        return [f"[{lines[0]}]"]
+    out = []
+    for n, line in enumerate(lines):
+        left, right = ("⎡", "⎤") if n == 0 else ("⎣", "⎦") if n == len(lines) - 1 else \
+            ("⎢", "⎥")
+        out.append(f"{left} {line} {right}")
+    return out
+
+
+def side_by_side(blocks: list[list[str]]) -> list[str]:
+    """Blocks of lines next to each other, centred on the tallest."""
+    height = max(len(b) for b in blocks)
+    padded = []
+    for block in blocks:
+        width = max(len(line) for line in block)
+        top = (height - len(block)) // 2
+        lines = [" " * width] * top + [line.ljust(width) for line in block]
+        padded.append(lines + [" " * width] * (height - len(lines)))
+    return [" ".join(parts).rstrip() for parts in zip(*padded)]
+
+
+def shown(expanded: dict, lhs: str, result: str, printer, tex: bool) -> str:
+    """lhs = entries = factors = result, as text lines or one LaTeX chain of equalities."""
+    if tex:
+        parts = [tex_grid(expanded["entries"], printer)]
+        if expanded["factors"]:
+            parts.append(" ".join(tex_grid(f, printer) for f in expanded["factors"]))
+        return "= " + " = ".join(parts)
+    blocks = [[lhs + " ="], text_grid(expanded["entries"], printer)]
+    lines = side_by_side(blocks)
+    indent = " " * len(lhs)
+    if expanded["factors"]:
+        factor = side_by_side([[indent + " ="], *[text_grid(f, printer)
+                                                   for f in expanded["factors"]]])
+        lines += factor
+    lines.append(f"{indent} = {result}")
+    return "\n".join(lines)
