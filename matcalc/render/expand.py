@@ -17,7 +17,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.matrices import entry_of
-from ..calculus.symbols import Index, UnusedSupply, axis_labels, substitute
+from ..calculus.symbols import Index, UnusedSupply, substitute
 
 DOTS = object()  # an elided run of rows or columns
 
@@ -48,12 +48,10 @@ def grid(entry, shape) -> list[list]:
 
 def index_grid(index_form: Expr, axes: tuple, shape: tuple) -> list[list]:
     """The gradient's index form at each shown entry (its free indices set)."""
-    labels = axis_labels(axes, len(shape))
-
     def entry(r, c):
         values = [r, c] if len(shape) == 2 else [c]
         expr = index_form
-        for label, axis, value in zip(labels, axes, values):
+        for axis, value in zip(axes, values):
             if isinstance(axis, Index):
                 expr = substitute(expr, axis, Index(value))
         return expr
