@@ -103,7 +103,7 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
             # (a function of two equal arguments, f(A, A), is smooth where they tie)
             raise FloatingPointError(f"{node.func} at its kink")
         if away_from_kinks and op.positive and np.any(args[-1] < DOMAIN_MARGIN):
-            # log of a softmax's 1e-13: a difference step would leave the domain (NaN)
+            # log of a row-normalised 1e-13: a difference step would leave the domain (NaN)
             raise FloatingPointError(f"{node.func} at the edge of its domain")
         return value
     assert isinstance(node, BinOp)

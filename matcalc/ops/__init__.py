@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from .base import Op, fill, numpy_function
 from .elementwise import OPS as _ELEMENTWISE
-from .elementwise import declared, primed
+from .elementwise import declared, logistic, primed
 from .extrema import OPS as _EXTREMA
 from .linalg import OPS as _LINALG
 from .losses import OPS as _LOSSES
@@ -65,12 +65,6 @@ def prime(op: Op) -> Op:
         REGISTRY[name] = record
         _BY_FUNCTION[record.function] = record
     return REGISTRY[name]
-
-
-def logistic() -> Op:
-    """The record of the logistic function 1/(1 + e^{−x}) (σ), which a written-out one is
-    simplified to (``calculus.logistic``)."""
-    return REGISTRY["sigmoid"]
 
 
 def get(name: str) -> Op:

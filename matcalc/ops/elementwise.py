@@ -157,6 +157,12 @@ OPS = [
 ]
 
 
+def logistic() -> Op:
+    """The record of the logistic function 1/(1 + e^{−x}) (σ), which a written-out one is
+    simplified to (``calculus.logistic``)."""
+    return next(op for op in OPS if op.function is sigmoid)
+
+
 # ---------------------------------------------------------------- declared functions
 #
 # ``f: elementwise`` in a program declares a function nobody has specified, as seed 001
