@@ -129,8 +129,9 @@ def _notation(command):
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown and "
                           "--standalone LaTeX)."),
         click.option("--expand", is_flag=True,
-                     help="Also write each gradient out entry by entry, a grid with ⋯, ⋮ "
-                          "and ⋱ (seeds 000 and 004), and a product as its factors' grids."),
+                     help="derive: also write each gradient out entry by entry, a grid "
+                          "with ⋯, ⋮ and ⋱ (seeds 000 and 004), and a product as its "
+                          "factors' grids."),
         click.option("--limits", is_flag=True,
                      help="Summation limits: Σ_{k=1}^{m} instead of Σ_k."),
         click.option("--bold", type=click.Choice(["mathbf", "bm", "plain"]),
@@ -212,6 +213,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
     Any function: f: elementwise, then B = f(A) (the proof ends in ∂L/∂B ∘ f′(A))
+    Gradient names: Delta: gradient(Z) writes ∂L/∂Z as Δ (seed 001's Δ ≡ ∂L/∂Z)
 
     Several statements form a computation graph: each name gets its own proof in terms
     of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them, and
@@ -245,6 +247,9 @@ def _values_at(derivation, at: str | None, seed: int | None) -> None:
     """--at NAME=VALUE,... or --seed N: the values to show the derivation at."""
     if at is not None and seed is not None:
         raise click.UsageError("--at gives the values, --seed draws them: give one of them")
+    if derivation.program.functions:
+        raise click.UsageError(f"{derivation.program.functions[0]} is declared, not "
+                               "specified, so it has no values: write it out to use --at")
     upstream = None
     if seed is not None:
         from .check.numeric import random_instance

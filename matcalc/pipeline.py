@@ -85,6 +85,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     p = Prepared.of(program, shapes)
     output = p.program.output
     loss = _loss_name(p, loss)
+    if any(alias == loss for _, alias in p.program.aliases):
+        raise UsageError(f"{loss!r} names the loss and a gradient; rename the gradient")
     if not p.program.inputs():
         raise UsageError("the program has no inputs to differentiate with respect to")
     if p.shapes.names[output] and f"d{output}" in p.shapes.names:

@@ -88,3 +88,56 @@ def test_fuzz_finds_of_this_session_verify(program):
     tally = Tally()
     check_program(program, tally)
     assert not tally.failures, tally.failures[0][1][:300]
+
+
+# ---- session 5 review (issue 14)
+
+def test_numerator_layout_row_gradient_with_a_diagonal_inside_does_not_crash():
+    from matcalc import jacobian
+    d = jacobian("x: (n,)\nW: (n, n)\nB: (n, n)\nh2 = (outer(x, x) * W) @ B\n"
+                 "out = sum(h2 * h2)", wrt="x")
+    assert d.verified_on
+
+
+def test_a_declared_function_cannot_take_a_name_matcalc_uses_and_leaves_no_trace():
+    import pytest
+
+    from matcalc.errors import ParseError
+    for program in ("step: elementwise\nB = step(A)", "sign: elementwise\nB = sign(A)"):
+        with pytest.raises(ParseError, match="uses for a node of its own"):
+            derive(program)
+    derive("tanh_prime: elementwise\nB = tanh_prime(A)")
+    assert derive("B = tanh(A)").verified_on          # σ′-style nodes are tanh′, not tanh_prime
+    both = derive("f_prime: elementwise\nf: elementwise\nB = f(A) + f_prime(A)", wrt="A")
+    assert "f′(A)" in both.text() and "f_prime′(A)" in both.text()
+
+
+def test_a_declared_function_of_a_constant_is_no_number():
+    d = derive("f: elementwise\nc: ()\nh0 = f(2) * c")
+    assert "f(2)" in d.text() and d.verified_on
+
+
+def test_gradient_names_are_checked():
+    import pytest
+
+    from matcalc.errors import ParseError, UsageError
+    for program in ("Delta: gradient(Z)\nDelta: gradient(H)\nZ = A @ B\nH = sigmoid(Z)",
+                    "m: gradient(Z)\nA: (m, n)\nZ = A @ B", "k: gradient(Z)\nZ = A @ B",
+                    "D: gradient(Z)\nE: gradient(Z)\nZ = A @ B\nH = sigmoid(Z)"):
+        with pytest.raises(ParseError):
+            derive(program)
+    with pytest.raises((ParseError, UsageError)):
+        derive("J: gradient(Z)\nZ = A @ B\nH = sigmoid(Z)", loss="J")
+
+
+def test_a_logistic_in_a_fan_out_is_named_only_where_its_indices_fit():
+    d = derive("x: (n,)\nO: (m, n)\nT = exp(x)\nS = 1 / (1 + exp(-(x + O - O)))\n"
+               "y = sum(S * S) + sum(T)", wrt="x")
+    assert d.verified_on
+
+
+def test_expand_keeps_a_column_gradient_a_column():
+    from matcalc.render.expand import expansion
+    d = derive("x: (n,)\nW: (n, k)\ny = x @ W", wrt="x")
+    grids = expansion(d["x"], ("n",))
+    assert all(len(row) == 1 for row in grids["entries"])   # a column, as W ∂L/∂y is

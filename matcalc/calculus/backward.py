@@ -139,8 +139,11 @@ def reciprocal(definitions: list[Definition], base: Expr) -> tuple[Expr, str] | 
             continue
         for a, b in zip(ours, theirs):
             mapping.update({a.row: b.row, a.col: b.col})
-        if form.base.xreplace(mapping) == base:
-            return d.element.xreplace(mapping), d.name
+        entry = d.element.xreplace(mapping)
+        if form.base.xreplace(mapping) == base and \
+                {i for i in entry.free_symbols if isinstance(i, Index)} <= \
+                {i for i in base.free_symbols if isinstance(i, Index)}:
+            return entry, d.name
     return None
 
 

@@ -372,7 +372,8 @@ class TermRecogniser:
         vec = edges[a]
         v = vec.matrix if vec.right is None else transpose(vec.matrix)  # a column
         size = self.dims[node]
-        taken = {i.name for i in self.dims} | {i.name for i in self.free}
+        taken = {i.name for i in self.dims if isinstance(i, Index)} | \
+            {i.name for i in self.free if isinstance(i, Index)}  # (0: a row's place)
         fresh = fresh_index(taken)
         self.dims[fresh] = size
         self.graph.sums[fresh] = (fresh, Integer(0), size - 1)

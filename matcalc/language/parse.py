@@ -34,6 +34,7 @@ FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's oper
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
 ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
 GRADIENT = "gradient"        # 'Delta: gradient(Z)' writes ∂L/∂Z as Δ
+INDEX_LETTERS = frozenset("ijklpqrstuvw")  # the proofs' own letters: no gradient's name
 DECLARED: ContextVar[frozenset[str]] = ContextVar("declared", default=frozenset())
 RESERVED = frozenset({"np", *FUNCTIONS, *ASSUMPTIONS})
 
@@ -105,6 +106,9 @@ def _declared_functions(tree: ast.Module) -> tuple[str, ...]:
             name = node.target.id
             if name in FUNCTIONS:
                 raise _fail(f"{name!r} is already a function of the language", node.target)
+            if name in ops.REGISTRY and ops.REGISTRY[name].kind != "declared":
+                raise _fail(f"{name!r} is a name matcalc uses for a node of its own; "
+                            "choose another", node.target)
             _check_name(name, node.target)
             found.append(name)
     for name in found:
@@ -168,12 +172,18 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
     for name in functions:
         if name in names:
             raise ParseError(f"{name!r} is declared a function and used as a name; rename one")
+    dims = {d for decl in declarations for d in decl.shape if isinstance(d, str)}
+    taken: dict[str, str] = {}
     for of, alias in aliases:
         if of not in names:
             raise ParseError(f"gradient({of}): no such name in the program")
-        if alias in names or alias in functions:
-            raise ParseError(f"{alias!r} writes the gradient of {of} and is also a name of "
-                             "the program; rename one")
+        if alias in names or alias in functions or alias in dims or \
+                alias.lower() in INDEX_LETTERS or alias == "L":
+            raise ParseError(f"{alias!r} writes the gradient of {of} and is also a name, a "
+                             "dimension, an index letter or the loss; choose another")
+        if alias in taken or of in taken.values():
+            raise ParseError(f"{alias!r}: one name per gradient, and one gradient per name")
+        taken[alias] = of
     return Program(source, tuple(declarations), tuple(statements), functions,
                    tuple(dict(aliases).items()))
 

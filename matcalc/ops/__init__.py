@@ -50,6 +50,8 @@ LANGUAGE: tuple[str, ...] = tuple(name for name, op in REGISTRY.items() if op.in
 def declare(name: str) -> Op:
     """The record of a function a program declares (``f: elementwise``), made once per
     name and kept in the registry with its derivatives (``elementwise.declared``)."""
+    if name in REGISTRY and REGISTRY[name].kind != "declared":
+        raise ValueError(f"{name} is an operation of matcalc's own")
     if name not in REGISTRY:
         for op in declared(name):
             REGISTRY[op.name] = op
@@ -59,7 +61,7 @@ def declare(name: str) -> Op:
 
 def prime(op: Op) -> Op:
     """The record of f′ as a node (σ′), made once per function (``elementwise.primed``)."""
-    name = op.name + "_prime"
+    name = op.name + "′"
     if name not in REGISTRY:
         record = primed(op)
         REGISTRY[name] = record

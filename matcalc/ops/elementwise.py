@@ -186,9 +186,11 @@ def declared(name: str) -> list[Op]:
     """The records of a declared function f and of its derivatives f′, f″ (a Hessian
     needs the second)."""
     marks, tex_marks = ("", "′", "″"), ("", "'", "''")
-    classes = [new_function(name + "_prime" * n, f"{name}{marks[n]}: declared elementwise")
+    # f′ and f″ are registered under names no program can write (′ is no identifier)
+    classes = [new_function(name + marks[n], f"{name}{marks[n]}: declared elementwise",
+                            is_number=False)  # f(0) is no number the printers can compare
                for n in range(3)]
-    return [Op(name + "_prime" * n, "declared" if n == 0 else "internal",
+    return [Op(name + marks[n], "declared" if n == 0 else "internal",
                f"{name}{marks[n]}, declared elementwise", function=cls,
                derivative=(lambda x, y, c=classes[n + 1]: c(x)) if n < 2 else None,
                forward=_stand_in(n), text=name + marks[n], tex=name + tex_marks[n],
@@ -203,7 +205,7 @@ def declared(name: str) -> list[Op]:
 
 def primed(op: Op) -> Op:
     """The record of f′ as a node of its own (σ′), evaluated by differences of f."""
-    cls = new_function(op.name + "_prime", f"{op.name}′, the derivative of {op.name}")
+    cls = new_function(op.name + "′", f"{op.name}′, the derivative of {op.name}")
     f = op.forward
 
     def forward(x, axis=None):
@@ -211,6 +213,6 @@ def primed(op: Op) -> Op:
         h = 1e-5 * np.maximum(1.0, np.abs(x))
         return (f(x + h) - f(x - h)) / (2 * h)
 
-    return Op(op.name + "_prime", "internal", f"{op.name}′", function=cls,
+    return Op(op.name + "′", "internal", f"{op.name}′", function=cls,
               derivative=None, forward=forward, text=op.spelled("text") + "′",
               tex=op.spelled("tex") + "'")

@@ -31,7 +31,8 @@ NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
 def set_notation(**choices: str) -> None:
     """How formulas are written: transpose ("mathsf", "top", "T"), bold ("mathbf", "bm",
-    "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction")."""
+    "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction"), numbers
+    ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out)."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:
