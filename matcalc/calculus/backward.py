@@ -147,6 +147,15 @@ def reciprocal(definitions: list[Definition], base: Expr) -> tuple[Expr, str] | 
     return None
 
 
+def _chains(value: Expr, output: str) -> bool:
+    """A sum of two or more named gradients (∂L/∂X3 + ∂L/∂Y3, a residual stream): put in,
+    each would bring its own, and along a chain of n blocks the lines would grow as n²."""
+    named = [s for s in value.free_symbols
+             if isinstance(s, (UpstreamGrad, ScalarGrad)) and
+             (s.name if isinstance(s, UpstreamGrad) else s.of) != output]
+    return len(named) > 1
+
+
 def has_entries(form: Expr) -> bool:
     """An element form that writes entries (c_kl = a_kl + b_kl), not only scalar names
     (f = num invden, which is the definition itself)."""
@@ -308,7 +317,7 @@ class GradientOfName:
             if known is None or known.result is None or upstream is None or \
                     not result.has(upstream) or target in dict(self.d.program.aliases):
                 continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
-            if is_plain(known.result):
+            if is_plain(known.result) and not _chains(known.result, self.d.output):
                 result = tidy(put_in(result, {upstream: known.result}))
                 self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",
                                   names=[target], loss=self.d.loss)
