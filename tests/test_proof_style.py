@@ -219,3 +219,15 @@ def test_expand_shows_every_entry_of_a_small_matrix():
     grids = expansion(d["W"], (2, 3))
     assert len(grids["entries"]) == 2 and len(grids["entries"][0]) == 3
     assert not any(v is DOTS for row in grids["entries"] for v in row)
+
+
+def test_a_three_index_jacobian_is_shown_as_its_slices():
+    from matcalc import set_notation
+    d = jacobian("x: (n,)\ny = W @ x", wrt="W")
+    set_notation(expand="on")
+    try:
+        text = d.text()
+    finally:
+        set_notation(expand="off")
+    assert "∂y_1/∂W =" in text and "∂y_2/∂W =" in text and "∂y_m/∂W =" in text
+    assert "⎡ x_1       x_2       ⋯  x_n      ⎤" in text     # row 1 of ∂y_1/∂W is xᵀ

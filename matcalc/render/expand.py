@@ -174,3 +174,75 @@ def shown(expanded: dict, lhs: str, result: str, printer, tex: bool) -> str:
         lines += factor
     lines.append(f"{indent} = {result}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- Jacobians and slices
+
+def _settle_deltas(expr: Expr) -> Expr:
+    """δ between two numbered positions is 1 or 0 (δ_12 = 0); with a named one (δ_1n) it
+    stays."""
+    def settle(a, b):
+        if isinstance(a, Index) and isinstance(b, Index) and a.name.isdigit() and \
+                b.name.isdigit():
+            return sympy.S.One if a == b else sympy.S.Zero
+        return sympy.KroneckerDelta(a, b)
+    return expr.replace(sympy.KroneckerDelta, settle)
+
+
+def derivative_expansion(d) -> dict | None:
+    """A Jacobian's grid (its free indices in the layout's order), or, for three free
+    indices, its slices along the first: ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W (seed 004)."""
+    if d.index_form is None or d.kind != "jacobian":
+        return None
+    sizes = {}
+    for name, idx in ((d.output, "kl"), (d.wrt, "ij")):
+        for letter, n in zip(idx, d.shapes.names[name]):
+            sizes[Index(letter)] = n
+    free = [f for f in d.free if isinstance(f, Index)]
+    if not free or len(free) > 3:
+        return None
+
+    def at(values: dict) -> Expr:
+        expr = d.index_form
+        for index, value in values.items():
+            expr = substitute(expr, index, Index(value))
+        return _settle_deltas(expr)
+
+    plane = free[-2:] if len(free) >= 2 else free
+    shape = tuple(sympy.Symbol(sizes[i]) if isinstance(sizes[i], str) else sizes[i]
+                  for i in plane)
+    if len(plane) == 1:
+        shape = (shape[0], 1) if d.free[-1] == 0 else (1, shape[0])
+
+    def slice_at(fixed: dict) -> list[list]:
+        if len(plane) == 1:
+            return grid(lambda r, c: at({**fixed, plane[0]: r if shape[1] == 1 else c}),
+                        tuple(_size(s) for s in shape))
+        return grid(lambda r, c: at({**fixed, plane[0]: r, plane[1]: c}),
+                    tuple(_size(s) for s in shape))
+    if len(free) < 3:
+        return {"entries": slice_at({}), "factors": None, "slices": None}
+    outer = free[0]
+    size = sizes[outer]
+    labels = positions(size if isinstance(size, int) else sympy.Symbol(size))
+    return {"entries": None, "factors": None, "outer": outer,
+            "slices": [(label, None if label is DOTS else slice_at({outer: label}))
+                       for label in labels]}
+
+
+def slices_shown(d, grids: dict, printer, tex: bool) -> str:
+    """∂y_1/∂W = grid, ∂y_2/∂W = grid, …: one line (or block) per slice."""
+    wrt = printer.doprint(d.names.symbols[d.wrt])
+    out = []
+    for label, rows in grids["slices"]:
+        if rows is None:  # the slices between the second and the last
+            out.append(r"\cdots" if tex else "⋮")
+            continue
+        top = printer.doprint(sympy.Symbol(f"{d.output}_{label}")) if not tex else \
+            f"{d.output.lower()}_{{{label}}}"
+        lhs = rf"\frac{{\partial {top}}}{{\partial {wrt}}}" if tex else f"∂{top}/∂{wrt}"
+        if tex:
+            out.append(f"{lhs} = {tex_grid(rows, printer)}")
+        else:
+            out.append("\n".join(side_by_side([[lhs + " ="], text_grid(rows, printer)])))
+    return (r", \quad " if tex else "\n").join(out)

@@ -526,7 +526,24 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
+        "expanded": _derivative_expanded(d, printer),
     }
+
+
+def _derivative_expanded(d: Derivative, printer) -> str | None:
+    """--expand for a Jacobian: its grid, or its slices ∂y_1/∂W, ∂y_2/∂W, … (seed 004)."""
+    if printer.ctx.notation.get("expand") != "on":
+        return None
+    from .expand import derivative_expansion, shown, slices_shown
+    grids = derivative_expansion(d)
+    if grids is None:
+        return None
+    from .latex import LatexPrinter
+    tex = isinstance(printer, LatexPrinter)
+    if grids["slices"] is None:
+        result = printer.doprint(d.result) if d.result is not None else ""
+        return shown(grids, printer.doprint(d.matrix_lhs), result, printer, tex)
+    return slices_shown(d, grids, printer, tex)
 
 
 def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
