@@ -78,6 +78,8 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | No
             return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, ast.Tuple):
             return tuple(run(e) for e in node.elts)
+        if isinstance(node, ast.List):  # np.array([[…], […]]): a matrix written out
+            return [run(e) for e in node.elts]
         if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
             return getattr(run(node.value), node.attr)  # as Python would: no np.asarray
         if isinstance(node, ast.Subscript):

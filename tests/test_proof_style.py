@@ -231,3 +231,34 @@ def test_a_three_index_jacobian_is_shown_as_its_slices():
         set_notation(expand="off")
     assert "∂y_1/∂W =" in text and "∂y_2/∂W =" in text and "∂y_m/∂W =" in text
     assert "⎡ x_1       x_2       ⋯  x_n      ⎤" in text     # row 1 of ∂y_1/∂W is xᵀ
+
+
+# ---------------------------------------------------------------- point 9: seed 004
+
+def test_a_vector_literal_and_its_jacobian_written_out():
+    import sympy as sp
+    d = jacobian("x: (2,)\nf = [x[0]**2, x[0]*x[1], 2*x[1] + 1]", wrt="x")
+    x = sp.MatrixSymbol("x", 2, 1)
+    from matcalc.calculus.symbols import Element
+    x1, x2 = Element(x, 0, 0), Element(x, 1, 0)
+    assert d.result == sp.ImmutableMatrix([[2 * x1, 0], [x2, x1], [0, 2]])
+    assert d.verified_on and "(x_1², x_1 x_2, 2 x_2 + 1)" in d.text()
+    assert d.numpy == "np.array([[2 * x[0], 0], [x[1], x[0]], [0, 2]])"
+
+
+def test_integer_subscripts_give_the_partials_seed_004_writes():
+    d = derive("x: (2,)\nf = x[0]**2 + x[0]*x[1] + x[1] + 1")
+    assert result_line(d.text()) == "∂f/∂x = [2 x_1 + x_2; x_1 + 1]"
+    assert d.verified_on
+
+
+def test_subscripts_say_what_is_wrong_in_one_line():
+    import pytest
+
+    from matcalc.errors import MatcalcError
+    for program, message in [("x: (n,)\nf = x[0]", "known length"),
+                             ("x: (2,)\nf = x[5]", "past the end"),
+                             ("x: (2,)\nf = [x[0], X]", "holds scalars"),
+                             ("f = x[0:2]", "by a number")]:
+        with pytest.raises(MatcalcError, match=message):
+            derive(program)

@@ -18,7 +18,7 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 from .. import ops
 from ..errors import UnsupportedError
 from .matrices import entry_of
-from .symbols import Element, Index, IndexSum, Partial, UnusedSupply, unused_index
+from .symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:
@@ -173,6 +173,13 @@ def _d_function(expr: sympy.Function, wrt: Expr) -> Expr:
     if d == 0:
         return S.Zero
     return op.derivative(u, expr) * d
+
+
+@differentiate.register
+def _d_pick(expr: Pick, wrt: Expr) -> Expr:
+    """∂(e_1, e_2, …)_k/∂x = (∂e_1/∂x, ∂e_2/∂x, …)_k: entry by entry."""
+    k, *items = expr.args
+    return Pick(k, *[differentiate(e, wrt) for e in items])
 
 
 @differentiate.register

@@ -22,10 +22,10 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
-from ..language.program import BinOp, Call, Name, Neg, Number, Size, Transpose
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
-from .symbols import Apply, Element, Index, IndexSum, IndexSupply, dim
+from .symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
 
 
 @dataclass
@@ -141,6 +141,18 @@ def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 def lower_size(node: Size, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     """A dimension read as a number is the dimension: d in S = Q Kᵀ/√d."""
     return dim(node.id)
+
+
+@lower.register
+def lower_item(node: Item, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """x[1] is the entry x_2 (numpy counts from 0, the proof prints from 1)."""
+    return ctx.names.element(node.of, (Integer(node.index),))
+
+
+@lower.register
+def lower_stack(node: Stack, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """[e0, e1, …]_k = e_k: the entry at k of the vector written out."""
+    return Pick(idx[0], *[lower(e, (), ctx) for e in node.items])
 
 
 @lower.register

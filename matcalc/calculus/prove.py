@@ -23,7 +23,7 @@ from .differentiate import differentiate, replace_partials
 from .keep import keep_step
 from .proof import Proof
 from .recognise import recognise_under
-from .symbols import Index, Partial
+from .symbols import Index, Partial, Pick, substitute
 
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
@@ -110,5 +110,43 @@ def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, 
     try:
         recognised = recognise_under(assumptions, terms, free, dims, proof)
     except NoMatrixForm as why:
+        explicit = written_out(proof, index_form, free, dims)
+        if explicit is not None:
+            return Outcome(explicit, index_form, terms, collapsed.shallow)
         return Outcome(None, index_form, terms, collapsed.shallow, str(why))
     return Outcome(recognised.result, index_form, terms, collapsed.shallow)
+
+
+WRITTEN_OUT = 64  # entries: a larger numbered result keeps its index form
+
+
+def written_out(proof: Proof, index_form: Expr, free: tuple, dims: dict) -> Expr | None:
+    """A result over numbered positions (x: (2,) with x[0] in it) written out entry by
+    entry, as seed 004 writes the Jacobian of f(x) = (x₁², x₁x₂, 2x₂ + 1): the index form
+    at every position, a matrix. The step is the same as an index expression, (…)_k."""
+    axes = [f for f in free if isinstance(f, Index)]
+    sizes = [dims.get(f) for f in axes]
+    if not axes or len(axes) > 2 or not all(getattr(n, "is_Integer", False) for n in sizes):
+        return None
+    rows = int(sizes[0])
+    cols = int(sizes[1]) if len(axes) == 2 else 1
+    if rows * cols > WRITTEN_OUT:
+        return None
+
+    def at(r: int, c: int) -> Expr:
+        values = {axes[0]: sympy.Integer(r)}
+        if len(axes) == 2:
+            values[axes[1]] = sympy.Integer(c)
+        expr = index_form
+        for index, value in values.items():
+            expr = substitute(expr, index, value)
+        return expr
+    entries = [[at(r, c) for c in range(cols)] for r in range(rows)]
+    if len(axes) == 2:
+        step = Pick(axes[0], *[Pick(axes[1], *row) for row in entries])
+    else:
+        step = Pick(axes[0], *[row[0] for row in entries])
+    proof.record(step, "written_out")
+    shape = (rows, cols) if free[0] != 0 else (cols, rows)
+    matrix = sympy.ImmutableMatrix(entries)
+    return matrix if matrix.shape == shape else matrix.T

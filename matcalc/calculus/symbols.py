@@ -173,6 +173,21 @@ class IndexSum(Sum):
         return set(free_symbols(self))
 
 
+class Pick(Function):
+    """(e_1, e_2, …)_k: entry k of a vector written out entry by entry (seed 004's
+    f(x) = (x₁², x₁x₂, 2x₂ + 1)); a number k picks its entry (counted from 0)."""
+
+    @classmethod
+    def eval(cls, k, *items):  # noqa: A003 - sympy's hook
+        if k.is_Integer and 0 <= int(k) < len(items):
+            return items[int(k)]
+        return None
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return set(free_symbols(self))
+
+
 class RowEntry(Function):
     """f(e)_at for a function f along a row (a normalisation over it): ``e`` is the entry at
     the index ``l``, which this node binds as a sum binds its index and which runs over

@@ -21,11 +21,13 @@ from ..errors import UnsupportedError, UsageError
 from ..language.program import (
     BinOp,
     Call,
+    Item,
     Name,
     Neg,
     Number,
     Program,
     Size,
+    Stack,
     names_in,
     walk_program,
 )
@@ -106,6 +108,11 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
             # log of a row-normalised 1e-13: a difference step would leave the domain (NaN)
             raise FloatingPointError(f"{node.func} at the edge of its domain")
         return value
+    if isinstance(node, Item):  # x[i] on a batch: axis 0 runs over the copies
+        return values[node.of][:, node.index]
+    if isinstance(node, Stack):
+        entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=float) for e in node.items])
+        return np.stack(entries, axis=-1)
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
     if node.op == "@":

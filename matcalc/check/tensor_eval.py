@@ -63,6 +63,7 @@ from ..calculus.symbols import (
     Element,
     Index,
     Partial,
+    Pick,
     ScalarGrad,
     UpstreamGrad,
     free_symbols,
@@ -440,6 +441,17 @@ def _(expr: Trace, ev, env):
 
 
 @_value.register
+def _(expr: Pick, ev, env):
+    """(e_1, e_2, …)_k: the entries stacked along k."""
+    k, *items = expr.args
+    arrays, labels = _aligned([ev.value(i, env) for i in items])
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays]))
+    if not isinstance(k, Index):
+        raise UnsupportedError("an entry picked by something other than an index")
+    return Labelled(stacked, (k, *labels))
+
+
+@_value.register
 def _(expr: Partial, ev, env):
     return ev.partial(expr, env)
 
@@ -449,6 +461,17 @@ def _(expr: Partial, ev, env):
 @singledispatch
 def _matrix(m, ev: Evaluator) -> Labelled:
     raise UnsupportedError(f"cannot evaluate the matrix {type(m).__name__}")
+
+
+@_matrix.register
+def _(m: sympy.ImmutableDenseMatrix, ev):
+    """A matrix written out entry by entry (scalar entries)."""
+    entries = [ev.value(x, {}) for x in m]
+    arrays, labels = _aligned(entries)
+    if labels:
+        raise UnsupportedError("a written-out matrix with indices in its entries")
+    data = np.array([float(np.asarray(a)) for a in arrays]).reshape(m.rows, m.cols)
+    return Labelled(data, ())
 
 
 @_matrix.register

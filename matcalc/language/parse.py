@@ -21,17 +21,20 @@ from .program import (
     Declaration,
     Dim,
     Expr,
+    Item,
     Name,
     Neg,
     Number,
     Pos,
     Program,
     Size,
+    Stack,
     Transpose,
 )
 
 FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's operations
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
+MAX_ITEMS = 64  # entries of a vector literal
 ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
 GRADIENT = "gradient"        # 'Delta: gradient(Z)' writes ∂L/∂Z as Δ
 INDEX_LETTERS = frozenset("ijklpqrstuvw")  # the proofs' own letters: no gradient's name
@@ -220,6 +223,8 @@ def _sizes_as_numbers(declarations: list[Declaration],
         if isinstance(node, Call):
             return Call(node.func, tuple(map(rewrite, node.args)), node.axis, node.pos,
                         node.keepdims)
+        if isinstance(node, Stack):
+            return Stack(tuple(map(rewrite, node.items)), node.pos)
         return node
 
     if not dims:
@@ -361,6 +366,17 @@ def _expr(node: ast.expr) -> Expr:
         return Transpose(_expr(node.value), _pos(node))
     if isinstance(node, ast.Call):
         return _call(node)
+    if isinstance(node, ast.Subscript):  # x[0]: an entry of a vector, by a number
+        if not isinstance(node.value, ast.Name) or not (
+                isinstance(node.slice, ast.Constant) and type(node.slice.value) is int
+                and node.slice.value >= 0):
+            raise _fail("only an entry of a vector by a number is allowed, e.g. x[0]", node)
+        _check_name(node.value.id, node.value)
+        return Item(node.value.id, node.slice.value, _pos(node))
+    if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars
+        if not node.elts or len(node.elts) > MAX_ITEMS:
+            raise _fail(f"a vector literal has 1 to {MAX_ITEMS} entries", node)
+        return Stack(tuple(_expr(e) for e in node.elts), _pos(node))
     raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
 
 

@@ -74,7 +74,24 @@ class Call:
     keepdims: bool = False   # numpy's: the reduced axes stay, of length 1
 
 
-Expr = Name | Number | Size | BinOp | Neg | Transpose | Call
+@dataclass(frozen=True)
+class Item:
+    """``x[0]``: an entry of a vector, by a number (seed 004's x₁)."""
+
+    of: str
+    index: int
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Stack:
+    """``[e0, e1, …]``: a vector of scalars, f(x) = (x₁², x₁x₂, 2x₂ + 1) (seed 004)."""
+
+    items: tuple
+    pos: Pos = field(compare=False)
+
+
+Expr = Name | Number | Size | BinOp | Neg | Transpose | Call | Item | Stack
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,8 @@ def children(node: Expr) -> tuple[Expr, ...]:
         return (node.operand,)
     if isinstance(node, Call):
         return node.args
+    if isinstance(node, Stack):
+        return node.items
     return ()
 
 
@@ -160,7 +179,8 @@ def walk_program(program: Program):
 
 def names_in(expr: Expr) -> list[str]:
     """Names read by an expression, left to right, without repeats."""
-    return list(dict.fromkeys(node.id for node in walk(expr) if isinstance(node, Name)))
+    return list(dict.fromkeys(node.id if isinstance(node, Name) else node.of
+                              for node in walk(expr) if isinstance(node, (Name, Item))))
 
 
 def values_read(expr: Expr) -> list[str]:

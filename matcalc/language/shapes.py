@@ -20,12 +20,14 @@ from .program import (
     Call,
     Dim,
     Expr,
+    Item,
     Name,
     Neg,
     Number,
     Pos,
     Program,
     Size,
+    Stack,
     Transpose,
     names_in,
 )
@@ -140,12 +142,31 @@ def infer(program: Program) -> Shapes:
             return tuple(reversed(visit(node.operand)))
         if isinstance(node, Call):
             return call(node)
+        if isinstance(node, Item):
+            return item(node)
+        if isinstance(node, Stack):
+            for entry in node.items:
+                if visit(entry):
+                    raise mismatch("a vector literal [ … ] holds scalars", entry)
+            return (len(node.items),)
         left, right = visit(node.left), visit(node.right)
         if node.op == "@":
             return matmul(node, left, right)
         if node.op == "**" and not _is_constant(node.right):
             raise mismatch("the exponent of '**' must be a constant number", node.right)
         return broadcast(node, left, right)
+
+    def item(node: Item) -> Shape:
+        """x[i] of a vector whose length is a number larger than i."""
+        shape = names.get(node.of)
+        size = u.find(shape[0]) if shape and len(shape) == 1 else None
+        if not isinstance(size, int):
+            raise mismatch(f"{node.of}[{node.index}] needs {node.of} declared a vector of "
+                           f"known length, e.g. {node.of}: ({node.index + 1},)", node)
+        if node.index >= size:
+            raise mismatch(f"{node.of}[{node.index}] is past the end of {node.of}, which has "
+                           f"{size} entries", node)
+        return ()
 
     def matmul(node: BinOp, left: Shape, right: Shape) -> Shape:
         if not left or not right:

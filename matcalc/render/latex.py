@@ -245,6 +245,21 @@ class LatexPrinter(TextPrinter):
     def _source_Name(self, n: Name) -> str:
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
 
+    def _source_Item(self, n) -> str:
+        return f"{self.tex_name(n.of, bold=False)}_{{{n.index + 1}}}"
+
+    def _source_Stack(self, n) -> str:
+        return r"\left(" + ", ".join(self._print(e) for e in n.items) + r"\right)"
+
+    def _print_Pick(self, e) -> str:
+        k, *items = e.args
+        body = r" \\ ".join(self._print(i) for i in items)
+        return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}_{{{self._print(k)}}}"
+
+    def _print_ImmutableDenseMatrix(self, e) -> str:
+        body = r" \\ ".join(" & ".join(self._print(x) for x in e.row(r)) for r in range(e.rows))
+        return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
+
     def _source_Neg(self, n: Neg) -> str:
         return "-" + self._source_operand(n.operand)
 

@@ -16,7 +16,7 @@ from ..ops.base import fill
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
-STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag",
+STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",
                               "einsum", "linalg.inv",
                               "linalg.det", "linalg.matrix_power"})
 
@@ -51,6 +51,8 @@ class NumpyPrinter:
         return known
 
     def _rank(self, e: Expr) -> int:
+        if isinstance(e, sympy.ImmutableDenseMatrix):  # np.array([…]) as written out
+            return 1 if e.cols == 1 or e.rows == 1 else 2
         if isinstance(e, UpstreamGrad):
             return self.ranks[e.name]
         if isinstance(e, sympy.MatrixSymbol):
@@ -157,6 +159,14 @@ class NumpyPrinter:
             return f"np.linalg.det({self.code(e.arg)})", 4
         if isinstance(e, sympy.DiagonalOf):
             return f"np.diag({self.code(e.arg)})", 4
+        if isinstance(e, sympy.ImmutableDenseMatrix):  # written out: seed 004's Jacobian
+            rows = [", ".join(self.code(x) for x in e.row(r)) for r in range(e.rows)]
+            if e.cols == 1:
+                return "np.array([" + ", ".join(rows) + "])", 4
+            return "np.array([" + ", ".join(f"[{r}]" for r in rows) + "])", 4
+        if isinstance(e, Element) and isinstance(e.matrix, sympy.MatrixSymbol) and \
+                e.row.is_Integer and e.matrix.shape[1] == 1:  # x[1], an entry by number
+            return f"{self._code(e.matrix)[0]}[{int(e.row)}]", 4
         if isinstance(e, Element):  # a 1×1 product: numpy gives a scalar, or a 1-element array
             code, prec = self._code(e.matrix)
             if self.rank(e.matrix) > 0:

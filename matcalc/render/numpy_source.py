@@ -33,6 +33,12 @@ class NumpySource:
     def _Size(self, n: Size) -> str:  # noqa: N802
         return f"{n.of}.shape[{n.axis}]"
 
+    def _Item(self, n) -> str:  # noqa: N802
+        return f"{n.of}[{n.index}]"
+
+    def _Stack(self, n) -> str:  # noqa: N802
+        return "np.array([" + ", ".join(self.code(e) for e in n.items) + "])"
+
     def _Neg(self, n: Neg) -> str:  # noqa: N802
         return f"-{self.operand(n.operand)}"
 

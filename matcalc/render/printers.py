@@ -24,7 +24,7 @@ from ..calculus.symbols import (
     free_symbols,
     indices_of,
 )
-from ..language.program import BinOp, Call, Name, Neg, Number, Size
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
@@ -73,7 +73,7 @@ class Printer:
         return self._print(expr)
 
     def _print(self, expr) -> str:
-        if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Call)):
+        if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Call, Item, Stack)):
             return getattr(self, f"_source_{type(expr).__name__}")(expr)
         hook = getattr(expr, "_matcalc_print", None)
         if hook is not None:  # a node of an operation that prints itself (a row-wise entry)
@@ -140,7 +140,9 @@ class Printer:
         return out
 
     def index_text(self, indices: list[Expr]) -> str:
-        texts = [self._print(i) for i in indices]
+        # a numbered entry counts from 1, as the articles do: x[0] is x_1
+        texts = [str(int(i) + 1) if getattr(i, "is_Integer", False) else self._print(i)
+                 for i in indices]
         return ("," if any(len(t) > 1 for t in texts) else "").join(texts)
 
     # -- ordering of products: scalars, deltas, entries in chain order, derivatives, sums

@@ -15,7 +15,7 @@ from ..calculus.symbols import (
     ScalarGrad,
     UpstreamGrad,
 )
-from ..language.program import BinOp, Call, Name, Neg, Number, Size
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size
 from ..language.program import Transpose as TransposeNode
 from .names import unicode_name
 from .printers import (
@@ -355,6 +355,22 @@ class TextPrinter(Printer):
     def _source_Name(self, n: Name) -> str:
         return unicode_name(n.id)
 
+    def _source_Item(self, n) -> str:
+        return f"{unicode_name(n.of)}_{n.index + 1}"  # x[0] is x_1
+
+    def _source_Stack(self, n) -> str:
+        return "(" + ", ".join(self._print(e) for e in n.items) + ")"
+
+    def _print_Pick(self, e) -> str:
+        """(e_1, e_2, …)_k"""
+        k, *items = e.args
+        return "(" + ", ".join(self._print(i) for i in items) + ")_" + self._print(k)
+
+    def _print_ImmutableDenseMatrix(self, e) -> str:
+        """[a, b; c, d]: rows apart by ';' (a column is [a; b])."""
+        return "[" + "; ".join(", ".join(self._print(x) for x in e.row(r))
+                               for r in range(e.rows)) + "]"
+
     def _source_Size(self, n: Size) -> str:
         return self.name_shown(n.id)
 
@@ -398,8 +414,8 @@ class TextPrinter(Printer):
             return self.is_scalar_node(node.operand)
         if isinstance(node, BinOp) and node.op != "@":
             return self.is_scalar_node(node.left) and self.is_scalar_node(node.right)
-        return isinstance(node, (Number, Size)) or (isinstance(node, Name) and
-                                            node.id not in self.ctx.matrices)
+        return isinstance(node, (Number, Size, Item)) or (isinstance(node, Name) and
+                                                  node.id not in self.ctx.matrices)
 
     def _source_operand(self, node, parent: BinOp | None = None, right: bool = False) -> str:
         text = self._print(node)
