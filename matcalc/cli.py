@@ -214,6 +214,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
     Any function: f: elementwise, then B = f(A) (the proof ends in ∂L/∂B ∘ f′(A))
     Gradient names: Delta: gradient(Z) writes ∂L/∂Z as Δ (seed 001's Δ ≡ ∂L/∂Z)
+    Entries and literals: x[0] (x: (2,)), f = [x[0]**2, x[0]*x[1]] (seed 004)
 
     Several statements form a computation graph: each name gets its own proof in terms
     of the named gradients of what it feeds (∂L/∂Z); --inline also substitutes them, and
