@@ -370,7 +370,8 @@ def _expr(node: ast.expr) -> Expr:
         if not isinstance(node.value, ast.Name) or not (
                 isinstance(node.slice, ast.Constant) and type(node.slice.value) is int
                 and node.slice.value >= 0):
-            raise _fail("only an entry of a vector by a number is allowed, e.g. x[0]", node)
+            raise _fail("only an entry of a vector by a number from 0 is allowed, e.g. x[0] "
+                        "(no slices, no negative positions)", node)
         _check_name(node.value.id, node.value)
         return Item(node.value.id, node.slice.value, _pos(node))
     if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars

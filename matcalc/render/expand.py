@@ -54,7 +54,7 @@ def index_grid(index_form: Expr, axes: tuple, shape: tuple) -> list[list]:
         for axis, value in zip(axes, values):
             if isinstance(axis, Index):
                 expr = substitute(expr, axis, Index(value))
-        return expr
+        return _settle_deltas(expr)
     return grid(entry, tuple(shape))
 
 
@@ -86,6 +86,8 @@ def expansion(grad, shape: tuple) -> dict | None:
     """The grids of one gradient: its entries, and its factors when it is a product."""
     if grad.result is None or grad.index_form is None or not shape:
         return None
+    if isinstance(grad.result, sympy.ImmutableDenseMatrix):  # written out already
+        return {"entries": grad.result.tolist(), "factors": None}
     sizes = tuple(_size(sympy.Symbol(d) if isinstance(d, str) else d) if not isinstance(d, int)
                   else d for d in shape)
     if len(sizes) == 1 and getattr(grad.result, "is_Matrix", False) and \
@@ -178,13 +180,22 @@ def shown(expanded: dict, lhs: str, result: str, printer, tex: bool) -> str:
 
 # ---------------------------------------------------------------- Jacobians and slices
 
+def _position(x) -> int | None:
+    """The 1-based position an index stands for: a label "2", or a number 1 (numpy's)."""
+    if isinstance(x, Index) and x.name.isdigit():
+        return int(x.name)
+    if getattr(x, "is_Integer", False):
+        return int(x) + 1
+    return None
+
+
 def _settle_deltas(expr: Expr) -> Expr:
     """δ between two numbered positions is 1 or 0 (δ_12 = 0); with a named one (δ_1n) it
     stays."""
     def settle(a, b):
-        if isinstance(a, Index) and isinstance(b, Index) and a.name.isdigit() and \
-                b.name.isdigit():
-            return sympy.S.One if a == b else sympy.S.Zero
+        pa, pb = _position(a), _position(b)
+        if pa is not None and pb is not None:
+            return sympy.S.One if pa == pb else sympy.S.Zero
         return sympy.KroneckerDelta(a, b)
     return expr.replace(sympy.KroneckerDelta, settle)
 
@@ -194,6 +205,8 @@ def derivative_expansion(d) -> dict | None:
     indices, its slices along the first: ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W (seed 004)."""
     if d.index_form is None or d.kind != "jacobian":
         return None
+    if isinstance(d.result, sympy.ImmutableDenseMatrix):  # written out already
+        return {"entries": d.result.tolist(), "factors": None, "slices": None}
     sizes = {}
     for name, idx in ((d.output, "kl"), (d.wrt, "ij")):
         for letter, n in zip(idx, d.shapes.names[name]):

@@ -392,6 +392,9 @@ class TextPrinter(Printer):
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
 
     def _source_BinOp(self, n: BinOp) -> str:
+        if n.op == "**" and self.is_scalar_node(n.left) and isinstance(n.right, Number) and \
+                isinstance(n.right.value, int) and n.right.value >= 0:
+            return self._source_operand(n.left, n) + str(n.right.value).translate(SUPERSCRIPTS)
         if n.op == "**":
             power = "^∘" if not self.is_scalar_node(n.left) else "^"
             return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
