@@ -23,7 +23,7 @@ from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
 from .collapse import collapse_all
-from .definitions import Definition, fold_definitions
+from .definitions import Definition, fold_definitions, reciprocal
 from .differentiate import move_inside, outside, push_partial, replace_partials
 from .facts import centred
 from .logistic import simplify_logistic
@@ -123,28 +123,6 @@ def put_in(result: Expr, values: dict) -> Expr:
     if entries:
         result = result.xreplace(entries)
     return result.xreplace(matrices)
-
-
-def reciprocal(definitions: list[Definition], base: Expr) -> tuple[Expr, str] | None:
-    """The entry of a definition that is 1/base (s_ij for s_kl = 1/(1 + e^{−x_kl})), with
-    its indices renamed to base's, and its name."""
-    for d in definitions:
-        form = d.form
-        if not (isinstance(form, sympy.Pow) and form.exp == -1):
-            continue
-        mapping = {}
-        ours, theirs = sorted(form.base.atoms(Element), key=str), \
-            sorted(base.atoms(Element), key=str)
-        if len(ours) != len(theirs):
-            continue
-        for a, b in zip(ours, theirs):
-            mapping.update({a.row: b.row, a.col: b.col})
-        entry = d.element.xreplace(mapping)
-        if form.base.xreplace(mapping) == base and \
-                {i for i in entry.free_symbols if isinstance(i, Index)} <= \
-                {i for i in base.free_symbols if isinstance(i, Index)}:
-            return entry, d.name
-    return None
 
 
 def _chains(value: Expr, output: str) -> bool:

@@ -56,6 +56,20 @@ def fold_definitions(expr: Expr, definitions: list[Definition]) -> tuple[Expr, l
     return expr, used
 
 
+def reciprocal(definitions: list[Definition], base: Expr) -> tuple[Expr, str] | None:
+    """The entry of a definition that is 1/base, and its name: s_ij for s_kl = 1/(1 +
+    e^{−x_kl}) and base 1 + e^{−x_ij} (the logistic's steps name it; ``fold_definitions``
+    leaves reciprocals alone, 1/den stays 1/den)."""
+    for d in definitions:
+        form = d.form
+        if not (isinstance(form, Pow) and form.exp == -1):
+            continue
+        mapping = _match_indices(d, sorted(form.base.atoms(Element), key=str), base)
+        if mapping is not None and _alike(form.base, mapping, base):
+            return d.element.xreplace(mapping), d.name
+    return None
+
+
 def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | None:
     """The renaming of the definition's free indices (k, l) that its entries need to be
     the entries in ``sub``: y_kl = σ(Σ_p x_kp w_pl) matches σ(Σ_q x_iq w_qj) with k → i,

@@ -44,12 +44,7 @@ def keep_term(term: Term) -> tuple[Term, list]:
     if len(partials) != 1:
         return term, []
     forced = forced_indices(partials[0], {limit[0] for limit in term.sums})
-    factors = term.factors
-    for u, v in forced.items():
-        factors = tuple(substitute(f, u, v) for f in factors)
-    sums = tuple(limit for limit in term.sums if limit[0] not in forced)
-    order = [limit[0] for limit in term.sums]
-    kept = sorted(forced.items(), key=lambda p: (str(p[1]), order.index(p[0])))  # i, then j
+    factors, sums, kept = _set_forced(term.factors, term.sums, forced)
     partial = next(f for f in factors if isinstance(f, Partial))
     inner, dropped = _keep_inside(partial)
     if dropped:
@@ -68,19 +63,27 @@ def _keep_inside(partial: Partial) -> tuple[Partial, list]:
         coeff, body = t.as_coeff_Mul()
         if not isinstance(body, Sum):
             continue
-        bound = [limit[0] for limit in body.limits]
-        forced = forced_indices(Partial(body.function, partial.var), set(bound))
+        bound = {limit[0] for limit in body.limits}
+        forced = forced_indices(Partial(body.function, partial.var), bound)
         if not forced:
             continue
-        function = body.function
-        for u, v in forced.items():
-            function = substitute(function, u, v)
-        rest = [limit for limit in body.limits if limit[0] not in forced]
+        (function,), rest, pairs = _set_forced((body.function,), body.limits, forced)
         terms[n] = coeff * (IndexSum(function, *rest) if rest else function)
-        kept += sorted(forced.items(), key=lambda p: (str(p[1]), bound.index(p[0])))
+        kept += pairs
     if not kept:
         return partial, []
     return Partial(sympy.Add(*terms), partial.var), kept
+
+
+def _set_forced(exprs: tuple, limits: tuple, forced: dict) -> tuple[tuple, tuple, list]:
+    """u → v in each expression and the sums over the forced u dropped; the kept pairs in
+    the articles' order, i's before j's, each in the order of its sums."""
+    for u, v in forced.items():
+        exprs = tuple(substitute(e, u, v) for e in exprs)
+    order = [limit[0] for limit in limits]
+    rest = tuple(limit for limit in limits if limit[0] not in forced)
+    kept = sorted(forced.items(), key=lambda p: (str(p[1]), order.index(p[0])))
+    return exprs, rest, kept
 
 
 def forced_indices(partial: Partial, summed: set) -> dict:

@@ -109,13 +109,13 @@ def _declared_functions(tree: ast.Module) -> tuple[str, ...]:
             name = node.target.id
             if name in FUNCTIONS:
                 raise _fail(f"{name!r} is already a function of the language", node.target)
-            if name in ops.REGISTRY and ops.REGISTRY[name].kind != "declared":
-                raise _fail(f"{name!r} is a name matcalc uses for a node of its own; "
-                            "choose another", node.target)
             _check_name(name, node.target)
+            try:
+                ops.declare(name)
+            except ValueError:  # the name of one of matcalc's internal nodes
+                raise _fail(f"{name!r} is a name matcalc uses for a node of its own; "
+                            "choose another", node.target) from None
             found.append(name)
-    for name in found:
-        ops.declare(name)
     return tuple(dict.fromkeys(found))
 
 

@@ -88,18 +88,13 @@ def expansion(grad, shape: tuple) -> dict | None:
         return None
     if isinstance(grad.result, sympy.ImmutableDenseMatrix):  # written out already
         return {"entries": grad.result.tolist(), "factors": None}
-    sizes = tuple(_size(sympy.Symbol(d) if isinstance(d, str) else d) if not isinstance(d, int)
-                  else d for d in shape)
+    sizes = tuple(d if isinstance(d, int) else sympy.Symbol(d) for d in shape)
+    axes = grad.axes
     if len(sizes) == 1 and getattr(grad.result, "is_Matrix", False) and \
             grad.result.shape[1] == 1:  # a 1-D gradient that came out a column stays one
-        sizes, axes = (sizes[0], 1), (grad.axes[0], sympy.Integer(0))
-        entries = index_grid(grad.index_form, axes, sizes)
-        parts = factors(grad.result)
-        return {"entries": entries,
-                "factors": [matrix_grid(m) for m in parts] if parts else None}
-    entries = index_grid(grad.index_form, grad.axes, sizes)
+        sizes, axes = (sizes[0], 1), (axes[0], sympy.Integer(0))
     parts = factors(grad.result)
-    return {"entries": entries,
+    return {"entries": index_grid(grad.index_form, axes, sizes),
             "factors": [matrix_grid(m) for m in parts] if parts else None}
 
 
