@@ -56,5 +56,10 @@ class NoMatrixForm(UnsupportedError):
     result)."""
 
 
+class DomainError(MatcalcError):
+    """A program defined nowhere: no random point was found inside some function's domain
+    (log(−exp(X)), logdet(−S) for a positive definite S)."""
+
+
 class CheckError(MatcalcError):
     """Numerical verification found a step or a result that does not hold."""

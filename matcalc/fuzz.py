@@ -67,8 +67,13 @@ def check_program(program: str, tally: Tally, derivatives: bool = True) -> None:
         except Exception as error:  # anything else is a bug
             tally.failures.append((program, f"{type(error).__name__}: {error}"))
             return
-        if not report.ok:
+        if not report.agrees:
             tally.failures.append((program, report.summary()))
+            return
+        if report.uncovered:  # right where checked, but a branch never seen on both sides
+            tally.unsupported += 1
+            site, _, why = report.uncovered[0].partition(": ")
+            tally.reasons[f"not verified: {site.split('(')[0]}(…) {why.split(' in ')[0]}"] += 1
             return
     tally.verified += 1
 

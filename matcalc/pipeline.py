@@ -268,8 +268,10 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
 
 def _finished_result(result: Derivation | Derivative, check: bool):
     """Verify the result (unless ``check`` is off), then hand it to the observers. A wrong
-    result is never returned: it raises ``CheckError``. A program whose domain the checker
-    cannot draw from is returned unverified, and says so."""
+    result is never returned: it raises ``CheckError``; a program defined nowhere raises
+    ``DomainError``. A program whose domain the checker cannot draw from, or one with a
+    branch its random instances never reach on both sides, is returned unverified, and
+    says so."""
     if check:
         from .check import verify  # numpy is imported here, not for deriving
         try:
@@ -277,12 +279,15 @@ def _finished_result(result: Derivation | Derivative, check: bool):
         except UnsupportedError as why:
             result.unverified = str(why)
         else:
-            if not report.ok:
+            if not report.agrees:
                 failed = next(c for c in report.checks if not c.ok)
                 raise CheckError("a wrong derivation was caught by the numerical check and "
                                  "is not shown; please report this program to matcalc's "
                                  f"developers ({failed.line(report.trials)})")
-            result.verified_on = report.trials
+            if report.uncovered:  # right where it was checked, but not on every branch
+                result.unverified = "; ".join(report.uncovered)
+            else:
+                result.verified_on = report.trials
     return notify(result)
 
 

@@ -42,4 +42,6 @@ def verified_results(request):
     from matcalc.check import verified, verify
     for result in made:
         report = verified(result) or verify(result, trials=1)  # once, as it is now
-        assert report.ok, report.summary()
+        # nothing found wrong; a branch never seen on both sides leaves a result
+        # unverified, which the result says (test_coverage.py holds the examples to it)
+        assert report.agrees, report.summary()

@@ -19,9 +19,10 @@ def numpy_value(d, wrt: str, instance) -> np.ndarray:
 
 def assert_correct(d, trials: int = 2) -> None:
     """Every step equals the one before it, the matrix form and the numpy code equal central
-    finite differences of the forward pass, on random instances."""
+    finite differences of the forward pass, on random instances. (A branch the instances
+    never saw on both sides leaves a result unverified, not wrong: ``report.agrees``.)"""
     report = verify(d, trials=trials)
-    assert report.ok, report.summary()
+    assert report.agrees, report.summary()
     for seed in range(trials):
         instance = random_instance(d.program, d.shapes, d.output, seed=100 + seed)
         for wrt, grad in d.gradients.items():

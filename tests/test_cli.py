@@ -235,12 +235,12 @@ def test_a_wrong_derivation_is_caught_and_never_shown(monkeypatch, capsys):
     assert derive("C = A @ B", wrt="A", check=False).result is not None  # asked for
 
 
-@pytest.mark.unverified  # nor can the hook: there is no point to check it at
-def test_a_result_that_cannot_be_checked_says_so():
-    # log of the zeros off diag(x)'s diagonal: no random point where the program is defined
-    result = CliRunner().invoke(cli, ["derive", "x: (n,); Y = log(diag(x))", "--wrt", "x"])
-    assert result.exit_code == 0
-    assert result.output.splitlines()[-1].startswith("not verified: no random input found")
+def test_a_program_defined_nowhere_is_refused():
+    # log of the zeros off diag(x)'s diagonal: no point where the program is defined
+    result = run("derive", "x: (n,); Y = log(diag(x))", "--wrt", "x")
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "log(diag(x))" in result.stderr and "defined nowhere" in result.stderr
 
 
 def test_output_that_cannot_spell_the_symbols_falls_back_to_utf8():

@@ -99,9 +99,9 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
         if yours.shape != right.shape:
             out.detail = f"{_described(yours.shape)} | {_described(right.shape)}"
             out.verdict = "transpose" if yours.T.shape == right.shape and \
-                _relative(yours.T.reshape(-1), right.reshape(-1)) < RTOL else "shape"
+                _relative(yours.T.reshape(-1), right.reshape(-1), instance.floor) < RTOL else "shape"
             return out
-        if _relative(yours.reshape(-1), right.reshape(-1)) >= RTOL:
+        if _relative(yours.reshape(-1), right.reshape(-1), instance.floor) >= RTOL:
             worst = np.unravel_index(int(np.argmax(np.abs(yours - right))), right.shape) \
                 if right.ndim else ()
             out.verdict, out.entry = "differs", tuple(int(k) for k in worst)

@@ -12,12 +12,13 @@ only one), so that all the points of a finite difference go through the program 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import ops
-from ..errors import UnsupportedError, UsageError
+from ..errors import DomainError, UnsupportedError, UsageError
 from ..language.program import (
     BinOp,
     Call,
@@ -30,10 +31,12 @@ from ..language.program import (
     Stack,
     names_in,
     walk_program,
+    written,
 )
 from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
+from ..ops.elementwise import STAND_IN, STAND_INS
 
 H = 1e-6   # central-difference step of a first derivative, relative beyond 1
 H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
@@ -43,14 +46,17 @@ H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
 
 def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
-            away_from_kinks: bool = False, batched: bool = False,
-            largest: float | None = None) -> dict[str, np.ndarray]:
+            watch: Watch | None = None, batched: bool = False,
+            largest: float | None = None, frozen: dict | None = None) -> dict[str, np.ndarray]:
     """Run the program; names in ``fixed`` keep their given value (perturbed intermediates).
-    With ``away_from_kinks``, a call at its operation's kink (such as 0 for max(x, 0))
-    raises FloatingPointError (a random draw there is drawn again), and so does any value
-    of any subexpression beyond ``largest``. With ``batched``, every given
-    array has a leading batch axis (of size B, or 1 for a value shared by the batch) and so
-    has every result: entry b of each is the program run on entry b of the inputs."""
+    With a ``watch`` (at a drawn point), a call near its operation's kink or an argument
+    outside its function's domain raises (``Watch``), every branch's side is recorded, and
+    any value of any subexpression beyond ``largest`` raises TooLarge. With ``frozen``
+    (``Instance.frozen``), each branch takes the side it took at the instance's own point
+    (finite differences around it). With ``batched``,
+    every given array has a leading batch axis (of size B, or 1 for a value shared by the
+    batch) and so has every result: entry b of each is the program run on entry b of the
+    inputs."""
     given = {**inputs, **(fixed or {})}
     values = {name: np.asarray(value, dtype=float) if batched else
               np.asarray(value, dtype=float)[None] for name, value in given.items()}
@@ -58,7 +64,7 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
         if fixed and statement.target in fixed:
             continue
         values[statement.target] = np.asarray(
-            run_expression(statement.value, values, away_from_kinks, largest), dtype=float)
+            run_expression(statement.value, values, watch, largest, frozen), dtype=float)
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
@@ -69,20 +75,67 @@ class TooLarge(FloatingPointError):
     """A value of the forward pass too large for central differences to be accurate."""
 
 
-def run_expression(node, values, away_from_kinks: bool = False,
-                   largest: float | None = None):
+class OutsideDomain(FloatingPointError):
+    """A drawn point where a function's argument leaves its domain: ``site`` (the call or
+    division) and what it needs."""
+
+    def __init__(self, site, needs: str):
+        super().__init__(f"{written(site)}: {needs}")
+        self.site, self.needs = site, needs
+
+
+@dataclass
+class Watch:
+    """What the forward pass at a drawn point checks and records.
+
+    Domains: the argument of log, √ and cross-entropy's prediction (``Op.positive``) and
+    the base of a fractional power at least DOMAIN_MARGIN; a denominator at least that far
+    from 0. Kinks: a call near its kink (``Op.kink``) is a draw to redraw. Branches: for
+    each call with sides (max(x, 0), |x|, maximum: ``Op.sides``), the sides its entries were on (−1, 0, +1)."""
+
+    sides: dict = field(default_factory=dict)     # call -> set of sides seen
+    bases: dict = field(default_factory=dict)     # id(call) -> its arguments, for ``frozen``
+
+    def arguments(self, node: Call, op, args: list) -> None:
+        if op.positive and np.any(args[-1] < DOMAIN_MARGIN):
+            # log of a row-normalised 1e-13: a difference step would leave the domain (NaN)
+            raise OutsideDomain(node, "its argument must be positive")
+        if op.domain is not None and not op.domain(args):
+            raise OutsideDomain(node, op.domain.__doc__)
+
+    def call(self, node: Call, op, args: list, value) -> None:
+        same_args = len(node.args) > 1 and all(a == node.args[0] for a in node.args)
+        # (a function of two equal arguments, f(A, A), is smooth where they tie)
+        if op.kink is not None and not same_args and op.kink(args, value):
+            raise FloatingPointError(f"{node.func} at its kink")
+        if op.sides is not None and not same_args:
+            self.sides.setdefault(node, set()).update(
+                int(v) for v in np.unique(op.sides(args)))
+        if op.frozen is not None:
+            self.bases[id(node)] = args
+
+    def binop(self, node: BinOp, left, right) -> None:
+        if node.op == "/" and np.any(np.abs(right) < DOMAIN_MARGIN):
+            raise OutsideDomain(node, "its denominator must not be 0")
+        if node.op == "**" and not _is_integer(node.right) and np.any(left < DOMAIN_MARGIN):
+            raise OutsideDomain(node, "the base of a fractional power must be positive")
+
+
+def run_expression(node, values, watch: Watch | None = None,
+                   largest: float | None = None, frozen: dict | None = None):
     """The value of a program expression on a batch: axis 0 runs over the batch, the other
     axes are the numpy value (its rank is ndim − 1). Beyond ``largest`` anywhere inside:
-    FloatingPointError (central differences through sin(e²³) are noise, not a check)."""
-    value = _run(node, values, away_from_kinks, largest)
+    FloatingPointError (central differences through sin(e²³) are noise, not a check).
+    With ``frozen``, a branch takes the side it took at the base point (``Op.frozen``)."""
+    value = _run(node, values, watch, largest, frozen)
     if largest is not None and np.any(np.abs(value) > largest):
         raise TooLarge("a value too large to difference accurately")
     return value
 
 
-def _run(node, values, away_from_kinks: bool, largest: float | None):
+def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict | None):
     def run(child):
-        return run_expression(child, values, away_from_kinks, largest)
+        return run_expression(child, values, watch, largest, frozen)
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
@@ -97,16 +150,14 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
     if isinstance(node, Call):  # the operation's own forward, on the batch
         args = [np.asarray(run(a), dtype=float) for a in node.args]
         op = ops.get(node.func)
-        value = op.forward(*args, axis=node.axis, **({"keepdims": True} if node.keepdims
-                                                     else {}))
-        same_args = len(node.args) > 1 and all(a == node.args[0] for a in node.args)
-        if away_from_kinks and op.kink is not None and not same_args and \
-                op.kink(args, value):
-            # (a function of two equal arguments, f(A, A), is smooth where they tie)
-            raise FloatingPointError(f"{node.func} at its kink")
-        if away_from_kinks and op.positive and np.any(args[-1] < DOMAIN_MARGIN):
-            # log of a row-normalised 1e-13: a difference step would leave the domain (NaN)
-            raise FloatingPointError(f"{node.func} at the edge of its domain")
+        if watch is not None:
+            watch.arguments(node, op, args)
+        keywords = {"axis": node.axis, **({"keepdims": True} if node.keepdims else {})}
+        if frozen is not None and id(node) in frozen:
+            return op.frozen(args, frozen[id(node)], **keywords)
+        value = op.forward(*args, **keywords)
+        if watch is not None:
+            watch.call(node, op, args, value)
         return value
     if isinstance(node, Item):  # x[i] on a batch: axis 0 runs over the copies
         return values[node.of][:, node.index]
@@ -115,6 +166,8 @@ def _run(node, values, away_from_kinks: bool, largest: float | None):
         return np.stack(entries, axis=-1)
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
+    if watch is not None:
+        watch.binop(node, left, right)
     if node.op == "@":
         return _matmul(left, right)
     left, right = alike(left, right)
@@ -166,7 +219,9 @@ ASSUMED = {
 
 @dataclass
 class Instance:
-    """Concrete dimensions, input values, upstream gradient and the forward values."""
+    """Concrete dimensions, input values, upstream gradient and the forward values; the
+    stand-in its declared functions ran as, the inputs a domain forced to one sign, and
+    the sides each branch's entries were on."""
 
     dims: dict[str, int]
     values: dict[str, np.ndarray]
@@ -175,17 +230,47 @@ class Instance:
     output: str = ""
     _grads: dict | None = None
     numpy_memo: dict = field(default_factory=dict)  # (dZ := …) values, by their code
+    stand_in: int = 0
+    forced: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sign, site)
+    sides: dict = field(default_factory=dict)       # branch call -> sides seen
+    # id(branch call) -> its arguments here: finite differences around this point keep
+    # each branch on the side it takes here. Off a kink that changes nothing (a step of
+    # 1e-6 cannot cross it: draws keep 1e-4 away); at a kink the program is held at
+    # (max(x − x, 0); the outer one of max(max(x, 0), 0) at x < 0, even when an
+    # intermediate is moved where it stands) it gives the side the convention takes, the
+    # one ``Op.frozen`` gives the kink itself (a slope of 0 for max(x, 0) at 0).
+    frozen: dict = field(default_factory=dict)
+
+    @property
+    def floor(self) -> float:
+        """The noise floor of comparisons on this instance: a gradient is compared
+        relative to its own largest entry, but not below 1% of the loss's scale S (|L|, or
+        Σ |G ∘ Y| for an upstream G), since the round-off of a central difference of L is
+        about 3 ε S / h ≈ 7e-10 S: anything larger than 1e-7 S that differs is found."""
+        output = np.asarray(self.values[self.output], dtype=float)
+        loss = np.abs(output) if self.upstream is None else np.abs(self.upstream * output)
+        return max(1e-2 * float(np.sum(loss)), 1e-8)
+
+    @contextmanager
+    def active(self):
+        """Evaluations on this instance run its declared functions as its stand-in."""
+        token = STAND_IN.set(self.stand_in)
+        try:
+            yield self
+        finally:
+            STAND_IN.reset(token)
 
     def gradient_of(self, name: str) -> np.ndarray:
         """∂L/∂name by central differences (for an intermediate: perturbed in place); the
         first call computes every name's at once (``finite_differences``)."""
         if name == self.output:
             return self.upstream
-        if self._grads is None:
-            names = [n for n in self.values if n != self.output]
-            self._grads = finite_differences(self.program, self, self.output, names)
-        if name not in self._grads:
-            self._grads[name] = finite_difference(self.program, self, self.output, name)
+        with self.active():
+            if self._grads is None:
+                names = [n for n in self.values if n != self.output]
+                self._grads = finite_differences(self.program, self, self.output, names)
+            if name not in self._grads:
+                self._grads[name] = finite_difference(self.program, self, self.output, name)
         return self._grads[name]
 
 
@@ -198,56 +283,108 @@ def _invertible_names(program: Program) -> set[str]:
             for name in names_in(node.args[0])}
 
 
-def _needs_positive(program: Program) -> bool:
-    """log, √, division or a fractional power anywhere: draw positive inputs."""
-    return any((isinstance(node, Call) and ops.get(node.func).positive) or
-               (isinstance(node, BinOp) and (node.op == "/" or (
-                   node.op == "**" and not _is_integer(node.right))))
-               for node in walk_program(program))
-
-
 def _is_integer(node) -> bool:
     if isinstance(node, Neg):
         return _is_integer(node.operand)
     return isinstance(node, Number) and float(node.value).is_integer()
 
 
-def random_instance(program: Program, shapes, output: str, seed: int) -> Instance:
-    """Random dimensions and inputs in the program's domain. A draw where the forward pass
-    is undefined (a singular matrix under det or inv, a log of 0) is drawn again."""
-    too_large = 0
-    for attempt in range(50):
-        # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows with
-        # the size of what is differenced); draws shrink if large values keep coming: by
-        # attempts, and at once after a draw whose values were too large
-        spread = 0.5 ** max(attempt // 10, min(too_large, 3))
-        limit = 1e4 if attempt < 40 else 1e8
-        inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
-        try:
-            with np.errstate(divide="raise", over="raise", invalid="raise"):
-                instance = _draw(program, shapes, output, seed + 7919 * attempt, spread,
-                                 inside)
-            if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
-                   for v in instance.values.values()):
-                return instance
-            too_large += 1
-        except TooLarge:
-            too_large += 1
-        except (np.linalg.LinAlgError, FloatingPointError):
+def feeding(program: Program, expr) -> list[str]:
+    """The inputs whose values ``expr`` reads, directly or through the statements that
+    define the names it reads."""
+    definitions = {s.target: s.value for s in program.statements}
+    found, todo, seen = [], list(names_in(expr)), set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen:
             continue
+        seen.add(name)
+        if name in definitions:
+            todo.extend(names_in(definitions[name]))
+        else:
+            found.append(name)
+    return found
+
+
+def _domain_argument(site):
+    """The part of a call or operation that a domain constrains."""
+    if isinstance(site, Call):
+        return site.args[-1]
+    return site.right if site.op == "/" else site.left
+
+
+# Where an argument leaves its domain, the inputs it reads are drawn again by these
+# strategies in turn, each DOMAIN_TRIES times: as everything else is drawn (both signs),
+# positive, negative, then positive and negative over a wider range. Only when all fail
+# is the domain taken to be empty.
+STRATEGIES = (None, ("positive", 0.5, 2.0), ("negative", 0.5, 2.0), ("positive", 1.0, 10.0),
+              ("negative", 1.0, 10.0))
+DOMAIN_TRIES = 3
+
+
+def random_instance(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
+                    stand_in: int = 0) -> Instance:
+    """Random dimensions and inputs in the program's domain, both signs wherever the
+    program allows them. A draw where the forward pass is undefined (a singular matrix
+    under det or inv) or near a kink is drawn again; where an argument leaves its
+    function's domain (log of a negative entry), the inputs it reads are redrawn by
+    STRATEGIES. DomainError when no strategy finds a point inside the domain."""
+    too_large = 0
+    forced: dict[str, tuple[str, str]] = {}
+    misses: dict = {}  # a site outside its domain -> how many draws were
+    fixed = set(shapes.assumptions) | _invertible_names(program)
+    token = STAND_IN.set(stand_in)
+    try:
+        for attempt in range(60):
+            # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows
+            # with the size of what is differenced); draws shrink if large values keep
+            # coming: by attempts, and at once after a draw whose values were too large
+            shrink = 0.5 ** max(attempt // 10, min(too_large, 3))
+            limit = 1e4 if attempt < 40 else 1e8
+            inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
+            try:
+                with np.errstate(divide="raise", over="raise", invalid="raise"):
+                    instance = _draw(program, shapes, output, seed + 7919 * attempt,
+                                     spread * shrink, inside, forced)
+                if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
+                       for v in instance.values.values()):
+                    instance.stand_in = stand_in
+                    return instance
+                too_large += 1
+            except OutsideDomain as outside:
+                misses[outside.site] = tries = misses.get(outside.site, 0) + 1
+                if tries % DOMAIN_TRIES:
+                    continue
+                strategy = tries // DOMAIN_TRIES
+                names = [n for n in feeding(program, _domain_argument(outside.site))
+                         if n not in fixed]
+                if strategy >= len(STRATEGIES) or not names:
+                    raise DomainError(f"{written(outside.site)}: {outside.needs}, and no "
+                                      f"point was found where it is ({tries} random draws)"
+                                      ": the program is defined nowhere") from None
+                for name in names:
+                    forced[name] = (STRATEGIES[strategy], written(outside.site))
+            except TooLarge:
+                too_large += 1
+            except (np.linalg.LinAlgError, FloatingPointError):
+                continue
+    finally:
+        STAND_IN.reset(token)
     raise UnsupportedError("no random input found where the program is defined")
 
 
 def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
-          largest: float | None = None) -> Instance:
+          largest: float | None = None, forced: dict | None = None) -> Instance:
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
-    sizes = [2 + k % 3 for k in range(len(symbolic))]  # neighbours differ; sums stay small
+    # neighbours differ; sums stay small; and each size changes from instance to instance
+    # (a single dimension n always 2 would hide a factor n/2)
+    sizes = [2 + (k + seed) % 3 for k in range(len(symbolic))]
     rng.shuffle(sizes)
     dims = dict(zip(symbolic, (int(s) for s in sizes)))
-    positive = _needs_positive(program)
     invertible = _invertible_names(program)
+    forced = forced or {}
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}
     unread = [d.name for d in program.declarations if d.name not in targets]  # zero gradient
@@ -260,14 +397,78 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
             values[name] = shape[0] * np.eye(shape[0]) + rng.uniform(-0.5, 1.0, size=shape)
         elif name in invertible:
             values[name] = rng.uniform(0.5, 1.5, size=shape)
-        elif positive:
-            values[name] = rng.uniform(0.5, 2.0, size=shape) * max(spread, 0.25)
+        elif name in forced:
+            (sign, low, high), _ = forced[name]
+            values[name] = rng.uniform(low, high, size=shape) * max(spread, 0.25) * \
+                (1 if sign == "positive" else -1)
         else:
             values[name] = rng.normal(scale=spread, size=shape)
-    values = forward(program, values, away_from_kinks=True, largest=largest)
+    watch = Watch()
+    values = forward(program, values, watch=watch, largest=largest)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
-    return Instance(dims, values, upstream, program, output)
+    return Instance(dims, values, upstream, program, output, forced=dict(forced),
+                    sides=watch.sides, frozen=watch.bases)
+
+
+# ------------------------------------------------------------------ instances that cover
+
+MAX_INSTANCES = 8
+# the scale of the draws beyond the requested ones: wider and narrower, to reach a
+# branch the first draws missed (max(X + 3, 0) needs entries of X below −3)
+SPREADS = (1.0, 1.0, 1.0, 4.0, 0.3, 10.0, 2.0, 0.1)
+
+
+@dataclass
+class Draws:
+    """The instances a check runs on, and what a reader of its verdict must know: the
+    branches never seen on both sides, and the inputs a domain forced to one sign."""
+
+    instances: list[Instance]
+    uncovered: list[str]
+    shifted: list[str]
+
+
+def draw_instances(program: Program, shapes, output: str, trials: int,
+                   seed: int = 0) -> Draws:
+    """``trials`` random instances, and more (up to MAX_INSTANCES) until every branch of
+    the program has been seen on both sides: every call with sides (``Op.sides``) has entries on
+    each side of its kink across the instances (an entry exactly at the kink counts as
+    the side the convention gives it, a slope of 0 for max(x, 0) at 0; a branch held at its kink in every
+    instance is covered by the convention alone). A program with declared functions runs
+    on both stand-ins, alternately."""
+    stand_ins = len(STAND_INS) if program.functions else 1
+    wanted = max(trials, stand_ins)
+    instances: list[Instance] = []
+    seen: dict = {}
+    while True:
+        k = len(instances)
+        instance = random_instance(program, shapes, output, seed + k,
+                                   spread=SPREADS[k % len(SPREADS)], stand_in=k % stand_ins)
+        instances.append(instance)
+        for site, sides in instance.sides.items():
+            seen.setdefault(site, set()).update(sides)
+        missing = _uncovered(seen, len(instances))
+        if len(instances) >= wanted and (not missing or len(instances) >= MAX_INSTANCES):
+            break
+    shifted = {f"{name} drawn {sign} for {site}" for instance in instances
+               for name, ((sign, _, _), site) in instance.forced.items()}
+    return Draws(instances, missing, sorted(shifted))
+
+
+def _uncovered(seen: dict, count: int) -> list[str]:
+    """The branches not yet seen on both sides, in words."""
+    out = []
+    for site, sides in seen.items():
+        if sides == {0}:
+            continue  # held at its kink: the convention is the derivative
+        words = ops.get(site.func).side_words
+        plural = "s" if count != 1 else ""
+        if not sides & {-1, 0}:
+            out.append(f"{written(site)}: never {words[0]} in {count} instance{plural}")
+        elif 1 not in sides:
+            out.append(f"{written(site)}: never {words[1]} in {count} instance{plural}")
+    return out
 
 
 # ------------------------------------------------------------------ generated numpy code
@@ -351,7 +552,7 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
     def losses(points: np.ndarray) -> np.ndarray:
         moved = {wrt: points}
         values = forward(program, {**inputs, **moved}, moved if intermediate else None,
-                         batched=True)
+                         batched=True, frozen=instance.frozen)
         return batch_loss(instance, values[output])
 
     return central_difference(losses, instance.values[wrt])
@@ -405,7 +606,8 @@ def _differences(program: Program, instance: Instance, output: str,
     values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
               for n in program.inputs()}
     for statement in program.statements:
-        value = np.asarray(run_expression(statement.value, values), dtype=float)
+        value = np.asarray(run_expression(statement.value, values, frozen=instance.frozen),
+                           dtype=float)
         values[statement.target] = placed(statement.target, value) \
             if statement.target in moves else value
     losses = np.broadcast_to(batch_loss(instance, values[output]), (total,))

@@ -251,7 +251,8 @@ class Evaluator:
                 inputs = {n: moved[n] if n in moved else
                           np.asarray(self.values[n], dtype=float)[None] for n in names}
                 moved[statement.target] = np.asarray(
-                    run_expression(statement.value, inputs), dtype=float)
+                    run_expression(statement.value, inputs, frozen=self.instance.frozen),
+                    dtype=float)
             copies = Evaluator(self.program, self.instance, self.output, self.values,
                                moved, batch)
             if around is None:
@@ -391,6 +392,17 @@ def _(expr: Sum, ev, env):
 
 @_value.register
 def _(expr: sympy.Function, ev, env):
+    op = ops.of_function(expr.func)
+    if ev.moved and op is not None and op.frozen is not None:
+        # on perturbed copies a branch keeps the side it takes at the instance's point
+        # (``Instance.frozen``): max(h, 0) at an h held at 0 moves with slope 0, not ½
+        still = Evaluator(ev.program, ev.instance, ev.output, ev.values)
+        parts = [ev.value(a, env) for a in expr.args] + [still.value(a, env)
+                                                          for a in expr.args]
+        arrays, labels = _aligned(parts)
+        arrays = [np.asarray(a, dtype=float) for a in arrays]
+        n = len(expr.args)
+        return Labelled(op.frozen(arrays[:n], arrays[n:]), labels)
     if len(expr.args) == 1:
         arg = ev.value(expr.args[0], env)
         return Labelled(numpy_function(expr.func)(np.asarray(arg.data, dtype=float)),

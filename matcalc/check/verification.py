@@ -19,7 +19,7 @@ import numpy as np
 from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..render import formats
 from ..results import Derivation, Derivative, Gradient
-from .numeric import central_difference, eval_numpy, forward, random_instance
+from .numeric import central_difference, draw_instances, eval_numpy, forward
 from .tensor_eval import Evaluator
 
 RTOL = 1e-5
@@ -73,15 +73,30 @@ class GradientCheck:
 
 @dataclass
 class CheckReport:
+    """Every result's check on ``trials`` random instances; ``uncovered`` names each
+    branch the instances never saw on both sides (max(Z1, 0) never negative), ``shifted``
+    each input a domain forced to one sign. Verified (``ok``) means that everything
+    agrees and every branch was seen on both sides."""
+
     checks: list[GradientCheck]
     trials: int
+    uncovered: list[str] = field(default_factory=list)
+    shifted: list[str] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        """Nothing found wrong on the instances drawn."""
+        return all(c.ok for c in self.checks)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return self.agrees and not self.uncovered
 
     def summary(self) -> str:
-        return "\n".join(c.line(self.trials) for c in self.checks)
+        lines = [c.line(self.trials) for c in self.checks]
+        lines += [f"not verified: {site}" for site in self.uncovered]
+        lines += [f"note: {shift}" for shift in self.shifted]
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "FAILED"
@@ -106,12 +121,14 @@ def plain(values: dict) -> dict:
     return {name: float(v) if np.ndim(v) == 0 else np.asarray(v) for name, v in values.items()}
 
 
-def _relative(a: np.ndarray, b: np.ndarray) -> float:
-    """The largest difference, relative to b's scale beyond 1; infinite when the shapes
-    differ or a value is not finite (a NaN must never compare as small)."""
+def _relative(a: np.ndarray, b: np.ndarray, floor: float) -> float:
+    """The largest difference, relative to b's own scale (its largest entry) — not below
+    ``floor``, the instance's noise floor (``Instance.floor``: what central differences
+    can resolve, far below any gradient's scale); infinite when the shapes differ or a
+    value is not finite (a NaN must never compare as small)."""
     if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("inf")
-    scale = max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)
+    scale = max(floor, float(np.max(np.abs(b))) if b.size else floor)
     return float(np.max(np.abs(a - b))) / scale if a.size else 0.0
 
 
@@ -149,7 +166,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
         return float("inf")
-    return _relative(value.reshape(-1), reference)
+    return _relative(value.reshape(-1), reference, instance.floor)
 
 
 def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
@@ -163,11 +180,11 @@ def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
     for n, step in enumerate(steps, start=first):
         values = ev.array(step.rhs, free, sizes).reshape(-1)
         if previous is not None:
-            error = _relative(values, previous)
+            error = _relative(values, previous, ev.instance.floor)
             if error >= RTOL:
                 precise = Evaluator(ev.program, ev.instance, ev.output, precise=True)
                 error = _relative(precise.array(step.rhs, free, sizes).reshape(-1),
-                                  precise.array(kept.rhs, free, sizes).reshape(-1))
+                                  precise.array(kept.rhs, free, sizes).reshape(-1), ev.instance.floor)
             check.record_step(n, step.reason.key, error)
         previous, kept = values, step
     return previous
@@ -179,18 +196,18 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     free, sizes = _free(grad, instance)
     last = _steps_error(grad.steps, check, ev, free, sizes)
     if last is not None:
-        check.result_error = max(check.result_error, _relative(last, reference))
+        check.result_error = max(check.result_error, _relative(last, reference, instance.floor))
     # the entry-by-entry proof of the inlined form: its steps numbered after the proof's
     inline = _steps_error(grad.inline_steps, check, ev, free, sizes, first=len(grad.steps))
     if inline is not None:
-        check.result_error = max(check.result_error, _relative(inline, reference))
+        check.result_error = max(check.result_error, _relative(inline, reference, instance.floor))
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
-                                     _relative(_matrix_value(form, ev, sizes), reference))
+                                     _relative(_matrix_value(form, ev, sizes), reference, instance.floor))
     if grad.result is None:
         values = ev.array(grad.index_form, free, sizes).reshape(-1)
-        check.result_error = max(check.result_error, _relative(values, reference))
+        check.result_error = max(check.result_error, _relative(values, reference, instance.floor))
     error = _numpy_error(d, grad.wrt, instance, reference, numpy_of)
     if error is not None:
         check.numpy_error = max(check.numpy_error or 0.0, error)
@@ -208,7 +225,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     for name, line in code:
         value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
         reference = np.asarray(instance.gradient_of(name), dtype=float)
-        error = _relative(value.reshape(-1), reference.reshape(-1)) \
+        error = _relative(value.reshape(-1), reference.reshape(-1), instance.floor) \
             if value.shape == np.shape(instance.values[name]) else float("inf")
         checks[name].backward_error = max(checks[name].backward_error or 0.0, error)
 
@@ -251,25 +268,32 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
               for name in d.all_gradients}
     numpy_of = cache(d.numpy_of)  # the code is written once and run on every instance
     backward = cache(lambda: formats.backward_code(d) if d.is_graph else None)
-    for trial in range(trials):
-        instance = random_instance(d.program, d.shapes, d.output, seed + trial)
-        ev = Evaluator(d.program, instance, d.output)
-        for name, grad in d.all_gradients.items():
-            check = checks[name]
-            check.steps = len(grad.steps) + len(grad.inline_steps)
-            if check.failure:
-                continue
-            try:
-                _check_gradient(d, grad, check, instance, ev, numpy_of)
-            except Exception as error:  # a failure to evaluate is a failed check
-                check.failure = f"could not evaluate: {type(error).__name__}: {error}"
+    draws = draw_instances(d.program, d.shapes, d.output, trials, seed)
+    for instance in draws.instances:
+        with instance.active():
+            _check_instance(d, checks, instance, numpy_of, backward)
+    return CheckReport(list(checks.values()), len(draws.instances), draws.uncovered,
+                       draws.shifted)
+
+
+def _check_instance(d: Derivation, checks: dict[str, GradientCheck], instance, numpy_of,
+                    backward) -> None:
+    ev = Evaluator(d.program, instance, d.output)
+    for name, grad in d.all_gradients.items():
+        check = checks[name]
+        check.steps = len(grad.steps) + len(grad.inline_steps)
+        if check.failure:
+            continue
         try:
-            _check_backward_code(d, checks, instance, backward())
-        except Exception as error:
-            for check in checks.values():
-                check.failure = check.failure or \
-                    f"numpy backward pass: {type(error).__name__}: {error}"
-    return CheckReport(list(checks.values()), trials)
+            _check_gradient(d, grad, check, instance, ev, numpy_of)
+        except Exception as error:  # a failure to evaluate is a failed check
+            check.failure = f"could not evaluate: {type(error).__name__}: {error}"
+    try:
+        _check_backward_code(d, checks, instance, backward())
+    except Exception as error:
+        for check in checks.values():
+            check.failure = check.failure or \
+                f"numpy backward pass: {type(error).__name__}: {error}"
 
 
 def layout_order(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
@@ -290,50 +314,57 @@ def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckRep
     check = GradientCheck(d.wrt, result_rtol=RTOL_SECOND if d.kind == "hessian" else RTOL)
     check.steps = len(d.steps)
     out_rank = len(d.shapes.names[d.output])
-    for trial in range(trials):
-        instance = random_instance(d.program, d.shapes, d.output, seed + trial)
-        ev = Evaluator(d.program, instance, d.output)
-        inputs = {n: np.asarray(instance.values[n], dtype=float)[None]
-                  for n in d.program.inputs()}
-        base = np.asarray(inputs[d.wrt][0])
+    draws = draw_instances(d.program, d.shapes, d.output, trials, seed)
+    for instance in draws.instances:
+        with instance.active():
+            _check_derivative(d, check, instance, out_rank)
+    return CheckReport([check], len(draws.instances), draws.uncovered, draws.shifted)
 
-        def outputs(points, inputs=inputs):
-            return forward(d.program, {**inputs, d.wrt: points}, batched=True)[d.output]
 
-        try:
-            if d.kind == "hessian":
-                reference = central_difference(outputs, base, order=2)     # H[a, b]
-                free = index_symbols(WRT_INDICES, 2)
-                free = free if d.layout == "numerator" else free[::-1]
-            else:
-                # reference[in..., out...] → [out..., in...], then into the layout's order
-                reference = np.moveaxis(central_difference(outputs, base),
-                                        list(range(base.ndim)), list(range(-base.ndim, 0)))
-                out_idx = index_symbols(OUTPUT_INDICES, out_rank)
-                wrt_idx = index_symbols(WRT_INDICES, base.ndim)
-                free = layout_order(out_idx, wrt_idx, d.layout)
-                canonical = (*out_idx, *wrt_idx)
-                reference = reference.transpose([canonical.index(f) for f in free])
-            last = _steps_error(d.steps, check, ev, free, reference.shape)
-            if d.kind == "jacobian" and len(free) == 1 and d.result is not None and \
-                    getattr(d.result, "is_Matrix", False):
-                # a row in numerator layout for a scalar by a vector, a column for a
-                # vector by a scalar; the denominator layout the other way (seed 004)
-                row = (out_rank == 0) == (d.layout == "numerator")
-                if (d.result.shape[0] == 1) != row:
-                    check.failure = "the vector lies the wrong way for its layout"
-            if d.result is not None:
-                check.result_error = max(check.result_error, _relative(
-                    _matrix_value(d.result, ev, reference.shape), reference.reshape(-1)))
-            if last is not None:
-                check.result_error = max(check.result_error,
-                                         _relative(last, reference.reshape(-1)))
-            code = formats.derivative_numpy(d)
-            if code is not None:  # the numpy code, run, against the same reference
-                value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
-                error = _relative(value.reshape(-1), reference.reshape(-1)) \
-                    if value.size == reference.size else float("inf")
-                check.numpy_error = max(check.numpy_error or 0.0, error)
-        except Exception as error:  # a failure to evaluate is a failed check
-            check.failure = f"could not evaluate: {type(error).__name__}: {error}"
-    return CheckReport([check], trials)
+def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: int) -> None:
+    ev = Evaluator(d.program, instance, d.output)
+    inputs = {n: np.asarray(instance.values[n], dtype=float)[None]
+              for n in d.program.inputs()}
+    base = np.asarray(inputs[d.wrt][0])
+
+    def outputs(points, inputs=inputs):
+        return forward(d.program, {**inputs, d.wrt: points}, batched=True,
+                       frozen=instance.frozen)[d.output]
+
+    try:
+        if d.kind == "hessian":
+            reference = central_difference(outputs, base, order=2)     # H[a, b]
+            free = index_symbols(WRT_INDICES, 2)
+            free = free if d.layout == "numerator" else free[::-1]
+        else:
+            # reference[in..., out...] → [out..., in...], then into the layout's order
+            reference = np.moveaxis(central_difference(outputs, base),
+                                    list(range(base.ndim)), list(range(-base.ndim, 0)))
+            out_idx = index_symbols(OUTPUT_INDICES, out_rank)
+            wrt_idx = index_symbols(WRT_INDICES, base.ndim)
+            free = layout_order(out_idx, wrt_idx, d.layout)
+            canonical = (*out_idx, *wrt_idx)
+            reference = reference.transpose([canonical.index(f) for f in free])
+        last = _steps_error(d.steps, check, ev, free, reference.shape)
+        if d.kind == "jacobian" and len(free) == 1 and d.result is not None and \
+                getattr(d.result, "is_Matrix", False):
+            # a row in numerator layout for a scalar by a vector, a column for a
+            # vector by a scalar; the denominator layout the other way (seed 004)
+            row = (out_rank == 0) == (d.layout == "numerator")
+            if (d.result.shape[0] == 1) != row:
+                check.failure = "the vector lies the wrong way for its layout"
+        if d.result is not None:
+            check.result_error = max(check.result_error, _relative(
+                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), instance.floor))
+        if last is not None:
+            check.result_error = max(check.result_error,
+                                     _relative(last, reference.reshape(-1), instance.floor))
+        code = formats.derivative_numpy(d)
+        if code is not None:  # the numpy code, run, against the same reference
+            value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
+            error = _relative(value.reshape(-1), reference.reshape(-1), instance.floor) \
+                if value.size == reference.size else float("inf")
+            check.numpy_error = max(check.numpy_error or 0.0, error)
+    except Exception as error:  # a failure to evaluate is a failed check
+        check.failure = f"could not evaluate: {type(error).__name__}: {error}"
+

@@ -188,3 +188,33 @@ def values_read(expr: Expr) -> list[str]:
     that its dimensions used as numbers are read off (d in Q @ K.T / sqrt(d))."""
     sizes = [node.of for node in walk(expr) if isinstance(node, Size)]
     return list(dict.fromkeys([*names_in(expr), *sizes]))
+
+
+def written(node: Expr) -> str:
+    """An expression as a program writes it (``exp(X @ W1 + b1)``), for messages that
+    name a place in the program."""
+    return _WRITE[type(node)](node)
+
+
+def _operand(node: Expr) -> str:
+    text = written(node)
+    return f"({text})" if isinstance(node, (BinOp, Neg)) else text
+
+
+def _call(node: Call) -> str:
+    extra = [] if node.axis is None else [f"axis={node.axis}"]
+    extra += ["keepdims=True"] if node.keepdims else []
+    return f"{node.func}({', '.join([*map(written, node.args), *extra])})"
+
+
+_WRITE = {
+    Name: lambda n: n.id,
+    Number: lambda n: repr(n.value),
+    Size: lambda n: n.id,
+    BinOp: lambda n: f"{_operand(n.left)} {n.op} {_operand(n.right)}",
+    Neg: lambda n: f"-{_operand(n.operand)}",
+    Transpose: lambda n: f"{_operand(n.operand)}.T",
+    Call: _call,
+    Item: lambda n: f"{n.of}[{n.index}]",
+    Stack: lambda n: "[" + ", ".join(map(written, n.items)) + "]",
+}

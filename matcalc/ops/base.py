@@ -61,7 +61,18 @@ class Op:
     # domain facts the checker draws inputs by
     positive: bool = False                  # its argument must be positive (log, √)
     invertible: bool = False                # its argument must be invertible (det, inv)
-    kink: Callable[[list, Any], bool] | None = None  # (args, value) -> at a kink?
+    # any other domain: (argument arrays, on a batch) -> inside? Its docstring says what
+    # is needed ("its argument must have a positive determinant")
+    domain: Callable[[list], bool] | None = None
+    kink: Callable[[list, Any], bool] | None = None  # (args, value) -> near a kink?
+    # a branch: which side of its kink each entry is on, −1, 0 (exactly at it) or +1, and
+    # the two sides in words; the checker must see both (``check.numeric.Coverage``)
+    sides: Callable[[list], Any] | None = None
+    sides_numpy: str | None = None          # the same in numpy: "np.sign({0})"
+    # its value with each entry on the side of the kink the base arguments are on:
+    # (arguments, base arguments, axis) -> value; the convention's side at the kink itself
+    frozen: Callable[..., Any] | None = None
+    side_words: tuple[str, str] = ("negative", "positive")
     transposes: bool = True                 # f(Mᵀ) = f(M)ᵀ (false for row-wise ones)
     # the matrix whose (left, right) entry is this node: (expr, recogniser, left, right)
     # -> matrix (a softmax entry along its row is softmax(Z)); and back, the element form

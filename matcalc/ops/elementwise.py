@@ -11,6 +11,8 @@ reader sees it, and what the checker must know of its domain.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import sympy
 
 from ..calculus.symbols import Apply
@@ -20,9 +22,31 @@ KINK_MARGIN = 1e-4
 
 
 def at_zero(args, value) -> bool:
-    """An argument entry within KINK_MARGIN of 0, where relu and |x| have a kink."""
+    """An argument entry within KINK_MARGIN of 0, where relu and |x| have a kink, but not
+    exactly 0: an entry that is exactly 0 is held there by the program (relu(x − x), the
+    outer relu of relu(relu(x))), not drawn near it, and stays there when the inputs move,
+    so differences on either side agree with the convention relu′(0) = 0."""
     import numpy as np
-    return bool(np.any(np.abs(args[0]) < KINK_MARGIN))
+    near = np.abs(args[0]) < KINK_MARGIN
+    return bool(np.any(near & (args[0] != 0)))
+
+
+def _relu_frozen(args, base, axis=None):
+    """x where the base point's x > 0, else 0 (relu′(0) = 0)."""
+    import numpy as np
+    return np.where(base[0] > 0, args[0], 0.0)
+
+
+def _abs_frozen(args, base, axis=None):
+    """sign(x₀) x (sign 0 = 0)."""
+    import numpy as np
+    return np.sign(base[0]) * args[0]
+
+
+def sign_of(args):
+    """The side of the kink at 0 each argument entry is on: sign x."""
+    import numpy as np
+    return np.sign(args[0])
 
 
 sigmoid = new_function("sigmoid", "σ(x) = 1 / (1 + e⁻ˣ).",
@@ -80,10 +104,27 @@ def _maximum_forward(a, b, axis=None):
 
 
 def _at_tie(args, value) -> bool:
-    """Two entries within KINK_MARGIN of each other, where maximum has its kink."""
+    """Two entries within KINK_MARGIN of each other, where maximum has its kink, but not
+    exactly equal (a tie the program holds, as maximum(relu(a), relu(b)) at 0, 0)."""
     import numpy as np
     a, b = alike(*args)
-    return bool(np.any(np.abs(a - b) < KINK_MARGIN))
+    return bool(np.any((np.abs(a - b) < KINK_MARGIN) & (a != b)))
+
+
+def _maximum_frozen(args, base, axis=None):
+    """a where the base point's a > b, else b (a tie goes to b)."""
+    import numpy as np
+    a, b = alike(*args)
+    a0, b0 = alike(*base)
+    return np.where(a0 > b0, a, b)
+
+
+def _larger(args):
+    """+1 where the first argument is the larger, −1 where the second, 0 at a tie (which
+    routes the gradient to the second)."""
+    import numpy as np
+    a, b = alike(*args)
+    return np.sign(a - b)
 
 _ANY = (("*", ("*",), "{name}({{0}})"),)  # the fuzzer may apply it to anything
 
@@ -124,7 +165,8 @@ OPS = [
     Op("relu", "elementwise", "max(x, 0); relu′(0) = 0", activation=True,
        function=relu,
        derivative=lambda x, y: step(x), numpy="np.maximum({}, 0)", text="relu",
-       tex=r"\operatorname{relu}", note="relu", kink=at_zero,
+       tex=r"\operatorname{relu}", note="relu", kink=at_zero, sides=sign_of,
+       sides_numpy="np.sign({0})", frozen=_relu_frozen,
        examples=("B = relu(A)",), fuzz=_fuzz_any("relu")),
     Op("softplus", "elementwise", "log(1 + eˣ)", activation=True,
        function=softplus,
@@ -135,13 +177,16 @@ OPS = [
        signature="maximum(A, B)", arity=2, shape=lambda check, node, shapes: check.broadcast(),
        lower=_lower_maximum, function=maximum, differentiate=_differentiate_maximum,
        forward=_maximum_forward, numpy="np.maximum({0}, {1})", text="max", tex=r"\max",
-       note="maximum", kink=_at_tie,
+       note="maximum", kink=_at_tie, sides=_larger, sides_numpy="np.sign({0} - {1})",
+       frozen=_maximum_frozen,
+       side_words=("with the second argument larger", "with the first argument larger"),
        matrix_form=_maximum_form, examples=("C = maximum(A, B)", "C = maximum(A, 0.0)"),
        fuzz=(("*", ("*", "*"), "maximum({0}, {1})"),)),
     Op("abs", "elementwise", "|x|; |x|′ = sign x, taken as 0 at 0", function=absolute,
        derivative=lambda x, y: sign(x), numpy="np.abs({})", text="abs",
        tex=r"\operatorname{abs}", text_format="|{}|", tex_format=r"\left|{}\right|",
-       note="abs", kink=at_zero, examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
+       note="abs", kink=at_zero, sides=sign_of,
+       sides_numpy="np.sign({0})", frozen=_abs_frozen, examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
        fuzz=_fuzz_any("abs")),
     # nodes that only derivatives produce
     Op("step", "internal", "relu′(x) = [x > 0]", function=step,
@@ -167,19 +212,35 @@ def logistic() -> Op:
 #
 # ``f: elementwise`` in a program declares a function nobody has specified, as seed 001
 # eq. 21-23 derives B = f(A) for any activation f: the proof ends in ∂L/∂B ∘ f′(A). The
-# checker needs numbers, so it runs every declared function as one smooth stand-in whose
-# value and first two derivatives all differ (a proof that confused f with f′, or f′
-# with f″, would fail), and says so. There is no numpy for code: f is the reader's own.
+# checker needs numbers, so it runs every declared function as two unrelated smooth
+# stand-ins, each on its own random instances, whose values and first two derivatives all
+# differ (a proof that confused f with f′, or f′ with f″, would fail); a formula must hold
+# for both, so a formula that holds only for one of them (cos x + 0.6x for f′) is wrong.
+# There is no numpy for code: f is the reader's own.
 
-STAND_IN = "sin(x) + 0.3 x²"
+STAND_INS = ("sin(x) + 0.3 x²", "tanh(x) + 0.2 x³")
+STAND_IN: ContextVar[int] = ContextVar("stand_in", default=0)  # which one runs now
+
+
+def _stand_ins():
+    import numpy as np
+
+    def tanh_prime(x):
+        return 1 - np.tanh(x) ** 2
+    return ((lambda x: np.sin(x) + 0.3 * x ** 2,
+             lambda x: np.cos(x) + 0.6 * x,
+             lambda x: 0.6 - np.sin(x)),
+            (lambda x: np.tanh(x) + 0.2 * x ** 3,
+             lambda x: tanh_prime(x) + 0.6 * x ** 2,
+             lambda x: -2 * np.tanh(x) * tanh_prime(x) + 1.2 * x))
 
 
 def _stand_in(order: int):
-    """The stand-in's derivative of the given order, on numpy arrays."""
-    import numpy as np
-    return (lambda x, axis=None: np.sin(x) + 0.3 * x ** 2,
-            lambda x, axis=None: np.cos(x) + 0.6 * x,
-            lambda x, axis=None: 0.6 - np.sin(x))[order]
+    """The derivative of the given order of the stand-in that runs now (``STAND_IN``), on
+    numpy arrays."""
+    def apply(x, axis=None):
+        return _stand_ins()[STAND_IN.get()][order](x)
+    return apply
 
 
 def declared(name: str) -> list[Op]:

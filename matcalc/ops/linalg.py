@@ -107,6 +107,12 @@ def _logdet(x, axis=None):
     return np.log(np.linalg.det(_regular(x)))
 
 
+def _positive_determinant(args) -> bool:
+    """its argument must have a positive determinant"""
+    import numpy as np
+    return bool(np.all(np.linalg.det(args[0]) > 0))
+
+
 def _inv(x, axis=None):
     import numpy as np
     return np.linalg.inv(_regular(x))
@@ -149,7 +155,8 @@ OPS = [
     Op("logdet", "linalg", "log det X (det X > 0)", shape=square_to_scalar,
        lower=_lower_logdet, forward=_logdet, source="np.linalg.slogdet({0})[1]",
        text="logdet", tex=r"\log\det",
-       note="logdet", invertible=True, examples=("s = logdet(X)",),
+       note="logdet", invertible=True, domain=_positive_determinant,
+       examples=("s = logdet(X)",),
        fuzz=(("", (), "logdet(W)"),)),
     Op("inv", "linalg", "X⁻¹ (∂X⁻¹ = −X⁻¹ ∂X X⁻¹)", shape=square, lower=_lower_inv,
        forward=_inv, source="np.linalg.inv({0})", text="inv", tex=r"\operatorname{inv}",

@@ -69,8 +69,9 @@ def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
 
 def _program_view(d, inputs: list[str]) -> dict:
     """What both modules share: the program, its inputs with shapes and assumptions, sizes
-    for its dimensions, the forward statements as numpy, and what the inputs drawn must be."""
-    from ..check.numeric import _invertible_names, _needs_positive
+    for its dimensions, the forward statements as numpy, what the inputs drawn must be,
+    and the branches its check must see on both sides."""
+    from ..check.numeric import _invertible_names
     from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
     dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
@@ -82,6 +83,35 @@ def _program_view(d, inputs: list[str]) -> dict:
                     "assumption": shapes.assumptions.get(n)} for n in inputs],
         "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
         "forward": [(s.target, source.code(s.value)) for s in program.statements],
-        "positive": _needs_positive(program),
+        "forced": _forced(d),
         "invertible": sorted(_invertible_names(program)),
+        "branches": _branches(program, source),
     }
+
+
+def _forced(d) -> dict[str, list]:
+    """The inputs that the checker had to draw with one sign for a function's domain
+    (its argument of log, √, …), as [sign, low, high]; the others keep both signs."""
+    from ..check.numeric import random_instance
+    from ..errors import MatcalcError
+    try:
+        instance = random_instance(d.program, d.shapes, d.output, 0)
+    except MatcalcError:
+        return {}
+    return {name: [1.0 if sign == "positive" else -1.0, low, high]
+            for name, ((sign, low, high), _) in instance.forced.items()}
+
+
+def _branches(program, source) -> list[tuple[str, str, list[str]]]:
+    """Each branch of the program (a call with sides: max(x, 0), |x|, maximum) as (the call as written,
+    numpy of the side of its kink each entry is on, the two sides in words)."""
+    from .. import ops
+    from ..language.program import Call, walk_program, written
+    found = {}
+    for node in walk_program(program):
+        if isinstance(node, Call) and ops.get(node.func).sides_numpy is not None and \
+                not (len(node.args) > 1 and all(a == node.args[0] for a in node.args)):
+            op = ops.get(node.func)
+            code = op.sides_numpy.format(*(source.operand(a) for a in node.args))
+            found.setdefault(written(node), (code, list(op.side_words)))
+    return [(text, code, words) for text, (code, words) in found.items()]
