@@ -431,8 +431,9 @@ def _differences(program: Program, instance: Instance, output: str,
     for name in names:
         x = base[name]
         if name in instance.symmetric:  # s_ij and s_ji together (symmetric_difference)
-            directions, *symmetric[name] = symmetric_directions(x.shape[0])
-            h = step(np.abs(x[symmetric[name][0], symmetric[name][1]]), 1)
+            directions, rows, cols = symmetric_directions(x.shape[0])
+            symmetric[name] = (rows, cols)
+            h = step(np.abs(x[rows, cols]), 1)
             each = h[:, None] * directions
         else:
             h = step(np.abs(x).reshape(-1), 1)
