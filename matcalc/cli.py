@@ -194,11 +194,19 @@ def cli() -> None:
                    "non-scalar output's dY=... too; default ones).")
 @click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
+@click.option("--symmetric-gradient", "symmetric_gradient", type=click.Choice(["sym", "full"]),
+              default="sym", show_default=True,
+              help="The gradient with respect to an input declared symmetric(n, n) or "
+                   "spd(n, n). sym: the gradient on symmetric matrices, sym(G) = (G + Gᵀ)/2 "
+                   "of the gradient G that takes the entries as independent (a gradient "
+                   "step keeps S symmetric; the check moves s_ij and s_ji together); "
+                   "e.g. aᵀSb gives (a bᵀ + b aᵀ)/2. full: G itself (a bᵀ).")
 @_steps
 @_notation
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
-           against: tuple[str, ...], at: str | None, seed: int | None, steps: str) -> None:
+           against: tuple[str, ...], at: str | None, seed: int | None,
+           symmetric_gradient: str, steps: str) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -212,6 +220,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
       {functions}
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),
                  S: symmetric(n, n) or spd(n, n), x: positive(n)
+                 (∂L/∂S is then sym(G) = (G + Gᵀ)/2: see --symmetric-gradient)
     Any function: f: elementwise, then B = f(A) (the proof ends in ∂L/∂B ∘ f′(A))
     Gradient names: Delta: gradient(Z) writes ∂L/∂Z as Δ (seed 001's Δ ≡ ∂L/∂Z)
     Entries and literals: x[0] (x: (2,)), f = [x[0]**2, x[0]*x[1]] (seed 004)
@@ -235,7 +244,8 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     shapes = _shapes(shape)
     formulas = _formulas(against, wrt)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
-                     inline=inline, check=not no_check, against=formulas, steps=steps)
+                     inline=inline, check=not no_check, against=formulas, steps=steps,
+                     symmetric_gradient=symmetric_gradient)
     if formulas:
         _verdicts(derivation, fmt, lang)
         return

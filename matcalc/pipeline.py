@@ -24,6 +24,7 @@ from .calculus.differentiate import differentiate, push_partial, replace_partial
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
+from .calculus.symmetric import CONVENTIONS, SYM
 from .calculus.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -64,7 +65,8 @@ class Prepared:
 def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
            inline: bool = False, check: bool = True,
-           against: dict[str, str] | None = None, steps: str = "article") -> Derivation:
+           against: dict[str, str] | None = None, steps: str = "article",
+           symmetric_gradient: str = SYM) -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -77,11 +79,20 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     the terms that hold the entry, then differentiate; "delta" differentiates first, to
     Kronecker deltas, and lets them collapse the sums.
 
+    ``symmetric_gradient`` is the gradient with respect to an input declared
+    ``symmetric(n, n)`` or ``spd(n, n)``: "sym" (the default) is the gradient on the
+    symmetric matrices, sym(G) = (G + Gᵀ)/2 of the gradient G that takes the entries as
+    independent (⟨sym(G), D⟩ = ⟨G, D⟩ for every symmetric D, so the check moves s_ij and
+    s_ji together); "full" is G itself.
+
     ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
     verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
     ``wrt`` if they are not there.
     """
     _check_style(steps)
+    if symmetric_gradient not in CONVENTIONS:
+        raise UsageError("must be sym or full", option="symmetric_gradient",
+                         value=symmetric_gradient)
     p = Prepared.of(program, shapes)
     output = p.program.output
     loss = _loss_name(p, loss)
@@ -98,7 +109,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             raise UsageError("no such name in the program", option="against", value=name)
         if name not in wanted:
             wanted.append(name)
-    d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps)
+    d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps,
+                   symmetric_gradient=symmetric_gradient)
     for statement in p.program.statements:
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)

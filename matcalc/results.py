@@ -91,6 +91,9 @@ class Derivation(ShownWithNumpy):
     unverified: str | None = None   # why it could not be verified (no input in its domain)
     against: dict = field(default_factory=dict)  # verdicts on hand-derived formulas, by wrt
     values_at: dict | None = None   # d.at(...): inputs, forward values and gradients
+    # a symmetric or spd input's gradient: "sym" (G + Gᵀ)/2, on symmetric matrices, or
+    # "full" G, its entries taken as independent (``calculus.symmetric``)
+    symmetric_gradient: str = "sym"
     view = "gradients"
 
     # -- the common one-wrt case
@@ -118,6 +121,14 @@ class Derivation(ShownWithNumpy):
     @property
     def has_upstream(self) -> bool:
         return len(self.shapes.names[self.output]) > 0
+
+    @property
+    def symmetric_names(self) -> list[str]:
+        """The inputs whose gradient here is the one on symmetric matrices, sym(G)."""
+        from .calculus.symmetric import symmetric_inputs
+        return [n for n in symmetric_inputs(self.program, self.shapes.assumptions,
+                                            self.symmetric_gradient)
+                if n in self.all_gradients]
 
     @property
     def is_graph(self) -> bool:

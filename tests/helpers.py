@@ -6,7 +6,8 @@ import numpy as np
 
 from matcalc import derive
 from matcalc.check import verify
-from matcalc.check.numeric import finite_difference, random_instance
+from matcalc.check.numeric import finite_difference
+from matcalc.check.verification import gradient_instance
 
 
 def numpy_value(d, wrt: str, instance) -> np.ndarray:
@@ -19,12 +20,13 @@ def numpy_value(d, wrt: str, instance) -> np.ndarray:
 
 def assert_correct(d, trials: int = 2) -> None:
     """Every step equals the one before it, the matrix form and the numpy code equal central
-    finite differences of the forward pass, on random instances. (A branch the instances
-    never saw on both sides leaves a result unverified, not wrong: ``report.agrees``.)"""
+    finite differences of the forward pass, on random instances (a symmetric input of a
+    sym gradient moved within the symmetric matrices). A branch the instances never saw
+    on both sides leaves a result unverified, not wrong: ``report.agrees``."""
     report = verify(d, trials=trials)
     assert report.agrees, report.summary()
     for seed in range(trials):
-        instance = random_instance(d.program, d.shapes, d.output, seed=100 + seed)
+        instance = gradient_instance(d, seed=100 + seed)
         for wrt, grad in d.gradients.items():
             if grad.inlined is None or d.numpy_of(wrt) is None:
                 continue  # no numpy (a declared function): verify() alone checked it

@@ -27,7 +27,9 @@ PROGRAMS = examples()
 
 
 def english_words(text: str) -> list[str]:
-    """Words of English prose: not a call (sum(…)), not inside a formula's name."""
+    """Words of English prose: not a call (sum(…)), not inside a formula's name, not a
+    command-line option (--symmetric-gradient full)."""
+    text = re.sub(r"--[a-z][a-z-]*( [a-z]+)?", "", text)
     return [w for w in re.findall(r"(?<![\w\\])([A-Za-z]{2,})\b(?!\()", text)
             if w.lower() in ENGLISH]
 

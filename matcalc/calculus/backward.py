@@ -32,6 +32,7 @@ from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
 from .prove import differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
+from .symmetric import symmetric_inputs, symmetrise
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -281,10 +282,13 @@ class GradientOfName:
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow
-        if outcome.result is None:
-            return self._gradient(None, outcome.index_form, outcome.no_matrix_form)
-        result = self._substitute(outcome.result)
-        return self._gradient(result, outcome.index_form)
+        result = None if outcome.result is None else self._substitute(outcome.result)
+        index_form = outcome.index_form
+        if self.name in symmetric_inputs(d.program, d.shapes.assumptions,
+                                         d.symmetric_gradient) and len(self.free) == 2:
+            result, index_form = symmetrise(self.proof, result, index_form, self.name,
+                                            self.free, d.shapes.assumptions)
+        return self._gradient(result, index_form, outcome.no_matrix_form)
 
     def _substitute(self, result: Expr) -> Expr:
         """Put the named gradients of this rule's consumers in, where that is simpler."""

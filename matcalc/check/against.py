@@ -20,8 +20,8 @@ import numpy as np
 
 from ..errors import UnsupportedError, UsageError
 from ..numpy_eval import calls_in
-from .numeric import eval_numpy, random_instance
-from .verification import RTOL, _relative, plain
+from .numeric import eval_numpy
+from .verification import RTOL, _relative, gradient_instance, plain
 
 TRIALS = 3
 MAX_FORMULA = 2000        # characters
@@ -78,7 +78,7 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
     out = Comparison(wrt, formula, "equal", shape=tuple(d.shapes.names[wrt]),
                      right_formula=_shown(d, wrt), right_numpy=d.numpy_of(wrt))
     for trial in range(trials):
-        instance = random_instance(d.program, d.shapes, d.output, seed + trial)
+        instance = gradient_instance(d, seed + trial)
         values = plain(instance.values)
         if instance.upstream is not None:
             values[f"d{d.output}"] = instance.upstream

@@ -259,10 +259,15 @@ class Instance:
             yield self
         finally:
             STAND_IN.reset(token)
+    # symmetric inputs whose reference is the gradient on symmetric matrices, sym(G): set
+    # before the first gradient_of (``symmetric_difference``)
+    symmetric: frozenset = frozenset()
 
     def gradient_of(self, name: str) -> np.ndarray:
         """∂L/∂name by central differences (for an intermediate: perturbed in place); the
-        first call computes every name's at once (``finite_differences``)."""
+        first call computes every name's at once (``finite_differences``). A name in
+        ``symmetric`` is moved only within the symmetric matrices: its s_ij and s_ji
+        together."""
         if name == self.output:
             return self.upstream
         with self.active():
@@ -555,7 +560,43 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
                          batched=True, frozen=instance.frozen)
         return batch_loss(instance, values[output])
 
+    if wrt in instance.symmetric:
+        return symmetric_difference(losses, instance.values[wrt])
     return central_difference(losses, instance.values[wrt])
+
+
+def symmetric_directions(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The moves that keep an n×n matrix symmetric, one per entry on or above the
+    diagonal: E_ii, and E_ij + E_ji for i < j (rows of the result, flattened), with their
+    positions (rows, cols)."""
+    rows, cols = np.triu_indices(n)
+    directions = np.zeros((len(rows), n, n))
+    directions[np.arange(len(rows)), rows, cols] = 1.0
+    directions[np.arange(len(rows)), cols, rows] = 1.0
+    return directions.reshape(len(rows), n * n), rows, cols
+
+
+def symmetric_gradient(derivatives: np.ndarray, n: int, rows, cols) -> np.ndarray:
+    """sym(G) from the derivatives along ``symmetric_directions``: along E_ij + E_ji
+    (i ≠ j) L changes by G_ij + G_ji = 2 sym(G)_ij, along E_ii by G_ii = sym(G)_ii."""
+    out = np.zeros((n, n))
+    halved = np.where(rows == cols, 1.0, 0.5) * derivatives
+    out[rows, cols] = halved
+    out[cols, rows] = halved
+    return out
+
+
+def symmetric_difference(f: Callable[[np.ndarray], np.ndarray], x) -> np.ndarray:
+    """The gradient at a symmetric x of a scalar f on the symmetric matrices, sym(G), by
+    central differences that never leave them: f as a function of the entries on and above
+    the diagonal, u ↦ f(Σ_p u_p D_p) over ``symmetric_directions`` D_p, so that a move of
+    u_p (by the step of its entry) moves s_ij and s_ji together."""
+    x = np.asarray(x, dtype=float)
+    n = x.shape[0]
+    directions, rows, cols = symmetric_directions(n)
+    derivatives = central_difference(lambda u: f((u @ directions).reshape(-1, n, n)),
+                                     x[rows, cols])
+    return symmetric_gradient(derivatives, n, rows, cols)
 
 
 MAX_COPIES = 4096  # copies of the program in one batched pass of finite_differences
@@ -587,10 +628,17 @@ def _differences(program: Program, instance: Instance, output: str,
     base = {n: np.asarray(v, dtype=float) for n, v in instance.values.items()}
     moves: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}  # name -> (start, points, h)
     total = 0
+    symmetric = {}  # name -> (rows, cols): moved within the symmetric matrices
     for name in names:
         x = base[name]
-        h = step(np.abs(x).reshape(-1), 1)
-        each = np.diag(h)  # ±h/2 and ±h: central_difference's extrapolated stencil
+        if name in instance.symmetric:  # s_ij and s_ji together (symmetric_difference)
+            directions, rows, cols = symmetric_directions(x.shape[0])
+            symmetric[name] = (rows, cols)
+            h = step(np.abs(x[rows, cols]), 1)
+            each = h[:, None] * directions
+        else:
+            h = step(np.abs(x).reshape(-1), 1)
+            each = np.diag(h)  # ±h/2 and ±h: central_difference's extrapolated stencil
         points = (x.reshape(-1) + np.concatenate([each / 2, -each / 2, each, -each])
                   ).reshape(-1, *x.shape)
         moves[name] = (total, points, h)
@@ -616,7 +664,9 @@ def _differences(program: Program, instance: Instance, output: str,
         n = len(h)
         near = losses[start:start + n] - losses[start + n:start + 2 * n]
         far = losses[start + 2 * n:start + 3 * n] - losses[start + 3 * n:start + 4 * n]
-        found[name] = ((8 * near - far) / (6 * h)).reshape(np.shape(base[name]))
+        derivatives = (8 * near - far) / (6 * h)
+        found[name] = symmetric_gradient(derivatives, len(base[name]), *symmetric[name]) \
+            if name in symmetric else derivatives.reshape(np.shape(base[name]))
     return found
 
 

@@ -17,9 +17,16 @@ from functools import cache
 import numpy as np
 
 from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
+from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..render import formats
 from ..results import Derivation, Derivative, Gradient
-from .numeric import central_difference, draw_instances, eval_numpy, forward
+from .numeric import (
+    central_difference,
+    draw_instances,
+    eval_numpy,
+    forward,
+    random_instance,
+)
 from .tensor_eval import Evaluator
 
 RTOL = 1e-5
@@ -169,10 +176,23 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     return _relative(value.reshape(-1), reference, instance.floor)
 
 
+def _symmetrised(values: np.ndarray, sizes) -> np.ndarray:
+    """sym(G) = (G + Gᵀ)/2 of a matrix's entries, flat."""
+    g = values.reshape(sizes)
+    return ((g + g.T) / 2).reshape(-1)
+
+
+# what a step claims of the one before it, where that is not equality: by its reason
+CLAIMS: dict[str, Callable[[np.ndarray, tuple], np.ndarray]] = {
+    SYMMETRIC_KEY: _symmetrised,   # G → sym(G), the gradient on symmetric matrices
+}
+
+
 def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
                  first: int = 0) -> np.ndarray | None:
-    """Each step's right-hand side at every entry against the previous step's; the last
-    one's values, flat (None if there are no steps). Steps are numbered from ``first``.
+    """Each step's right-hand side at every entry against the previous step's (or what
+    its reason says it is of it, ``CLAIMS``); the last one's values, flat (None if there
+    are no steps). Steps are numbered from ``first``.
     A pair that differs is evaluated again with the partial derivatives in it taken by
     extrapolated differences (near a steep spot a plain central difference is off by
     1e-3): a step is wrong only if it differs then too."""
@@ -180,11 +200,13 @@ def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
     for n, step in enumerate(steps, start=first):
         values = ev.array(step.rhs, free, sizes).reshape(-1)
         if previous is not None:
-            error = _relative(values, previous, ev.instance.floor)
+            claim = CLAIMS.get(step.reason.key, lambda v, _: v)
+            error = _relative(values, claim(previous, sizes), ev.instance.floor)
             if error >= RTOL:
                 precise = Evaluator(ev.program, ev.instance, ev.output, precise=True)
                 error = _relative(precise.array(step.rhs, free, sizes).reshape(-1),
-                                  precise.array(kept.rhs, free, sizes).reshape(-1), ev.instance.floor)
+                                  claim(precise.array(kept.rhs, free, sizes).reshape(-1),
+                                        sizes), ev.instance.floor)
             check.record_step(n, step.reason.key, error)
         previous, kept = values, step
     return previous
@@ -261,6 +283,24 @@ def fingerprint(d: Derivation | Derivative) -> int:
     return hash(tuple(parts))
 
 
+def gradient_instance(d: Derivation, seed: int):
+    """A random instance of the program whose finite differences are the references of
+    the derivation's gradients: a symmetric input under the sym convention moved within
+    the symmetric matrices."""
+    instance = random_instance(d.program, d.shapes, d.output, seed)
+    instance.symmetric = frozenset(d.symmetric_names)
+    return instance
+
+
+def gradient_draws(d: Derivation, trials: int, seed: int):
+    """The instances that verify a derivation's gradients (``numeric.draw_instances``),
+    each with its symmetric inputs as ``gradient_instance`` has them."""
+    draws = draw_instances(d.program, d.shapes, d.output, trials, seed)
+    for instance in draws.instances:
+        instance.symmetric = frozenset(d.symmetric_names)
+    return draws
+
+
 def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckReport:
     """Every step of every gradient derived (requested or on the way), each result, its
     numpy code and each statement of the numpy backward pass, on ``trials`` instances."""
@@ -268,7 +308,7 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
               for name in d.all_gradients}
     numpy_of = cache(d.numpy_of)  # the code is written once and run on every instance
     backward = cache(lambda: formats.backward_code(d) if d.is_graph else None)
-    draws = draw_instances(d.program, d.shapes, d.output, trials, seed)
+    draws = gradient_draws(d, trials, seed)
     for instance in draws.instances:
         with instance.active():
             _check_instance(d, checks, instance, numpy_of, backward)

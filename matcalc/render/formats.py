@@ -249,6 +249,16 @@ def notes(program) -> list[str]:
                               if isinstance(node, Call) and ops.get(node.func).note))
 
 
+def symmetric_notes(d: Derivation) -> list[dict]:
+    """The convention of each gradient by a name declared symmetric or spd: sym(G) or G
+    (``calculus.symmetric``), for the notes."""
+    from ..calculus.symmetric import ASSUMPTIONS
+    return [{"name": unicode_name(n), "kind": d.shapes.assumptions[n],
+             "convention": d.symmetric_gradient}
+            for n in d.all_gradients if d.shapes.assumptions.get(n) in ASSUMPTIONS
+            and n in d.program.inputs() and not d.all_gradients[n].zero]
+
+
 # steps before the matrix form is read off: their products stay as the program writes
 # them (∂L/∂c_kj a_ki, as seed 001 eq. 16 has it); after, entries chain from i
 WRITTEN = frozenset({"chain_rule", "fan_out", "element_form", "linearity", "keep",
@@ -364,6 +374,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program) + (["layout"] if any(
                 d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
+            "symmetric": symmetric_notes(d),
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
@@ -476,6 +487,8 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
             "no_matrix_form": grad.no_matrix_form,
             "steps": steps,
         }
+        if d.shapes.assumptions.get(grad.wrt) in ("symmetric", "spd"):
+            entry["symmetric_gradient"] = d.symmetric_gradient  # sym(G) or G itself
         if d.is_graph and d.inline:  # asked for: it grows fast with depth
             entry["inlined_latex"] = f"{x['matrix_lhs']} = {x['inlined']}" \
                 if x["inlined"] else None

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # names the module itself defines: a program name among them would be shadowed
 MODULE_NAMES = frozenset({"np", "forward", "backward", "check", "jacobian", "hessian",
-                          "SHAPES", "ASSUMPTIONS"})
+                          "SHAPES", "ASSUMPTIONS", "SYMMETRIC_GRADIENT"})
 
 
 def _clash(program) -> None:
@@ -64,6 +64,7 @@ def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
         "output": d.output,
         "upstream": f"d{d.output}" if d.has_upstream else None,
         "output_shape": list(shapes.names[d.output]),
+        "symmetric": [n for n in d.symmetric_names if n in d.gradients],
     }
 
 
