@@ -319,8 +319,10 @@ class GradientOfName:
         returned."""
         proof = self.proof
         mark = proof.mark()
-        row, col = (tuple(self.wrt_idx) + (Integer(0), Integer(0)))[:2]
-        expr = entry_of(result, row, col, self.supply) if result.is_Matrix else result
+        # the entry at the gradient's own position, read the way the result is turned: a
+        # vector's gradient may have come out a row 𝟏ᵀM, whose entry j is (0, j)
+        at = entry_of_result(result, self.free)
+        expr = entry_of(result, at.row, at.col, self.supply) if result.is_Matrix else result
         proof.record(expr, "entry_by_entry")
         replacements = {}
         for element in expr.atoms(Element):
