@@ -63,6 +63,8 @@ def _differentiate_largest(expr: largest_row, wrt: Expr, differentiate) -> Expr:
 def _lower_max(node, idx, ctx) -> Expr:
     """max(X, 1)_k = max_q x_kq; over a vector max_q x_q; over a matrix max_p max_q x_pq."""
     entry, limits = _reduced(node, idx, ctx)
+    if not limits:  # one entry (a scalar, or unit axes): its own maximum
+        return entry()
     if len(limits) == 1:
         (_, _, hi), = limits
         return _row(entry, hi + 1)
@@ -72,9 +74,8 @@ def _lower_max(node, idx, ctx) -> Expr:
     return largest_row(substitute(inner, p, running), running, rows + 1, S.Zero)
 
 
-def _row(entry, size) -> largest_row:
-    row = _entry(entry, size, S.Zero)
-    return largest_row(row.entry, row.index, size, S.Zero)
+def _row(entry, size) -> Expr:
+    return _entry(entry, size, S.Zero, largest_row)
 
 
 def _shares(x, axis=-1):

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Expr
+from sympy import Expr, S
 
 from ..calculus.symbols import Element, IndexSum
 from .base import Op, own_axes, square, square_to_scalar
@@ -36,7 +36,9 @@ def _norm_shape(check, node, shapes: list[tuple]) -> tuple:
 
 
 def _lower_trace(node, idx, ctx) -> Expr:
-    """tr X = Σ_p x_pp."""
+    """tr X = Σ_p x_pp (x_00 for a 1×1 X)."""
+    if ctx.shape(node.args[0])[0] == 1:
+        return ctx.lower(node.args[0], (S.Zero, S.Zero))
     p = ctx.fresh()
     return IndexSum(ctx.lower(node.args[0], (p, p)), ctx.limit(p, ctx.shape(node.args[0])[0]))
 
@@ -59,7 +61,8 @@ def _lower_inv(node, idx, ctx) -> Expr:
 def _lower_norm(node, idx, ctx) -> Expr:
     """‖X‖ = √(Σ_p Σ_q x_pq²) (Frobenius; the 2-norm for a vector)."""
     inner, limits = ctx.entries(node.args[0])
-    return sympy.sqrt(IndexSum(ctx.lower(node.args[0], inner) ** 2, *limits))
+    squares = ctx.lower(node.args[0], inner) ** 2
+    return sympy.sqrt(IndexSum(squares, *limits) if limits else squares)
 
 
 def _lower_diag(node, idx, ctx) -> Expr:

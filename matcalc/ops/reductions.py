@@ -43,14 +43,25 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
 
 def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
     """What one output entry reduces: the argument's entry as a function of running
-    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl."""
+    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl.
+    An axis of length 1 is no sum: its index is 0 (sum(X, 1)_k = x_k0 for X of shape
+    (m, 1)), so that a reduction over unit axes only is its one entry, with no limits."""
     arg = node.args[0]
     shape = ctx.shape(arg)
     if node.axis is None or len(shape) <= 1:  # a vector's only axis is the whole reduction
-        _, limits = ctx.entries(arg)
-        return (lambda *at: ctx.lower(arg, at)), limits
+        inner, limits = ctx.entries(arg)
+        running = [k for k, d in enumerate(shape) if d != 1]
+
+        def entries(*at):
+            filled = list(inner)
+            for k, q in zip(running, at):
+                filled[k] = q
+            return ctx.lower(arg, tuple(filled))
+        return entries, limits
     axis = node.axis % 2
     kept = idx[1 - axis] if node.keepdims else idx[0]
+    if shape[axis] == 1:
+        return (lambda: ctx.lower(arg, (S.Zero, kept) if axis == 0 else (kept, S.Zero))), []
     p = ctx.fresh()
 
     def entry(q):
@@ -118,10 +129,11 @@ def _lower_logsumexp(node, idx, ctx) -> Expr:
     """logsumexp(X, 1)_k = log Σ_q exp(x_kq), a row node; over all entries (or down the
     columns) the same sum written out, log Σ_p Σ_q exp(x_pq)."""
     entry, limits = _reduced(node, idx, ctx)
+    if not limits:  # one entry: log exp(x) = x
+        return entry()
     if len(limits) == 1:
         (p, _, hi), = limits
-        row = softmax_row(lambda at: entry(at), hi + 1, S.Zero)
-        return logsumexp_row(row.entry, row.index, row.size, S.Zero)
+        return softmax_row(lambda at: entry(at), hi + 1, S.Zero, logsumexp_row)
     return sympy.log(_summed(entry, limits, sympy.exp))
 
 
