@@ -26,3 +26,40 @@ def has_numpy(d, wrt: str) -> bool:
 def test_a_vector_gradient_found_as_a_row_is_read_along_the_row(program):
     d = derived(program, wrt="u")
     assert d["u"].result is not None and has_numpy(d, "u")
+
+
+# ---- reductions over axes of length 1: lowered to the one entry, never a row node of one
+# entry (a softmax of it is 1, which has no row) nor a sum Σ_{p=0}^{0} that a comparison
+# (relu′, a sign) cannot decide
+
+@pytest.mark.parametrize("program, wrt", [
+    ("Z: (m, 1); L = sum(logsumexp(Z, axis=1))", "Z"),
+    ("Z: (m, 1); L = sum(max(Z, axis=1))", "Z"),
+    ("Z: (1, n); L = sum(logsumexp(Z, axis=0) * max(Z, axis=0))", "Z"),
+    ("s: (); L = max(s)", "s"),
+    ("s: (); L = logsumexp(s) * s", "s"),
+    ("X: (n, 1); L = sum(relu(sum(X, axis=1, keepdims=True)))", "X"),
+    ("X: (n, 1); y: (n, 1); L = sum(maximum(sum(X, axis=1, keepdims=True), y))", "X"),
+    ("X: (n, 1); L = sum(abs(mean(X, axis=1)))", "X"),
+    ("X: (1, 1); L = max(X) + trace(X) + norm(X) + var(X) + logsumexp(X)", "X"),
+    ("X: (1, n); L = max(X) + logsumexp(X) + sum(var(X, axis=0) * exp(X))", "X"),
+])
+def test_reductions_over_unit_axes_derive(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d[wrt].result is not None and has_numpy(d, wrt)
+
+
+# ---- results over numbered positions (x: (2,) with x[0] in it) are written out entry by
+# entry; an entry that is still a sum is read in matrix form, so the written-out vector
+# has an element form (for putting a named gradient in) and numpy code
+
+@pytest.mark.parametrize("program", [
+    "x: (2,); A: (m, n); B = x[0] * A; L = sum(B)",
+    "x: (2,); A: (m, n); B = x[0] * A",
+    "x: (2,); A: (m, n); L = x[1] * sum(A) + x[0]",
+    "x: (3,); f = [x[0]**2, x[0]*x[1], 2*x[1]+1]",
+    "x: (2,); A: (m, n); f = [x[0]**2, sum(A) * x[1]]; L = sum(f * f)",
+])
+def test_a_written_out_gradient_has_an_element_form_and_numpy(program):
+    d = derived(program, wrt="x")
+    assert d["x"].result is not None and has_numpy(d, "x")

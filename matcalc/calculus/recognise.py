@@ -40,6 +40,7 @@ from sympy import (
     Sum,
     Trace,
     Transpose,
+    Tuple,
 )
 
 from .. import ops
@@ -52,6 +53,7 @@ from .symbols import (
     Element,
     Index,
     IndexSum,
+    Pick,
     fresh_index,
     indices_of,
     row_index,
@@ -160,6 +162,10 @@ class TermRecogniser:
             if a is None or b is None:
                 raise NoMatrixForm(f"{factor} picks one entry of a vector")
             return Edge(Identity(self.dims[a]), a, b)
+        if isinstance(factor, Pick) and not indices_of(Tuple(*factor.args[1:])):
+            # (e_0, e_1, …)_p: entry p of the vector written out, a column of scalars
+            column = sympy.ImmutableMatrix([self._scalar(e) for e in factor.args[1:]])
+            return Edge(column, self._end(factor.args[0], column.rows), None)
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)

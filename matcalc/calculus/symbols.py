@@ -181,6 +181,8 @@ class Pick(Function):
     def eval(cls, k, *items):  # noqa: A003 - sympy's hook
         if k.is_Integer and 0 <= int(k) < len(items):
             return items[int(k)]
+        if len(items) > 1 and all(item == items[0] for item in items[1:]):
+            return items[0]  # (a, a, …)_k = a at every k
         return None
 
     @property
