@@ -63,3 +63,47 @@ def test_reductions_over_unit_axes_derive(program, wrt):
 def test_a_written_out_gradient_has_an_element_form_and_numpy(program):
     d = derived(program, wrt="x")
     assert d["x"].result is not None and has_numpy(d, "x")
+
+
+# ---- a reduction's value (a row's maximum or log-sum-exp) as a factor of a gradient is a
+# node with a matrix form (the column rowmax(X), rowlogsumexp(X)) and a numpy spelling;
+# a row-wise function of a matrix with a δ inside (softmax(diag(u))) reads δ as I
+
+@pytest.mark.parametrize("program, wrt", [
+    ("X: (m, n); L = max(X)", "X"),
+    ("x: (n,); L = max(x) * sum(x)", "x"),
+    ("X: (m, n); L = sum(max(X, axis=1) * sum(X, axis=1))", "X"),
+    ("X: (m, n); L = max(X, axis=0) @ max(X, axis=0)", "X"),
+    ("X: (m, n); L = sum(X * logsumexp(X, axis=0))", "X"),
+    ("X: (m, n); L = sum(X * logsumexp(X, axis=1, keepdims=True))", "X"),
+    ("x: (n,); L = logsumexp(x) * max(x)", "x"),
+    ("u: (n,); Z = sqrt(softmax(diag(u))).T; f = trace(Z)", "u"),
+    ("x: (3,); p = softmax(x); L = p[0] * sum(x)", "x"),
+])
+def test_reduction_values_in_a_gradient_have_numpy(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d[wrt].result is not None and has_numpy(d, wrt)
+    assert "⟨" not in d.numpy_of(wrt)
+
+
+# ---- det and log det of a scalar: a 1×1 matrix's, the scalar itself and its log
+
+@pytest.mark.parametrize("program", [
+    "x: (); L = logdet(x * x + 1)",
+    "x: (); L = det(2 * x) * x",
+    "x: (); A: (n, n); L = logdet(x * x + 1) + logdet(A) * x",
+])
+def test_det_and_logdet_of_a_scalar(program):
+    d = derived(program, wrt="x")
+    assert d["x"].result is not None and has_numpy(d, "x")
+
+
+def test_the_numpy_module_of_a_scalar_logdet_runs(tmp_path):
+    import importlib.util
+    path = tmp_path / "m.py"
+    path.write_text(derived("x: (); L = logdet(x * x + 1)", wrt="x").show("numpy"),
+                    encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("m", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check() < 1e-4

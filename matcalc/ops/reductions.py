@@ -25,7 +25,7 @@ from ..calculus.symbols import (
 )
 from .base import Op, value_axis
 from .rowwise import _entry as softmax_row
-from .rowwise import along_row, printed_index, softmax_entry
+from .rowwise import along_row, printed_index, row_entries, row_value, softmax_entry
 
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
@@ -107,6 +107,8 @@ class logsumexp_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under
     """log Σ_ℓ exp(e_ℓ) over a row: ``l`` (bound here) runs over ``size`` values; ``at``
     is unused (0). Args: (e, l, size, at)."""
 
+    reduces = True
+
     @classmethod
     def eval(cls, e, l, size, at):  # noqa: A003 - sympy's hook
         """A row of one entry: log exp(e) = e."""
@@ -159,6 +161,7 @@ def _logsumexp_rows(x, axis=None):
 
 
 _KEYWORDS = ("axis", "keepdims")
+_logsumexp_rows_entry, _ = row_entries(logsumexp_row)
 
 OPS = [
     Op("sum", "reduction",
@@ -202,7 +205,11 @@ OPS = [
        examples=("s = logsumexp(A)", "v = logsumexp(A, axis=1)", "x: (n,)\ns = logsumexp(x)"),
        fuzz=(("", ("mn",), "logsumexp({0})"), ("m", ("mn",), "logsumexp({0}, axis=1)"))),
     # the node of a row's log-sum-exp, which lowering produces
-    Op("logsumexp_row", "internal", "log Σ exp along a row", function=logsumexp_row,
-       differentiate=_differentiate_row, forward=_logsumexp_rows, transposes=False,
-       text="logsumexp", tex=r"\operatorname{logsumexp}"),
+    Op("logsumexp_row", "internal", "log Σ exp along each row (a column)",
+       function=logsumexp_row, differentiate=_differentiate_row, forward=_logsumexp_rows,
+       transposes=False, matrix_form=row_value("logsumexp_row"), entry=_logsumexp_rows_entry,
+       # overflow-safe: max + log Σ exp(x − max), as the forward pass computes it
+       numpy="(⟨{0}⟩.max(axis=-1, keepdims=True) + np.log(np.exp(⟨{0}⟩ - "
+             "⟨{0}⟩.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)))",
+       text="rowlogsumexp", tex=r"\operatorname{rowlogsumexp}"),
 ]
