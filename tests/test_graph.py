@@ -314,15 +314,29 @@ def test_a_long_chain_renders_as_json():
 
 
 def test_numpy_is_never_null_for_a_gradient_without_a_matrix_form():
-    # issue 11's example: ∂L/∂h and ∂L/∂P have no matrix form (tanh of a δ-sum); their
-    # numpy is written by broadcasting over the indices, and the whole is checked
+    # issue 11's example: ∂L/∂P had no matrix form (tanh of a δ-sum; δ inside a function
+    # now reads as I, so it has one); numpy for its index form alone is written by
+    # broadcasting over the indices, and it equals the matrix form's numpy
+    import dataclasses
     import json
+
+    import numpy as np
+
+    from matcalc.check.numeric import random_instance
+    from matcalc.render.formats import numpy_code
     program = ("D: (p, n)\nb: (n,)\ne = cos(b)\nP = D @ e\nh = sum(b - P @ P)\n"
                "F2 = tanh(P - h - diag(P))")
     d = derive(program, wrt=["b", "D"])
     data = json.loads(d.json())
     assert all(g["numpy"] for g in data["gradients"]) and data["backward_numpy"]
-    assert d.all_gradients["P"].result is None and d.verified_on
+    grad = d.all_gradients["P"]
+    bare = dataclasses.replace(grad, result=None, inlined=None, no_matrix_form="(test)")
+    code = numpy_code(d, bare, named=True)
+    assert code is not None
+    instance = random_instance(d.program, d.shapes, d.output, seed=3)
+    names = {"np": np, **instance.values, "dF2": instance.upstream, "dh": 0.7}
+    matrix = eval(numpy_code(d, grad, named=True), names)
+    np.testing.assert_allclose(eval(code, names), matrix, rtol=1e-9, atol=1e-12)
 
 
 def test_repeated_squaring_stays_small():

@@ -323,17 +323,20 @@ class GradientOfName:
         returned."""
         proof = self.proof
         mark = proof.mark()
-        row, col = (tuple(self.wrt_idx) + (Integer(0), Integer(0)))[:2]
-        expr = entry_of(result, row, col, self.supply) if result.is_Matrix else result
-        proof.record(expr, "entry_by_entry")
-        replacements = {}
-        for element in expr.atoms(Element):
-            if element.matrix == upstream:
-                replacements[element] = entry_of(value, element.row, element.col,
-                                                 self.supply)
-        if isinstance(upstream, ScalarGrad):
-            replacements[upstream] = value
+        # the entry at the gradient's own position, read the way the result is turned: a
+        # vector's gradient may have come out a row 𝟏ᵀM, whose entry j is (0, j)
+        at = entry_of_result(result, self.free)
         try:
+            expr = entry_of(result, at.row, at.col, self.supply) if result.is_Matrix \
+                else result
+            proof.record(expr, "entry_by_entry")
+            replacements = {}
+            for element in expr.atoms(Element):
+                if element.matrix == upstream:
+                    replacements[element] = entry_of(value, element.row, element.col,
+                                                     self.supply)
+            if isinstance(upstream, ScalarGrad):
+                replacements[upstream] = value
             target = upstream.of if isinstance(upstream, ScalarGrad) else upstream.name
             proof.record(expr.xreplace(replacements), "substitute", names=[target],
                          loss=self.d.loss)

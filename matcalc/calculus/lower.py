@@ -100,11 +100,13 @@ class Lowering:
     def limit(self, index: Index, d: int | str) -> tuple[Index, Expr, Expr]:
         return (index, Integer(0), dim(d) - 1)
 
-    def entries(self, node: Node) -> tuple[tuple[Index, ...], list]:
-        """Fresh indices for every entry of a subexpression, with their sum limits."""
+    def entries(self, node: Node) -> tuple[tuple[Expr, ...], list]:
+        """Fresh indices for every entry of a subexpression, with their sum limits; an
+        axis of length 1 is the constant 0 and no sum (Σ_{p=0}^{0} x_p is x_0: a sum of
+        one term would be an empty-looking node that later stages must see through)."""
         shape = self.shape(node)
-        inner = tuple(self.fresh() for _ in shape)
-        return inner, [self.limit(p, d) for p, d in zip(inner, shape)]
+        inner = tuple(Integer(0) if d == 1 else self.fresh() for d in shape)
+        return inner, [self.limit(p, d) for p, d in zip(inner, shape) if d != 1]
 
     def matrix(self, node: Node) -> Expr:
         return to_matrix(node, self)

@@ -28,7 +28,7 @@ from sympy import (
 
 from .. import ops
 from ..errors import NoMatrixForm
-from .symbols import Apply, Element, IndexSum
+from .symbols import Apply, Element, IndexSum, Pick
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
 USED: ContextVar[set | None] = ContextVar("used", default=None)
@@ -162,4 +162,11 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
         return ops.get(m.name).entry(m, row, col, supply, entry_of)
     if isinstance(m, Apply) and ops.get(m.name).elementwise:
         return ops.get(m.name).function(entry_of(m.arg, row, col, supply))
+    if isinstance(m, sympy.MatrixBase):  # written out: (e_0, e_1, …)_r picks entry r
+        return _pick(row, [_pick(col, list(m.row(r))) for r in range(m.rows)])
     raise NoMatrixForm(f"no element form for {type(m).__name__}")
+
+
+def _pick(at: Expr, items: list) -> Expr:
+    """Entry ``at`` of a list written out: the item itself for a list of one."""
+    return items[0] if len(items) == 1 else Pick(at, *items)

@@ -110,7 +110,7 @@ def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, 
     try:
         recognised = recognise_under(assumptions, terms, free, dims, proof)
     except NoMatrixForm as why:
-        explicit = written_out(proof, index_form, free, dims)
+        explicit = written_out(proof, index_form, free, dims, assumptions, unit)
         if explicit is not None:
             return Outcome(explicit, index_form, terms, collapsed.shallow)
         return Outcome(None, index_form, terms, collapsed.shallow, str(why))
@@ -120,10 +120,14 @@ def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, 
 WRITTEN_OUT = 64  # entries: a larger numbered result keeps its index form
 
 
-def written_out(proof: Proof, index_form: Expr, free: tuple, dims: dict) -> Expr | None:
+def written_out(proof: Proof, index_form: Expr, free: tuple, dims: dict,
+                assumptions: dict[str, str] | None = None,
+                unit: set[Index] = frozenset()) -> Expr | None:
     """A result over numbered positions (x: (2,) with x[0] in it) written out entry by
     entry, as seed 004 writes the Jacobian of f(x) = (x₁², x₁x₂, 2x₂ + 1): the index form
-    at every position, a matrix. The step is the same as an index expression, (…)_k."""
+    at every position, a matrix. The step is the same as an index expression, (…)_k.
+    Each entry is a scalar of its own: where it is still a sum (Σ_k Σ_l a_kl ∂L/∂b_kl) it
+    is read in matrix form (𝟏ᵀ (A ∘ ∂L/∂B) 𝟏), so that the result has numpy code."""
     axes = [f for f in free if isinstance(f, Index)]
     sizes = [dims.get(f) for f in axes]
     if not axes or len(axes) > 2 or not all(getattr(n, "is_Integer", False) for n in sizes):
@@ -148,5 +152,21 @@ def written_out(proof: Proof, index_form: Expr, free: tuple, dims: dict) -> Expr
         step = Pick(axes[0], *[row[0] for row in entries])
     proof.record(step, "written_out")
     shape = (rows, cols) if free[0] != 0 else (cols, rows)
-    matrix = sympy.ImmutableMatrix(entries)
+    matrix = sympy.ImmutableMatrix([[_scalar_form(e, assumptions or {}, unit) for e in row]
+                                    for row in entries])
     return matrix if matrix.shape == shape else matrix.T
+
+
+def _scalar_form(entry: Expr, assumptions: dict[str, str], unit: set[Index]) -> Expr:
+    """One written-out entry (no free index) in matrix form where it has sums in it; the
+    entry as it is where it has none, or no matrix form."""
+    if not entry.has(sympy.Sum, Pick):
+        return entry
+    scratch = Proof(None, ())
+    try:
+        terms = collapse_all(entry, scratch, unit, assumptions).terms
+        if not terms:
+            return sympy.S.Zero
+        return recognise_under(assumptions, terms, (), {}, scratch).result
+    except NoMatrixForm:
+        return entry

@@ -40,6 +40,7 @@ from sympy import (
     Sum,
     Trace,
     Transpose,
+    Tuple,
 )
 
 from .. import ops
@@ -52,6 +53,8 @@ from .symbols import (
     Element,
     Index,
     IndexSum,
+    Pick,
+    RowEntry,
     fresh_index,
     indices_of,
     row_index,
@@ -160,6 +163,10 @@ class TermRecogniser:
             if a is None or b is None:
                 raise NoMatrixForm(f"{factor} picks one entry of a vector")
             return Edge(Identity(self.dims[a]), a, b)
+        if isinstance(factor, Pick) and not indices_of(Tuple(*factor.args[1:])):
+            # (e_0, e_1, …)_p: entry p of the vector written out, a column of scalars
+            column = sympy.ImmutableMatrix([self._scalar(e) for e in factor.args[1:]])
+            return Edge(column, self._end(factor.args[0], column.rows), None)
         nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)
@@ -174,13 +181,36 @@ class TermRecogniser:
 
     def _scalar(self, expr: Expr) -> Expr:
         """A factor with no free index: each sum inside it becomes a 1×1 product, e.g.
-        Σ_p Σ_q a_pq = 𝟏ᵀ A 𝟏."""
+        Σ_p Σ_q a_pq = 𝟏ᵀ A 𝟏, and each row-wise node an entry of its matrix form,
+        max_q x_q = max(xᵀ)_11, softmax(x)_1 = softmax(xᵀ)_11."""
         if isinstance(expr, Sum):
             value = self._inner_sum(expr, None, None)
             return Element(value, 0, 0) if value.is_Matrix else value
-        if not expr.args or not expr.has(Sum):
+        if isinstance(expr, RowEntry):
+            return self._row_scalar(expr)
+        if not expr.args or not expr.has(Sum, RowEntry):
             return expr
         return expr.func(*[self._scalar(a) for a in expr.args])
+
+    def _row_scalar(self, node: RowEntry) -> Expr:
+        """A row-wise node with no free index, as an entry of a matrix form: a reduction's
+        value (its position unused) is its 1×1 column; an entry at a numbered position is
+        that entry of the function of its row."""
+        op = ops.of_node(node)
+        if op is None or op.matrix_form is None:
+            raise NoMatrixForm(f"{type(node).__name__} has no matrix form")
+        if node.reduces:
+            return Element(op.matrix_form(node, self, None, None), 0, 0)
+        q = self.new_index(node.size)
+        row = op.matrix_form(node.func(node.entry, node.index, node.size, q), self, None, q)
+        return Element(row, 0, node.at)
+
+    def placed_column(self, column: Expr, end: Node, left: Node, right: Node) -> Expr:
+        """A column over ``end`` (1 × 1 with none) as a (left × right) matrix, broadcast
+        along the other; a 1 × 1 one is its entry, a scalar."""
+        if end is None:
+            return Element(column, 0, 0)
+        return self._placed(Edge(column, end, None), left, right)
 
     def _shape(self, left: Node, right: Node) -> tuple[Expr, Expr]:
         return (self.dims[left] if left is not None else Integer(1),
@@ -200,6 +230,10 @@ class TermRecogniser:
         op = ops.of_node(expr)
         if op is not None and op.matrix_form is not None:  # a row-wise entry
             return op.matrix_form(expr, self, left, right)
+        if isinstance(expr, KroneckerDelta):  # δ_kl inside f: the identity, I_kl
+            if left is None or right is None or set(expr.args) != {left, right}:
+                raise NoMatrixForm(f"{expr} inside a function picks one entry")
+            return Identity(self.dims[left])
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
         scalars = [a for a in args if not a.is_Matrix]

@@ -181,6 +181,8 @@ class Pick(Function):
     def eval(cls, k, *items):  # noqa: A003 - sympy's hook
         if k.is_Integer and 0 <= int(k) < len(items):
             return items[int(k)]
+        if len(items) > 1 and all(item == items[0] for item in items[1:]):
+            return items[0]  # (a, a, …)_k = a at every k
         return None
 
     @property
@@ -199,6 +201,7 @@ class RowEntry(Function):
 
     nargs = 4
     is_real = True
+    reduces = False  # a reduction of the row (max, log-sum-exp): ``at`` unused, 0
 
     @property
     def entry(self) -> Expr:
@@ -334,6 +337,16 @@ class Apply(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
         raise NotImplementedError
+
+
+class RowValue(Apply):
+    """g(M) for a function g of each row of M (its maximum, its log-sum-exp): the column
+    of the rows' values, of shape (rows × 1). It is spelled, evaluated and read back into
+    element form by the operation named ``f`` (keepdims: a column, as numpy keeps it)."""
+
+    @property
+    def shape(self):  # type: ignore[override]
+        return (self.arg.shape[0], Integer(1))
 
 
 def dim(d: int | str) -> Expr:

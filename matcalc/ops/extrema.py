@@ -18,10 +18,9 @@ from ..calculus.symbols import (
     row_index,
     substitute,
 )
-from ..errors import NoMatrixForm
 from .base import Op, value_axis
 from .reductions import _KEYWORDS, _reduced, _shape
-from .rowwise import _entry, along_row, printed_index, row_entries, row_form
+from .rowwise import _entry, along_row, printed_index, row_entries, row_form, row_value
 
 TIE_MARGIN = 1e-4
 
@@ -29,6 +28,8 @@ TIE_MARGIN = 1e-4
 class largest_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under this name
     """max_ℓ e_ℓ over a row: ``l`` (bound here) runs over ``size`` values; ``at`` is
     unused (0). Args: (e, l, size, at)."""
+
+    reduces = True
 
     @classmethod
     def eval(cls, e, l, size, at):  # noqa: A003 - sympy's hook
@@ -63,6 +64,8 @@ def _differentiate_largest(expr: largest_row, wrt: Expr, differentiate) -> Expr:
 def _lower_max(node, idx, ctx) -> Expr:
     """max(X, 1)_k = max_q x_kq; over a vector max_q x_q; over a matrix max_p max_q x_pq."""
     entry, limits = _reduced(node, idx, ctx)
+    if not limits:  # one entry (a scalar, or unit axes): its own maximum
+        return entry()
     if len(limits) == 1:
         (_, _, hi), = limits
         return _row(entry, hi + 1)
@@ -72,9 +75,8 @@ def _lower_max(node, idx, ctx) -> Expr:
     return largest_row(substitute(inner, p, running), running, rows + 1, S.Zero)
 
 
-def _row(entry, size) -> largest_row:
-    row = _entry(entry, size, S.Zero)
-    return largest_row(row.entry, row.index, size, S.Zero)
+def _row(entry, size) -> Expr:
+    return _entry(entry, size, S.Zero, largest_row)
 
 
 def _shares(x, axis=-1):
@@ -103,13 +105,10 @@ def _tied(args, value) -> bool:
     return False
 
 
-def _no_value_form(expr, rec, left, right):
-    raise NoMatrixForm("a row's maximum is shown in its index form")
-
-
 _SHARES = "np.equal({0}, ⟨{0}⟩.max(axis=-1, keepdims=True))"
 _COLUMN = "np.equal({0}, ⟨{0}⟩.max())"
 _argmax_rows, _argmax_column = row_entries(argmax_entry)
+_largest_rows, _ = row_entries(largest_row)
 
 OPS = [
     Op("max", "reduction", "the largest entry; its gradient goes to the arg-max",
@@ -120,8 +119,10 @@ OPS = [
                  "Z = A - max(A, axis=1, keepdims=True)"),
        fuzz=(("m", ("mn",), "max({0}, axis=1)"),)),
     # the nodes lowering and differentiation produce
-    Op("largest_row", "internal", "max along a row", function=largest_row,
-       differentiate=_differentiate_largest, matrix_form=_no_value_form, transposes=False,
+    Op("largest_row", "internal", "max along each row (a column)", function=largest_row,
+       differentiate=_differentiate_largest, matrix_form=row_value("largest_row"),
+       transposes=False, numpy="⟨{0}⟩.max(axis=-1, keepdims=True)",
+       entry=_largest_rows, text="rowmax", tex=r"\operatorname{rowmax}",
        forward=lambda x, axis=None: _max(x, axis=-1, keepdims=True)),
     Op("argmax", "internal", "[x = max x] along each row, shared among ties",
        function=argmax_entry, differentiate=lambda expr, wrt, d: S.Zero,

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import sympy
-from sympy import Expr
+from sympy import Expr, S
 
 from ..calculus.symbols import Element, IndexSum
 from .base import Op, own_axes, square, square_to_scalar
@@ -36,19 +36,30 @@ def _norm_shape(check, node, shapes: list[tuple]) -> tuple:
 
 
 def _lower_trace(node, idx, ctx) -> Expr:
-    """tr X = Σ_p x_pp."""
+    """tr X = Σ_p x_pp (x_00 for a 1×1 X)."""
+    if ctx.shape(node.args[0])[0] == 1:
+        return ctx.lower(node.args[0], (S.Zero, S.Zero))
     p = ctx.fresh()
     return IndexSum(ctx.lower(node.args[0], (p, p)), ctx.limit(p, ctx.shape(node.args[0])[0]))
 
 
 def _lower_det(node, idx, ctx) -> Expr:
-    """det X: no finite index sum of fixed length; differentiated by Jacobi's formula."""
+    """det X: no finite index sum of fixed length; differentiated by Jacobi's formula.
+    A scalar is its own determinant (a 1×1 matrix's): det s = s."""
+    if not ctx.shape(node.args[0]):
+        return ctx.lower(node.args[0], ())
     return sympy.Determinant(ctx.matrix(node.args[0]))
 
 
 def _lower_logdet(node, idx, ctx) -> Expr:
-    """log det X."""
+    """log det X (log s for a scalar s)."""
     return sympy.log(_lower_det(node, idx, ctx))
+
+
+def _square_or_scalar(check, node, shapes: list[tuple]) -> tuple:
+    """A square matrix or a scalar (a 1×1 matrix, as numpy's np.atleast_2d reads it) in,
+    a scalar out (det, log det)."""
+    return () if not shapes[0] else square_to_scalar(check, node, shapes)
 
 
 def _lower_inv(node, idx, ctx) -> Expr:
@@ -59,7 +70,8 @@ def _lower_inv(node, idx, ctx) -> Expr:
 def _lower_norm(node, idx, ctx) -> Expr:
     """‖X‖ = √(Σ_p Σ_q x_pq²) (Frobenius; the 2-norm for a vector)."""
     inner, limits = ctx.entries(node.args[0])
-    return sympy.sqrt(IndexSum(ctx.lower(node.args[0], inner) ** 2, *limits))
+    squares = ctx.lower(node.args[0], inner) ** 2
+    return sympy.sqrt(IndexSum(squares, *limits) if limits else squares)
 
 
 def _lower_diag(node, idx, ctx) -> Expr:
@@ -98,19 +110,23 @@ def _trace(x, axis=None):
 
 
 def _det(x, axis=None):
+    """det of each matrix of the batch (a batch of scalars: each itself)."""
     import numpy as np
+    if x.ndim == 1:
+        return x
     return np.linalg.det(_regular(x))
 
 
 def _logdet(x, axis=None):
     import numpy as np
-    return np.log(np.linalg.det(_regular(x)))
+    return np.log(_det(x))
 
 
 def _positive_determinant(args) -> bool:
     """its argument must have a positive determinant"""
     import numpy as np
-    return bool(np.all(np.linalg.det(args[0]) > 0))
+    x = args[0]
+    return bool(np.all((np.linalg.det(x) if x.ndim == 3 else x) > 0))
 
 
 def _inv(x, axis=None):
@@ -148,15 +164,16 @@ OPS = [
        forward=_trace, source="np.trace({0})", text="tr", tex=r"\operatorname{tr}",
        examples=("s = trace(A @ X @ B)", "s = trace(X.T @ A @ X)"),
        fuzz=(("", ("nn",), "trace({0})"),)),
-    Op("det", "linalg", "det X (Jacobi's formula)", shape=square_to_scalar, lower=_lower_det,
-       forward=_det, source="np.linalg.det({0})", text="det", tex=r"\det", note="inv",
-       invertible=True, examples=("s = det(X)", "s = det(A @ X)"),
+    Op("det", "linalg", "det X (Jacobi's formula)", shape=_square_or_scalar, lower=_lower_det,
+       forward=_det, source="np.linalg.det(np.atleast_2d({0}))", text="det", tex=r"\det",
+       note="inv",
+       invertible=True, examples=("s = det(X)", "s = det(A @ X)", "x: ()\ns = det(2 * x)"),
        fuzz=(("", (), "det(S)"), ("", (), "det(W.T)"))),
-    Op("logdet", "linalg", "log det X (det X > 0)", shape=square_to_scalar,
-       lower=_lower_logdet, forward=_logdet, source="np.linalg.slogdet({0})[1]",
+    Op("logdet", "linalg", "log det X (det X > 0)", shape=_square_or_scalar,
+       lower=_lower_logdet, forward=_logdet, source="np.linalg.slogdet(np.atleast_2d({0}))[1]",
        text="logdet", tex=r"\log\det",
        note="logdet", invertible=True, domain=_positive_determinant,
-       examples=("s = logdet(X)",),
+       examples=("s = logdet(X)", "x: ()\ns = logdet(x * x + 1)"),
        fuzz=(("", (), "logdet(W)"),)),
     Op("inv", "linalg", "X⁻¹ (∂X⁻¹ = −X⁻¹ ∂X X⁻¹)", shape=square, lower=_lower_inv,
        forward=_inv, source="np.linalg.inv({0})", text="inv", tex=r"\operatorname{inv}",

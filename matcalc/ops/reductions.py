@@ -25,7 +25,7 @@ from ..calculus.symbols import (
 )
 from .base import Op, value_axis
 from .rowwise import _entry as softmax_row
-from .rowwise import along_row, printed_index, softmax_entry
+from .rowwise import along_row, printed_index, row_entries, row_value, softmax_entry
 
 
 def _shape(check, node, shapes: list[tuple]) -> tuple:
@@ -43,14 +43,25 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
 
 def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
     """What one output entry reduces: the argument's entry as a function of running
-    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl."""
+    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl.
+    An axis of length 1 is no sum: its index is 0 (sum(X, 1)_k = x_k0 for X of shape
+    (m, 1)), so that a reduction over unit axes only is its one entry, with no limits."""
     arg = node.args[0]
     shape = ctx.shape(arg)
     if node.axis is None or len(shape) <= 1:  # a vector's only axis is the whole reduction
-        _, limits = ctx.entries(arg)
-        return (lambda *at: ctx.lower(arg, at)), limits
+        inner, limits = ctx.entries(arg)
+        running = [k for k, d in enumerate(shape) if d != 1]
+
+        def entries(*at):
+            filled = list(inner)
+            for k, q in zip(running, at):
+                filled[k] = q
+            return ctx.lower(arg, tuple(filled))
+        return entries, limits
     axis = node.axis % 2
     kept = idx[1 - axis] if node.keepdims else idx[0]
+    if shape[axis] == 1:
+        return (lambda: ctx.lower(arg, (S.Zero, kept) if axis == 0 else (kept, S.Zero))), []
     p = ctx.fresh()
 
     def entry(q):
@@ -96,6 +107,8 @@ class logsumexp_row(RowEntry):  # noqa: N801 - printed and sorted by sympy under
     """log Σ_ℓ exp(e_ℓ) over a row: ``l`` (bound here) runs over ``size`` values; ``at``
     is unused (0). Args: (e, l, size, at)."""
 
+    reduces = True
+
     @classmethod
     def eval(cls, e, l, size, at):  # noqa: A003 - sympy's hook
         """A row of one entry: log exp(e) = e."""
@@ -118,10 +131,11 @@ def _lower_logsumexp(node, idx, ctx) -> Expr:
     """logsumexp(X, 1)_k = log Σ_q exp(x_kq), a row node; over all entries (or down the
     columns) the same sum written out, log Σ_p Σ_q exp(x_pq)."""
     entry, limits = _reduced(node, idx, ctx)
+    if not limits:  # one entry: log exp(x) = x
+        return entry()
     if len(limits) == 1:
         (p, _, hi), = limits
-        row = softmax_row(lambda at: entry(at), hi + 1, S.Zero)
-        return logsumexp_row(row.entry, row.index, row.size, S.Zero)
+        return softmax_row(lambda at: entry(at), hi + 1, S.Zero, logsumexp_row)
     return sympy.log(_summed(entry, limits, sympy.exp))
 
 
@@ -147,6 +161,7 @@ def _logsumexp_rows(x, axis=None):
 
 
 _KEYWORDS = ("axis", "keepdims")
+_logsumexp_rows_entry, _ = row_entries(logsumexp_row)
 
 OPS = [
     Op("sum", "reduction",
@@ -190,7 +205,11 @@ OPS = [
        examples=("s = logsumexp(A)", "v = logsumexp(A, axis=1)", "x: (n,)\ns = logsumexp(x)"),
        fuzz=(("", ("mn",), "logsumexp({0})"), ("m", ("mn",), "logsumexp({0}, axis=1)"))),
     # the node of a row's log-sum-exp, which lowering produces
-    Op("logsumexp_row", "internal", "log Σ exp along a row", function=logsumexp_row,
-       differentiate=_differentiate_row, forward=_logsumexp_rows, transposes=False,
-       text="logsumexp", tex=r"\operatorname{logsumexp}"),
+    Op("logsumexp_row", "internal", "log Σ exp along each row (a column)",
+       function=logsumexp_row, differentiate=_differentiate_row, forward=_logsumexp_rows,
+       transposes=False, matrix_form=row_value("logsumexp_row"), entry=_logsumexp_rows_entry,
+       # overflow-safe: max + log Σ exp(x − max), as the forward pass computes it
+       numpy="(⟨{0}⟩.max(axis=-1, keepdims=True) + np.log(np.exp(⟨{0}⟩ - "
+             "⟨{0}⟩.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)))",
+       text="rowlogsumexp", tex=r"\operatorname{rowlogsumexp}"),
 ]

@@ -17,6 +17,7 @@ from ..calculus.symbols import (
     Index,
     IndexSum,
     RowEntry,
+    RowValue,
     dim,
     fresh_index,
     indices_of,
@@ -132,6 +133,25 @@ def row_form(rows: str, column: str):
         if at != right:
             raise NoMatrixForm(f"a {rows} across the other axis has no matrix form here")
         return Apply(rows, inner)
+    return matrix_form
+
+
+def row_value(name: str):
+    """The matrix form of g(e) for a function g that reduces a whole row (its ``at`` is
+    unused): the column g(M) (a ``RowValue``) of M's rows, M the matrix of e along the
+    running index, broadcast to the (left × right) matrix asked for. max_q x_kq is the
+    k-th entry of max(X) taken along the rows; max_p x_pl, down a column, of max(Xᵀ)."""
+
+    def matrix_form(expr: RowEntry, rec, left, right) -> Expr:
+        own = indices_of(expr)
+        if len(own) > 1 or (own and not own <= {left, right}):
+            raise NoMatrixForm(f"a {name} over a row of two free indices has no matrix form")
+        end = next(iter(own), None)
+        q = rec.new_index(expr.size)
+        column = RowValue(name, rec.matrix_of(expr.entry_at(q), end, q))
+        if end is None and left is None and right is None:
+            return column  # 1 × 1
+        return rec.placed_column(column, end, left, right)
     return matrix_form
 
 

@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from .. import ops
-from ..calculus.symbols import Apply, Element, ScalarGrad, UpstreamGrad
+from ..calculus.symbols import Apply, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
@@ -293,6 +293,8 @@ class NumpyPrinter:
             return self._power(e.base, e.exp)
         if isinstance(e, (sympy.Trace, Element, sympy.Determinant)):
             return self._code(e)
+        if isinstance(e, RowEntry):  # a row-wise node is spelled by its matrix form only
+            raise NoNumpyForm(f"{type(e).__name__} outside a matrix form has no numpy")
         op = ops.of_node(e)
         if op is not None and op.numpy is not None and len(e.args) == 1:
             code, prec = self._code(e.args[0])

@@ -1,0 +1,109 @@
+"""Issue 19, scope point 9: random and hand-written programs must never find the engine
+wrong (a derivation the check catches) or stuck (an internal error, a missing element
+form, a gradient without numpy). Each test stands for a class of program, found by hand
+or by the fuzzer, and checks meaning: the result verifies (the conftest hook runs every
+step, the result and its numpy against central differences) and has numpy code."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import derived
+
+
+def has_numpy(d, wrt: str) -> bool:
+    return d.numpy_of(wrt) is not None
+
+
+# ---- a vector's gradient that comes out a row (𝟏ᵀ M), with a named gradient put in
+# entry by entry: its entry j was read at (j, 0), the row's first entry, for every j
+
+@pytest.mark.parametrize("program", [
+    "u: (p,); c: (k,); U = u * (u + outer(c, u)); f = sum(U)",
+    "u: (p,); c: (k,); U = u * outer(c, u); f = sum(U)",
+    "u: (p,); A: (k, p); U = u * (A + u); f = sum(U * U)",
+])
+def test_a_vector_gradient_found_as_a_row_is_read_along_the_row(program):
+    d = derived(program, wrt="u")
+    assert d["u"].result is not None and has_numpy(d, "u")
+
+
+# ---- reductions over axes of length 1: lowered to the one entry, never a row node of one
+# entry (a softmax of it is 1, which has no row) nor a sum Σ_{p=0}^{0} that a comparison
+# (relu′, a sign) cannot decide
+
+@pytest.mark.parametrize("program, wrt", [
+    ("Z: (m, 1); L = sum(logsumexp(Z, axis=1))", "Z"),
+    ("Z: (m, 1); L = sum(max(Z, axis=1))", "Z"),
+    ("Z: (1, n); L = sum(logsumexp(Z, axis=0) * max(Z, axis=0))", "Z"),
+    ("s: (); L = max(s)", "s"),
+    ("s: (); L = logsumexp(s) * s", "s"),
+    ("X: (n, 1); L = sum(relu(sum(X, axis=1, keepdims=True)))", "X"),
+    ("X: (n, 1); y: (n, 1); L = sum(maximum(sum(X, axis=1, keepdims=True), y))", "X"),
+    ("X: (n, 1); L = sum(abs(mean(X, axis=1)))", "X"),
+    ("X: (1, 1); L = max(X) + trace(X) + norm(X) + var(X) + logsumexp(X)", "X"),
+    ("X: (1, n); L = max(X) + logsumexp(X) + sum(var(X, axis=0) * exp(X))", "X"),
+])
+def test_reductions_over_unit_axes_derive(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d[wrt].result is not None and has_numpy(d, wrt)
+
+
+# ---- results over numbered positions (x: (2,) with x[0] in it) are written out entry by
+# entry; an entry that is still a sum is read in matrix form, so the written-out vector
+# has an element form (for putting a named gradient in) and numpy code
+
+@pytest.mark.parametrize("program", [
+    "x: (2,); A: (m, n); B = x[0] * A; L = sum(B)",
+    "x: (2,); A: (m, n); B = x[0] * A",
+    "x: (2,); A: (m, n); L = x[1] * sum(A) + x[0]",
+    "x: (3,); f = [x[0]**2, x[0]*x[1], 2*x[1]+1]",
+    "x: (2,); A: (m, n); f = [x[0]**2, sum(A) * x[1]]; L = sum(f * f)",
+])
+def test_a_written_out_gradient_has_an_element_form_and_numpy(program):
+    d = derived(program, wrt="x")
+    assert d["x"].result is not None and has_numpy(d, "x")
+
+
+# ---- a reduction's value (a row's maximum or log-sum-exp) as a factor of a gradient is a
+# node with a matrix form (the column rowmax(X), rowlogsumexp(X)) and a numpy spelling;
+# a row-wise function of a matrix with a δ inside (softmax(diag(u))) reads δ as I
+
+@pytest.mark.parametrize("program, wrt", [
+    ("X: (m, n); L = max(X)", "X"),
+    ("x: (n,); L = max(x) * sum(x)", "x"),
+    ("X: (m, n); L = sum(max(X, axis=1) * sum(X, axis=1))", "X"),
+    ("X: (m, n); L = max(X, axis=0) @ max(X, axis=0)", "X"),
+    ("X: (m, n); L = sum(X * logsumexp(X, axis=0))", "X"),
+    ("X: (m, n); L = sum(X * logsumexp(X, axis=1, keepdims=True))", "X"),
+    ("x: (n,); L = logsumexp(x) * max(x)", "x"),
+    ("u: (n,); Z = sqrt(softmax(diag(u))).T; f = trace(Z)", "u"),
+    ("x: (3,); p = softmax(x); L = p[0] * sum(x)", "x"),
+])
+def test_reduction_values_in_a_gradient_have_numpy(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d[wrt].result is not None and has_numpy(d, wrt)
+    assert "⟨" not in d.numpy_of(wrt)
+
+
+# ---- det and log det of a scalar: a 1×1 matrix's, the scalar itself and its log
+
+@pytest.mark.parametrize("program", [
+    "x: (); L = logdet(x * x + 1)",
+    "x: (); L = det(2 * x) * x",
+    "x: (); A: (n, n); L = logdet(x * x + 1) + logdet(A) * x",
+])
+def test_det_and_logdet_of_a_scalar(program):
+    d = derived(program, wrt="x")
+    assert d["x"].result is not None and has_numpy(d, "x")
+
+
+def test_the_numpy_module_of_a_scalar_logdet_runs(tmp_path):
+    import importlib.util
+    path = tmp_path / "m.py"
+    path.write_text(derived("x: (); L = logdet(x * x + 1)", wrt="x").show("numpy"),
+                    encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("m", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check() < 1e-4
