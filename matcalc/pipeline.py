@@ -79,7 +79,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
 
     ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
     verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
-    ``wrt`` if they are not there.
+    ``wrt`` if they are not there. A key may be the gradient's numpy name, {"dW": …}.
+    A whole backward pass is checked by ``check_backward(d, source)``.
     """
     _check_style(steps)
     p = Prepared.of(program, shapes)
@@ -92,6 +93,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     if p.shapes.names[output] and f"d{output}" in p.shapes.names:
         raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
                          f"gradient ∂{loss}/∂{output} d{output}; rename it")
+    against = {name[1:] if name not in p.shapes.names and name.startswith("d") and
+               name[1:] in p.shapes.names else name: formula
+               for name, formula in (against or {}).items()}
     wanted = _wrt_names(p.program, wrt if wrt is not None or not against else list(against))
     for name in against or {}:
         if name not in p.program.inputs() and name not in p.shapes.names:

@@ -344,8 +344,9 @@ def _parse_pass(d, source: str) -> list[tuple[int, str, ast.Expression, str]]:
     upstream = [f"d{d.output}"] if d.has_upstream else []
     readable = set(d.shapes.names) | set(upstream)
     out = []
-    for statement in module.body:
-        number = statement.lineno
+    shared = len({s.lineno for s in module.body}) < len(module.body)  # a; b on one line
+    for k, statement in enumerate(module.body):
+        number = k + 1 if shared else statement.lineno
         target, value = _assignment(statement, number)
         text = ast.get_source_segment(source.removeprefix("\ufeff"), value) or \
             ast.unparse(value)

@@ -115,7 +115,10 @@ def check(tree: ast.AST, readable, unknown) -> None:
     allowed_text = _allowed_strings(tree)
     callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     owners = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    for node in ast.walk(tree):
+    # what Python allows and a formula does not first, then the names, then the rest
+    nodes = sorted(ast.walk(tree), key=lambda n: 0 if not isinstance(n, _STRUCTURE) else
+                   1 if isinstance(n, ast.Name) else 2)
+    for node in nodes:
         if _numpy_path(node) in ("np", "np.linalg") and id(node) not in owners:
             raise refuse(f"{ast.unparse(node)} is numpy's module: call its functions, "
                          "np.sum(…)")
@@ -177,16 +180,18 @@ def _check_attribute(node: ast.Attribute, called: bool) -> None:
         if not called:
             raise refuse(f"np.linalg.{attr} is a function: call it")
         return
-    if owner is not None:  # np.linalg.x.y, np.pi.real
-        raise refuse(f"{ast.unparse(node)} is not supported in a formula")
+    if owner is not None:  # np.lib.format.open_memmap, np.pi.real: the first step outside
+        parts = f"{owner}.{attr}".split(".")
+        step = 2 if parts[1] != "linalg" else 3
+        raise refuse(f"{'.'.join(parts[:step])} is not supported in a formula")
     if attr in ARRAY_METHODS:
         if not called:
             raise refuse(f"{ast.unparse(node)} is a method: call it, {ast.unparse(node)}()")
         return
     if attr not in ARRAY_ATTRIBUTES:
         raise refuse(f".{attr} is not supported in a formula (arrays offer "
-                     f"{', '.join('.' + a for a in sorted(ARRAY_ATTRIBUTES))} and the "
-                     "methods " + ", ".join(f".{m}()" for m in sorted(ARRAY_METHODS)) + ")")
+                     f"{', '.join('.' + a for a in sorted(ARRAY_ATTRIBUTES))} and methods "
+                     "such as .sum(), .mean(), .max(), .reshape(), .astype())")
 
 
 def _numpy_path(node: ast.AST) -> str | None:
