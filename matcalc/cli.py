@@ -157,6 +157,8 @@ def cli() -> None:
       matcalc derive "Z = X @ W + b" --shape b=k --wrt W --wrt b --format markdown
       matcalc derive examples/01_matmul.mc --check
       matcalc derive examples/17_mlp.mc --wrt W,b --inline
+      matcalc derive net.mc --wrt W --against 'X.T @ (dY * (Z > 0))'
+      matcalc derive net.mc --against @backward.py   # a hand-written backward pass
     """
 
 
