@@ -29,7 +29,8 @@ from .errors import (
 if TYPE_CHECKING:
     from .calculus.proof import Step
     from .check import CheckReport, verify
-    from .check.against import BackwardCheck, check_backward
+    from .check.against import BackwardCheck
+    from .pipeline import check_backward
     from .pipeline import derive, hessian, jacobian
     from .results import Derivation, Derivative, Gradient
 
@@ -58,7 +59,7 @@ __all__ = [
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
          "Step": "calculus.proof", "verify": "check", "CheckReport": "check",
-         "check_backward": "check.against", "BackwardCheck": "check.against",
+         "check_backward": "pipeline", "BackwardCheck": "check.against",
          "set_language": "render.settings", "set_notation": "render.settings"}
 
 

@@ -349,7 +349,7 @@ def _verdicts(derivation, fmt: str, lang: str) -> None:
 
 def _pass_verdict(derivation, backward: str, fmt: str, lang: str) -> None:
     """The verdict on a backward pass, line by line; exit code 1 if a line is wrong."""
-    from .check.against import check_backward
+    from .pipeline import check_backward
     report = check_backward(derivation, backward)
     if fmt == "json":
         import json

@@ -128,6 +128,20 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     return d
 
 
+def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0):
+    """A hand-written backward pass (lines ``dNAME = formula``), each line compared with
+    ∂L/∂NAME in order, later lines reading the user's own earlier values: a
+    ``check.against.BackwardCheck``, line by line. ``d`` is derived again if the pass
+    assigns a gradient it did not derive on the way."""
+    from .check.against import check_pass, pass_gradients
+    missing = [n for n in pass_gradients(d, source) if n not in d.all_gradients]
+    if missing:
+        shapes = {n: d.shapes.names[n] for n in d.program.inputs()}
+        d = derive(d.program.source, wrt=[*d.gradients, *missing], shapes=shapes,
+                   loss=d.loss if d.has_upstream else None, steps=d.style)
+    return check_pass(d, source, trials, seed)
+
+
 def _check_style(steps: str) -> None:
     if steps not in STEPS:
         raise UsageError("must be article or delta", option="steps", value=steps)

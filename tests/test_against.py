@@ -198,3 +198,9 @@ def test_the_command_takes_a_pass_from_a_file_stdin_or_a_string(tmp_path, monkey
     assert main(["derive", str(program), "--against", "@missing.txt"]) == 2
     assert main(["derive", "-", "--against", "-"]) == 2
     assert "standard input" in capsys.readouterr().err
+
+
+def test_a_pass_may_assign_gradients_the_derivation_did_not_need():
+    d = derive(TWO_LAYERS, wrt="W2")  # dZ1, dW1 are not on W2's way: derived again
+    report = check_backward(d, "dH = dY @ W2.T\ndZ1 = dH * (Z1 > 0)\ndW1 = X.T @ dZ1")
+    assert report.ok and "W1" not in d.all_gradients

@@ -111,7 +111,7 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
         values = _user_values(d, instance)
         for name in gradients:
             if name in read and name not in values:
-                values[name] = _frozen(instance.gradient_of(name[1:]))
+                values[name] = _frozen(_right(instance, name[1:]))
         if not _judged(out, _run(tree, values), _right(instance, wrt), instance.dims):
             return out
         out.trials = trial + 1
@@ -221,9 +221,16 @@ class BackwardCheck:
         return "```text\n" + self.text() + "```\n"
 
 
-def check_backward(d, source: str, trials: int = TRIALS, seed: int = 0) -> BackwardCheck:
+def pass_gradients(d, source: str) -> list[str]:
+    """The names NAME whose gradient dNAME a backward pass assigns (it is checked first)."""
+    return list(dict.fromkeys(target[1:] for _, target, _, _ in _parse_pass(d, source)
+                              if _is_gradient(d, target)))
+
+
+def check_pass(d, source: str, trials: int = TRIALS, seed: int = 0) -> BackwardCheck:
     """Each line ``dNAME = formula`` of a hand-written backward pass against ∂L/∂NAME of
-    the derivation ``d``, in order; later lines read the user's own earlier values."""
+    the derivation ``d`` (which has derived each of them: ``pipeline.check_backward``
+    sees to it), in order; later lines read the user's own earlier values."""
     statements = _parse_pass(d, source)
     lines = [PassLine(number, target, text.removeprefix("+="), "+=" if text.startswith("+=")
                       else "=") for number, target, _, text in statements]
@@ -238,7 +245,6 @@ def check_backward(d, source: str, trials: int = TRIALS, seed: int = 0) -> Backw
     if not any(line.gradient for line in lines):
         raise UsageError("no line assigns the gradient dNAME of a name of the program ("
                          + ", ".join(_names(d)) + ")", option="against")
-    d = _with_gradients(d, [line.gradient for line in lines if line.gradient])
     for line in lines:
         if line.gradient:
             line.comparison = Comparison(
@@ -401,17 +407,6 @@ def _unread(d, name: str, readable: set, upstream: list[str]) -> str:
     return f"`{name}` is not a name of this program; its names are " + \
         ", ".join(_names(d)) + (f", the upstream gradient {upstream[0]}" if upstream else "") \
         + (f", and earlier lines assigned {', '.join(own)}" if own else "")
-
-
-def _with_gradients(d, names: list[str]):
-    """d, derived again if a gradient the pass assigns was not derived on the way."""
-    missing = [n for n in names if n not in d.all_gradients]
-    if not missing:
-        return d
-    from ..pipeline import derive
-    shapes = {n: d.shapes.names[n] for n in d.program.inputs()}
-    return derive(d.program.source, wrt=[*d.gradients, *missing], shapes=shapes,
-                  loss=d.loss if d.has_upstream else None, steps=d.style)
 
 
 def _named_numpy(d, name: str) -> str | None:

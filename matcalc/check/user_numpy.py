@@ -23,6 +23,7 @@ import math
 import operator
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -44,7 +45,7 @@ NP_FUNCTIONS = frozenset("""
     logaddexp logical_and logical_not logical_or logical_xor matmul max maximum mean median
     min minimum moveaxis multiply negative not_equal ones ones_like outer positive power
     prod ravel reciprocal repeat reshape rint round sign sin sinh sort sqrt square squeeze
-    stack std subtract sum swapaxes tan tanh tensordot tile trace transpose tri tril triu
+    stack std subtract sum swapaxes tan tensordot tile trace transpose tri tril triu
     true_divide var vdot vstack where zeros zeros_like
 """.split())
 LINALG_FUNCTIONS = frozenset("inv det slogdet solve norm pinv eigh eigvalsh cholesky "
@@ -161,6 +162,15 @@ def _check_name(node: ast.Name, readable, unknown, called: bool) -> None:
         raise refuse(f"{name} is an array, not a function")
 
 
+@lru_cache(maxsize=1)
+def _registry_calls() -> frozenset[str]:
+    """What matcalc's own numpy calls (each operation's spelling, in the registry): a
+    formula may call it too."""
+    from .. import ops
+    from ..render.numpy_code import STRUCTURAL_CALLS
+    return frozenset(ops.numpy_calls() | STRUCTURAL_CALLS)
+
+
 def _check_attribute(node: ast.Attribute, called: bool) -> None:
     attr = node.attr
     if attr.startswith("_"):
@@ -169,13 +179,13 @@ def _check_attribute(node: ast.Attribute, called: bool) -> None:
     if owner == "np":
         if attr == "linalg" or attr in NP_CONSTANTS or attr in NP_TYPES:
             return
-        if attr not in NP_FUNCTIONS:
+        if attr not in NP_FUNCTIONS and attr not in _registry_calls():
             raise refuse(f"np.{attr} is not supported in a formula")
         if not called:
             raise refuse(f"np.{attr} is a function: call it, np.{attr}(…)")
         return
     if owner == "np.linalg":
-        if attr not in LINALG_FUNCTIONS:
+        if attr not in LINALG_FUNCTIONS and f"linalg.{attr}" not in _registry_calls():
             raise refuse(f"np.linalg.{attr} is not supported in a formula")
         if not called:
             raise refuse(f"np.linalg.{attr} is a function: call it")
