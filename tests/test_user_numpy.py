@@ -87,7 +87,7 @@ def test_a_shape_error_is_explained_in_the_programs_dimension_names(layer):
     ("np.ones((1000, 1000, 1000)).sum() + X.T @ dY", "1,000,000,000 entries"),
     ("np.outer(np.ones(10 ** 5), np.ones(10 ** 5))", "entries"),
     ("np.zeros(10 ** 6)[:, None] * np.zeros(10 ** 6)", "entries"),
-    ("10 ** 10 ** 10", "too large"),
+    ("10 ** 10 ** 10", "exponent"),
     ("X.T @ dH", "`dH` is not a name of this program; the upstream gradients are dY, dZ"),
 ])
 def test_anything_but_pure_numpy_is_refused_before_it_runs(layer, tmp_path, formula, words):

@@ -380,8 +380,8 @@ class _Run:
 # -------------------------------------------------------------- sizes, before building
 
 def _too_large(node: ast.AST, entries: float) -> UsageError:
-    return refuse(f"{_shown(node)} would have {_count(entries)} entries; a formula may "
-                  f"build arrays of at most {_count(MAX_ENTRIES)}")
+    return refuse(f"{_shown(node)} is too large: it would have {_count(entries)} entries; a "
+                  f"formula may build arrays of at most {_count(MAX_ENTRIES)}")
 
 
 def _count(n: float) -> str:
@@ -441,7 +441,7 @@ def _plan_power(node, base, exponent) -> None:
     """An integer power is computed exactly by Python: bound its digits."""
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and \
             abs(base) > 1 and abs(base).bit_length() * exponent > MAX_POWER_BITS:
-        raise refuse(f"{_shown(node)} is too large a number for a formula")
+        raise refuse(f"{_shown(node)}: the exponent makes too large a number for a formula")
 
 
 def _plan_index(node, value, index) -> None:
