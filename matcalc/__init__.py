@@ -29,10 +29,13 @@ from .errors import (
 if TYPE_CHECKING:
     from .calculus.proof import Step
     from .check import CheckReport, verify
+    from .check.against import BackwardCheck
+    from .pipeline import check_backward
     from .pipeline import derive, hessian, jacobian
     from .results import Derivation, Derivative, Gradient
 
 __all__ = [
+    "BackwardCheck",
     "CheckError",
     "CheckReport",
     "Derivation",
@@ -44,6 +47,7 @@ __all__ = [
     "Step",
     "UnsupportedError",
     "UsageError",
+    "check_backward",
     "derive",
     "hessian",
     "jacobian",
@@ -55,6 +59,7 @@ __all__ = [
 _LAZY = {"derive": "pipeline", "jacobian": "pipeline", "hessian": "pipeline",
          "Derivation": "results", "Derivative": "results", "Gradient": "results",
          "Step": "calculus.proof", "verify": "check", "CheckReport": "check",
+         "check_backward": "pipeline", "BackwardCheck": "check.against",
          "set_language": "render.settings", "set_notation": "render.settings"}
 
 

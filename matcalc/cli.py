@@ -157,6 +157,8 @@ def cli() -> None:
       matcalc derive "Z = X @ W + b" --shape b=k --wrt W --wrt b --format markdown
       matcalc derive examples/01_matmul.mc --check
       matcalc derive examples/17_mlp.mc --wrt W,b --inline
+      matcalc derive net.mc --wrt W --against 'X.T @ (dY * (Z > 0))'
+      matcalc derive net.mc --against @backward.py   # a hand-written backward pass
     """
 
 
@@ -183,11 +185,17 @@ def cli() -> None:
                    "of each step and of the result against central differences.")
 @click.option("--no-check", is_flag=True,
               help="Skip the numerical check that every result passes before it is shown.")
-@click.option("--against", "against", multiple=True, metavar="[NAME=]FORMULA",
-              help="Check a hand-derived numpy formula for a gradient instead of printing the "
-                   "proof, e.g. --wrt W --against 'X.T @ dZ' (dZ: the gradient of Z; "
-                   "dOut: the upstream one). Says whether it is right; if not, why, at "
-                   "which entry, and the right formula. Exit code 1 if it is wrong.")
+@click.option("--against", "against", multiple=True, metavar="[NAME=]FORMULA|PASS",
+              help="Check numpy you derived by hand instead of printing the proof: a "
+                   "formula for a gradient, e.g. --wrt W --against 'X.T @ dZ' or --against "
+                   "'W=np.dot(X.T, dZ)' (it reads the program's names, dZ for the gradient "
+                   "of a result Z and dOut for the upstream one; np.sum, np.where, .mean(), "
+                   "X > 0, slices: any pure numpy), or a whole backward pass, one line "
+                   "dNAME = formula per gradient, as a multi-line string, lines separated "
+                   "by ';', @FILE or - (standard input): each line is checked in order "
+                   "against ∂L/∂NAME, reading your earlier lines' values. Says whether it is "
+                   "right; if not, which line, why, at which entry, and the right formula. "
+                   "Exit code 1 if it is wrong.")
 @click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
               help="Also show the forward values and every gradient at these inputs, e.g. "
                    "--at x=-2,y=5,z=-4 or --at 'W=[[1, 2], [3, 4]],b=[0, 1]' (a "
@@ -242,10 +250,13 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     _exclusive(check, no_check)
     shapes = _shapes(shape)
-    formulas = _formulas(against, wrt)
+    formulas, backward = _formulas(against, wrt, program)
     derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
                      symmetric_gradient=symmetric_gradient)
+    if backward is not None:
+        _pass_verdict(derivation, backward, fmt, lang)
+        return
     if formulas:
         _verdicts(derivation, fmt, lang)
         return
@@ -275,20 +286,58 @@ def _values_at(derivation, at: str | None, seed: int | None) -> None:
     derivation.at(values, upstream)
 
 
-def _formulas(against: tuple[str, ...], wrt: tuple[str, ...]) -> dict[str, str]:
-    """--against 'FORMULA' (for the one --wrt) or --against 'NAME=FORMULA'."""
+def _formulas(against: tuple[str, ...], wrt: tuple[str, ...],
+              program: str) -> tuple[dict[str, str], str | None]:
+    """--against 'FORMULA' (for the one --wrt), --against 'NAME=FORMULA', or a backward
+    pass: several lines (a multi-line string, lines separated by ';', @FILE, or - for
+    standard input). Returns the formulas by name, or the pass's text."""
     import re
     named = [name.strip() for item in wrt for name in item.split(",") if name.strip()]
     formulas: dict[str, str] = {}
+    backward = None
     for item in against:
-        match = re.match(r"\s*([^\W\d]\w*)\s*=(?!=)(.*)", item, flags=re.S)
+        text = _against_text(item, program)
+        if _is_pass(text):
+            if len(against) > 1:
+                raise click.UsageError("--against: a backward pass is checked on its own; "
+                                       "give it as the only --against")
+            backward = text
+            continue
+        match = re.match(r"\s*([^\W\d]\w*)\s*=(?!=)(.*)", text, flags=re.S)
         if match and "." not in match.group(1):
             formulas[match.group(1)] = match.group(2).strip()
         elif len(named) == 1:
-            formulas[named[0]] = item.strip()
+            formulas[named[0]] = text.strip()
         else:
             raise click.UsageError("--against: write NAME=FORMULA, or give exactly one --wrt")
-    return formulas
+    return formulas, backward
+
+
+def _against_text(item: str, program: str) -> str:
+    """The text of an --against: standard input for -, a file's contents for @FILE."""
+    if item.strip() == "-":
+        if program == "-":
+            raise click.UsageError("--against -: the program already reads standard input; "
+                                   "give one of them as a file")
+        return sys.stdin.read().removeprefix("\ufeff")
+    if item.startswith("@"):  # no formula starts with @: it is a file
+        path = Path(item[1:])
+        if not path.is_file():
+            raise click.UsageError(f"--against {item}: no such file: {path}")
+        return path.read_text(encoding="utf-8-sig")
+    return item
+
+
+def _is_pass(text: str) -> bool:
+    """Several lines, or several statements separated by ';'."""
+    import ast
+    if "\n" not in text.strip() and ";" not in text:
+        return False
+    try:
+        ast.parse(text.strip(), mode="eval")  # one expression written over several lines
+        return False
+    except SyntaxError:
+        return True
 
 
 def _verdicts(derivation, fmt: str, lang: str) -> None:
@@ -305,6 +354,22 @@ def _verdicts(derivation, fmt: str, lang: str) -> None:
         click.echo("\n".join(render_comparison(v, derivation.loss, lang) for v in verdicts),
                    nl=False)
     if not all(v.equal for v in verdicts):
+        raise click.exceptions.Exit(1)
+
+
+def _pass_verdict(derivation, backward: str, fmt: str, lang: str) -> None:
+    """The verdict on a backward pass, line by line; exit code 1 if a line is wrong."""
+    from .pipeline import check_backward
+    report = check_backward(derivation, backward)
+    if fmt == "json":
+        import json
+        from dataclasses import asdict
+        lines = [asdict(line) | {"right": line.right} for line in report.lines]
+        click.echo(json.dumps({"ok": report.ok, "trials": report.trials, "lines": lines},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.text(lang), nl=False)
+    if not report.ok:
         raise click.exceptions.Exit(1)
 
 

@@ -87,7 +87,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
 
     ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
     verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
-    ``wrt`` if they are not there.
+    ``wrt`` if they are not there. A key may be the gradient's numpy name, {"dW": …}.
+    A whole backward pass is checked by ``check_backward(d, source)``.
     """
     _check_style(steps)
     if symmetric_gradient not in CONVENTIONS:
@@ -103,6 +104,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     if p.shapes.names[output] and f"d{output}" in p.shapes.names:
         raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
                          f"gradient ∂{loss}/∂{output} d{output}; rename it")
+    against = {name[1:] if name not in p.shapes.names and name.startswith("d") and
+               name[1:] in p.shapes.names else name: formula
+               for name, formula in (against or {}).items()}
     wanted = _wrt_names(p.program, wrt if wrt is not None or not against else list(against))
     for name in against or {}:
         if name not in p.program.inputs() and name not in p.shapes.names:
@@ -134,6 +138,20 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         from .check.against import compare
         d.against = {name: compare(d, name, formula) for name, formula in against.items()}
     return d
+
+
+def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0):
+    """A hand-written backward pass (lines ``dNAME = formula``), each line compared with
+    ∂L/∂NAME in order, later lines reading the user's own earlier values: a
+    ``check.against.BackwardCheck``, line by line. ``d`` is derived again if the pass
+    assigns a gradient it did not derive on the way."""
+    from .check.against import check_pass, pass_gradients
+    missing = [n for n in pass_gradients(d, source) if n not in d.all_gradients]
+    if missing:
+        shapes = {n: d.shapes.names[n] for n in d.program.inputs()}
+        d = derive(d.program.source, wrt=[*d.gradients, *missing], shapes=shapes,
+                   loss=d.loss if d.has_upstream else None, steps=d.style)
+    return check_pass(d, source, trials, seed)
 
 
 def _check_style(steps: str) -> None:

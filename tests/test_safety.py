@@ -44,3 +44,26 @@ def test_hostile_programs_run_nothing(tmp_path, program):
     with pytest.raises(MatcalcError):
         derive(program.format(marker=marker))
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("formula", [
+    "np.save('{marker}', A)",
+    "A.tofile('{marker}')",
+    "np.savetxt('{marker}', A)",
+    "np.lib.npyio.savetxt('{marker}', A)",
+    "open('{marker}', 'w')",
+    "A.__class__",
+    "A.__reduce__()",
+    "np.memmap('{marker}', mode='w+', shape=(2,))",
+])
+def test_hostile_formulas_run_nothing(tmp_path, formula):
+    """--against runs the numpy a person writes: whatever reaches beyond arrays is refused
+    before it runs, alone or as a line of a backward pass."""
+    marker = tmp_path / "pwned"
+    with pytest.raises(MatcalcError):
+        derive("C = A @ B", wrt="A", against={"A": formula.format(marker=marker)})
+    d = derive("C = A @ B", wrt="A")
+    from matcalc import check_backward
+    with pytest.raises(MatcalcError):
+        check_backward(d, "dA = dC @ B.T\nx = " + formula.format(marker=marker))
+    assert not marker.exists() and not list(tmp_path.iterdir())

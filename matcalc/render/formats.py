@@ -66,10 +66,20 @@ def environment():
     env.filters["tex_rows"] = tex_rows
     env.filters["reason_rows"] = reason_rows
     env.filters["visible"] = visible
+    env.filters["dims"] = _dims
+    env.filters["add_line"] = lambda name, numbers, lang="en": name if name not in numbers \
+        else f"{name}（{numbers[name]} 行目）" if lang == "ja" else \
+        f"{name} (line {numbers[name]})"
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
     return env
+
+
+def _dims(shape) -> str:
+    """(m, n): a shape in dimension names."""
+    from ..language.shapes import show
+    return show(shape)
 
 
 def latex_printer(ctx: PrintContext):
@@ -624,14 +634,14 @@ def _module(d, env, form) -> str:
     return env.get_template(form.template).render(**view).rstrip() + "\n"
 
 
-def gradient_line(d: Derivation, wrt: str) -> str:
-    """∂L/∂W = … in text: the matrix form with every named gradient substituted (or the
-    index form where there is no matrix form)."""
+def gradient_line(d: Derivation, wrt: str, named: bool = False) -> str:
+    """∂L/∂W = … in text: the matrix form with every named gradient substituted (or, with
+    ``named``, in terms of them), or the index form where there is no matrix form."""
     printer = TextPrinter(context(d))
     grad = d.all_gradients[wrt]
     if grad.result is None:
         return f"{printer.doprint(grad.lhs)} = {printer.doprint(grad.index_form)}"
-    shown = grad.inlined if grad.inlined is not None else grad.result
+    shown = grad.inlined if grad.inlined is not None and not named else grad.result
     return f"{printer.doprint(grad.matrix_lhs)} = {printer.doprint(shown)}"
 
 
@@ -666,7 +676,13 @@ def gradient_markdown(d: Derivation, wrt: str, lang: str = "en") -> str:
 
 def render_comparison(c, loss: str = "L", lang: str = "en") -> str:
     """The verdict on a hand-derived formula (``check.against.Comparison``), as text."""
-    from ..language.shapes import show
     template = environment().get_template("against.j2")
-    return template.render(c=c, loss=loss, lang=lang, shape=show(c.shape),
-                           entry=",".join(map(str, c.entry or ()))).rstrip() + "\n"
+    return template.render(c=c, loss=loss, lang=lang).rstrip() + "\n"
+
+
+def render_backward_check(report, lang: str = "en") -> str:
+    """The verdict on a backward pass (``check.against.BackwardCheck``), line by line."""
+    template = environment().get_template("backward_pass.j2")
+    numbers = {line.gradient and f"d{line.gradient}": line.number for line in report.lines}
+    return template.render(r=report, loss=report.loss, lang=lang,
+                           numbers=numbers).rstrip() + "\n"

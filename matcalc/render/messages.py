@@ -35,6 +35,23 @@ JA: list[tuple[str, str]] = [
     (r"the program has no assignment: write e\.g\. '(.*)'",
      r"プログラムに代入文がない。例: '\1'"),
     (r"the exponent of '\*\*' must be a constant number", r"'**' の指数は定数でなければならない"),
+    (r"(--against): line (\d+): (.*)", r"\1: \2 行目: \3"),
+    (r"(--against): (.+)", r"\1: \2"),
+    (r"(np\.\S+) is not supported in a formula", r"\1 は式では使えない"),
+    (r"\.(\w+) is not supported in a formula \(arrays offer (.*) and methods such as (.*)\)",
+     r".\1 は式では使えない（配列にあるのは \2 と \3 などのメソッド）"),
+    (r"`([^`]+)` is not a name of this program; the upstream gradients are (.*) "
+     r"\(its names: (.*)\)", r"`\1` はこのプログラムの名前ではない。上流の勾配は \2（名前: \3）"),
+    (r"`([^`]+)` is not a name of this program; its names are (.*)",
+     r"`\1` はこのプログラムの名前ではない。名前は \2"),
+    (r"(\S+) is read before a line assigns it; .*",
+     r"\1 は代入される前に読まれている。逆伝播は上流の勾配か順伝播の値から始まり、前の行が代入した値を読む"),
+    (r"(.+) is too large: it would have (.+) entries; a formula may build arrays of at "
+     r"most (.+)",
+     r"\1 は成分が \2 個になる。式が作れる配列は \3 個まで"),
+    (r"(.+): (?:names|attributes) with (?:double )?underscores are not allowed in a formula",
+     r"\1: アンダースコアで始まる名前は式では使えない"),
+    (r"(.+) is not a numpy expression \((.*)\)", r"\1 は numpy の式ではない（\2）"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
 ]
