@@ -11,6 +11,7 @@ only one), so that all the points of a finite difference go through the program 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,9 +92,10 @@ class Watch:
     Domains: the argument of log, √ and cross-entropy's prediction (``Op.positive``) and
     the base of a fractional power at least DOMAIN_MARGIN; a denominator at least that far
     from 0. Kinks: a call near its kink (``Op.kink``) is a draw to redraw. Branches: for
-    each call with sides (max(x, 0), |x|, maximum: ``Op.sides``), the sides its entries were on (−1, 0, +1)."""
+    each call with sides (max(x, 0), |x|, maximum: ``Op.sides``), how many of its entries
+    were on each side (−1, 0 exactly at the kink, +1)."""
 
-    sides: dict = field(default_factory=dict)     # call -> set of sides seen
+    sides: dict = field(default_factory=dict)     # call -> Counter of the sides seen
     bases: dict = field(default_factory=dict)     # id(call) -> its arguments, for ``frozen``
 
     def arguments(self, node: Call, op, args: list) -> None:
@@ -109,8 +111,9 @@ class Watch:
         if op.kink is not None and not same_args and op.kink(args, value):
             raise FloatingPointError(f"{node.func} at its kink")
         if op.sides is not None and not same_args:
-            self.sides.setdefault(node, set()).update(
-                int(v) for v in np.unique(op.sides(args)))
+            found, counts = np.unique(op.sides(args), return_counts=True)
+            self.sides.setdefault(node, Counter()).update(
+                {int(v): int(c) for v, c in zip(found, counts)})
         if op.frozen is not None:
             self.bases[id(node)] = args
 
@@ -232,7 +235,7 @@ class Instance:
     numpy_memo: dict = field(default_factory=dict)  # (dZ := …) values, by their code
     stand_in: int = 0
     forced: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sign, site)
-    sides: dict = field(default_factory=dict)       # branch call -> sides seen
+    sides: dict = field(default_factory=dict)       # branch call -> Counter of sides
     # id(branch call) -> its arguments here: finite differences around this point keep
     # each branch on the side it takes here. Off a kink that changes nothing (a step of
     # 1e-6 cannot cross it: draws keep 1e-4 away); at a kink the program is held at
@@ -418,10 +421,14 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
 
 # ------------------------------------------------------------------ instances that cover
 
-MAX_INSTANCES = 8
+MAX_INSTANCES = 16
+# beyond being seen at all, each side of each branch is compared at this many entries, if
+# MAX_INSTANCES allow (a scalar max gate: a wrong routing that agrees at 3 points does not
+# agree at 8)
+SIDE_ENTRIES = 8
 # the scale of the draws beyond the requested ones: wider and narrower, to reach a
 # branch the first draws missed (max(X + 3, 0) needs entries of X below −3)
-SPREADS = (1.0, 1.0, 1.0, 4.0, 0.3, 10.0, 2.0, 0.1)
+SPREADS = (1.0, 1.0, 1.0, 4.0, 0.3, 2.0, 1.0, 10.0)
 
 
 @dataclass
@@ -437,10 +444,11 @@ class Draws:
 def draw_instances(program: Program, shapes, output: str, trials: int,
                    seed: int = 0) -> Draws:
     """``trials`` random instances, and more (up to MAX_INSTANCES) until every branch of
-    the program has been seen on both sides: every call with sides (``Op.sides``) has entries on
-    each side of its kink across the instances (an entry exactly at the kink counts as
-    the side the convention gives it, a slope of 0 for max(x, 0) at 0; a branch held at its kink in every
-    instance is covered by the convention alone). A program with declared functions runs
+    the program has been seen on both sides: every call with sides (``Op.sides``) has
+    entries on each side of its kink across the instances (an entry exactly at the kink
+    counts as the side the convention gives it, a slope of 0 for max(x, 0) at 0; a branch
+    held at its kink in every instance is covered by the convention alone), each side at
+    SIDE_ENTRIES entries where the instances allow. A program with declared functions runs
     on both stand-ins, alternately."""
     stand_ins = len(STAND_INS) if program.functions else 1
     wanted = max(trials, stand_ins)
@@ -452,9 +460,13 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
                                    spread=SPREADS[k % len(SPREADS)], stand_in=k % stand_ins)
         instances.append(instance)
         for site, sides in instance.sides.items():
-            seen.setdefault(site, set()).update(sides)
+            seen.setdefault(site, Counter()).update(sides)
         missing = _uncovered(seen, len(instances))
-        if len(instances) >= wanted and (not missing or len(instances) >= MAX_INSTANCES):
+        few = any(sides != Counter({0: sides[0]}) and
+                  min(sides[1], sides[-1] + sides[0]) < SIDE_ENTRIES
+                  for sides in seen.values())
+        if len(instances) >= wanted and (not (missing or few) or
+                                         len(instances) >= MAX_INSTANCES):
             break
     shifted = {f"{name} drawn {sign} for {site}" for instance in instances
                for name, ((sign, _, _), site) in instance.forced.items()}
@@ -464,7 +476,8 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
 def _uncovered(seen: dict, count: int) -> list[str]:
     """The branches not yet seen on both sides, in words."""
     out = []
-    for site, sides in seen.items():
+    for site, counts in seen.items():
+        sides = {side for side, n in counts.items() if n}
         if sides == {0}:
             continue  # held at its kink: the convention is the derivative
         words = ops.get(site.func).side_words
