@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -244,7 +245,7 @@ class Instance:
     # one ``Op.frozen`` gives the kink itself (a slope of 0 for max(x, 0) at 0).
     frozen: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def floor(self) -> float:
         """The noise floor of comparisons on this instance: a gradient is compared
         relative to its own largest entry, but not below 1% of the loss's scale S (|L|, or

@@ -196,9 +196,12 @@ def written(node: Expr) -> str:
     return _WRITE[type(node)](node)
 
 
-def _operand(node: Expr) -> str:
+def _operand(node: Expr, left: bool = False) -> str:
+    """An operand of a binary operation, bracketed unless it is atomic (or a negation on
+    the left: −(x x) − 1)."""
     text = written(node)
-    return f"({text})" if isinstance(node, (BinOp, Neg)) else text
+    return f"({text})" if isinstance(node, BinOp) or (isinstance(node, Neg) and not left) \
+        else text
 
 
 def _call(node: Call) -> str:
@@ -211,7 +214,7 @@ _WRITE = {
     Name: lambda n: n.id,
     Number: lambda n: repr(n.value),
     Size: lambda n: n.id,
-    BinOp: lambda n: f"{_operand(n.left)} {n.op} {_operand(n.right)}",
+    BinOp: lambda n: f"{_operand(n.left, n.op != '**')} {n.op} {_operand(n.right)}",
     Neg: lambda n: f"-{_operand(n.operand)}",
     Transpose: lambda n: f"{_operand(n.operand)}.T",
     Call: _call,
