@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from .calculus.proof import Step
     from .check import CheckReport, verify
     from .check.against import BackwardCheck
-    from .pipeline import check_backward
-    from .pipeline import derive, hessian, jacobian
+    from .pipeline import check_backward, derive, hessian, jacobian
     from .results import Derivation, Derivative, Gradient
 
 __all__ = [

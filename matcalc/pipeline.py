@@ -24,7 +24,6 @@ from .calculus.differentiate import differentiate, push_partial, replace_partial
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
-from .calculus.symmetric import CONVENTIONS, SYM
 from .calculus.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -37,6 +36,7 @@ from .calculus.symbols import (
     dim,
     index_symbols,
 )
+from .calculus.symmetric import CONVENTIONS, SYM
 from .errors import CheckError, UnsupportedError, UsageError
 from .language.parse import parse
 from .language.program import Program

@@ -95,3 +95,18 @@ def node_package(name: str) -> bool:
     from pathlib import Path
     return shutil.which("node") is not None and \
         (Path(__file__).parent / "js" / "node_modules" / name).is_dir()
+
+
+# the two-layer perceptron with ReLU, softmax and cross-entropy (issue 19); its classic
+# bug is the forgotten ReLU mask: Xᵀ ((P − T) W2ᵀ) for ∂L/∂W1
+RELU_MLP = """X: (m, d)
+W1: (d, h)
+b1: (h,)
+W2: (h, c)
+b2: (c,)
+T: onehot(m, c)
+Z1 = X @ W1 + b1
+H = relu(Z1)
+Z2 = H @ W2 + b2
+P = softmax(Z2)
+L = cross_entropy(T, P)"""

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from helpers import RELU_MLP
 from matcalc import check_backward, derive
 from matcalc.errors import UsageError
 
@@ -90,9 +91,7 @@ dZ1 = dH * (Z1 > 0)
 dW1 = X.T @ dZ1
 dX = dZ1 @ W1.T
 """
-MLP = ("X: (m, d)\nW1: (d, h)\nb1: (h,)\nW2: (h, c)\nb2: (c,)\nT: onehot(m, c)\n"
-       "Z1 = X @ W1 + b1\nH = relu(Z1)\nZ2 = H @ W2 + b2\nP = softmax(Z2)\n"
-       "L = cross_entropy(T, P)")
+MLP = RELU_MLP
 MLP_PASS = """\
 dZ2 = P - T
 dW2 = H.T @ dZ2

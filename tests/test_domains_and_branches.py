@@ -16,23 +16,14 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import RELU_MLP
 from matcalc import derive
 from matcalc.check import verify
 from matcalc.check.against import compare
 from matcalc.check.numeric import draw_instances
 from matcalc.errors import DomainError
 
-MLP = """X: (m, d)
-W1: (d, h)
-b1: (h,)
-W2: (h, c)
-b2: (c,)
-T: onehot(m, c)
-Z1 = X @ W1 + b1
-H = relu(Z1)
-Z2 = H @ W2 + b2
-P = softmax(Z2)
-L = cross_entropy(T, P)"""
+MLP = RELU_MLP
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

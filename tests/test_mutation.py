@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import test_catalogue
 from mutants import closed, mutants
 
@@ -39,6 +38,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
 from generate import options, program_text  # noqa: E402
 
+from helpers import RELU_MLP  # noqa: E402
 from matcalc import derive  # noqa: E402
 from matcalc.check import verify  # noqa: E402
 from matcalc.check.against import compare  # noqa: E402
@@ -48,20 +48,7 @@ from matcalc.render.formats import numpy_code  # noqa: E402
 # variants that take √ of a negative number run to NaN on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-# the two-layer perceptron with ReLU, softmax and cross-entropy; its classic bug is the
-# forgotten ReLU mask: Xᵀ ((P − T) W2ᵀ) for ∂L/∂W1
-MLP_RELU = """X: (m, n)
-W1: (n, h)
-b1: (h,)
-W2: (h, c)
-b2: (c,)
-T: onehot(m, c)
-Z1 = X @ W1 + b1
-H = relu(Z1)
-Z2 = H @ W2 + b2
-P = softmax(Z2)
-L = cross_entropy(T, P)
-"""
+MLP_RELU = RELU_MLP + "\n"
 MASK1 = "np.heaviside(Z1, 0.0)"   # relu′(Z1), as the derivation's numpy spells it
 
 

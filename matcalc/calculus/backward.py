@@ -32,7 +32,6 @@ from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
 from .prove import differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
-from .symmetric import symmetric_inputs, symmetrise
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -48,6 +47,7 @@ from .symbols import (
     dim,
     index_symbols,
 )
+from .symmetric import symmetric_inputs, symmetrise
 
 ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put in
 

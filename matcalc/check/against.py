@@ -117,7 +117,8 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
         for name in gradients:
             if name in read and name not in values:
                 values[name] = _frozen(_right(instance, name[1:]))
-        if not _judged(out, _run(tree, values), _right(instance, wrt), instance.dims, instance.floor):
+        if not _judged(out, _run(tree, values), _right(instance, wrt), instance.dims,
+                       instance.floor):
             return out
         out.trials = trial + 1
     return out

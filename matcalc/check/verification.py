@@ -226,7 +226,8 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
-                                     _relative(_matrix_value(form, ev, sizes), reference, instance.floor))
+                                     _relative(_matrix_value(form, ev, sizes), reference,
+                                               instance.floor))
     if grad.result is None:
         values = ev.array(grad.index_form, free, sizes).reshape(-1)
         check.result_error = max(check.result_error, _relative(values, reference, instance.floor))
@@ -395,7 +396,8 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
                 check.failure = "the vector lies the wrong way for its layout"
         if d.result is not None:
             check.result_error = max(check.result_error, _relative(
-                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), instance.floor))
+                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1),
+                instance.floor))
         if last is not None:
             check.result_error = max(check.result_error,
                                      _relative(last, reference.reshape(-1), instance.floor))

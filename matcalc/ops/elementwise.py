@@ -186,7 +186,8 @@ OPS = [
        derivative=lambda x, y: sign(x), numpy="np.abs({})", text="abs",
        tex=r"\operatorname{abs}", text_format="|{}|", tex_format=r"\left|{}\right|",
        note="abs", kink=at_zero, sides=sign_of,
-       sides_numpy="np.sign({0})", frozen=_abs_frozen, examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
+       sides_numpy="np.sign({0})", frozen=_abs_frozen,
+       examples=("B = abs(A)", "s = sum(abs(X @ w - y))"),
        fuzz=_fuzz_any("abs")),
     # nodes that only derivatives produce
     Op("step", "internal", "relu′(x) = [x > 0]", function=step,

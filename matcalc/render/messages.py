@@ -45,7 +45,8 @@ JA: list[tuple[str, str]] = [
     (r"`([^`]+)` is not a name of this program; its names are (.*)",
      r"`\1` はこのプログラムの名前ではない。名前は \2"),
     (r"(\S+) is read before a line assigns it; .*",
-     r"\1 は代入される前に読まれている。逆伝播は上流の勾配か順伝播の値から始まり、前の行が代入した値を読む"),
+     r"\1 は代入される前に読まれている。逆伝播は上流の勾配か順伝播の値から始まり、"
+     r"前の行が代入した値を読む"),
     (r"(.+) is too large: it would have (.+) entries; a formula may build arrays of at "
      r"most (.+)",
      r"\1 は成分が \2 個になる。式が作れる配列は \3 個まで"),

@@ -104,8 +104,8 @@ def _forced(d) -> dict[str, list]:
 
 
 def _branches(program, source) -> list[tuple[str, str, list[str]]]:
-    """Each branch of the program (a call with sides: max(x, 0), |x|, maximum) as (the call as written,
-    numpy of the side of its kink each entry is on, the two sides in words)."""
+    """Each branch of the program (a call with sides: max(x, 0), |x|, maximum) as (the call
+    as written, numpy of the side of its kink each entry is on, the two sides in words)."""
     from .. import ops
     from ..language.program import Call, walk_program, written
     found = {}
