@@ -99,8 +99,6 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     loss = _loss_name(p, loss)
     if any(alias == loss for _, alias in p.program.aliases):
         raise UsageError(f"{loss!r} names the loss and a gradient; rename the gradient")
-    if not p.program.inputs():
-        raise UsageError("the program has no inputs to differentiate with respect to")
     if p.shapes.names[output] and f"d{output}" in p.shapes.names:
         raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
                          f"gradient ∂{loss}/∂{output} d{output}; rename it")
@@ -108,6 +106,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
                name[1:] in p.shapes.names else name: formula
                for name, formula in (against or {}).items()}
     wanted = _wrt_names(p.program, wrt if wrt is not None or not against else list(against))
+    if not wanted:
+        raise UsageError("the program has no inputs to differentiate with respect to")
     for name in against or {}:
         if name not in p.program.inputs() and name not in p.shapes.names:
             raise UsageError("no such name in the program", option="against", value=name)
@@ -178,7 +178,12 @@ def _loss_name(p: Prepared, loss: str | None) -> str:
 
 
 def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
-    inputs = program.inputs()
+    """The names to differentiate by: those given, or every input; a program that reads
+    none (L = 2 c with c computed from nothing declared) has its declared names, whose
+    gradients are zero."""
+    assigned = [s.target for s in program.statements]
+    declared = [d.name for d in program.declarations if d.name not in assigned]
+    inputs = program.inputs() or declared
     if wrt is None:
         return inputs
     given = [wrt] if isinstance(wrt, str) else list(wrt)
@@ -187,9 +192,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
         raise UsageError("needs a name (or 'all')", option="wrt")
     if "all" in wanted:
         return inputs
-    assigned = [s.target for s in program.statements]
-    declared = [d.name for d in program.declarations]  # unread ones have a zero gradient
-    for name in wanted:
+    for name in wanted:  # an unread declared name has a zero gradient
         if name == program.output:
             raise UsageError("that is the output; its gradient is the upstream gradient "
                              "itself", option="wrt", value=name)

@@ -107,3 +107,42 @@ def test_the_numpy_module_of_a_scalar_logdet_runs(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.check() < 1e-4
+
+
+# ---- an output that reads no input (or none of the wrt): its gradient is zero, not a
+# usage error ('the program has no inputs to differentiate with respect to')
+
+@pytest.mark.parametrize("program, wrt", [
+    ("x: (n,); L = 2.0", "x"),
+    ("x: (n,); L = 2.0", None),                       # the declared names, by default
+    ("x: (3,); y = [1.0, 2.0]; L = sum(y)", "x"),
+])
+def test_an_output_that_reads_no_input_has_a_zero_gradient(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert d["x"].zero and has_numpy(d, "x")
+
+
+# ---- an entry at a numbered position inside a row-wise function (x_1 in softmax(x x_1))
+# is a scalar factor, not a matrix to broadcast (was sympy's 'mismatching shape: (3, 1)')
+
+@pytest.mark.parametrize("program", [
+    "x: (3,); L = sum(softmax(x * x[0]))",
+    "x: (3,); A: (3, 3); L = sum(softmax(A * x[2]))",
+])
+def test_an_entry_by_number_inside_a_row_function_scales(program):
+    d = derived(program, wrt="x")  # verified (the result is written out entry by entry)
+    assert d["x"].result is not None
+
+
+# ---- a power whose exponent is a scalar of the program: ∂(xˢ)/∂x = s xˢ⁻¹ and
+# ∂(xˢ)/∂s = xˢ log x (the base drawn positive where the exponent is not an integer)
+
+@pytest.mark.parametrize("program, wrt", [
+    ("s: (); X: (m, n); Y = X ** s", "X,s"),
+    ("s: (); x: (n,); L = sum(x ** (s + 1))", "x,s"),
+    ("s: (); t: (); L = t ** s", "s,t"),
+    ("s: (); X: (m, n); Y = X ** s; Z = Y @ Y.T", "X,s"),
+])
+def test_a_scalar_exponent_that_is_a_name(program, wrt):
+    d = derived(program, wrt=wrt)
+    assert all(has_numpy(d, name) for name in wrt.split(","))

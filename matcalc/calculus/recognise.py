@@ -217,14 +217,16 @@ class TermRecogniser:
                 self.dims[right] if right is not None else Integer(1))
 
     def _elementwise(self, expr: Expr, left: Node, right: Node) -> Expr:
-        """The matrix M with m_{left,right} = expr: f(a_ij) → f(A), a_ij b_ij → A ∘ B."""
+        """The matrix M with m_{left,right} = expr: f(a_ij) → f(A), a_ij b_ij → A ∘ B. An
+        entry at numbered positions (x_1 in x_i x_1) is a scalar, as anything with no free
+        index is: a factor that scales, not a matrix to broadcast."""
+        if not indices_of(expr):
+            return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Element):
             edge = self._edge(expr)
             if edge.left is not None and edge.left == edge.right:  # m_pp inside f: diag(M)_p
                 edge = Edge(DiagonalOf(edge.matrix), edge.left, None)
             return self._placed(edge, left, right)
-        if not indices_of(expr):
-            return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Sum):
             return self._inner_sum(expr, left, right)
         op = ops.of_node(expr)
@@ -246,7 +248,7 @@ class TermRecogniser:
         if isinstance(expr, Mul):
             core = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
             return scale(Mul(*scalars), core)
-        if isinstance(expr, Pow) and expr.exp.is_number:
+        if isinstance(expr, Pow) and not indices_of(expr.exp):  # X^c, X^s: a scalar power
             return HadamardPower(args[0], expr.exp)
         if op is not None and op.elementwise and len(args) == 1:
             return Apply(op.name, args[0])

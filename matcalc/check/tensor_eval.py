@@ -546,8 +546,12 @@ def _(m: HadamardProduct, ev):
 
 @_matrix.register
 def _(m: HadamardPower, ev):
+    """A^∘c entrywise, for a number c or a scalar of the program (A^∘s)."""
     a = ev.matrix_value(m.base)
-    return Labelled(a.data ** float(m.exp), a.labels)
+    if m.exp.is_number:
+        return Labelled(a.data ** float(m.exp), a.labels)
+    power = ev.value(m.exp, {})
+    return _combine(np.power, [a, Labelled(power.data[..., None, None], power.labels)])
 
 
 @_matrix.register

@@ -152,8 +152,8 @@ def infer(program: Program) -> Shapes:
         left, right = visit(node.left), visit(node.right)
         if node.op == "@":
             return matmul(node, left, right)
-        if node.op == "**" and not _is_constant(node.right):
-            raise mismatch("the exponent of '**' must be a constant number", node.right)
+        if node.op == "**" and right and not _is_constant(node.right):
+            raise mismatch("the exponent of '**' must be a number or a scalar", node.right)
         return broadcast(node, left, right)
 
     def item(node: Item) -> Shape:

@@ -129,7 +129,7 @@ class NumpyPrinter:
             return f"np.diag({flat})", 4
         if isinstance(e, sympy.HadamardProduct):
             return self._product(hadamard_order(e.args, self.order),
-                                 lambda a: isinstance(a, sympy.HadamardPower) and a.exp < 0), 2
+                                 lambda a: isinstance(a, sympy.HadamardPower) and bool(a.exp.is_negative)), 2
         if isinstance(e, sympy.MatAdd):
             return self._sum(e.args), 1
         if isinstance(e, sympy.HadamardPower):
@@ -266,6 +266,8 @@ class NumpyPrinter:
             return self._code(base)
         if exp.is_negative:  # 1 / (1 + c): the divisor keeps its parentheses
             return f"1 / {self._wrap(*self._power(base, -exp), 3)}", 2
+        if not exp.is_number:  # x**s, x**(s - 1): a scalar of the program
+            return f"{code}**{self._wrap(*self._code(exp), 4)}", 3
         shown = str(exp) if exp.is_Integer else repr(float(exp))
         return f"{code}**{shown}", 3
 
@@ -286,7 +288,7 @@ class NumpyPrinter:
             coeff, rest = e.as_coeff_Mul()
             if coeff == -1:
                 return "-" + self._wrap(*self._code(rest), 3), 2
-            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and a.exp < 0), 2
+            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and bool(a.exp.is_negative)), 2
         if isinstance(e, sympy.Add):
             return self._sum(e.args), 1
         if isinstance(e, sympy.Pow):
