@@ -94,13 +94,34 @@ def test_a_sign_hidden_in_a_root_is_seen():
 # ---------------------------------------------------------------- domains
 
 
-def test_only_what_feeds_a_log_is_drawn_positive():
-    d = derive("X: (m, n)\nY: (m, n)\nL = sum(log(X)) + sum(relu(Y))", wrt="Y")
+def test_only_what_feeds_a_log_is_moved_and_it_keeps_its_signs():
+    d = derive("X: (m, n)\nY: (m, n)\nZ: (m, n)\nL = sum(log(X * X + Y)) + sum(relu(Z))",
+               wrt=["X", "Z"])
     draws = draw_instances(d.program, d.shapes, d.output, 3)
-    assert draws.shifted == ["X drawn positive for log(X)"]
-    y = np.concatenate([i.values["Y"].reshape(-1) for i in draws.instances])
-    assert (y < 0).any() and (y > 0).any()
-    assert "X drawn positive for log(X)" in verify(d).summary()
+    assert draws.shifted == ["X, Y moved into the domain of log(X * X + Y)"]
+    for name in "XZ":  # X moved away from 0, not made positive; Z not moved at all
+        values = np.concatenate([i.values[name].reshape(-1) for i in draws.instances])
+        assert (values < 0).any() and (values > 0).any()
+    assert "moved into the domain of log(X * X + Y)" in verify(d).summary()
+    assert compare(d, "X", "2 * np.abs(X) / (X * X + Y)").verdict == "differs"
+
+
+@pytest.mark.parametrize("program", [
+    "x: (n,)\nL = sum(log(x - 3))",
+    "x: (n,)\ny: (n,)\nL = sum(sqrt(x - y))",
+    "A: (m, n)\nx: (n,)\nb: (m,)\nL = -sum(log(b - A @ x))",   # a log barrier
+    "X: (m, n)\nw: (n,)\ny: (m,)\nL = sum(X @ w - y * log(X @ w))",   # Poisson
+])
+def test_a_domain_away_from_the_draws_is_reached(program):
+    d = derive(program, wrt="all")
+    assert d.verified_on
+
+
+def test_a_sign_error_beside_a_domain_is_caught():
+    """Poisson regression: X is moved only as far as X w > 0 needs, so |X| is not X."""
+    d = derive("X: (m, n)\nw: (n,)\ny: (m,)\nL = sum(X @ w - y * log(X @ w))", wrt="w")
+    assert compare(d, "w", "X.T @ (1 - y / (X @ w))").equal
+    assert compare(d, "w", "np.abs(X).T @ (1 - y / (X @ w))").verdict == "differs"
 
 
 @pytest.mark.parametrize("program, site", [
@@ -122,6 +143,22 @@ def test_a_domain_on_the_negative_side_is_found():
     assert d.verified_on
     draws = draw_instances(d.program, d.shapes, d.output, 3)
     assert all((i.values["x"] < 0).all() for i in draws.instances)
+
+
+@pytest.mark.unverified  # a wrong variant, on purpose
+def test_an_additive_constant_does_not_widen_the_tolerance():
+    """L + 10⁷: central differences are noisier, but a factor 3 for 2 is still wrong."""
+    d = derive("X: (m, n)\nb: (n,)\nL = sum((X + b) ** 2) + 10000000", wrt="b")
+    assert d.verified_on
+    assert compare(d, "b", "3 * np.sum(X + b, axis=0)").verdict == "differs"
+    assert not verify(patched(d, {"b": "3 * np.sum(X + b, axis=0)"})).agrees
+
+
+def test_large_intermediates_are_no_false_alarm():
+    """E[y²] − E[y]² with y = x + 100: round-off of y² ≈ 10⁴ is measured, not an error."""
+    d = derive("x: (n,)\ny = x + 100\nL = mean(y * y) - mean(y) * mean(y)", wrt="x")
+    assert d.verified_on
+    assert compare(d, "x", "2 * (x - x.mean()) / x.size").equal
 
 
 # ---------------------------------------------------------------- branches and kinks

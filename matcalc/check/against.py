@@ -117,8 +117,8 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
         for name in gradients:
             if name in read and name not in values:
                 values[name] = _frozen(_right(instance, name[1:]))
-        if not _judged(out, _run(tree, values), _right(instance, wrt), instance.dims,
-                       instance.floor):
+        right = _right(instance, wrt)
+        if not _judged(out, _run(tree, values), right, instance.dims, instance.floor(wrt)):
             return out
         out.trials = trial + 1
     return out
@@ -291,10 +291,11 @@ def _run_pass(d, statements, lines: list[PassLine], instance) -> None:
             continue
         right = _right(instance, line.gradient)
         probe = Comparison(line.gradient, line.formula, "equal")
-        if _judged(probe, mine, right, instance.dims, instance.floor):
+        floor = instance.floor(line.gradient)
+        if _judged(probe, mine, right, instance.dims, floor):
             pass
         elif roots and _judged(Comparison(line.gradient, line.formula, "equal"), fixed,
-                               right, instance.dims, instance.floor):
+                               right, instance.dims, floor):
             if line.status == "right":
                 line.status, line.reads = "follows", roots
             wrong[target] = roots
@@ -303,7 +304,7 @@ def _run_pass(d, statements, lines: list[PassLine], instance) -> None:
                 own = probe
                 if roots:
                     own = Comparison(line.gradient, line.formula, "equal")
-                    _judged(own, fixed, right, instance.dims, instance.floor)
+                    _judged(own, fixed, right, instance.dims, floor)
                 line.status, line.reads = "wrong", roots
                 _take_verdict(line.comparison, own)
             wrong[target] = (target,)

@@ -70,6 +70,10 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
+# a difference below NOISE_MARGIN × the measured round-off of central differences, in
+# units of RTOL (1e-5), is not an error: 30 noise / 1e-5
+NOISE_MARGIN = 3e6
+LOSS_NOISE = 7e-4   # 30 ε / (h RTOL): ten times the round-off of central differences of L
 DOMAIN_MARGIN = 1e-4  # a drawn point keeps the arguments of log and √ this far above 0
 
 
@@ -235,7 +239,7 @@ class Instance:
     _grads: dict | None = None
     numpy_memo: dict = field(default_factory=dict)  # (dZ := …) values, by their code
     stand_in: int = 0
-    forced: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (sign, site)
+    moved: dict[str, str] = field(default_factory=dict)  # input -> the domain it was moved into
     sides: dict = field(default_factory=dict)       # branch call -> Counter of sides
     # id(branch call) -> its arguments here: finite differences around this point keep
     # each branch on the side it takes here. Off a kink that changes nothing (a step of
@@ -244,16 +248,24 @@ class Instance:
     # intermediate is moved where it stands) it gives the side the convention takes, the
     # one ``Op.frozen`` gives the kink itself (a slope of 0 for max(x, 0) at 0).
     frozen: dict = field(default_factory=dict)
+    noise: dict[str, float] = field(default_factory=dict)  # name -> round-off measured
+
+    def floor(self, name: str | None = None) -> float:
+        """The scale below which a difference from the central differences of ∂L/∂name
+        (of every name's, without one) is noise, not an error: the gradient is compared
+        relative to its own largest entry, but not below this. NOISE_MARGIN times the
+        round-off measured (two central differences, at h and h/2, differ by it), and no
+        less than LOSS_NOISE of the loss's scale S (|L|, or Σ |G ∘ Y| for an upstream G):
+        the round-off of L itself, ~3 ε S / h, is then a tenth of what may differ."""
+        noise = self.noise.get(name, 0.0) if name is not None else \
+            max(self.noise.values(), default=0.0)
+        return max(NOISE_MARGIN * noise, LOSS_NOISE * max(1.0, self.loss_scale))
 
     @cached_property
-    def floor(self) -> float:
-        """The noise floor of comparisons on this instance: a gradient is compared
-        relative to its own largest entry, but not below 1% of the loss's scale S (|L|, or
-        Σ |G ∘ Y| for an upstream G), since the round-off of a central difference of L is
-        about 3 ε S / h ≈ 7e-10 S: anything larger than 1e-7 S that differs is found."""
+    def loss_scale(self) -> float:
         output = np.asarray(self.values[self.output], dtype=float)
         loss = np.abs(output) if self.upstream is None else np.abs(self.upstream * output)
-        return max(1e-2 * float(np.sum(loss)), 1e-8)
+        return float(np.sum(loss))
 
     @contextmanager
     def active(self):
@@ -322,12 +334,15 @@ def _domain_argument(site):
     return site.right if site.op == "/" else site.left
 
 
-# Where an argument leaves its domain, the inputs it reads are drawn again by these
-# strategies in turn, each DOMAIN_TRIES times: as everything else is drawn (both signs),
-# positive, negative, then positive and negative over a wider range. Only when all fail
-# is the domain taken to be empty.
-STRATEGIES = (None, ("positive", 0.5, 2.0), ("negative", 0.5, 2.0), ("positive", 1.0, 10.0),
-              ("negative", 1.0, 10.0))
+# Where an argument leaves its domain, the inputs it reads are moved into it: gradient
+# ascent (by central differences) on Σ max(REPAIR_TARGET − margin, 0) over the argument's
+# entries, REPAIR_STEP at most per entry and step. The draw keeps its signs wherever the
+# domain allows (log(x − 3) moves x past 3; log(X w) moves X and w only as far as
+# X w > 0 needs). A site no fresh draw can be moved into, DOMAIN_TRIES times, has an
+# empty domain.
+REPAIR_TARGET = 0.1
+REPAIR_STEP = 0.25
+REPAIR_STEPS = 60
 DOMAIN_TRIES = 3
 
 
@@ -336,11 +351,10 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
     """Random dimensions and inputs in the program's domain, both signs wherever the
     program allows them. A draw where the forward pass is undefined (a singular matrix
     under det or inv) or near a kink is drawn again; where an argument leaves its
-    function's domain (log of a negative entry), the inputs it reads are redrawn by
-    STRATEGIES. DomainError when no strategy finds a point inside the domain."""
+    function's domain (log of a negative entry), the inputs it reads are moved into it
+    (``_repair``). DomainError when no draw can be moved there."""
     too_large = 0
-    forced: dict[str, tuple[str, str]] = {}
-    misses: dict = {}  # a site outside its domain -> how many draws were
+    misses: dict = {}  # a site no draw could be moved into its domain -> how many draws
     fixed = set(shapes.assumptions) | _invertible_names(program)
     token = STAND_IN.set(stand_in)
     try:
@@ -351,28 +365,36 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
             shrink = 0.5 ** max(attempt // 10, min(too_large, 3))
             limit = 1e4 if attempt < 40 else 1e8
             inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
+            rng, dims, inputs = _inputs(program, shapes, seed + 7919 * attempt,
+                                        spread * shrink)
+            moved: dict[str, str] = {}
             try:
-                with np.errstate(divide="raise", over="raise", invalid="raise"):
-                    instance = _draw(program, shapes, output, seed + 7919 * attempt,
-                                     spread * shrink, inside, forced)
+                for _ in range(8):  # each site outside its domain moved in, in turn
+                    try:
+                        with np.errstate(divide="raise", over="raise", invalid="raise"):
+                            instance = _finish(program, rng, dims, inputs, output, inside)
+                        break
+                    except OutsideDomain as outside:
+                        names = [n for n in feeding(program, _domain_argument(outside.site))
+                                 if n not in fixed]
+                        repaired = _repair(program, outside.site, inputs, names)
+                        if repaired is None:
+                            misses[outside.site] = tries = misses.get(outside.site, 0) + 1
+                            if tries >= DOMAIN_TRIES:
+                                raise DomainError(
+                                    f"{written(outside.site)}: {outside.needs}, and no "
+                                    f"random point could be moved where it is ({tries} "
+                                    "draws): the program is defined nowhere") from None
+                            raise
+                        inputs = repaired
+                        moved.update({n: written(outside.site) for n in names})
+                else:
+                    continue
                 if all(np.all(np.isfinite(v)) and np.all(np.abs(v) < limit)
                        for v in instance.values.values()):
-                    instance.stand_in = stand_in
+                    instance.stand_in, instance.moved = stand_in, moved
                     return instance
                 too_large += 1
-            except OutsideDomain as outside:
-                misses[outside.site] = tries = misses.get(outside.site, 0) + 1
-                if tries % DOMAIN_TRIES:
-                    continue
-                strategy = tries // DOMAIN_TRIES
-                names = [n for n in feeding(program, _domain_argument(outside.site))
-                         if n not in fixed]
-                if strategy >= len(STRATEGIES) or not names:
-                    raise DomainError(f"{written(outside.site)}: {outside.needs}, and no "
-                                      f"point was found where it is ({tries} random draws)"
-                                      ": the program is defined nowhere") from None
-                for name in names:
-                    forced[name] = (STRATEGIES[strategy], written(outside.site))
             except TooLarge:
                 too_large += 1
             except (np.linalg.LinAlgError, FloatingPointError):
@@ -382,8 +404,9 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
     raise UnsupportedError("no random input found where the program is defined")
 
 
-def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
-          largest: float | None = None, forced: dict | None = None) -> Instance:
+def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
+    """A random generator, the dimensions and the inputs of one draw: standard normal
+    (times ``spread``) unless an assumption or an invertibility says otherwise."""
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
@@ -393,7 +416,6 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
     rng.shuffle(sizes)
     dims = dict(zip(symbolic, (int(s) for s in sizes)))
     invertible = _invertible_names(program)
-    forced = forced or {}
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}
     unread = [d.name for d in program.declarations if d.name not in targets]  # zero gradient
@@ -406,18 +428,78 @@ def _draw(program: Program, shapes, output: str, seed: int, spread: float = 1.0,
             values[name] = shape[0] * np.eye(shape[0]) + rng.uniform(-0.5, 1.0, size=shape)
         elif name in invertible:
             values[name] = rng.uniform(0.5, 1.5, size=shape)
-        elif name in forced:
-            (sign, low, high), _ = forced[name]
-            values[name] = rng.uniform(low, high, size=shape) * max(spread, 0.25) * \
-                (1 if sign == "positive" else -1)
         else:
             values[name] = rng.normal(scale=spread, size=shape)
+    return rng, dims, values
+
+
+def _finish(program: Program, rng, dims: dict, inputs: dict, output: str,
+            largest: float | None) -> Instance:
+    """The instance at these inputs: the forward pass, watched, and an upstream gradient."""
     watch = Watch()
-    values = forward(program, values, watch=watch, largest=largest)
+    values = forward(program, inputs, watch=watch, largest=largest)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
-    return Instance(dims, values, upstream, program, output, forced=dict(forced),
-                    sides=watch.sides, frozen=watch.bases)
+    return Instance(dims, values, upstream, program, output, sides=watch.sides,
+                    frozen=watch.bases)
+
+
+def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | None:
+    """The inputs with ``names`` moved until every entry of the site's argument is at least
+    REPAIR_TARGET inside its domain (None if they cannot be): the argument itself for log,
+    √ and a fractional power's base, its size for a denominator."""
+    if not names or not isinstance(site, (Call, BinOp)) or \
+            (isinstance(site, Call) and not ops.get(site.func).positive):
+        return None  # a domain that is no margin of entries (log det): drawn again
+    argument = _domain_argument(site)
+    needed = _statements_for(program, argument)
+    shapes = [np.shape(inputs[n]) for n in names]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+
+    def split(flat: np.ndarray) -> dict:  # a stack of points (B, Σ sizes) -> inputs
+        out, at = {}, 0
+        for name, shape, size in zip(names, shapes, sizes):
+            out[name] = flat[:, at:at + size].reshape(-1, *shape)
+            at += size
+        return out
+
+    def shortfall(flat: np.ndarray) -> np.ndarray:  # Σ max(target − margin, 0), per point
+        values = {n: np.asarray(v, dtype=float)[None] for n, v in inputs.items()}
+        values.update(split(flat))
+        with np.errstate(all="ignore"):
+            for statement in needed:
+                values[statement.target] = np.asarray(
+                    run_expression(statement.value, values), dtype=float)
+            margin = np.asarray(run_expression(argument, values), dtype=float)
+        if isinstance(site, BinOp) and site.op == "/":
+            margin = np.abs(margin)
+        gap = np.maximum(REPAIR_TARGET - margin, 0.0)
+        gap = np.where(np.isfinite(gap), gap, 1e6)
+        return gap.reshape(len(flat), -1).sum(axis=1)
+
+    x = np.concatenate([np.asarray(inputs[n], dtype=float).reshape(-1) for n in names])
+    for _ in range(REPAIR_STEPS):
+        if shortfall(x[None])[0] == 0:
+            return {**inputs, **{n: v[0] for n, v in split(x[None]).items()}}
+        slope = central_difference(shortfall, x, precise=False)  # (entries, 1)
+        slope = slope.reshape(-1)
+        largest = np.max(np.abs(slope))
+        if not np.isfinite(largest) or largest == 0:
+            return None
+        x = x - REPAIR_STEP * slope / largest
+    return None
+
+
+def _statements_for(program: Program, expr) -> list:
+    """The statements whose values ``expr`` reads, directly or not, in program order."""
+    definitions = {s.target: s for s in program.statements}
+    needed, todo = set(), list(names_in(expr))
+    while todo:
+        name = todo.pop()
+        if name in definitions and name not in needed:
+            needed.add(name)
+            todo.extend(names_in(definitions[name].value))
+    return [s for s in program.statements if s.target in needed]
 
 
 # ------------------------------------------------------------------ instances that cover
@@ -469,9 +551,13 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
         if len(instances) >= wanted and (not (missing or few) or
                                          len(instances) >= MAX_INSTANCES):
             break
-    shifted = {f"{name} drawn {sign} for {site}" for instance in instances
-               for name, ((sign, _, _), site) in instance.forced.items()}
-    return Draws(instances, missing, sorted(shifted))
+    moved: dict[str, dict[str, None]] = {}  # site -> the inputs moved into its domain
+    for instance in instances:
+        for name, site in instance.moved.items():
+            moved.setdefault(site, {})[name] = None
+    shifted = [f"{', '.join(names)} moved into the domain of {site}"
+               for site, names in moved.items()]
+    return Draws(instances, missing, shifted)
 
 
 def _uncovered(seen: dict, count: int) -> list[str]:
@@ -576,7 +662,10 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
 
     if wrt in instance.symmetric:
         return symmetric_difference(losses, instance.values[wrt])
-    return central_difference(losses, instance.values[wrt])
+    found = central_difference(losses, instance.values[wrt])
+    plain = central_difference(losses, instance.values[wrt], precise=False)
+    instance.noise[wrt] = float(np.max(np.abs(found - plain), initial=0.0))
+    return found
 
 
 def symmetric_directions(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -679,6 +768,9 @@ def _differences(program: Program, instance: Instance, output: str,
         near = losses[start:start + n] - losses[start + n:start + 2 * n]
         far = losses[start + 2 * n:start + 3 * n] - losses[start + 3 * n:start + 4 * n]
         derivatives = (8 * near - far) / (6 * h)
+        # two central differences, at h/2 and at h, differ by the round-off (and the
+        # truncation) of either: the noise the extrapolated one is judged against
+        instance.noise[name] = float(np.max(np.abs(near / h - far / (2 * h)), initial=0.0))
         found[name] = symmetric_gradient(derivatives, len(base[name]), *symmetric[name]) \
             if name in symmetric else derivatives.reshape(np.shape(base[name]))
     return found

@@ -21,6 +21,7 @@ from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..render import formats
 from ..results import Derivation, Derivative, Gradient
 from .numeric import (
+    NOISE_MARGIN,
     central_difference,
     draw_instances,
     eval_numpy,
@@ -173,7 +174,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
         return float("inf")
-    return _relative(value.reshape(-1), reference, instance.floor)
+    return _relative(value.reshape(-1), reference, instance.floor(wrt))
 
 
 def _symmetrised(values: np.ndarray, sizes) -> np.ndarray:
@@ -201,12 +202,12 @@ def _steps_error(steps, check: GradientCheck, ev: Evaluator, free, sizes,
         values = ev.array(step.rhs, free, sizes).reshape(-1)
         if previous is not None:
             claim = CLAIMS.get(step.reason.key, lambda v, _: v)
-            error = _relative(values, claim(previous, sizes), ev.instance.floor)
+            error = _relative(values, claim(previous, sizes), ev.instance.floor())
             if error >= RTOL:
                 precise = Evaluator(ev.program, ev.instance, ev.output, precise=True)
                 error = _relative(precise.array(step.rhs, free, sizes).reshape(-1),
                                   claim(precise.array(kept.rhs, free, sizes).reshape(-1),
-                                        sizes), ev.instance.floor)
+                                        sizes), ev.instance.floor())
             check.record_step(n, step.reason.key, error)
         previous, kept = values, step
     return previous
@@ -218,19 +219,22 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     free, sizes = _free(grad, instance)
     last = _steps_error(grad.steps, check, ev, free, sizes)
     if last is not None:
-        check.result_error = max(check.result_error, _relative(last, reference, instance.floor))
+        floor = instance.floor(grad.wrt)
+        check.result_error = max(check.result_error, _relative(last, reference, floor))
     # the entry-by-entry proof of the inlined form: its steps numbered after the proof's
     inline = _steps_error(grad.inline_steps, check, ev, free, sizes, first=len(grad.steps))
     if inline is not None:
-        check.result_error = max(check.result_error, _relative(inline, reference, instance.floor))
+        check.result_error = max(check.result_error,
+                                 _relative(inline, reference, instance.floor(grad.wrt)))
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
                                      _relative(_matrix_value(form, ev, sizes), reference,
-                                               instance.floor))
+                                               instance.floor(grad.wrt)))
     if grad.result is None:
         values = ev.array(grad.index_form, free, sizes).reshape(-1)
-        check.result_error = max(check.result_error, _relative(values, reference, instance.floor))
+        check.result_error = max(check.result_error,
+                                 _relative(values, reference, instance.floor(grad.wrt)))
     error = _numpy_error(d, grad.wrt, instance, reference, numpy_of)
     if error is not None:
         check.numpy_error = max(check.numpy_error or 0.0, error)
@@ -248,7 +252,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     for name, line in code:
         value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
         reference = np.asarray(instance.gradient_of(name), dtype=float)
-        error = _relative(value.reshape(-1), reference.reshape(-1), instance.floor) \
+        error = _relative(value.reshape(-1), reference.reshape(-1), instance.floor(name)) \
             if value.shape == np.shape(instance.values[name]) else float("inf")
         checks[name].backward_error = max(checks[name].backward_error or 0.0, error)
 
@@ -377,10 +381,16 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             reference = central_difference(outputs, base, order=2)     # H[a, b]
             free = index_symbols(WRT_INDICES, 2)
             free = free if d.layout == "numerator" else free[::-1]
+            # second differences: round-off ~ ε S / h², taken against the entries' scale
+            floor = max(1.0, float(np.max(np.abs(reference), initial=0.0)))
         else:
             # reference[in..., out...] → [out..., in...], then into the layout's order
-            reference = np.moveaxis(central_difference(outputs, base),
-                                    list(range(base.ndim)), list(range(-base.ndim, 0)))
+            found = central_difference(outputs, base)
+            noise = np.max(np.abs(found - central_difference(outputs, base, precise=False)),
+                           initial=0.0)
+            floor = max(NOISE_MARGIN * float(noise), 1e-6)
+            reference = np.moveaxis(found, list(range(base.ndim)),
+                                    list(range(-base.ndim, 0)))
             out_idx = index_symbols(OUTPUT_INDICES, out_rank)
             wrt_idx = index_symbols(WRT_INDICES, base.ndim)
             free = layout_order(out_idx, wrt_idx, d.layout)
@@ -396,15 +406,14 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
                 check.failure = "the vector lies the wrong way for its layout"
         if d.result is not None:
             check.result_error = max(check.result_error, _relative(
-                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1),
-                instance.floor))
+                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
         if last is not None:
             check.result_error = max(check.result_error,
-                                     _relative(last, reference.reshape(-1), instance.floor))
+                                     _relative(last, reference.reshape(-1), floor))
         code = formats.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
             value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
-            error = _relative(value.reshape(-1), reference.reshape(-1), instance.floor) \
+            error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
                 if value.size == reference.size else float("inf")
             check.numpy_error = max(check.numpy_error or 0.0, error)
     except Exception as error:  # a failure to evaluate is a failed check

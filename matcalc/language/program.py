@@ -196,12 +196,22 @@ def written(node: Expr) -> str:
     return _WRITE[type(node)](node)
 
 
-def _operand(node: Expr, left: bool = False) -> str:
-    """An operand of a binary operation, bracketed unless it is atomic (or a negation on
-    the left: −(x x) − 1)."""
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}
+_NEG = 3  # −x binds tighter than *, looser than **
+
+
+def _operand(node: Expr, parent: str, left: bool) -> str:
+    """An operand of ``parent``, bracketed where Python's precedence needs it (and a
+    negation on the right: a − (−b))."""
     text = written(node)
-    return f"({text})" if isinstance(node, BinOp) or (isinstance(node, Neg) and not left) \
-        else text
+    mine = _PRECEDENCE[node.op] if isinstance(node, BinOp) else \
+        _NEG if isinstance(node, Neg) else 5
+    outer = _PRECEDENCE[parent]
+    if parent == "**":
+        bracket = mine <= outer if left else mine < outer
+    else:
+        bracket = mine < outer or (not left and (mine == outer or mine == _NEG))
+    return f"({text})" if bracket else text
 
 
 def _call(node: Call) -> str:
@@ -214,9 +224,11 @@ _WRITE = {
     Name: lambda n: n.id,
     Number: lambda n: repr(n.value),
     Size: lambda n: n.id,
-    BinOp: lambda n: f"{_operand(n.left, n.op != '**')} {n.op} {_operand(n.right)}",
-    Neg: lambda n: f"-{_operand(n.operand)}",
-    Transpose: lambda n: f"{_operand(n.operand)}.T",
+    BinOp: lambda n: f"{_operand(n.left, n.op, True)} {n.op} {_operand(n.right, n.op, False)}",
+    Neg: lambda n: "-" + (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
+                          else written(n.operand)),
+    Transpose: lambda n: (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
+                          else written(n.operand)) + ".T",
     Call: _call,
     Item: lambda n: f"{n.of}[{n.index}]",
     Stack: lambda n: "[" + ", ".join(map(written, n.items)) + "]",

@@ -84,23 +84,27 @@ def _program_view(d, inputs: list[str]) -> dict:
                     "assumption": shapes.assumptions.get(n)} for n in inputs],
         "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
         "forward": [(s.target, source.code(s.value)) for s in program.statements],
-        "forced": _forced(d),
+        "domains": _domains(program, source),
         "invertible": sorted(_invertible_names(program)),
         "branches": _branches(program, source),
     }
 
 
-def _forced(d) -> dict[str, list]:
-    """The inputs that the checker had to draw with one sign for a function's domain
-    (its argument of log, √, …), as [sign, low, high]; the others keep both signs."""
-    from ..check.numeric import random_instance
-    from ..errors import MatcalcError
-    try:
-        instance = random_instance(d.program, d.shapes, d.output, 0)
-    except MatcalcError:
-        return {}
-    return {name: [1.0 if sign == "positive" else -1.0, low, high]
-            for name, ((sign, low, high), _) in instance.forced.items()}
+def _domains(program, source) -> list[tuple[str, str]]:
+    """Each place a domain constrains (the argument of log and √, a denominator, a
+    fractional power's base) as (the call as written, numpy of how far inside the domain
+    each entry is: the argument, or a denominator's size)."""
+    from .. import ops
+    from ..check.numeric import _domain_argument, _is_integer
+    from ..language.program import BinOp, Call, walk_program, written
+    found = {}
+    for node in walk_program(program):
+        if isinstance(node, Call) and ops.get(node.func).positive or \
+                isinstance(node, BinOp) and node.op == "**" and not _is_integer(node.right):
+            found.setdefault(written(node), source.code(_domain_argument(node)))
+        elif isinstance(node, BinOp) and node.op == "/":
+            found.setdefault(written(node), f"np.abs({source.code(node.right)})")
+    return list(found.items())
 
 
 def _branches(program, source) -> list[tuple[str, str, list[str]]]:

@@ -129,7 +129,8 @@ class NumpyPrinter:
             return f"np.diag({flat})", 4
         if isinstance(e, sympy.HadamardProduct):
             return self._product(hadamard_order(e.args, self.order),
-                                 lambda a: isinstance(a, sympy.HadamardPower) and bool(a.exp.is_negative)), 2
+                                 lambda a: isinstance(a, sympy.HadamardPower) and
+                                 bool(a.exp.is_negative)), 2
         if isinstance(e, sympy.MatAdd):
             return self._sum(e.args), 1
         if isinstance(e, sympy.HadamardPower):
@@ -288,7 +289,8 @@ class NumpyPrinter:
             coeff, rest = e.as_coeff_Mul()
             if coeff == -1:
                 return "-" + self._wrap(*self._code(rest), 3), 2
-            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and bool(a.exp.is_negative)), 2
+            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and
+                                 bool(a.exp.is_negative)), 2
         if isinstance(e, sympy.Add):
             return self._sum(e.args), 1
         if isinstance(e, sympy.Pow):
