@@ -89,6 +89,16 @@ def test_a_shape_error_is_explained_in_the_programs_dimension_names(layer):
     ("np.zeros(10 ** 6)[:, None] * np.zeros(10 ** 6)", "entries"),
     ("10 ** 10 ** 10", "exponent"),
     ("X.T @ dH", "`dH` is not a name of this program; the upstream gradients are dY, dZ"),
+    # found by a review: a callee that is no name, numbers Python cannot bound, and
+    # shapes given as numpy arrays (planned too, not built and then refused)
+    ("np.sum(X)(1)", "only numpy's functions"),
+    ("(1)(2)", "only numpy's functions"),
+    ("np.full((2, 2), 2 ** 2000)", "no array of real numbers"),
+    ("np.array(2 ** 100) ** 10 ** 9 * 0 + X.T @ dY", "no array of real numbers"),
+    ("np.arange(np.array(2e8))", "200,000,000 entries"),
+    ("np.eye(np.array(12000))", "144,000,000 entries"),
+    ("np.full(np.array([12000, 12000]), 1.0)", "144,000,000 entries"),
+    ("np.einsum('i,j->ij', np.ones(4000), np.ones(4000))", "16,000,000 entries"),
 ])
 def test_anything_but_pure_numpy_is_refused_before_it_runs(layer, tmp_path, formula, words):
     marker = tmp_path / "pwned"

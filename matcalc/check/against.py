@@ -158,7 +158,7 @@ def _judged(out: Comparison, yours, right: np.ndarray, dims: dict[str, int],
         return False
     try:
         yours = np.asarray(yours, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         out.verdict = "error"
         out.detail = f"it gives a {type(yours).__name__}, not an array of numbers"
         return False

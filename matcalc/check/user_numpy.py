@@ -31,9 +31,10 @@ from ..errors import UsageError
 
 MAX_LENGTH = 2000          # characters of one formula
 MAX_ENTRIES = 10 ** 6      # entries of any array a formula builds
-MAX_WORK = 10 ** 8         # entries multiplied by einsum, tensordot, outer, kron
+MAX_WORK = 10 ** 7         # entries multiplied by einsum, tensordot, outer, kron
 MAX_SECONDS = 10.0         # to run one formula
 MAX_POWER_BITS = 4096      # bits of an integer power 10 ** 64 ** ...
+MAX_INT_BITS = 256         # bits of any integer a formula's value holds
 
 NP_FUNCTIONS = frozenset("""
     abs absolute add all allclose amax amin any arange arccos arccosh arcsin arcsinh arctan
@@ -134,6 +135,9 @@ def check(tree: ast.AST, readable, unknown) -> None:
             if not isinstance(node.value, (int, float, bool, str, type(None), type(...))):
                 raise refuse(f"{ast.unparse(node)} is not a real number")
         elif isinstance(node, ast.Call):
+            if not isinstance(node.func, (ast.Name, ast.Attribute)):
+                raise refuse(f"{_shown(node)}: only numpy's functions, the methods of "
+                             "arrays and float, int, abs, len can be called")
             if any(k.arg is None for k in node.keywords):
                 raise refuse("**keyword arguments are not allowed in a formula")
             if any(k.arg == "out" for k in node.keywords):
@@ -270,6 +274,12 @@ class _Run:
         if isinstance(value, np.ndarray) and (value.size > MAX_ENTRIES or
                                               value.nbytes > 8 * MAX_ENTRIES):
             raise _too_large(node, value.size)
+        if isinstance(value, int) and not isinstance(value, bool) and \
+                value.bit_length() > MAX_INT_BITS or \
+                isinstance(value, np.ndarray) and value.dtype == object:
+            # Python's exact integers grow without bound (2**2000, squared line by line)
+            raise refuse(f"{_shown(node)} is no array of real numbers: an integer beyond "
+                         f"2^{MAX_INT_BITS}, or Python objects")
         return value
 
     def _value(self, node: ast.AST):
@@ -406,10 +416,11 @@ def _arrays(values) -> list[np.ndarray]:
 
 def _shape_entries(shape) -> float | None:
     """The entries of an array of this shape (an int or a tuple of ints), else None."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+    number = (int, float, np.integer, np.floating)
+    if isinstance(shape, number) and not isinstance(shape, bool) and math.isfinite(shape):
         return max(int(shape), 0)
-    if isinstance(shape, (tuple, list)) and all(isinstance(k, (int, np.integer))
-                                                for k in shape):
+    if isinstance(shape, (tuple, list)) and all(
+            isinstance(k, number) and math.isfinite(k) for k in shape):
         return math.prod(max(int(k), 0) for k in shape)
     return None
 
@@ -466,8 +477,22 @@ def _plan_call(node, name: str, args: list, kwargs: dict) -> None:
         raise _too_large(node, entries)
 
 
+def _as_python(value):
+    """A number or a shape given as a numpy array (np.array(12000), np.array([n, n])) as
+    the Python number or list it stands for, so that its size is planned too."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iuf" and \
+            value.size <= 64:
+        return value.tolist()
+    return value
+
+
 def _planned_entries(name: str, args: list, kwargs: dict) -> float | None:
     arrays = _arrays(args)
+    if name not in ("outer", "kron", "einsum", "tensordot", "dot", "matmul", "vdot",
+                    "inner", "multi_dot", "concatenate", "stack", "hstack", "vstack",
+                    "column_stack", "array", "asarray"):
+        args = [_as_python(a) for a in args]
+        kwargs = {k: _as_python(v) for k, v in kwargs.items()}
     first = args[0] if args else None
     if name in ("ones", "zeros", "full"):
         return _shape_entries(kwargs.get("shape", first))
