@@ -74,3 +74,23 @@ def test_numpy_never_mixes_star_and_matmul_unbracketed():
 def test_a_divisor_keeps_its_parentheses_in_numpy(program, wrt):
     d = derived(program, wrt=wrt)  # the conftest hook runs the numpy code and the pass
     assert "1 / 1 +" not in d.numpy_of(wrt) + (d.backward_numpy or "")
+
+
+@pytest.mark.parametrize("program", [
+    # found by 10,000 fuzzed programs with issue 19's draws (both signs, wider and
+    # narrower scales for coverage), each once a failure:
+    # a wide draw (scale 10) puts softmax entries below 1e-4; such an extra draw is
+    # replaced, never taken as a sign that the domain is empty
+    "A: (1, n)\nS: (n, n)\nh0 = cross_entropy(softmax(A), softmax(A))\n"
+    "h1 = exp(relu(abs(S)))\nh2 = log_softmax(A)\nout = sum(h2 * h2)",
+    # a Hessian's numpy code is held to second differences' tolerance, like its result
+    "x: (n,)\nc: ()\nh0 = cos((maximum(c, 0.5) * (c * x)))\nout = sum(h0 * h0)",
+    # a Jacobian whose entries are tiny (tanh saturated) is compared above the round-off
+    # of its output, not at 1e-6
+    "x: (n,)\nc: ()\nW: (n, n)\nB: (n, 1)\nh0 = tanh(mse((x + x), abs(x)))\n"
+    "h1 = (((W @ B) / (1 + exp((W @ B))))).T\nh2 = cos((c * h0))",
+])
+def test_fuzz_findings_of_the_wider_draws(program):
+    tally = Tally()
+    check_program(program, tally)  # the gradients, the Jacobian and the Hessian by x
+    assert not tally.failures, tally.failures

@@ -342,7 +342,7 @@ def _domain_argument(site):
 # empty domain.
 REPAIR_TARGET = 0.1
 REPAIR_STEP = 0.25
-REPAIR_STEPS = 60
+REPAIR_STEPS = 100
 DOMAIN_TRIES = 3
 
 
@@ -478,6 +478,7 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
         return gap.reshape(len(flat), -1).sum(axis=1)
 
     x = np.concatenate([np.asarray(inputs[n], dtype=float).reshape(-1) for n in names])
+    size = max(1.0, float(np.sqrt(np.mean(x * x))))  # steps follow the draw's scale
     for _ in range(REPAIR_STEPS):
         if shortfall(x[None])[0] == 0:
             return {**inputs, **{n: v[0] for n, v in split(x[None]).items()}}
@@ -486,7 +487,7 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
         largest = np.max(np.abs(slope))
         if not np.isfinite(largest) or largest == 0:
             return None
-        x = x - REPAIR_STEP * slope / largest
+        x = x - REPAIR_STEP * size * slope / largest
     return None
 
 
@@ -537,10 +538,15 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
     wanted = max(trials, stand_ins)
     instances: list[Instance] = []
     seen: dict = {}
-    while True:
-        k = len(instances)
-        instance = random_instance(program, shapes, output, seed + k,
-                                   spread=SPREADS[k % len(SPREADS)], stand_in=k % stand_ins)
+    for k in range(2 * MAX_INSTANCES):
+        try:
+            instance = random_instance(program, shapes, output, seed + k,
+                                       spread=SPREADS[k % len(SPREADS)],
+                                       stand_in=len(instances) % stand_ins)
+        except (DomainError, UnsupportedError):
+            if not instances:
+                raise
+            continue  # a wider or narrower draw out of the domain's reach: another one
         instances.append(instance)
         for site, sides in instance.sides.items():
             seen.setdefault(site, Counter()).update(sides)
@@ -551,6 +557,8 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
         if len(instances) >= wanted and (not (missing or few) or
                                          len(instances) >= MAX_INSTANCES):
             break
+    if len(instances) < wanted:
+        raise UnsupportedError("no random input found where the program is defined")
     moved: dict[str, dict[str, None]] = {}  # site -> the inputs moved into its domain
     for instance in instances:
         for name, site in instance.moved.items():
@@ -598,7 +606,7 @@ MAX_POINTS = 512  # points per call of f in central_difference (bounds the memor
 
 
 def central_difference(f: Callable[[np.ndarray], np.ndarray], x, order: int = 1,
-                       precise: bool = True) -> np.ndarray:
+                       precise: bool = True, scale: float = 1.0) -> np.ndarray:
     """Derivatives of f at x with respect to every entry of x, by central differences with
     the step h_p = step(|x_p|) of each entry p:
 
@@ -614,7 +622,7 @@ def central_difference(f: Callable[[np.ndarray], np.ndarray], x, order: int = 1,
     has shape (*x.shape, *out) for order 1 and (*x.shape, *x.shape, *out) for order 2."""
     x = np.asarray(x, dtype=float)
     n = x.size
-    h = step(np.abs(x).reshape(-1), order)
+    h = scale * step(np.abs(x).reshape(-1), order)  # (``scale``: steps twice as long …)
     moves = np.diag(h)                                     # row p: h_p e_p
     if order == 1 and precise:
         signs = (8.0, -8.0, -1.0, 1.0)

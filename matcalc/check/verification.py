@@ -21,6 +21,7 @@ from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..render import formats
 from ..results import Derivation, Derivative, Gradient
 from .numeric import (
+    LOSS_NOISE,
     NOISE_MARGIN,
     central_difference,
     draw_instances,
@@ -55,7 +56,8 @@ class GradientCheck:
     @property
     def ok(self) -> bool:
         return self.failure is None and self.worst_step < RTOL and \
-            self.result_error < self.result_rtol and (self.numpy_error or 0.0) < RTOL and \
+            self.result_error < self.result_rtol and \
+            (self.numpy_error or 0.0) < self.result_rtol and \
             (self.backward_error or 0.0) < RTOL
 
     def record_step(self, n: int, key: str, err: float) -> None:
@@ -381,14 +383,18 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             reference = central_difference(outputs, base, order=2)     # H[a, b]
             free = index_symbols(WRT_INDICES, 2)
             free = free if d.layout == "numerator" else free[::-1]
-            # second differences: round-off ~ ε S / h², taken against the entries' scale
-            floor = max(1.0, float(np.max(np.abs(reference), initial=0.0)))
+            # second differences err by ~h² f⁗ (steep f) and ε S / h²: what they
+            # resolve is measured by differences of twice the step
+            twice = central_difference(outputs, base, order=2, scale=2.0)
+            floor = max(1.0, 3.0 / RTOL_SECOND * float(np.max(np.abs(reference - twice),
+                                                               initial=0.0)))
         else:
             # reference[in..., out...] → [out..., in...], then into the layout's order
             found = central_difference(outputs, base)
             noise = np.max(np.abs(found - central_difference(outputs, base, precise=False)),
                            initial=0.0)
-            floor = max(NOISE_MARGIN * float(noise), 1e-6)
+            size = float(np.max(np.abs(outputs(base[None])), initial=0.0))
+            floor = max(NOISE_MARGIN * float(noise), LOSS_NOISE * max(1.0, size))
             reference = np.moveaxis(found, list(range(base.ndim)),
                                     list(range(-base.ndim, 0)))
             out_idx = index_symbols(OUTPUT_INDICES, out_rank)
