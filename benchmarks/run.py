@@ -207,6 +207,11 @@ VERIFIED = [
     ("examples/17_mlp.mc, every input", (ROOT / "examples" / "17_mlp.mc").read_text(
         encoding="utf-8"), "all", 0.050),
     ("tr(A X B Xᵀ C), X", "s = trace(A @ X @ B @ X.T @ C)", "X", 0.020),
+    # issue 19: every ReLU branch seen on both sides, inputs of both signs beside the log
+    ("ReLU MLP with softmax and cross-entropy, every input",
+     "X: (m, d)\nW1: (d, h)\nb1: (h,)\nW2: (h, c)\nb2: (c,)\nT: onehot(m, c)\n"
+     "Z1 = X @ W1 + b1\nH = relu(Z1)\nZ2 = H @ W2 + b2\nP = softmax(Z2)\n"
+     "L = cross_entropy(T, P)", "all", 0.050),
 ]
 
 
