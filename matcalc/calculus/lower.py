@@ -147,8 +147,9 @@ def lower_size(node: Size, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 @lower.register
 def lower_item(node: Item, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """x[1] is the entry x_2 (numpy counts from 0, the proof prints from 1)."""
-    return ctx.names.element(node.of, (Integer(node.index),))
+    """(e)[k] is e's element form at the constant index k: x[1] is the entry x_2 (numpy
+    counts from 0, the proof prints from 1), (D @ w)[1] is Σ_p d_2p w_p."""
+    return lower(node.of, (Integer(node.index),), ctx)
 
 
 @lower.register

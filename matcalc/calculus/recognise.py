@@ -146,13 +146,21 @@ class TermRecogniser:
             return index
         raise NoMatrixForm(f"an entry with a fixed index ({index}) has no matrix form")
 
-    def _end(self, index: Expr, size: Expr) -> Node:
-        return None if size == 1 else self._node(index)
+    def _end(self, index: Expr, size: Expr, other: Expr = S.Zero) -> Node:
+        """An axis of length 1 is no node; a numbered position on a longer axis beside a
+        running index (d_1i, from (D @ h)[0]) has no matrix form, even at 0, which is not
+        the unit axis's 0."""
+        if size == 1:
+            return None
+        if index.is_Integer and not other.is_Integer:
+            raise NoMatrixForm(f"an entry with a fixed index ({index}) has no matrix form")
+        return self._node(index)
 
     def _edge(self, factor: Expr) -> Edge | Expr:
         if isinstance(factor, Element):
             rows, cols = factor.matrix.shape
-            left, right = self._end(factor.row, rows), self._end(factor.col, cols)
+            left = self._end(factor.row, rows, factor.col)
+            right = self._end(factor.col, cols, factor.row)
             if left is not None and left == right and left not in self.sums:
                 return Edge(DiagonalOf(factor.matrix), left, None)  # m_ii = diag(M)_i
             return Edge(factor.matrix, left, right)

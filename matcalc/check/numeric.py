@@ -167,8 +167,8 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
         if watch is not None:
             watch.call(node, op, args, value)
         return value
-    if isinstance(node, Item):  # x[i] on a batch: axis 0 runs over the copies
-        return values[node.of][:, node.index]
+    if isinstance(node, Item):  # e[k] on a batch: axis 0 runs over the copies
+        return run(node.of)[:, node.index]
     if isinstance(node, Stack):
         entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=float) for e in node.items])
         return np.stack(entries, axis=-1)

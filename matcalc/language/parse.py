@@ -225,6 +225,8 @@ def _sizes_as_numbers(declarations: list[Declaration],
                         node.keepdims)
         if isinstance(node, Stack):
             return Stack(tuple(map(rewrite, node.items)), node.pos)
+        if isinstance(node, Item):
+            return Item(rewrite(node.of), node.index, node.pos)
         return node
 
     if not dims:
@@ -366,14 +368,12 @@ def _expr(node: ast.expr) -> Expr:
         return Transpose(_expr(node.value), _pos(node))
     if isinstance(node, ast.Call):
         return _call(node)
-    if isinstance(node, ast.Subscript):  # x[0]: an entry of a vector, by a number
-        if not isinstance(node.value, ast.Name) or not (
-                isinstance(node.slice, ast.Constant) and type(node.slice.value) is int
+    if isinstance(node, ast.Subscript):  # x[0], (D @ w)[1]: an entry of a vector, by a number
+        if not (isinstance(node.slice, ast.Constant) and type(node.slice.value) is int
                 and node.slice.value >= 0):
             raise _fail("only an entry of a vector by a number from 0 is allowed, e.g. x[0] "
                         "(no slices, no negative positions)", node)
-        _check_name(node.value.id, node.value)
-        return Item(node.value.id, node.slice.value, _pos(node))
+        return Item(_expr(node.value), node.slice.value, _pos(node))
     if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars
         if not node.elts or len(node.elts) > MAX_ITEMS:
             raise _fail(f"a vector literal has 1 to {MAX_ITEMS} entries", node)

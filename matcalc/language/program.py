@@ -76,9 +76,10 @@ class Call:
 
 @dataclass(frozen=True)
 class Item:
-    """``x[0]``: an entry of a vector, by a number (seed 004's x₁)."""
+    """``x[0]``, ``(D @ w)[1]``: an entry of a vector, by a number (seed 004's x₁); of any
+    expression whose value is a vector of known length, (e)[k] = e_k."""
 
-    of: str
+    of: Expr
     index: int
     pos: Pos = field(compare=False)
 
@@ -156,6 +157,8 @@ def children(node: Expr) -> tuple[Expr, ...]:
         return (node.operand,)
     if isinstance(node, Call):
         return node.args
+    if isinstance(node, Item):
+        return (node.of,)
     if isinstance(node, Stack):
         return node.items
     return ()
@@ -179,8 +182,7 @@ def walk_program(program: Program):
 
 def names_in(expr: Expr) -> list[str]:
     """Names read by an expression, left to right, without repeats."""
-    return list(dict.fromkeys(node.id if isinstance(node, Name) else node.of
-                              for node in walk(expr) if isinstance(node, (Name, Item))))
+    return list(dict.fromkeys(node.id for node in walk(expr) if isinstance(node, Name)))
 
 
 def values_read(expr: Expr) -> list[str]:
@@ -230,6 +232,7 @@ _WRITE = {
     Transpose: lambda n: (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
                           else written(n.operand)) + ".T",
     Call: _call,
-    Item: lambda n: f"{n.of}[{n.index}]",
+    Item: lambda n: (f"({written(n.of)})" if isinstance(n.of, (BinOp, Neg))
+                     else written(n.of)) + f"[{n.index}]",
     Stack: lambda n: "[" + ", ".join(map(written, n.items)) + "]",
 }

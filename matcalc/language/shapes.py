@@ -30,6 +30,7 @@ from .program import (
     Stack,
     Transpose,
     names_in,
+    written,
 )
 
 Shape = tuple[Dim, ...]
@@ -157,14 +158,32 @@ def infer(program: Program) -> Shapes:
         return broadcast(node, left, right)
 
     def item(node: Item) -> Shape:
-        """x[i] of a vector whose length is a number larger than i."""
-        shape = names.get(node.of)
-        size = u.find(shape[0]) if shape and len(shape) == 1 else None
+        """e[k] of a vector e whose length is a number larger than k: x[0] of a name
+        declared x: (2,), or (D @ w)[1] of an expression whose length is known."""
+        if isinstance(node.of, Name):
+            shape = names.get(node.of.id)
+            size = u.find(shape[0]) if shape and len(shape) == 1 else None
+            if not isinstance(size, int):
+                raise mismatch(f"{node.of.id}[{node.index}] needs {node.of.id} declared a "
+                               f"vector of known length, e.g. {node.of.id}: "
+                               f"({node.index + 1},)", node)
+            visit(node.of)
+            if node.index >= size:
+                raise mismatch(f"{node.of.id}[{node.index}] is past the end of {node.of.id}, "
+                               f"which has {size} entries", node)
+            return ()
+        shape = visit(node.of)
+        shown = written(node.of)
+        if len(shape) != 1:
+            raise mismatch(f"({shown})[{node.index}] needs a vector, but ({shown}) is "
+                           f"{show(u.resolve(shape))}", node)
+        size = u.find(shape[0])
         if not isinstance(size, int):
-            raise mismatch(f"{node.of}[{node.index}] needs {node.of} declared a vector of "
-                           f"known length, e.g. {node.of}: ({node.index + 1},)", node)
+            raise mismatch(f"({shown})[{node.index}] needs the length of ({shown}) known as "
+                           f"a number, to be sure the entry is there, but it is "
+                           f"{show(u.resolve(shape))}; declare its dimensions as numbers", node)
         if node.index >= size:
-            raise mismatch(f"{node.of}[{node.index}] is past the end of {node.of}, which has "
+            raise mismatch(f"({shown})[{node.index}] is past the end of ({shown}), which has "
                            f"{size} entries", node)
         return ()
 

@@ -246,7 +246,12 @@ class LatexPrinter(TextPrinter):
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
 
     def _source_Item(self, n) -> str:
-        return f"{self.tex_name(n.of, bold=False)}_{{{n.index + 1}}}"
+        """x[0] is x_{1}; (D @ w)[1] is (D w)_{2}."""
+        if isinstance(n.of, Name):
+            return f"{self.tex_name(n.of.id, bold=False)}_{{{n.index + 1}}}"
+        if isinstance(n.of, Call):
+            return f"{self._print(n.of)}_{{{n.index + 1}}}"
+        return rf"\left({self._print(n.of)}\right)_{{{n.index + 1}}}"
 
     def _source_Stack(self, n) -> str:
         return r"\left(" + ", ".join(self._print(e) for e in n.items) + r"\right)"

@@ -168,6 +168,9 @@ class NumpyPrinter:
         if isinstance(e, Element) and isinstance(e.matrix, sympy.MatrixSymbol) and \
                 e.row.is_Integer and e.matrix.shape[1] == 1:  # x[1], an entry by number
             return f"{self._code(e.matrix)[0]}[{int(e.row)}]", 4
+        if isinstance(e, Element) and isinstance(e.matrix, sympy.MatrixSymbol) and \
+                e.row.is_Integer and e.col.is_Integer and self.rank(e.matrix) == 2:
+            return f"{self._code(e.matrix)[0]}[{int(e.row)}, {int(e.col)}]", 4  # d_21: D[1, 0]
         if isinstance(e, Element):  # a 1×1 product: numpy gives a scalar, or a 1-element array
             code, prec = self._code(e.matrix)
             if self.rank(e.matrix) > 0:

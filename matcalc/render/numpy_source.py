@@ -9,7 +9,7 @@ method per program node type, each call spelled as its operation's record says.
 from __future__ import annotations
 
 from .. import ops
-from ..language.program import BinOp, Call, Name, Neg, Number, Size, Transpose
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Transpose
 from ..ops.base import fill
 
 
@@ -22,7 +22,7 @@ class NumpySource:
 
     def operand(self, node) -> str:
         text = self.code(node)
-        return text if isinstance(node, (Name, Number, Size, Call)) else f"({text})"
+        return text if isinstance(node, (Name, Number, Size, Call, Item)) else f"({text})"
 
     def _Name(self, n: Name) -> str:  # noqa: N802 - dispatch on the node's class name
         return n.id
@@ -34,7 +34,8 @@ class NumpySource:
         return f"{n.of}.shape[{n.axis}]"
 
     def _Item(self, n) -> str:  # noqa: N802
-        return f"{n.of}[{n.index}]"
+        """x[k], (D @ w)[k]: a name subscripted as it is, anything else in brackets."""
+        return (n.of.id if isinstance(n.of, Name) else f"({self.code(n.of)})") + f"[{n.index}]"
 
     def _Stack(self, n) -> str:  # noqa: N802
         return "np.array([" + ", ".join(self.code(e) for e in n.items) + "])"

@@ -356,7 +356,12 @@ class TextPrinter(Printer):
         return unicode_name(n.id)
 
     def _source_Item(self, n) -> str:
-        return f"{unicode_name(n.of)}_{n.index + 1}"  # x[0] is x_1
+        """x[0] is x_1; (D @ w)[1] is (D w)_2."""
+        if isinstance(n.of, Name):
+            return f"{unicode_name(n.of.id)}_{n.index + 1}"
+        if isinstance(n.of, Call):
+            return f"{self._print(n.of)}_{n.index + 1}"
+        return f"({self._print(n.of)})_{n.index + 1}"
 
     def _source_Stack(self, n) -> str:
         return "(" + ", ".join(self._print(e) for e in n.items) + ")"
