@@ -21,7 +21,7 @@ TABLE = [
     ("string", ["C = 'A'"], 1, "only numbers"),
     ("lambda", ["C = (lambda: 1)()"], 1, "only the functions of the language"),
     ("comprehension", ["C = [a for a in A]"], 1, "ListComp is not allowed"),
-    ("import", ["import os"], 1, "expected a declaration"),
+    ("import", ["import os"], 1, "a program needs no import"),
     ("dunder name", ["C = A.__class__"], 1, "attribute '.__class__'"),
     ("__import__", ["C = __import__('os').system('true')"], 1, "only the functions"),
     ("shape mismatch names both", ["A: (m, n)\nB: (k, p)\nC = A @ B"], 1,

@@ -52,7 +52,13 @@ def test_shape_option_declares_and_must_agree():
     ("C = 'text'", "only numbers", 5),
     ("C = lambda x: x", "Lambda is not allowed", 5),
     ("C = [a for a in A]", "ListComp is not allowed", 5),
-    ("import os", "expected a declaration", 1),
+    ("import os", "a program needs no import", 1),
+    ("X += 1", "each name is assigned once", 1),
+    ("Y = X ^ 2", "use ** for powers", 5),
+    ("Y = np.exp(X)", "write exp(…): matcalc's functions are numpy's without np.", 5),
+    ("Y = np.linalg.inv(X)", "write inv(…)", 5),
+    ("Y = X.sum()", "sum(X) for X.sum()", 5),
+    ("Y = sigmoud(X)", "did you mean sigmoid?", 5),
     ("C = __import__('os').system('ls')", "only the functions of the language", 5),
     ("C = __import__('os')", "unknown function '__import__'", 5),
     ("C = A + __class__", "may not start with '_'", 9),
@@ -79,3 +85,22 @@ def test_refused_with_position(source, message, col):
 def test_deep_nesting_is_an_error_not_a_crash():
     with pytest.raises(ParseError):
         parse("C = " + "(" * 5000 + "A" + ")" * 5000)
+
+
+@pytest.mark.parametrize("source", [
+    "import numpy as np", "from numpy import exp", "X += 1", "def f(x):\n    return x",
+    "for i in range(3):\n    pass", "while True:\n    pass", "if X:\n    pass", "X @ W",
+    "Y = np.exp(X)", "Y = np.linalg.inv(X)", "Y = np.convolve(X, X)", "Y = X.sum()",
+    "Y = X ^ 2", "Y = sigmoud(X)",
+])
+def test_a_python_habit_is_answered_with_what_to_write_in_english_and_japanese(source):
+    """Issue 20, point 4: each line people bring from Python or numpy gets one line saying
+    what matcalc expects instead, in both languages (the Japanese one fully Japanese)."""
+    from matcalc.render.messages import in_japanese
+    with pytest.raises(ParseError) as error:
+        parse(source)
+    message = str(error.value)
+    assert "\n" not in message and "expected a declaration" not in message
+    assert "only the functions of the language" not in message
+    japanese = in_japanese(message)
+    assert japanese != message and not any(word in japanese for word in (" write ", "program"))

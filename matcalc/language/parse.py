@@ -152,7 +152,8 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
         elif isinstance(node, ast.Assign):
             statements.append(_assignment(node))
         else:
-            raise _fail("expected a declaration 'X: (m, n)' or an assignment 'Y = ...'", node)
+            raise _fail(_PYTHON_HABITS.get(type(node), "expected a declaration 'X: (m, n)' "
+                                           "or an assignment 'Y = ...'"), node)
     seen: dict[str, Declaration] = {}
     for decl in declarations:
         if decl.name in seen and seen[decl.name].shape != decl.shape:
@@ -352,6 +353,8 @@ def _expr(node: ast.expr) -> Expr:
                     node)
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
+        if isinstance(node.op, ast.BitXor):
+            raise _fail("use ** for powers, e.g. X ** 2 (^ is Python's exclusive or)", node)
         if op is None:
             raise _fail(f"operator {type(node.op).__name__} is not supported", node)
         return BinOp(op, _expr(node.left), _expr(node.right), _pos(node))
@@ -392,13 +395,35 @@ def _axis(node: ast.expr) -> int | None:
     return None
 
 
+# what a line of Python means to do, said as matcalc expects it
+_PYTHON_HABITS = {
+    ast.Import: "a program needs no import: matcalc's functions are numpy's without np., "
+                "e.g. 'Y = exp(X)'",
+    ast.ImportFrom: "a program needs no import: matcalc's functions are numpy's without "
+                    "np., e.g. 'Y = exp(X)'",
+    ast.AugAssign: "write a new name for the new value, e.g. 'H2 = H + …' for 'H += …': "
+                   "each name is assigned once",
+    ast.FunctionDef: "a program defines no functions: write their statements out, or "
+                     "declare an unknown one as 'f: elementwise'",
+    ast.Return: "a program returns nothing: its last assignment is the output",
+    ast.For: "a program has no loops: write each step as its own statement",
+    ast.While: "a program has no loops: write each step as its own statement",
+    ast.If: "a program has no conditions: a function with a kink (see --help) says where "
+            "a value switches",
+    ast.Expr: "an expression alone computes nothing: assign it, e.g. 'L = …'",
+}
+
+
 def _call(node: ast.Call) -> Call:
     if not isinstance(node.func, ast.Name):
-        raise _fail("only the functions of the language can be called", node.func)
+        raise _fail(_not_a_function(node.func), node.func)
     func = node.func.id
     if func not in FUNCTIONS and func not in DECLARED.get():
-        raise _fail(f"unknown function {func!r}; known: {', '.join(FUNCTIONS)} (or declare "
-                    f"it: '{func}: elementwise')", node.func)
+        import difflib
+        near = difflib.get_close_matches(func, [*FUNCTIONS, *DECLARED.get()], n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise _fail(f"unknown function {func!r}; {hint}known: {', '.join(FUNCTIONS)} (or "
+                    f"declare it: '{func}: elementwise')", node.func)
     op = ops.get(func)
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _fail("starred arguments are not allowed", node)
@@ -424,3 +449,25 @@ def _call(node: ast.Call) -> Call:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)
     return Call(func, args, axis, _pos(node), keepdims)
+
+
+def _not_a_function(func: ast.expr) -> str:
+    """Why a call of something other than a function's name is refused, and what to write:
+    np.exp(X) → exp(X), X.sum() → sum(X)."""
+    if isinstance(func, ast.Attribute):
+        root, parts = func, []
+        while isinstance(root, ast.Attribute):
+            parts.insert(0, root.attr)
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in ("np", "numpy", "jnp", "torch"):
+            name = {"absolute": "abs", "amax": "max", "linalg.slogdet": "logdet"}.get(
+                ".".join(parts), parts[-1])
+            if name in FUNCTIONS:
+                return (f"write {name}(…): matcalc's functions are numpy's without "
+                        f"{root.id}. ({'.'.join([root.id, *parts])} is {name})")
+            return (f"{'.'.join([root.id, *parts])} is not a function of matcalc; its "
+                    f"functions are numpy's without np.: {', '.join(FUNCTIONS)}")
+        if func.attr in FUNCTIONS:
+            return (f"write {func.attr}(…) with the array as its argument, e.g. "
+                    f"{func.attr}(X) for X.{func.attr}(): matcalc calls functions, not methods")
+    return "only the functions of the language can be called"

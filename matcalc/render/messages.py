@@ -10,8 +10,33 @@ import re
 # (the English message, as a pattern; the Japanese one, with the pattern's groups)
 JA: list[tuple[str, str]] = [
     (r"line (\d+), column (\d+): (.*)", r"\1 行 \2 列: \3"),
+    (r"unknown function '([^']+)'; did you mean (\w+)\? known: (.*)",
+     r"未知の関数 '\1'。\2 のことか。使える関数: \3"),
     (r"unknown function '([^']+)'; known: (.*)",
      r"未知の関数 '\1'。使える関数: \2"),
+    # the habits people bring from Python and numpy (language/parse.py)
+    (r"write (\w+)\(…\): matcalc's functions are numpy's without (\w+)\. \((\S+) is \w+\)",
+     r"\1(…) と書く。matcalc の関数は numpy の関数から \2. を除いた名前（\3 は \1）"),
+    (r"(\S+) is not a function of matcalc; its functions are numpy's without np\.: (.*)",
+     r"\1 は matcalc の関数ではない。関数は numpy の名前から np. を除いたもの: \2"),
+    (r"write \w+\(…\) with the array as its argument, e\.g\. (\S+) for (\S+): matcalc "
+     r"calls functions, not methods",
+     r"\2 ではなく \1 と書く。matcalc はメソッドではなく関数を呼ぶ"),
+    (r"use \*\* for powers, e\.g\. X \*\* 2 \(\^ is Python's exclusive or\)",
+     r"累乗は ** で書く（例: X ** 2）。^ は Python では排他的論理和"),
+    (r"a program needs no import: .*", r"import は要らない。matcalc の関数は numpy の関数から "
+     r"np. を除いた名前（例: 'Y = exp(X)'）"),
+    (r"write a new name for the new value, .*",
+     r"新しい値には新しい名前を付ける（'H += …' なら 'H2 = H + …'）。各名前への代入は一度だけ"),
+    (r"a program defines no functions: .*",
+     r"プログラムでは関数を定義しない。中身を文として書くか、"
+     r"未知の関数は 'f: elementwise' と宣言する"),
+    (r"a program returns nothing: .*", r"プログラムは return しない。最後の代入が出力になる"),
+    (r"a program has no loops: .*", r"プログラムにループはない。各ステップを一つずつ文として書く"),
+    (r"a program has no conditions: .*",
+     r"プログラムに条件分岐はない。値が切り替わる所は折れ点のある関数（--help を参照）で書く"),
+    (r"an expression alone computes nothing: .*",
+     r"式だけでは何も計算しない。代入する（例: 'L = …'）"),
     (r"invalid syntax(?:: (.*))?", r"構文の誤り\1"),
     (r"shapes do not broadcast for '([^']+)': (.+) and (.+)",
      r"'\1' の両辺の形がブロードキャストできない: \2、\3"),
