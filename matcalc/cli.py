@@ -40,7 +40,13 @@ def parse_shape_option(text: str) -> tuple[str, tuple[str | int, ...]]:
     if "=" not in text:
         raise click.UsageError(f"--shape expects NAME=d1,d2 (e.g. X=m,n), got {text!r}")
     name, _, dims = text.partition("=")
-    parts = [p.strip() for p in dims.split(",") if p.strip()]
+    parts = [p.strip() for p in dims.split(",")]
+    if parts and not parts[-1] and len(parts) > 1:
+        parts.pop()  # b=n, : a vector, as numpy writes (n,)
+    if parts == [""]:
+        parts = []   # s= : a scalar
+    if "" in parts:
+        raise click.UsageError(f"--shape {text!r}: an empty dimension between commas")
     shape: list[str | int] = []
     for part in parts:
         if part.isdigit() and int(part) >= 1:
@@ -63,6 +69,26 @@ def _shapes(options: tuple[str, ...]) -> dict:
             raise click.UsageError(f"--shape {name} is given twice")
         shapes[name] = shape
     return shapes
+
+
+HEADER_OPTIONS = ("wrt", "loss", "shape")
+
+
+def _header(text: str) -> dict[str, str]:
+    """The options a program file states in its leading comment lines (``# wrt: W, b``,
+    ``# loss: L``, ``# shape: X=m,n; b=n,``), as the gallery's files do; the command
+    line wins over them."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        key, colon, value = stripped[1:].partition(":")
+        if colon and key.strip() in HEADER_OPTIONS:
+            found[key.strip()] = value.strip()
+    return found
 
 
 def _read_program(program: str) -> str:
@@ -249,9 +275,14 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     from .pipeline import derive as run
 
     _exclusive(check, no_check)
-    shapes = _shapes(shape)
+    text = _read_program(program)
+    header = _header(text)
+    wrt = wrt or tuple(w for w in header.get("wrt", "").split(",") if w.strip())
+    loss = loss or header.get("loss")
+    shapes = {**_shapes(tuple(s for s in header.get("shape", "").split(";") if s.strip())),
+              **_shapes(shape)}
     formulas, backward = _formulas(against, wrt, program)
-    derivation = run(_read_program(program), wrt=list(wrt) or None, shapes=shapes, loss=loss,
+    derivation = run(text, wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
                      symmetric_gradient=symmetric_gradient)
     if backward is not None:

@@ -265,3 +265,29 @@ def test_a_program_file_with_a_byte_order_mark(tmp_path):
 def test_a_shape_given_twice_is_a_usage_error():
     result = run("derive", "C = A @ B", "--shape", "A=m,n", "--shape", "A=n,m")
     assert result.returncode == 2 and "--shape A is given twice" in result.stderr
+
+
+def _requested(result) -> list[str]:
+    gradients = json.loads(result.output)["gradients"]
+    return list(gradients) if isinstance(gradients, dict) else [g["wrt"] for g in gradients]
+
+
+def test_a_gallery_file_runs_as_its_header_says(tmp_path):
+    """Issue 20, point 5: '# wrt:', '# loss:' and '# shape:' lines at the top of a program
+    file act as the options; the command line wins."""
+    result = CliRunner().invoke(cli, ["derive", "examples/17_mlp.mc", "--format", "json"])
+    assert result.exit_code == 0 and _requested(result) == ["W", "b", "W2", "b2"]
+    result = CliRunner().invoke(cli, ["derive", "examples/17_mlp.mc", "--wrt", "W2",
+                                      "--format", "json"])
+    assert _requested(result) == ["W2"]
+    path = tmp_path / "layer.mc"
+    path.write_text("# shape: X=m,n; b=h,\n# wrt: b\nZ = X @ W + b\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["derive", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert _requested(result) == ["b"] and json.loads(result.output)["shapes"]["b"] == ["h"]
+
+
+@pytest.mark.parametrize("shape", ["A=3,,x", "A=,n", "A=m,,"])
+def test_a_malformed_shape_is_refused(shape):
+    result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--shape", shape])
+    assert result.exit_code == 2 and "empty dimension" in result.output
