@@ -67,3 +67,21 @@ def test_error_messages_in_japanese(args, japanese):
                           capture_output=True, text=True)
     assert done.returncode != 0 and japanese in done.stderr, done.stderr
     assert not english_words(done.stderr.split("使える関数")[0]), done.stderr
+
+
+def test_every_japanese_message_uses_only_groups_its_pattern_has():
+    """Issue 20: '行列積ができない: W is (m, h)…、\\3' printed a literal \\3 — its
+    replacement named a group the pattern does not have, and lost an operand. The class:
+    every replacement's \\k exists in its pattern, and every group is used."""
+    import re
+
+    from matcalc.render.messages import JA, in_japanese
+    for pattern, replacement in JA:
+        groups = re.compile(pattern).groups
+        used = {int(k) for k in re.findall(r"\\(\d)", replacement)}
+        assert used <= set(range(1, groups + 1)), (pattern, replacement)
+        assert used == set(range(1, groups + 1)), f"{pattern!r} drops a group"
+    message = "line 1, column 27: cannot multiply: A is (m, n) and W is (m, h); inner " \
+              "dimensions differ"
+    shown = in_japanese(message)
+    assert "A の形は (m, n)" in shown and "W の形は (m, h)" in shown and "\\" not in shown

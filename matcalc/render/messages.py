@@ -40,7 +40,9 @@ JA: list[tuple[str, str]] = [
     (r"invalid syntax(?:: (.*))?", r"構文の誤り\1"),
     (r"shapes do not broadcast for '([^']+)': (.+) and (.+)",
      r"'\1' の両辺の形がブロードキャストできない: \2、\3"),
-    (r"cannot multiply: (.+) and (.+)", r"行列積ができない: \2、\3"),
+    (r"cannot multiply: (.+) and (.+); inner dimensions differ",
+     r"行列積ができない: \1、\2。内側の次元が違う"),
+    (r"cannot multiply: (.+) and (.+)", r"行列積ができない: \1、\2"),
     (r"(.+) is \(([^)]*)\)", r"\1 の形は (\2)"),
     (r"one side is \(([^)]*)\)", r"一方の形は (\1)"),
     (r"--wrt (\S+): no such name in the program \(inputs: (.*)\)",
@@ -78,7 +80,7 @@ JA: list[tuple[str, str]] = [
     (r"(.+): (?:names|attributes) with (?:double )?underscores are not allowed in a formula",
      r"\1: アンダースコアで始まる名前は式では使えない"),
     (r"(.+) is not a numpy expression \((.*)\)", r"\1 は numpy の式ではない（\2）"),
-    (r"a wrong derivation was caught by the numerical check and is not shown; (.*)",
+    (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
 ]
 
