@@ -74,3 +74,24 @@ def test_values_are_numbers_read_not_evaluated(text, message):
 def test_nested_lists_and_signs_parse():
     assert parse_values("W=[[1, -2], [3.5, 4]],b=-1") == {"W": [[1.0, -2.0], [3.5, 4.0]],
                                                          "b": -1.0}
+
+
+def test_at_evaluates_a_gradient_without_numpy_from_its_index_form():
+    """Issue 20, point 5: --at never leaves a gradient out silently; one with no numpy
+    code is evaluated from its index form, as the checker evaluates it."""
+    import numpy as np
+
+    from matcalc import derive
+    d = derive("x: (3,)\nL = sum(softmax(x * x[0]) * x)", wrt="x")
+    assert d.numpy_of("x") is None  # (the case this test is about)
+    x = np.array([0.5, -1.0, 2.0])
+    d.at({"x": x})
+
+    def f(v):
+        z = v * v[0]
+        p = np.exp(z) / np.exp(z).sum()
+        return float((p * v).sum())
+    h = 1e-6
+    reference = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(d.values_at["gradients"]["x"], reference, rtol=1e-6)
+    assert "∂L/∂x =" in d.text().split("at x =")[1]

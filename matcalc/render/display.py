@@ -109,6 +109,9 @@ class ShownWithNumpy(Shown):
                 for name, grad in self.all_gradients.items()] if self.is_graph else None
         forward_values, gradients = evaluate_all(self, values, upstream,
                                                  [(n, c) for n, c in code or [] if c])
+        for name in self.gradients:  # no numpy: the gradient's index form, evaluated
+            if name not in gradients:
+                gradients[name] = _index_form_value(self, name, forward_values, upstream)
         self.values_at = {"inputs": {n: values[n] for n in values},
                           "forward": forward_values, "gradients": gradients,
                           "upstream": None if upstream is None else np.asarray(upstream)}
@@ -119,3 +122,23 @@ class ShownWithNumpy(Shown):
         the numpy code."""
         from ..check.numeric import evaluate_gradients
         return evaluate_gradients(self, values, upstream)
+
+
+def _index_form_value(d, name: str, values: dict, upstream):
+    """∂L/∂name at these values from its index form (``check.tensor_eval``), for a
+    gradient that has no numpy code: every entry at once, as the checker evaluates it."""
+    import numpy as np
+
+    from ..check.numeric import Instance
+    from ..check.tensor_eval import Evaluator
+    from ..check.verification import _free
+    sizes: dict = {}
+    for n, value in values.items():
+        for dim, size in zip(d.shapes.names.get(n, ()), np.shape(value)):
+            if isinstance(dim, str):
+                sizes[dim] = size
+    grad = d.all_gradients[name]
+    instance = Instance(sizes, dict(values), None if upstream is None else
+                        np.asarray(upstream, dtype=float), d.program, d.output)
+    free, shape = _free(grad, instance)
+    return Evaluator(d.program, instance, d.output).array(grad.index_form, free, shape)
