@@ -129,9 +129,9 @@ def _index_form_value(d, name: str, values: dict, upstream):
     gradient that has no numpy code: every entry at once, as the checker evaluates it."""
     import numpy as np
 
+    from ..calculus.symbols import axis_labels
     from ..check.numeric import Instance
     from ..check.tensor_eval import Evaluator
-    from ..check.verification import _free
     sizes: dict = {}
     for n, value in values.items():
         for dim, size in zip(d.shapes.names.get(n, ()), np.shape(value)):
@@ -140,5 +140,6 @@ def _index_form_value(d, name: str, values: dict, upstream):
     grad = d.all_gradients[name]
     instance = Instance(sizes, dict(values), None if upstream is None else
                         np.asarray(upstream, dtype=float), d.program, d.output)
-    free, shape = _free(grad, instance)
+    free = axis_labels(grad.axes, len(grad.shape))
+    shape = tuple(sizes.get(k, k) if isinstance(k, str) else k for k in grad.shape)
     return Evaluator(d.program, instance, d.output).array(grad.index_form, free, shape)
