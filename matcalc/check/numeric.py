@@ -123,9 +123,10 @@ class Watch:
             self.bases[id(node)] = args
 
     def binop(self, node: BinOp, left, right) -> None:
-        if node.op == "/" and np.any(np.abs(right) < DOMAIN_MARGIN):
+        kind = domain_of(node)
+        if kind == "nonzero" and np.any(np.abs(right) < DOMAIN_MARGIN):
             raise OutsideDomain(node, "its denominator must not be 0")
-        if node.op == "**" and not _is_integer(node.right) and np.any(left < DOMAIN_MARGIN):
+        if kind == "positive" and np.any(left < DOMAIN_MARGIN):
             raise OutsideDomain(node, "the base of a fractional power must be positive")
 
 
@@ -313,18 +314,36 @@ def _is_integer(node) -> bool:
 def feeding(program: Program, expr) -> list[str]:
     """The inputs whose values ``expr`` reads, directly or through the statements that
     define the names it reads."""
-    definitions = {s.target: s.value for s in program.statements}
-    found, todo, seen = [], list(names_in(expr)), set()
+    statements = _statements_for(program, expr)
+    targets = {s.target for s in statements}
+    read = [expr, *(s.value for s in statements)]
+    return [n for n in dict.fromkeys(n for e in read for n in names_in(e)) if n not in targets]
+
+
+def _statements_for(program: Program, expr) -> list:
+    """The statements whose values ``expr`` reads, directly or not, in program order."""
+    definitions = {s.target: s for s in program.statements}
+    needed, todo = set(), list(names_in(expr))
     while todo:
-        name = todo.pop(0)
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in definitions:
-            todo.extend(names_in(definitions[name]))
-        else:
-            found.append(name)
-    return found
+        name = todo.pop()
+        if name in definitions and name not in needed:
+            needed.add(name)
+            todo.extend(names_in(definitions[name].value))
+    return [s for s in program.statements if s.target in needed]
+
+
+def domain_of(node) -> str | None:
+    """What the program's domain asks of a node's constrained part (``_domain_argument``):
+    "positive" for the argument of log, √, cross-entropy's prediction (``Op.positive``)
+    and the base of a fractional power, "nonzero" for a denominator, else None (log det's
+    ``Op.domain`` is no margin of entries: it is checked, not repaired)."""
+    if isinstance(node, Call):
+        return "positive" if ops.get(node.func).positive else None
+    if isinstance(node, BinOp) and node.op == "/":
+        return "nonzero"
+    if isinstance(node, BinOp) and node.op == "**" and not _is_integer(node.right):
+        return "positive"
+    return None
 
 
 def _domain_argument(site):
@@ -448,8 +467,8 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
     """The inputs with ``names`` moved until every entry of the site's argument is at least
     REPAIR_TARGET inside its domain (None if they cannot be): the argument itself for log,
     √ and a fractional power's base, its size for a denominator."""
-    if not names or not isinstance(site, (Call, BinOp)) or \
-            (isinstance(site, Call) and not ops.get(site.func).positive):
+    kind = domain_of(site)
+    if not names or kind is None:
         return None  # a domain that is no margin of entries (log det): drawn again
     argument = _domain_argument(site)
     needed = _statements_for(program, argument)
@@ -471,7 +490,7 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
                 values[statement.target] = np.asarray(
                     run_expression(statement.value, values), dtype=float)
             margin = np.asarray(run_expression(argument, values), dtype=float)
-        if isinstance(site, BinOp) and site.op == "/":
+        if kind == "nonzero":
             margin = np.abs(margin)
         gap = np.maximum(REPAIR_TARGET - margin, 0.0)
         gap = np.where(np.isfinite(gap), gap, 1e6)
@@ -489,18 +508,6 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
             return None
         x = x - REPAIR_STEP * size * slope / largest
     return None
-
-
-def _statements_for(program: Program, expr) -> list:
-    """The statements whose values ``expr`` reads, directly or not, in program order."""
-    definitions = {s.target: s for s in program.statements}
-    needed, todo = set(), list(names_in(expr))
-    while todo:
-        name = todo.pop()
-        if name in definitions and name not in needed:
-            needed.add(name)
-            todo.extend(names_in(definitions[name].value))
-    return [s for s in program.statements if s.target in needed]
 
 
 # ------------------------------------------------------------------ instances that cover

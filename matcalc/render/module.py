@@ -94,16 +94,14 @@ def _domains(program, source) -> list[tuple[str, str]]:
     """Each place a domain constrains (the argument of log and √, a denominator, a
     fractional power's base) as (the call as written, numpy of how far inside the domain
     each entry is: the argument, or a denominator's size)."""
-    from .. import ops
-    from ..check.numeric import _domain_argument, _is_integer
-    from ..language.program import BinOp, Call, walk_program, written
+    from ..check.numeric import _domain_argument, domain_of
+    from ..language.program import walk_program, written
     found = {}
     for node in walk_program(program):
-        if isinstance(node, Call) and ops.get(node.func).positive or \
-                isinstance(node, BinOp) and node.op == "**" and not _is_integer(node.right):
-            found.setdefault(written(node), source.code(_domain_argument(node)))
-        elif isinstance(node, BinOp) and node.op == "/":
-            found.setdefault(written(node), f"np.abs({source.code(node.right)})")
+        kind = domain_of(node)
+        if kind is not None:
+            code = source.code(_domain_argument(node))
+            found.setdefault(written(node), f"np.abs({code})" if kind == "nonzero" else code)
     return list(found.items())
 
 
