@@ -460,8 +460,7 @@ def _not_a_function(func: ast.expr) -> str:
             parts.insert(0, root.attr)
             root = root.value
         if isinstance(root, ast.Name) and root.id in ("np", "numpy", "jnp", "torch"):
-            name = {"absolute": "abs", "amax": "max", "linalg.slogdet": "logdet"}.get(
-                ".".join(parts), parts[-1])
+            name = ops.numpy_names().get(".".join(parts), parts[-1])
             if name in FUNCTIONS:
                 return (f"write {name}(…): matcalc's functions are numpy's without "
                         f"{root.id}. ({'.'.join([root.id, *parts])} is {name})")

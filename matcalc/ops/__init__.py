@@ -107,6 +107,26 @@ def numpy_calls() -> frozenset[str]:
     return frozenset(found)
 
 
+SHAPE_HELPERS = frozenset({"atleast_2d", "asarray", "array"})  # calls that only shape
+
+
+def numpy_names() -> dict[str, str]:
+    """numpy's name of each operation of the language where it differs from matcalc's and
+    its spelling calls one numpy function: {"linalg.slogdet": "logdet", "logaddexp":
+    "softplus"} (for the parser's "write logdet(…)")."""
+    from ..numpy_eval import calls_in
+    found: dict[str, str] = {}
+    for name in LANGUAGE:
+        op = REGISTRY[name]
+        spelling = op.source.format(*["x"] * op.arity, axis="") if op.source else \
+            fill(op.numpy, "x", atomic=True) if op.numpy and op.arity == 1 else \
+            op.numpy.format(*["x"] * op.arity) if op.numpy else ""
+        calls = (calls_in(spelling) if spelling else frozenset()) - SHAPE_HELPERS
+        if len(calls) == 1 and next(iter(calls)) not in LANGUAGE:
+            found.setdefault(next(iter(calls)), name)
+    return found
+
+
 LABELS = {"elementwise": "elementwise", "rowwise": "row-wise", "reduction": "reductions",
           "loss": "losses", "linalg": "linear algebra"}
 
