@@ -71,7 +71,7 @@ def _shapes(options: tuple[str, ...]) -> dict:
     return shapes
 
 
-HEADER_OPTIONS = ("wrt", "loss", "shape")
+HEADER_OPTIONS = ("wrt", "loss", "shape", "layout", "inline", "expand")
 
 
 def _header(text: str) -> dict[str, str]:
@@ -89,6 +89,42 @@ def _header(text: str) -> dict[str, str]:
         if colon and key.strip() in HEADER_OPTIONS:
             found[key.strip()] = value.strip()
     return found
+
+
+def _header_shapes(header: dict[str, str], shape: tuple[str, ...]) -> dict:
+    """The file's ``# shape:`` declarations, then --shape's (which win)."""
+    return {**_shapes(tuple(s for s in header.get("shape", "").split(";") if s.strip())),
+            **_shapes(shape)}
+
+
+def _header_flags(header: dict[str, str]) -> None:
+    """``# expand: yes`` at the top of a file turns --expand on, as the flag would."""
+    if header.get("expand", "").lower() in ("yes", "on", "true"):
+        from .render.display import set_notation
+        set_notation(expand="on")
+
+
+def _header_layout(layout: str | None, header: dict[str, str]) -> str:
+    """--layout, else the file's ``# layout:`` line, else numerator."""
+    chosen = layout or header.get("layout", "numerator")
+    if chosen not in ("numerator", "denominator"):
+        raise click.UsageError(f"the file's '# layout: {chosen}' line: choose numerator "
+                               "or denominator")
+    return chosen
+
+
+def _one_wrt(wrt: str | None, header: dict[str, str], command: str) -> str:
+    """The one input a Jacobian or Hessian is taken by: --wrt, or the file's ``# wrt:``."""
+    if wrt:
+        return wrt
+    named = [w.strip() for w in header.get("wrt", "").split(",") if w.strip()]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise click.UsageError(f"the file's '# wrt:' line names {', '.join(named)}; "
+                               f"{command} takes one: give --wrt NAME")
+    raise click.UsageError("missing option '--wrt' (or a '# wrt: NAME' line at the top "
+                           "of the program file)")
 
 
 def _read_program(program: str) -> str:
@@ -279,8 +315,9 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     header = _header(text)
     wrt = wrt or tuple(w for w in header.get("wrt", "").split(",") if w.strip())
     loss = loss or header.get("loss")
-    shapes = {**_shapes(tuple(s for s in header.get("shape", "").split(";") if s.strip())),
-              **_shapes(shape)}
+    shapes = _header_shapes(header, shape)
+    inline = inline or header.get("inline", "").lower() in ("yes", "on", "true")
+    _header_flags(header)
     formulas, backward = _formulas(against, wrt, program)
     derivation = run(text, wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
@@ -432,7 +469,8 @@ def graph(program: str, fmt: str, shape: tuple[str, ...], at: str | None, seed: 
     """
     from .pipeline import derive as run
     from .render.graph import dot_source, draw
-    derivation = run(_read_program(program), wrt="all", shapes=_shapes(shape))
+    text = _read_program(program)
+    derivation = run(text, wrt="all", shapes=_header_shapes(_header(text), shape))
     if at is not None or seed is not None:
         _values_at(derivation, at, seed)
     source = dot_source(derivation)
@@ -502,15 +540,16 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 
 @cli.command()
 @click.argument("program")
-@click.option("--wrt", required=True, metavar="NAME", help="The input to differentiate by.")
+@click.option("--wrt", default=None, metavar="NAME",
+              help="The input to differentiate by (default: the file's '# wrt:' line).")
 @click.option("--layout", type=click.Choice(["numerator", "denominator"]),
-              default="numerator", show_default=True,
-              help="numerator: J_ki = ∂y_k/∂x_i (rows follow the output); denominator: "
-                   "its transpose.")
+              default=None,
+              help="numerator (the default): J_ki = ∂y_k/∂x_i (rows follow the output); "
+                   "denominator: its transpose.")
 @_common
 @_notation
-def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str,
-             lang: str, check: bool, no_check: bool, steps: str) -> None:
+def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
+             fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
     A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
@@ -521,22 +560,28 @@ def jacobian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: s
       matcalc jacobian "x: (n,); y = W @ x" --wrt x --layout denominator
     """
     from .pipeline import jacobian as run
-    shapes = _shapes(shape)
     _exclusive(check, no_check)
-    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check, steps=steps),
+    text = _read_program(program)
+    header = _header(text)
+    _header_flags(header)
+    _show(run(text, _one_wrt(wrt, header, "jacobian"), _header_layout(layout, header),
+              _header_shapes(header, shape),
+              check=not no_check, steps=steps),
           fmt, lang, check, no_check)
 
 
 @cli.command()
 @click.argument("program")
-@click.option("--wrt", required=True, metavar="NAME", help="The vector to differentiate by.")
+@click.option("--wrt", default=None, metavar="NAME",
+              help="The vector to differentiate by (default: the file's '# wrt:' line).")
 @click.option("--layout", type=click.Choice(["numerator", "denominator"]),
-              default="numerator", show_default=True,
-              help="numerator: H_ij = ∂²f/∂x_i∂x_j; denominator: its transpose.")
+              default=None,
+              help="numerator (the default): H_ij = ∂²f/∂x_i∂x_j; denominator: its "
+                   "transpose.")
 @_common
 @_notation
-def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: str, lang: str,
-            check: bool, no_check: bool, steps: str) -> None:
+def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
+            fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
     \b
@@ -544,9 +589,13 @@ def hessian(program: str, wrt: str, layout: str, shape: tuple[str, ...], fmt: st
       matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
     """
     from .pipeline import hessian as run
-    shapes = _shapes(shape)
     _exclusive(check, no_check)
-    _show(run(_read_program(program), wrt, layout, shapes, check=not no_check, steps=steps),
+    text = _read_program(program)
+    header = _header(text)
+    _header_flags(header)
+    _show(run(text, _one_wrt(wrt, header, "hessian"), _header_layout(layout, header),
+              _header_shapes(header, shape),
+              check=not no_check, steps=steps),
           fmt, lang, check, no_check)
 
 

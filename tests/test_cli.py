@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -291,3 +292,26 @@ def test_a_gallery_file_runs_as_its_header_says(tmp_path):
 def test_a_malformed_shape_is_refused(shape):
     result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--shape", shape])
     assert result.exit_code == 2 and "empty dimension" in result.output
+
+
+@pytest.mark.parametrize("command", ["jacobian", "hessian"])
+def test_every_gallery_file_of_a_command_runs_by_its_name_alone(command):
+    """The Jacobian and Hessian files of the gallery state their '# wrt:' (and '# layout:')
+    in their heading: run by name with no option, each is the derivative that states."""
+    files = [p for p in sorted((Path(__file__).parent.parent / "examples").glob("*.mc"))
+             if f"# command: {command}" in p.read_text(encoding="utf-8")]
+    assert files
+    for path in files:
+        result = CliRunner().invoke(cli, [command, str(path), "--format", "json"])
+        assert result.exit_code == 0, (path, result.output)
+        header = path.read_text(encoding="utf-8")
+        assert json.loads(result.output)["wrt"] in header.split("# wrt:")[1].split("\n")[0]
+        if "# layout: denominator" in header:
+            assert "denominator" in result.output
+
+
+def test_a_jacobian_without_wrt_says_where_it_could_come_from():
+    result = CliRunner().invoke(cli, ["jacobian", "x: (n,); y = W @ x"])
+    assert result.exit_code == 2 and "# wrt:" in result.output
+    result = CliRunner().invoke(cli, ["jacobian", "# wrt: W, x\nx: (n,)\ny = W @ x"])
+    assert result.exit_code == 2 and "takes one" in result.output
