@@ -95,3 +95,35 @@ def test_at_evaluates_a_gradient_without_numpy_from_its_index_form():
     reference = [(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(3)]
     np.testing.assert_allclose(d.values_at["gradients"]["x"], reference, rtol=1e-6)
     assert "∂L/∂x =" in d.text().split("at x =")[1]
+
+
+def test_at_shows_the_gradient_of_max():
+    """Issue 20, point 5: `L = max(X)` shows ∂L/∂X (the indicator of the largest entry),
+    not only L."""
+    out = run("L = max(X)", "--wrt", "X", "--at", "X=[[1,2],[3,4]]")
+    assert out.returncode == 0, out.stderr
+    tail = out.stdout.split("at X =")[1]
+    assert "L     = 4" in tail and "∂L/∂X = [[0, 0], [0, 1]]" in tail
+
+
+@pytest.mark.parametrize("program, exact", [
+    ("x: (); f = sigmoid(x) + sigmoid(-x)", {"f": 1.0, "x": 0.0}),  # σ′(x) − σ′(−x) = 0
+    ("x: (); f = log(exp(x)) - x", {"f": 0.0, "x": 0.0}),
+])
+def test_at_shows_round_off_as_zero_and_keeps_tiny_true_values(program, exact):
+    """A value float64 gets as ±1e−17 where the exact value is 0 is shown as 0; one that
+    extended precision confirms is shown however small (exp(−40) = 4.248e−18)."""
+    d = derive(program, wrt="x").at({"x": 0.7})
+    at = d.values_at
+    assert float(at["forward"]["f"]) == exact["f"]
+    assert float(at["gradients"]["x"]) == exact["x"]
+    assert "e−1" not in d.text().split("at x =")[1]
+    d = derive("x: (); f = exp(x)", wrt="x").at({"x": -40.0})
+    assert float(d.values_at["gradients"]["x"]) == pytest.approx(np.exp(-40.0), rel=1e-12)
+    assert "4.248e−18" in d.text()
+
+
+def test_no_negative_zero_is_shown():
+    d = derive("T: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", wrt="Z")
+    d.at({"Z": [[1.0, 2.0, 3.0]], "T": [[0.0, 0.0, 1.0]]})
+    assert "−0," not in d.text() and "−0]" not in d.text()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -46,6 +47,11 @@ H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
 
 # ------------------------------------------------------------------ forward pass
 
+# the floating-point type a forward pass computes in: float64, or np.longdouble for the
+# twin evaluation that tells a value from its round-off (``settle``)
+PRECISION: ContextVar = ContextVar("PRECISION", default=float)
+
+
 def forward(program: Program, inputs: dict[str, np.ndarray],
             fixed: dict[str, np.ndarray] | None = None,
             watch: Watch | None = None, batched: bool = False,
@@ -60,13 +66,14 @@ def forward(program: Program, inputs: dict[str, np.ndarray],
     batch) and so has every result: entry b of each is the program run on entry b of the
     inputs."""
     given = {**inputs, **(fixed or {})}
-    values = {name: np.asarray(value, dtype=float) if batched else
-              np.asarray(value, dtype=float)[None] for name, value in given.items()}
+    real = PRECISION.get()
+    values = {name: np.asarray(value, dtype=real) if batched else
+              np.asarray(value, dtype=real)[None] for name, value in given.items()}
     for statement in program.statements:
         if fixed and statement.target in fixed:
             continue
         values[statement.target] = np.asarray(
-            run_expression(statement.value, values, watch, largest, frozen), dtype=float)
+            run_expression(statement.value, values, watch, largest, frozen), dtype=real)
     return values if batched else {name: value[0] for name, value in values.items()}
 
 
@@ -148,7 +155,7 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
     if isinstance(node, Name):
         return values[node.id]
     if isinstance(node, Number):
-        return np.full(1, float(node.value))
+        return np.full(1, float(node.value), dtype=PRECISION.get())
     if isinstance(node, Size):  # of.shape[axis], behind the batch axis
         return np.full(1, float(values[node.of].shape[node.axis + 1]))
     if isinstance(node, Neg):
@@ -157,7 +164,7 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
         value = run(node.operand)
         return np.swapaxes(value, 1, 2) if value.ndim == 3 else value  # a vector's .T is itself
     if isinstance(node, Call):  # the operation's own forward, on the batch
-        args = [np.asarray(run(a), dtype=float) for a in node.args]
+        args = [np.asarray(run(a), dtype=PRECISION.get()) for a in node.args]
         op = ops.get(node.func)
         if watch is not None:
             watch.arguments(node, op, args)
@@ -171,7 +178,8 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
     if isinstance(node, Item):  # e[k] on a batch: axis 0 runs over the copies
         return run(node.of)[:, node.index]
     if isinstance(node, Stack):
-        entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=float) for e in node.items])
+        entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=PRECISION.get())
+                                        for e in node.items])
         return np.stack(entries, axis=-1)
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
@@ -800,7 +808,8 @@ def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
 def _namespace(d, values: dict, upstream) -> dict:
     """Every name's value by the forward pass, and the upstream gradient dY when the output
     Y is not a scalar: what the numpy code of a gradient reads."""
-    arrays = {name: np.asarray(value, dtype=float) for name, value in values.items()}
+    real = PRECISION.get()
+    arrays = {name: np.asarray(value, dtype=real) for name, value in values.items()}
     missing = [n for n in d.program.inputs() if n not in arrays]
     if missing:
         raise UsageError(f"values missing for {', '.join(missing)}", option="values")
@@ -808,7 +817,7 @@ def _namespace(d, values: dict, upstream) -> dict:
         if upstream is None:
             raise UsageError(f"the output {d.output} is not a scalar: pass its upstream "
                              f"gradient d{d.output}", option="upstream")
-        arrays[f"d{d.output}"] = np.asarray(upstream, dtype=float)
+        arrays[f"d{d.output}"] = np.asarray(upstream, dtype=real)
     check_shapes(d, arrays)
     namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values})
     if d.has_upstream:

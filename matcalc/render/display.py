@@ -86,7 +86,7 @@ class ShownWithNumpy(Shown):
         ``upstream``, or ones (L = sum of the output). Returns the derivation."""
         import numpy as np
 
-        from ..check.numeric import evaluate_all, forward
+        from ..check.numeric import PRECISION, evaluate_all, forward
         from ..errors import UsageError
         missing = [n for n in self.program.inputs() if n not in values]
         if missing:
@@ -107,8 +107,15 @@ class ShownWithNumpy(Shown):
         from .formats import numpy_code
         code = [(name, numpy_code(self, grad, named=True))  # every named gradient, in order
                 for name, grad in self.all_gradients.items()] if self.is_graph else None
-        forward_values, gradients = evaluate_all(self, values, upstream,
-                                                 [(n, c) for n, c in code or [] if c])
+        named = [(n, c) for n, c in code or [] if c]
+        forward_values, gradients = evaluate_all(self, values, upstream, named)
+        token = PRECISION.set(np.longdouble)  # the same values in more precision
+        try:
+            precise = evaluate_all(self, values, upstream, named)
+        finally:
+            PRECISION.reset(token)
+        forward_values = settle(forward_values, precise[0])
+        gradients = settle(gradients, precise[1])
         for name in self.gradients:  # no numpy: the gradient's index form, evaluated
             if name not in gradients:
                 gradients[name] = _index_form_value(self, name, forward_values, upstream)
@@ -122,6 +129,22 @@ class ShownWithNumpy(Shown):
         the numpy code."""
         from ..check.numeric import evaluate_gradients
         return evaluate_gradients(self, values, upstream)
+
+
+def settle(values: dict, precise: dict) -> dict:
+    """Each value with its round-off removed: an entry that the same computation in
+    extended precision does not confirm even to its leading digit (|v| ≤ 2 |v − v′|) is 0
+    up to round-off, as σ′(x) − σ′(−x) or log(exp(x)) − x are, and is shown as 0 (not as
+    −2.776e−17). Where extended precision is float64 itself, nothing changes."""
+    import numpy as np
+    settled = {}
+    for name, value in values.items():
+        value = np.asarray(value, dtype=float)
+        if name in precise:
+            error = np.abs(value - np.asarray(precise[name], dtype=np.longdouble))
+            value = np.where(np.abs(value) <= 2 * error, 0.0, value)
+        settled[name] = value + 0.0  # and no −0
+    return settled
 
 
 def _index_form_value(d, name: str, values: dict, upstream):
