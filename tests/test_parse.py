@@ -57,6 +57,8 @@ def test_shape_option_declares_and_must_agree():
     ("Y = X ^ 2", "use ** for powers", 5),
     ("Y = np.exp(X)", "write exp(…): matcalc's functions are numpy's without np.", 5),
     ("Y = np.linalg.inv(X)", "write inv(…)", 5),
+    ("s = 1.0 / (1 + math.exp(-y))", "write exp(…): matcalc's functions are numpy's without "
+                                     "math.", 16),  # seed 003's Python
     ("Y = X.sum()", "sum(X) for X.sum()", 5),
     ("Y = sigmoud(X)", "did you mean sigmoid?", 5),
     ("C = __import__('os').system('ls')", "only the functions of the language", 5),
@@ -91,7 +93,7 @@ def test_deep_nesting_is_an_error_not_a_crash():
     "import numpy as np", "from numpy import exp", "X += 1", "def f(x):\n    return x",
     "for i in range(3):\n    pass", "while True:\n    pass", "if X:\n    pass", "X @ W",
     "Y = np.exp(X)", "Y = np.linalg.inv(X)", "Y = np.convolve(X, X)", "Y = X.sum()",
-    "Y = X ^ 2", "Y = sigmoud(X)",
+    "Y = X ^ 2", "Y = sigmoud(X)", "s = 1.0 / (1 + math.exp(-y))",
 ])
 def test_a_python_habit_is_answered_with_what_to_write_in_english_and_japanese(source):
     """Issue 20, point 4: each line people bring from Python or numpy gets one line saying

@@ -459,7 +459,7 @@ def _not_a_function(func: ast.expr) -> str:
         while isinstance(root, ast.Attribute):
             parts.insert(0, root.attr)
             root = root.value
-        if isinstance(root, ast.Name) and root.id in ("np", "numpy", "jnp", "torch"):
+        if isinstance(root, ast.Name) and root.id in ("np", "numpy", "jnp", "torch", "math"):
             name = ops.numpy_names().get(".".join(parts), parts[-1])
             if name in FUNCTIONS:
                 return (f"write {name}(…): matcalc's functions are numpy's without "
