@@ -480,7 +480,7 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
         from .errors import CheckError
         checked = verify(result) if result.unverified is None else None
         if checked is not None and (report or not checked.ok):
-            click.echo(checked.summary(), err=True)
+            click.echo(checked.summary(lang), err=True)
         if checked is not None and not checked.ok:
             raise CheckError("the numerical check caught a wrong result (see above); it is "
                              "not shown: please report this program")

@@ -16,6 +16,7 @@ from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
+from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext
@@ -68,8 +69,9 @@ def environment():
     env.filters["visible"] = visible
     env.filters["dims"] = _dims
     env.filters["add_line"] = lambda name, numbers, lang="en": name if name not in numbers \
-        else f"{name}（{numbers[name]} 行目）" if lang == "ja" else \
+        else f"{numbers[name]} 行目の {name}" if lang == "ja" else \
         f"{name} (line {numbers[name]})"
+    env.filters["in_lang"] = said_in
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")

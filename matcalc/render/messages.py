@@ -80,6 +80,29 @@ JA: list[tuple[str, str]] = [
     (r"(.+): (?:names|attributes) with (?:double )?underscores are not allowed in a formula",
      r"\1: アンダースコアで始まる名前は式では使えない"),
     (r"(.+) is not a numpy expression \((.*)\)", r"\1 は numpy の式ではない（\2）"),
+    # the numerical check's report (check/numeric.py, check/verification.py)
+    (r"(.+): never (.+) in (\d+) instances?",
+     r"\1 では \3 組の入力で一度も\2ならなかった"),
+    (r"negative", r"引数が負に"),
+    (r"positive", r"引数が正に"),
+    (r"with the second argument larger", r"第 2 引数の方が大きく"),
+    (r"with the first argument larger", r"第 1 引数の方が大きく"),
+    (r"(.+) moved into the domain of (.+)", r"\1 は \2 の定義域に入るよう取り直した"),
+    (r"no random input found where the program is defined",
+     r"プログラムが定義される乱数入力が見つからない"),
+    (r"(.+): (.+), and no random point could be moved where it is \((\d+) draws\): the "
+     r"program is defined nowhere",
+     r"\1 について、\2。\3 回引き直しても条件を満たす点がなく、プログラムはどこでも定義されない"),
+    (r"its argument must be positive", r"引数は正でなければならない"),
+    (r"its argument must have a positive determinant", r"引数の行列式は正でなければならない"),
+    (r"its denominator must not be 0", r"分母は 0 であってはならない"),
+    (r"the base of a fractional power must be positive", r"分数乗の底は正でなければならない"),
+    (r"could not evaluate: (.*)", r"評価できない（\1）"),
+    (r"numpy backward pass: (.*)", r"numpy の逆伝搬が評価できない（\1）"),
+    (r"the vector lies the wrong way for its layout", r"ベクトルの向きがレイアウトと逆"),
+    (r"the numerical check caught a wrong result \(see above\); it is not shown: please "
+     r"report this program",
+     r"数値検証が誤った結果を検出したので表示しない（上を参照）。このプログラムを報告してほしい"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
 ]
@@ -105,3 +128,15 @@ def message_in(message: str, lang: str) -> str:
         return message
     shown = in_japanese(message)
     return shown if shown == message or shown.endswith(("。", "）")) else shown + "。"
+
+
+def said_in(text: str, lang: str, sentence: bool = True) -> str:
+    """A phrase of a report (a branch never seen on both sides, an input moved into a
+    domain, why a result is unverified) in the language asked for. Parts joined by "; "
+    are said one by one; in Japanese a ``sentence`` ends with 。, parts with 、 between."""
+    if lang != "ja" or not text:
+        return text
+    whole = in_japanese(text)
+    parts = [whole] if whole != text else [in_japanese(part) for part in text.split("; ")]
+    shown = ("。" if sentence else "、").join(parts)
+    return shown + "。" if sentence and not shown.endswith("。") else shown
