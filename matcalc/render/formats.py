@@ -72,6 +72,7 @@ def environment():
         else f"{numbers[name]} 行目の {name}" if lang == "ja" else \
         f"{name} (line {numbers[name]})"
     env.filters["in_lang"] = said_in
+    env.filters["add_prefix"] = lambda text, prefix: f"{prefix}{text}"
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
@@ -688,3 +689,9 @@ def render_backward_check(report, lang: str = "en") -> str:
     numbers = {line.gradient and f"d{line.gradient}": line.number for line in report.lines}
     return template.render(r=report, loss=report.loss, lang=lang,
                            numbers=numbers).rstrip() + "\n"
+
+
+def render_lacking(names: list[str], loss: str = "L", lang: str = "en") -> str:
+    """The gradients asked for (--wrt) that --against gives no formula for."""
+    parts = environment().get_template("against_parts.j2").module
+    return str(parts.lacking(names, loss, lang)).strip() + "\n"
