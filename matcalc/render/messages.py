@@ -384,8 +384,13 @@ JA: list[tuple[str, str]] = [
     # click's own messages
     (r"No such option: (\S+) Did you mean (\S+)\?", r"そのオプションはない：\1（\2 のことか）"),
     (r"No such option: (\S+)", r"そのオプションはない：\1"),
+    (r"No such option '([^']+)'\. \(Did you mean one of: (.+)\?\)",
+     r"オプション '\1' はない（\2 のことか）"),
+    (r"No such option '([^']+)'\. \(Did you mean '([^']+)'\?\)",
+     r"オプション '\1' はない（'\2' のことか）"),
+    (r"No such option '([^']+)'\.", r"オプション '\1' はない"),
     (r"Missing argument '(\w+)'\.", r"引数 \1 がない"),
-    (r"Invalid value for '([^']+)': (.+)", r"'\1' の値が正しくない：\2"),
+    (r"Invalid value for (.+?): (.+)", r"\1 の値が正しくない：\2"),
     (r"'([^']+)' is not one of (.+)\.", r"'\1' は \2 のどれでもない"),
     # the shapes of a formula's operands, in words (check/against.py), and of a program's
     # (language/shapes.py): general, so after every message that says more
