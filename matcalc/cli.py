@@ -323,10 +323,12 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
                      symmetric_gradient=symmetric_gradient)
     if backward is not None:
-        _pass_verdict(derivation, backward, fmt, lang)
+        wanted = [n.strip() for item in wrt for n in item.split(",") if n.strip() != "all"]
+        _pass_verdict(derivation, backward, fmt, lang, [n for n in wanted if n])
         return
     if formulas:
-        _verdicts(derivation, fmt, lang)
+        wanted = [n.strip() for item in wrt for n in item.split(",") if n.strip()]
+        _verdicts(derivation, fmt, lang, [n for n in wanted if n != "all"])
         return
     if at is not None or seed is not None:
         _values_at(derivation, at, seed)
@@ -408,33 +410,40 @@ def _is_pass(text: str) -> bool:
         return True
 
 
-def _verdicts(derivation, fmt: str, lang: str) -> None:
-    """The verdicts on hand-derived formulas (JSON with --format json); exit code 1 if
-    one of them is wrong."""
-    from .render.formats import render_comparison
+def _verdicts(derivation, fmt: str, lang: str, wanted: list[str]) -> None:
+    """The verdicts on hand-derived formulas (JSON with --format json), and the gradients
+    asked for (--wrt) that no formula gives; exit code 1 if a formula is wrong or one
+    asked for is missing."""
+    from .render.formats import render_comparison, render_lacking
     verdicts = list(derivation.against.values())
+    lacking = [n for n in dict.fromkeys(wanted) if n not in derivation.against]
     if fmt == "json":
         import json
         from dataclasses import asdict
-        click.echo(json.dumps([asdict(v) | {"equal": v.equal} for v in verdicts],
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps([asdict(v) | {"equal": v.equal} for v in verdicts] +
+                              [{"wrt": n, "verdict": "missing", "equal": False}
+                               for n in lacking], ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(render_comparison(v, derivation.loss, lang) for v in verdicts),
-                   nl=False)
-    if not all(v.equal for v in verdicts):
+        shown = [render_comparison(v, derivation.loss, lang) for v in verdicts]
+        if lacking:
+            shown.append(render_lacking(lacking, derivation.loss, lang))
+        click.echo("\n".join(shown), nl=False)
+    if lacking or not all(v.equal for v in verdicts):
         raise click.exceptions.Exit(1)
 
 
-def _pass_verdict(derivation, backward: str, fmt: str, lang: str) -> None:
-    """The verdict on a backward pass, line by line; exit code 1 if a line is wrong."""
+def _pass_verdict(derivation, backward: str, fmt: str, lang: str,
+                  wanted: list[str]) -> None:
+    """The verdict on a backward pass, line by line; exit code 1 if a line is wrong or
+    a gradient asked for (--wrt) has no line."""
     from .pipeline import check_backward
-    report = check_backward(derivation, backward)
+    report = check_backward(derivation, backward, wanted=wanted)
     if fmt == "json":
         import json
         from dataclasses import asdict
         lines = [asdict(line) | {"right": line.right} for line in report.lines]
-        click.echo(json.dumps({"ok": report.ok, "trials": report.trials, "lines": lines},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"ok": report.ok, "trials": report.trials, "lines": lines,
+                               "lacking": report.lacking}, ensure_ascii=False, indent=2))
     else:
         click.echo(report.text(lang), nl=False)
     if not report.ok:
@@ -518,7 +527,7 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
         from .errors import CheckError
         checked = verify(result) if result.unverified is None else None
         if checked is not None and (report or not checked.ok):
-            click.echo(checked.summary(), err=True)
+            click.echo(checked.summary(lang), err=True)
         if checked is not None and not checked.ok:
             raise CheckError("the numerical check caught a wrong result (see above); it is "
                              "not shown: please report this program")
@@ -650,7 +659,9 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("matcalc: aborted", err=True)
         return 1
     except click.ClickException as error:
-        click.echo(f"matcalc: error: {error.format_message()}", err=True)
+        from .render.messages import message_in
+        lang = _lang_of(argv if argv is not None else sys.argv[1:])
+        click.echo(f"matcalc: error: {message_in(error.format_message(), lang)}", err=True)
         return 2
     except MatcalcError as error:
         from .render.messages import message_in

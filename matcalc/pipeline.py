@@ -140,18 +140,23 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     return d
 
 
-def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0):
+def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
+                   wanted: list[str] | tuple[str, ...] = ()):
     """A hand-written backward pass (lines ``dNAME = formula``), each line compared with
     ∂L/∂NAME in order, later lines reading the user's own earlier values: a
     ``check.against.BackwardCheck``, line by line. ``d`` is derived again if the pass
-    assigns a gradient it did not derive on the way."""
+    assigns a gradient it did not derive on the way. A name of ``wanted`` (--wrt W) whose
+    gradient no line assigns is said to be lacking, and the pass is not called right."""
     from .check.against import check_pass, pass_gradients
-    missing = [n for n in pass_gradients(d, source) if n not in d.all_gradients]
+    assigned = pass_gradients(d, source)
+    missing = [n for n in assigned if n not in d.all_gradients]
     if missing:
         shapes = {n: d.shapes.names[n] for n in d.program.inputs()}
         d = derive(d.program.source, wrt=[*d.gradients, *missing], shapes=shapes,
                    loss=d.loss if d.has_upstream else None, steps=d.style)
-    return check_pass(d, source, trials, seed)
+    report = check_pass(d, source, trials, seed)
+    report.lacking = [n for n in dict.fromkeys(wanted) if n not in assigned]
+    return report
 
 
 def _check_style(steps: str) -> None:

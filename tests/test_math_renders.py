@@ -38,6 +38,11 @@ PROGRAMS = [
     ("x: (n,)\ny = x / sqrt(x @ x)", None, "en"),
     ("Y = sqrt(A * A)", None, "en"),
     ("T: onehot(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", None, "ja"),
+    # Japanese reasons that once nested brackets: fan-out, a symmetric transpose, an outer
+    # product (issue 20)
+    ("H = A @ B\nC = H * A", None, "ja"),
+    ("S: symmetric(n, n)\nx: (n,)\nf = x @ S @ x", None, "ja"),
+    ("u: (m,)\nv: (n,)\nC = outer(u, v)", None, "ja"),
 ]
 
 
@@ -73,6 +78,11 @@ def test_latex_and_markdown_render():
         d = derive(program, wrt=wrt)
         formulas.append(d.latex(lang))
         formulas.extend(display_blocks(d.markdown(lang)))
+    from matcalc import jacobian
+    for lang in ("en", "ja"):   # a Jacobian's header and the --at values, in each language
+        formulas.extend(display_blocks(jacobian("x: (n,)\ny = W @ x", "x").markdown(lang)))
+        d = derive("x: ()\ny: ()\nz: ()\nq = x + y\nf = q * z", wrt="all")
+        formulas.extend(display_blocks(d.at({"x": -2, "y": 5, "z": -4}).markdown(lang)))
     for path in sorted(EXAMPLES.glob("*.md")):
         formulas.extend(display_blocks(path.read_text(encoding="utf-8")))
     errors = render_errors(formulas)

@@ -209,10 +209,13 @@ class BackwardCheck:
     output: str = ""
     program: str = field(default="", repr=False)
     uncovered: list[str] = field(default_factory=list)  # as in ``Comparison``
+    # the names asked for (--wrt W) whose gradient dW no line assigns: not checked
+    lacking: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(line.right for line in self.lines) and not self.uncovered
+        return all(line.right for line in self.lines) and not self.uncovered and \
+            not self.lacking
 
     @property
     def first_wrong(self) -> PassLine | None:

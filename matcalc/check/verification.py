@@ -19,6 +19,7 @@ import numpy as np
 from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..render import formats
+from ..render.settings import LANGUAGE
 from ..results import Derivation, Derivative, Gradient
 from .numeric import (
     LOSS_NOISE,
@@ -67,18 +68,14 @@ class GradientCheck:
                 return
         self.step_errors.append((n, key, err))
 
-    def line(self, trials: int) -> str:
-        verdict = "ok" if self.ok else "MISMATCH"
-        plural = "s" if self.steps != 1 else ""
-        text = (f"{self.wrt}: {verdict} — {self.steps} step{plural}, largest step error "
-                f"{self.worst_step:.1e}; result vs finite differences {self.result_error:.1e}")
-        if self.numpy_error is not None:
-            text += f", numpy code {self.numpy_error:.1e}"
-        if self.backward_error is not None:
-            text += f", numpy backward pass {self.backward_error:.1e}"
-        if self.failure:
-            text += f"; {self.failure}"
-        return text + f" ({trials} random instances)"
+    def line(self, trials: int, lang: str = "en") -> str:
+        """One line: the verdict, the largest errors and any failure."""
+        return str(_phrases().line(self, trials, lang))
+
+
+def _phrases():
+    """The report's phrases (templates/check.j2), by language."""
+    return formats.environment().get_template("check.j2").module
 
 
 @dataclass
@@ -102,27 +99,23 @@ class CheckReport:
     def ok(self) -> bool:
         return self.agrees and not self.uncovered
 
-    def summary(self) -> str:
-        lines = [c.line(self.trials) for c in self.checks]
-        lines += [f"not verified: {site}" for site in self.uncovered]
-        lines += [f"note: {shift}" for shift in self.shifted]
+    def summary(self, lang: str = "en") -> str:
+        """Every result's line, then what keeps it from being called verified (a branch
+        never seen on both sides) and the inputs a domain moved."""
+        phrases = _phrases()
+        lines = [c.line(self.trials, lang) for c in self.checks]
+        lines += [str(phrases.uncovered(site, lang)) for site in self.uncovered]
+        lines += [str(phrases.shifted(shift, lang)) for shift in self.shifted]
         return "\n".join(lines)
 
+    def __str__(self) -> str:
+        return self.summary(LANGUAGE["lang"])
+
     def __repr__(self) -> str:
-        verdict = "ok" if self.ok else "FAILED"
-        return f"<CheckReport {verdict}: {len(self.checks)} results on {self.trials} random " \
-            "instances>"
+        return str(_phrases().headline(self, LANGUAGE["lang"]))
 
     def _repr_markdown_(self) -> str:
-        rows = ["| result | steps | largest step error | result error | numpy error | ok |",
-                "|---|---|---|---|---|---|"]
-        for c in self.checks:
-            numpy = "–" if c.numpy_error is None else f"{c.numpy_error:.1e}"
-            ok = "✓" if c.ok else "✗ " + (c.failure or "")
-            rows.append(f"| ∂/∂{c.wrt} | {c.steps} | {c.worst_step:.1e} | "
-                        f"{c.result_error:.1e} | {numpy} | {ok} |")
-        return f"Checked on {self.trials} random instances against central differences:\n\n" \
-            + "\n".join(rows) + "\n"
+        return str(_phrases().table(self, LANGUAGE["lang"])).strip() + "\n"
 
 
 def plain(values: dict) -> dict:

@@ -16,6 +16,7 @@ from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
+from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext
@@ -68,8 +69,10 @@ def environment():
     env.filters["visible"] = visible
     env.filters["dims"] = _dims
     env.filters["add_line"] = lambda name, numbers, lang="en": name if name not in numbers \
-        else f"{name}（{numbers[name]} 行目）" if lang == "ja" else \
+        else f"{numbers[name]} 行目の {name}" if lang == "ja" else \
         f"{name} (line {numbers[name]})"
+    env.filters["in_lang"] = said_in
+    env.filters["add_prefix"] = lambda text, prefix: f"{prefix}{text}"
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
@@ -686,3 +689,9 @@ def render_backward_check(report, lang: str = "en") -> str:
     numbers = {line.gradient and f"d{line.gradient}": line.number for line in report.lines}
     return template.render(r=report, loss=report.loss, lang=lang,
                            numbers=numbers).rstrip() + "\n"
+
+
+def render_lacking(names: list[str], loss: str = "L", lang: str = "en") -> str:
+    """The gradients asked for (--wrt) that --against gives no formula for."""
+    parts = environment().get_template("against_parts.j2").module
+    return str(parts.lacking(names, loss, lang)).strip() + "\n"
