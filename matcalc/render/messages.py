@@ -378,6 +378,13 @@ JA: list[tuple[str, str]] = [
      r"数値検証が誤った結果を検出したので表示しない（上を参照）。このプログラムを報告してほしい"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
+    # a program file's heading lines (cli.py)
+    (r"missing option '--wrt' \(or a '# wrt: NAME' line at the top of the program file\)",
+     r"--wrt がない（プログラムのファイルの先頭に '# wrt: 名前' の行を書いてもよい）"),
+    (r"the file's '# wrt:' line names (.+); (\w+) takes one: give --wrt NAME",
+     r"ファイルの '# wrt:' の行は \1 を挙げるが、\2 は一つだけ取る：--wrt 名前 で指定する"),
+    (r"the file's '# layout: (.+)' line: choose numerator or denominator",
+     r"ファイルの '# layout: \1' の行：numerator か denominator を選ぶ"),
     # an option's own message: --at: …, --wrt Q: …
     (r"(--[\w-]+): (.+)", r"\1：\2"),
     (r"(--[\w-]+) (\S+): (.+)", r"\1 \2：\3"),
