@@ -642,6 +642,11 @@ def _lang_of(argv: list[str]) -> str:
     return "en"
 
 
+def _error_line(message: str, lang: str) -> str:
+    """The one line an error is: 'matcalc: error: …', in Japanese 'matcalc: エラー：…'."""
+    return f"matcalc: エラー：{message}" if lang == "ja" else f"matcalc: error: {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import MatcalcError
     _writable(sys.stdout)
@@ -661,15 +666,18 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         from .render.messages import message_in
         lang = _lang_of(argv if argv is not None else sys.argv[1:])
-        click.echo(f"matcalc: error: {message_in(error.format_message(), lang)}", err=True)
+        click.echo(_error_line(message_in(error.format_message(), lang), lang), err=True)
         return 2
     except MatcalcError as error:
         from .render.messages import message_in
         lang = _lang_of(argv if argv is not None else sys.argv[1:])
-        click.echo(f"matcalc: error: {message_in(cli_message(error), lang)}", err=True)
+        click.echo(_error_line(message_in(cli_message(error), lang), lang), err=True)
         return error.exit_code
     except RecursionError:
-        click.echo("matcalc: error: the program is nested too deeply", err=True)
+        from .render.messages import message_in
+        lang = _lang_of(argv if argv is not None else sys.argv[1:])
+        click.echo(_error_line(message_in("the program is nested too deeply", lang), lang),
+                   err=True)
         return 1
     except Exception as error:  # a bug in matcalc: still one line, no traceback
         if os.environ.get("MATCALC_DEBUG"):
