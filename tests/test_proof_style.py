@@ -3,6 +3,7 @@ operand order, and reasons that say what their line did."""
 
 from __future__ import annotations
 
+import pytest
 import sympy
 from test_examples import PROGRAMS, generate
 
@@ -109,7 +110,30 @@ def _holds(step, previous) -> str | None:
     if key == "transpose" and not rhs.has(sympy.Transpose) and not previous.has(
             sympy.Transpose) and not params.get("symmetric"):
         return "a transpose that no side has (and no symmetry used)"
+    if key == "factor" and not any(
+            isinstance(a, sympy.HadamardProduct) and any(isinstance(b, sympy.MatAdd)
+                                                         for b in a.args)
+            for a in sympy.preorder_traversal(rhs)):
+        return "a Hadamard factor, but no Hadamard product of a sum"
+    if key == "factor_product" and not any(
+            _factored(a, params["side"][0]) for a in sympy.preorder_traversal(rhs)):
+        return f"a {params['side'][0]} factor of a product that the line does not have"
     return None
+
+
+def _factored(node, side: str) -> bool:
+    """node is F (S₁ + S₂) (a left factor out), (S₁ + S₂) F (a right one) or c (S₁ + S₂)
+    (a number): a matrix product with a sum at the end the factor did not come from."""
+    if not isinstance(node, sympy.MatMul):
+        return False
+    matrices = [a for a in node.args if a.is_Matrix]
+    numbers = [a for a in node.args if not a.is_Matrix]
+    if side == "number":
+        return len(matrices) == 1 and isinstance(matrices[0], sympy.MatAdd) and \
+            any(n.is_number and n != 1 for n in numbers)
+    if len(matrices) < 2:
+        return False
+    return isinstance(matrices[-1 if side == "left" else 0], sympy.MatAdd)
 
 
 def test_every_reason_is_true_to_its_line():
@@ -122,6 +146,47 @@ def test_every_reason_is_true_to_its_line():
                 if why:
                     wrong.append(f"{path.stem} {step.reason.key}: {why}")
     assert not wrong, wrong[:10]
+
+
+@pytest.mark.parametrize("program, wrt, side", [
+    # ‖Ax − b‖² and Σ (Ax − b)²: 2 Aᵀ A x − 2 Aᵀ b = 2 Aᵀ (A x − b), a left factor
+    ("A: (m, n); x: (n,); b: (m,)\nL = norm(A @ x - b) ** 2", "x", "left"),
+    ("A: (m, n); x: (n,); b: (m,)\nL = sum((A @ x - b) ** 2)", "x", "left"),
+    ("s = trace(X.T @ A @ X)", "X", "right"),              # A X + Aᵀ X = (A + Aᵀ) X
+    ("x: (n,)\nA: (n, n)\nB: (n, n)\ns = x @ (A @ x) - x @ (B @ x)", "x", None),
+])
+def test_factoring_out_of_products_says_so(program, wrt, side):
+    d = derive(program, wrt=wrt)
+    steps = [s for s in d.steps if s.reason.key in ("factor", "factor_product")]
+    if side is None:  # whatever it factors, the reason is true to the line
+        for previous, step in zip(d.steps, d.steps[1:]):
+            assert _holds(step, previous.rhs) is None
+        return
+    assert [s.reason.key for s in steps] == ["factor_product"]
+    assert steps[0].reason.params["side"] == [side]
+    last = steps[0]
+    assert _holds(last, None) is None
+    text, japanese = d.text(), d.text("ja")
+    assert "Hadamard" not in text and "アダマール" not in japanese
+    assert f"common {side} factor of the matrix products" in text
+    assert {"left": "左側", "right": "右側"}[side] in japanese
+
+
+def test_the_reason_checks_catch_a_mislabelled_factor():
+    # a matrix-product factoring called Hadamard, or a side swapped, is caught
+    d = derive("A: (m, n); x: (n,); b: (m,)\nL = sum((A @ x - b) ** 2)", wrt="x")
+    step = next(s for s in d.steps if s.reason.key == "factor_product")
+    from matcalc.calculus.proof import Reason, Step
+    assert _holds(Step(step.lhs, step.rhs, Reason("factor")), None)
+    assert _holds(Step(step.lhs, step.rhs, Reason("factor_product", {"side": ["right"]})),
+                  None)
+    # softmax's P ∘ ∂L/∂P − P ∘ ((∂L/∂P ∘ P) 𝟏𝟏ᵀ) = P ∘ (…): a Hadamard factor truly
+    hadamard = derive("P = softmax(Z)", wrt="Z")
+    factored = [s for s in hadamard.steps if s.reason.key.startswith("factor")]
+    assert [s.reason.key for s in factored] == ["factor"]
+    assert _holds(factored[0], None) is None
+    assert _holds(Step(factored[0].lhs, factored[0].rhs,
+                       Reason("factor_product", {"side": ["left"]})), None)
 
 
 def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():

@@ -97,7 +97,8 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
-                        aliases=dict(d.program.aliases))
+                        aliases=dict(d.program.aliases),
+                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:
