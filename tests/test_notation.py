@@ -107,7 +107,6 @@ def test_a_norm_and_its_square_print_as_norms():
 
 def test_a_norm_renders_in_katex_and_mathjax():
     from helpers import node_package, reader
-    from test_math_renders import display_blocks, render_errors
     reader("KaTeX and MathJax (npm, tests/js)",
            node_package("katex") and node_package("mathjax-full"))
     d = derive(LEAST_SQUARES, wrt="x")

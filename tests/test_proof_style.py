@@ -278,6 +278,61 @@ def test_expand_writes_the_gradient_out_and_its_factors(tmp_path):
     assert "[1  1  ⋯  1]" in bias                                          # seed 001 eq. 9
 
 
+SEED_000 = [("X: (1, n)\nW: (n, m)\nY = X @ W", "W"),   # seed 000 eqs. 11-13
+            ("X: (1, n)\nW: (n, m)\nY = X @ W", "X"),   # eqs. 16-18
+            ("x: (n,)\nW: (m, n)\ny = W @ x", "W"), ("b: (n,)\nC = A + b", "b"),
+            ("X: (1, 2)\nW: (2, 3)\nY = X @ W", "W")]
+
+
+def _expanded_markdown(program: str, wrt: str) -> tuple[list[str], str]:
+    """The --expand grids' displays in the Markdown output, and the whole page."""
+    import re
+
+    from matcalc import set_notation
+    d = derive(program, wrt=wrt)
+    set_notation(expand="on")
+    try:
+        markdown = d.markdown()
+    finally:
+        set_notation(expand="off")
+    grids = [b for b in re.findall(r"\$\$\n(.*?)\n\$\$", markdown, flags=re.S)
+             if "pmatrix" in b]
+    return grids, markdown
+
+
+def test_expanded_grids_fit_a_blog_column():
+    # a 740-px column: at most 80 characters of TeX on each row of a display (one row of
+    # a matrix, or of the chain lhs = entries = factors), every line one such row; a grid
+    # that would be wider shows fewer columns, or its columns one display each
+    from test_math_renders import render_errors
+
+    from helpers import node_package, reader
+    from matcalc.render.expand import COLUMN
+    widest, shown = 0, []
+    for program, wrt in SEED_000:
+        grids, _ = _expanded_markdown(program, wrt)
+        assert grids, program
+        for block in grids:
+            rows = block.split("\n")
+            widest = max(widest, *(len(row) for row in rows))
+            assert all(row.count(r"\\") <= 1 and row.count("&") <= 4 for row in rows)
+        shown += grids
+    assert widest <= COLUMN == 80
+    grids, markdown = _expanded_markdown(*SEED_000[0])
+    # ∂L/∂W's columns one by one: (∂L/∂W)_{:,1} … (∂L/∂W)_{:,m}, then xᵀ times the row
+    assert any(r"\right)_{:,1}" in g for g in grids) and any(r"\right)_{:,m}" in g
+                                                             for g in grids)
+    assert any(r"\frac{\partial L}{\partial y_{m}} \, x_{n}" in g for g in grids)
+    assert r"\frac{\partial L}{\partial y_{1}} & \cdots & \frac{\partial L}{\partial y_{m}}" in \
+        markdown
+    small, _ = _expanded_markdown(*SEED_000[-1])  # a 2×3 grid fits whole, every entry
+    assert any(r"x_{2} \, \frac{\partial L}{\partial y_{3}}" in g or
+               r"\frac{\partial L}{\partial y_{3}} \, x_{2}" in g for g in small)
+    reader("KaTeX and MathJax (npm, tests/js)",
+           node_package("katex") and node_package("mathjax-full"))
+    assert not render_errors(shown)
+
+
 def test_expand_shows_every_entry_of_a_small_matrix():
     from matcalc.render.expand import DOTS, expansion
     d = derive("X: (1, 2)\nW: (2, 3)\nY = X @ W", wrt="W")

@@ -108,8 +108,8 @@ def upstream_of(d: Derivation, target: str) -> Expr | None:
     if target == d.output and not d.has_upstream:
         return None
     if isinstance(symbol, sympy.MatrixExpr):
-        return UpstreamGrad(target, *symbol.shape)
-    return ScalarGrad(target)
+        return UpstreamGrad(target, *symbol.shape, loss=d.loss)
+    return ScalarGrad(target, loss=d.loss)
 
 
 def foldable(d: Derivation) -> list[Definition]:

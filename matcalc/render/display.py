@@ -111,7 +111,7 @@ class ShownWithNumpy(Shown):
                                                  [(n, c) for n, c in code or [] if c])
         for name in self.gradients:  # no numpy: the gradient's index form, evaluated
             if name not in gradients:
-                gradients[name] = _index_form_value(self, name, forward_values, upstream)
+                gradients[name] = index_form_value(self, name, forward_values, upstream)
         self.values_at = {"inputs": {n: values[n] for n in values},
                           "forward": forward_values, "gradients": gradients,
                           "upstream": None if upstream is None else np.asarray(upstream)}
@@ -124,40 +124,7 @@ class ShownWithNumpy(Shown):
         return evaluate_gradients(self, values, upstream)
 
 
-def shares_at(d) -> dict[str, dict]:
-    """At the values of ``d.at``, each fan-out's shares: for a name X that feeds several
-    results, {Z: the value of ∂L/∂X via Z alone} (``calculus.backward.shares``), which add
-    up to ∂L/∂X — CS231n's lesson that the paths' gradients add at the node."""
-    import numpy as np
-
-    from ..calculus.backward import shares
-    from ..check.numeric import eval_numpy
-    from ..errors import UnsupportedError
-    from .formats import numpy_code
-    at = d.values_at or {}
-    forward, gradients = at.get("forward", {}), at.get("gradients", {})
-    namespace = dict(forward)
-    namespace.update({f"d{n}": v for n, v in gradients.items()})
-    if at.get("upstream") is not None:
-        namespace[f"d{d.output}"] = at["upstream"]
-    found: dict[str, dict] = {}
-    for name in d.all_gradients:
-        paths = shares(d, name) if name in gradients else {}
-        values = {}
-        for target, grad in paths.items():
-            code = numpy_code(d, grad, named=True)
-            try:
-                values[target] = np.asarray(eval_numpy(code, namespace)) if code else \
-                    _index_form_value(d, name, forward, at.get("upstream"), grad)
-            except (KeyError, UnsupportedError):
-                values[target] = _index_form_value(d, name, forward, at.get("upstream"),
-                                                   grad)
-        if values:
-            found[name] = values
-    return found
-
-
-def _index_form_value(d, name: str, values: dict, upstream, grad=None):
+def index_form_value(d, name: str, values: dict, upstream, grad=None):
     """∂L/∂name (or ``grad``, a share of it) at these values from its index form
     (``check.tensor_eval``), for a gradient that has no numpy code: every entry at once,
     as the checker evaluates it."""

@@ -17,10 +17,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from ..errors import UsageError
+import numpy as np
+
+from ..calculus.backward import shares
+from ..check.numeric import eval_numpy
+from ..errors import UnsupportedError, UsageError
 from ..language.program import names_in
-from .display import shares_at
-from .formats import context, value_text
+from .display import index_form_value
+from .formats import context, numpy_code, value_text
 from .text import TextPrinter
 
 FORWARD, BACKWARD = "#1b7837", "#b2182b"  # green forward, red backward (seed 003)
@@ -79,6 +83,33 @@ def _gradient_label(d, printer, name: str, gradients: dict) -> str | None:
     if name in gradients:
         label += " = " + value_text(gradients[name])
     return label
+
+
+def shares_at(d) -> dict[str, dict]:
+    """At the values of ``d.at``, each fan-out's shares: for a name X that feeds several
+    results, {Z: the value of ∂L/∂X via Z alone} (``calculus.backward.shares``), which add
+    up to ∂L/∂X — CS231n's lesson that the paths' gradients add at the node."""
+    at = d.values_at or {}
+    forward, gradients = at.get("forward", {}), at.get("gradients", {})
+    namespace = dict(forward)
+    namespace.update({f"d{n}": v for n, v in gradients.items()})
+    if at.get("upstream") is not None:
+        namespace[f"d{d.output}"] = at["upstream"]
+    found: dict[str, dict] = {}
+    for name in d.all_gradients:
+        paths = shares(d, name) if name in gradients else {}
+        values = {}
+        for target, grad in paths.items():
+            code = numpy_code(d, grad, named=True)
+            try:
+                values[target] = np.asarray(eval_numpy(code, namespace)) if code else \
+                    index_form_value(d, name, forward, at.get("upstream"), grad)
+            except (KeyError, UnsupportedError):
+                values[target] = index_form_value(d, name, forward, at.get("upstream"),
+                                                   grad)
+        if values:
+            found[name] = values
+    return found
 
 
 def _total(d, printer, name: str, fans: set, gradients: dict) -> str:
