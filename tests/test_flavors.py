@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from matcalc.render.flavors import FLAVORS, flavoured
+from matcalc import derive
+from matcalc.render.flavors import FLAVORS, aligned_rows, flavoured
 
 JS = Path(__file__).resolve().parent / "js"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -47,8 +48,8 @@ def test_every_flavour_hands_the_math_engine_the_tex_matcalc_meant():
                 pages.append({"flavor": flavor, "markdown": flavoured(markdown, flavor)})
                 expected.append((path.stem, lang, flavor, *meant(markdown)))
     for got, (name, lang, flavor, display, inline) in zip(parsed(pages), expected):
-        if flavor == "hatena":  # [tex:…] is one line: the rows' line breaks become spaces
-            display = [" ".join(block.split("\n")) for block in display]
+        if flavor == "hatena":  # one [tex:…] on one line for each row of an aligned block
+            display = [row for block in display for row in aligned_rows(block)]
         assert got["display"] == display, f"{name} {lang} {flavor}: a display block changed"
         assert got["inline"] == inline, f"{name} {lang} {flavor}: inline math changed"
 
@@ -69,3 +70,20 @@ def test_the_command_line_writes_the_flavour(flavor, marker):
                            "-f", "markdown", "--flavor", flavor], capture_output=True,
                           text=True)
     assert done.returncode == 0 and marker in done.stdout
+
+
+def test_hatena_sets_one_formula_per_row_of_an_aligned_block():
+    # a proof of several rows was one [tex:…] line of thousands of characters
+    d = derive("P = softmax(Z)", wrt="Z")
+    markdown = d.markdown()
+    page = flavoured(markdown, "hatena")
+    formulas = [line for line in page.splitlines() if line.startswith("<div>[tex:")]
+    rows = sum(len(aligned_rows(block)) for block in
+               re.findall(r"\$\$\n(.*?)\n\$\$", markdown, flags=re.S))
+    assert len(formulas) == rows > len(d.steps)          # the steps, each on its own
+    assert all("&" not in f.replace(r"\&", "") or "pmatrix" in f for f in formulas)
+    assert max(len(f) for f in formulas) < 400
+    # matrices inside a row stay whole: their \\ are not row breaks of the display
+    assert aligned_rows("\\begin{aligned}\na &= \\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix} "
+                        "\\\\[2ex]\n &= b\n\\end{aligned}") == \
+        ["a = \\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "= b"]

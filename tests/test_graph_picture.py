@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(EXAMPLES))
@@ -63,5 +65,71 @@ def test_the_readmes_graph_picture_is_current():
     assert dot.read_text(encoding="utf-8") == graph_dot(), "run python examples/generate.py"
     svg = (ROOT / "docs" / f"{GRAPH_EXAMPLE}.svg").read_text(encoding="utf-8")
     for label in re.findall(r'label="([^"]+)"', dot.read_text(encoding="utf-8")):
-        assert label.split(" = ")[0].replace("&", "&amp;") in svg
+        for line in label.split("\\n"):  # a node's lines are drawn one by one
+            assert line.split(" = ")[0].replace("&", "&amp;") in svg
     assert f"docs/{GRAPH_EXAMPLE}.svg" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _number(text: str):
+    import json
+
+    import numpy as np
+    return np.asarray(json.loads(text.replace("−", "-")), dtype=float)
+
+
+def _shares_and_total(dot: str, name: str, loss: str):
+    """The shares on the arrows back to ``name`` (by the result they come from) and the
+    total its node shows, parsed from the dot source."""
+    shares = {source: _number(value) for source, value in re.findall(
+        rf'^  "(\w+)" -> "{name}" \[color="#b2182b".*label="∂{loss}/∂{name} via \1 = '
+        r'([^"]+)"', dot, flags=re.M)}
+    total = re.search(rf'^  "{name}" \[shape=\w+.*label="[^"]*\\n∂{loss}/∂{name} = '
+                      r'([^"]+)"', dot, flags=re.M)
+    return shares, None if total is None else _number(total.group(1))
+
+
+def test_a_fan_out_carries_each_paths_share_and_the_node_their_sum():
+    # CS231n at x = 3, y = −4: x feeds num, sigx and xpy; y feeds sigy and xpy. Each
+    # dashed arrow carries its path's share; they add up to the total at the node
+    import numpy as np
+    out = run(str(EXAMPLES / "22_cs231n_staged.mc"), "--at", "x=3,y=-4")
+    assert out.returncode == 0, out.stderr
+    dot = out.stdout.decode("utf-8")
+
+    def sig(t):
+        return 1 / (1 + np.exp(-t))
+
+    def f(x, y):
+        return (x + sig(y)) / (sig(x) + (x + y) ** 2)
+    h = 1e-6
+    exact = {"x": (f(3 + h, -4) - f(3 - h, -4)) / (2 * h),
+             "y": (f(3, -4 + h) - f(3, -4 - h)) / (2 * h)}
+    for name, consumers in (("x", {"num", "sigx", "xpy"}), ("y", {"sigy", "xpy"})):
+        shares, total = _shares_and_total(dot, name, "f")
+        assert set(shares) == consumers
+        assert total == pytest.approx(exact[name], rel=1e-3)
+        assert sum(shares.values()) == pytest.approx(float(total), rel=1e-3)
+        assert len({round(float(v), 3) for v in shares.values()}) == len(shares)
+    shares, _ = _shares_and_total(dot, "x", "f")
+    assert float(shares["num"]) == pytest.approx(0.5121, abs=1e-4)     # ∂f/∂num · 1
+    assert float(shares["sigx"]) == pytest.approx(-0.03576, abs=1e-5)  # ∂f/∂sigx · σ'(3)
+    assert float(shares["xpy"]) == pytest.approx(1.583, abs=1e-3)      # ∂f/∂xpy · 1
+    # a name that feeds one result keeps its gradient on the arrow
+    assert 'label="∂f/∂sigy = 0.5121"' in dot
+
+
+def test_a_matrix_fan_out_carries_matrix_shares(tmp_path):
+    # A feeds B = tanh(A) and C = A ∘ B: via B the share is A ∘ (1 − B²), via C it is B
+    import numpy as np
+    program = tmp_path / "fan.mc"
+    program.write_text("A: (2, 3)\nB = tanh(A)\nC = A * B\nL = sum(C)\n", encoding="utf-8")
+    a = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    out = run(str(program), "--at", "A=" + str(a.tolist()).replace(" ", ""))
+    assert out.returncode == 0, out.stderr
+    shares, total = _shares_and_total(out.stdout.decode("utf-8"), "A", "L")
+    b = np.tanh(a)
+    assert set(shares) == {"B", "C"}
+    assert shares["B"] == pytest.approx(a * (1 - b ** 2), rel=1e-3)
+    assert shares["C"] == pytest.approx(b, rel=1e-3)
+    assert total == pytest.approx(b + a * (1 - b ** 2), rel=1e-3)
+    assert shares["B"] + shares["C"] == pytest.approx(total, rel=1e-3, abs=1e-3)

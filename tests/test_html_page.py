@@ -67,3 +67,50 @@ def test_the_readme_shows_a_picture_of_the_page():
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "docs/mlp_page.png" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert pytest  # (the picture is made by python examples/generate.py, with Chromium)
+
+
+# each display formula: does it overflow (a scroll control beside it), and how far the
+# first word of each reason stands from its ∵
+LAYOUT = """<script>
+const blocks = [...document.querySelectorAll('math[display="block"]')];
+const tall = blocks.filter(b => b.scrollHeight > b.clientHeight);
+const wide = blocks.filter(b => b.scrollWidth > b.clientWidth);
+const clipped = blocks.filter(b => getComputedStyle(b).overflowY !== "hidden");
+const because = [...document.querySelectorAll("mo")].filter(m => m.textContent === "\\u2235");
+const gaps = because.map(m => m.nextElementSibling.getBoundingClientRect().left -
+                              m.getBoundingClientRect().right);
+document.body.setAttribute("data-blocks", blocks.length);
+document.body.setAttribute("data-tall", tall.length);
+document.body.setAttribute("data-wide", wide.length);
+document.body.setAttribute("data-scrollable", clipped.length);
+document.body.setAttribute("data-gaps", gaps.join(","));
+</script></body>"""
+
+
+def test_results_show_no_scroll_controls_a_bold_ones_vector_and_a_spaced_because(tmp_path):
+    # 𝟏𝟏ᵀ, (∵ only the terms …), and fractions and stretchy brackets that used to overflow
+    # their block by a few pixels: a scrollbar spinner beside every result line
+    d = derive("C = A @ B\nL = sum(C)", wrt="A")
+    page = d.show("html")
+    assert "𝟏" in page and 'mathvariant="bold"' not in page  # MathML Core draws it plain
+    probed = tmp_path / "layout.html"
+    probed.write_text(page.replace("</body>", LAYOUT), encoding="utf-8")
+    dom = chromium("--dump-dom", probed.as_uri()).stdout
+
+    def attribute(name: str) -> str:
+        return re.search(rf'data-{name}="([^"]*)"', dom).group(1)
+    assert int(attribute("blocks")) >= 4
+    assert attribute("tall") == "0" and attribute("wide") == "0"
+    assert attribute("scrollable") == "0"  # never a vertical scroll control
+    gaps = [float(g) for g in attribute("gaps").split(",")]
+    assert gaps and min(gaps) > 2  # px: "∵ only", not "∵only"
+
+
+def test_bold_symbols_become_unicode_bold_letters():
+    import html
+
+    from matcalc.render.html import mathml
+    shown = html.unescape(mathml(r"\boldsymbol{\Phi}_{3} \mathbf{1} \boldsymbol{\sigma} \mathbf{W}",
+                                 block=False))
+    assert "mathvariant" not in shown
+    assert all(c in shown for c in ("𝜱", "𝟏", "𝝈", "𝐖"))

@@ -84,3 +84,41 @@ def test_numbered_results_render_and_compile(tmp_path):
     document = d.show("latex", standalone=True)
     assert document.count(r"\tag{") == 2
     compile_tex(document, tmp_path)
+
+
+# ---------------------------------------------------------------- issue 20, point 6
+
+LEAST_SQUARES = "A: (m, n); x: (n,); b: (m,)\nL = norm(A @ x - b) ** 2"
+
+
+def test_a_norm_and_its_square_print_as_norms():
+    # ‖Ax − b‖²: a norm is a scalar, so its square is a plain power, not a Hadamard one
+    d = derive(LEAST_SQUARES, wrt="x")
+    text, latex, markdown = d.text(), d.latex(), d.markdown()
+    assert "L = ‖A x − b‖²" in text
+    assert r"\left\lVert \mathbf{A} \mathbf{x} - \mathbf{b} \right\rVert^{2}" in latex
+    assert r"\left\lVert \mathbf{A} \mathbf{x} - \mathbf{b} \right\rVert^{2}" in markdown
+    for shown in (text.split("\n", 1)[1], latex, markdown.split("```", 2)[2]):  # not the program
+        assert "norm" not in shown and "∘2" not in shown and r"\circ 2" not in shown
+    # any scalar-valued expression squares plainly; a matrix's square stays Hadamard
+    other = derive("X: (m, n)\nL = sum(X) ** 2 + sum(X ** 2) + norm(X.T @ X)", wrt="X")
+    assert "L = sum(X)² + sum(X^∘2) + ‖Xᵀ X‖" in other.text()
+
+
+def test_a_norm_renders_in_katex_and_mathjax():
+    from helpers import node_package, reader
+    reader("KaTeX and MathJax (npm, tests/js)",
+           node_package("katex") and node_package("mathjax-full"))
+    d = derive(LEAST_SQUARES, wrt="x")
+    assert not render_errors([d.latex(), *display_blocks(d.markdown())])
+
+
+def test_a_declared_gradient_name_needs_no_parentheses():
+    # u' = Wᵀu with G ≡ ∂L/∂u': ∂L/∂W = u Gᵀ (and u (∂L/∂u')ᵀ when it is not named)
+    named = derive("u: (n,)\nG: gradient(u2)\nu2 = W.T @ u", wrt="W")
+    text, latex = named.text(), named.latex()
+    assert "∂L/∂W = u Gᵀ" in text and "(G)" not in text
+    assert r"\mathbf{u} \mathbf{G}^{\mathsf{T}}" in latex and r"\left(\mathbf{G}\right)" \
+        not in latex
+    plain = derive("u: (n,)\nu2 = W.T @ u", wrt="W")
+    assert "∂L/∂W = u (∂L/∂u2)ᵀ" in plain.text()

@@ -41,3 +41,24 @@ def test_the_notebook_runs_and_every_result_displays_itself():
     assert "| ∂/∂W |" in report["text/markdown"] and "✓" in report["text/markdown"]
     assert "連鎖律" in japanese["text/markdown"]
     assert numpy["stdout"].strip().startswith("X.T @")
+
+
+def test_a_result_displays_its_whole_right_hand_side():
+    # d.result is a sympy expression; shown by sympy alone (a notebook cell, str, pprint)
+    # it still names the upstream gradient: ∂L/∂C Bᵀ, not C Bᵀ
+    import sympy
+
+    from matcalc import derive
+    d = derive("C = A @ B", wrt="A")
+    assert isinstance(d.result, sympy.MatMul)          # still the sympy expression
+    assert d.result._repr_latex_() == r"$\displaystyle \frac{\partial L}{\partial C} B^{T}$"
+    assert str(d.result) == "∂L/∂C*B.T"
+    assert "∂L/∂C" in sympy.pretty(d.result)
+    # under a transpose the fraction is bracketed; the loss is the derivation's
+    outer = derive("u: (n,)\nu2 = W.T @ u", wrt="W", loss="J")
+    assert r"\left(\frac{\partial J}{\partial u_{2}}\right)^{T}" in outer.result._repr_latex_()
+    assert str(outer.result) == "u*(∂J/∂u2).T"
+    # a scalar intermediate's gradient, where the output is the loss (CS231n's f)
+    staged = derive("x: (); y: ()\nq = x * y\nf = sin(q) * x ** 2", wrt="x")
+    assert r"\frac{\partial f}{\partial q} y" in staged.result._repr_latex_()
+    assert "∂f/∂q*y" in str(staged.result)

@@ -3,6 +3,7 @@ operand order, and reasons that say what their line did."""
 
 from __future__ import annotations
 
+import pytest
 import sympy
 from test_examples import PROGRAMS, generate
 
@@ -109,7 +110,30 @@ def _holds(step, previous) -> str | None:
     if key == "transpose" and not rhs.has(sympy.Transpose) and not previous.has(
             sympy.Transpose) and not params.get("symmetric"):
         return "a transpose that no side has (and no symmetry used)"
+    if key == "factor" and not any(
+            isinstance(a, sympy.HadamardProduct) and any(isinstance(b, sympy.MatAdd)
+                                                         for b in a.args)
+            for a in sympy.preorder_traversal(rhs)):
+        return "a Hadamard factor, but no Hadamard product of a sum"
+    if key == "factor_product" and not any(
+            _factored(a, params["side"][0]) for a in sympy.preorder_traversal(rhs)):
+        return f"a {params['side'][0]} factor of a product that the line does not have"
     return None
+
+
+def _factored(node, side: str) -> bool:
+    """node is F (S₁ + S₂) (a left factor out), (S₁ + S₂) F (a right one) or c (S₁ + S₂)
+    (a number): a matrix product with a sum at the end the factor did not come from."""
+    if not isinstance(node, sympy.MatMul):
+        return False
+    matrices = [a for a in node.args if a.is_Matrix]
+    numbers = [a for a in node.args if not a.is_Matrix]
+    if side == "number":
+        return len(matrices) == 1 and isinstance(matrices[0], sympy.MatAdd) and \
+            any(n.is_number and n != 1 for n in numbers)
+    if len(matrices) < 2:
+        return False
+    return isinstance(matrices[-1 if side == "left" else 0], sympy.MatAdd)
 
 
 def test_every_reason_is_true_to_its_line():
@@ -122,6 +146,47 @@ def test_every_reason_is_true_to_its_line():
                 if why:
                     wrong.append(f"{path.stem} {step.reason.key}: {why}")
     assert not wrong, wrong[:10]
+
+
+@pytest.mark.parametrize("program, wrt, side", [
+    # ‖Ax − b‖² and Σ (Ax − b)²: 2 Aᵀ A x − 2 Aᵀ b = 2 Aᵀ (A x − b), a left factor
+    ("A: (m, n); x: (n,); b: (m,)\nL = norm(A @ x - b) ** 2", "x", "left"),
+    ("A: (m, n); x: (n,); b: (m,)\nL = sum((A @ x - b) ** 2)", "x", "left"),
+    ("s = trace(X.T @ A @ X)", "X", "right"),              # A X + Aᵀ X = (A + Aᵀ) X
+    ("x: (n,)\nA: (n, n)\nB: (n, n)\ns = x @ (A @ x) - x @ (B @ x)", "x", None),
+])
+def test_factoring_out_of_products_says_so(program, wrt, side):
+    d = derive(program, wrt=wrt)
+    steps = [s for s in d.steps if s.reason.key in ("factor", "factor_product")]
+    if side is None:  # whatever it factors, the reason is true to the line
+        for previous, step in zip(d.steps, d.steps[1:]):
+            assert _holds(step, previous.rhs) is None
+        return
+    assert [s.reason.key for s in steps] == ["factor_product"]
+    assert steps[0].reason.params["side"] == [side]
+    last = steps[0]
+    assert _holds(last, None) is None
+    text, japanese = d.text(), d.text("ja")
+    assert "Hadamard" not in text and "アダマール" not in japanese
+    assert f"common {side} factor of the matrix products" in text
+    assert {"left": "左側", "right": "右側"}[side] in japanese
+
+
+def test_the_reason_checks_catch_a_mislabelled_factor():
+    # a matrix-product factoring called Hadamard, or a side swapped, is caught
+    d = derive("A: (m, n); x: (n,); b: (m,)\nL = sum((A @ x - b) ** 2)", wrt="x")
+    step = next(s for s in d.steps if s.reason.key == "factor_product")
+    from matcalc.calculus.proof import Reason, Step
+    assert _holds(Step(step.lhs, step.rhs, Reason("factor")), None)
+    assert _holds(Step(step.lhs, step.rhs, Reason("factor_product", {"side": ["right"]})),
+                  None)
+    # softmax's P ∘ ∂L/∂P − P ∘ ((∂L/∂P ∘ P) 𝟏𝟏ᵀ) = P ∘ (…): a Hadamard factor truly
+    hadamard = derive("P = softmax(Z)", wrt="Z")
+    factored = [s for s in hadamard.steps if s.reason.key.startswith("factor")]
+    assert [s.reason.key for s in factored] == ["factor"]
+    assert _holds(factored[0], None) is None
+    assert _holds(Step(factored[0].lhs, factored[0].rhs,
+                       Reason("factor_product", {"side": ["left"]})), None)
 
 
 def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():
@@ -211,6 +276,61 @@ def test_expand_writes_the_gradient_out_and_its_factors(tmp_path):
                            "--wrt", "b", "--expand"], capture_output=True, text=True,
                           check=True).stdout
     assert "[1  1  ⋯  1]" in bias                                          # seed 001 eq. 9
+
+
+SEED_000 = [("X: (1, n)\nW: (n, m)\nY = X @ W", "W"),   # seed 000 eqs. 11-13
+            ("X: (1, n)\nW: (n, m)\nY = X @ W", "X"),   # eqs. 16-18
+            ("x: (n,)\nW: (m, n)\ny = W @ x", "W"), ("b: (n,)\nC = A + b", "b"),
+            ("X: (1, 2)\nW: (2, 3)\nY = X @ W", "W")]
+
+
+def _expanded_markdown(program: str, wrt: str) -> tuple[list[str], str]:
+    """The --expand grids' displays in the Markdown output, and the whole page."""
+    import re
+
+    from matcalc import set_notation
+    d = derive(program, wrt=wrt)
+    set_notation(expand="on")
+    try:
+        markdown = d.markdown()
+    finally:
+        set_notation(expand="off")
+    grids = [b for b in re.findall(r"\$\$\n(.*?)\n\$\$", markdown, flags=re.S)
+             if "pmatrix" in b]
+    return grids, markdown
+
+
+def test_expanded_grids_fit_a_blog_column():
+    # a 740-px column: at most 80 characters of TeX on each row of a display (one row of
+    # a matrix, or of the chain lhs = entries = factors), every line one such row; a grid
+    # that would be wider shows fewer columns, or its columns one display each
+    from test_math_renders import render_errors
+
+    from helpers import node_package, reader
+    from matcalc.render.expand import COLUMN
+    widest, shown = 0, []
+    for program, wrt in SEED_000:
+        grids, _ = _expanded_markdown(program, wrt)
+        assert grids, program
+        for block in grids:
+            rows = block.split("\n")
+            widest = max(widest, *(len(row) for row in rows))
+            assert all(row.count(r"\\") <= 1 and row.count("&") <= 4 for row in rows)
+        shown += grids
+    assert widest <= COLUMN == 80
+    grids, markdown = _expanded_markdown(*SEED_000[0])
+    # ∂L/∂W's columns one by one: (∂L/∂W)_{:,1} … (∂L/∂W)_{:,m}, then xᵀ times the row
+    assert any(r"\right)_{:,1}" in g for g in grids) and any(r"\right)_{:,m}" in g
+                                                             for g in grids)
+    assert any(r"\frac{\partial L}{\partial y_{m}} \, x_{n}" in g for g in grids)
+    assert r"\frac{\partial L}{\partial y_{1}} & \cdots & \frac{\partial L}{\partial y_{m}}" in \
+        markdown
+    small, _ = _expanded_markdown(*SEED_000[-1])  # a 2×3 grid fits whole, every entry
+    assert any(r"x_{2} \, \frac{\partial L}{\partial y_{3}}" in g or
+               r"\frac{\partial L}{\partial y_{3}} \, x_{2}" in g for g in small)
+    reader("KaTeX and MathJax (npm, tests/js)",
+           node_package("katex") and node_package("mathjax-full"))
+    assert not render_errors(shown)
 
 
 def test_expand_shows_every_entry_of_a_small_matrix():

@@ -86,14 +86,30 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     return {name: memo[name] for name in order}
 
 
+def shares(d: Derivation, name: str) -> dict[str, Gradient]:
+    """A fan-out's paths one at a time: for each result Z that reads X, the share
+    Σ_k Σ_l ∂L/∂z_kl ∂z_kl/∂x_ij of that path alone (CS231n's ``dx += …`` of one
+    consumer), derived as ∂L/∂X is when Z is X's only consumer. The shares add up to
+    ∂L/∂X. Empty unless X feeds several results."""
+    grad = d.all_gradients.get(name)
+    if grad is None or len(grad.consumers) < 2:
+        return {}
+    statements = {s.target: s for s in d.program.statements}
+    memo, definitions = dict(d.all_gradients), foldable(d)
+    facts = centred(d.program, d.shapes)
+    return {target: GradientOfName(d, name, [statements[target]], memo, definitions,
+                                   facts).derive()
+            for target in grad.consumers}
+
+
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
     symbol = d.names.symbols[target]
     if target == d.output and not d.has_upstream:
         return None
     if isinstance(symbol, sympy.MatrixExpr):
-        return UpstreamGrad(target, *symbol.shape)
-    return ScalarGrad(target)
+        return UpstreamGrad(target, *symbol.shape, loss=d.loss)
+    return ScalarGrad(target, loss=d.loss)
 
 
 def foldable(d: Derivation) -> list[Definition]:

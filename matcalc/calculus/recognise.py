@@ -668,10 +668,13 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         result = parts[0]
     elif all(p.is_Matrix for p in parts):
         result = MatAdd(*parts)
-        factored = factor_hadamard(results) or factor_products(results)
+        factored, reason = factor_hadamard(results), Reason("factor")
+        if factored is None:
+            factored, side = factor_products(results) or (None, None)
+            reason = Reason("factor_product", {"side": [side]})
         if factored is not None:
             result = factored
-            rounds.append((Reason("factor"), entry_of_result(result, free)))
+            rounds.append((reason, entry_of_result(result, free)))
     else:
         result = Add(*parts)
     for reason, state in rounds:
@@ -717,10 +720,11 @@ def factor_hadamard(parts: dict[Expr, Expr]) -> Expr | None:
     return HadamardProduct(*common, MatAdd(*rest))
 
 
-def factor_products(parts: dict[Expr, Expr]) -> Expr | None:
+def factor_products(parts: dict[Expr, Expr]) -> tuple[Expr, str] | None:
     """A X + Aᵀ X = (A + Aᵀ) X,  X b cᵀ + X c bᵀ = X (b cᵀ + c bᵀ),  2 A x − 2 b = 2 (A x − b):
     a factor at the same end of every product, or a number in every coefficient, comes out
-    (repeatedly, inside the sum that remains)."""
+    (repeatedly, inside the sum that remains). Returns the product and which factor came
+    out first: "left" or "right" (a matrix-product factor) or "number"."""
     if len(parts) < 2:
         return None
     common = sympy.gcd_list(list(parts.values())) if all(
@@ -738,12 +742,13 @@ def factor_products(parts: dict[Expr, Expr]) -> Expr | None:
                 rest = chain[:-1] if end == -1 else chain[1:]
                 core = rest[0] if len(rest) == 1 else matmul(*rest)
                 rests[core] = rests.get(core, S.Zero) + c
-            inner = factor_products(rests) or MatAdd(*[scale(c, m) for m, c in rests.items()])
+            inner = factor_products(rests)
+            inner = inner[0] if inner else MatAdd(*[scale(c, m) for m, c in rests.items()])
             product = matmul(inner, chains[0][-1]) if end == -1 else \
                 matmul(chains[0][0], inner)
-            return scale(common, product)
+            return scale(common, product), "right" if end == -1 else "left"
     if common != 1:
-        return scale(common, MatAdd(*[scale(c, m) for m, c in coeffs.items()]))
+        return scale(common, MatAdd(*[scale(c, m) for m, c in coeffs.items()])), "number"
     return None
 
 

@@ -32,6 +32,8 @@ from sympy import (
     Symbol,
     Tuple,
 )
+from sympy.core.symbol import Str
+from sympy.printing.precedence import PRECEDENCE
 
 
 class Index(Symbol):
@@ -303,18 +305,63 @@ class ChainPartial(Partial):
 
 
 class UpstreamGrad(MatrixSymbol):
-    """∂L/∂C, the gradient of the loss with respect to an output C (an input of backprop)."""
+    """∂L/∂C, the gradient of the loss L with respect to an output C (an input of backprop).
+    The loss is part of the symbol, as it is of the gradient (∂J/∂C under ``loss="J"``),
+    so that a result displayed by sympy alone (``d.result`` in a notebook) reads
+    ∂L/∂C Bᵀ, not C Bᵀ; matcalc's printers spell it themselves."""
+
+    # a fraction: sympy's printers bracket it under a power or transpose, (∂L/∂C)ᵀ, and
+    # not in a product
+    precedence = PRECEDENCE["Mul"] + 1
+
+    def __new__(cls, name, n, m, loss="L") -> UpstreamGrad:
+        return Basic.__new__(cls, Str(name) if isinstance(name, str) else name,
+                             _size(n), _size(m), Str(loss) if isinstance(loss, str) else loss)
+
+    @property
+    def loss(self) -> str:
+        return self.args[3].name
+
+    def _sympystr(self, printer) -> str:
+        return f"∂{self.loss}/∂{self.name}"
+
+    def _latex(self, printer) -> str:
+        return rf"\frac{{\partial {printer._print(Symbol(self.loss))}}}" \
+               rf"{{\partial {printer._print(Symbol(self.name))}}}"
+
+    def _pretty(self, printer):
+        from sympy.printing.pretty.stringpict import prettyForm
+        return prettyForm(self._sympystr(printer))
+
+
+def _size(n) -> Expr:
+    """A dimension: a number as a sympy Integer, a sympy expression as it is."""
+    return Integer(n) if isinstance(n, int) else n
 
 
 class ScalarGrad(Symbol):
-    """∂L/∂s for a scalar intermediate s (named ``∂s``; printers show ∂L/∂s)."""
+    """∂L/∂s for a scalar intermediate s (named ``∂L/∂s``: the loss is part of it, as in
+    ``UpstreamGrad``; matcalc's printers spell it themselves)."""
 
-    def __new__(cls, of: str) -> ScalarGrad:
-        return super().__new__(cls, f"∂{of}", real=True)
+    precedence = PRECEDENCE["Mul"] + 1
+
+    def __new__(cls, of: str, loss: str = "L") -> ScalarGrad:
+        return super().__new__(cls, f"∂{loss}/∂{of}", real=True)
+
+    def __getnewargs_ex__(self):
+        return (self.of, self.loss), {}
 
     @property
     def of(self) -> str:
-        return self.name[1:]
+        return self.name.split("/∂", 1)[1]
+
+    @property
+    def loss(self) -> str:
+        return self.name[1:].split("/∂", 1)[0]
+
+    def _latex(self, printer) -> str:
+        return rf"\frac{{\partial {printer._print(Symbol(self.loss))}}}" \
+               rf"{{\partial {printer._print(Symbol(self.of))}}}"
 
 
 class Apply(MatrixExpr):

@@ -118,7 +118,7 @@ class ShownWithNumpy(Shown):
         gradients = settle(gradients, precise[1])
         for name in self.gradients:  # no numpy: the gradient's index form, evaluated
             if name not in gradients:
-                gradients[name] = _index_form_value(self, name, forward_values, upstream)
+                gradients[name] = index_form_value(self, name, forward_values, upstream)
         self.values_at = {"inputs": {n: values[n] for n in values},
                           "forward": forward_values, "gradients": gradients,
                           "upstream": None if upstream is None else np.asarray(upstream)}
@@ -147,9 +147,10 @@ def settle(values: dict, precise: dict) -> dict:
     return settled
 
 
-def _index_form_value(d, name: str, values: dict, upstream):
-    """∂L/∂name at these values from its index form (``check.tensor_eval``), for a
-    gradient that has no numpy code: every entry at once, as the checker evaluates it."""
+def index_form_value(d, name: str, values: dict, upstream, grad=None):
+    """∂L/∂name (or ``grad``, a share of it) at these values from its index form
+    (``check.tensor_eval``), for a gradient that has no numpy code: every entry at once,
+    as the checker evaluates it."""
     import numpy as np
 
     from ..calculus.symbols import axis_labels
@@ -160,7 +161,7 @@ def _index_form_value(d, name: str, values: dict, upstream):
         for dim, size in zip(d.shapes.names.get(n, ()), np.shape(value)):
             if isinstance(dim, str):
                 sizes[dim] = size
-    grad = d.all_gradients[name]
+    grad = grad or d.all_gradients[name]
     instance = Instance(sizes, dict(values), None if upstream is None else
                         np.asarray(upstream, dtype=float), d.program, d.output)
     free = axis_labels(grad.axes, len(grad.shape))

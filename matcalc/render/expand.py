@@ -31,14 +31,20 @@ def positions(size) -> list:
     return ["1", "2", DOTS, last]
 
 
-def grid(entry, shape) -> list[list]:
-    """entry(row, col) at the positions of a matrix of this shape (1-D: one row)."""
+def shown_positions(shape) -> tuple[list, list]:
+    """The rows and the columns a grid of this shape shows (1-D: one row)."""
     rows = positions(shape[0]) if len(shape) == 2 else ["1"]
     cols = positions(shape[-1]) if shape else ["1"]
     if len(shape) == 2 and shape[1] == 1:
         cols = ["1"]
     if len(shape) == 2 and shape[0] == 1:
         rows = ["1"]
+    return rows, cols
+
+
+def grid(entry, shape) -> list[list]:
+    """entry(row, col) at the positions of a matrix of this shape (1-D: one row)."""
+    rows, cols = shown_positions(shape)
     out = []
     for r in rows:
         out.append([DOTS if DOTS in (r, c) else entry(r, c) for c in cols]
@@ -95,6 +101,7 @@ def expansion(grad, shape: tuple) -> dict | None:
         sizes, axes = (sizes[0], 1), (axes[0], sympy.Integer(0))
     parts = factors(grad.result)
     return {"entries": index_grid(grad.index_form, axes, sizes),
+            "columns": shown_positions(tuple(_size(s) for s in sizes))[1],
             "factors": [matrix_grid(m) for m in parts] if parts else None}
 
 
@@ -171,6 +178,93 @@ def shown(expanded: dict, lhs: str, result: str, printer, tex: bool) -> str:
         lines += factor
     lines.append(f"{indent} = {result}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- a blog column
+
+COLUMN = 80  # characters of TeX on one row of a display: what a 740-px blog column holds
+
+
+def column_displays(expanded: dict, lhs: str, printer, width: int = COLUMN) -> list[str]:
+    """The grids for a blog column, as seed 000 sets them: an aligned chain, lhs = entries
+    (one row of the matrix to a line) = factors, whose every row keeps to ``width``
+    characters of TeX. A grid too wide shows fewer columns (1, ⋯, the last); one still
+    too wide is shown column by column, a display for each, (∂L/∂W)_{:,1} = (…); factors
+    that do not fit are left out (the result line that follows says the same)."""
+    entries = _fitted(expanded["entries"], printer, width)
+    lines: list[str] = []
+    if entries is not None:
+        lines = _matrix_lines(f"{lhs} &= ", entries, printer)
+    factors = [_fitted(f, printer, width) for f in expanded["factors"] or []]
+    if factors and all(f is not None for f in factors):
+        if lines:
+            lines[-1] += r" \\"
+        for n, f in enumerate(factors):
+            part = _matrix_lines(("&= " if lines else f"{lhs} &= ") if n == 0 else "", f,
+                                 printer)
+            if n:
+                lines[-1] += " " + part[0]
+                part = part[1:]
+            lines += part
+    displays = ["\\begin{aligned}\n" + "\n".join(lines) + "\n\\end{aligned}"] if lines \
+        else []
+    if entries is None:
+        displays = _by_columns(expanded["entries"], expanded.get("columns"), lhs,
+                               printer) + displays
+    return displays
+
+
+def _fitted(rows: list[list], printer, width: int) -> list[list] | None:
+    """The grid, or with its second column left out, if every row then fits; else None."""
+    for grid_rows in (rows, _fewer_columns(rows)):
+        if grid_rows is not None and \
+                max(len(line) for line in _matrix_lines("", grid_rows, printer)) <= width:
+            return grid_rows
+    return None
+
+
+def _fewer_columns(rows: list[list]) -> list[list] | None:
+    """1, 2, ⋯, n → 1, ⋯, n (None when there is no elided run to widen)."""
+    regular = next((row for row in rows if not all(v is DOTS for v in row)), rows[0])
+    if len(regular) < 4 or regular[2] is not DOTS:
+        return None
+    return [row[:1] + row[2:] for row in rows]
+
+
+def _row_texts(rows: list[list], printer) -> list[str]:
+    return [" & ".join(row) + r" \\" for row in _cells(rows, printer, tex=True)]
+
+
+def _matrix_lines(prefix: str, rows: list[list], printer) -> list[str]:
+    texts = _row_texts(rows, printer)
+    texts[-1] = texts[-1][:-3]
+    return [prefix + r"\begin{pmatrix}", *texts, r"\end{pmatrix}"]
+
+
+def _by_columns(rows: list[list], labels: list | None, lhs: str, printer) -> list[str]:
+    """A display for each shown column of the grid, (∂L/∂W)_{:,j} = (…), with ⋯ for
+    the columns between; a single row is written as its transpose, (∂L/∂X)ᵀ = (…)."""
+    regular = next((row for row in rows if not all(v is DOTS for v in row)), rows[0])
+    labels = labels or [str(k + 1) for k in range(len(regular))]
+    cells = _cells(rows, printer, tex=True)
+    if len(cells) == 1:  # a row: written as the column it transposes to, one entry a line
+        column = [r"\vdots" if c == r"\cdots" else c for c in cells[0]]
+        return [rf"\left({lhs}\right){printer.T} =" + "\n" + r"\begin{pmatrix}" + "\n" +
+                " \\\\\n".join(column) + "\n" + r"\end{pmatrix}"]
+    displays = []
+    for c, label in enumerate(labels):
+        if label is DOTS:
+            displays.append(r"\cdots")
+            continue
+        column = [row[c] for row in cells]
+        if len(column) == 1:
+            displays.append(rf"\left({lhs}\right)_{{{label}}} = {column[0]}")
+            continue
+        body = "\n".join(cell + r" \\" for cell in column[:-1]) + "\n" + column[-1]
+        displays.append(rf"\left({lhs}\right)_{{:,{label}}} =" + "\n" + r"\begin{pmatrix}" +
+                        "\n" +
+                        body + "\n" + r"\end{pmatrix}")
+    return displays
 
 
 # ---------------------------------------------------------------- Jacobians and slices

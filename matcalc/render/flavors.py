@@ -5,10 +5,10 @@ the TeX survives the site's Markdown parser and reaches its math engine unchange
     qiita    ```math fences (no Markdown inside a fence) and $…$ with the characters that
              CommonMark would take (\\, _, *) escaped, for MathJax
     github   ```math fences and $`…`$ (the code span keeps the TeX as it is)
-    hatena   [tex:…] (Hatena Blog's TeX notation, Markdown mode): a display in a <div> on one
-             line (an HTML block, which Markdown leaves alone), inline with the characters
-             Markdown would take escaped; a ] inside is written \] so that it does not
-             end the notation
+    hatena   [tex:…] (Hatena Blog's TeX notation, Markdown mode): each row of a display
+             in a <div> on one line (an HTML block, which Markdown leaves alone), inline
+             with the characters Markdown would take escaped; a ] inside is written \]
+             so that it does not end the notation
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def flavoured(markdown: str, flavor: str) -> str:
     out = []
     for kind, text in _parts(markdown):
         if kind == "display" and flavor == "hatena":
-            out.append("<div>[tex:\\displaystyle " + _hatena(" ".join(text.split("\n")))
-                       + "]</div>")
+            out.append("\n".join("<div>[tex:\\displaystyle " + _hatena(row) + "]</div>"
+                                  for row in aligned_rows(text)))
         elif kind == "display":
             out.append("```math\n" + text + "\n```")
         elif kind == "code":
@@ -34,6 +34,38 @@ def flavoured(markdown: str, flavor: str) -> str:
             out.append(re.sub(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)",
                               lambda m: _inline(m.group(1), flavor), text))
     return "".join(out)
+
+
+# what an aligned block's rows are made of: environments and \left … \right nest, a \\
+# (with its spacing, \\[2ex]) outside them ends a row, an & outside them aligns it
+TOKENS = r"\\begin\{|\\left(?![A-Za-z])|\\end\{|\\right(?![A-Za-z])|" \
+         r"\\\\(?:\[[\d.]+[a-z]+\])?|&"
+
+
+def aligned_rows(tex: str) -> list[str]:
+    """The rows of an aligned display, each a formula of its own on one line (its & marks
+    dropped, the matrices inside kept whole); any other display as one line. Hatena sets
+    each [tex:…] on one line: a proof of several rows would be one line of thousands of
+    characters."""
+    tex = " ".join(line.strip() for line in tex.split("\n"))
+    match = re.fullmatch(r"\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*", tex, flags=re.S)
+    if match is None:
+        return [tex]
+    body = match.group(1)
+    rows, row, depth, at = [], [], 0, 0
+    for token in re.finditer(TOKENS, body):
+        text = token.group()
+        depth += 1 if text in ("\\begin{", "\\left") else \
+            -1 if text in ("\\end{", "\\right") else 0
+        if depth or not (text == "&" or text.startswith("\\\\")):
+            continue
+        row.append(body[at:token.start()])
+        at = token.end()
+        if text != "&":
+            rows.append("".join(row))
+            row = []
+    rows.append("".join(row) + body[at:])
+    return [r.strip() for r in rows if r.strip()]
 
 
 def _hatena(tex: str) -> str:

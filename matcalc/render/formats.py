@@ -100,7 +100,8 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
-                        aliases=dict(d.program.aliases))
+                        aliases=dict(d.program.aliases),
+                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:
@@ -327,16 +328,22 @@ def shown_params(params: dict, printer) -> dict:
     return shown
 
 
-def _expanded(d: Derivation, grad: Gradient, printer, result: str | None) -> str | None:
-    """--expand: the requested gradient written out entry by entry (``render.expand``)."""
+def _expanded(d: Derivation, grad: Gradient, printer, result: str | None,
+              column: bool = False):
+    """--expand: the requested gradient written out entry by entry (``render.expand``);
+    ``column``: as displays that fit a blog column (TeX only: the Markdown's)."""
     if printer.ctx.notation.get("expand") != "on" or grad.wrt not in d.gradients or \
             result is None:
         return None
-    from .expand import expansion, shown
+    from .expand import column_displays, expansion, shown
+    from .latex import LatexPrinter
+    if column and not isinstance(printer, LatexPrinter):
+        return None
     grids = expansion(grad, d.shapes.names[grad.wrt])
     if grids is None:
         return None
-    from .latex import LatexPrinter
+    if column:
+        return column_displays(grids, printer.doprint(grad.matrix_lhs), printer)
     return shown(grids, printer.doprint(grad.matrix_lhs), result, printer,
                  tex=isinstance(printer, LatexPrinter))
 
@@ -377,9 +384,10 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "consumers": grad.consumers,
             "zero": grad.zero,
             "expanded": _expanded(d, grad, printer, result),
+            "column_displays": _expanded(d, grad, printer, result, column=True),
         })
-    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)) \
-        if d.has_upstream else None
+    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
+                                            loss=d.loss)) if d.has_upstream else None
     from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
@@ -411,7 +419,8 @@ def _values_view(d: Derivation, printer) -> dict | None:
                  for n, v in at["gradients"].items() if n in d.all_gradients]
     upstream = None
     if at.get("upstream") is not None:
-        upstream = (printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape)),
+        upstream = (printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
+                                                 loss=d.loss)),
                     shown(at["upstream"]))
     return {"inputs": inputs, "forward": computed, "gradients": gradients,
             "upstream": upstream}

@@ -3,6 +3,10 @@ inputs, then each statement's result with its definition), forward arrows from w
 statement reads to its result, and the gradients flowing back along them, labelled ∂L/∂Z.
 With values (``--at``), each forward arrow carries the value it passes and each backward
 arrow the gradient, as seed 003 draws its circuits (forward above, gradient below).
+A name that feeds several results (a fan-out) gets one share of its gradient back along
+each arrow, "∂f/∂x via num = 0.5121" — that path's ∂L/∂Z times ∂Z/∂X alone — and shows
+the total, the shares added up, in its own node: CS231n's lesson that gradients add up
+where paths meet.
 
 ``dot`` is Graphviz's language: ``--format dot`` needs nothing else; svg and png are drawn
 by Graphviz's ``dot`` command.
@@ -13,9 +17,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from ..errors import UsageError
+import numpy as np
+
+from ..calculus.backward import shares
+from ..check.numeric import eval_numpy
+from ..errors import UnsupportedError, UsageError
 from ..language.program import names_in
-from .formats import context, value_text
+from .display import index_form_value
+from .formats import context, numpy_code, value_text
 from .text import TextPrinter
 
 FORWARD, BACKWARD = "#1b7837", "#b2182b"  # green forward, red backward (seed 003)
@@ -27,12 +36,15 @@ def dot_source(d) -> str:
     values = getattr(d, "values_at", None) or {}
     forward = values.get("forward", {})
     gradients = values.get("gradients", {})
+    shares = shares_at(d) if values else {}
     program = d.program
     lines = ["digraph matcalc {", "  rankdir=LR;",
              '  node [fontname="DejaVu Sans", fontsize=12];',
              '  edge [fontname="DejaVu Sans", fontsize=10];']
+    fans = {name for name, grad in d.all_gradients.items() if len(grad.consumers) > 1}
     for name in program.inputs():
-        lines.append(f'  {_id(name)} [shape=ellipse, label="{_escape(printer.name_shown(name))}"];')
+        label = printer.name_shown(name) + _total(d, printer, name, fans, gradients)
+        lines.append(f'  {_id(name)} [shape=ellipse, label="{_escape(label)}"];')
     for statement in program.statements:
         definition = f"{printer.name_shown(statement.target)} = " \
                      f"{printer.doprint(statement.value)}"
@@ -40,6 +52,7 @@ def dot_source(d) -> str:
         if statement.target == d.output and d.output in forward:  # no arrow leaves it
             definition += "\n" + printer.name_shown(d.output) + " = " + \
                 value_text(forward[d.output])
+        definition += _total(d, printer, statement.target, fans, gradients)
         lines.append(f'  {_id(statement.target)} [shape={shape}, style=rounded, '
                      f'label="{_escape(definition)}"];')
     for statement in program.statements:
@@ -50,7 +63,9 @@ def dot_source(d) -> str:
             lines.append(f'  {_id(name)} -> {_id(statement.target)} '
                          f'[color="{FORWARD}", fontcolor="{FORWARD}", '
                          f'label="{_escape(label)}"];')
-            gradient = _gradient_label(d, printer, name, gradients)
+            gradient = _share_label(d, printer, name, statement.target,
+                                    shares.get(name, {})) if name in fans else \
+                _gradient_label(d, printer, name, gradients)
             if gradient is not None:
                 lines.append(f'  {_id(statement.target)} -> {_id(name)} '
                              f'[color="{BACKWARD}", fontcolor="{BACKWARD}", style=dashed, '
@@ -67,6 +82,53 @@ def _gradient_label(d, printer, name: str, gradients: dict) -> str | None:
     label = printer.doprint(grad.matrix_lhs)
     if name in gradients:
         label += " = " + value_text(gradients[name])
+    return label
+
+
+def shares_at(d) -> dict[str, dict]:
+    """At the values of ``d.at``, each fan-out's shares: for a name X that feeds several
+    results, {Z: the value of ∂L/∂X via Z alone} (``calculus.backward.shares``), which add
+    up to ∂L/∂X — CS231n's lesson that the paths' gradients add at the node."""
+    at = d.values_at or {}
+    forward, gradients = at.get("forward", {}), at.get("gradients", {})
+    namespace = dict(forward)
+    namespace.update({f"d{n}": v for n, v in gradients.items()})
+    if at.get("upstream") is not None:
+        namespace[f"d{d.output}"] = at["upstream"]
+    found: dict[str, dict] = {}
+    for name in d.all_gradients:
+        paths = shares(d, name) if name in gradients else {}
+        values = {}
+        for target, grad in paths.items():
+            code = numpy_code(d, grad, named=True)
+            try:
+                values[target] = np.asarray(eval_numpy(code, namespace)) if code else \
+                    index_form_value(d, name, forward, at.get("upstream"), grad)
+            except (KeyError, UnsupportedError):
+                values[target] = index_form_value(d, name, forward, at.get("upstream"),
+                                                   grad)
+        if values:
+            found[name] = values
+    return found
+
+
+def _total(d, printer, name: str, fans: set, gradients: dict) -> str:
+    """The second line of a fan-out's node: its whole gradient, the shares added up."""
+    if name not in fans or name not in gradients:
+        return ""
+    return "\n" + printer.doprint(d.all_gradients[name].matrix_lhs) + " = " + \
+        value_text(gradients[name])
+
+
+def _share_label(d, printer, name: str, target: str, shares: dict) -> str | None:
+    """∂L/∂X via Z along the arrow back from Z to X: that path's share (with its value,
+    if known)."""
+    grad = d.all_gradients.get(name)
+    if grad is None:
+        return None
+    label = f"{printer.doprint(grad.matrix_lhs)} via {printer.name_shown(target)}"
+    if target in shares:
+        label += " = " + value_text(shares[target])
     return label
 
 

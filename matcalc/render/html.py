@@ -18,7 +18,8 @@ body { font-family: "DejaVu Sans", system-ui, sans-serif; max-width: 62rem; marg
 h1 { font-size: 1.4rem; } h3 { font-size: 1.1rem; margin-top: 2rem; }
 pre { background: #f5f5f5; padding: 0.75rem 1rem; overflow-x: auto; border-radius: 4px; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }
-math[display="block"] { display: block; margin: 1rem 0; overflow-x: auto; }
+math[display="block"] { display: block; margin: 0.5rem 0; padding: 0.5rem 0;
+                        overflow-x: auto; overflow-y: hidden; }
 mtd:nth-child(odd) { text-align: right; } mtd:nth-child(even) { text-align: left; }
 .verified { color: #1b7837; }
 """
@@ -51,7 +52,31 @@ def mathml(tex: str, block: bool) -> str:
     tex = re.sub(r"\\\\\[\d+(?:\.\d+)?ex\]", r"\\\\", tex)
     tex = tex.replace(r"\begin{aligned}", r"\begin{align*}") \
         .replace(r"\end{aligned}", r"\end{align*}")
-    return convert(tex, display="block" if block else "inline")
+    shown = convert(tex, display="block" if block else "inline")
+    shown = re.sub(r'<(mi|mn|mo|mtext) mathvariant="(bold|bold-italic)">([^<]*)</\1>',
+                   lambda m: f"<{m[1]}>{_bold(html.unescape(m[3]), m[2])}</{m[1]}>", shown)
+    # ∵ opens a reason, (∵ only the terms …): a space before the words it gives
+    return shown.replace("<mo>&#x02235;</mo>", '<mo lspace="0em" rspace="0.2778em">'
+                                               "&#x02235;</mo>")
+
+
+# browsers render MathML Core, which draws mathvariant="normal" only: a bold symbol is
+# written with the bold letters of Unicode's mathematical alphabets instead (𝟏, 𝚽, 𝐀)
+BOLD = {"bold": [("A", 0x1D400, 26), ("a", 0x1D41A, 26), ("0", 0x1D7CE, 10),
+                 ("Α", 0x1D6A8, 25), ("α", 0x1D6C2, 25)],
+        "bold-italic": [("A", 0x1D468, 26), ("a", 0x1D482, 26), ("0", 0x1D7CE, 10),
+                        ("Α", 0x1D71C, 25), ("α", 0x1D736, 25)]}
+
+
+def _bold(text: str, variant: str) -> str:
+    out = []
+    for c in text:
+        for first, start, count in BOLD[variant]:
+            if 0 <= ord(c) - ord(first) < count:
+                c = chr(start + ord(c) - ord(first))
+                break
+        out.append(c)
+    return "".join(out)
 
 
 def _blocks(markdown: str):

@@ -42,6 +42,8 @@ class PrintContext:
     vectors: set[str] = field(default_factory=set)         # 1-D names
     notation: dict = field(default_factory=dict)           # render.display.NOTATION
     aliases: dict = field(default_factory=dict)            # Z -> Delta: ∂L/∂Z written Δ
+    scalar_nodes: set[int] = field(default_factory=set)    # ids of the program's scalar
+    #                                                        expressions (norm(x), sum(A))
 
 
 class Printer:
@@ -113,6 +115,11 @@ class Printer:
 
     def wrap(self, text: str) -> str:
         return f"({text})"
+
+    def spelled_out(self, e) -> bool:
+        """∂L/∂Z written as a fraction, which a superscript needs parentheses around:
+        (∂L/∂Z)ᵀ; a name declared for it (``G: gradient(Z)``) is a plain name, Gᵀ."""
+        return isinstance(e, UpstreamGrad) and e.name not in self.ctx.aliases
 
     # -- names
     @property

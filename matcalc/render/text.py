@@ -244,7 +244,7 @@ class TextPrinter(Printer):
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
             return self.paren(e.arg.arg, ATOM) + "⁻ᵀ"
-        return self.paren(e.arg, ATOM) + "ᵀ" if not isinstance(e.arg, UpstreamGrad) else \
+        return self.paren(e.arg, ATOM) + "ᵀ" if not self.spelled_out(e.arg) else \
             f"({self._print(e.arg)})ᵀ"
 
     def _print_MatMul(self, e) -> str:
@@ -417,7 +417,10 @@ class TextPrinter(Printer):
         return (self._source_operand(left, n) + op + self._source_operand(right, n, right=True))
 
     def is_scalar_node(self, node) -> bool:
-        """A number, a dimension, a scalar name, or arithmetic on them (m n, 2 λ)."""
+        """A number, a dimension, a scalar name, arithmetic on them (m n, 2 λ), or any
+        expression of the program whose shape is () (norm(x), sum(A))."""
+        if id(node) in self.ctx.scalar_nodes:
+            return True
         if isinstance(node, Neg):
             return self.is_scalar_node(node.operand)
         if isinstance(node, BinOp) and node.op != "@":
