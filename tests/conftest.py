@@ -45,3 +45,47 @@ def verified_results(request):
         # nothing found wrong; a branch never seen on both sides leaves a result
         # unverified, which the result says (test_coverage.py holds the examples to it)
         assert report.agrees, report.summary()
+
+
+# -- the seed articles' derivations, lines matched / seed lines (tests/test_seeds.py)
+_seed_lines: dict = {}
+
+
+def pytest_runtest_logreport(report):
+    """Collects what test_seeds.py records, also from xdist's workers."""
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "seed_lines":
+            import json
+            entry = json.loads(value)
+            status = "line for line" if report.passed else \
+                "differs (xfail)" if hasattr(report, "wasxfail") else "FAILED"
+            if report.failed and "XPASS" in str(report.longrepr):
+                status = "XPASS: un-mark"
+            _seed_lines[(entry["id"], entry["lang"])] = {**entry, "status": status}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _seed_lines:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("seed derivations: lines matched / seed lines")
+    import re
+
+    def natural(text: str) -> list:
+        return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+    ids = sorted(dict.fromkeys(key[0] for key in _seed_lines), key=natural)
+    both = 0
+    for seed_id in ids:
+        cells = []
+        for lang in ("en", "ja"):
+            e = _seed_lines.get((seed_id, lang))
+            if e:
+                extra = f" +{e['extra']} matcalc-only" if e["extra"] else ""
+                cells.append(f"{lang} {e['matched']}/{e['total']}{extra} {e['status']}")
+        if all(_seed_lines.get((seed_id, lang), {}).get("status") == "line for line"
+               for lang in ("en", "ja")):
+            both += 1
+        write(f"{seed_id:<28} " + " | ".join(cells))
+    write(f"{both} of {len(ids)} derivations line for line in English and Japanese")
