@@ -137,18 +137,22 @@ def test_pdflatex_reads_any_program(name, tmp_path):
 
 
 def test_a_japanese_document_compiles_with_lualatex(tmp_path):
+    """With --lang ja, Japanese comments are listed as written (LuaLaTeX sets them), and a
+    reason too long for one line (two lemmas) takes a row per part."""
     lualatex = shutil.which("lualatex")
     from helpers import reader
     reader("LuaLaTeX with luatexja", lualatex is not None and subprocess.run(
         ["kpsewhich", "luatexja.sty"], capture_output=True).returncode == 0)
     from generate import program_text
-    program = "# ソフトマックス交差エントロピー\n" + program_text(
-        (EXAMPLES / "16_softmax_cross_entropy.mc").read_text(encoding="utf-8")) + \
+    program = "# ガウス分布の対数尤度\n" + program_text(
+        (EXAMPLES / "47_gaussian_likelihood.mc").read_text(encoding="utf-8")) + \
         "# 最後の行のコメント\n"
-    source = derive(program).show("latex", "ja", standalone=True)
-    assert r"{ltjsarticle}" in source.splitlines()[0] and "連鎖律" in source
-    assert r"\bfseries ソフトマックス交差エントロピー\par" in source  # the title, as written
+    source = derive(program, wrt="Sigma").show("latex", "ja", standalone=True)
+    assert r"{ltjsarticle}" in source.splitlines()[0] and "逆行列の微分" in source
+    assert r"\bfseries ガウス分布の対数尤度\par" in source  # the title, as written
     assert "# 最後の行のコメント" in source.split(r"\begin{Verbatim}")[1]  # the listing
+    assert re.search(r"\\text\{；\}\\right\.\$\} \\\\\n& \\tag\*\{\$\\left\.\\text\{逆行列の微分",
+                     source)  # a row for each part of the long reason
     (tmp_path / "ja.tex").write_text(source, encoding="utf-8")
     done = subprocess.run([lualatex, "-interaction=nonstopmode", "-halt-on-error", "ja.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -156,6 +160,20 @@ def test_a_japanese_document_compiles_with_lualatex(tmp_path):
     assert done.returncode == 0, [line for line in log.splitlines() if line.startswith("!")]
     assert (tmp_path / "ja.pdf").stat().st_size > 10_000
     assert not [w for w in overfull(log) if w > 10]
+
+
+def test_a_reason_stays_on_its_step_unless_it_is_too_long():
+    from matcalc.render.paper import tagged
+    rows = "a \\\\\n&\\quad b"  # a step broken in two rows: the reason on the last
+    assert tagged(rows, r"\text{chain rule}") == \
+        "a \\notag \\\\\n&\\quad b \\tag*{$\\left(\\text{chain rule}\\right)$}"
+    rest = r"\det X (X^{-1})_{ji} + \text{the rest of a reason too long for one line}"
+    long = r"\text{differentiate: entries give Kronecker deltas}\text{; Jacobi's formula }" \
+        r"\frac{\partial \det X}{\partial x_{ij}} = " + rest
+    assert tagged("a", long).split(" \\\\\n") == [
+        r"a \tag*{$\left(\text{differentiate: entries give Kronecker deltas}\text{;}\right.$}",
+        r"& \tag*{$\left.\text{Jacobi's formula }\frac{\partial \det X}{\partial x_{ij}} = "
+        + rest + r"\right)$}"]
 
 
 #: written at the end of the document: where on its page the text ended, measured when
@@ -224,3 +242,17 @@ def test_the_fragment_names_its_packages_and_compiles_with_them(bold, tmp_path):
         f"\\usepackage{{{p}}}\n" for p in packages) + "\\begin{document}\n\\[\n" + fragment
         + "\\]\n\\end{document}\n")
     compile_tex(document, tmp_path)
+
+
+def test_the_readme_shows_the_papers_first_page():
+    """docs/paper.png (python examples/generate.py draws it): a page of A4, shown in the
+    README's section on papers."""
+    import struct
+    root = EXAMPLES.parent
+    picture = (root / "docs" / "paper.png").read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", picture[16:24])
+    assert abs(height / width - 297 / 210) < 0.01
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    papers = readme.split("### Papers")[1].split("###")[0]
+    assert "(docs/paper.png)" in papers and "--title" in papers

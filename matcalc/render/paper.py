@@ -169,15 +169,17 @@ def tagged(rows: str, reason: str) -> str:
     with several parts takes a row per part."""
     lines = rows.split(" \\\\\n")
     parts = [reason]
-    if visible(reason) > REASON_WIDTH:
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in reason)  # 2 columns each
+    if visible(reason) + wide > REASON_WIDTH:
         parts = [p for p in re.split(r"(?=\\text\{[;；])", reason) if p]
-    opened = len(parts) > 1
+        for k in range(1, len(parts)):  # the semicolon ends its row
+            mark = parts[k][6]
+            parts[k - 1] += rf"\text{{{mark}}}"
+            parts[k] = r"\text{" + parts[k][7:].lstrip()
     tags = []
-    for k, part in enumerate(parts):
+    for k, part in enumerate(parts):  # ( on the first part, ) on the last
         left = r"\left(" if k == 0 else r"\left."
         right = r"\right)" if k == len(parts) - 1 else r"\right."
-        if opened and k < len(parts) - 1:
-            right = r"\right."
         tags.append(rf"\tag*{{${left}{part}{right}$}}")
     body = [line + r" \notag" for line in lines[:-1]] + [lines[-1] + " " + tags[0]]
     body += [r"& " + tag for tag in tags[1:]]
