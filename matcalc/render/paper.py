@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 from .names import GREEK, TEX, unicode_name
-from .wrap import tex_rows, visible
+from .wrap import visible
 
 #: letters and signs beyond names.TEX that math writes as commands
 MATH = {**TEX, "ϑ": r"\vartheta", "ϱ": r"\varrho", "ϖ": r"\varpi", "ς": r"\varsigma",
@@ -149,7 +149,7 @@ def label(wrt: str, taken: set[str]) -> str:
     suffixed -2, -3 … if another name gives the same."""
     letters = "".join(
         ch if ch.isascii() and (ch.isalnum() or ch == "_") else
-        next((n for n, u in GREEK.items() if u == ch and len(n) > 3), f"u{ord(ch):04x}")
+        max((n for n, u in GREEK.items() if u == ch), key=len, default=f"u{ord(ch):04x}")
         for ch in unicode_name(wrt))
     name, k = f"eq:grad-{letters}", 1
     while name in taken:
@@ -235,11 +235,10 @@ def document(env, lang: str, phrases, view: dict, *, title: str, bm: bool,
     """The document (document.j2) for ``view``; for pdflatex, every character it cannot
     read written as TeX."""
     note = str(phrases.label("comment_left_out")).strip()
-    source = view["program"]
+    shown = listing(view["program"], lang, f"[{note}]", skip_title)
     tex = env.get_template("document.j2").render(
-        lang=lang, r=phrases, title=title, bm=bm,
-        listing=listing(source, lang, f"[{note}]", skip_title), **{k: v for k, v in view.items()
-                                                        if k != "program"})
+        lang=lang, r=phrases, title=title, bm=bm, listing=shown,
+        **{k: v for k, v in view.items() if k != "program"})
     body = _outside_verbatim(tex, lambda part: for_pdflatex(part, "any", lang == "ja"))
     return body.rstrip() + "\n"
 
@@ -252,11 +251,12 @@ def _outside_verbatim(tex: str, change) -> str:
 
 def title_comment(source: str, lang: str) -> str | None:
     """The program's first line if it is a comment (as an example's title is) that the
-    engine can set."""
+    engine can set, and not a setting (``# wrt: W``)."""
     first = source.strip().splitlines()[0] if source.strip() else ""
-    if first.startswith("#") and first.lstrip("# ").strip() and \
-            (lang == "ja" or settable(first)):
-        return first.lstrip("# ").strip()
+    text = first.lstrip("# ").strip()
+    if first.startswith("#") and text and not re.fullmatch(r"[a-z]+:.*", text) and \
+            (lang == "ja" or settable(text)):
+        return text
     return None
 
 
@@ -272,5 +272,6 @@ def default_title(phrases, loss: str, names: list[str], kind: str | None = None)
         .replace("WRT", ", ".join(f"${n}$" for n in names))
 
 
-__all__ = ["document", "for_pdflatex", "fragment_header", "label", "listing", "numbered",
-           "settable", "tagged", "tex_rows", "title_tex"]
+__all__ = ["default_title", "document", "for_pdflatex", "fragment_header", "in_pairs",
+           "label", "listing", "numbered", "numpy_line", "settable", "tagged", "title_comment",
+           "title_tex", "two_columns", "verbatim_text"]
