@@ -178,6 +178,34 @@ def page_png() -> bytes:
         return png.read_bytes()
 
 
+def paper_tex() -> str:
+    """The --standalone LaTeX of the MLP, as `matcalc derive examples/17_mlp.mc --format
+    latex --standalone` writes it (the file's comments listed, its first one the title)."""
+    source = (HERE / "17_mlp.mc").read_text(encoding="utf-8")
+    wrt = [w.strip() for w in options(source)["wrt"].split(",")]
+    return derive(source, wrt=wrt).show("latex", standalone=True)
+
+
+def paper_png() -> bytes | None:
+    """docs/paper.png: the first page of that document, compiled by pdflatex and drawn by
+    pdftoppm (Debian's poppler-utils); None (the picture left as it is) without them."""
+    import shutil
+    import subprocess
+    import tempfile
+    pdflatex, pdftoppm = shutil.which("pdflatex"), shutil.which("pdftoppm")
+    if pdflatex is None or pdftoppm is None:
+        print("docs/paper.png left as it is: it needs pdflatex and pdftoppm (poppler-utils)")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "paper.tex").write_text(paper_tex(), encoding="utf-8")
+        subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+                       cwd=tmp, capture_output=True, timeout=120, check=True)
+        subprocess.run([pdftoppm, "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile",
+                        "paper.pdf", "paper"], cwd=tmp, capture_output=True, timeout=120,
+                       check=True)
+        return (Path(tmp) / "paper.png").read_bytes()
+
+
 def main(argv: list[str]) -> int:
     stale = []
     outputs = [(path.with_suffix(".md"), lambda path=path: render(path)) for path in examples()]
@@ -186,8 +214,11 @@ def main(argv: list[str]) -> int:
     if "--check" not in argv:
         outputs.append((DOCS / f"{GRAPH_EXAMPLE}.svg", graph_svg))
         outputs.append((DOCS / "mlp_page.png", page_png))
+        outputs.append((DOCS / "paper.png", paper_png))
     for target, make in outputs:
         text = make()
+        if text is None:  # a picture this machine cannot make
+            continue
         if "--check" in argv:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target.name)

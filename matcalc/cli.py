@@ -139,7 +139,7 @@ def _read_program(program: str) -> str:
     return program
 
 
-OUTPUT = {"file": None, "standalone": False, "flavor": "zenn"}  # how _show writes
+OUTPUT = {"file": None, "standalone": False, "flavor": "zenn", "title": None}  # how _show writes
 
 
 STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
@@ -159,14 +159,15 @@ def _notation(command):
     import functools
 
     @functools.wraps(command)
-    def run(*args, transpose, bold, limits, division, output, standalone, flavor, numbered,
-            expand, **kwargs):
+    def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
+            numbered, expand, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
                      expand="on" if expand else "off")
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
+        OUTPUT["title"] = title
         OUTPUT["flavor"] = flavor
         return command(*args, **kwargs)
 
@@ -178,9 +179,14 @@ def _notation(command):
                           "and escaped $…$; github: ```math and $`…`$; hatena: "
                           "[tex:…])."),
         click.option("--standalone", is_flag=True,
-                     help="With --format latex: a complete document for a paper (amsmath, "
-                          "one display per gradient, long steps broken; --lang ja: "
-                          "LuaLaTeX with luatexja)."),
+                     help="With --format latex: a complete document for a paper (pdflatex "
+                          "reads it whatever the names; one numbered display per gradient, "
+                          "labelled eq:grad-NAME, reasons flush right; --lang ja: LuaLaTeX "
+                          "with luatexja)."),
+        click.option("--title", default=None, metavar="TEXT",
+                     help="With --standalone: the document's title (text; $...$ is math). "
+                          "Default: the program's first line if it is a comment, else "
+                          "'The gradient of L with respect to ...'."),
         click.option("--output", "-o", "output", default=None, metavar="FILE",
                      help="Write the output to FILE (UTF-8) instead of the terminal."),
         click.option("--division", type=click.Choice(["power", "fraction"]),
@@ -188,8 +194,8 @@ def _notation(command):
                      help="Elementwise division as T ∘ P^∘⁻¹ (power) or T ⊘ P, "
                           "\\frac{T}{P} in LaTeX (fraction, as seed 001 writes −Y/B)."),
         click.option("--numbered", is_flag=True,
-                     help="Number each result, \\tag{1}, \\tag{2}, … (Markdown and "
-                          "--standalone LaTeX)."),
+                     help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
+                          "--standalone LaTeX document numbers its results always)."),
         click.option("--expand", is_flag=True,
                      help="derive: also write each gradient out entry by entry, a grid "
                           "with ⋯, ⋮ and ⋱ (seeds 000 and 004), and a product as its "
@@ -536,7 +542,8 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 
         from .render.formats import COLUMNS
         COLUMNS["text"] = max(60, shutil.get_terminal_size((100, 24)).columns)
-    text = result.show(fmt, lang, standalone=OUTPUT["standalone"] and fmt == "latex")
+    text = result.show(fmt, lang, standalone=OUTPUT["standalone"] and fmt == "latex",
+                       title=OUTPUT["title"])
     if fmt == "markdown" and OUTPUT["flavor"] != "zenn":
         from .render.flavors import flavoured
         text = flavoured(text, OUTPUT["flavor"])

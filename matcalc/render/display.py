@@ -23,9 +23,12 @@ def mimebundle(markdown: str, latex: str | None, plain: str) -> dict[str, str]:
 class Shown:
     """Display for a result (a gradient derivation, a Jacobian or a Hessian)."""
 
-    def show(self, fmt: str = "text", lang: str = "en", standalone: bool = False) -> str:
+    def show(self, fmt: str = "text", lang: str = "en", standalone: bool = False,
+             title: str | None = None) -> str:
+        """The result in ``fmt``; ``standalone`` LaTeX is a document for a paper, titled
+        ``title`` (text, $…$ as math) or by the program."""
         from .formats import render
-        return render(self, fmt, lang, standalone)
+        return render(self, fmt, lang, standalone, title)
 
     def text(self, lang: str = "en") -> str:
         return self.show("text", lang)

@@ -67,6 +67,13 @@ def environment():
     env.filters["tex_rows"] = tex_rows
     env.filters["reason_rows"] = reason_rows
     env.filters["visible"] = visible
+    from .paper import in_pairs, numbered, numpy_line, tagged, two_columns, verbatim_text
+    env.filters["in_pairs"] = in_pairs
+    env.filters["numpy_line"] = numpy_line
+    env.filters["two_columns"] = two_columns
+    env.filters["tagged"] = tagged
+    env.filters["numbered"] = numbered
+    env.filters["verbatim"] = verbatim_text
     env.filters["dims"] = _dims
     env.filters["add_line"] = lambda name, numbers, lang="en": name if name not in numbers \
         else f"{numbers[name]} 行目の {name}" if lang == "ja" else \
@@ -446,17 +453,33 @@ def value_tex(value) -> str:
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
 
 
-def _document(env, lang: str, phrases, title: str, ctx, **view) -> str:
-    """A complete LaTeX document (document.j2) around a proof, titled by its statement."""
-    return env.get_template("document.j2").render(
-        lang=lang, r=phrases, title=title.replace("_", r"\_"),
-        bm=ctx.notation.get("bold") == "bm", **view).rstrip() + "\n"
+def _document(d, env, lang: str, phrases, ctx, view: dict, title: str | None) -> str:
+    """A complete LaTeX document for a paper (``render.paper``, document.j2): titled by
+    ``title`` or by the program, each gradient named and labelled eq:grad-NAME."""
+    from . import paper
+    printer = latex_printer(ctx)
+    taken: set[str] = set()
+    for g in view.get("gradients", []):
+        g["name"] = printer.doprint(d.names.symbols[g["wrt"]])
+        g["label"] = paper.label(g["wrt"], taken)
+    comment = None if title else paper.title_comment(d.program.source, lang)
+    if title or comment:
+        shown = paper.title_tex(title or comment)
+    elif "derivative" in view:
+        shown = paper.default_title(phrases, printer.doprint(d.names.symbols[d.output]),
+                                    [printer.doprint(d.names.symbols[d.wrt])], kind=d.kind)
+    else:
+        shown = paper.default_title(phrases, printer.loss,
+                                    [g["name"] for g in view["gradients"] if g["requested"]])
+    return paper.document(env, lang, phrases, view, title=shown, skip_title=bool(comment),
+                          bm=ctx.notation.get("bold") == "bm")
 
 
 def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
-           standalone: bool = False) -> str:
+           standalone: bool = False, title: str | None = None) -> str:
     """The result in a format of ``catalogue.FORMATS`` and a language of ``languages()``;
-    ``standalone`` LaTeX is a complete document for a paper."""
+    ``standalone`` LaTeX is a complete document for a paper, titled ``title`` (text, with
+    $…$ as math) or by the program."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in languages():
@@ -466,26 +489,40 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
     env = environment()
     phrases = env.get_template(f"reasons.{lang}.j2").module
     ctx = context(d)
-    title = d.program.source.strip().splitlines()[-1]  # the statement derived
+    statement = d.program.source.strip().splitlines()[-1]  # the statement derived
     if form.printer == "numpy":
         return _module(d, env, form)
     if form.printer == "html":  # the Markdown, as a page with MathML
         from .html import page
-        return page(render(d, "markdown", lang), f"matcalc: {title}", lang)
+        return page(render(d, "markdown", lang), f"matcalc: {statement}", lang)
     if d.view == "derivative":
         if standalone and fmt == "latex":  # its proof, split into rows, in a document
             view = _derivative_view(d, latex_printer(ctx))
-            return _document(env, lang, phrases, title, ctx, derivative=view,
-                             program=d.program.source, verified_on=d.verified_on)
-        return _render_derivative(d, form, lang, ctx, env, phrases)
+            return _document(d, env, lang, phrases, ctx, {
+                "derivative": view, "program": d.program.source,
+                "verified_on": d.verified_on}, title)
+        return _fragment(_render_derivative(d, form, lang, ctx, env, phrases), fmt, phrases,
+                         ctx)
     if form.printer is None:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
     view = _view(d, printer, backward_code(d) if d.is_graph else None)
     if standalone and fmt == "latex":
-        return _document(env, lang, phrases, title, ctx, **view)
-    return env.get_template(form.template).render(lang=lang, r=phrases, columns=COLUMNS["text"],
-                                                  **view).rstrip() + "\n"
+        return _document(d, env, lang, phrases, ctx, view, title)
+    return _fragment(env.get_template(form.template).render(
+        lang=lang, r=phrases, columns=COLUMNS["text"], **view).rstrip() + "\n", fmt, phrases,
+        ctx)
+
+
+def _fragment(text: str, fmt: str, phrases, ctx: PrintContext) -> str:
+    """--format latex without --standalone: headed by the packages it needs, its letters
+    as TeX commands where TeX has them (a name in a script without any stays, for
+    LuaLaTeX, KaTeX and MathJax)."""
+    if fmt != "latex":
+        return text
+    from .paper import for_pdflatex, fragment_header
+    return fragment_header(phrases, ctx.notation.get("bold") == "bm") + \
+        for_pdflatex(text, "math", keep=True)
 
 
 def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
