@@ -71,7 +71,7 @@ def _shapes(options: tuple[str, ...]) -> dict:
     return shapes
 
 
-HEADER_OPTIONS = ("wrt", "loss", "shape", "layout", "inline", "expand")
+HEADER_OPTIONS = ("wrt", "loss", "shape", "layout", "inline", "expand")  # applied here
 
 
 def _header(text: str) -> dict[str, str]:

@@ -256,3 +256,14 @@ def test_the_readme_shows_the_papers_first_page():
     readme = (root / "README.md").read_text(encoding="utf-8")
     papers = readme.split("### Papers")[1].split("###")[0]
     assert "(docs/paper.png)" in papers and "--title" in papers
+
+
+def test_the_listing_leaves_out_heading_lines_that_are_options():
+    """'# wrt: W, b' and '# inline: yes' are the command's options (the command line reads
+    them), not the program: a paper's listing shows the program without them."""
+    source = derivation(EXAMPLES / "17_mlp.mc").show("latex", standalone=True)
+    listing = source.split(r"\begin{Verbatim}", 1)[1].split(r"\end{Verbatim}", 1)[0]
+    assert "Z = X @ W + b" in listing and "# wrt:" not in listing and "# inline:" not in listing
+    from matcalc.language.program import is_option_comment
+    assert is_option_comment("# wrt: W, b") and is_option_comment("  # shape: X=m,n")
+    assert not is_option_comment("# the weights: W") and not is_option_comment("W: (n, h)")

@@ -236,3 +236,15 @@ _WRITE = {
                      else written(n.of)) + f"[{n.index}]",
     Stack: lambda n: "[" + ", ".join(map(written, n.items)) + "]",
 }
+
+
+# a program file's heading comments that stand for command-line options (``# wrt: W, b``),
+# read by the command line; a listing of the program (a paper's) leaves them out
+OPTION_COMMENTS = ("wrt", "loss", "shape", "layout", "inline", "expand", "command", "lang")
+
+
+def is_option_comment(line: str) -> bool:
+    """``# wrt: W, b``, ``# inline: yes``: a heading line that is an option, not code."""
+    stripped = line.strip()
+    key, colon, _ = stripped[1:].partition(":")
+    return stripped.startswith("#") and bool(colon) and key.strip() in OPTION_COMMENTS

@@ -106,9 +106,13 @@ def listing(source: str, lang: str, note: str, skip_title: bool = False) -> str:
     """The program for a Verbatim with command characters \\ { }: its own backslashes and
     braces escaped, Greek and accented letters as TeX. For pdflatex (English), a comment in
     a script it cannot set is replaced by ``note``; a name in such a script is written by
-    its code points. ``skip_title``: the first line, the document's title, is left out."""
+    its code points. ``skip_title``: the first line, the document's title, is left out;
+    so are the heading lines that are options (``# wrt: W, b``)."""
+    from ..language.program import is_option_comment
     lines = []
     for line in source.strip().splitlines()[1 if skip_title else 0:]:
+        if is_option_comment(line):  # # wrt: W, b: an option of the command, not code
+            continue
         code, hash_, comment = _split_comment(line)
         if hash_ and lang != "ja" and not settable(comment):
             comment = " " + note
