@@ -71,7 +71,8 @@ def _shapes(options: tuple[str, ...]) -> dict:
     return shapes
 
 
-HEADER_OPTIONS = ("wrt", "loss", "shape", "layout", "inline", "expand")  # applied here
+HEADER_OPTIONS = ("wrt", "loss", "shape", "layout", "inline", "expand",  # applied here
+                  "entries-from")
 
 
 def _header(text: str) -> dict[str, str]:
@@ -98,10 +99,16 @@ def _header_shapes(header: dict[str, str], shape: tuple[str, ...]) -> dict:
 
 
 def _header_flags(header: dict[str, str]) -> None:
-    """``# expand: yes`` at the top of a file turns --expand on, as the flag would."""
+    """``# expand: yes`` at the top of a file turns --expand on, as the flag would;
+    ``# entries-from: 1`` counts numbered entries from 1 unless --entries-from says."""
+    from .render.display import set_notation
     if header.get("expand", "").lower() in ("yes", "on", "true"):
-        from .render.display import set_notation
         set_notation(expand="on")
+    first = header.get("entries-from")
+    if first is not None and OUTPUT.get("entries_from") is None:
+        if first not in ("0", "1"):
+            raise click.UsageError(f"the file's '# entries-from: {first}' line: choose 0 or 1")
+        set_notation(entries=f"from{first}")
 
 
 def _header_layout(layout: str | None, header: dict[str, str]) -> str:
@@ -160,11 +167,13 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
-            numbered, expand, **kwargs):
+            numbered, expand, entries_from, layer_index, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
-                     expand="on" if expand else "off")
+                     expand="on" if expand else "off", entries=f"from{entries_from or 0}",
+                     layers=layer_index)
+        OUTPUT["entries_from"] = entries_from  # None: the file's heading may say
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
         OUTPUT["title"] = title
@@ -193,6 +202,13 @@ def _notation(command):
                      default="power", show_default=True,
                      help="Elementwise division as T ∘ P^∘⁻¹ (power) or T ⊘ P, "
                           "\\frac{T}{P} in LaTeX (fraction, as seed 001 writes −Y/B)."),
+        click.option("--entries-from", type=click.Choice(["0", "1"]), default=None,
+                     help="A numbered entry x[0] prints x_0, as the program counts (0, the "
+                          "default), or x_1, as many articles count (1)."),
+        click.option("--layer-index", type=click.Choice(["subscript", "superscript"]),
+                     default="subscript", show_default=True,
+                     help="A name's trailing number as a subscript, Z1 → Z_1, or as a "
+                          "layer's index, Z^{(1)} (superscript)."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),

@@ -123,3 +123,54 @@ def test_a_declared_gradient_name_needs_no_parentheses():
         not in latex
     plain = derive("u: (n,)\nu2 = W.T @ u", wrt="W")
     assert "∂L/∂W = u (∂L/∂u2)ᵀ" in plain.text()
+
+
+NEURON = "w: (3,)\nx: (2,)\ndot = w[0]*x[0] + w[1]*x[1] + w[2]\nf = sigmoid(dot)"
+
+
+@pytest.fixture
+def notation_reset():
+    yield
+    set_notation(entries="from0", layers="subscript")
+
+
+def test_numbered_entries_follow_the_program_or_count_from_one(notation_reset):
+    """Issue 21, point 3: x[0] prints x_0 by default (seed 003's w_0 … w_2, as the program
+    counts), x_1 with entries="from1" (seed 004's x_1, x_2) — in text and LaTeX alike, in
+    the forward definition and in the proof."""
+    d = derive(NEURON, wrt="w")
+    text, tex = d.text(), d.latex()
+    assert "dot = w_0 x_0 + w_1 x_1 + w_2" in text and "w_3" not in text
+    assert "w_{0} x_{0}" in tex and "w_{3}" not in tex
+    set_notation(entries="from1")
+    text, tex = d.text(), d.latex()
+    assert "dot = w_1 x_1 + w_2 x_2 + w_3" in text and "w_0" not in text
+    assert "w_{1} x_{1}" in tex and "w_{0}" not in tex
+
+
+def test_layer_indices_as_superscripts_on_request(notation_reset):
+    """Issue 21, point 3: digits in names are subscripts (Z1 → Z_1); Z^{(1)} on request,
+    in the names, their entries and the reasons."""
+    d = derive("Z1 = X @ W1\nH1 = tanh(Z1)", wrt="W1")
+    tex = d.latex()
+    assert r"\mathbf{Z}_{1}" in tex and "z_{1,kl}" in tex
+    set_notation(layers="superscript")
+    tex, text = d.latex(), d.text()
+    assert r"\mathbf{Z}^{(1)}" in tex and "z^{(1)}_{kl}" in tex and r"\mathbf{Z}_{1}" not in tex
+    assert "Z⁽¹⁾ = X W⁽¹⁾" in text and "element form of H⁽¹⁾" in text
+
+
+def test_the_command_line_and_a_file_heading_choose_how_entries_count(tmp_path):
+    from click.testing import CliRunner
+
+    from matcalc.cli import cli
+    path = tmp_path / "f.mc"
+    path.write_text("# wrt: x\n# entries-from: 1\nx: (2,)\nf = x[0]**2 + x[1]\n",
+                    encoding="utf-8")
+    try:
+        shown = CliRunner().invoke(cli, ["derive", str(path)]).output
+        assert "f = x_1² + x_2" in shown
+        shown = CliRunner().invoke(cli, ["derive", str(path), "--entries-from", "0"]).output
+        assert "f = x_0² + x_1" in shown
+    finally:
+        set_notation(entries="from0")

@@ -240,7 +240,8 @@ _WRITE = {
 
 # a program file's heading comments that stand for command-line options (``# wrt: W, b``),
 # read by the command line; a listing of the program (a paper's) leaves them out
-OPTION_COMMENTS = ("wrt", "loss", "shape", "layout", "inline", "expand", "command", "lang")
+OPTION_COMMENTS = ("wrt", "loss", "shape", "layout", "inline", "expand", "command", "lang",
+                   "entries-from")
 
 
 def is_option_comment(line: str) -> bool:

@@ -320,7 +320,7 @@ def shown_params(params: dict, printer) -> dict:
         return {k: v for k, v in params.items() if k != "rules"}
     if type(printer) is TextPrinter:
         def show(n: str) -> str:
-            return unicode_name(n)
+            return printer.uname(n)
     else:  # LaTeX: the names set in math, as in the formulas (bold matrices)
         def show(n: str) -> str:
             return printer.tex_name(n, bold=n in printer.ctx.matrices)

@@ -55,6 +55,8 @@ class LatexPrinter(TextPrinter):
                 shown = rf"\mathrm{{{shown}}}"
         if bold:
             shown = self.bold(shown, greek)
+        if sub and self.ctx.notation.get("layers") == "superscript":
+            return shown + f"^{{({sub})}}"
         return shown + (f"_{{{sub}}}" if sub else "")
 
     def name_shown(self, name: str) -> str:
@@ -91,6 +93,9 @@ class LatexPrinter(TextPrinter):
     def _entry(self, name: str, sub: str) -> str:
         """a_{ij}; w1 → w_{1,ij}; gamma → \\gamma_{j}."""
         base, extra = split(name)
+        layer = ""
+        if extra and self.ctx.notation.get("layers") == "superscript":
+            layer, extra = f"^{{({extra})}}", ""  # z^{(1)}_{kl}
         if extra:
             sub = f"{extra},{sub}" if sub else extra
         shown, greek = tex_letters(base)
@@ -98,7 +103,7 @@ class LatexPrinter(TextPrinter):
             shown = shown.replace("_", r"\_")
             if len(base) > 1:
                 shown = rf"\mathrm{{{shown}}}"
-        return f"{shown}_{{{sub}}}" if sub else shown
+        return f"{shown}{layer}_{{{sub}}}" if sub else shown + layer
 
     def _print_Element(self, e: Element) -> str:
         m = e.matrix
@@ -248,10 +253,10 @@ class LatexPrinter(TextPrinter):
     def _source_Item(self, n) -> str:
         """x[0] is x_{1}; (D @ w)[1] is (D w)_{2}."""
         if isinstance(n.of, Name):
-            return f"{self.tex_name(n.of.id, bold=False)}_{{{n.index + 1}}}"
+            return f"{self.tex_name(n.of.id, bold=False)}_{{{self.entry_number(n.index)}}}"
         if isinstance(n.of, Call):
-            return f"{self._print(n.of)}_{{{n.index + 1}}}"
-        return rf"\left({self._print(n.of)}\right)_{{{n.index + 1}}}"
+            return f"{self._print(n.of)}_{{{self.entry_number(n.index)}}}"
+        return rf"\left({self._print(n.of)}\right)_{{{self.entry_number(n.index)}}}"
 
     def _source_Stack(self, n) -> str:
         return r"\left(" + ", ".join(self._print(e) for e in n.items) + r"\right)"

@@ -383,6 +383,8 @@ JA: list[tuple[str, str]] = [
      r"--wrt がない（プログラムのファイルの先頭に '# wrt: 名前' の行を書いてもよい）"),
     (r"the file's '# wrt:' line names (.+); (\w+) takes one: give --wrt NAME",
      r"ファイルの '# wrt:' の行は \1 を挙げるが、\2 は一つだけ取る：--wrt 名前 で指定する"),
+    (r"the file's '# entries-from: (.+)' line: choose 0 or 1",
+     r"ファイルの '# entries-from: \1' の行：0 か 1 を選ぶ"),
     (r"the file's '# layout: (.+)' line: choose numerator or denominator",
      r"ファイルの '# layout: \1' の行：numerator か denominator を選ぶ"),
     # an option's own message: --at: …, --wrt Q: …

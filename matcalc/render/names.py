@@ -40,6 +40,15 @@ def unicode_name(name: str) -> str:
     return letter(base) + name[len(base):]
 
 
+def layer_superscript(name: str) -> str:
+    """Z1 → Z⁽¹⁾, gamma2 → γ⁽²⁾: a trailing number as a layer's index (text)."""
+    base, number = split(name)
+    if not number:
+        return unicode_name(name)
+    return letter(base) + "⁽" + number.translate(str.maketrans("0123456789",
+                                                               "⁰¹²³⁴⁵⁶⁷⁸⁹")) + "⁾"
+
+
 def tex_letters(base: str) -> tuple[str, bool]:
     """The TeX of a name's base and whether it is one Greek letter (\\gamma for gamma or
     γ); other non-ASCII letters pass as they are (KaTeX and MathJax take Unicode)."""

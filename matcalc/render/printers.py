@@ -146,10 +146,16 @@ class Printer:
             out.append(expr.col)
         return out
 
+    def entry_number(self, index: int) -> str:
+        """x[k]'s subscript: k as the program counts (x[0] is x_0), or k + 1 with the
+        notation's entries="from1" (x_1, as seed 004 counts)."""
+        return str(index + (1 if self.ctx.notation.get("entries") == "from1" else 0))
+
     def index_text(self, indices: list[Expr]) -> str:
-        # a numbered entry counts from 1, as the articles do: x[0] is x_1
-        texts = [str(int(i) + 1) if getattr(i, "is_Integer", False) else self._print(i)
-                 for i in indices]
+        # a numbered entry counts as the program does (x[0] is x_0), or from 1 as some
+        # articles do (x_1), by the notation's "entries"
+        texts = [self.entry_number(int(i)) if getattr(i, "is_Integer", False) else
+                 self._print(i) for i in indices]
         return ("," if any(len(t) > 1 for t in texts) else "").join(texts)
 
     # -- ordering of products: scalars, deltas, entries in chain order, derivatives, sums

@@ -25,6 +25,8 @@ NOTATION_CHOICES = {
     "division": ("power", "fraction"),         # T ∘ P^∘⁻¹, or T ⊘ P (\frac{T}{P})
     "numbers": ("off", "on"),                  # each result numbered, \tag{1}, \tag{2}, …
     "expand": ("off", "on"),                   # each gradient also written out entry by entry
+    "entries": ("from0", "from1"),             # x[0] prints x_0 (as the program counts) or x_1
+    "layers": ("subscript", "superscript"),    # Z1 prints Z_1, or Z^{(1)} (a layer's index)
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
@@ -32,7 +34,8 @@ NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 def set_notation(**choices: str) -> None:
     """How formulas are written: transpose ("mathsf", "top", "T"), bold ("mathbf", "bm",
     "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction"), numbers
-    ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out)."""
+    ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out), entries
+    ("from0": x[0] is x_0, "from1": x_1), layers ("subscript": Z_1, "superscript": Z^{(1)})."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:

@@ -17,7 +17,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size
 from ..language.program import Transpose as TransposeNode
-from .names import unicode_name
+from .names import layer_superscript, unicode_name
 from .printers import (
     ADD,
     ATOM,
@@ -56,11 +56,17 @@ class TextPrinter(Printer):
     def _print_Half(self, e) -> str:
         return "1/2"
 
-    def name_shown(self, name: str) -> str:
+    def uname(self, name: str) -> str:
+        """How text shows a name: gamma → γ, W1 → W1 (or W⁽¹⁾ with layers="superscript")."""
+        if self.ctx.notation.get("layers") == "superscript":
+            return layer_superscript(name)
         return unicode_name(name)
 
+    def name_shown(self, name: str) -> str:
+        return self.uname(name)
+
     def _print_Symbol(self, e: Symbol) -> str:
-        return unicode_name(e.name)
+        return self.uname(e.name)
 
     def _print_Exp1(self, e) -> str:
         return "e"
@@ -76,10 +82,10 @@ class TextPrinter(Printer):
         m = e.matrix
         sub = self.index_text(self.indices(e))
         if isinstance(m, UpstreamGrad):
-            return f"∂{self.loss}/∂{unicode_name(self.element_name(m.name))}" + \
+            return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
         if isinstance(m, sympy.MatrixSymbol):
-            return unicode_name(self.element_name(m.name)) + (f"_{sub}" if sub else "")
+            return self.uname(self.element_name(m.name)) + (f"_{sub}" if sub else "")
         inner = self._print(m)
         return f"({inner})_{sub}" if sub else inner  # a 1×1 product is a scalar
 
@@ -225,21 +231,21 @@ class TextPrinter(Printer):
     EQUIV = "≡"
 
     def alias(self, alias: str) -> str:
-        return unicode_name(alias)
+        return self.uname(alias)
 
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         if e.of in self.ctx.aliases:
-            return unicode_name(self.ctx.aliases[e.of])
-        return f"∂{self.loss}/∂{unicode_name(e.of)}"
+            return self.uname(self.ctx.aliases[e.of])
+        return f"∂{self.loss}/∂{self.uname(e.of)}"
 
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
-        return unicode_name(e.name)
+        return self.uname(e.name)
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
-            return unicode_name(self.ctx.aliases[e.name])
-        return f"∂{self.loss}/∂{unicode_name(e.name)}"
+            return self.uname(self.ctx.aliases[e.name])
+        return f"∂{self.loss}/∂{self.uname(e.name)}"
 
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
@@ -353,15 +359,15 @@ class TextPrinter(Printer):
 
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
-        return unicode_name(n.id)
+        return self.uname(n.id)
 
     def _source_Item(self, n) -> str:
         """x[0] is x_1; (D @ w)[1] is (D w)_2."""
         if isinstance(n.of, Name):
-            return f"{unicode_name(n.of.id)}_{n.index + 1}"
+            return f"{self.uname(n.of.id)}_{self.entry_number(n.index)}"
         if isinstance(n.of, Call):
-            return f"{self._print(n.of)}_{n.index + 1}"
-        return f"({self._print(n.of)})_{n.index + 1}"
+            return f"{self._print(n.of)}_{self.entry_number(n.index)}"
+        return f"({self._print(n.of)})_{self.entry_number(n.index)}"
 
     def _source_Stack(self, n) -> str:
         return "(" + ", ".join(self._print(e) for e in n.items) + ")"
