@@ -45,6 +45,13 @@ class LatexPrinter(TextPrinter):
     def wrap(self, text: str) -> str:
         return rf"\left({text}\right)"
 
+    def precedence(self, expr) -> int:
+        """A Hadamard quotient set as \\frac{Y}{B} is an atom: −Y/B, as seed 001 eq. 30
+        writes it, not −(Y/B) (the fraction bar groups it)."""
+        if isinstance(expr, sympy.HadamardProduct) and self.divided(expr) is not None:
+            return ATOM
+        return super().precedence(expr)
+
     def tex_name(self, name: str, bold: bool) -> str:
         """W1 → \\mathbf{W}_{1}; gamma → \\gamma; Sigma (a matrix) → \\boldsymbol{\\Sigma}."""
         base, sub = split(name)
