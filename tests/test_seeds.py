@@ -204,6 +204,15 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
     ("\\partial f(x), \\partial f(\\bm{x})", "\\partial f",
      "seed 004 names the function with its argument, matcalc names the result",
      lambda s: re.sub(r"^\\frac\{\\partial ?f\((?:x|\\bm\{x\})\)\}", r"\\frac{\\partial f}", s)),
+    ("diag", "\\operatorname{diag}",
+     "seed 001 sets diag (its own notation, 対角成分を縦ベクトルに並べたもの) in italic letters; "
+     "matcalc sets the operator's name upright: one operator, typography aside",
+     lambda s: s.replace("\\operatorname{diag}", "diag")),
+    ("\\mathbf{E}^{T}, \\delta_{lj}^{T}", "\\mathbf{I}^{T}, (\\mathbf{I}^{T})_{lj}",
+     "the identity matrix: E in Japanese texts (単位行列), I in English; seed 001 writes the "
+     "entry of Eᵀ as δ with a T, as the identity's entries are Kronecker deltas",
+     lambda s: re.sub(r"\((?:\\mathbf|\\bm)\{I\}\^\{T\}\)_\{(\w+)\}", r"\\delta_{\1}^{T}",
+                      re.sub(r"(\\mathbf|\\bm)\{E\}", r"\1{I}", s))),
     ("b^{T}_{lj}: b_{lj}^{T}", "(\\mathbf{B}^{T})_{lj}",
      "seed 001 writes an entry of Bᵀ as b with a T; matcalc as the entry of the transpose",
      lambda s: re.sub(r"\((?:\\mathbf|\\bm)\{([A-Z])\}\^\{T\}\)_\{(\w+)\}",
@@ -683,14 +692,7 @@ SEED_CASES: list[Seed] = [
          r"\right)",),
         (r"\mathbf{B} \circ \left( \frac{\partial L}{\partial \mathbf{B}} - diag \left( "
          r"\frac{\partial L}{\partial \mathbf{B}} \mathbf{B}^{T} \right) \right)",)],
-        notation=T001)],
-        differs="the first 4 lines match; then the seed writes the derivative at once, "
-                "Σ_l ∂L/∂b_il b_ij(δ_jl − b_il), where matcalc writes the quotient rule "
-                "exp(a_il)/Σ_p exp(a_ip) (δ_jl − Σ_q δ_jq exp(a_iq)/Σ_p exp(a_ip)), "
-                "then B's definition, two collapses and four matrix steps; the seed splits "
-                "b_ij(Σ_l … δ_jl − Σ_l … b_il), writes δ_jl = (Eᵀ)_lj and b_il = (Bᵀ)_li and "
-                "the row sums as diag(∂L/∂B Bᵀ) (a column, broadcast); matcalc's result is "
-                "B ∘ (∂L/∂B − (∂L/∂B ∘ B) 𝟏𝟏ᵀ) (the same matrix, another form)"),
+        notation=T001)]),
     Seed("001 eq. 30", "∂L/∂B for L = cross-entropy(Y, B): −Y/B",
          [Part("L = cross_entropy(Y, B)", "B", [
              (DL_DB,),
@@ -971,6 +973,9 @@ def test_the_table_in_docs_lists_every_derivation():
     (r"\frac{dz}{dy} \frac{dy}{dx}", r"\frac{\partial z}{\partial y} \frac{\partial y}"
                                       r"{\partial x}"),
     (r"-\mathbf{Y}/\mathbf{B}", r"-\frac{\mathbf{Y}}{\mathbf{B}}"),
+    (r"diag \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{E}^{T} \right)",
+     r"\operatorname{diag}\left(\frac{\partial L}{\partial \mathbf{B}} \mathbf{I}^{T}\right)"),
+    (r"\delta_{lj}^{T}", r"\left(\mathbf{I}^{T}\right)_{lj}"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
 ])
@@ -981,6 +986,8 @@ def test_the_equivalences(text, same):
 @pytest.mark.parametrize(("text", "other"), [
     (r"-\mathbf{Y}/\mathbf{B}", r"-\left(\frac{\mathbf{Y}}{\mathbf{B}}\right)"),
     (r"- \left( \mathbf{Y}-\mathbf{B} \right)", r"\mathbf{B} - \mathbf{Y}"),
+    (r"\delta_{lj}^{T}", r"\delta_{lj}"),
+    (r"\mathbf{E}", r"\mathbf{B}"),
     (r"\frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial w_{ij}}",
      r"\frac{\partial L}{\partial y_{j}} \, \frac{\partial \left(x_{i} w_{ij}\right)}"
      r"{\partial w_{ij}}"),

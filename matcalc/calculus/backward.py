@@ -17,12 +17,12 @@ algebra cancel (a row-wise normalisation followed by cross-entropy gives P − T
 from __future__ import annotations
 
 import sympy
-from sympy import Expr, Integer, Symbol
+from sympy import S, Expr, Integer, Symbol
 
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
-from .collapse import collapse_all
+from .collapse import Term, collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
 from .differentiate import move_inside, outside, push_partial, replace_partials
 from .facts import centred
@@ -30,8 +30,9 @@ from .logistic import simplify_logistic
 from .lower import Lowering, lower
 from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
-from .prove import differentiate_step, finish
+from .prove import Outcome, differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
+from .rowsums import row_sums_route
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -284,8 +285,9 @@ class GradientOfName:
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
-        expr = differentiate_step(proof, expr, self.name, d.style)
         feeds = [f for f in self.definitions if f.name in targets]
+        expr = differentiate_step(proof, expr, self.name, d.style,
+                                  fold=lambda e: fold_definitions(e, feeds))
         if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
             expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
         # only the results X feeds can appear in its derivative
@@ -293,8 +295,13 @@ class GradientOfName:
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)
-        outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
-                         self.unit, centred=self.centred)
+        # seed 001 eq. 27: softmax's row sums as diag(∂L/∂B Bᵀ), in the article's steps
+        route = row_sums_route(proof, expr, self.free) if d.style == "article" else None
+        if route is not None:
+            outcome = Outcome(route[0], route[1], [Term(S.One, (route[1],), ())], route[1])
+        else:
+            outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
+                             self.unit, centred=self.centred)
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow

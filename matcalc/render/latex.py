@@ -199,7 +199,8 @@ class LatexPrinter(TextPrinter):
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
             return self.paren(e.arg.arg, ATOM) + r"^{-\mathsf{T}}"
-        if isinstance(e.arg, (sympy.MatrixSymbol,)) and not self.spelled_out(e.arg):
+        if isinstance(e.arg, (sympy.MatrixSymbol, sympy.Identity)) and \
+                not self.spelled_out(e.arg):
             return self._print(e.arg) + self.T
         return rf"\left({self._print(e.arg)}\right){self.T}"
 

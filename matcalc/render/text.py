@@ -351,6 +351,18 @@ class TextPrinter(Printer):
     def _print_DiagonalOf(self, e) -> str:
         return self.call("diag", self._print(e.arg))
 
+    def _print_Broadcast(self, e) -> str:
+        """c 𝟏ᵀ written as the column c, broadcast (seed 001: diag(∂L/∂B Bᵀ))."""
+        return self.paren(e.column, ATOM)
+
+    def _print_Written(self, e) -> str:
+        """A product in the order the article writes it."""
+        return self.product(list(e.args))
+
+    def _print_MatrixLine(self, e) -> str:
+        """A step at the matrix level: the matrix, not its entry (M)_ij."""
+        return self._print(e.matrix)
+
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
         return unicode_name(n.id)
