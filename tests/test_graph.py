@@ -74,11 +74,33 @@ def test_prob_rows_also_gives_p_minus_t():
 
 
 def test_softmax_proof_shows_the_seed_form():
-    # seed 001 eq. 27: Σ_l ∂L/∂b_il b_ij (δ_jl − b_il), then B ∘ (G − (G ∘ B) 𝟏𝟏ᵀ)
+    # seed 001 eq. 27: Σ_l ∂L/∂b_il b_ij (δ_jl − b_il), the sum split, the transposes,
+    # then B ∘ (G Eᵀ − diag(G Bᵀ)) and B ∘ (G − diag(G Bᵀ)), diag(·) a column broadcast
     d = derived("P = softmax(Z)", wrt="Z")
-    lines = d.text().splitlines()
-    assert any("Σ_l ∂L/∂p_il · p_il (δ_jl − p_ij)" in line for line in lines)
+    lines = [line.strip() for line in d.text().splitlines()]
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert keys[-5:] == ["known_derivative", "split_sum", "transpose", "row_sums_diag",
+                         "identity_matrix"]
+    assert "= Σ_l ∂L/∂p_il · p_ij (δ_jl − p_il)" in lines
+    assert "= p_ij (Σ_l ∂L/∂p_il · δ_jl − Σ_l ∂L/∂p_il · p_il)" in lines
+    assert any(line.startswith("= P ∘ (∂L/∂P Iᵀ − diag(∂L/∂P Pᵀ))") for line in lines)
+    assert result_line(d.text()) == "∂L/∂Z = P ∘ (∂L/∂P − diag(∂L/∂P Pᵀ))"
+    # numpy: the row sums of ∂L/∂P ∘ P, not the m × m product ∂L/∂P Pᵀ
+    assert d.numpy == "P * (dP - (dP * P).sum(axis=1, keepdims=True))"
+
+
+def test_softmax_by_the_quotient_rule_with_steps_delta():
+    # today's route stays: the quotient rule, deltas, collapses, the ones vector
+    d = derived("P = softmax(Z)", wrt="Z", steps="delta")
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert "known_derivative" not in keys and "row_sums_diag" not in keys
     assert result_line(d.text()) == "∂L/∂Z = P ∘ (∂L/∂P − (∂L/∂P ∘ P) 𝟏𝟏ᵀ)"
+
+
+def test_softmax_of_a_product_keeps_the_general_route():
+    # the known form is softmax's by its own argument; through Z = X W it is not used
+    d = derived("P = softmax(X @ W)", wrt="W")
+    assert "known_derivative" not in [s.reason.key for s in d.gradient.steps]
 
 
 def test_fan_out_adds_the_paths():

@@ -17,7 +17,7 @@ algebra cancel (a row-wise normalisation followed by cross-entropy gives P − T
 from __future__ import annotations
 
 import sympy
-from sympy import S, Expr, Integer, Symbol
+from sympy import Expr, Integer, S, Symbol
 
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in

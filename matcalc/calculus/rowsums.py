@@ -15,8 +15,19 @@ shape of expression is left to the general collapse and recognition (``prove.fin
 from __future__ import annotations
 
 import sympy
-from sympy import Add, DiagonalOf, Expr, HadamardProduct, Identity, KroneckerDelta, MatAdd
-from sympy import MatMul, Mul, Sum, Transpose
+from sympy import (
+    Add,
+    DiagonalOf,
+    Expr,
+    HadamardProduct,
+    Identity,
+    KroneckerDelta,
+    MatAdd,
+    MatMul,
+    Mul,
+    Sum,
+    Transpose,
+)
 
 from .proof import Proof
 from .symbols import Broadcast, Element, IndexSum, MatrixLine, Written
