@@ -32,7 +32,7 @@ from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
 from .prove import Outcome, differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
-from .rowsums import row_sums_route
+from .rowsums import quotient_route, row_sums_route
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -330,6 +330,12 @@ class GradientOfName:
             names = {s for s in known.result.free_symbols if hasattr(s, "name")}
             if not names & {s for s in result.free_symbols if s != upstream} or \
                     len(self.consumers) > 1:
+                continue
+            # seed 001 eqs. 31-32: −Y/B into B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ)), as matrices
+            route = quotient_route(self.proof, result, upstream, fitted(known.result, upstream),
+                                   self.d.shapes.assumptions, self.free, self.d.loss)
+            if route is not None:
+                result = route
                 continue
             candidate = self._substitute_entries(result, upstream,
                                                  fitted(known.result, upstream))

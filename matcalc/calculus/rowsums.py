@@ -30,7 +30,7 @@ from sympy import (
 )
 
 from .proof import Proof
-from .symbols import Broadcast, Element, IndexSum, MatrixLine, Written
+from .symbols import Broadcast, Element, IndexSum, MatrixLine, UpstreamGrad, Written
 
 
 def row_sums_route(proof: Proof, expr: Expr, free: tuple) -> tuple[Expr, Expr] | None:
@@ -87,3 +87,67 @@ def _parts(expr: Expr, free: tuple):
     if not (b.is_Matrix and g.is_Matrix and b.shape == g.shape):
         return None
     return g, b, l, limits
+
+
+def quotient_route(proof: Proof, result: Expr, upstream: Expr, value: Expr,
+                   assumptions: dict[str, str], free: tuple, loss: str) -> Expr | None:
+    """Seed 001 eqs. 31-32: ∂L/∂B = −Y/B put into eq. 27's matrix form, at the matrix level,
+    for Y whose rows sum to 1 (one-hot targets, or any rows of probabilities):
+
+        B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ))
+            = −B ∘ (Y/B − diag((Y/B) Bᵀ))                   (substitute ∂L/∂B)
+            = −(B ∘ Y/B − B ∘ diag((Y/B) Bᵀ))               (distribute)
+            = −(Y − B ∘ diag((Y/B) Bᵀ))                     (B ∘ Y/B = Y)
+            = −(Y − B ∘ 𝟏)                                  (∵ each row of Y sums to 1)
+            = −(Y − B)
+
+    diag((Y/B) Bᵀ)_i = Σ_l y_il / b_il · b_il = Σ_l y_il = 1. The steps are recorded and the
+    result returned; None (nothing recorded) for any other result or value."""
+    parts = _quotient_parts(result, upstream, value, assumptions)
+    if parts is None:
+        return None
+    b, y, quotient, rows = parts
+    i, j = free
+    minus = sympy.S.NegativeOne
+
+    def line(m: Expr, key: str, **params) -> None:
+        proof.record(MatrixLine(m, i, j), key, **params)
+    spread = Broadcast(DiagonalOf(MatMul(quotient, Transpose(b))), rows)
+    line(MatMul(minus, HadamardProduct(b, MatAdd(quotient, MatMul(minus, spread)))),
+         "substitute", names=[upstream.name], loss=loss)
+    line(MatMul(minus, MatAdd(HadamardProduct(b, quotient),
+                              MatMul(minus, HadamardProduct(b, spread)))), "distribute")
+    line(MatMul(minus, MatAdd(y, MatMul(minus, HadamardProduct(b, spread)))),
+         "hadamard_cancel")
+    ones = Broadcast(sympy.OneMatrix(b.shape[0], 1), rows)
+    line(MatMul(minus, MatAdd(y, MatMul(minus, HadamardProduct(b, ones)))), "assumption",
+         names=[y.name], assumptions=[assumptions[y.name]])
+    done = MatMul(minus, MatAdd(y, MatMul(minus, b)))
+    line(done, "hadamard_ones")
+    return done
+
+
+def _quotient_parts(result: Expr, upstream: Expr, value: Expr, assumptions: dict):
+    """(B, Y, Y ⊘ B, B's columns) for result = B ∘ (G − diag(G Bᵀ)) with G the upstream
+    and value = −(Y ⊘ B), Y's rows summing to 1; else None."""
+    from .collapse import ROW_SUMS_ONE
+    if not isinstance(result, HadamardProduct) or len(result.args) != 2:
+        return None
+    b = next((a for a in result.args if isinstance(a, sympy.MatrixSymbol)), None)
+    if b is None or isinstance(b, UpstreamGrad):
+        return None
+    rows = b.shape[1]
+    expected = HadamardProduct(b, MatAdd(upstream, MatMul(
+        sympy.S.NegativeOne, Broadcast(DiagonalOf(MatMul(upstream, Transpose(b))), rows))))
+    if result != expected:
+        return None
+    if not (isinstance(value, MatMul) and len(value.args) == 2 and value.args[0] == -1
+            and isinstance(value.args[1], HadamardProduct)):
+        return None
+    quotient = value.args[1]
+    if len(quotient.args) != 2 or sympy.HadamardPower(b, -1) not in quotient.args:
+        return None
+    y = next(a for a in quotient.args if a != sympy.HadamardPower(b, -1))
+    if not isinstance(y, sympy.MatrixSymbol) or assumptions.get(y.name) not in ROW_SUMS_ONE:
+        return None
+    return b, y, quotient, rows
