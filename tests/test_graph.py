@@ -43,10 +43,11 @@ def inlined(d) -> dict[str, str]:
 
 
 def test_seed_001_mlp_named_and_inlined():
-    # seed 001 eqs. 38-45, with softmax + cross-entropy fused to P − T (eq. 32)
+    # seed 001 eqs. 38-45, with softmax + cross-entropy fused to −(T − P) (eq. 32, the sign
+    # where the article places it), and P − T where it is put into the next formulas
     d = derived(MLP, wrt=["W", "b", "W2", "b2", "H", "Z", "Z2"], inline=True)
     forms = named(d)
-    assert forms["Z2"] == "P − T"
+    assert forms["Z2"] == "−(T − P)"
     assert forms["b2"] == "𝟏ᵀ (P − T)"
     assert forms["W2"] == "Hᵀ (P − T)"
     assert forms["H"] == "(P − T) W2ᵀ"
@@ -68,9 +69,9 @@ def test_softmax_cross_entropy_without_the_assumption_is_general():
     assert "𝟏𝟏ᵀ" in named(d)["Z2"] or "𝟏 𝟏ᵀ" in named(d)["Z2"]
 
 
-def test_prob_rows_also_gives_p_minus_t():
+def test_prob_rows_also_gives_minus_t_minus_p():
     d = derived("T: prob_rows(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", wrt="Z")
-    assert named(d)["Z"] == "P − T"
+    assert named(d)["Z"] == "−(T − P)"   # diag((T/P) Pᵀ) = 𝟏 as rows of T sum to 1
 
 
 def test_softmax_proof_shows_the_seed_form():

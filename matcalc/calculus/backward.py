@@ -133,7 +133,7 @@ def put_in(result: Expr, values: dict) -> Expr:
     that number, and the 1×1 matrix itself by the number times 𝟏𝟏ᵀ."""
     entries, matrices = {}, {}
     for upstream, value in values.items():
-        value = fitted(value, upstream)
+        value = sign_inside(fitted(value, upstream))
         if getattr(upstream, "is_Matrix", False) and not getattr(value, "is_Matrix", False):
             entries.update({e: value for e in result.atoms(Element) if e.matrix == upstream})
             value = matmul(value, sympy.OneMatrix(*upstream.shape))
@@ -141,6 +141,16 @@ def put_in(result: Expr, values: dict) -> Expr:
     if entries:
         result = result.xreplace(entries)
     return result.xreplace(matrices)
+
+
+def sign_inside(value: Expr) -> Expr:
+    """−(Y − B) as B − Y where it is put into another formula: the sign goes where the
+    article places it in the result itself (seed 001 eqs. 32, 42), and inside a sum where
+    the result is used ((P − T) W3ᵀ, not −((T − P) W3ᵀ))."""
+    if isinstance(value, sympy.MatMul) and len(value.args) == 2 and value.args[0] == -1 \
+            and isinstance(value.args[1], sympy.MatAdd):
+        return sympy.MatAdd(*[matmul(sympy.S.NegativeOne, term) for term in value.args[1].args])
+    return value
 
 
 def _chains(value: Expr, output: str) -> bool:

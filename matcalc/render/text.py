@@ -255,7 +255,8 @@ class TextPrinter(Printer):
             if args[0] == 1:
                 args = args[1:]
         parts = [self.paren(a, MUL + 1) for a in args]
-        if sign and len(args) == 1 and isinstance(args[0], sympy.HadamardProduct):
+        if sign and len(args) == 1 and isinstance(args[0], sympy.HadamardProduct) and \
+                type(self.hadamard_order(args[0].args)[0]) is sympy.MatrixSymbol:
             parts = [self._print(args[0])]  # −B ∘ X, as seed 001 eq. 31: (−B) ∘ X = −(B ∘ X)
         if not args[0].is_Matrix and "/" in parts[0] and not parts[0].startswith("("):
             parts[0] = self.wrap(parts[0])  # (1/s) (x − a), never 1/s (x − a)
