@@ -57,7 +57,7 @@ def row_sums_route(proof: Proof, expr: Expr, free: tuple) -> tuple[Expr, Expr] |
     proof.record(MatrixLine(with_eye, i, j), "row_sums_diag")
     result = HadamardProduct(b, MatAdd(g, MatMul(sympy.S.NegativeOne, rows)))
     proof.record(MatrixLine(result, i, j), "identity_matrix")
-    return result, transposed
+    return result, transposed.replace(lambda e: isinstance(e, Written), lambda e: Mul(*e.args))
 
 
 def _parts(expr: Expr, free: tuple):

@@ -282,12 +282,17 @@ class NumpyPrinter:
     def _broadcast(self, column: Expr) -> str:
         """A column to broadcast along the rows, 2-D (keepdims); diag(G Bᵀ), the row sums
         of G ∘ B, without the m × m product."""
-        if isinstance(column, sympy.DiagonalOf) and isinstance(column.arg, sympy.MatMul) \
-                and len(column.arg.args) == 2 and isinstance(column.arg.args[1], sympy.Transpose) \
-                and all(self.rank(a) == 2 for a in column.arg.args):
-            left, right = column.arg.args[0], column.arg.args[1].arg
-            return f"({self._wrap(*self._code(left), 3)} * {self._wrap(*self._code(right), 3)})" \
-                   ".sum(axis=1, keepdims=True)"
+        product = column.arg if isinstance(column, sympy.DiagonalOf) else None
+        mats = [a for a in product.args if a.is_Matrix] \
+            if isinstance(product, sympy.MatMul) else []
+        if len(mats) == 2 and isinstance(mats[1], sympy.Transpose) and \
+                all(self.rank(a) == 2 for a in (mats[0], mats[1].arg)):
+            sums = f"({self._wrap(*self._code(mats[0]), 3)} * " \
+                   f"{self._wrap(*self._code(mats[1].arg), 3)}).sum(axis=1, keepdims=True)"
+            scalars = [a for a in product.args if not a.is_Matrix]
+            if not scalars:
+                return sums
+            return f"({self._wrap(*self._scalar(sympy.Mul(*scalars)), 3)} * {sums})"
         code, prec = self._code(column)
         return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)"
 
