@@ -368,3 +368,15 @@ def test_repeated_squaring_stays_small():
     program = "H0: (n, n)\n" + "\n".join(f"H{i + 1} = H{i} @ H{i}" for i in range(16))
     data = json.loads(derive(program, wrt="H0").json())
     assert len(data["gradients"][0]["numpy"]) < 5000 and data["verified"]
+
+
+def test_softmax_cross_entropy_at_the_matrix_level_as_seed_001_eqs_31_32():
+    # −Y/B put into B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ)), then B ∘ Y/B = Y and diag((Y/B) Bᵀ) = 𝟏
+    d = derived("Y: onehot(m, n)\nB = softmax(A)\nL = cross_entropy(Y, B)", wrt="A")
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert keys[-5:] == ["substitute", "distribute", "hadamard_cancel", "assumption",
+                         "hadamard_ones"]
+    lines = [line.strip() for line in d.text().splitlines()]
+    assert any(line.startswith("= −(Y − B ∘ 𝟏)") for line in lines)
+    assert named(d)["A"] == "−(Y − B)"
+    assert "dA = -(Y - B)" in lines
