@@ -151,8 +151,10 @@ OUTPUT = {"file": None, "standalone": False, "flavor": "zenn", "title": None}  #
 
 STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
               "that hold the entry, then differentiate, so each derivative is of one "
-              "entry) or delta (differentiate first, to Kronecker deltas, which then "
-              "collapse the sums).")
+              "entry; softmax's derivative is written at once and its row sums as "
+              "diag(∂L/∂B Bᵀ), as seed 001 eq. 27 does) or delta (differentiate first, to "
+              "Kronecker deltas, which then collapse the sums; softmax by the quotient "
+              "rule, entry by entry).")
 
 
 def _steps(command):

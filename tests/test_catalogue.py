@@ -98,11 +98,13 @@ TEXTBOOK = {
 
 # the forms as matcalc prints them, where the form is what the textbooks teach
 PRINTED = {
-    "36_attention": ["∂L/∂V = Pᵀ ∂L/∂O", "∂L/∂S = P ∘ (∂L/∂P − (∂L/∂P ∘ P) 𝟏𝟏ᵀ)",
+    # softmax's row sums (∂L/∂P ∘ P) 𝟏 written as seed 001 eq. 27 does, diag(∂L/∂P Pᵀ)
+    "36_attention": ["∂L/∂V = Pᵀ ∂L/∂O", "∂L/∂S = P ∘ (∂L/∂P − diag(∂L/∂P Pᵀ))",
                      "∂L/∂Q = (1/√d) ∂L/∂S K", "∂L/∂K = (1/√d) (∂L/∂S)ᵀ Q"],
     "37_attention_projections": ["∂L/∂X  = ∂L/∂Q Wqᵀ + ∂L/∂K Wkᵀ + ∂L/∂V Wvᵀ"],
     "42_logistic_regression": ["∂L/∂z = σ(z) − y", "∂L/∂w = Xᵀ (σ(z) − y)"],
-    "44_softmax_regression": ["∂L/∂Z = P − T", "∂L/∂W = Xᵀ (P − T) + λ W"],
+    # −(T − P) with the sign where seed 001 eq. 32 places it; P − T inside ∂L/∂W
+    "44_softmax_regression": ["∂L/∂Z = −(T − P)", "∂L/∂W = Xᵀ (P − T) + λ W"],
     "45_l1_regression": ["∂L/∂w = Xᵀ sign(X w − y)"],
     "47_gaussian_likelihood": ["∂L/∂μ = −Σ⁻¹ (x − μ)",
                                "∂L/∂Σ = (1/2) (Σ⁻¹ − Σ⁻¹ (x − μ) (xᵀ − μᵀ) Σ⁻¹)"],

@@ -259,3 +259,28 @@ def test_generated_code_runs_exactly_as_printed():
         eval_numpy("c.item()", {"c": 2.0})
     assert eval_numpy("x.sum()", {"x": np.ones(3)}) == 3.0
     assert isinstance(plain({"c": np.float64(2.0)})["c"], float)
+
+
+@pytest.mark.unverified
+@pytest.mark.parametrize("wrong", ["sign", "unweighted"])
+def test_a_wrong_matrix_step_of_softmax_fails(wrong):
+    # seed 001 eq. 27's matrix lines are steps: B ∘ (G − diag(G Bᵀ)) with the row sums
+    # added instead, or the row sums of G without B's weights (G 𝟏), is caught
+    from matcalc.calculus.symbols import Broadcast, MatrixLine
+    d = derive("P = softmax(Z)", wrt="Z")
+    steps = d.gradient.steps
+    n = next(k for k, s in enumerate(steps) if s.reason.key == "identity_matrix")
+    line = steps[n].rhs
+    p, rest = line.matrix.args if isinstance(line.matrix.args[0], sympy.MatrixSymbol) else \
+        line.matrix.args[::-1]
+    g, rows = [a for a in rest.args if not isinstance(a, sympy.MatMul)][0], \
+        next(a for a in sympy.preorder_traversal(rest) if isinstance(a, Broadcast))
+    if wrong == "sign":
+        bad = sympy.HadamardProduct(p, sympy.MatAdd(g, rows))
+    else:
+        other = Broadcast(sympy.MatMul(g, sympy.OneMatrix(rows.shape[1], 1)), rows.shape[1])
+        bad = sympy.HadamardProduct(p, sympy.MatAdd(g, sympy.MatMul(-1, other)))
+    tampered(steps, n, lambda rhs: MatrixLine(bad, line.row, line.col))
+    report = verify_gradients(d, trials=1)
+    assert not report.ok
+    assert dict((s, e) for s, _, e in report.checks[0].step_errors)[n] > 1e-3

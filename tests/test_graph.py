@@ -43,10 +43,11 @@ def inlined(d) -> dict[str, str]:
 
 
 def test_seed_001_mlp_named_and_inlined():
-    # seed 001 eqs. 38-45, with softmax + cross-entropy fused to P − T (eq. 32)
+    # seed 001 eqs. 38-45, with softmax + cross-entropy fused to −(T − P) (eq. 32, the sign
+    # where the article places it), and P − T where it is put into the next formulas
     d = derived(MLP, wrt=["W", "b", "W2", "b2", "H", "Z", "Z2"], inline=True)
     forms = named(d)
-    assert forms["Z2"] == "P − T"
+    assert forms["Z2"] == "−(T − P)"
     assert forms["b2"] == "𝟏ᵀ (P − T)"
     assert forms["W2"] == "Hᵀ (P − T)"
     assert forms["H"] == "(P − T) W2ᵀ"
@@ -68,17 +69,39 @@ def test_softmax_cross_entropy_without_the_assumption_is_general():
     assert "𝟏𝟏ᵀ" in named(d)["Z2"] or "𝟏 𝟏ᵀ" in named(d)["Z2"]
 
 
-def test_prob_rows_also_gives_p_minus_t():
+def test_prob_rows_also_gives_minus_t_minus_p():
     d = derived("T: prob_rows(m, c)\nP = softmax(Z)\nL = cross_entropy(T, P)", wrt="Z")
-    assert named(d)["Z"] == "P − T"
+    assert named(d)["Z"] == "−(T − P)"   # diag((T/P) Pᵀ) = 𝟏 as rows of T sum to 1
 
 
 def test_softmax_proof_shows_the_seed_form():
-    # seed 001 eq. 27: Σ_l ∂L/∂b_il b_ij (δ_jl − b_il), then B ∘ (G − (G ∘ B) 𝟏𝟏ᵀ)
+    # seed 001 eq. 27: Σ_l ∂L/∂b_il b_ij (δ_jl − b_il), the sum split, the transposes,
+    # then B ∘ (G Eᵀ − diag(G Bᵀ)) and B ∘ (G − diag(G Bᵀ)), diag(·) a column broadcast
     d = derived("P = softmax(Z)", wrt="Z")
-    lines = d.text().splitlines()
-    assert any("Σ_l ∂L/∂p_il · p_il (δ_jl − p_ij)" in line for line in lines)
+    lines = [line.strip() for line in d.text().splitlines()]
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert keys[-5:] == ["known_derivative", "split_sum", "transpose", "row_sums_diag",
+                         "identity_matrix"]
+    assert "= Σ_l ∂L/∂p_il · p_ij (δ_jl − p_il)" in lines
+    assert "= p_ij (Σ_l ∂L/∂p_il · δ_jl − Σ_l ∂L/∂p_il · p_il)" in lines
+    assert any(line.startswith("= P ∘ (∂L/∂P Iᵀ − diag(∂L/∂P Pᵀ))") for line in lines)
+    assert result_line(d.text()) == "∂L/∂Z = P ∘ (∂L/∂P − diag(∂L/∂P Pᵀ))"
+    # numpy: the row sums of ∂L/∂P ∘ P, not the m × m product ∂L/∂P Pᵀ
+    assert d.numpy == "P * (dP - (dP * P).sum(axis=1, keepdims=True))"
+
+
+def test_softmax_by_the_quotient_rule_with_steps_delta():
+    # today's route stays: the quotient rule, deltas, collapses, the ones vector
+    d = derived("P = softmax(Z)", wrt="Z", steps="delta")
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert "known_derivative" not in keys and "row_sums_diag" not in keys
     assert result_line(d.text()) == "∂L/∂Z = P ∘ (∂L/∂P − (∂L/∂P ∘ P) 𝟏𝟏ᵀ)"
+
+
+def test_softmax_of_a_product_keeps_the_general_route():
+    # the known form is softmax's by its own argument; through Z = X W it is not used
+    d = derived("P = softmax(X @ W)", wrt="W")
+    assert "known_derivative" not in [s.reason.key for s in d.gradient.steps]
 
 
 def test_fan_out_adds_the_paths():
@@ -345,3 +368,15 @@ def test_repeated_squaring_stays_small():
     program = "H0: (n, n)\n" + "\n".join(f"H{i + 1} = H{i} @ H{i}" for i in range(16))
     data = json.loads(derive(program, wrt="H0").json())
     assert len(data["gradients"][0]["numpy"]) < 5000 and data["verified"]
+
+
+def test_softmax_cross_entropy_at_the_matrix_level_as_seed_001_eqs_31_32():
+    # −Y/B put into B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ)), then B ∘ Y/B = Y and diag((Y/B) Bᵀ) = 𝟏
+    d = derived("Y: onehot(m, n)\nB = softmax(A)\nL = cross_entropy(Y, B)", wrt="A")
+    keys = [s.reason.key for s in d.gradient.steps]
+    assert keys[-5:] == ["substitute", "distribute", "hadamard_cancel", "assumption",
+                         "hadamard_ones"]
+    lines = [line.strip() for line in d.text().splitlines()]
+    assert any(line.startswith("= −(Y − B ∘ 𝟏)") for line in lines)
+    assert named(d)["A"] == "−(Y − B)"
+    assert "dA = -(Y - B)" in lines

@@ -49,7 +49,7 @@ def test_japanese_output_has_no_english_phrase(path):
 
 def test_japanese_sentences_end_with_a_full_stop_and_reasons_in_full_width_parentheses():
     text = derivation(EXAMPLES / "16_softmax_cross_entropy.mc").text("ja")
-    assert "（微分するとクロネッカーのデルタになる）" in text
+    assert "（∵ k=i の項のみが残る）" in text and "（単位行列を掛けても変わらない）" in text
     verified = [line for line in text.splitlines() if line.startswith("検証済み")]
     notes = [line for line in text.splitlines() if line.startswith("注")]
     assert verified and all(line.endswith("。") for line in verified + notes)

@@ -180,8 +180,9 @@ def test_the_reason_checks_catch_a_mislabelled_factor():
     assert _holds(Step(step.lhs, step.rhs, Reason("factor")), None)
     assert _holds(Step(step.lhs, step.rhs, Reason("factor_product", {"side": ["right"]})),
                   None)
-    # softmax's P ∘ ∂L/∂P − P ∘ ((∂L/∂P ∘ P) 𝟏𝟏ᵀ) = P ∘ (…): a Hadamard factor truly
-    hadamard = derive("P = softmax(Z)", wrt="Z")
+    # softmax's P ∘ ∂L/∂P − P ∘ ((∂L/∂P ∘ P) 𝟏𝟏ᵀ) = P ∘ (…): a Hadamard factor truly (the
+    # entry-by-entry route, --steps delta; the default is seed 001 eq. 27's diag route)
+    hadamard = derive("P = softmax(Z)", wrt="Z", steps="delta")
     factored = [s for s in hadamard.steps if s.reason.key.startswith("factor")]
     assert [s.reason.key for s in factored] == ["factor"]
     assert _holds(factored[0], None) is None

@@ -204,6 +204,15 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
     ("\\partial f(x), \\partial f(\\bm{x})", "\\partial f",
      "seed 004 names the function with its argument, matcalc names the result",
      lambda s: re.sub(r"^\\frac\{\\partial ?f\((?:x|\\bm\{x\})\)\}", r"\\frac{\\partial f}", s)),
+    ("diag", "\\operatorname{diag}",
+     "seed 001 sets diag (its own notation, 対角成分を縦ベクトルに並べたもの) in italic letters; "
+     "matcalc sets the operator's name upright: one operator, typography aside",
+     lambda s: s.replace("\\operatorname{diag}", " diag")),
+    ("\\mathbf{E}^{T}, \\delta_{lj}^{T}", "\\mathbf{I}^{T}, (\\mathbf{I}^{T})_{lj}",
+     "the identity matrix: E in Japanese texts (単位行列), I in English; seed 001 writes the "
+     "entry of Eᵀ as δ with a T, as the identity's entries are Kronecker deltas",
+     lambda s: re.sub(r"\((?:\\mathbf|\\bm)\{I\}\^\{T\}\)_\{(\w+)\}", r"\\delta_{\1}^{T}",
+                      re.sub(r"(\\mathbf|\\bm)\{E\}", r"\1{I}", s))),
     ("b^{T}_{lj}: b_{lj}^{T}", "(\\mathbf{B}^{T})_{lj}",
      "seed 001 writes an entry of Bᵀ as b with a T; matcalc as the entry of the transpose",
      lambda s: re.sub(r"\((?:\\mathbf|\\bm)\{([A-Z])\}\^\{T\}\)_\{(\w+)\}",
@@ -217,6 +226,16 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
                       lambda m: (("-" if m.group(1).startswith("-") else "")
                                  + f"\\frac{{{m.group(1).lstrip('-')}}}{{{m.group(2)}}}"),
                       s)),
+    ("[1;\\vdots;1] (an array, a column)", "\\mathbf{1}",
+     "seed 001 eq. 32's column of ones is 𝟏, as its row [1,⋯,1] is 𝟏ᵀ",
+     lambda s: s.replace("[\\begin{array}{ccc}1\\\\\\vdots\\\\1\\\\\\end{array}]",
+                         "\\mathbf{1}")),
+    ("(\\mathbf{Y}/\\mathbf{B})\\mathbf{B}^{T}", "\\frac{\\mathbf{Y}}{\\mathbf{B}} \\mathbf{B}^{T}",
+     "a quotient as the left factor of a matrix product: with a slash it needs parentheses "
+     "((Y/B) Bᵀ, not Y/(B Bᵀ)), as a fraction it does not; only before a matrix factor, "
+     "so −(Y/B) stays apart from −Y/B",
+     lambda s: re.sub(r"\((\\frac\{(?:[^{}]|\{[^{}]*\})*\}\{(?:[^{}]|\{[^{}]*\})*\})\)"
+                      r"(?=\\(?:mathbf|bm|boldsymbol)\{)", r"\1", s)),
 ]
 
 # The statement the seed makes once, for all of its lines: not a rewrite of TeX.
@@ -507,6 +526,28 @@ def mlp(eq: str, name: str, lhs: str, rhs: str, differs: str | None = None) -> S
                       notation=T001, names=LAYERS, row=MLP_ROWS[name] + "}")], differs)
 
 
+# seed 001 eqs. 26-27, softmax's ∂L/∂A; eqs. 31-32 go on from its last line
+SOFTMAX_27 = [
+    (DL_DA,),
+    (r"\sum_{k} \sum_{l} \frac{\partial L}{\partial b_{kl}} \frac{\partial b_{kl}}"
+     r"{\partial a_{ij}}",),
+    (r"\sum_{k} \sum_{l} \frac{\partial L}{\partial b_{kl}} \frac{\partial }{\partial "
+     r"a_{ij}} \left( \frac{e^{a_{kl}}}{\sum_{p} e^{a_{kp}}} \right)",),
+    (r"\sum_{l} \frac{\partial L}{\partial b_{il}} \frac{\partial }{\partial a_{ij}} "
+     r"\left( \frac{e^{a_{il}}}{\sum_{p} e^{a_{ip}}} \right)", r"\because k=iの項のみが残る"),
+    (r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{ij}\left(\delta_{jl} - b_{il} "
+     r"\right)",),
+    (r"b_{ij} \left( \sum_{l} \frac{\partial L}{\partial b_{il}} \delta_{jl} - "
+     r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{il} \right)",),
+    (r"b_{ij} \left( \sum_{l} \frac{\partial L}{\partial b_{il}} \delta_{lj}^{T} - "
+     r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{li}^{T} \right)",),
+    (r"\mathbf{B} \circ \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{E}^{T} - "
+     r"diag \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{B}^{T} \right) "
+     r"\right)",),
+    (r"\mathbf{B} \circ \left( \frac{\partial L}{\partial \mathbf{B}} - diag \left( "
+     r"\frac{\partial L}{\partial \mathbf{B}} \mathbf{B}^{T} \right) \right)",),
+]
+
 SEED_CASES: list[Seed] = [
     # ------------------------------------------------------------------ seed 000
     Seed("000 eqs. 8-13", "∂L/∂W for Y = XW, X a 1 × n row (eqs. 8-10 entries, 11-13 matrix)",
@@ -665,32 +706,7 @@ SEED_CASES: list[Seed] = [
              (r"\frac{\partial L}{\partial \mathbf{B}} \circ f'(\mathbf{A})",)],
              notation=T001)]),
     Seed("001 eqs. 26-27", "∂L/∂A for B = softmax(A)", [Part("B = softmax(A)", "A", [
-        (DL_DA,),
-        (r"\sum_{k} \sum_{l} \frac{\partial L}{\partial b_{kl}} \frac{\partial b_{kl}}"
-         r"{\partial a_{ij}}",),
-        (r"\sum_{k} \sum_{l} \frac{\partial L}{\partial b_{kl}} \frac{\partial }{\partial "
-         r"a_{ij}} \left( \frac{e^{a_{kl}}}{\sum_{p} e^{a_{kp}}} \right)",),
-        (r"\sum_{l} \frac{\partial L}{\partial b_{il}} \frac{\partial }{\partial a_{ij}} "
-         r"\left( \frac{e^{a_{il}}}{\sum_{p} e^{a_{ip}}} \right)", r"\because k=iの項のみが残る"),
-        (r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{ij}\left(\delta_{jl} - b_{il} "
-         r"\right)",),
-        (r"b_{ij} \left( \sum_{l} \frac{\partial L}{\partial b_{il}} \delta_{jl} - "
-         r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{il} \right)",),
-        (r"b_{ij} \left( \sum_{l} \frac{\partial L}{\partial b_{il}} \delta_{lj}^{T} - "
-         r"\sum_{l} \frac{\partial L}{\partial b_{il}} b_{li}^{T} \right)",),
-        (r"\mathbf{B} \circ \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{E}^{T} - "
-         r"diag \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{B}^{T} \right) "
-         r"\right)",),
-        (r"\mathbf{B} \circ \left( \frac{\partial L}{\partial \mathbf{B}} - diag \left( "
-         r"\frac{\partial L}{\partial \mathbf{B}} \mathbf{B}^{T} \right) \right)",)],
-        notation=T001)],
-        differs="the first 4 lines match; then the seed writes the derivative at once, "
-                "Σ_l ∂L/∂b_il b_ij(δ_jl − b_il), where matcalc writes the quotient rule "
-                "exp(a_il)/Σ_p exp(a_ip) (δ_jl − Σ_q δ_jq exp(a_iq)/Σ_p exp(a_ip)), "
-                "then B's definition, two collapses and four matrix steps; the seed splits "
-                "b_ij(Σ_l … δ_jl − Σ_l … b_il), writes δ_jl = (Eᵀ)_lj and b_il = (Bᵀ)_li and "
-                "the row sums as diag(∂L/∂B Bᵀ) (a column, broadcast); matcalc's result is "
-                "B ∘ (∂L/∂B − (∂L/∂B ∘ B) 𝟏𝟏ᵀ) (the same matrix, another form)"),
+        *SOFTMAX_27], notation=T001)]),
     Seed("001 eq. 30", "∂L/∂B for L = cross-entropy(Y, B): −Y/B",
          [Part("L = cross_entropy(Y, B)", "B", [
              (DL_DB,),
@@ -700,12 +716,11 @@ SEED_CASES: list[Seed] = [
              (r"- y_{ij} \frac{\partial \log{b_{ij}}}{\partial b_{ij}}", KEEP_KL),
              (r"-\frac{y_{ij} }{b_{ij}}",),
              (r"-\mathbf{Y}/\mathbf{B}",)],
-             notation={**T001, "division": "fraction"})],
-         differs="the result: with --division fraction matcalc writes −(Y/B), "
-                 "-\\left(\\frac{\\mathbf{Y}}{\\mathbf{B}}\\right), with parentheses the "
-                 "seed does not write (−Y/B); the five lines before it match"),
-    Seed("001 eqs. 31-32", "∂L/∂A for softmax and cross-entropy together: −(Y − B)",
+             notation={**T001, "division": "fraction"})]),
+    Seed("001 eqs. 31-32", "∂L/∂A for softmax and cross-entropy together: −(Y − B) (eq. 27 "
+         "continued: (27)式の ∂L/∂B に(30)式を代入すると)",
          [Part("Y: onehot(m, n)\nB = softmax(A)\nL = cross_entropy(Y, B)", "A", [
+             *SOFTMAX_27,
              (r"- \mathbf{B} \circ \left( \mathbf{Y}/\mathbf{B} - diag \left( \left( "
               r"\mathbf{Y}/\mathbf{B} \right) \mathbf{B}^{T} \right) \right)",),
              (r"- \left( \mathbf{B} \circ \mathbf{Y}/\mathbf{B} - \mathbf{B} \circ diag "
@@ -715,12 +730,7 @@ SEED_CASES: list[Seed] = [
              (r"- \left( \mathbf{Y} - \mathbf{B} \circ \left[ \begin{array}{ccc} 1 \\ "
               r"\vdots\\ 1\\ \end{array} \right] \right)",),
              (r"- \left( \mathbf{Y} - \mathbf{B} \right)",)],
-             notation={**T001, "division": "fraction"})],
-         differs="the seed substitutes eq. 30's −Y/B into eq. 27's matrix form and uses "
-                 "diag((Y/B) Bᵀ) = [1, ⋯, 1]ᵀ for one-hot Y; matcalc derives ∂L/∂A from "
-                 "the entry (softmax's 16 lines), substitutes entry by entry "
-                 "(b_ij (Σ_p y_ip − y_ij/b_ij)), uses Σ_p y_ip = 1, and writes the "
-                 "result as B − Y, where the seed writes −(Y − B)"),
+             notation={**T001, "division": "fraction"})]),
     mlp("38", "Z1", r"\mathbf{\Delta}^{(\lambda)} \equiv \frac{\partial L}{\partial "
         r"\mathbf{Z}^{(\lambda)}}", r"\frac{\partial L}{\partial \mathbf{\Phi}^{(\lambda+1)}}"
         r" \circ f^{'(\lambda)}(\mathbf{Z}^{(\lambda)})"),
@@ -731,9 +741,7 @@ SEED_CASES: list[Seed] = [
     mlp("41", "Phi1", r"\frac{\partial L}{\partial \mathbf{\Phi}^{(\lambda)}}",
         r"\mathbf{\Delta}^{(\lambda)}\mathbf{W}^{(\lambda)T}"),
     mlp("42", "Z2", r"\mathbf{\Delta}^{(\Lambda-1)} \equiv \frac{\partial L}{\partial "
-        r"\mathbf{Z}^{(\Lambda-1)}}", r"- \left( \mathbf{Y}-\mathbf{\Phi}^{(\Lambda)} \right)",
-        differs="matcalc writes Δ2 ≡ ∂L/∂Z2 = Φ3 − Y where the seed writes −(Y − Φ^(Λ)) "
-                "(no option writes the seed's form)"),
+        r"\mathbf{Z}^{(\Lambda-1)}}", r"- \left( \mathbf{Y}-\mathbf{\Phi}^{(\Lambda)} \right)"),
     mlp("43", "b2", r"\frac{\partial L}{\partial \mathbf{b}^{(\Lambda-1)}}",
         r"\left[1,\cdots,1\right]\mathbf{\Delta}^{(\Lambda-1)}"),
     mlp("44", "W2", r"\frac{\partial L}{\partial \mathbf{W}^{(\Lambda-1)}}",
@@ -974,6 +982,12 @@ def test_the_table_in_docs_lists_every_derivation():
     (r"\frac{dz}{dy} \frac{dy}{dx}", r"\frac{\partial z}{\partial y} \frac{\partial y}"
                                       r"{\partial x}"),
     (r"-\mathbf{Y}/\mathbf{B}", r"-\frac{\mathbf{Y}}{\mathbf{B}}"),
+    (r"diag \left( \frac{\partial L}{\partial \mathbf{B}} \mathbf{E}^{T} \right)",
+     r"\operatorname{diag}\left(\frac{\partial L}{\partial \mathbf{B}} \mathbf{I}^{T}\right)"),
+    (r"\delta_{lj}^{T}", r"\left(\mathbf{I}^{T}\right)_{lj}"),
+    (r"\left[ \begin{array}{ccc} 1 \\ \vdots\\ 1\\ \end{array} \right]", r"\mathbf{1}"),
+    (r"diag \left( \left( \mathbf{Y}/\mathbf{B} \right) \mathbf{B}^{T} \right)",
+     r"\operatorname{diag}\left(\frac{\mathbf{Y}}{\mathbf{B}} \mathbf{B}^{T}\right)"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
 ])
@@ -984,6 +998,8 @@ def test_the_equivalences(text, same):
 @pytest.mark.parametrize(("text", "other"), [
     (r"-\mathbf{Y}/\mathbf{B}", r"-\left(\frac{\mathbf{Y}}{\mathbf{B}}\right)"),
     (r"- \left( \mathbf{Y}-\mathbf{B} \right)", r"\mathbf{B} - \mathbf{Y}"),
+    (r"\delta_{lj}^{T}", r"\delta_{lj}"),
+    (r"\mathbf{E}", r"\mathbf{B}"),
     (r"\frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial w_{ij}}",
      r"\frac{\partial L}{\partial y_{j}} \, \frac{\partial \left(x_{i} w_{ij}\right)}"
      r"{\partial w_{ij}}"),

@@ -17,12 +17,12 @@ algebra cancel (a row-wise normalisation followed by cross-entropy gives P − T
 from __future__ import annotations
 
 import sympy
-from sympy import Expr, Integer, Symbol
+from sympy import Expr, Integer, S, Symbol
 
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
-from .collapse import collapse_all
+from .collapse import Term, collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
 from .differentiate import move_inside, outside, push_partial, replace_partials
 from .facts import centred
@@ -30,8 +30,9 @@ from .logistic import simplify_logistic
 from .lower import Lowering, lower
 from .matrices import entry_of, matmul, tidy, transpose
 from .proof import Proof
-from .prove import differentiate_step, finish
+from .prove import Outcome, differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
+from .rowsums import quotient_route, row_sums_route
 from .symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -132,7 +133,7 @@ def put_in(result: Expr, values: dict) -> Expr:
     that number, and the 1×1 matrix itself by the number times 𝟏𝟏ᵀ."""
     entries, matrices = {}, {}
     for upstream, value in values.items():
-        value = fitted(value, upstream)
+        value = sign_inside(fitted(value, upstream))
         if getattr(upstream, "is_Matrix", False) and not getattr(value, "is_Matrix", False):
             entries.update({e: value for e in result.atoms(Element) if e.matrix == upstream})
             value = matmul(value, sympy.OneMatrix(*upstream.shape))
@@ -140,6 +141,16 @@ def put_in(result: Expr, values: dict) -> Expr:
     if entries:
         result = result.xreplace(entries)
     return result.xreplace(matrices)
+
+
+def sign_inside(value: Expr) -> Expr:
+    """−(Y − B) as B − Y where it is put into another formula: the sign goes where the
+    article places it in the result itself (seed 001 eqs. 32, 42), and inside a sum where
+    the result is used ((P − T) W3ᵀ, not −((T − P) W3ᵀ))."""
+    if isinstance(value, sympy.MatMul) and len(value.args) == 2 and value.args[0] == -1 \
+            and isinstance(value.args[1], sympy.MatAdd):
+        return sympy.MatAdd(*[matmul(sympy.S.NegativeOne, term) for term in value.args[1].args])
+    return value
 
 
 def _chains(value: Expr, output: str) -> bool:
@@ -284,8 +295,9 @@ class GradientOfName:
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
-        expr = differentiate_step(proof, expr, self.name, d.style)
         feeds = [f for f in self.definitions if f.name in targets]
+        expr = differentiate_step(proof, expr, self.name, d.style,
+                                  fold=lambda e: fold_definitions(e, feeds))
         if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
             expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
         # only the results X feeds can appear in its derivative
@@ -293,8 +305,13 @@ class GradientOfName:
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)
-        outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
-                         self.unit, centred=self.centred)
+        # seed 001 eq. 27: softmax's row sums as diag(∂L/∂B Bᵀ), in the article's steps
+        route = row_sums_route(proof, expr, self.free) if d.style == "article" else None
+        if route is not None:
+            outcome = Outcome(route[0], route[1], [Term(S.One, (route[1],), ())], route[1])
+        else:
+            outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
+                             self.unit, centred=self.centred)
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow
@@ -323,6 +340,12 @@ class GradientOfName:
             names = {s for s in known.result.free_symbols if hasattr(s, "name")}
             if not names & {s for s in result.free_symbols if s != upstream} or \
                     len(self.consumers) > 1:
+                continue
+            # seed 001 eqs. 31-32: −Y/B into B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ)), as matrices
+            route = quotient_route(self.proof, result, upstream, fitted(known.result, upstream),
+                                   self.d.shapes.assumptions, self.free, self.d.loss)
+            if route is not None:
+                result = route
                 continue
             candidate = self._substitute_entries(result, upstream,
                                                  fitted(known.result, upstream))

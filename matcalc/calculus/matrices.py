@@ -28,7 +28,7 @@ from sympy import (
 
 from .. import ops
 from ..errors import NoMatrixForm
-from .symbols import Apply, Element, IndexSum, Pick
+from .symbols import Apply, Broadcast, Element, IndexSum, Pick
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
 USED: ContextVar[set | None] = ContextVar("used", default=None)
@@ -158,6 +158,8 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
         return Element(m, row, col)
     if isinstance(m, sympy.DiagonalOf):  # diag(M)_r = m_rr
         return entry_of(m.arg, row, row, supply)
+    if isinstance(m, Broadcast):  # (c 𝟏ᵀ)_rc = c_r
+        return entry_of(m.column, row, sympy.Integer(0), supply)
     if isinstance(m, Apply) and ops.get(m.name).entry is not None:  # a row-wise f(M)_rc
         return ops.get(m.name).entry(m, row, col, supply, entry_of)
     if isinstance(m, Apply) and ops.get(m.name).elementwise:

@@ -11,6 +11,7 @@ graph, the inlined element form of a Jacobian) is the caller's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
@@ -23,7 +24,7 @@ from .differentiate import differentiate, replace_partials
 from .keep import keep_step
 from .proof import Proof
 from .recognise import recognise_under
-from .symbols import Index, Partial, Pick, substitute
+from .symbols import Index, Partial, Pick, Written, substitute
 
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
@@ -31,13 +32,20 @@ LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 STEPS = ("article", "delta")
 
 
-def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article") -> Expr:
+def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article",
+                       fold: Callable[[Expr], tuple[Expr, list]] | None = None) -> Expr:
     """Evaluate every ∂e/∂x of ``expr``; the step names the lemmas it used (Jacobi's
     formula for det, ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ for inv) and says when entries gave deltas.
     In the articles' order (``steps="article"``) the sums a derivative forces are removed
-    first (``keep``), so that the derivative is of the one entry left."""
+    first (``keep``), so that the derivative is of the one entry left; where ``fold``
+    names the results (a backward pass) and every derivative left has a form its
+    operation knows in terms of its own result, that form is written at once."""
     if steps == "article":
         expr = keep_step(proof, expr)
+        if fold is not None:
+            known = known_step(proof, expr, fold)
+            if known is not None:
+                return known
     lemmas = [name for kind, name in LEMMAS
               if any(p.expr.has(kind) for p in expr.atoms(Partial))]
     if any(_product_of_dependents(p) for p in expr.atoms(Partial)):
@@ -52,6 +60,55 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
     proof.record(derived, "differentiate", wrt=wrt, deltas=derived.has(sympy.KroneckerDelta),
                  lemmas=lemmas)
     return derived
+
+
+def known_step(proof: Proof, expr: Expr, fold) -> Expr | None:
+    """∂b_il/∂a_ij = b_ij (δ_jl − b_il): every derivative in ``expr`` written at once in
+    terms of its node's named result (``Op.known``, folded by ``fold``), as seed 001 eq. 27
+    writes softmax's; one step, the rules its reason. None if a derivative has no such
+    form, or its node's result has no name to write it in."""
+    partials = expr.atoms(Partial)
+    if not partials:
+        return None
+    values, rules, names = {}, [], []
+    for p in sorted(partials, key=str):
+        op = ops.of_node(p.expr)
+        value = op.known(p.expr, p.var) if op is not None and op.known is not None else None
+        if value is None:
+            return None
+        folded, used = fold(value)
+        lhs, named = fold(p.expr)
+        if not used or not named:
+            return None
+        values[p] = folded
+        rules.append([Partial(lhs, p.var), folded])
+        names.append(op.name)
+    derived = expr.xreplace(values)
+    proof.record(_written(expr, values), "known_derivative", ops=list(dict.fromkeys(names)),
+                 rules=rules)
+    return derived
+
+
+def _written(expr: Expr, values: dict) -> Expr:
+    """expr with each derivative replaced by its value, a product that holds one written
+    in order: the other factors, then the value's, its sum last (∂L/∂b_il b_ij (δ_jl −
+    b_il), as seed 001 writes it)."""
+    if isinstance(expr, sympy.Mul) and any(a in values for a in expr.args):
+        factors = []
+        for a in expr.args:
+            value = values.get(a)
+            if value is None:
+                factors.append(a)
+                continue
+            parts = sympy.Mul.make_args(value)
+            factors += [p for p in parts if not isinstance(p, sympy.Add)] + \
+                [p for p in parts if isinstance(p, sympy.Add)]
+        return Written(*factors)
+    if expr in values:
+        return values[expr]
+    if not expr.args:
+        return expr
+    return expr.func(*[_written(a, values) for a in expr.args])
 
 
 def _product_of_dependents(p: Partial) -> bool:

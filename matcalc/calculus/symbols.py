@@ -396,6 +396,45 @@ class RowValue(Apply):
         return (self.arg.shape[0], Integer(1))
 
 
+class Broadcast(MatrixExpr):
+    """A column c spread along ``cols`` columns, c 𝟏ᵀ, written as the column itself, as
+    numpy broadcasts a (rows × 1) array and as seed 001 eq. 27 writes its row sums
+    diag(∂L/∂B Bᵀ) inside B ∘ (∂L/∂B − diag(∂L/∂B Bᵀ)). Args: (column, cols)."""
+
+    def __new__(cls, column: MatrixExpr, cols: Expr) -> Broadcast:
+        return MatrixExpr.__new__(cls, column, _size(cols))
+
+    @property
+    def column(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self):  # type: ignore[override]
+        return (self.column.shape[0], self.args[1])
+
+    def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
+        raise NotImplementedError
+
+
+class Written(Expr):
+    """A product of its factors in the order given, as an article writes it: seed 001's
+    ∂L/∂b_il b_ij (δ_jl − b_il) and ∂L/∂b_il δ_jl, where the printers' own order would put
+    the δ or the sum first. Only steps that restate a known form are built of it; it is
+    evaluated as the product it is."""
+
+    is_commutative = True
+    is_real = True
+
+    def __new__(cls, *factors: Expr) -> Written:
+        return Expr.__new__(cls, *factors)
+
+
+class MatrixLine(Element):
+    """A proof step at the matrix level: the entry (M)_ij, which the checker evaluates at
+    every i, j like any step, written as the matrix M (seed 001 eq. 27 goes on from its
+    index form to B ∘ (∂L/∂B Eᵀ − diag(∂L/∂B Bᵀ)) in the same chain of = lines)."""
+
+
 def dim(d: int | str) -> Expr:
     """A dimension from a shape (``3`` or ``"m"``) as a sympy expression."""
     if isinstance(d, int):

@@ -59,6 +59,7 @@ from sympy import (
 from .. import ops
 from ..calculus.symbols import (
     Apply,
+    Broadcast,
     ChainPartial,
     Element,
     Index,
@@ -66,6 +67,7 @@ from ..calculus.symbols import (
     Pick,
     ScalarGrad,
     UpstreamGrad,
+    Written,
     free_symbols,
 )
 from ..errors import UnsupportedError
@@ -360,6 +362,11 @@ def _(expr: Mul, ev, env):
 
 
 @_value.register
+def _(expr: Written, ev, env):
+    return _combine(np.multiply, [ev.value(a, env) for a in expr.args])
+
+
+@_value.register
 def _(expr: Pow, ev, env):
     (base, exp), labels = _aligned([ev.value(expr.base, env), ev.value(expr.exp, env)])
     return Labelled(np.power(np.asarray(base, dtype=float), exp), labels)
@@ -519,6 +526,14 @@ def _(m: Inverse, ev):
 def _(m: DiagonalOf, ev):
     a = ev.matrix_value(m.arg)
     return Labelled(np.diagonal(a.data, axis1=-2, axis2=-1)[..., None], a.labels)
+
+
+@_matrix.register
+def _(m: Broadcast, ev):
+    """A column spread along its columns: c 𝟏ᵀ."""
+    c = ev.matrix_value(m.column)
+    return Labelled(np.broadcast_to(c.data, c.data.shape[:-1] + (ev.size(m.args[1]),)),
+                    c.labels)
 
 
 @_matrix.register

@@ -43,6 +43,10 @@ class Op:
     derivative: Callable[[Expr, Expr], Expr] | None = None   # (x, y = f(x)) -> f′(x)
     # a node with a rule of its own: (expr, wrt, differentiate) -> ∂expr/∂wrt
     differentiate: Callable[..., Expr] | None = None
+    # the derivative written at once in terms of the node itself, where the articles know
+    # it (softmax: ∂b_il/∂a_ij = b_ij (δ_jl − b_il), seed 001 eq. 27): (expr, wrt) ->
+    # ∂expr/∂wrt in nodes of its own kind, or None where it does not apply
+    known: Callable[[Expr, Expr], Expr | None] | None = None
     # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call, on
     # a batch: every array has a leading axis of copies (see ``own_axes``)
     numpy: str | None = None

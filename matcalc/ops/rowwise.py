@@ -10,10 +10,11 @@ Its derivative, its printing and its matrix form live here with it.
 from __future__ import annotations
 
 import sympy
-from sympy import Add, DiagonalOf, Expr, Mul, S
+from sympy import Add, DiagonalOf, Expr, KroneckerDelta, Mul, S
 
 from ..calculus.symbols import (
     Apply,
+    Element,
     Index,
     IndexSum,
     RowEntry,
@@ -81,6 +82,19 @@ def _differentiate(expr: softmax_entry, wrt: Expr, differentiate) -> Expr:
     other = softmax_entry(e, l, size, q)
     inner = _pull_out_of_sum(IndexSum(other * substitute(d, l, q), (q, 0, size - 1)))
     return expr * _factor_common(substitute(d, l, at) - inner)
+
+
+def _known(expr: softmax_entry, wrt: Expr) -> Expr | None:
+    """∂b_il/∂a_ij = b_ij (δ_jl − b_il) for B = softmax(A), as seed 001 eq. 27 writes it at
+    once: the entry's row is the variable's own row (e_ℓ = a_iℓ for the entry a_ij, as the
+    articles' order leaves it once only k = i remains). It is _differentiate's
+    b_il (δ_lj − b_ij), with b_il δ_lj = b_ij δ_jl. None for any other row."""
+    e, l, size, at = expr.args
+    if not (isinstance(wrt, Element) and isinstance(e, Element) and e.matrix == wrt.matrix
+            and e.row == wrt.row and e.col == l and isinstance(wrt.col, Index)
+            and isinstance(at, Index) and at != wrt.col):
+        return None
+    return softmax_entry(e, l, size, wrt.col) * (KroneckerDelta(wrt.col, at) - expr)
 
 
 def _pull_out_of_sum(expr: sympy.Sum) -> Expr:
@@ -207,6 +221,7 @@ def _softmax(x, axis=-1):
 OPS = [
     Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row", shape=not_scalar,
        lower=_lower_softmax, function=softmax_entry, differentiate=_differentiate,
+       known=_known,
        # overflow-safe: exp(z − max z) / Σ exp(z − max z); the forward pass runs this
        # same spelling
        numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-1, keepdims=True)) / "

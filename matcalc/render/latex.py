@@ -45,6 +45,13 @@ class LatexPrinter(TextPrinter):
     def wrap(self, text: str) -> str:
         return rf"\left({text}\right)"
 
+    def precedence(self, expr) -> int:
+        """A Hadamard quotient set as \\frac{Y}{B} is an atom: −Y/B, as seed 001 eq. 30
+        writes it, not −(Y/B) (the fraction bar groups it)."""
+        if isinstance(expr, sympy.HadamardProduct) and self.divided(expr) is not None:
+            return ATOM
+        return super().precedence(expr)
+
     def tex_name(self, name: str, bold: bool) -> str:
         """W1 → \\mathbf{W}_{1}; gamma → \\gamma; Sigma (a matrix) → \\boldsymbol{\\Sigma}."""
         base, sub = split(name)
@@ -197,7 +204,8 @@ class LatexPrinter(TextPrinter):
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
             return self.paren(e.arg.arg, ATOM) + r"^{-\mathsf{T}}"
-        if isinstance(e.arg, (sympy.MatrixSymbol,)) and not self.spelled_out(e.arg):
+        if isinstance(e.arg, (sympy.MatrixSymbol, sympy.Identity)) and \
+                not self.spelled_out(e.arg):
             return self._print(e.arg) + self.T
         return rf"\left({self._print(e.arg)}\right){self.T}"
 

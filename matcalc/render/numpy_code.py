@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from .. import ops
-from ..calculus.symbols import Apply, Element, RowEntry, ScalarGrad, UpstreamGrad
+from ..calculus.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
@@ -63,6 +63,8 @@ class NumpyPrinter:
             return 2
         if isinstance(e, sympy.DiagonalOf):
             return 1
+        if isinstance(e, Broadcast):
+            return 2
         if isinstance(e, (sympy.Transpose, Apply)):
             return self.rank(e.args[-1])
         if isinstance(e, sympy.HadamardPower):
@@ -160,6 +162,8 @@ class NumpyPrinter:
             return f"np.linalg.det({self.code(e.arg)})", 4
         if isinstance(e, sympy.DiagonalOf):
             return f"np.diag({self.code(e.arg)})", 4
+        if isinstance(e, Broadcast):
+            return self._broadcast(e.column), 4
         if isinstance(e, sympy.ImmutableDenseMatrix):  # written out: seed 004's Jacobian
             rows = [", ".join(self.code(x) for x in e.row(r)) for r in range(e.rows)]
             if e.cols == 1:
@@ -274,6 +278,23 @@ class NumpyPrinter:
             return f"{code}**{self._wrap(*self._code(exp), 4)}", 3
         shown = str(exp) if exp.is_Integer else repr(float(exp))
         return f"{code}**{shown}", 3
+
+    def _broadcast(self, column: Expr) -> str:
+        """A column to broadcast along the rows, 2-D (keepdims); diag(G Bᵀ), the row sums
+        of G ∘ B, without the m × m product."""
+        product = column.arg if isinstance(column, sympy.DiagonalOf) else None
+        mats = [a for a in product.args if a.is_Matrix] \
+            if isinstance(product, sympy.MatMul) else []
+        if len(mats) == 2 and isinstance(mats[1], sympy.Transpose) and \
+                all(self.rank(a) == 2 for a in (mats[0], mats[1].arg)):
+            sums = f"({self._wrap(*self._code(mats[0]), 3)} * " \
+                   f"{self._wrap(*self._code(mats[1].arg), 3)}).sum(axis=1, keepdims=True)"
+            scalars = [a for a in product.args if not a.is_Matrix]
+            if not scalars:
+                return sums
+            return f"({self._wrap(*self._scalar(sympy.Mul(*scalars)), 3)} * {sums})"
+        code, prec = self._code(column)
+        return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)"
 
     def _wrap(self, code: str, prec: int, need: int) -> str:
         return f"({code})" if prec < need else code

@@ -261,6 +261,9 @@ class TextPrinter(Printer):
             if args[0] == 1:
                 args = args[1:]
         parts = [self.paren(a, MUL + 1) for a in args]
+        if sign and len(args) == 1 and isinstance(args[0], sympy.HadamardProduct) and \
+                type(self.hadamard_order(args[0].args)[0]) is sympy.MatrixSymbol:
+            parts = [self._print(args[0])]  # −B ∘ X, as seed 001 eq. 31: (−B) ∘ X = −(B ∘ X)
         if not args[0].is_Matrix and "/" in parts[0] and not parts[0].startswith("("):
             parts[0] = self.wrap(parts[0])  # (1/s) (x − a), never 1/s (x − a)
         return sign + self.matmul_join(args, parts)
@@ -356,6 +359,18 @@ class TextPrinter(Printer):
 
     def _print_DiagonalOf(self, e) -> str:
         return self.call("diag", self._print(e.arg))
+
+    def _print_Broadcast(self, e) -> str:
+        """c 𝟏ᵀ written as the column c, broadcast (seed 001: diag(∂L/∂B Bᵀ))."""
+        return self.paren(e.column, ATOM)
+
+    def _print_Written(self, e) -> str:
+        """A product in the order the article writes it."""
+        return self.product(list(e.args))
+
+    def _print_MatrixLine(self, e) -> str:
+        """A step at the matrix level: the matrix, not its entry (M)_ij."""
+        return self._print(e.matrix)
 
     # program expressions (forward definitions)
     def _source_Name(self, n: Name) -> str:
