@@ -144,12 +144,15 @@ OUTPUT = {"file": None, "standalone": False, "flavor": "zenn"}  # how _show writ
 
 STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
               "that hold the entry, then differentiate, so each derivative is of one "
-              "entry) or delta (differentiate first, to Kronecker deltas, which then "
-              "collapse the sums).")
+              "entry; a scalar function of scalars, f = x * y, is differentiated at "
+              "once), full (the same with every line written: ∂(x y)/∂x, y ∂x/∂x, y) "
+              "or delta (differentiate first, to Kronecker deltas, which then collapse "
+              "the sums).")
 
 
 def _steps(command):
-    return click.option("--steps", type=click.Choice(["article", "delta"]), default="article",
+    return click.option("--steps", type=click.Choice(["article", "full", "delta"]),
+                        default="article",
                         show_default=True, help=STEPS_HELP)(command)
 
 

@@ -151,6 +151,12 @@ def _chains(value: Expr, output: str) -> bool:
     return len(named) > 1
 
 
+def at_once_scalar(d: Derivation) -> bool:
+    """A program of one statement whose names are all scalars (f = x y): its derivatives
+    are written at once, as seeds 003 and 004 write ∂f/∂x = y."""
+    return len(d.program.statements) == 1 and not any(d.shapes.names.values())
+
+
 def has_entries(form: Expr) -> bool:
     """An element form that writes entries (c_kl = a_kl + b_kl), not only scalar names
     (f = num invden, which is the definition itself)."""
@@ -269,7 +275,12 @@ class GradientOfName:
         # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
         # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
         loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
-        if loss_itself and d.style == "article":
+        at_once = loss_itself and d.style == "article" and at_once_scalar(d)
+        if at_once:
+            # seeds 003 and 004: a scalar function of scalars is differentiated at once,
+            # ∂f/∂x = y, without its definition ∂(x y)/∂x and the constant factors' line
+            expr = outside(next(iter(forms.values())), self.var)
+        elif loss_itself and d.style != "delta":
             # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
             form = next(iter(forms.values()))
             expr = outside(form, self.var)
@@ -284,12 +295,13 @@ class GradientOfName:
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
-        expr = differentiate_step(proof, expr, self.name, d.style)
+        expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style)
         feeds = [f for f in self.definitions if f.name in targets]
-        if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
+        if d.style != "delta":  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
             expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
-        # only the results X feeds can appear in its derivative
-        folded, used = fold_definitions(expr, feeds)
+        # only the results X feeds can appear in its derivative (not f itself, where f is
+        # differentiated at once: seed 003's (eˣ)′ = eˣ, not f)
+        folded, used = fold_definitions(expr, feeds) if not at_once else (expr, [])
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)
