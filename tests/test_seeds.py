@@ -804,13 +804,8 @@ SEED_CASES: list[Seed] = [
              (r"\frac{e^{-x}}{(1 + e^{-x})^2}",),
              (r"\left( \frac{1 + e^{-x} - 1}{1 + e^{-x}} \right) \left( \frac{1}"
               r"{1 + e^{-x}} \right)",),
-             (r"(1 - \sigma(x))\sigma(x)",)])],
-         differs="matcalc writes 1 + e⁻ˣ as exp(−x) + 1 (sympy's order) in every line, "
-                 "with parentheses (\\left(exp(−x) + 1\\right)) around denominators; it adds "
-                 "∂(1/(exp(−x) + 1))/∂x (definition of σ); its route after e⁻ˣ/(1 + e⁻ˣ)² "
-                 "is (exp(−x) + 1 − 1)/(exp(−x) + 1)², a split fraction and a factored one, "
-                 "where the seed writes one product of two fractions; its result is "
-                 "σ (1 − σ), where the seed writes (1 − σ(x)) σ(x)"),
+             (r"(1 - \sigma(x))\sigma(x)",)],
+               names={r"\sigma(x)": r"\sigma"})]),   # the seed's σ(x) is the program's sigma
     Seed("003 the sigmoid neuron", "ddot = (1 − f) f; dx, dw (code)",
          [Part("w: (3,)\nx: (2,)\ndot = w[0]*x[0] + w[1]*x[1] + w[2]\nf = sigmoid(dot)",
                "w,x", [

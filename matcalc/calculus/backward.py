@@ -298,7 +298,8 @@ class GradientOfName:
         expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style)
         feeds = [f for f in self.definitions if f.name in targets]
         if d.style != "delta":  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
-            expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
+            expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base),
+                                     d.names.written)
         # only the results X feeds can appear in its derivative (not f itself, where f is
         # differentiated at once: seed 003's (eˣ)′ = eˣ, not f)
         folded, used = fold_definitions(expr, feeds) if not at_once else (expr, [])

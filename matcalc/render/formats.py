@@ -100,7 +100,7 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
-                        aliases=dict(d.program.aliases),
+                        aliases=dict(d.program.aliases), written=d.names.written,
                         scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
 
 

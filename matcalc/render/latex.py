@@ -140,6 +140,12 @@ class LatexPrinter(TextPrinter):
         return super()._print_Mul(e).replace("−", "-")
 
     def fraction(self, top: str, numerator: list, denominator: list) -> str:
+        """\frac{1 + e^{-x} - 1}{1 + e^{-x}}: a lone sum above or below the bar needs no
+        parentheses (the bar groups it)."""
+        if len(numerator) == 1 and isinstance(numerator[0], sympy.Add):
+            top = self._print(numerator[0])
+        if len(denominator) == 1 and isinstance(denominator[0], sympy.Add):
+            return rf"\frac{{{top}}}{{{self._print(denominator[0])}}}"
         return rf"\frac{{{top}}}{{{self.product(denominator)}}}"
 
     def separator(self, before: Expr, after: Expr) -> str:

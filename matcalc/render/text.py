@@ -107,8 +107,7 @@ class TextPrinter(Printer):
 
     # algebra
     def _print_Add(self, e: sympy.Add) -> str:
-        terms = sorted(e.args, key=lambda t: (is_negative(t),
-                                              self.source_rank(t)))
+        terms = self.ordered_terms(e)
         out = ""
         for n, term in enumerate(terms):
             negative = is_negative(term)
@@ -121,6 +120,8 @@ class TextPrinter(Printer):
         return out
 
     def _print_Mul(self, e: sympy.Mul) -> str:
+        if e in getattr(self.ctx.written, "fractions", ()):  # a route's (a/b) (c/d)
+            return self.product_of_fractions(e)
         coeff, rest = e.as_coeff_Mul() if e.is_commutative else (Integer(1), e)
         if coeff < 0:
             return "−" + self.paren(Mul(-coeff, rest, evaluate=False) if coeff != -1 else rest,
@@ -139,10 +140,17 @@ class TextPrinter(Printer):
                 denominator.insert(0, Integer(coeff.q))
         elif coeff != 1:
             numerator.insert(0, coeff)
-        top = self.product(self.ordered_factors(numerator)) if numerator else "1"
+        top = self.product(self.ordered_factors(numerator, e)) if numerator else "1"
         if not denominator:
             return top
-        return self.fraction(top, numerator, self.ordered_factors(denominator))
+        return self.fraction(top, numerator, self.ordered_factors(denominator, e))
+
+    def product_of_fractions(self, e: sympy.Mul) -> str:
+        """(a/b) (c/d), each fraction in parentheses, as seed 003 writes
+        ((1 + e^{−x} − 1)/(1 + e^{−x})) (1/(1 + e^{−x})): a product sympy would make one
+        fraction, built unevaluated by a route that means it as a product."""
+        return " ".join(self.wrap(self._print(a)) if _is_fraction(a) else self.paren(a, MUL)
+                        for a in self.ordered_factors(list(e.args), e))
 
     def fraction(self, top: str, numerator: list, denominator: list) -> str:
         if len(numerator) > 1:
@@ -448,6 +456,12 @@ def _source_level(node: BinOp) -> int:
 
 def _is_reciprocal(f: Expr) -> bool:
     return isinstance(f, Pow) and f.exp.is_negative and f.exp.is_number
+
+
+def _is_fraction(f: Expr) -> bool:
+    """A product with a reciprocal in it, nested in a product (only a route, building it
+    unevaluated, nests products)."""
+    return isinstance(f, sympy.Mul) and any(_is_reciprocal(a) for a in f.args)
 
 
 def _is_upstream(e: Expr) -> bool:
