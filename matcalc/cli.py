@@ -163,11 +163,11 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, flavor, numbered,
-            expand, **kwargs):
+            expand, indicator, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
-                     expand="on" if expand else "off")
+                     expand="on" if expand else "off", indicator=indicator)
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
         OUTPUT["flavor"] = flavor
@@ -190,6 +190,12 @@ def _notation(command):
                      default="power", show_default=True,
                      help="Elementwise division as T ∘ P^∘⁻¹ (power) or T ⊘ P, "
                           "\\frac{T}{P} in LaTeX (fraction, as seed 001 writes −Y/B)."),
+        click.option("--indicator", type=click.Choice(["bracket", "one"]),
+                     default="bracket", show_default=True,
+                     help="The indicators a kink's derivative makes (the max gate's) as "
+                          "Iverson brackets, "
+                          "[x − y > 0] (bracket), or as 𝟙(x > y) (one, as seed 003 writes "
+                          "them)."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown and "
                           "--standalone LaTeX)."),

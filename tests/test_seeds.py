@@ -778,10 +778,13 @@ SEED_CASES: list[Seed] = [
     Seed("003 f = max(x, y)", "∂f/∂x = 𝟙(x > y), ∂f/∂y = 𝟙(y > x)",
          [Part("x: ()\ny: ()\nf = maximum(x, y)", "x,y", [
              (r"\frac{\partial f}{\partial x}",), (r"\mathbb{1}(x > y)",),
-             (r"\frac{\partial f}{\partial y}",), (r"\mathbb{1}(y > x)",)])],
-         differs="matcalc adds ∂max(x, y)/∂x (definition of f), and writes the indicator "
-                 "as the Iverson bracket [x − y > 0] and 1 − [x − y > 0] where the seed "
-                 "writes 𝟙(x > y) and 𝟙(y > x) (the tie goes to y in matcalc)"),
+             (r"\frac{\partial f}{\partial y}",), (r"\mathbb{1}(y > x)",)],
+             notation={"indicator": "one"})],
+         differs="the tie: with --indicator one matcalc writes ∂f/∂x = 𝟙(x > y) as the seed "
+                 "does, but ∂f/∂y = 𝟙(y ≥ x) where the seed writes 𝟙(y > x): at x = y the "
+                 "seed's two shares are 0 and 0, which do not sum to the gate's slope 1 "
+                 "along x = y; matcalc's convention gives the tie to y (1 − 𝟙(x > y)) and "
+                 "says so rather than print 𝟙(y > x), which is false there (3 of 4 lines)"),
     Seed("003 f = (x + y) z", "q = x + y, f = qz: the backward pass (code)",
          [Part("x: ()\ny: ()\nz: ()\nq = x + y\nf = q * z", "x,y,z", [
              ("dfdq = z # df/dq = z, so gradient on q becomes 3",),

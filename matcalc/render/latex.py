@@ -159,6 +159,8 @@ class LatexPrinter(TextPrinter):
             return self._print_Mul(Mul(1, e, evaluate=False))
         return f"{self.paren(base, POW + 1)}^{{{self._print(exp)}}}"
 
+    ONE, GEQ = r"\mathbb{{1}}\left({}\right)", r"\geq"
+
     def divide(self, top: str, bottom: str) -> str:
         return rf"\frac{{{top}}}{{{bottom}}}"
 

@@ -25,6 +25,7 @@ NOTATION_CHOICES = {
     "division": ("power", "fraction"),         # T ∘ P^∘⁻¹, or T ⊘ P (\frac{T}{P})
     "numbers": ("off", "on"),                  # each result numbered, \tag{1}, \tag{2}, …
     "expand": ("off", "on"),                   # each gradient also written out entry by entry
+    "indicator": ("bracket", "one"),           # [x − y > 0], or 𝟙(x > y) (seed 003)
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
@@ -32,7 +33,8 @@ NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 def set_notation(**choices: str) -> None:
     """How formulas are written: transpose ("mathsf", "top", "T"), bold ("mathbf", "bm",
     "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction"), numbers
-    ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out)."""
+    ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out), indicator
+    ("bracket": [x − y > 0], "one": 𝟙(x > y), as seed 003 writes the max gate's)."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:

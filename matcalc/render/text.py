@@ -208,6 +208,29 @@ class TextPrinter(Printer):
         return self.call(op.name if op is not None else type(e).__name__,
                          ", ".join(self._print(a) for a in e.args))
 
+    # the indicators a kink's derivative makes: [x − y > 0], or 𝟙(x > y) (--indicator one)
+    ONE, GEQ = "𝟙({})", "≥"
+
+    def _print_step(self, e) -> str:
+        return self.indicator(e, ">")
+
+    def _print_step_closed(self, e) -> str:
+        return self.indicator(e, self.GEQ)
+
+    def indicator(self, e, relation: str) -> str:
+        """𝟙(a > b) for step(a − b), 𝟙(u > 0) for step(u), with --indicator one; the
+        Iverson bracket of the operation's record otherwise."""
+        if self.ctx.notation.get("indicator") != "one":
+            return self._print_Function(e)
+        u = e.args[0]
+        sides = (u, Integer(0))
+        if isinstance(u, sympy.Add) and len(u.args) == 2 and \
+                sum(is_negative(t) for t in u.args) == 1:
+            (above,) = [t for t in u.args if not is_negative(t)]
+            (below,) = [negated(t) for t in u.args if is_negative(t)]
+            sides = (above, below)
+        return self.ONE.format(f"{self._print(sides[0])} {relation} {self._print(sides[1])}")
+
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
 
