@@ -78,3 +78,17 @@ def test_a_derived_sum_falls_back_to_the_printers_order():
     """2 x₁ + x₂ is no term of the program: it is ordered by the names in it."""
     d = derive("x1: ()\nx2: ()\nf = x1**2 + x1*x2 + x2 + 1", wrt="x1")
     assert "∂f/∂x1 = 2 x1 + x2" in d.text()
+
+
+def test_the_terms_of_a_fan_out_keep_their_places_from_line_to_line():
+    """CS231n's staged x: the chain rule names num, sigx, xpy in that order, and every
+    line after it keeps each path's term in its place, ∂f/∂num's as it becomes invden."""
+    d = derive("x: ()\ny: ()\nsigy = sigmoid(y)\nnum = x + sigy\nsigx = sigmoid(x)\n"
+               "xpy = x + y\nxpysqr = xpy ** 2\nden = sigx + xpysqr\ninvden = 1 / den\n"
+               "f = num * invden", wrt="x")
+    printer = TextPrinter(context(d))
+    lines = [s["rhs"] for s in steps_view(d.gradients["x"].steps, printer, d.program)]
+    markers = [("∂f/∂num", "invden"), ("sigx", "σ(x)", "σ′(x)"), ("∂f/∂xpy",)]
+    for line in lines:
+        places = [min(p for m in marks if (p := line.find(m)) >= 0) for marks in markers]
+        assert places == sorted(places), line

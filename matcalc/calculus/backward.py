@@ -211,6 +211,7 @@ class GradientOfName:
         self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, self.shape) if isinstance(i, Index)}
         self.unit = set()
         self.proof = Proof(self.lhs, self.free)
+        self.proof.written = d.names.written
 
     def _output_letters(self, shape: tuple) -> tuple[str, ...]:
         """k, l for the first result's entry; j when a vector feeds a vector, as seed 000
@@ -264,7 +265,7 @@ class GradientOfName:
                       for k, n in zip(idx, d.shapes.names[statement.target])
                       if isinstance(k, Index)]
             chain.append(IndexSum(body, *limits) if limits else body)
-        expr = sympy.Add(*chain)
+        expr = d.names.written.record(sympy.Add(*chain), chain)  # in the consumers' order
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
             proof.record(expr, "chain_rule" if len(pieces) == 1 else "fan_out",

@@ -67,6 +67,34 @@ class WrittenOrder(dict):
             self.shapes.setdefault(_shape(expr), {_shape(a): n for n, a in enumerate(order)})
         return expr
 
+    def carry(self, before: Expr, after: Expr) -> None:
+        """A proof's next line keeps its line's order for the terms that persist: each term
+        of ``after`` takes the place of the term of ``before`` it shares most names with
+        (∂f/∂num ∂(x + sigy)/∂x after ∂f/∂num ∂num/∂x), a term that shares none the place of
+        a term that found no successor (invden for ∂f/∂num, substituted). Only a sum
+        ``before`` whose order is recorded passes it on."""
+        if type(after) is not sympy.Add or type(before) is not sympy.Add or after in self:
+            return
+        old = self.get(before)
+        if not old:
+            return
+        names = [t.free_symbols for t in old]
+        place: dict[Expr, int] = {}
+        for term in after.args:
+            if term in old:
+                place[term] = old.index(term)
+                continue
+            shared = [len(term.free_symbols & n) for n in names]
+            if max(shared, default=0) > 0:
+                place[term] = shared.index(max(shared))
+        free = iter(n for n in range(len(old)) if n not in place.values())
+        for term in after.args:
+            if term not in place:
+                place[term] = next(free, len(old))
+        order = tuple(sorted(after.args, key=lambda t: place[t]))
+        self[after] = order
+        self.shapes.setdefault(_shape(after), {_shape(a): n for n, a in enumerate(order)})
+
     def operands(self, expr: Expr, kind: type) -> tuple[Expr, ...]:
         """expr's operands of the given kind, in written order if recorded (a sum inside a
         sum is flat in sympy: (a + b) + c is Add(a, b, c))."""
