@@ -92,3 +92,9 @@ def test_the_terms_of_a_fan_out_keep_their_places_from_line_to_line():
     for line in lines:
         places = [min(p for m in marks if (p := line.find(m)) >= 0) for marks in markers]
         assert places == sorted(places), line
+
+
+def test_numpy_code_keeps_the_proofs_order():
+    """The result (1 − σ) σ is printed so in numpy too: (1 - sigma) * sigma."""
+    d = derive("x: ()\nsigma = 1 / (1 + exp(-x))", wrt="x")
+    assert d.numpy_of("x") == "(1 - sigma) * sigma"

@@ -111,7 +111,7 @@ def numpy_printer(d: Derivation) -> NumpyPrinter:
         for axis, size in enumerate(shape):
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
-    return NumpyPrinter(ranks, dims, d.output, context(d).order)
+    return NumpyPrinter(ranks, dims, d.output, context(d).order, d.names.written)
 
 
 def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:
