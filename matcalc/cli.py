@@ -152,13 +152,16 @@ OUTPUT = {"file": None, "standalone": False, "flavor": "zenn", "title": None}  #
 STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
               "that hold the entry, then differentiate, so each derivative is of one "
               "entry; softmax's derivative is written at once and its row sums as "
-              "diag(∂L/∂B Bᵀ), as seed 001 eq. 27 does) or delta (differentiate first, to "
-              "Kronecker deltas, which then collapse the sums; softmax by the quotient "
-              "rule, entry by entry).")
+              "diag(∂L/∂B Bᵀ), as seed 001 eq. 27 does; a scalar function of scalars, "
+              "f = x * y, is differentiated at once), full (the same with every line "
+              "written: ∂(x y)/∂x, y ∂x/∂x, y) or delta (differentiate first, to Kronecker "
+              "deltas, which then collapse the sums; softmax by the quotient rule, entry by "
+              "entry).")
 
 
 def _steps(command):
-    return click.option("--steps", type=click.Choice(["article", "delta"]), default="article",
+    return click.option("--steps", type=click.Choice(["article", "full", "delta"]),
+                        default="article",
                         show_default=True, help=STEPS_HELP)(command)
 
 
@@ -169,12 +172,12 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
-            numbered, expand, entries_from, layer_index, **kwargs):
+            numbered, expand, entries_from, layer_index, indicator, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
                      expand="on" if expand else "off", entries=f"from{entries_from or 0}",
-                     layers=layer_index)
+                     layers=layer_index, indicator=indicator)
         OUTPUT["entries_from"] = entries_from  # None: the file's heading may say
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
@@ -211,6 +214,12 @@ def _notation(command):
                      default="subscript", show_default=True,
                      help="A name's trailing number as a subscript, Z1 → Z_1, or as a "
                           "layer's index, Z^{(1)} (superscript)."),
+        click.option("--indicator", type=click.Choice(["bracket", "one"]),
+                     default="bracket", show_default=True,
+                     help="The indicators a kink's derivative makes (the max gate's) as "
+                          "Iverson brackets, "
+                          "[x − y > 0] (bracket), or as 𝟙(x > y) (one, as seed 003 writes "
+                          "them)."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),

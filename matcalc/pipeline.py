@@ -76,8 +76,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     returned; a wrong one raises ``CheckError`` instead.
 
     ``steps`` orders the proofs: "article" (the default) as the seed articles do — keep
-    the terms that hold the entry, then differentiate; "delta" differentiates first, to
-    Kronecker deltas, and lets them collapse the sums.
+    the terms that hold the entry, then differentiate (a scalar function of scalars at
+    once: ∂f/∂x = y); "full" the same with every line (∂(x y)/∂x, y ∂x/∂x, y); "delta"
+    differentiates first, to Kronecker deltas, and lets them collapse the sums.
 
     ``symmetric_gradient`` is the gradient with respect to an input declared
     ``symmetric(n, n)`` or ``spd(n, n)``: "sym" (the default) is the gradient on the
@@ -161,7 +162,7 @@ def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
 
 def _check_style(steps: str) -> None:
     if steps not in STEPS:
-        raise UsageError("must be article or delta", option="steps", value=steps)
+        raise UsageError("must be article, full or delta", option="steps", value=steps)
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:

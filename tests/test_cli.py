@@ -315,3 +315,23 @@ def test_a_jacobian_without_wrt_says_where_it_could_come_from():
     assert result.exit_code == 2 and "# wrt:" in result.output
     result = CliRunner().invoke(cli, ["jacobian", "# wrt: W, x\nx: (n,)\ny = W @ x"])
     assert result.exit_code == 2 and "takes one" in result.output
+
+
+def test_steps_full_and_indicator_one():
+    """--steps full writes every line of a scalar derivative the articles write at once;
+    --indicator one writes the max gate's indicators as seed 003 does."""
+    runner = CliRunner()
+    at_once = runner.invoke(cli, ["derive", "x: (); y: (); f = x * y", "--wrt", "x"]).output
+    full = runner.invoke(cli, ["derive", "x: (); y: (); f = x * y", "--wrt", "x",
+                               "--steps", "full"]).output
+    assert "∂f/∂x = y    (differentiate)" in at_once and "∂(x y)/∂x" not in at_once
+    assert "∂f/∂x = ∂(x y)/∂x" in full and "y · ∂x/∂x" in full
+    from matcalc.render.settings import NOTATION
+    saved = dict(NOTATION)
+    try:
+        one = runner.invoke(cli, ["derive", "x: (); y: (); f = maximum(x, y)", "--wrt",
+                                  "x,y", "--indicator", "one"])
+    finally:  # the option sets the process's notation; other tests print with the default
+        NOTATION.clear()
+        NOTATION.update(saved)
+    assert one.exit_code == 0 and "𝟙(x > y)" in one.output and "𝟙(y ≥ x)" in one.output

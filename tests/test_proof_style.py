@@ -190,6 +190,22 @@ def test_the_reason_checks_catch_a_mislabelled_factor():
                        Reason("factor_product", {"side": ["left"]})), None)
 
 
+def test_a_scalar_function_of_scalars_is_differentiated_at_once():
+    """Seeds 003 and 004: ∂f/∂x = y for f = x y, no definition line and no line of
+    constant factors; --steps full keeps them; a graph or a matrix keeps its route."""
+    d = derive("x: ()\ny: ()\nf = x * y", wrt="x,y")
+    assert [[s.reason.key for s in g.steps] for g in d.gradients.values()] == \
+        [["differentiate"], ["differentiate"]]
+    assert [str(g.result) for g in d.gradients.values()] == ["y", "x"]
+    full = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="full")
+    assert [s.reason.key for s in full.steps] == ["element_form", "linearity", "differentiate"]
+    assert result_line(derive("x: ()\nf = exp(x)").text()) == "∂f/∂x = exp(x)"  # not f
+    graph = derive("x: ()\ny: ()\nq = x + y\nf = q * x", wrt="y")
+    assert graph.steps[0].reason.key != "differentiate"
+    matrix = derive("x: (n,)\nf = sum(x * x)", wrt="x")
+    assert matrix.steps[0].reason.key == "element_form"
+
+
 def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():
     d = jacobian("x: (n,)\ny = 2 * x", wrt="x")
     keys = [s.reason.key for s in d.steps]
@@ -197,7 +213,7 @@ def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():
 
 
 def test_a_scalar_statement_is_its_definition_not_an_element_form():
-    d = derive("x: ()\ny: ()\nf = x * y", wrt="x")
+    d = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="full")
     first = d.steps[0]
     assert first.reason.key == "element_form" and first.reason.params["entries"] is False
     assert "(definition of f)" in d.text() and "element form" not in d.text()
@@ -248,17 +264,19 @@ def test_a_declared_function_is_checked_and_misuse_is_one_line():
 # ---------------------------------------------------------------- point 6: scalar algebra
 
 def test_a_written_out_logistic_reaches_s_times_one_minus_s_by_seed_003s_steps():
+    # e^{−x}/(1 + e^{−x})² = ((1 + e^{−x} − 1)/(1 + e^{−x})) (1/(1 + e^{−x})) = (1 − s) s
     d = derive("x: ()\ns = 1 / (1 + exp(-x))")
     keys = [s.reason.key for s in d.steps]
-    assert keys[-4:] == ["add_subtract_one", "split_fraction", "factor_out", "by_definition"]
-    assert result_line(d.text()) == "∂s/∂x = s (1 − s)"
+    assert keys == ["differentiate", "split_product", "by_definition"]
+    assert "((1 + exp(−x) − 1)/(1 + exp(−x))) (1/(1 + exp(−x)))" in d.text()
+    assert result_line(d.text()) == "∂s/∂x = (1 − s) s"
     unnamed = derive("X: (m, n)\nL = sum(1 / (1 + exp(-X)))")
     assert result_line(unnamed.text()) == "∂L/∂X = σ(X) ∘ (1 − σ(X))"
 
 
 def test_a_product_of_two_moving_factors_names_the_product_rule():
-    d = derive("x: ()\nf = x * sigmoid(x)")
-    assert "product_rule" in d.steps[1].reason.params["lemmas"]
+    d = derive("x: ()\nf = x * sigmoid(x)")  # differentiated at once (seed 003's style)
+    assert "product_rule" in d.steps[0].reason.params["lemmas"]
     assert "product rule" in d.text()
 
 

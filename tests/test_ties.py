@@ -86,3 +86,26 @@ def test_the_note_says_the_bracket_is_a_share(lang):
     text = " ".join(derived("x: (n,); L = max(x)", wrt="x").show("text", lang=lang).split())
     note = text[text.index("[x = max x]") - 80:]
     assert "1/k" in note and "[x = M] / Σ [x = M]" in note
+
+
+def test_the_max_gates_indicators_as_seed_003_writes_them_keep_the_tie_convention():
+    """--indicator one: ∂max(x, y)/∂x = 𝟙(x > y) as seed 003 writes it; ∂/∂y is 𝟙(y ≥ x),
+    not the seed's 𝟙(y > x): at a tie the gate's slope along x = y is 1, and matcalc gives
+    it to y. The two numpy codes sum to 1 everywhere, the tie included."""
+    from matcalc import derive
+    from matcalc.render.settings import NOTATION
+    d = derive("x: ()\ny: ()\nf = maximum(x, y)", wrt="x,y")
+    saved = dict(NOTATION)
+    try:
+        NOTATION["indicator"] = "one"
+        text, latex = d.text(), d.latex()
+    finally:
+        NOTATION.clear()
+        NOTATION.update(saved)
+    assert "∂f/∂x = 𝟙(x > y)" in text and "∂f/∂y = 𝟙(y ≥ x)" in text
+    assert r"\mathbb{1}\left(x > y\right)" in latex and r"\mathbb{1}\left(y \geq x\right)" in latex
+    assert "∂f/∂x = [x − y > 0]" in d.text()   # the default: Iverson's bracket
+    x, y = (d.names.symbols[n] for n in ("x", "y"))
+    for a, b in [(1, 1), (2, 1), (1, 2)]:
+        shares = [d.gradients[n].result.subs({x: a, y: b}) for n in ("x", "y")]
+        assert sum(shares) == 1 and shares[1] == (1 if b >= a else 0)

@@ -162,6 +162,12 @@ def _chains(value: Expr, output: str) -> bool:
     return len(named) > 1
 
 
+def at_once_scalar(d: Derivation) -> bool:
+    """A program of one statement whose names are all scalars (f = x y): its derivatives
+    are written at once, as seeds 003 and 004 write ∂f/∂x = y."""
+    return len(d.program.statements) == 1 and not any(d.shapes.names.values())
+
+
 def has_entries(form: Expr) -> bool:
     """An element form that writes entries (c_kl = a_kl + b_kl), not only scalar names
     (f = num invden, which is the definition itself)."""
@@ -216,6 +222,7 @@ class GradientOfName:
         self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, self.shape) if isinstance(i, Index)}
         self.unit = set()
         self.proof = Proof(self.lhs, self.free)
+        self.proof.written = d.names.written
 
     def _output_letters(self, shape: tuple) -> tuple[str, ...]:
         """k, l for the first result's entry; j when a vector feeds a vector, as seed 000
@@ -269,7 +276,7 @@ class GradientOfName:
                       for k, n in zip(idx, d.shapes.names[statement.target])
                       if isinstance(k, Index)]
             chain.append(IndexSum(body, *limits) if limits else body)
-        expr = sympy.Add(*chain)
+        expr = d.names.written.record(sympy.Add(*chain), chain)  # in the consumers' order
         targets = [s.target for s, _ in pieces]
         if len(pieces) > 1 or upstream_of(d, targets[0]) is not None:
             proof.record(expr, "chain_rule" if len(pieces) == 1 else "fan_out",
@@ -280,7 +287,12 @@ class GradientOfName:
         # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
         # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
         loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
-        if loss_itself and d.style == "article":
+        at_once = loss_itself and d.style == "article" and at_once_scalar(d)
+        if at_once:
+            # seeds 003 and 004: a scalar function of scalars is differentiated at once,
+            # ∂f/∂x = y, without its definition ∂(x y)/∂x and the constant factors' line
+            expr = outside(next(iter(forms.values())), self.var)
+        elif loss_itself and d.style != "delta":
             # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
             form = next(iter(forms.values()))
             expr = outside(form, self.var)
@@ -296,12 +308,14 @@ class GradientOfName:
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
         feeds = [f for f in self.definitions if f.name in targets]
-        expr = differentiate_step(proof, expr, self.name, d.style,
+        expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style,
                                   fold=lambda e: fold_definitions(e, feeds))
-        if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
-            expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
-        # only the results X feeds can appear in its derivative
-        folded, used = fold_definitions(expr, feeds)
+        if d.style != "delta":  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
+            expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base),
+                                     d.names.written)
+        # only the results X feeds can appear in its derivative (not f itself, where f is
+        # differentiated at once: seed 003's (eˣ)′ = eˣ, not f)
+        folded, used = fold_definitions(expr, feeds) if not at_once else (expr, [])
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)

@@ -1,13 +1,14 @@
 """The logistic function written out, 1/(1 + e^{−u}), simplified as seed 003 does it:
 
     e^{−u}/(1 + e^{−u})²
-        = (1 + e^{−u} − 1)/(1 + e^{−u})²                  (add and subtract 1 above)
-        = 1/(1 + e^{−u}) − 1/(1 + e^{−u})²                (split the fraction)
-        = 1/(1 + e^{−u}) (1 − 1/(1 + e^{−u}))             (factor)
-        = s (1 − s)                                      (definition of s, if named)
-        = σ(u) (1 − σ(u))                                (σ(u) = 1/(1 + e^{−u}), if not)
+        = ((1 + e^{−u} − 1)/(1 + e^{−u})) (1/(1 + e^{−u}))    (add and subtract 1, and split
+                                                             into a product of fractions)
+        = (1 − s) s                                          (definition of s, if named)
+        = (1 − σ(u)) σ(u)                                    (σ(u) = 1/(1 + e^{−u}), if not)
 
-Each line is a step of the proof; the checker evaluates them like any other.
+Each line is a step of the proof; the checker evaluates them like any other. The lines
+keep the written order of 1 + e^{−u} (``written``, the program's ``WrittenOrder``) and
+write (1 − s) s in seed 003's order.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sympy import Add, Expr, Mul, Pow, S
 
 from .. import ops
 from .proof import Proof
+from .written import WrittenOrder
 
 
 def _pairs(expr: Expr) -> dict[Expr, tuple[Expr, Expr]]:
@@ -34,32 +36,15 @@ def _pairs(expr: Expr) -> dict[Expr, tuple[Expr, Expr]]:
     return found
 
 
-def simplify_logistic(proof: Proof, expr: Expr, name_of=None) -> Expr:
+def simplify_logistic(proof: Proof, expr: Expr, name_of=None,
+                      written: WrittenOrder | None = None) -> Expr:
     """The steps above for every e^{a}/(e^{a} + 1)² in ``expr``; ``name_of(d)`` gives the
     entry and name of a definition that is 1/d (s_ij, "S"), or None. Returns ``expr``
     unchanged if there is none."""
     pairs = _pairs(expr)
     if not pairs:
         return expr
-
-    def rebuilt(stage: int) -> Expr:
-        out = {}
-        for product, (e, d) in pairs.items():
-            rest = [a for a in product.args if a not in (e, Pow(d, -2))]
-            if stage == 1:
-                core = Mul(Add(S.One, e, S.NegativeOne, evaluate=False), Pow(d, -2),
-                           evaluate=False)
-            elif stage == 2:
-                core = Add(Pow(d, -1), -Pow(d, -2), evaluate=False)
-            else:
-                core = Mul(Pow(d, -1), Add(S.One, -Pow(d, -1)), evaluate=False)
-            out[product] = Mul(*rest, core, evaluate=False)
-        return expr.xreplace(out)
-
-    proof.record(rebuilt(1), "add_subtract_one")
-    proof.record(rebuilt(2), "split_fraction")
-    factored = rebuilt(3)
-    proof.record(factored, "factor_out")
+    written = written if written is not None else WrittenOrder()
     names, used, logistic = {}, [], ops.logistic().function
     for _, (e, d) in pairs.items():
         found = name_of(d) if name_of is not None else None
@@ -68,9 +53,22 @@ def simplify_logistic(proof: Proof, expr: Expr, name_of=None) -> Expr:
             used.append(name)
         else:
             names[Pow(d, -1)] = logistic(-e.args[0])
-    named = factored.xreplace(names)
+    split, named = {}, {}
+    for product, (e, d) in pairs.items():
+        rest = [a for a in product.args if a not in (e, Pow(d, -2))]
+        # (1 + e − 1)/(1 + e) · 1/(1 + e): the sum as the program writes it, then − 1
+        above = written.record(Add(*written.operands(d, Add), S.NegativeOne, evaluate=False),
+                               [*written.operands(d, Add), S.NegativeOne])
+        split[product] = written.product_of_fractions(
+            *rest, Mul(above, Pow(d, -1), evaluate=False),
+            Mul(S.One, Pow(d, -1), evaluate=False))
+        s = names[Pow(d, -1)]
+        rest_s = written.record(1 - s, [S.One, -s])
+        named[product] = Mul(*rest) * written.record(rest_s * s, [rest_s, s])
+    proof.record(expr.xreplace(split), "split_product")
+    result = expr.xreplace(named)
     if used:
-        proof.record(named, "by_definition", names=list(dict.fromkeys(used)))
+        proof.record(result, "by_definition", names=list(dict.fromkeys(used)))
     else:
-        proof.record(named, "logistic")
-    return named
+        proof.record(result, "logistic")
+    return result

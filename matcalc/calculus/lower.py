@@ -26,6 +26,7 @@ from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
 from .symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
+from .written import WrittenOrder
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Names:
 
     shapes: Shapes
     symbols: dict[str, Expr] = field(default_factory=dict)
+    # the written order of every sum and product lowered from the program (1 + e^{−x},
+    # not sympy's e^{−x} + 1), for the printers
+    written: WrittenOrder = field(default_factory=WrittenOrder)
 
     @classmethod
     def of(cls, shapes: Shapes) -> Names:
@@ -160,7 +164,9 @@ def lower_stack(node: Stack, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 @lower.register
 def lower_neg(node: Neg, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    return -lower(node.operand, idx, ctx)
+    operand = lower(node.operand, idx, ctx)
+    written = ctx.names.written
+    return written.record(-operand, written.negated(operand))
 
 
 @lower.register
@@ -176,16 +182,18 @@ def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     out = ctx.shape(node)
     left = lower(node.left, _broadcast(ctx.shape(node.left), out, idx), ctx)
     right = lower(node.right, _broadcast(ctx.shape(node.right), out, idx), ctx)
+    written = ctx.names.written  # the operands' order, for the printers (1 + e^{−x})
     if node.op in "*/" and (left.is_number or right.is_number):
-        return _scaled(node.op, left, right)
+        scaled = _scaled(node.op, left, right)
+        return written.record(scaled, [left, right if node.op == "*" else 1 / right])
     if node.op == "+":
-        return left + right
+        return written.record(left + right, [left, right])
     if node.op == "-":
-        return left - right
+        return written.record(left - right, [left, *written.negated(right)])
     if node.op == "*":
-        return left * right
+        return written.record(left * right, [left, right])
     if node.op == "/":
-        return left / right
+        return written.record(left / right, [left, 1 / right])
     return left**right  # "**": shapes has checked that the exponent is a scalar
 
 

@@ -48,6 +48,8 @@ class Proof:
         self.lhs = lhs
         self.free = frozenset(free)
         self.steps: list[Step] = []
+        self.written = None   # the program's WrittenOrder: a line keeps the line before's
+        #                       order of terms (calculus.written), where it has one
 
     def record(self, rhs: Expr, key: str, **params) -> None:
         """Add a step, after checking that ``rhs`` has no free index beyond the lhs's
@@ -62,6 +64,8 @@ class Proof:
             names = ", ".join(sorted(map(str, shadowed)))
             raise ProofError(f"step '{key}' sums over {names}, a free index of the "
                              f"left-hand side {self.lhs}")
+        if self.written is not None and self.steps:
+            self.written.carry(self.steps[-1].rhs, rhs)
         self.steps.append(Step(self.lhs, rhs, Reason(key, params)))
 
     def add(self, steps: list[Step]) -> None:

@@ -29,7 +29,9 @@ from .symbols import Index, Partial, Pick, Written, substitute
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
 
-STEPS = ("article", "delta")
+STEPS = ("article", "full", "delta")
+# "full" is the articles' order with every line written: a scalar function of scalars is
+# not differentiated at once (∂f/∂x = ∂(x y)/∂x = y ∂x/∂x = y), as "article" does it
 
 
 def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article",
@@ -40,7 +42,7 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
     first (``keep``), so that the derivative is of the one entry left; where ``fold``
     names the results (a backward pass) and every derivative left has a form its
     operation knows in terms of its own result, that form is written at once."""
-    if steps == "article":
+    if steps != "delta":
         expr = keep_step(proof, expr)
         if fold is not None:
             known = known_step(proof, expr, fold)
@@ -51,7 +53,7 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
     if any(_product_of_dependents(p) for p in expr.atoms(Partial)):
         lemmas.append("product_rule")  # ∂(x σ(x))/∂x = σ(x) + x σ′(x)
     derived = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-    if steps == "article":
+    if steps != "delta":
         primed, rules = instances(expr)
         if rules:
             proof.record(primed, "differentiate", wrt=wrt, deltas=False, lemmas=lemmas)

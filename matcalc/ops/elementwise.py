@@ -54,6 +54,9 @@ sigmoid = new_function("sigmoid", "σ(x) = 1 / (1 + e⁻ˣ).",
 relu = new_function("relu", "relu(x) = max(x, 0).", lambda x: sympy.Max(x, 0))
 step = new_function("step", "relu′(x) = 𝟙[x > 0]; at x = 0 matcalc uses the subgradient 0.",
                     lambda x: sympy.S.One if x > 0 else sympy.S.Zero)
+step_closed = new_function("step_closed", "[x ≥ 0]: 1 at x = 0, where step gives 0 (the max "
+                           "gate's tie goes to its second argument).",
+                           lambda x: sympy.S.One if x >= 0 else sympy.S.Zero)
 softplus = new_function("softplus", "softplus(x) = log(1 + eˣ).",
                         lambda x: sympy.log(1 + sympy.exp(x)))
 # |x| and sign x as written: sympy's own Abs and sign turn |x − y| into |y − x| and
@@ -78,11 +81,11 @@ class maximum(sympy.Function):  # noqa: N801 - printed and sorted by sympy under
 
 
 def _differentiate_maximum(expr, wrt, differentiate):
-    """∂ max(a, b) = [a > b] ∂a + (1 − [a > b]) ∂b: the max gate routes the gradient to
-    the larger input; at a tie, to b (a subgradient choice: the two shares sum to 1)."""
+    """∂ max(a, b) = [a > b] ∂a + [b ≥ a] ∂b: the max gate routes the gradient to the
+    larger input; at a tie, to b (a subgradient choice: the two shares sum to 1, and
+    [b ≥ a] = 1 − [a > b] says so where seed 003 writes 𝟙(y > x))."""
     a, b = expr.args
-    larger = step(a - b)
-    return larger * differentiate(a, wrt) + (1 - larger) * differentiate(b, wrt)
+    return step(a - b) * differentiate(a, wrt) + step_closed(b - a) * differentiate(b, wrt)
 
 
 def _maximum_form(expr, rec, left, right):
@@ -193,6 +196,10 @@ OPS = [
     Op("step", "internal", "relu′(x) = [x > 0]", function=step,
        derivative=lambda x, y: sympy.S.Zero, numpy="np.heaviside({}, 0.0)", text="step",
        tex=r"\operatorname{step}", text_format="[{} > 0]", tex_format=r"\left[{} > 0\right]"),
+    Op("step_closed", "internal", "[x ≥ 0], 1 at 0 (the max gate's tie)", function=step_closed,
+       derivative=lambda x, y: sympy.S.Zero, numpy="np.heaviside({}, 1.0)", text="step",
+       tex=r"\operatorname{step}", text_format="[{} ≥ 0]",
+       tex_format=r"\left[{} \geq 0\right]"),
     # |x| also reaches proofs through sympy's √(x²) = |x|
     Op("Abs", "internal", "|x|", function=sympy.Abs, derivative=lambda x, y: sign(x),
        numpy="np.abs({})", text="abs", tex=r"\operatorname{abs}", text_format="|{}|",

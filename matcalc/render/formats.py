@@ -107,7 +107,7 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         names=set(names), notation=dict(NOTATION),
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
-                        aliases=dict(d.program.aliases),
+                        aliases=dict(d.program.aliases), written=d.names.written,
                         scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
 
 
@@ -118,7 +118,7 @@ def numpy_printer(d: Derivation) -> NumpyPrinter:
         for axis, size in enumerate(shape):
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
-    return NumpyPrinter(ranks, dims, d.output, context(d).order)
+    return NumpyPrinter(ranks, dims, d.output, context(d).order, d.names.written)
 
 
 def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:

@@ -152,6 +152,12 @@ class LatexPrinter(TextPrinter):
         return super()._print_Mul(e).replace("−", "-")
 
     def fraction(self, top: str, numerator: list, denominator: list) -> str:
+        """\frac{1 + e^{-x} - 1}{1 + e^{-x}}: a lone sum above or below the bar needs no
+        parentheses (the bar groups it)."""
+        if len(numerator) == 1 and isinstance(numerator[0], sympy.Add):
+            top = self._print(numerator[0])
+        if len(denominator) == 1 and isinstance(denominator[0], sympy.Add):
+            return rf"\frac{{{top}}}{{{self._print(denominator[0])}}}"
         return rf"\frac{{{top}}}{{{self.product(denominator)}}}"
 
     def separator(self, before: Expr, after: Expr) -> str:
@@ -164,6 +170,8 @@ class LatexPrinter(TextPrinter):
         if exp.is_negative:
             return self._print_Mul(Mul(1, e, evaluate=False))
         return f"{self.paren(base, POW + 1)}^{{{self._print(exp)}}}"
+
+    ONE, GEQ = r"\mathbb{{1}}\left({}\right)", r"\geq"
 
     def divide(self, top: str, bottom: str) -> str:
         return rf"\frac{{{top}}}{{{bottom}}}"

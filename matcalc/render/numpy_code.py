@@ -32,12 +32,23 @@ class NumpyPrinter:
     """``rank`` is the numpy ndim of a printed expression (1-D vectors are rank 1)."""
 
     def __init__(self, ranks: dict[str, int], dims: dict[str, str], output: str,
-                 order: dict[str, int] | None = None):
+                 order: dict[str, int] | None = None, written=None):
         self.ranks = ranks      # program name -> ndim
         self.dims = dims        # dimension name -> code giving its size
         self.output = output
         self.order = order or {}
+        self.written = written  # calculus.written.WrittenOrder: (1 - s) * s as the proof
         self._ranks: dict[Expr, int] = {}
+
+    def in_written_order(self, e: Expr) -> list:
+        """A sum's or product's operands as the program (or the proof's route) writes
+        them, where it recorded them; sympy's order otherwise."""
+        ranks = self.written.ranks(e) if self.written is not None else {}
+        if not ranks:
+            return list(e.args)
+        numbers_first = isinstance(e, sympy.Mul)  # 0.5 * N, as the proofs write ½ N
+        return sorted(e.args, key=lambda a: (not (numbers_first and a.is_number),
+                                             ranks.get(a, len(ranks))))
 
     def dim(self, d: Expr) -> str:
         return self.dims.get(str(d), str(d))
@@ -313,10 +324,10 @@ class NumpyPrinter:
             coeff, rest = e.as_coeff_Mul()
             if coeff == -1:
                 return "-" + self._wrap(*self._code(rest), 3), 2
-            return self._product(e.args, lambda a: isinstance(a, sympy.Pow) and
-                                 bool(a.exp.is_negative)), 2
+            return self._product(self.in_written_order(e), lambda a: isinstance(
+                a, sympy.Pow) and bool(a.exp.is_negative)), 2
         if isinstance(e, sympy.Add):
-            return self._sum(e.args), 1
+            return self._sum(self.in_written_order(e)), 1
         if isinstance(e, sympy.Pow):
             return self._power(e.base, e.exp)
         if isinstance(e, (sympy.Trace, Element, sympy.Determinant)):

@@ -24,6 +24,7 @@ from ..calculus.symbols import (
     free_symbols,
     indices_of,
 )
+from ..calculus.written import WrittenOrder
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 
@@ -44,6 +45,8 @@ class PrintContext:
     aliases: dict = field(default_factory=dict)            # Z -> Delta: ∂L/∂Z written Δ
     scalar_nodes: set[int] = field(default_factory=set)    # ids of the program's scalar
     #                                                        expressions (norm(x), sum(A))
+    written: WrittenOrder = field(default_factory=WrittenOrder)  # sum/product -> operands in
+    #                                      the written order (calculus.written.WrittenOrder)
 
 
 class Printer:
@@ -158,8 +161,25 @@ class Printer:
                  self._print(i) for i in indices]
         return ("," if any(len(t) > 1 for t in texts) else "").join(texts)
 
+    # -- written order: the terms of a sum as the program (or the route) writes them
+    def written_ranks(self, e: Expr) -> dict:
+        written = self.ctx.written
+        return written.ranks(e) if isinstance(written, WrittenOrder) else {}
+
+    def ordered_terms(self, e: Expr) -> list[Expr]:
+        """A sum's terms in written order (1 + e^{−x}, x − y + 1) where the program or a
+        route recorded it; otherwise (a derived sum) positive terms first, each by the
+        first program name in it (2 x₁ + x₂)."""
+        ranks = self.written_ranks(e)
+
+        def key(t):
+            if t in ranks:
+                return (0, ranks[t], False, 0)
+            return (1, 0, is_negative(t), self.source_rank(t))
+        return sorted(e.args, key=key)
+
     # -- ordering of products: scalars, deltas, entries in chain order, derivatives, sums
-    def ordered_factors(self, factors: list[Expr]) -> list[Expr]:
+    def ordered_factors(self, factors: list[Expr], written: Expr | None = None) -> list[Expr]:
         numbers = [f for f in factors if f.is_number]
         scalars = [f for f in factors if not f.is_number and not indices_of(f)
                    and not isinstance(f, (Sum, Partial)) and not f.has(Element)]
@@ -168,7 +188,9 @@ class Printer:
         partials = [f for f in factors if isinstance(f, Partial)]
         taken = {id(f) for group in (numbers, scalars, deltas, sums, partials) for f in group}
         entries = [f for f in factors if id(f) not in taken]
-        scalars = sorted(scalars, key=self.source_rank)  # num invden, as the program has it
+        # num invden, (1 − σ) σ: as the program (or the route) writes them
+        ranks = self.written_ranks(written) if written is not None else {}
+        scalars = sorted(scalars, key=lambda f: (ranks.get(f, len(ranks)), self.source_rank(f)))
         return numbers + scalars + deltas + self.chain(entries) + partials + sums
 
     def rank(self, expr: Expr) -> tuple[int, int]:

@@ -113,8 +113,7 @@ class TextPrinter(Printer):
 
     # algebra
     def _print_Add(self, e: sympy.Add) -> str:
-        terms = sorted(e.args, key=lambda t: (is_negative(t),
-                                              self.source_rank(t)))
+        terms = self.ordered_terms(e)
         out = ""
         for n, term in enumerate(terms):
             negative = is_negative(term)
@@ -127,6 +126,8 @@ class TextPrinter(Printer):
         return out
 
     def _print_Mul(self, e: sympy.Mul) -> str:
+        if e in getattr(self.ctx.written, "fractions", ()):  # a route's (a/b) (c/d)
+            return self.product_of_fractions(e)
         coeff, rest = e.as_coeff_Mul() if e.is_commutative else (Integer(1), e)
         if coeff < 0:
             return "−" + self.paren(Mul(-coeff, rest, evaluate=False) if coeff != -1 else rest,
@@ -145,10 +146,17 @@ class TextPrinter(Printer):
                 denominator.insert(0, Integer(coeff.q))
         elif coeff != 1:
             numerator.insert(0, coeff)
-        top = self.product(self.ordered_factors(numerator)) if numerator else "1"
+        top = self.product(self.ordered_factors(numerator, e)) if numerator else "1"
         if not denominator:
             return top
-        return self.fraction(top, numerator, self.ordered_factors(denominator))
+        return self.fraction(top, numerator, self.ordered_factors(denominator, e))
+
+    def product_of_fractions(self, e: sympy.Mul) -> str:
+        """(a/b) (c/d), each fraction in parentheses, as seed 003 writes
+        ((1 + e^{−x} − 1)/(1 + e^{−x})) (1/(1 + e^{−x})): a product sympy would make one
+        fraction, built unevaluated by a route that means it as a product."""
+        return " ".join(self.wrap(self._print(a)) if _is_fraction(a) else self.paren(a, MUL)
+                        for a in self.ordered_factors(list(e.args), e))
 
     def fraction(self, top: str, numerator: list, denominator: list) -> str:
         if len(numerator) > 1:
@@ -205,6 +213,29 @@ class TextPrinter(Printer):
         op = ops.of_node(e)
         return self.call(op.name if op is not None else type(e).__name__,
                          ", ".join(self._print(a) for a in e.args))
+
+    # the indicators a kink's derivative makes: [x − y > 0], or 𝟙(x > y) (--indicator one)
+    ONE, GEQ = "𝟙({})", "≥"
+
+    def _print_step(self, e) -> str:
+        return self.indicator(e, ">")
+
+    def _print_step_closed(self, e) -> str:
+        return self.indicator(e, self.GEQ)
+
+    def indicator(self, e, relation: str) -> str:
+        """𝟙(a > b) for step(a − b), 𝟙(u > 0) for step(u), with --indicator one; the
+        Iverson bracket of the operation's record otherwise."""
+        if self.ctx.notation.get("indicator") != "one":
+            return self._print_Function(e)
+        u = e.args[0]
+        sides = (u, Integer(0))
+        if isinstance(u, sympy.Add) and len(u.args) == 2 and \
+                sum(is_negative(t) for t in u.args) == 1:
+            (above,) = [t for t in u.args if not is_negative(t)]
+            (below,) = [negated(t) for t in u.args if is_negative(t)]
+            sides = (above, below)
+        return self.ONE.format(f"{self._print(sides[0])} {relation} {self._print(sides[1])}")
 
     def divide(self, top: str, bottom: str) -> str:
         return f"{top}/{bottom}"
@@ -469,6 +500,12 @@ def _source_level(node: BinOp) -> int:
 
 def _is_reciprocal(f: Expr) -> bool:
     return isinstance(f, Pow) and f.exp.is_negative and f.exp.is_number
+
+
+def _is_fraction(f: Expr) -> bool:
+    """A product with a reciprocal in it, nested in a product (only a route, building it
+    unevaluated, nests products)."""
+    return isinstance(f, sympy.Mul) and any(_is_reciprocal(a) for a in f.args)
 
 
 def _is_upstream(e: Expr) -> bool:
