@@ -261,7 +261,8 @@ def cli() -> None:
 @click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
               help="Also show the forward values and every gradient at these inputs, e.g. "
                    "--at x=-2,y=5,z=-4 or --at 'W=[[1, 2], [3, 4]],b=[0, 1]' (a "
-                   "non-scalar output's dY=... too; default ones).")
+                   "non-scalar output's dY=... too, and with several outputs each "
+                   "one's, dB=...,dC=...; default ones).")
 @click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
 @click.option("--symmetric-gradient", "symmetric_gradient", type=click.Choice(["sym", "full"]),
@@ -348,11 +349,13 @@ def _values_at(derivation, at: str | None, seed: int | None) -> None:
         instance = random_instance(derivation.program, derivation.shapes,
                                    derivation.output, seed)
         values = {n: instance.values[n] for n in derivation.program.inputs()}
-        upstream = instance.upstream
+        upstream = instance.given() or None
     else:
         from .language.values import parse_values
         values = parse_values(at)
-        upstream = values.pop(f"d{derivation.output}", None)
+        # dB, dC: each output's upstream gradient (ones for one not given)
+        upstream = {f"d{o}": values.pop(f"d{o}") for o in derivation.upstreams
+                    if f"d{o}" in values} or None
     derivation.at(values, upstream)
 
 

@@ -99,9 +99,10 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     loss = _loss_name(p, loss)
     if any(alias == loss for _, alias in p.program.aliases):
         raise UsageError(f"{loss!r} names the loss and a gradient; rename the gradient")
-    if p.shapes.names[output] and f"d{output}" in p.shapes.names:
-        raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
-                         f"gradient ∂{loss}/∂{output} d{output}; rename it")
+    for name in p.program.upstreams(p.shapes.names):
+        if f"d{name}" in p.shapes.names:
+            raise UsageError(f"the name d{name} is taken: numpy code calls the upstream "
+                             f"gradient ∂{loss}/∂{name} d{name}; rename it")
     against = {name[1:] if name not in p.shapes.names and name.startswith("d") and
                name[1:] in p.shapes.names else name: formula
                for name, formula in (against or {}).items()}
@@ -166,7 +167,7 @@ def _check_style(steps: str) -> None:
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
     output = p.program.output
-    if not p.shapes.names[output]:
+    if not p.program.upstreams(p.shapes.names):
         if loss not in (None, output):
             raise UsageError(f"the output {output} is a scalar and is the loss; renaming "
                              "it would hide that: rename it in the program", option="loss",
@@ -175,6 +176,10 @@ def _loss_name(p: Prepared, loss: str | None) -> str:
     loss = loss or "L"
     if not loss.isidentifier() or not loss.isascii():
         raise UsageError("not a valid name", option="loss", value=loss)
+    if loss in p.shapes.names and len(p.program.outputs) > 1:
+        raise UsageError(f"the program has several outputs ({', '.join(p.program.outputs)}), "
+                         f"so a scalar loss is implied, but its name {loss!r} is taken; "
+                         "choose another loss name")
     if loss in p.shapes.names:
         raise UsageError(f"the output {output} has shape {show(p.shapes.names[output])}, "
                          f"so a scalar loss is implied, but its name {loss!r} is taken; "
@@ -198,7 +203,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
     if "all" in wanted:
         return inputs
     for name in wanted:  # an unread declared name has a zero gradient
-        if name == program.output:
+        if name in program.outputs:
             raise UsageError("that is the output; its gradient is the upstream gradient "
                              "itself", option="wrt", value=name)
         if name not in inputs and name not in assigned and name not in declared:
@@ -334,6 +339,10 @@ def _prepare_derivative(program: str, wrt: str, layout: str,
     if layout not in LAYOUTS:
         raise UsageError("must be numerator or denominator", option="layout", value=layout)
     p = Prepared.of(program, shapes)
+    if len(p.program.outputs) > 1:  # a derivative is of one output; none is dropped
+        raise UsageError(f"the program has several outputs ({', '.join(p.program.outputs)}: "
+                         "nothing reads them); a Jacobian or a Hessian is of one output: "
+                         "leave out the statements it does not need")
     if wrt not in p.program.inputs():
         raise UsageError(f"not an input of the program (inputs: "
                          f"{', '.join(p.program.inputs())})", option="wrt", value=wrt)

@@ -119,8 +119,20 @@ class Derivation(ShownWithNumpy):
         return self.gradients[wrt]
 
     @property
+    def outputs(self) -> tuple[str, ...]:
+        """The results nothing reads (``Program.outputs``); ``output`` is the last."""
+        return self.program.outputs
+
+    @property
+    def upstreams(self) -> tuple[str, ...]:
+        """The outputs with an upstream gradient ∂L/∂O given to the derivation
+        (``Program.upstreams``): several outputs each have one, L = Σ_O ⟨∂L/∂O, O⟩."""
+        return self.program.upstreams(self.shapes.names)
+
+    @property
     def has_upstream(self) -> bool:
-        return len(self.shapes.names[self.output]) > 0
+        """The loss is implied (L), not the output itself."""
+        return bool(self.upstreams)
 
     @property
     def symmetric_names(self) -> list[str]:

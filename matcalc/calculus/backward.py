@@ -55,7 +55,7 @@ ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     """Every gradient the wanted ones need, in the order of the backward pass."""
     statements = d.program.statements
-    reaches = {d.output}
+    reaches = set(d.outputs)
     for statement in reversed(statements):
         if statement.target in reaches:
             reaches.update(names_in(statement.value))
@@ -68,7 +68,7 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     needed, frontier = set(wanted), list(wanted)
     while frontier:
         for statement in consumers.get(frontier.pop(), []):
-            if statement.target != d.output and statement.target not in needed:
+            if statement.target not in d.outputs and statement.target not in needed:
                 needed.add(statement.target)
                 frontier.append(statement.target)
     # results come after what they read, so reverse program order has every consumer's
@@ -105,7 +105,7 @@ def shares(d: Derivation, name: str) -> dict[str, Gradient]:
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
     symbol = d.names.symbols[target]
-    if target == d.output and not d.has_upstream:
+    if target in d.outputs and target not in d.upstreams:
         return None
     if isinstance(symbol, sympy.MatrixExpr):
         return UpstreamGrad(target, *symbol.shape, loss=d.loss)
@@ -142,12 +142,12 @@ def put_in(result: Expr, values: dict) -> Expr:
     return result.xreplace(matrices)
 
 
-def _chains(value: Expr, output: str) -> bool:
+def _chains(value: Expr, outputs: tuple[str, ...]) -> bool:
     """A sum of two or more named gradients (∂L/∂X3 + ∂L/∂Y3, a residual stream): put in,
     each would bring its own, and along a chain of n blocks the lines would grow as n²."""
     named = [s for s in value.free_symbols
              if isinstance(s, (UpstreamGrad, ScalarGrad)) and
-             (s.name if isinstance(s, UpstreamGrad) else s.of) != output]
+             (s.name if isinstance(s, UpstreamGrad) else s.of) not in outputs]
     return len(named) > 1
 
 
@@ -315,7 +315,7 @@ class GradientOfName:
             if known is None or known.result is None or upstream is None or \
                     not result.has(upstream) or target in dict(self.d.program.aliases):
                 continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
-            if is_plain(known.result) and not _chains(known.result, self.d.output):
+            if is_plain(known.result) and not _chains(known.result, self.d.upstreams):
                 result = tidy(put_in(result, {upstream: known.result}))
                 self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",
                                   names=[target], loss=self.d.loss)
@@ -372,7 +372,7 @@ class GradientOfName:
         for node in sympy.preorder_traversal(result):
             target = node.of if isinstance(node, ScalarGrad) else \
                 node.name if isinstance(node, UpstreamGrad) else None
-            if target is None or target == self.d.output:
+            if target is None or target in self.d.upstreams:
                 continue
             known = self.memo.get(target)
             if known is None or known.inlined is None:
@@ -405,7 +405,7 @@ class GradientOfName:
             for node in sympy.preorder_traversal(expr):
                 target = node.of if isinstance(node, ScalarGrad) else \
                     node.name if isinstance(node, UpstreamGrad) else None
-                if target is not None and target != d.output:
+                if target is not None and target not in d.upstreams:
                     named[target] = node
             if not named:
                 break

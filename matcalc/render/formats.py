@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..calculus.backward import upstream_of
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import names_in as read_names
@@ -144,7 +145,7 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     upstreams = {s.name if isinstance(s, UpstreamGrad) else s.of
                  for s in free_symbols(grad.index_form)
                  if isinstance(s, (UpstreamGrad, ScalarGrad))}
-    if not named and upstreams - {d.output}:
+    if not named and upstreams - set(d.upstreams):
         return None
     labels = axis_labels(grad.axes, len(grad.shape))
     free = tuple(i for i, n in zip(labels, grad.shape) if n != 1)
@@ -176,7 +177,7 @@ def _bound_once(d: Derivation, wrt: str, needed: bool = False) -> str | None:
     code = backward_code(d)
     if code is None or wrt not in dict(code):
         return None
-    lines = {name: line for name, line in code if name != d.output}
+    lines = {name: line for name, line in code if name not in d.upstreams}
     uses: dict[str, int] = {}
 
     def names_in(text: str) -> list[str]:
@@ -247,12 +248,22 @@ def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
         form = grad.result if grad.result is not None else grad.index_form
         named = (s.name if isinstance(s, UpstreamGrad) else s.of
                  for s in free_symbols(form) if isinstance(s, (UpstreamGrad, ScalarGrad)))
-        todo += [target for target in named if target != d.output]
+        todo += [target for target in named if target not in d.upstreams]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.all_gradients.items() if name in needed]
     if any(f"d{name}" in d.shapes.names or line is None for name, line in lines):
         return None  # a name dZ is the program's own, or a gradient has no numpy
     return lines
+
+
+def outputs_note(d: Derivation, printer) -> dict | None:
+    """A program with several outputs (names nothing reads, seed 001 eq. 10's B = A;
+    C = A): their names and upstream gradients ∂L/∂B, ∂L/∂C, printed, for the note that
+    lists them (none is dropped); None with one output."""
+    if len(d.outputs) < 2:
+        return None
+    return {"names": [printer.doprint(d.names.symbols[o]) for o in d.outputs],
+            "upstreams": [printer.doprint(upstream_of(d, o)) for o in d.outputs]}
 
 
 def notes(program) -> list[str]:
@@ -386,12 +397,12 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "expanded": _expanded(d, grad, printer, result),
             "column_displays": _expanded(d, grad, printer, result, column=True),
         })
-    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
-                                            loss=d.loss)) if d.has_upstream else None
+    upstream = printer.doprint(upstream_of(d, d.output)) \
+        if d.has_upstream and len(d.outputs) == 1 else None
     from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
-            "upstream": upstream, "definitions": definitions, "gradients": gradients,
+            "upstream": upstream, "outputs": outputs_note(d, printer), "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program) + (["layout"] if any(
                 d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
@@ -417,13 +428,11 @@ def _values_view(d: Derivation, printer) -> dict | None:
                 for n, v in at["forward"].items() if n not in at["inputs"]]
     gradients = [(printer.doprint(d.all_gradients[n].matrix_lhs), shown(v))
                  for n, v in at["gradients"].items() if n in d.all_gradients]
-    upstream = None
-    if at.get("upstream") is not None:
-        upstream = (printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
-                                                 loss=d.loss)),
-                    shown(at["upstream"]))
+    given = at.get("upstreams") or ({d.output: at["upstream"]}
+                                    if at.get("upstream") is not None else {})
+    upstreams = [(printer.doprint(upstream_of(d, o)), shown(g)) for o, g in given.items()]
     return {"inputs": inputs, "forward": computed, "gradients": gradients,
-            "upstream": upstream}
+            "upstreams": upstreams}
 
 
 def value_text(value) -> str:
@@ -526,6 +535,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     contract = {
         "program": d.program.source,
         "output": d.output,
+        "outputs": list(d.outputs),
         "loss": d.loss,
         "shapes": {name: list(shape) for name, shape in d.shapes.names.items()},
         "gradients": requested,

@@ -63,6 +63,8 @@ def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
         "requested": list(d.gradients),
         "output": d.output,
         "upstream": f"d{d.output}" if d.has_upstream else None,
+        # several outputs: each one's upstream gradient, (dB, B), and L = Σ_O Σ dO ∘ O
+        "upstreams": [(f"d{o}", o) for o in d.upstreams] if len(d.outputs) > 1 else [],
         "output_shape": list(shapes.names[d.output]),
         "symmetric": [n for n in d.symmetric_names if n in d.gradients],
     }
