@@ -831,9 +831,9 @@ def upstream_values(d, upstream) -> dict:
         return {}
     if not isinstance(upstream, dict):
         if len(d.upstreams) > 1:
+            names = ", ".join(f"d{o}" for o in d.upstreams)
             raise UsageError(f"the program has several outputs ({', '.join(d.upstreams)}): "
-                             "pass their upstream gradients by name, "
-                             f"{{{', '.join(repr('d' + o) for o in d.upstreams)}}}",
+                             f"pass their upstream gradients by name, {names}",
                              option="upstream")
         return {d.upstreams[0]: upstream} if d.upstreams else {}
     out = {}
