@@ -402,7 +402,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
-            "upstream": upstream, "outputs": outputs_note(d, printer), "definitions": definitions, "gradients": gradients,
+            "upstream": upstream, "outputs": outputs_note(d, printer),
+            "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program) + (["layout"] if any(
                 d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
