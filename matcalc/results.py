@@ -94,6 +94,10 @@ class Derivation(ShownWithNumpy):
     # a symmetric or spd input's gradient: "sym" (G + Gᵀ)/2, on symmetric matrices, or
     # "full" G, its entries taken as independent (``calculus.symmetric``)
     symmetric_gradient: str = "sym"
+    # how the numpy backward pass is written: "named" (one line per named gradient the
+    # requested ones need, substituted where simpler) or "staged" (CS231n's: one line per
+    # name and statement, (local gradient) * (upstream), += on fan-out: render.staged)
+    backward: str = "named"
     view = "gradients"
 
     # -- the common one-wrt case

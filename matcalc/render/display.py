@@ -75,9 +75,10 @@ class ShownWithNumpy(Shown):
         (dZ2 = …, then dW2 = H1.T @ dZ2), one per named gradient the requested ones need;
         None for one statement (``numpy`` is the whole gradient) or if a needed gradient
         has no matrix form."""
-        from .formats import backward_code
-        code = backward_code(self) if self.is_graph else None
-        return None if code is None else "\n".join(f"d{name} = {line}" for name, line in code)
+        from .formats import backward_lines
+        code = backward_lines(self)
+        return None if code is None else "\n".join(f"d{name} {op} {line}"
+                                                    for name, op, line in code)
 
     def at(self, values: dict, upstream=None):
         """The forward values and every gradient at the given inputs (numbers or nested

@@ -235,6 +235,17 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     return kept[key][1]
 
 
+def backward_lines(d: Derivation) -> list[tuple[str, str, str]] | None:
+    """The numpy backward pass as it is shown, (name, op, code) a line, op "=" or "+=":
+    the named gradients' (``backward_code``, for a program of several statements), or
+    with ``d.backward`` "staged" CS231n's staged pass (``staged.staged_code``)."""
+    if d.backward == "staged":
+        from .staged import staged_code
+        return staged_code(d)
+    code = backward_code(d) if d.is_graph else None
+    return None if code is None else [(name, "=", line) for name, line in code]
+
+
 def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     needed, todo = set(), list(d.gradients)
     while todo:
@@ -491,7 +502,7 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
     if form.printer is None:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
-    view = _view(d, printer, backward_code(d) if d.is_graph else None)
+    view = _view(d, printer, backward_lines(d))
     if standalone and fmt == "latex":
         return _document(env, lang, phrases, title, ctx, **view)
     return env.get_template(form.template).render(lang=lang, r=phrases, columns=COLUMNS["text"],
@@ -501,7 +512,7 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
 def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
-    code = backward_code(d) if d.is_graph else None
+    code = backward_lines(d)
     text, latex = _view(d, TextPrinter(ctx), code), _view(d, latex_printer(ctx), code)
     requested, intermediates = [], []
     for grad, t, x in zip(d.all_gradients.values(), text["gradients"], latex["gradients"]):
@@ -544,7 +555,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     if intermediates:
         contract["intermediates"] = intermediates
     if code:
-        contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
+        contract["backward_numpy"] = [f"d{name} {op} {line}" for name, op, line in code]
     at = getattr(d, "values_at", None)
     if at:
         import numpy as np
@@ -647,9 +658,9 @@ def _module(d, env, form) -> str:
         if not view:
             raise UsageError(f"this {d.kind} has no matrix form, so no numpy module")
         return env.get_template("numpy_derivative.j2").render(**view).rstrip() + "\n"
-    code = backward_code(d) if d.is_graph else None
+    code = backward_lines(d)
     if code is None:
-        code = [(name, numpy_code(d, grad)) for name, grad in d.gradients.items()]
+        code = [(name, "=", numpy_code(d, grad)) for name, grad in d.gradients.items()]
     view = module_view(d, code)
     if not view:
         raise UsageError("a gradient here has no numpy code (no matrix form and no "

@@ -123,6 +123,14 @@ JA: list[tuple[str, str]] = [
      r"is of one output: leave out the statements it does not need",
      r"プログラムには出力が複数（\1。どの文も読まない）ある。ヤコビ行列やヘッセ行列は一つの"
      r"出力について求めるので、要らない文を除く"),
+    (r"a statement's share of a gradient has no numpy code, so there is no staged backward "
+     r"pass; use --backward named",
+     r"ある文の勾配への寄与に numpy のコードがないので、段階的な逆伝播は書けない。"
+     r"--backward named を使う"),
+    (r"a wrong staged backward pass was caught by the numerical check and is not shown; "
+     r"please report this program to matcalc's developers(.*)",
+     r"誤った段階的な逆伝播が数値検証で見つかったので表示しない。このプログラムを matcalc の"
+     r"開発者に報告してほしい\1"),
     (r"needs a name \(or 'all'\)", r"名前（または 'all'）が必要"),
     (r"a Hessian needs a scalar output; (\S+) has shape (.+)",
      r"ヘッセ行列にはスカラーの出力が必要。\1 の形は \2"),
