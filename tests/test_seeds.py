@@ -32,8 +32,10 @@ command that expresses each one and its status. The rules:
   two lists) and the count of matcalc-only lines; conftest.py prints the table at the
   end of every run (terminal summary).
 * The seeds' code (CS231n's backward passes) is compared statement by statement with
-  matcalc's numpy backward pass (``CODE_EQUIVALENCES``: ``a.dot(b)`` is ``a @ b``), and
-  each seed backward pass is also checked right by ``check_backward``.
+  matcalc's numpy backward pass — with ``--backward staged`` where the seed stages it —
+  (``CODE_EQUIVALENCES``: ``a.dot(b)`` is ``a @ b``, the seed's ``dfdq`` is its ``dq``,
+  ``1.0`` is ``1``), and each seed backward pass is also checked right by
+  ``check_backward``.
 """
 
 from __future__ import annotations
