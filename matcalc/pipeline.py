@@ -144,6 +144,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         gradient.owner = d
     d = _finished_result(d, check)
     if backward == "staged":
+        from .calculus.backward import staged_shares
+        d.staged = staged_shares(d)
         _staged(d, check)
     if against:
         from .check.against import compare
@@ -154,8 +156,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
 def _staged(d: Derivation, check: bool) -> None:
     """The staged backward pass written, and (with ``check``) verified as a hand-written
     pass is: every gradient, after its last line, against central differences."""
-    from .render.staged import staged_source
-    source = staged_source(d)
+    source = d.backward_numpy
     if source is None:
         raise UnsupportedError("a statement's share of a gradient has no numpy code, so "
                                "there is no staged backward pass; use --backward named")
@@ -368,10 +369,6 @@ def _prepare_derivative(program: str, wrt: str, layout: str,
     if layout not in LAYOUTS:
         raise UsageError("must be numerator or denominator", option="layout", value=layout)
     p = Prepared.of(program, shapes)
-    if len(p.program.outputs) > 1:  # a derivative is of one output; none is dropped
-        raise UsageError(f"the program has several outputs ({', '.join(p.program.outputs)}: "
-                         "nothing reads them); a Jacobian or a Hessian is of one output: "
-                         "leave out the statements it does not need")
     if wrt not in p.program.inputs():
         raise UsageError(f"not an input of the program (inputs: "
                          f"{', '.join(p.program.inputs())})", option="wrt", value=wrt)

@@ -98,6 +98,8 @@ class Derivation(ShownWithNumpy):
     # requested ones need, substituted where simpler) or "staged" (CS231n's: one line per
     # name and statement, (local gradient) * (upstream), += on fan-out: render.staged)
     backward: str = "named"
+    # with backward "staged": (Z, X, the share of Z alone) a line, in the pass's order
+    staged: list | None = field(default=None, repr=False)
     view = "gradients"
 
     # -- the common one-wrt case

@@ -57,8 +57,8 @@ def test_a_wrong_staged_line_is_caught(monkeypatch):
     from matcalc.render import staged
     real = staged.staged_code
 
-    def tampered(d):
-        lines = real(d)
+    def tampered(d, *args):
+        lines = real(d, *args)
         return [(n, op, code.replace("(1) * dnum", "(2) * dnum")) for n, op, code in lines]
     monkeypatch.setattr(staged, "staged_code", tampered)
     with pytest.raises(CheckError, match="staged backward pass"):

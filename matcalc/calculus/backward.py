@@ -102,6 +102,32 @@ def shares(d: Derivation, name: str) -> dict[str, Gradient]:
             for target in grad.consumers}
 
 
+def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
+    """CS231n's staged pass (seed 003), as shares: for each statement Z in reverse order,
+    for each name X it reads whose gradient the derivation needs, (Z, X, the share
+    Σ ∂L/∂z ∂z/∂x of Z alone, derived from that statement with nothing substituted) —
+    the requested names first, in the order asked for (--wrt x,w: dx before dw), then the
+    intermediates in the program's order (dfdz = q before dfdq = z, dnum before dinvden).
+    ``render.staged`` writes them as (local gradient) * (upstream)."""
+    definitions, facts = foldable(d), centred(d.program, d.shapes)
+    names = [x.name for x in d.program.declarations] + d.program.names()
+    order = {name: k for k, name in enumerate(dict.fromkeys(names))}
+    targets = {s.target for s in d.program.statements}
+    wanted = list(d.gradients)
+    out = []
+    for statement in reversed(d.program.statements):
+        if statement.target not in d.all_gradients and statement.target not in d.outputs:
+            continue
+        read = sorted((n for n in names_in(statement.value) if n in d.all_gradients),
+                      key=lambda n: (n not in wanted, wanted.index(n) if n in wanted else 0,
+                                     n in targets, order.get(n, len(order))))
+        for name in read:
+            share = GradientOfName(d, name, [statement], {}, definitions, facts).derive()
+            share.owner = d
+            out.append((statement.target, name, share))
+    return out
+
+
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
     symbol = d.names.symbols[target]

@@ -12,7 +12,6 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..calculus.backward import upstream_of
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import names_in as read_names
@@ -21,6 +20,7 @@ from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext
+from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
 from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
 
@@ -241,7 +241,7 @@ def backward_lines(d: Derivation) -> list[tuple[str, str, str]] | None:
     with ``d.backward`` "staged" CS231n's staged pass (``staged.staged_code``)."""
     if d.backward == "staged":
         from .staged import staged_code
-        return staged_code(d)
+        return staged_code(d, numpy_printer(d), numpy_code)
     code = backward_code(d) if d.is_graph else None
     return None if code is None else [(name, "=", line) for name, line in code]
 

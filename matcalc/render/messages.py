@@ -119,10 +119,6 @@ JA: list[tuple[str, str]] = [
      r"(\S+) is taken; choose another loss name",
      r"プログラムには出力が複数（\1）あるのでスカラーの損失を補うが、その名前 \2 はすでに"
      r"使われている。別の損失の名前を選ぶ"),
-    (r"the program has several outputs \((.+): nothing reads them\); a Jacobian or a Hessian "
-     r"is of one output: leave out the statements it does not need",
-     r"プログラムには出力が複数（\1。どの文も読まない）ある。ヤコビ行列やヘッセ行列は一つの"
-     r"出力について求めるので、要らない文を除く"),
     (r"a statement's share of a gradient has no numpy code, so there is no staged backward "
      r"pass; use --backward named",
      r"ある文の勾配への寄与に numpy のコードがないので、段階的な逆伝播は書けない。"

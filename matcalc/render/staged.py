@@ -6,7 +6,7 @@ path reaches a name (a fan-out):
     dnum = invden                          # f = num * invden (f is the loss)
     dden = (-1 / den**2) * dinvden         # invden = 1 / den
     dx = (1) * dxpy                        # xpy = x + y
-    dx += ((1 - sigx) * sigx) * dsigx      # sigx = sigmoid(x): a second path into x
+    dx += ((1 - sigx) * sigx) * dsigx      # sigx = σ(x): a second path into x
 
 Each line is the share Σ ∂L/∂z ∂z/∂x of one statement z (``calculus.backward.shares``),
 derived by the engine from that statement alone, with nothing substituted. Where the
@@ -20,40 +20,18 @@ from __future__ import annotations
 
 import sympy
 
-from ..calculus.backward import GradientOfName, foldable, upstream_of
-from ..calculus.facts import centred
-from ..calculus.symbols import Element
-from ..language.program import names_in
+from ..calculus.symbols import Element, ScalarGrad, UpstreamGrad
 from .numpy_code import NoNumpyForm, fit_shape
 
 STYLES = ("named", "staged")
 
 
-def staged_code(d) -> list[tuple[str, str, str]] | None:
-    """(name, op, code) for each line of the staged pass, op "=" or "+=": for each
-    statement in reverse order, the gradient of each name it reads whose gradient the
-    derivation needs: the requested ones first, in the order asked for (--wrt x,w: dx
-    before dw), then the intermediates in the program's order (CS231n's dfdz = q before
-    dfdq = z, dnum before dinvden). None if a share has no numpy."""
-    from .formats import numpy_code, numpy_printer
-    printer = numpy_printer(d)
-    definitions, facts = foldable(d), centred(d.program, d.shapes)
-    # declared names first, in their order, then the rest as they first appear
-    names = [x.name for x in d.program.declarations] + d.program.names()
-    order = {name: k for k, name in enumerate(dict.fromkeys(names))}
-    targets = {s.target for s in d.program.statements}
-    wanted = list(d.gradients)
-    shares = []
-    for statement in reversed(d.program.statements):
-        if statement.target not in d.all_gradients and statement.target not in d.outputs:
-            continue
-        read = sorted((n for n in names_in(statement.value) if n in d.all_gradients),
-                      key=lambda n: (n not in wanted, wanted.index(n) if n in wanted else 0,
-                                     n in targets, order.get(n, len(order))))
-        for name in read:
-            share = GradientOfName(d, name, [statement], {}, definitions, facts).derive()
-            share.owner = d
-            shares.append((statement.target, name, share))
+def staged_code(d, printer, numpy_code) -> list[tuple[str, str, str]] | None:
+    """(name, op, code) for each line of the staged pass, op "=" or "+=", from the
+    shares the derivation holds (``calculus.backward.staged_shares``, in their order).
+    ``printer`` is the derivation's NumpyPrinter and ``numpy_code`` the function that
+    writes a gradient's numpy (``render.formats``). None if a share has no numpy."""
+    shares = d.staged or []
     paths = {}
     for _, name, _ in shares:
         paths[name] = paths.get(name, 0) + 1
@@ -72,12 +50,6 @@ def staged_code(d) -> list[tuple[str, str, str]] | None:
     return lines
 
 
-def staged_source(d) -> str | None:
-    """The staged pass as Python statements, one a line."""
-    lines = staged_code(d)
-    return None if lines is None else "\n".join(f"d{n} {op} {code}" for n, op, code in lines)
-
-
 def _local_times_upstream(d, printer, target: str, name: str, share,
                           listed: bool) -> str | None:
     """(local) * dZ for a scalar name of a scalar statement, the local gradient ∂z/∂x
@@ -87,7 +59,7 @@ def _local_times_upstream(d, printer, target: str, name: str, share,
     else."""
     if d.shapes.names[target] or share.result is None:
         return None
-    upstream = upstream_of(d, target)
+    upstream = upstream_symbol(d, target)
     result = share.result
     if isinstance(result, sympy.MatrixBase) and len(d.shapes.names[name]) == 1 and \
             1 in result.shape:
@@ -99,6 +71,17 @@ def _local_times_upstream(d, printer, target: str, name: str, share,
     if d.shapes.names[name]:
         return None
     return _entry(printer, result, upstream, target)
+
+
+def upstream_symbol(d, target: str):
+    """∂L/∂Z as the backward pass names it (``calculus.backward.upstream_of``): None for
+    the loss itself (a lone scalar output)."""
+    if target in d.outputs and target not in d.upstreams:
+        return None
+    symbol = d.names.symbols[target]
+    if isinstance(symbol, sympy.MatrixExpr):
+        return UpstreamGrad(target, *symbol.shape, loss=d.loss)
+    return ScalarGrad(target, loss=d.loss)
 
 
 def _entry(printer, result, upstream, target: str) -> str | None:
