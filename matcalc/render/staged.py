@@ -8,8 +8,8 @@ path reaches a name (a fan-out):
     dx = (1) * dxpy                        # xpy = x + y
     dx += ((1 - sigx) * sigx) * dsigx      # sigx = σ(x): a second path into x
 
-Each line is the share Σ ∂L/∂z ∂z/∂x of one statement z (``calculus.backward.shares``),
-derived by the engine from that statement alone, with nothing substituted. Where the
+Each line is the share Σ ∂L/∂z ∂z/∂x of one statement z (``calculus.backward.
+staged_shares``), derived by the engine from that statement alone, nothing substituted. Where the
 statement and the name are both scalars the share is (local) * dZ with the local gradient
 ∂z/∂x written first; otherwise (matrices) it is the share's own numpy, which reads dZ
 (``dW = dD @ X.T``). The pass is verified as a hand-written one is (``check_pass``): every
@@ -22,9 +22,6 @@ import sympy
 
 from ..calculus.symbols import Element, ScalarGrad, UpstreamGrad
 from .numpy_code import NoNumpyForm, fit_shape
-
-STYLES = ("named", "staged")
-
 
 def staged_code(d, printer, numpy_code) -> list[tuple[str, str, str]] | None:
     """(name, op, code) for each line of the staged pass, op "=" or "+=", from the
