@@ -23,6 +23,7 @@ import sympy
 from ..calculus.symbols import Element, ScalarGrad, UpstreamGrad
 from .numpy_code import NoNumpyForm, fit_shape
 
+
 def staged_code(d, printer, numpy_code) -> list[tuple[str, str, str]] | None:
     """(name, op, code) for each line of the staged pass, op "=" or "+=", from the
     shares the derivation holds (``calculus.backward.staged_shares``, in their order).
