@@ -294,7 +294,8 @@ def cli() -> None:
 @click.option("--at", "at", default=None, metavar="NAME=VALUE,...",
               help="Also show the forward values and every gradient at these inputs, e.g. "
                    "--at x=-2,y=5,z=-4 or --at 'W=[[1, 2], [3, 4]],b=[0, 1]' (a "
-                   "non-scalar output's dY=... too; default ones).")
+                   "non-scalar output's dY=... too, and with several outputs each "
+                   "one's, dB=...,dC=...; default ones).")
 @click.option("--seed", "seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Like --at, at random inputs of the declared shapes (seed N).")
 @click.option("--symmetric-gradient", "symmetric_gradient", type=click.Choice(["sym", "full"]),
@@ -304,18 +305,28 @@ def cli() -> None:
                    "of the gradient G that takes the entries as independent (a gradient "
                    "step keeps S symmetric; the check moves s_ij and s_ji together); "
                    "e.g. aᵀSb gives (a bᵀ + b aᵀ)/2. full: G itself (a bᵀ).")
+@click.option("--backward", "backward_style", type=click.Choice(["named", "staged"]),
+              default="named", show_default=True,
+              help="How the numpy backward pass is written (in every format that shows "
+                   "it, and in --format numpy's backward()). named: one line per named "
+                   "gradient the requested ones need. staged: as CS231n writes it (seed "
+                   "003), one line per name a statement reads, statements in reverse "
+                   "order, each (local gradient) * (upstream), e.g. dx = (1) * dxpy, and "
+                   "dx += … for a second path into x; verified line by line.")
 @_steps
 @_notation
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
            against: tuple[str, ...], at: str | None, seed: int | None,
-           symmetric_gradient: str, steps: str) -> None:
+           symmetric_gradient: str, backward_style: str, steps: str) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
     with numpy semantics: declarations like 'A: (m, n)' or 'b: (n,)', then assignments;
     the last assigned name is the output. If the output is not a scalar, the loss L is
     implied and its gradient ∂L/∂Output (dOutput in numpy) is an input of the proof.
+    Every assigned name that nothing reads is an output: with several (B = A; C = A),
+    L depends on each through its own upstream gradient (dB, dC), and a note says so.
 
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
@@ -354,7 +365,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     formulas, backward = _formulas(against, wrt, program)
     derivation = run(text, wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
-                     symmetric_gradient=symmetric_gradient)
+                     symmetric_gradient=symmetric_gradient, backward=backward_style)
     if backward is not None:
         wanted = [n.strip() for item in wrt for n in item.split(",") if n.strip() != "all"]
         _pass_verdict(derivation, backward, fmt, lang, [n for n in wanted if n])
@@ -381,11 +392,13 @@ def _values_at(derivation, at: str | None, seed: int | None) -> None:
         instance = random_instance(derivation.program, derivation.shapes,
                                    derivation.output, seed)
         values = {n: instance.values[n] for n in derivation.program.inputs()}
-        upstream = instance.upstream
+        upstream = instance.given() or None
     else:
         from .language.values import parse_values
         values = parse_values(at)
-        upstream = values.pop(f"d{derivation.output}", None)
+        # dB, dC: each output's upstream gradient (ones for one not given)
+        upstream = {f"d{o}": values.pop(f"d{o}") for o in derivation.upstreams
+                    if f"d{o}" in values} or None
     derivation.at(values, upstream)
 
 

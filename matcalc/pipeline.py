@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer, Symbol
 
-from .calculus.backward import backward
+from .calculus.backward import backward as backward_pass
 from .calculus.collapse import collapse, expand, total
 from .calculus.differentiate import differentiate, push_partial, replace_partials
 from .calculus.lower import Lowering, Names, lower
@@ -66,7 +66,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
            inline: bool = False, check: bool = True,
            against: dict[str, str] | None = None, steps: str = "article",
-           symmetric_gradient: str = SYM) -> Derivation:
+           symmetric_gradient: str = SYM, backward: str = "named") -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -86,6 +86,12 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     independent (⟨sym(G), D⟩ = ⟨G, D⟩ for every symmetric D, so the check moves s_ij and
     s_ji together); "full" is G itself.
 
+    ``backward`` is how the numpy backward pass is written: "named" (the default: one
+    line per named gradient the requested ones need) or "staged", as CS231n writes it
+    (seed 003): one line per name a statement reads, in reverse order, (local gradient) *
+    (upstream), ``+=`` for a second path into a name (``render.staged``); it is checked
+    as a hand-written pass is, line by line.
+
     ``against`` ({"W": "X.T @ dZ"}) checks hand-derived numpy formulas for gradients: each
     verdict (``check.against.Comparison``) is in ``d.against[name]``; the names are added to
     ``wrt`` if they are not there. A key may be the gradient's numpy name, {"dW": …}.
@@ -95,14 +101,17 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     if symmetric_gradient not in CONVENTIONS:
         raise UsageError("must be sym or full", option="symmetric_gradient",
                          value=symmetric_gradient)
+    if backward not in ("named", "staged"):
+        raise UsageError("must be named or staged", option="backward", value=backward)
     p = Prepared.of(program, shapes)
     output = p.program.output
     loss = _loss_name(p, loss)
     if any(alias == loss for _, alias in p.program.aliases):
         raise UsageError(f"{loss!r} names the loss and a gradient; rename the gradient")
-    if p.shapes.names[output] and f"d{output}" in p.shapes.names:
-        raise UsageError(f"the name d{output} is taken: numpy code calls the upstream "
-                         f"gradient ∂{loss}/∂{output} d{output}; rename it")
+    for name in p.program.upstreams(p.shapes.names):
+        if f"d{name}" in p.shapes.names:
+            raise UsageError(f"the name d{name} is taken: numpy code calls the upstream "
+                             f"gradient ∂{loss}/∂{name} d{name}; rename it")
     against = {name[1:] if name not in p.shapes.names and name.startswith("d") and
                name[1:] in p.shapes.names else name: formula
                for name, formula in (against or {}).items()}
@@ -115,7 +124,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if name not in wanted:
             wanted.append(name)
     d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps,
-                   symmetric_gradient=symmetric_gradient)
+                   symmetric_gradient=symmetric_gradient, backward=backward)
     for statement in p.program.statements:
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
@@ -127,7 +136,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))
     try:
-        d.all_gradients = backward(d, wanted)
+        d.all_gradients = backward_pass(d, wanted)
     except RecursionError:
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
@@ -135,10 +144,32 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     for gradient in d.all_gradients.values():
         gradient.owner = d
     d = _finished_result(d, check)
+    if backward == "staged":
+        from .calculus.backward import staged_shares
+        d.staged = staged_shares(d)
+        _staged(d, check)
     if against:
         from .check.against import compare
         d.against = {name: compare(d, name, formula) for name, formula in against.items()}
     return d
+
+
+def _staged(d: Derivation, check: bool) -> None:
+    """The staged backward pass written, and (with ``check``) verified as a hand-written
+    pass is: every gradient, after its last line, against central differences."""
+    source = d.backward_numpy
+    if source is None:
+        raise UnsupportedError("a statement's share of a gradient has no numpy code, so "
+                               "there is no staged backward pass; use --backward named")
+    if check and d.verified_on:
+        from .check.against import check_pass
+        report = check_pass(d, source)
+        if not report.ok:
+            wrong = report.first_wrong
+            raise CheckError("a wrong staged backward pass was caught by the numerical "
+                             "check and is not shown; please report this program to "
+                             "matcalc's developers"
+                             + (f" (d{wrong.gradient or wrong.target[1:]})" if wrong else ""))
 
 
 def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
@@ -167,7 +198,7 @@ def _check_style(steps: str) -> None:
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
     output = p.program.output
-    if not p.shapes.names[output]:
+    if not p.program.upstreams(p.shapes.names):
         if loss not in (None, output):
             raise UsageError(f"the output {output} is a scalar and is the loss; renaming "
                              "it would hide that: rename it in the program", option="loss",
@@ -176,6 +207,10 @@ def _loss_name(p: Prepared, loss: str | None) -> str:
     loss = loss or "L"
     if not loss.isidentifier() or not loss.isascii():
         raise UsageError("not a valid name", option="loss", value=loss)
+    if loss in p.shapes.names and len(p.program.outputs) > 1:
+        raise UsageError(f"the program has several outputs ({', '.join(p.program.outputs)}), "
+                         f"so a scalar loss is implied, but its name {loss!r} is taken; "
+                         "choose another loss name")
     if loss in p.shapes.names:
         raise UsageError(f"the output {output} has shape {show(p.shapes.names[output])}, "
                          f"so a scalar loss is implied, but its name {loss!r} is taken; "
@@ -199,7 +234,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
     if "all" in wanted:
         return inputs
     for name in wanted:  # an unread declared name has a zero gradient
-        if name == program.output:
+        if name in program.outputs:
             raise UsageError("that is the output; its gradient is the upstream gradient "
                              "itself", option="wrt", value=name)
         if name not in inputs and name not in assigned and name not in declared:

@@ -94,6 +94,12 @@ class Derivation(ShownWithNumpy):
     # a symmetric or spd input's gradient: "sym" (G + Gᵀ)/2, on symmetric matrices, or
     # "full" G, its entries taken as independent (``calculus.symmetric``)
     symmetric_gradient: str = "sym"
+    # how the numpy backward pass is written: "named" (one line per named gradient the
+    # requested ones need, substituted where simpler) or "staged" (CS231n's: one line per
+    # name and statement, (local gradient) * (upstream), += on fan-out: render.staged)
+    backward: str = "named"
+    # with backward "staged": (Z, X, the share of Z alone) a line, in the pass's order
+    staged: list | None = field(default=None, repr=False)
     view = "gradients"
 
     # -- the common one-wrt case
@@ -119,8 +125,20 @@ class Derivation(ShownWithNumpy):
         return self.gradients[wrt]
 
     @property
+    def outputs(self) -> tuple[str, ...]:
+        """The results nothing reads (``Program.outputs``); ``output`` is the last."""
+        return self.program.outputs
+
+    @property
+    def upstreams(self) -> tuple[str, ...]:
+        """The outputs with an upstream gradient ∂L/∂O given to the derivation
+        (``Program.upstreams``): several outputs each have one, L = Σ_O ⟨∂L/∂O, O⟩."""
+        return self.program.upstreams(self.shapes.names)
+
+    @property
     def has_upstream(self) -> bool:
-        return len(self.shapes.names[self.output]) > 0
+        """The loss is implied (L), not the output itself."""
+        return bool(self.upstreams)
 
     @property
     def symmetric_names(self) -> list[str]:

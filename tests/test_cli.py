@@ -64,7 +64,8 @@ def test_json_contract():
     result = CliRunner().invoke(cli, ["derive", "C = A @ B", "--wrt", "A", "--wrt", "B",
                                       "--format", "json"])
     data = json.loads(result.output)
-    assert list(data) == ["program", "output", "loss", "shapes", "gradients", "verified"]
+    assert list(data) == ["program", "output", "outputs", "loss", "shapes", "gradients",
+                          "verified"]
     assert data["verified"] == {"random_instances": 3}
     assert data["program"] == "C = A @ B"
     assert data["output"] == "C" and data["loss"] == "L"

@@ -176,9 +176,18 @@ def test_wrt_all_intermediates_and_loss_name():
 
 
 def test_name_with_no_influence_has_a_zero_gradient():
-    d = derive("C = A @ B\nD = A * 2", wrt=["B", "A"])
-    assert d["B"].zero and not d["A"].zero
+    # (C, which nothing reads, is an output too since issue 21: B influences it)
+    d = derive("E: (m, n)\nD = A * 2", wrt=["E", "A"])
+    assert d["E"].zero and not d["A"].zero
     assert "does not influence the output" in d.text()
+
+
+def test_an_unread_result_is_an_output_not_dropped():
+    # issue 21 point 4: C = A @ B is read by nothing, so it is an output beside D
+    d = derive("C = A @ B\nD = A * 2", wrt=["B", "A"])
+    assert d.outputs == ("C", "D")
+    assert not d["B"].zero
+    assert d.numpy_of("B") == "A.T @ dC" and d.numpy_of("A") == "2 * dD + dC @ B.T"
 
 
 @pytest.mark.parametrize("program, wrt", [

@@ -32,8 +32,10 @@ command that expresses each one and its status. The rules:
   two lists) and the count of matcalc-only lines; conftest.py prints the table at the
   end of every run (terminal summary).
 * The seeds' code (CS231n's backward passes) is compared statement by statement with
-  matcalc's numpy backward pass (``CODE_EQUIVALENCES``: ``a.dot(b)`` is ``a @ b``), and
-  each seed backward pass is also checked right by ``check_backward``.
+  matcalc's numpy backward pass — with ``--backward staged`` where the seed stages it —
+  (``CODE_EQUIVALENCES``: ``a.dot(b)`` is ``a @ b``, the seed's ``dfdq`` is its ``dq``,
+  ``1.0`` is ``1``), and each seed backward pass is also checked right by
+  ``check_backward``.
 """
 
 from __future__ import annotations
@@ -391,6 +393,19 @@ def _code(statement: str) -> str:
     return ast.unparse(tree)
 
 
+class _DfPrefix(ast.NodeTransformer):
+    def visit_Name(self, node):  # noqa: N802 - ast's name
+        node.id = re.sub(r"^df(d\w+)$", r"\1", node.id)
+        return node
+
+
+class _WholeFloat(ast.NodeTransformer):
+    def visit_Constant(self, node):  # noqa: N802 - ast's name
+        if isinstance(node.value, float) and node.value.is_integer():
+            node.value = int(node.value)
+        return node
+
+
 class _Dot(ast.NodeTransformer):
     def visit_Call(self, node):  # noqa: N802 - ast's name
         self.generic_visit(node)
@@ -402,6 +417,12 @@ class _Dot(ast.NodeTransformer):
 
 CODE_EQUIVALENCES = [
     ("a.dot(b)", lambda tree: _Dot().visit(tree)),   # numpy's dot of 2-D arrays is a @ b
+    # the seed's own words (003): 今後は、df という接頭辞を省いた…表記法を使う。例えば、
+    # dfdq ではなく dq と書き — dfdq is its name for dq
+    ("dfdq = dq", lambda tree: _DfPrefix().visit(tree)),
+    # 1.0 and 1 are the same number: (1.0) * dq and (1) * dq compute the same float (the
+    # seed writes the local gradient 1 both ways, 1.0 * dfdq and (1) * dden)
+    ("1.0 = 1", lambda tree: _WholeFloat().visit(tree)),
 ]
 
 
@@ -418,6 +439,7 @@ class Part:
     layout: str = "numerator"
     loss: str | None = None
     row: str | None = None          # results: the backward pass's line for this name
+    backward: str = "named"         # code: how matcalc writes the pass (--backward)
 
 
 @dataclass
@@ -433,15 +455,15 @@ class Seed:
 
 
 @functools.cache
-def _derived(program: str, wrt: str, loss: str | None = None):
-    return derive(program, wrt=wrt, loss=loss)
+def _derived(program: str, wrt: str, loss: str | None = None, backward: str = "named"):
+    return derive(program, wrt=wrt, loss=loss, backward=backward)
 
 
 def matcalc_lines(part: Part, lang: str) -> list[Line]:
     if part.kind == "code":
-        d = _derived(part.program, part.wrt)
+        d = _derived(part.program, part.wrt, backward=part.backward)
         names = part.wrt.split(",")
-        code = d.backward_numpy if d.is_graph else "\n".join(
+        code = d.backward_numpy if d.is_graph or part.backward == "staged" else "\n".join(
             f"d{n} = {d.numpy_of(n)}" for n in names)
         return [Line(_code(s)) for s in code.splitlines()]
     saved = dict(NOTATION)
@@ -799,11 +821,7 @@ SEED_CASES: list[Seed] = [
              ("dfdq = z # df/dq = z, so gradient on q becomes -4",),
              ("dfdx = 1.0 * dfdq # dq/dx = 1. And the multiplication here is the chain "
               "rule!",),
-             ("dfdy = 1.0 * dfdq # dq/dy = 1",)], kind="code")],
-         differs="matcalc's backward pass substitutes: dx = z, dy = z, dz = q, where the "
-                 "seed keeps dfdq and multiplies by the local gradient 1.0 (dfdx = 1.0 * "
-                 "dfdq) and names the gradients dfdx (its text then shortens them to dx); "
-                 "check_backward confirms the seed's pass, corrected"),
+             ("dfdy = 1.0 * dfdq # dq/dy = 1",)], kind="code", backward="staged")]),
     Seed("003 the unary gates", "1/x → −1/x², c + x → 1, eˣ → eˣ, ax → a", [
         Part("x: ()\nf = 1 / x", "x", [(r"\frac{df}{dx}",), ("-1/x^2",)]),
         Part("c: ()\nx: ()\nf = c + x", "x", [(r"\frac{df}{dx}",), ("1",)]),
@@ -819,15 +837,12 @@ SEED_CASES: list[Seed] = [
                names={r"\sigma(x)": r"\sigma"})]),   # the seed's σ(x) is the program's sigma
     Seed("003 the sigmoid neuron", "ddot = (1 − f) f; dx, dw (code)",
          [Part("w: (3,)\nx: (2,)\ndot = w[0]*x[0] + w[1]*x[1] + w[2]\nf = sigmoid(dot)",
-               "w,x", [
+               "x,w", [
                    ("ddot = (1 - f) * f # gradient on dot variable, using the sigmoid "
                     "gradient",),
                    ("dx = [w[0] * ddot, w[1] * ddot] # backprop into x",),
                    ("dw = [x[0] * ddot, x[1] * ddot, 1.0 * ddot] # backprop into w",)],
-               kind="code")],
-         differs="matcalc writes ddot = f * (1 - f) (the seed: (1 - f) * f), wraps the "
-                 "lists in np.array(…), writes ddot for 1.0 * ddot, and gives dw before dx; "
-                 "check_backward confirms the seed's pass"),
+               kind="code", backward="staged")]),
     Seed("003 staged backprop", "f = (x + σ(y))/(σ(x) + (x + y)²), lines (8) … (1) (code)",
          [Part("x: ()\ny: ()\nsigy = sigmoid(y)\nnum = x + sigy\nsigx = sigmoid(x)\n"
                "xpy = x + y\nxpysqr = xpy ** 2\nden = sigx + xpysqr\ninvden = 1 / den\n"
@@ -843,11 +858,8 @@ SEED_CASES: list[Seed] = [
                    ("dx += ((1 - sigx) * sigx) * dsigx # Notice += !! See notes below",),
                    ("dx += (1) * dnum",),
                    ("dsigy = (1) * dnum",),
-                   ("dy += ((1 - sigy) * sigy) * dsigy",)], kind="code")],
-         differs="matcalc's numpy backward pass computes 4 named gradients (dden, dxpy, "
-                 "dx, dy) and substitutes the rest; the seed computes one per "
-                 "intermediate, with the local gradient as a factor ((1) * dden) and += "
-                 "on fan-out; check_backward confirms the seed's pass, line by line"),
+                   ("dy += ((1 - sigy) * sigy) * dsigy",)], kind="code",
+               backward="staged")]),
     Seed("003 D = W X", "dW = dD.dot(X.T), dX = W.T.dot(dD) (code)",
          [Part("W: (5, 10)\nX: (10, 3)\nD = W @ X", "W,X", [
              ("dW = dD.dot(X.T) # .T gives the transpose of the matrix",),

@@ -56,7 +56,7 @@ ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put
 def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     """Every gradient the wanted ones need, in the order of the backward pass."""
     statements = d.program.statements
-    reaches = {d.output}
+    reaches = set(d.outputs)
     for statement in reversed(statements):
         if statement.target in reaches:
             reaches.update(names_in(statement.value))
@@ -69,7 +69,7 @@ def backward(d: Derivation, wanted: list[str]) -> dict[str, Gradient]:
     needed, frontier = set(wanted), list(wanted)
     while frontier:
         for statement in consumers.get(frontier.pop(), []):
-            if statement.target != d.output and statement.target not in needed:
+            if statement.target not in d.outputs and statement.target not in needed:
                 needed.add(statement.target)
                 frontier.append(statement.target)
     # results come after what they read, so reverse program order has every consumer's
@@ -103,10 +103,36 @@ def shares(d: Derivation, name: str) -> dict[str, Gradient]:
             for target in grad.consumers}
 
 
+def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
+    """CS231n's staged pass (seed 003), as shares: for each statement Z in reverse order,
+    for each name X it reads whose gradient the derivation needs, (Z, X, the share
+    Σ ∂L/∂z ∂z/∂x of Z alone, derived from that statement with nothing substituted) —
+    the requested names first, in the order asked for (--wrt x,w: dx before dw), then the
+    intermediates in the program's order (dfdz = q before dfdq = z, dnum before dinvden).
+    ``render.staged`` writes them as (local gradient) * (upstream)."""
+    definitions, facts = foldable(d), centred(d.program, d.shapes)
+    names = [x.name for x in d.program.declarations] + d.program.names()
+    order = {name: k for k, name in enumerate(dict.fromkeys(names))}
+    targets = {s.target for s in d.program.statements}
+    wanted = list(d.gradients)
+    out = []
+    for statement in reversed(d.program.statements):
+        if statement.target not in d.all_gradients and statement.target not in d.outputs:
+            continue
+        read = sorted((n for n in names_in(statement.value) if n in d.all_gradients),
+                      key=lambda n: (n not in wanted, wanted.index(n) if n in wanted else 0,
+                                     n in targets, order.get(n, len(order))))
+        for name in read:
+            share = GradientOfName(d, name, [statement], {}, definitions, facts).derive()
+            share.owner = d
+            out.append((statement.target, name, share))
+    return out
+
+
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
     symbol = d.names.symbols[target]
-    if target == d.output and not d.has_upstream:
+    if target in d.outputs and target not in d.upstreams:
         return None
     if isinstance(symbol, sympy.MatrixExpr):
         return UpstreamGrad(target, *symbol.shape, loss=d.loss)
@@ -153,12 +179,12 @@ def sign_inside(value: Expr) -> Expr:
     return value
 
 
-def _chains(value: Expr, output: str) -> bool:
+def _chains(value: Expr, outputs: tuple[str, ...]) -> bool:
     """A sum of two or more named gradients (∂L/∂X3 + ∂L/∂Y3, a residual stream): put in,
     each would bring its own, and along a chain of n blocks the lines would grow as n²."""
     named = [s for s in value.free_symbols
              if isinstance(s, (UpstreamGrad, ScalarGrad)) and
-             (s.name if isinstance(s, UpstreamGrad) else s.of) != output]
+             (s.name if isinstance(s, UpstreamGrad) else s.of) not in outputs]
     return len(named) > 1
 
 
@@ -346,7 +372,7 @@ class GradientOfName:
             if known is None or known.result is None or upstream is None or \
                     not result.has(upstream) or target in dict(self.d.program.aliases):
                 continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
-            if is_plain(known.result) and not _chains(known.result, self.d.output):
+            if is_plain(known.result) and not _chains(known.result, self.d.upstreams):
                 result = tidy(put_in(result, {upstream: known.result}))
                 self.proof.record(entry_of_result(result, self.wrt_idx), "substitute",
                                   names=[target], loss=self.d.loss)
@@ -409,7 +435,7 @@ class GradientOfName:
         for node in sympy.preorder_traversal(result):
             target = node.of if isinstance(node, ScalarGrad) else \
                 node.name if isinstance(node, UpstreamGrad) else None
-            if target is None or target == self.d.output:
+            if target is None or target in self.d.upstreams:
                 continue
             known = self.memo.get(target)
             if known is None or known.inlined is None:
@@ -442,7 +468,7 @@ class GradientOfName:
             for node in sympy.preorder_traversal(expr):
                 target = node.of if isinstance(node, ScalarGrad) else \
                     node.name if isinstance(node, UpstreamGrad) else None
-                if target is not None and target != d.output:
+                if target is not None and target not in d.upstreams:
                     named[target] = node
             if not named:
                 break

@@ -92,7 +92,26 @@ def tidy(m: Expr) -> Expr:
     args = [tidy(a) if isinstance(a, sympy.MatrixExpr) else a for a in m.args]
     if isinstance(m, MatMul):
         return matmul(*args)
+    if isinstance(m, MatAdd):
+        return add_like(args)
     return m.func(*args)
+
+
+def add_like(terms) -> Expr:
+    """A sum with like terms (the same but for a number) combined, in the order they first
+    appear: ∂L/∂D + ∂L/∂D is 2 ∂L/∂D (issue 21: ``B = A; C = A; D = B + C``), and G − G
+    drops out (a sum left empty is a zero matrix of its shape)."""
+    coeffs: dict = {}
+    for term in terms:
+        numbers = [a for a in term.args if a.is_number] if isinstance(term, MatMul) else []
+        rest = matmul(*[a for a in term.args if not a.is_number]) if numbers else term
+        number = Mul(*numbers) if numbers else S.One
+        coeffs[rest] = coeffs.get(rest, S.Zero) + number
+    kept = [matmul(c, rest) for rest, c in coeffs.items() if c != 0]
+    if not kept:
+        first = next(iter(coeffs))
+        return sympy.ZeroMatrix(*first.shape)
+    return kept[0] if len(kept) == 1 else MatAdd(*kept)
 
 
 def hadamard(a: Expr, b: Expr) -> Expr:

@@ -79,8 +79,7 @@ def _user_values(d, instance) -> dict:
     """The values a formula reads, as a forward pass in numpy would have them (a scalar is
     a numpy float), each a read-only copy: a formula cannot change what the next one reads."""
     values = {name: _frozen(value) for name, value in instance.values.items()}
-    if instance.upstream is not None:
-        values[f"d{d.output}"] = _frozen(instance.upstream)
+    values.update({f"d{o}": _frozen(g) for o, g in instance.given().items()})
     return values
 
 
@@ -126,14 +125,14 @@ def compare(d, wrt: str, formula: str, trials: int = TRIALS, seed: int = 0) -> C
 
 def _readable_gradients(d) -> list[str]:
     """The gradients a formula may read: the upstream one and those of the results."""
-    results = [s.target for s in d.program.statements if s.target != d.output]
-    upstream = [f"d{d.output}"] if d.has_upstream else []
+    results = [s.target for s in d.program.statements if s.target not in d.outputs]
+    upstream = [f"d{o}" for o in d.upstreams]
     return upstream + [f"d{n}" for n in results if f"d{n}" not in d.shapes.names]
 
 
 def _unknown(d, name: str, gradients: list[str]) -> str:
     """The one line for a name a formula may not read, listing the ones it may."""
-    names = ", ".join(n for n in d.shapes.names if n != d.output or d.has_upstream)
+    names = ", ".join(n for n in d.shapes.names if n not in d.outputs or d.has_upstream)
     if name.startswith("d") and gradients:
         return f"`{name}` is not a name of this program; the upstream gradients are " \
                f"{', '.join(gradients)} (its names: {names})"
@@ -338,12 +337,12 @@ def _line_value(tree, values: dict, number: int):
 
 def _is_gradient(d, target: str) -> bool:
     name = target[1:]
-    return target.startswith("d") and name in d.shapes.names and name != d.output and \
+    return target.startswith("d") and name in d.shapes.names and name not in d.outputs and \
         target not in d.shapes.names
 
 
 def _names(d) -> list[str]:
-    return [n for n in d.shapes.names if n != d.output]
+    return [n for n in d.shapes.names if n not in d.outputs]
 
 
 def _parse_pass(d, source: str) -> list[tuple[int, str, ast.Expression, str]]:
@@ -361,7 +360,7 @@ def _parse_pass(d, source: str) -> list[tuple[int, str, ast.Expression, str]]:
     if len(module.body) > MAX_PASS_LINES:
         raise UsageError(f"a backward pass of more than {MAX_PASS_LINES} lines",
                          option="against")
-    upstream = [f"d{d.output}"] if d.has_upstream else []
+    upstream = [f"d{o}" for o in d.upstreams]
     readable = set(d.shapes.names) | set(upstream)
     out = []
     shared = len({s.lineno for s in module.body}) < len(module.body)  # a; b on one line
@@ -412,14 +411,16 @@ def _assignment(statement: ast.stmt, number: int) -> tuple[str, ast.expr]:
 
 def _unread(d, name: str, readable: set, upstream: list[str]) -> str:
     """The one line for a name a line of the pass may not read."""
-    start = f"{upstream[0]}, the upstream gradient," if upstream else \
+    start = f"{', '.join(upstream)}, the upstream gradient{'s' * (len(upstream) > 1)}," \
+        if upstream else \
         "the forward values"
     if _is_gradient(d, name):
         return f"{name} is read before a line assigns it; a backward pass starts from " \
                f"{start} and reads what its earlier lines assigned"
     own = sorted(readable - set(d.shapes.names) - set(upstream))
     return f"`{name}` is not a name of this program; its names are " + \
-        ", ".join(_names(d)) + (f", the upstream gradient {upstream[0]}" if upstream else "") \
+        ", ".join(_names(d)) + (f", the upstream gradient{'s' * (len(upstream) > 1)} "
+                                f"{', '.join(upstream)}" if upstream else "") \
         + (f", and earlier lines assigned {', '.join(own)}" if own else "")
 
 

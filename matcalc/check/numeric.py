@@ -245,6 +245,9 @@ class Instance:
     upstream: np.ndarray | None
     program: Program | None = None
     output: str = ""
+    # every output's upstream gradient G_O when there are several (the loss is then
+    # L = Σ_O ⟨G_O, O⟩; ``upstream`` is the last output's); empty with one output
+    upstreams: dict[str, np.ndarray] = field(default_factory=dict)
     _grads: dict | None = None
     numpy_memo: dict = field(default_factory=dict)  # (dZ := …) values, by their code
     stand_in: int = 0
@@ -272,9 +275,16 @@ class Instance:
 
     @cached_property
     def loss_scale(self) -> float:
-        output = np.asarray(self.values[self.output], dtype=float)
-        loss = np.abs(output) if self.upstream is None else np.abs(self.upstream * output)
-        return float(np.sum(loss))
+        return float(sum(np.sum(np.abs(g * np.asarray(self.values[o], dtype=float)))
+                         for o, g in self.given().items())) if self.upstream is not None \
+            else float(np.sum(np.abs(np.asarray(self.values[self.output], dtype=float))))
+
+    def given(self) -> dict[str, np.ndarray]:
+        """The upstream gradients given to the derivation, by output name (empty when the
+        output is a scalar and the loss itself)."""
+        if self.upstreams:
+            return dict(self.upstreams)
+        return {} if self.upstream is None else {self.output: self.upstream}
 
     @contextmanager
     def active(self):
@@ -293,8 +303,8 @@ class Instance:
         first call computes every name's at once (``finite_differences``). A name in
         ``symmetric`` is moved only within the symmetric matrices: its s_ij and s_ji
         together."""
-        if name == self.output:
-            return self.upstream
+        if name == self.output or name in self.upstreams:
+            return self.upstreams.get(name, self.upstream)
         with self.active():
             if self._grads is None:
                 names = [n for n in self.values if n != self.output]
@@ -467,8 +477,14 @@ def _finish(program: Program, rng, dims: dict, inputs: dict, output: str,
     values = forward(program, inputs, watch=watch, largest=largest)
     out_shape = np.shape(values[output])
     upstream = rng.normal(size=out_shape) if out_shape else None
+    upstreams = {}
+    if output == program.output and len(program.outputs) > 1:
+        # several outputs: each its own upstream, a scalar one too (a number)
+        upstreams = {o: upstream if o == output and upstream is not None else
+                     rng.normal(size=np.shape(values[o])) for o in program.outputs}
+        upstream = upstreams[output]
     return Instance(dims, values, upstream, program, output, sides=watch.sides,
-                    frozen=watch.bases)
+                    frozen=watch.bases, upstreams=upstreams)
 
 
 def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | None:
@@ -663,12 +679,14 @@ def central_difference(f: Callable[[np.ndarray], np.ndarray], x, order: int = 1,
     return derivative.reshape(x.shape * order + total.shape[1:])
 
 
-def batch_loss(instance: Instance, output: np.ndarray) -> np.ndarray:
-    """L = Σ G ∘ Y for an upstream G (so ∂L/∂Y = G), or the output itself if scalar; for a
-    batch of outputs (B, *shape), one L per entry."""
+def batch_loss(instance: Instance, values: dict[str, np.ndarray]) -> np.ndarray:
+    """L = Σ G ∘ Y for an upstream G (so ∂L/∂Y = G), summed over the outputs when there are
+    several, or the output itself if it is a lone scalar; for a batch of values
+    (B, *shape), one L per entry."""
     if instance.upstream is None:
-        return output
-    return np.sum(instance.upstream * output, axis=own_axes(output))
+        return values[instance.output]
+    return sum(np.sum(g * values[o], axis=own_axes(values[o]))
+               for o, g in instance.given().items())
 
 
 def finite_difference(program: Program, instance: Instance, output: str, wrt: str) -> np.ndarray:
@@ -681,7 +699,7 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
         moved = {wrt: points}
         values = forward(program, {**inputs, **moved}, moved if intermediate else None,
                          batched=True, frozen=instance.frozen)
-        return batch_loss(instance, values[output])
+        return batch_loss(instance, values)
 
     if wrt in instance.symmetric:
         return symmetric_difference(losses, instance.values[wrt])
@@ -784,7 +802,7 @@ def _differences(program: Program, instance: Instance, output: str,
                            dtype=float)
         values[statement.target] = placed(statement.target, value) \
             if statement.target in moves else value
-    losses = np.broadcast_to(batch_loss(instance, values[output]), (total,))
+    losses = np.broadcast_to(batch_loss(instance, values), (total,))
     found = {}
     for name, (start, _, h) in moves.items():
         n = len(h)
@@ -805,23 +823,49 @@ def evaluate_gradients(d, values: dict, upstream=None) -> dict[str, np.ndarray]:
     return _requested(d, _namespace(d, values, upstream))
 
 
+def upstream_values(d, upstream) -> dict:
+    """The upstream gradients given, by output name: ``upstream`` is one value (a program
+    with one output) or a dict by output name or by its numpy name ({"dB": …, "dC": …}).
+    A name that is not an output with an upstream gradient is an error."""
+    if upstream is None:
+        return {}
+    if not isinstance(upstream, dict):
+        if len(d.upstreams) > 1:
+            names = ", ".join(f"d{o}" for o in d.upstreams)
+            raise UsageError(f"the program has several outputs ({', '.join(d.upstreams)}): "
+                             f"pass their upstream gradients by name, {names}",
+                             option="upstream")
+        return {d.upstreams[0]: upstream} if d.upstreams else {}
+    out = {}
+    for key, value in upstream.items():
+        name = key if key in d.upstreams else key[1:] if key.startswith("d") else key
+        if name not in d.upstreams:
+            raise UsageError("not the upstream gradient of an output (they are "
+                             f"{', '.join('d' + o for o in d.upstreams) or 'none'})",
+                             option="upstream", value=key)
+        out[name] = value
+    return out
+
+
 def _namespace(d, values: dict, upstream) -> dict:
-    """Every name's value by the forward pass, and the upstream gradient dY when the output
-    Y is not a scalar: what the numpy code of a gradient reads."""
+    """Every name's value by the forward pass, and the upstream gradient dY of each output
+    Y that has one (``Derivation.upstreams``): what the numpy code of a gradient reads."""
     real = PRECISION.get()
     arrays = {name: np.asarray(value, dtype=real) for name, value in values.items()}
     missing = [n for n in d.program.inputs() if n not in arrays]
     if missing:
         raise UsageError(f"values missing for {', '.join(missing)}", option="values")
-    if d.has_upstream:
-        if upstream is None:
-            raise UsageError(f"the output {d.output} is not a scalar: pass its upstream "
-                             f"gradient d{d.output}", option="upstream")
-        arrays[f"d{d.output}"] = np.asarray(upstream, dtype=real)
+    given = upstream_values(d, upstream)
+    for name in d.upstreams:
+        if name not in given:
+            raise UsageError(f"the output {name} is not a scalar: pass its upstream "
+                             f"gradient d{name}" if d.shapes.names[name] else
+                             f"the output {name} is one of several: pass its upstream "
+                             f"gradient d{name}", option="upstream")
+        arrays[f"d{name}"] = np.asarray(given[name], dtype=real)
     check_shapes(d, arrays)
     namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values})
-    if d.has_upstream:
-        namespace[f"d{d.output}"] = arrays[f"d{d.output}"]
+    namespace.update({f"d{name}": arrays[f"d{name}"] for name in d.upstreams})
     return namespace
 
 
@@ -832,7 +876,7 @@ def _requested(d, namespace: dict) -> dict[str, np.ndarray]:
 
 def check_shapes(d, arrays: dict) -> None:
     """Each value has its name's shape, a dimension the same size wherever it appears."""
-    shapes = {**d.shapes.names, f"d{d.output}": d.shapes.names[d.output]}
+    shapes = {**d.shapes.names, **{f"d{o}": d.shapes.names[o] for o in d.upstreams}}
     sizes: dict = {}
     for name, array in arrays.items():
         declared = shapes.get(name)

@@ -164,8 +164,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     if code is None:
         return None
     values = plain(instance.values)
-    if instance.upstream is not None:
-        values[f"d{d.output}"] = instance.upstream
+    values.update({f"d{o}": g for o, g in instance.given().items()})
     value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
         return float("inf")
@@ -242,8 +241,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     if not code:
         return
     values = plain(instance.values)
-    if instance.upstream is not None:
-        values[f"d{d.output}"] = instance.upstream
+    values.update({f"d{o}": g for o, g in instance.given().items()})
     for name, line in code:
         value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
         reference = np.asarray(instance.gradient_of(name), dtype=float)

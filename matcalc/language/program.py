@@ -128,6 +128,24 @@ class Program:
         """The last assigned name."""
         return self.statements[-1].target
 
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The assigned names that no statement reads, in program order: the results the
+        implied loss depends on (seed 001 eq. 10, ``B = A; C = A``, has two). The last
+        assigned name is always one."""
+        read = {name for statement in self.statements for name in names_in(statement.value)}
+        return tuple(s.target for s in self.statements if s.target not in read)
+
+    def upstreams(self, shapes: dict) -> tuple[str, ...]:
+        """The outputs whose upstream gradient ∂L/∂O is an input of the derivation (named
+        ``dO`` in numpy): every output when there are several, so that the implied loss L
+        depends on each through its own (a scalar one too); a lone output unless it is a
+        scalar, which is then the loss itself. ``shapes`` maps names to shapes."""
+        outputs = self.outputs
+        if len(outputs) > 1:
+            return outputs
+        return outputs if shapes[outputs[0]] else ()
+
     def inputs(self) -> list[str]:
         """Names read before (or without) being assigned, in order of first appearance."""
         assigned: set[str] = set()

@@ -78,15 +78,17 @@ class ShownWithNumpy(Shown):
         (dZ2 = …, then dW2 = H1.T @ dZ2), one per named gradient the requested ones need;
         None for one statement (``numpy`` is the whole gradient) or if a needed gradient
         has no matrix form."""
-        from .formats import backward_code
-        code = backward_code(self) if self.is_graph else None
-        return None if code is None else "\n".join(f"d{name} = {line}" for name, line in code)
+        from .formats import backward_lines
+        code = backward_lines(self)
+        return None if code is None else "\n".join(f"d{name} {op} {line}"
+                                                    for name, op, line in code)
 
     def at(self, values: dict, upstream=None):
         """The forward values and every gradient at the given inputs (numbers or nested
         lists), shown with the proof from now on (CS231n's circuits: x = −2, y = 5, z = −4
         gives q = 3, f = −12 and ∂f/∂x = −4). A non-scalar output's upstream gradient is
-        ``upstream``, or ones (L = sum of the output). Returns the derivation."""
+        ``upstream``, or ones (L = sum of the output); a program with several outputs takes
+        a dict ({"dB": …, "dC": …}), ones for any left out. Returns the derivation."""
         import numpy as np
 
         from ..check.numeric import PRECISION, evaluate_all, forward
@@ -104,9 +106,14 @@ class ShownWithNumpy(Shown):
                              option="at") from None
         from ..check.numeric import check_shapes
         check_shapes(self, arrays)
-        if self.has_upstream and upstream is None:
+        from ..check.numeric import upstream_values
+        given = upstream_values(self, upstream)
+        if any(o not in given for o in self.upstreams):  # L = the sum of each output
             inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()}
-            upstream = np.ones(np.shape(forward(self.program, inputs)[self.output]))
+            run = forward(self.program, inputs)
+            given.update({o: np.ones(np.shape(run[o])) for o in self.upstreams
+                          if o not in given})
+        upstream = {o: np.asarray(given[o], dtype=float) for o in self.upstreams} or None
         from .formats import numpy_code
         code = [(name, numpy_code(self, grad, named=True))  # every named gradient, in order
                 for name, grad in self.all_gradients.items()] if self.is_graph else None
@@ -124,7 +131,8 @@ class ShownWithNumpy(Shown):
                 gradients[name] = index_form_value(self, name, forward_values, upstream)
         self.values_at = {"inputs": {n: values[n] for n in values},
                           "forward": forward_values, "gradients": gradients,
-                          "upstream": None if upstream is None else np.asarray(upstream)}
+                          "upstream": None if upstream is None else upstream[self.output],
+                          "upstreams": upstream or {}}
         return self
 
     def evaluate(self, values: dict, upstream=None) -> dict:
@@ -164,9 +172,11 @@ def index_form_value(d, name: str, values: dict, upstream, grad=None):
         for dim, size in zip(d.shapes.names.get(n, ()), np.shape(value)):
             if isinstance(dim, str):
                 sizes[dim] = size
+    from ..check.numeric import upstream_values
     grad = grad or d.all_gradients[name]
-    instance = Instance(sizes, dict(values), None if upstream is None else
-                        np.asarray(upstream, dtype=float), d.program, d.output)
+    given = {o: np.asarray(g, dtype=float) for o, g in upstream_values(d, upstream).items()}
+    instance = Instance(sizes, dict(values), given.get(d.output), d.program, d.output,
+                        upstreams=given if len(given) > 1 else {})
     free = axis_labels(grad.axes, len(grad.shape))
     shape = tuple(sizes.get(k, k) if isinstance(k, str) else k for k in grad.shape)
     return Evaluator(d.program, instance, d.output).array(grad.index_form, free, shape)

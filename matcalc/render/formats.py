@@ -20,6 +20,7 @@ from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext
+from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
 from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
 
@@ -151,7 +152,7 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     upstreams = {s.name if isinstance(s, UpstreamGrad) else s.of
                  for s in free_symbols(grad.index_form)
                  if isinstance(s, (UpstreamGrad, ScalarGrad))}
-    if not named and upstreams - {d.output}:
+    if not named and upstreams - set(d.upstreams):
         return None
     labels = axis_labels(grad.axes, len(grad.shape))
     free = tuple(i for i, n in zip(labels, grad.shape) if n != 1)
@@ -183,7 +184,7 @@ def _bound_once(d: Derivation, wrt: str, needed: bool = False) -> str | None:
     code = backward_code(d)
     if code is None or wrt not in dict(code):
         return None
-    lines = {name: line for name, line in code if name != d.output}
+    lines = {name: line for name, line in code if name not in d.upstreams}
     uses: dict[str, int] = {}
 
     def names_in(text: str) -> list[str]:
@@ -241,6 +242,17 @@ def backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     return kept[key][1]
 
 
+def backward_lines(d: Derivation) -> list[tuple[str, str, str]] | None:
+    """The numpy backward pass as it is shown, (name, op, code) a line, op "=" or "+=":
+    the named gradients' (``backward_code``, for a program of several statements), or
+    with ``d.backward`` "staged" CS231n's staged pass (``staged.staged_code``)."""
+    if d.backward == "staged":
+        from .staged import staged_code
+        return staged_code(d, numpy_printer(d), numpy_code)
+    code = backward_code(d) if d.is_graph else None
+    return None if code is None else [(name, "=", line) for name, line in code]
+
+
 def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     needed, todo = set(), list(d.gradients)
     while todo:
@@ -254,12 +266,22 @@ def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
         form = grad.result if grad.result is not None else grad.index_form
         named = (s.name if isinstance(s, UpstreamGrad) else s.of
                  for s in free_symbols(form) if isinstance(s, (UpstreamGrad, ScalarGrad)))
-        todo += [target for target in named if target != d.output]
+        todo += [target for target in named if target not in d.upstreams]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.all_gradients.items() if name in needed]
     if any(f"d{name}" in d.shapes.names or line is None for name, line in lines):
         return None  # a name dZ is the program's own, or a gradient has no numpy
     return lines
+
+
+def outputs_note(d: Derivation, printer) -> dict | None:
+    """A program with several outputs (names nothing reads, seed 001 eq. 10's B = A;
+    C = A): their names and upstream gradients ∂L/∂B, ∂L/∂C, printed, for the note that
+    lists them (none is dropped); None with one output."""
+    if len(d.outputs) < 2:
+        return None
+    return {"names": [printer.doprint(d.names.symbols[o]) for o in d.outputs],
+            "upstreams": [printer.doprint(upstream_of(d, o)) for o in d.outputs]}
 
 
 def notes(program) -> list[str]:
@@ -393,12 +415,13 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "expanded": _expanded(d, grad, printer, result),
             "column_displays": _expanded(d, grad, printer, result, column=True),
         })
-    upstream = printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
-                                            loss=d.loss)) if d.has_upstream else None
+    upstream = printer.doprint(upstream_of(d, d.output)) \
+        if d.has_upstream and len(d.outputs) == 1 else None
     from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
-            "upstream": upstream, "definitions": definitions, "gradients": gradients,
+            "upstream": upstream, "outputs": outputs_note(d, printer),
+            "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program) + (["layout"] if any(
                 d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
@@ -424,13 +447,11 @@ def _values_view(d: Derivation, printer) -> dict | None:
                 for n, v in at["forward"].items() if n not in at["inputs"]]
     gradients = [(printer.doprint(d.all_gradients[n].matrix_lhs), shown(v))
                  for n, v in at["gradients"].items() if n in d.all_gradients]
-    upstream = None
-    if at.get("upstream") is not None:
-        upstream = (printer.doprint(UpstreamGrad(d.output, *d.names.symbols[d.output].shape,
-                                                 loss=d.loss)),
-                    shown(at["upstream"]))
+    given = at.get("upstreams") or ({d.output: at["upstream"]}
+                                    if at.get("upstream") is not None else {})
+    upstreams = [(printer.doprint(upstream_of(d, o)), shown(g)) for o, g in given.items()]
     return {"inputs": inputs, "forward": computed, "gradients": gradients,
-            "upstream": upstream}
+            "upstreams": upstreams}
 
 
 def value_text(value) -> str:
@@ -506,7 +527,7 @@ def render(d: Derivation | Derivative, fmt: str, lang: str = "en",
     if form.printer is None:
         return _json(d, ctx, env, phrases, form)
     printer = TextPrinter(ctx) if form.printer == "text" else latex_printer(ctx)
-    view = _view(d, printer, backward_code(d) if d.is_graph else None)
+    view = _view(d, printer, backward_lines(d))
     if standalone and fmt == "latex":
         return _document(d, env, lang, phrases, ctx, view, title)
     return _fragment(env.get_template(form.template).render(
@@ -528,7 +549,7 @@ def _fragment(text: str, fmt: str, phrases, ctx: PrintContext) -> str:
 def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
-    code = backward_code(d) if d.is_graph else None
+    code = backward_lines(d)
     text, latex = _view(d, TextPrinter(ctx), code), _view(d, latex_printer(ctx), code)
     requested, intermediates = [], []
     for grad, t, x in zip(d.all_gradients.values(), text["gradients"], latex["gradients"]):
@@ -563,6 +584,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     contract = {
         "program": d.program.source,
         "output": d.output,
+        "outputs": list(d.outputs),
         "loss": d.loss,
         "shapes": {name: list(shape) for name, shape in d.shapes.names.items()},
         "gradients": requested,
@@ -570,7 +592,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     if intermediates:
         contract["intermediates"] = intermediates
     if code:
-        contract["backward_numpy"] = [f"d{name} = {line}" for name, line in code]
+        contract["backward_numpy"] = [f"d{name} {op} {line}" for name, op, line in code]
     at = getattr(d, "values_at", None)
     if at:
         import numpy as np
@@ -673,9 +695,9 @@ def _module(d, env, form) -> str:
         if not view:
             raise UsageError(f"this {d.kind} has no matrix form, so no numpy module")
         return env.get_template("numpy_derivative.j2").render(**view).rstrip() + "\n"
-    code = backward_code(d) if d.is_graph else None
+    code = backward_lines(d)
     if code is None:
-        code = [(name, numpy_code(d, grad)) for name, grad in d.gradients.items()]
+        code = [(name, "=", numpy_code(d, grad)) for name, grad in d.gradients.items()]
     view = module_view(d, code)
     if not view:
         raise UsageError("a gradient here has no numpy code (no matrix form and no "

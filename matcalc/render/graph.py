@@ -48,10 +48,11 @@ def dot_source(d) -> str:
     for statement in program.statements:
         definition = f"{printer.name_shown(statement.target)} = " \
                      f"{printer.doprint(statement.value)}"
-        shape = "doubleoctagon" if statement.target == d.output else "box"
-        if statement.target == d.output and d.output in forward:  # no arrow leaves it
-            definition += "\n" + printer.name_shown(d.output) + " = " + \
-                value_text(forward[d.output])
+        output = statement.target in d.outputs
+        shape = "doubleoctagon" if output else "box"
+        if output and statement.target in forward:  # no arrow leaves it
+            definition += "\n" + printer.name_shown(statement.target) + " = " + \
+                value_text(forward[statement.target])
         definition += _total(d, printer, statement.target, fans, gradients)
         lines.append(f'  {_id(statement.target)} [shape={shape}, style=rounded, '
                      f'label="{_escape(definition)}"];')
@@ -93,8 +94,9 @@ def shares_at(d) -> dict[str, dict]:
     forward, gradients = at.get("forward", {}), at.get("gradients", {})
     namespace = dict(forward)
     namespace.update({f"d{n}": v for n, v in gradients.items()})
-    if at.get("upstream") is not None:
-        namespace[f"d{d.output}"] = at["upstream"]
+    upstreams = at.get("upstreams") or ({d.output: at["upstream"]}
+                                        if at.get("upstream") is not None else {})
+    namespace.update({f"d{o}": g for o, g in upstreams.items()})
     found: dict[str, dict] = {}
     for name in d.all_gradients:
         paths = shares(d, name) if name in gradients else {}
@@ -103,9 +105,9 @@ def shares_at(d) -> dict[str, dict]:
             code = numpy_code(d, grad, named=True)
             try:
                 values[target] = np.asarray(eval_numpy(code, namespace)) if code else \
-                    index_form_value(d, name, forward, at.get("upstream"), grad)
+                    index_form_value(d, name, forward, upstreams or None, grad)
             except (KeyError, UnsupportedError):
-                values[target] = index_form_value(d, name, forward, at.get("upstream"),
+                values[target] = index_form_value(d, name, forward, upstreams or None,
                                                    grad)
         if values:
             found[name] = values

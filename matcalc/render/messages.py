@@ -116,6 +116,18 @@ JA: list[tuple[str, str]] = [
      r"taken; choose another loss name",
      r"出力 \1 の形は \2 なのでスカラーの損失を補うが、その名前 \3 はすでに使われている。"
      r"別の損失の名前を選ぶ"),
+    (r"the program has several outputs \((.+)\), so a scalar loss is implied, but its name "
+     r"(\S+) is taken; choose another loss name",
+     r"プログラムには出力が複数（\1）あるのでスカラーの損失を補うが、その名前 \2 はすでに"
+     r"使われている。別の損失の名前を選ぶ"),
+    (r"a statement's share of a gradient has no numpy code, so there is no staged backward "
+     r"pass; use --backward named",
+     r"ある文の勾配への寄与に numpy のコードがないので、段階的な逆伝播は書けない。"
+     r"--backward named を使う"),
+    (r"a wrong staged backward pass was caught by the numerical check and is not shown; "
+     r"please report this program to matcalc's developers(.*)",
+     r"誤った段階的な逆伝播が数値検証で見つかったので表示しない。このプログラムを matcalc の"
+     r"開発者に報告してほしい\1"),
     (r"needs a name \(or 'all'\)", r"名前（または 'all'）が必要"),
     (r"a Hessian needs a scalar output; (\S+) has shape (.+)",
      r"ヘッセ行列にはスカラーの出力が必要。\1 の形は \2"),
@@ -238,6 +250,12 @@ JA: list[tuple[str, str]] = [
     (r"values missing for (.+)", r"\1 の値がない"),
     (r"the output (\S+) is not a scalar: pass its upstream gradient (\S+)",
      r"出力 \1 はスカラーではない。上流の勾配 \2 を渡す"),
+    (r"the output (\S+) is one of several: pass its upstream gradient (\S+)",
+     r"出力 \1 は複数ある出力の一つ。上流の勾配 \2 を渡す"),
+    (r"the program has several outputs \((.+)\): pass their upstream gradients by name, (.+)",
+     r"プログラムには出力が複数（\1）ある。上流の勾配を名前で渡す：\2"),
+    (r"not the upstream gradient of an output \(they are (.+)\)",
+     r"出力の上流の勾配ではない（上流の勾配は \1）"),
     (r"(\S+) is (\d+)-dimensional (.+), the value given is (.+)",
      r"\1 は \2 次元 \3 だが、与えられた値の形は \4"),
     (r"(\S+) has shape (.+), but the value given is (.+) \((\S+) is (\S+) elsewhere\)",

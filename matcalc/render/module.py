@@ -48,14 +48,14 @@ def derivative_view(d, code: str | None) -> dict:
 
 def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
     """What ``templates/numpy.j2`` needs: inputs with their shapes and assumptions, the
-    forward statements, and the backward statements ``code`` ((name, numpy of dname))."""
+    forward statements, and the backward statements ``code`` ((name, "=" or "+=", numpy))."""
     program, shapes = d.program, d.shapes
     _clash(program)
     targets = {s.target for s in program.statements}
     unread = [x.name for x in program.declarations if x.name not in targets and
               x.name not in program.inputs()]
     view = _program_view(d, [*program.inputs(), *unread])  # its forward pass first
-    if any(line is None for _, line in code):
+    if any(line is None for _, _, line in code):
         return {}
     return {
         **view,
@@ -63,6 +63,8 @@ def module_view(d: Derivation, code: list[tuple[str, str | None]]) -> dict:
         "requested": list(d.gradients),
         "output": d.output,
         "upstream": f"d{d.output}" if d.has_upstream else None,
+        # several outputs: each one's upstream gradient, (dB, B), and L = Σ_O Σ dO ∘ O
+        "upstreams": [(f"d{o}", o) for o in d.upstreams] if len(d.outputs) > 1 else [],
         "output_shape": list(shapes.names[d.output]),
         "symmetric": [n for n in d.symmetric_names if n in d.gradients],
     }

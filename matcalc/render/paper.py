@@ -127,11 +127,11 @@ def verbatim_text(text: str, lang: str) -> str:
 
 
 def numpy_line(item, lang: str) -> str:
-    """One gradient's numpy, ``dW = …`` (a (name, code) pair of the backward pass or a
-    gradient's view), wrapped at 72 columns, for the Verbatim."""
+    """One gradient's numpy, ``dW = …`` or ``dx += …`` (a (name, op, code) line of the
+    backward pass or a gradient's view), wrapped at 72 columns, for the Verbatim."""
     from .wrap import wrap_code
-    name, code = item if isinstance(item, tuple) else (item["wrt"], item["numpy"])
-    return verbatim_text(f"d{name} = " + wrap_code(code, 72, len(name) + 4), lang)
+    name, op, code = item if isinstance(item, tuple) else (item["wrt"], "=", item["numpy"])
+    return verbatim_text(f"d{name} {op} " + wrap_code(code, 72, len(name) + len(op) + 3), lang)
 
 
 def two_columns(text: str, lines: int = 10, width: int = 40) -> bool:
