@@ -148,7 +148,16 @@ STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the
               "collapse the sums).")
 
 
+PROOF_HELP = ("What to show: full (every step of the proof) or result (the result alone, "
+              "as a seed states a result it does not derive: 同様に計算すると ∂L/∂B = "
+              "∂L/∂C). The proof is derived and verified either way, and the output says "
+              "so.")
+
+
 def _steps(command):
+    """--steps and --proof: the order of a proof, and whether it is shown."""
+    command = click.option("--proof", type=click.Choice(["full", "result"]), default="full",
+                           show_default=True, help=PROOF_HELP)(command)
     return click.option("--steps", type=click.Choice(["article", "delta"]), default="article",
                         show_default=True, help=STEPS_HELP)(command)
 
@@ -276,7 +285,7 @@ def cli() -> None:
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
            against: tuple[str, ...], at: str | None, seed: int | None,
-           symmetric_gradient: str, steps: str) -> None:
+           symmetric_gradient: str, steps: str, proof: str) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -321,7 +330,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     formulas, backward = _formulas(against, wrt, program)
     derivation = run(text, wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
-                     symmetric_gradient=symmetric_gradient)
+                     symmetric_gradient=symmetric_gradient, proof=proof)
     if backward is not None:
         wanted = [n.strip() for item in wrt for n in item.split(",") if n.strip() != "all"]
         _pass_verdict(derivation, backward, fmt, lang, [n for n in wanted if n])
@@ -558,7 +567,8 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 @_common
 @_notation
 def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-             fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
+             fmt: str, lang: str, check: bool, no_check: bool, steps: str,
+             proof: str) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
     A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
@@ -575,7 +585,7 @@ def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str
     _header_flags(header)
     _show(run(text, _one_wrt(wrt, header, "jacobian"), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps),
+              check=not no_check, steps=steps, proof=proof),
           fmt, lang, check, no_check)
 
 
@@ -590,7 +600,8 @@ def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str
 @_common
 @_notation
 def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-            fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
+            fmt: str, lang: str, check: bool, no_check: bool, steps: str,
+            proof: str) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
     \b
@@ -604,7 +615,7 @@ def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str,
     _header_flags(header)
     _show(run(text, _one_wrt(wrt, header, "hessian"), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps),
+              check=not no_check, steps=steps, proof=proof),
           fmt, lang, check, no_check)
 
 

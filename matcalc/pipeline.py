@@ -45,6 +45,7 @@ from .observe import notify
 from .results import Derivation, Derivative, ForwardDefinition
 
 LAYOUTS = ("numerator", "denominator")
+PROOFS = ("full", "result")  # what is shown: every step, or the (verified) result alone
 
 
 @dataclass
@@ -66,7 +67,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
            inline: bool = False, check: bool = True,
            against: dict[str, str] | None = None, steps: str = "article",
-           symmetric_gradient: str = SYM) -> Derivation:
+           symmetric_gradient: str = SYM, proof: str = "full") -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -78,6 +79,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     ``steps`` orders the proofs: "article" (the default) as the seed articles do — keep
     the terms that hold the entry, then differentiate; "delta" differentiates first, to
     Kronecker deltas, and lets them collapse the sums.
+
+    ``proof`` is what the renderers show: "full" (the default) every step, "result" the
+    result alone, as a seed states a result it does not derive (seed 001's 同様に計算する
+    と ∂L/∂B = ∂L/∂C). The proof is derived and verified either way, and the output says
+    that its steps were checked though not shown.
 
     ``symmetric_gradient`` is the gradient with respect to an input declared
     ``symmetric(n, n)`` or ``spd(n, n)``: "sym" (the default) is the gradient on the
@@ -91,6 +97,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     A whole backward pass is checked by ``check_backward(d, source)``.
     """
     _check_style(steps)
+    _check_proof(proof)
     if symmetric_gradient not in CONVENTIONS:
         raise UsageError("must be sym or full", option="symmetric_gradient",
                          value=symmetric_gradient)
@@ -114,7 +121,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if name not in wanted:
             wanted.append(name)
     d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps,
-                   symmetric_gradient=symmetric_gradient)
+                   symmetric_gradient=symmetric_gradient, proof=proof)
     for statement in p.program.statements:
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
@@ -161,7 +168,13 @@ def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
 
 def _check_style(steps: str) -> None:
     if steps not in STEPS:
-        raise UsageError("must be article or delta", option="steps", value=steps)
+        raise UsageError("must be " + ", ".join(STEPS[:-1]) + " or " + STEPS[-1],
+                         option="steps", value=steps)
+
+
+def _check_proof(proof: str) -> None:
+    if proof not in PROOFS:
+        raise UsageError("must be full or result", option="proof", value=proof)
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
@@ -211,7 +224,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
              shapes: dict[str, Shape] | None = None, check: bool = True,
-             steps: str = "article") -> Derivative:
+             steps: str = "article", proof: str = "full") -> Derivative:
     """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
     numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
 
@@ -219,6 +232,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     Kronecker deltas, collapse, recognition. A derivative with more than two free
     indices (∂(W x)/∂W) has no matrix form; it is given in index form."""
     _check_style(steps)
+    _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
     out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
@@ -228,7 +242,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     free = _layout(out_idx, wrt_idx, layout)
     symbol_out, symbol_wrt = p.names.symbols[p.program.output], p.names.symbols[wrt]
     d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
-                   Partial(y, var), Partial(symbol_out, symbol_wrt), free)
+                   Partial(y, var), Partial(symbol_out, symbol_wrt), free, proof=proof)
     proof = Proof(d.lhs, free)
     expr = push_partial(_inlined(p, out_idx), var)
     proof.record(expr, "element_form", names=[p.program.output])
@@ -254,10 +268,11 @@ def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
 
 def hessian(program: str, wrt: str, layout: str = "numerator",
             shapes: dict[str, Shape] | None = None, check: bool = True,
-            steps: str = "article") -> Derivative:
+            steps: str = "article", proof: str = "full") -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
     transpose; the two agree wherever f is twice continuously differentiable)."""
     _check_style(steps)
+    _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     output = p.program.output
     if p.shapes.names[output]:
@@ -273,7 +288,8 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     free = (i, j) if layout == "numerator" else (j, i)
     d = Derivative("hessian", p.program, p.shapes, p.names, output, wrt, layout,
                    Partial(Partial(f, xi), xj),
-                   Partial(Partial(f, x), sympy.Transpose(x)), free)  # ∂²f/∂x∂xᵀ
+                   Partial(Partial(f, x), sympy.Transpose(x)), free,  # ∂²f/∂x∂xᵀ
+                   proof=proof)
     proof = Proof(d.lhs, free)
     first = replace_partials(push_partial(_inlined(p, ()), xi),
                              lambda q: differentiate(q.expr, q.var))

@@ -94,6 +94,9 @@ class Derivation(ShownWithNumpy):
     # a symmetric or spd input's gradient: "sym" (G + Gᵀ)/2, on symmetric matrices, or
     # "full" G, its entries taken as independent (``calculus.symmetric``)
     symmetric_gradient: str = "sym"
+    # what the renderers show: "full" every step, "result" the result alone (its proof is
+    # derived and verified all the same)
+    proof: str = "full"
     view = "gradients"
 
     # -- the common one-wrt case
@@ -158,6 +161,7 @@ class Derivative(Shown):
     checked: dict = field(default_factory=dict, repr=False)
     verified_on: int | None = None
     unverified: str | None = None
+    proof: str = "full"             # "result": the result alone, its proof not shown
     view = "derivative"
 
     @property

@@ -174,6 +174,10 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
      "typography: the seeds space lines with ~ ~ ~ ~ and align with &=&",
      lambda s: _tidy(re.sub(r"\\(?:displaystyle|small|quad|left|right)(?![A-Za-z])|"
                             r"\\[,;!]|(?<!\\)\\ |~|&", " ", s))),
+    ("\\dfrac", "\\frac", "typography: \\dfrac is \\frac set in display style (seed 004 "
+     "writes it in inline math, $${\\dfrac{\\partial W\\bm{x}}{\\partial \\bm{x}} = W^\\top}$$, "
+     "to keep the fraction large); the fraction is the same",
+     lambda s: re.sub(r"\\dfrac(?![A-Za-z])", r"\\frac", s)),
     ("x_1, y_k, ^\\mathsf{T}", "x_{1}, y_{k}, ^{\\mathsf{T}}",
      "a script of one token needs no braces in TeX", _braced_scripts),
     ("\\dots (in a matrix row)", "\\cdots", "seed 000's ellipsis between entries",
@@ -399,6 +403,9 @@ class Part:
     layout: str = "numerator"
     loss: str | None = None
     row: str | None = None          # results: the backward pass's line for this name
+    # "result" where the seed states the result alone (同様に計算すると): --proof result,
+    # the result without its proof (which matcalc still derives and verifies)
+    proof: str = "full"
 
 
 @dataclass
@@ -414,8 +421,8 @@ class Seed:
 
 
 @functools.cache
-def _derived(program: str, wrt: str, loss: str | None = None):
-    return derive(program, wrt=wrt, loss=loss)
+def _derived(program: str, wrt: str, loss: str | None = None, proof: str = "full"):
+    return derive(program, wrt=wrt, loss=loss, proof=proof)
 
 
 def matcalc_lines(part: Part, lang: str) -> list[Line]:
@@ -429,9 +436,9 @@ def matcalc_lines(part: Part, lang: str) -> list[Line]:
     NOTATION.update(part.notation)
     try:
         if part.kind == "jacobian":
-            d = jacobian(part.program, wrt=part.wrt, layout=part.layout)
+            d = jacobian(part.program, wrt=part.wrt, layout=part.layout, proof=part.proof)
             return _chain_lines([r for b in _rows(d.latex(lang)) for r in b])
-        d = _derived(part.program, part.wrt, part.loss)
+        d = _derived(part.program, part.wrt, part.loss, part.proof)
         latex = d.latex(lang)
         heads = {g["wrt"]: _split_top(g["latex"], " = ")[0]
                  for g in json.loads(d.json(lang))["gradients"]}
@@ -566,12 +573,9 @@ SEED_CASES: list[Seed] = [
         (r"\frac{\partial L}{\partial c_{ij}}",),
         (r"\frac{\partial L}{\partial \mathbf{C}}",)], notation=T001)]),
     Seed("001 eq. 4", "∂L/∂B for C = A + B (同様に計算すると: the result only)",
-         [Part("C = A + B", "B", [(r"\frac{\partial L}{\partial \mathbf{C}}",)],
-               notation=T001)],
-         differs="the seed writes only the result ∂L/∂B = ∂L/∂C (同様に計算すると, "
-                 "'computing in the same way'); matcalc writes eq. 3's five lines for B "
-                 "(∂L/∂b_ij, chain rule, element form, kept term, ∂L/∂c_ij). An option "
-                 "to show a result without its proof would match"),
+         [Part("C = A + B", "B", [(r"\frac{\partial L}{\partial \mathbf{B}}",),
+                                  (r"\frac{\partial L}{\partial \mathbf{C}}",)],
+               notation=T001, proof="result")]),
     Seed("001 eq. 7", "∂L/∂A for C = A + b (a row vector, broadcast)",
          [Part("b: (n,)\nC = A + b", "A", [
              (DL_DA,),
@@ -875,11 +879,11 @@ SEED_CASES: list[Seed] = [
                  "works on the entry ∂y_k/∂x_i (element form, kept term, w_ki) — 1 of 4 "
                  "lines (the result W)"),
     Seed("004 ∂(Wx)/∂x = Wᵀ", "the same Jacobian in denominator layout (a statement)",
-         [Part("x: (n,)\ny = W @ x", "x", [(r"W^\top",)], kind="jacobian",
-               layout="denominator", notation={"bold": "plain", "transpose": "top"})],
-         differs="the seed states the result only (文献によっては…); matcalc writes its "
-                 "entry proof: ∂y_k/∂x_i, Σ_p ∂(w_kp x_p)/∂x_i, ∂(w_ki x_i)/∂x_i, w_ki, "
-                 "(Wᵀ)_ik (1 of 1 seed lines; 5 extra)"),
+         [Part("x: (n,)\ny = W @ x", "x", [(r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}",),
+                                          (r"W^\top",)], kind="jacobian",
+               layout="denominator", proof="result",
+               names={r"W\bm{x}": "y", r"\bm{x}": "x"},
+               notation={"bold": "plain", "transpose": "top"})]),
     Seed("004 ∂(Wx)/∂W", "a vector by a matrix: the slices ∂f₁/∂W, ∂f₂/∂W, and xᵀ",
          [Part("x: (n,)\ny = W @ x", "W", [
              (r"\begin{bmatrix} \\[-6pt] x_1 & x_2 & \cdots & x_n \\[3ex] 0 & 0 & \cdots & 0 "

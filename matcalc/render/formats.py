@@ -362,8 +362,9 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "element_rhs": printer.in_order(read_names(df.node), df.element_rhs),
         })
     gradients = []
+    hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
     for grad in d.all_gradients.values():
-        steps = steps_view(grad.steps, printer, d.program)
+        steps = [] if hidden else steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
         symbol = d.names.symbols[grad.wrt]
         gradients.append({
@@ -380,7 +381,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "inlined": printer.doprint(grad.inlined)
             if grad.inlined is not None and (inlined or d.inline) else None,
             "inline_steps": [step_view(s, printer) for s in grad.inline_steps]
-            if grad.inlined is not None and (inlined or d.inline) else [],
+            if grad.inlined is not None and (inlined or d.inline) and not hidden else [],
             "consumers": grad.consumers,
             "zero": grad.zero,
             "expanded": _expanded(d, grad, printer, result),
@@ -399,6 +400,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
+            "verified_key": "verified_result" if hidden else "verified",
             "values": _values_view(d, printer),
             "numbered": printer.ctx.notation.get("numbers") == "on"}
 
@@ -541,6 +543,8 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
             key: {name: np.asarray(v, dtype=float).tolist() for name, v in at[key].items()}
             for key in ("inputs", "forward", "gradients")}
     contract["verified"] = {"random_instances": d.verified_on} if d.verified_on else None
+    if d.proof == "result":  # the steps were derived and verified, and are not shown
+        contract["proof"] = "result"
     if d.unverified:
         contract["unverified"] = d.unverified
     return env.get_template(form.template).render(contract=contract).rstrip() + "\n"
@@ -556,11 +560,12 @@ def _derivative_view(d: Derivative, printer) -> dict:
                          "element_lhs": "", "element_rhs": ""}
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
-        "steps": [step_view(s, printer) for s in d.steps],
+        "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
+        "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
     }
 
