@@ -142,10 +142,12 @@ def _read_program(program: str) -> str:
 OUTPUT = {"file": None, "standalone": False, "flavor": "zenn"}  # how _show writes
 
 
-STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
-              "that hold the entry, then differentiate, so each derivative is of one "
-              "entry) or delta (differentiate first, to Kronecker deltas, which then "
-              "collapse the sums).")
+STEPS_HELP = ("The order of a proof: article (the seed articles' own routes: keep the "
+              "terms that hold the entry, then differentiate, so each derivative is of one "
+              "entry; for a product of two names that gives a vector, seed 000's route, "
+              "∂L/∂y_j ∂y_j/∂w_ij before y's element form), element (the element form "
+              "first everywhere: seed 001's order, also for such a product) or delta "
+              "(differentiate first, to Kronecker deltas, which then collapse the sums).")
 
 
 PROOF_HELP = ("What to show: full (every step of the proof) or result (the result alone, "
@@ -158,7 +160,8 @@ def _steps(command):
     """--steps and --proof: the order of a proof, and whether it is shown."""
     command = click.option("--proof", type=click.Choice(["full", "result"]), default="full",
                            show_default=True, help=PROOF_HELP)(command)
-    return click.option("--steps", type=click.Choice(["article", "delta"]), default="article",
+    return click.option("--steps", type=click.Choice(["article", "element", "delta"]),
+                        default="article",
                         show_default=True, help=STEPS_HELP)(command)
 
 

@@ -77,8 +77,11 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     returned; a wrong one raises ``CheckError`` instead.
 
     ``steps`` orders the proofs: "article" (the default) as the seed articles do — keep
-    the terms that hold the entry, then differentiate; "delta" differentiates first, to
-    Kronecker deltas, and lets them collapse the sums.
+    the terms that hold the entry, then differentiate; for a product of two names whose
+    result is a vector, seed 000's route (∂L/∂y_j ∂y_j/∂w_ij, then ∂L/∂y_j x_i, before y's
+    element form: ``calculus.vector_route``); "element" writes the element form first
+    everywhere (seed 001's order, also for such a product); "delta" differentiates first,
+    to Kronecker deltas, and lets them collapse the sums.
 
     ``proof`` is what the renderers show: "full" (the default) every step, "result" the
     result alone, as a seed states a result it does not derive (seed 001's 同様に計算する

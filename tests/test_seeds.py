@@ -533,13 +533,7 @@ SEED_CASES: list[Seed] = [
               r"{pmatrix} \frac{\partial L}{\partial y_1} & \frac{\partial L}{\partial y_2} "
               r"& \dots & \frac{\partial L}{\partial y_m} \end{pmatrix}",),
              (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",)],
-             notation=N000)],
-         differs="matcalc writes y's element form, Σ_{k=1}^{m} ∂L/∂y_k Σ_{p=1}^{n} "
-                 "∂(x_p w_pk)/∂w_ij, which seed 000 leaves to its eq. 6 and the prose; it "
-                 "keeps ∂L/∂y_j ∂(x_i w_ij)/∂w_ij where the seed keeps ∂L/∂y_j ∂y_j/∂w_ij; "
-                 "and it adds (Xᵀ)_i ∂L/∂y_j (transpose) and (Xᵀ ∂L/∂Y)_ij (outer product) "
-                 "between the entry ∂L/∂y_j x_i and the grid (6 of 7 seed lines; 3 extra; "
-                 "the entry (Xᵀ ∂L/∂Y)_ij before the grid is allowed)"),
+             notation=N000)]),
     Seed("000 eqs. 14-18", "∂L/∂X for Y = XW (eqs. 14-15 entries, 16-18 matrix)",
          [Part(X000, "X", [
              (r"\frac{\partial L}{\partial x_i}",),
@@ -555,12 +549,7 @@ SEED_CASES: list[Seed] = [
               r"& \dots  & w_{m2} \\ \vdots & \vdots & \ddots & \vdots \\ w_{1n} & w_{2n} & "
               r"\dots  & w_{mn} \end{pmatrix}",),
              (r"\frac{\partial L}{\partial \bm{Y}} \bm{W}^\mathsf{T}",)],
-             notation=N000)],
-         differs="matcalc writes y's element form Σ_j ∂L/∂y_j Σ_p ∂(x_p w_pj)/∂x_i and "
-                 "the kept term Σ_j ∂L/∂y_j ∂(x_i w_ij)/∂x_i, which seed 000 folds into "
-                 "one line (eq. 15, 'by eq. 6'); and it adds Σ_j (Wᵀ)_ji ∂L/∂y_j (transpose) "
-                 "before the grid, which the seed does not write (6 of 6 seed lines, the "
-                 "corrected eq. 17 included; 3 extra)"),
+             notation=N000)]),
     # ------------------------------------------------------------------ seed 001
     Seed("001 eq. 3", "∂L/∂A for C = A + B", [Part("C = A + B", "A", [
         (DL_DA,),

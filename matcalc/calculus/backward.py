@@ -48,7 +48,9 @@ from .symbols import (
     index_symbols,
 )
 from .symmetric import symmetric_inputs, symmetrise
+from . import vector_route
 
+ARTICLE = ("article", "element")  # the seed articles' orders (prove.STEPS)
 ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put in
 
 
@@ -269,7 +271,13 @@ class GradientOfName:
         # (only the chain rule's ∂z_kl/∂x_ij: a plain ∂h0/∂x_i, from the loss's own
         # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
         loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
-        if loss_itself and d.style == "article":
+        # seed 000: a product whose result is a vector keeps ∂y_j/∂w_ij before y's form
+        route = d.style == "article" and len(pieces) == 1 and not loss_itself and \
+            vector_route.applies(pieces[0][0], pieces[0][1], self.name)
+        if route:
+            expr = vector_route.keep_then_differentiate(proof, expr, forms, self.name,
+                                                        targets[0])
+        elif loss_itself and d.style in ARTICLE:
             # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
             form = next(iter(forms.values()))
             expr = outside(form, self.var)
@@ -284,17 +292,21 @@ class GradientOfName:
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
-        expr = differentiate_step(proof, expr, self.name, d.style)
+        if not route:
+            expr = differentiate_step(proof, expr, self.name, d.style)
         feeds = [f for f in self.definitions if f.name in targets]
-        if d.style == "article":  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
+        if d.style in ARTICLE:  # e^{−x}/(1 + e^{−x})² → s (1 − s), seed 003's steps
             expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base))
         # only the results X feeds can appear in its derivative
         folded, used = fold_definitions(expr, feeds)
         if used:
             expr = folded
             proof.record(expr, "by_definition", names=used)
+        mark = proof.mark()
         outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
                          self.unit, centred=self.centred)
+        if route:
+            vector_route.merge_transpose(proof, mark)
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow

@@ -28,7 +28,10 @@ from .symbols import Index, Partial, Pick, substitute
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
 
-STEPS = ("article", "delta")
+# article: the seeds' own routes (seed 000's for a product that gives a vector, seed 001's
+# elsewhere); element: the element form first everywhere (seed 001's order); delta:
+# differentiate first, to Kronecker deltas
+STEPS = ("article", "element", "delta")
 
 
 def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article") -> Expr:
@@ -36,14 +39,14 @@ def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article
     formula for det, ∂X⁻¹ = −X⁻¹ ∂X X⁻¹ for inv) and says when entries gave deltas.
     In the articles' order (``steps="article"``) the sums a derivative forces are removed
     first (``keep``), so that the derivative is of the one entry left."""
-    if steps == "article":
+    if steps != "delta":
         expr = keep_step(proof, expr)
     lemmas = [name for kind, name in LEMMAS
               if any(p.expr.has(kind) for p in expr.atoms(Partial))]
     if any(_product_of_dependents(p) for p in expr.atoms(Partial)):
         lemmas.append("product_rule")  # ∂(x σ(x))/∂x = σ(x) + x σ′(x)
     derived = replace_partials(expr, lambda p: differentiate(p.expr, p.var))
-    if steps == "article":
+    if steps != "delta":
         primed, rules = instances(expr)
         if rules:
             proof.record(primed, "differentiate", wrt=wrt, deltas=False, lemmas=lemmas)

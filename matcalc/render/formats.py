@@ -276,6 +276,7 @@ def symmetric_notes(d: Derivation) -> list[dict]:
 # steps before the matrix form is read off: their products stay as the program writes
 # them (∂L/∂c_kj a_ki, as seed 001 eq. 16 has it); after, entries chain from i
 WRITTEN = frozenset({"chain_rule", "fan_out", "element_form", "linearity", "keep",
+                     "differentiate_by_form",
                      "differentiate"})
 
 
