@@ -171,8 +171,7 @@ def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
 
 def _check_style(steps: str) -> None:
     if steps not in STEPS:
-        raise UsageError("must be " + ", ".join(STEPS[:-1]) + " or " + STEPS[-1],
-                         option="steps", value=steps)
+        raise UsageError("must be article, element or delta", option="steps", value=steps)
 
 
 def _check_proof(proof: str) -> None:

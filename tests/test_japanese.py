@@ -96,7 +96,7 @@ symmetric spd positive dtype einsum ord norm float int abs len True False axis k
 NAME VALUE FORMULA FILE dNAME apt install graphviz Graphviz dot svg png sym full article
 delta numerator denominator NUL Python where logical_not array sum mean max reshape
 astype Delta exp log tanh tanhh foo outer maximum all comprehension string linalg
-CheckReport dW dZ dY out f-string""".split())
+CheckReport dW dZ dY out f-string element result""".split())
 
 
 def seams(text: str) -> list[str]:

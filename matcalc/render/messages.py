@@ -103,6 +103,7 @@ JA: list[tuple[str, str]] = [
      r"NAME=式 と書くか、--wrt をちょうど一つ与える"),
     (r"the program is nested too deeply", r"プログラムの入れ子が深すぎる"),
     # the library's arguments (pipeline.py)
+    (r"must be (\w+), (\w+) or (\w+)", r"\1、\2、\3 のいずれか"),
     (r"must be (\w+) or (\w+)", r"\1 か \2 のどちらか"),
     (r"(.+) names the loss and a gradient; rename the gradient",
      r"\1 は損失と勾配の両方の名前になっている。勾配の名前を変える"),
