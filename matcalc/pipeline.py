@@ -246,11 +246,30 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
                    Partial(y, var), Partial(symbol_out, symbol_wrt), free, proof=proof)
     proof = Proof(d.lhs, free)
-    expr = push_partial(_inlined(p, out_idx), var)
+    form = _inlined(p, out_idx)
+    expr = push_partial(form, var)
     proof.record(expr, "element_form", names=[p.program.output])
     expr = differentiate_step(proof, expr, wrt, steps)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
+    if steps == "article" and layout == "numerator" and \
+            _rows_route(form, out_idx, wrt_idx, getattr(var, "matrix", None)):
+        d.rows = form  # seed 004: f's rows written out, each differentiated by x
     return _finished(d, proof, expr, dims, check)
+
+
+def _rows_route(form: Expr, out_idx: tuple, wrt_idx: tuple, x) -> bool:
+    """Seed 004's route for ∂(Wx)/∂x: a vector by a vector whose entry is one sum over the
+    input's entries, y_k = Σ_p w_kp x_p (a linear map). The rows are written out,
+    ∂(w_11 x_1 + w_12 x_2 + ⋯ + w_1n x_n)/∂x = (w_11, w_12, ⋯, w_1n), from the proof's
+    element form and its last step at k = 1, 2, …, m (``render.expand.jacobian_rows``)."""
+    if len(out_idx) != 1 or len(wrt_idx) != 1 or not isinstance(form, sympy.Sum) or \
+            len(form.limits) != 1:
+        return False
+    p = form.limits[0][0]
+    entries = [e for e in form.function.atoms(Element) if e.matrix == x]
+    return bool(entries) and all(e.row == p for e in entries) and \
+        form.function.is_polynomial(*entries) and \
+        all(sympy.degree(form.function, e) == 1 for e in entries)
 
 
 def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:

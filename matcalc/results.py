@@ -162,6 +162,9 @@ class Derivative(Shown):
     verified_on: int | None = None
     unverified: str | None = None
     proof: str = "full"             # "result": the result alone, its proof not shown
+    # seed 004's route for ∂(Wx)/∂x: the element form whose rows are written out (y_k =
+    # Σ_p w_kp x_p), each row differentiated by x; None for the proof entry by entry
+    rows: Expr | None = None
     view = "derivative"
 
     @property

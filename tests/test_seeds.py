@@ -316,8 +316,8 @@ def _rows(latex: str) -> list[list[dict]]:
         raw = raw[gap.end():].strip() if gap else raw.strip()
         if gap and blocks[-1]:
             blocks.append([])
-        if not raw:
-            continue
+        if not raw or raw in ("\\vdots", "&\\vdots"):
+            continue  # a row of ⋮ between equations (seed 004's, and matcalc's) is none
         lhs, *rest = _split_top(raw, "&=")
         rhs = "&=".join(rest)
         parts = _split_top(rhs, " \\quad ")
@@ -859,14 +859,13 @@ SEED_CASES: list[Seed] = [
                  "instead, through Kronecker deltas)"),
     Seed("004 ∂(Wx)/∂x = W", "the Jacobian of Wx, numerator layout, row by row",
          [Part("x: (n,)\ny = W @ x", "x", [
+             (r"\frac{\partial (w_{11} x_1 + w_{12} x_2 \ + \cdots \ + w_{1n} x_n )}"
+              r"{\partial \bm{x}}",),
              (r"\left( w_{11}, w_{12}, \cdots, w_{1n} \right)",),
              (r"\left( w_{21}, w_{22}, \cdots, w_{2n} \right)",),
              (r"\left( w_{m1}, w_{m2}, \cdots, w_{mn} \right)",),
-             ("W",)], kind="jacobian", notation={"bold": "plain"})],
-         differs="the seed writes f's rows out (w_11 x_1 + ⋯ + w_1n x_n) and "
-                 "differentiates each by the vector x, a row (w_11, …, w_1n); matcalc "
-                 "works on the entry ∂y_k/∂x_i (element form, kept term, w_ki) — 1 of 4 "
-                 "lines (the result W)"),
+             ("W",)], kind="jacobian", names={r"\bm{x}": "x"},
+             notation={"bold": "plain"})]),
     Seed("004 ∂(Wx)/∂x = Wᵀ", "the same Jacobian in denominator layout (a statement)",
          [Part("x: (n,)\ny = W @ x", "x", [(r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}",),
                                           (r"W^\top",)], kind="jacobian",

@@ -348,3 +348,50 @@ def slices_shown(d, grids: dict, printer, tex: bool) -> str:
         else:
             out.append("\n".join(side_by_side([[lhs + " ="], text_grid(rows, printer)])))
     return (r", \quad " if tex else "\n").join(out)
+
+
+# ---------------------------------------------------------------- seed 004's rows
+
+def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
+    """Seed 004's ∂(Wx)/∂x row by row: each shown row k of y written out and
+    differentiated by the vector x,
+
+        ∂(w_11 x_1 + w_12 x_2 + ⋯ + w_1n x_n)/∂x = (w_11, w_12, ⋯, w_1n)
+
+    for k = 1, 2, ⋯, m (None in the place of the rows between). The left side is the
+    proof's element form y_k = Σ_p w_kp x_p at k, the right side its last step, w_ki, at k
+    for i = 1, 2, ⋯, n: two lines of the verified proof at one row, with the steps between
+    them (keep, differentiate) verified and not written, as the seed does not write them.
+    None when the derivative is not on that route (``Derivative.rows``)."""
+    form = getattr(d, "rows", None)
+    if form is None or d.index_form is None:
+        return None
+    k = next(f for f in d.free if isinstance(f, Index) and f.name in "klmn")
+    i = next(f for f in d.free if isinstance(f, Index) and f != k)
+    (p, _, _), body = form.limits[0], form.function
+    m, n = (d.shapes.names[name][0] for name in (d.output, d.wrt))
+
+    def at(expr: Expr, values: dict) -> Expr:
+        for index, value in values.items():
+            expr = substitute(expr, index, Index(value))
+        return _settle_deltas(expr)
+
+    def run(values: list, sep: str, show) -> str:
+        dots = r"\cdots" if tex else "⋯"
+        return sep.join(dots if v is DOTS else show(v) for v in values)
+
+    x = printer.doprint(d.names.symbols[d.wrt])
+    rows = []
+    for r in positions(m if isinstance(m, int) else sympy.Symbol(m)):
+        if r is DOTS:
+            rows.append(None)
+            continue
+        cols = positions(n if isinstance(n, int) else sympy.Symbol(n))
+        terms = run(cols, " + ", lambda c: printer.doprint(at(body, {k: r, p: c})))
+        entries = run(cols, ", ", lambda c: printer.doprint(at(d.index_form, {k: r, i: c})))
+        if tex:
+            rows.append({"lhs": rf"\frac{{\partial \left({terms}\right)}}{{\partial {x}}}",
+                         "rhs": rf"\left({entries}\right)"})
+        else:
+            rows.append({"lhs": f"∂({terms})/∂{x}", "rhs": f"({entries})"})
+    return rows

@@ -562,6 +562,9 @@ def _derivative_view(d: Derivative, printer) -> dict:
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
         "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],
+        "rows": None if d.proof == "result" else _jacobian_rows(d, printer),
+        "wrt_name": unicode_name(d.wrt),
+        "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
@@ -569,6 +572,13 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
     }
+
+
+def _jacobian_rows(d: Derivative, printer) -> list[dict] | None:
+    """Seed 004's route for ∂(Wx)/∂x: its rows written out (``render.expand``)."""
+    from .expand import jacobian_rows
+    from .latex import LatexPrinter
+    return jacobian_rows(d, printer, isinstance(printer, LatexPrinter))
 
 
 def _derivative_expanded(d: Derivative, printer) -> str | None:
