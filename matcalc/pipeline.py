@@ -323,6 +323,27 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     return _finished(d, proof, expr, {i: n, j: n}, check)
 
 
+def _shorthand(d: Derivative) -> Expr | None:
+    """Seed 004's xᵀ for ∂(Wx)/∂W: a vector by a matrix whose index form is δ_ik v_j —
+    each slice ∂y_k/∂W holds vᵀ in its row k and 0 in every other — is written vᵀ in
+    machine learning. The shorthand of the slices' one row, not a matrix equal to the
+    derivative (which has three indices); None where it does not apply."""
+    if d.kind != "jacobian" or d.result is not None or len(d.free) != 3 or \
+            not isinstance(d.index_form, sympy.Mul):
+        return None
+    k, i, j = d.free if d.layout == "numerator" else (d.free[2], d.free[0], d.free[1])
+    factors = list(d.index_form.args)
+    delta = [f for f in factors if isinstance(f, sympy.KroneckerDelta)]
+    rest = [f for f in factors if not isinstance(f, sympy.KroneckerDelta)]
+    if len(delta) != 1 or set(delta[0].args) != {k, i} or len(rest) != 1 or \
+            not isinstance(rest[0], Element):
+        return None
+    v = rest[0].matrix
+    if not isinstance(v, sympy.MatrixSymbol) or v.shape[1] != 1 or rest[0].row != j:
+        return None
+    return sympy.Transpose(v)
+
+
 def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
               check: bool) -> Derivative:
     outcome = finish(proof, expr, d.free, dims, d.shapes.assumptions,
@@ -331,6 +352,7 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     d.index_form = outcome.index_form
     d.no_matrix_form = outcome.no_matrix_form
     d.result = outcome.result
+    d.shorthand = _shorthand(d)
     if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:

@@ -165,6 +165,9 @@ class Derivative(Shown):
     # seed 004's route for ∂(Wx)/∂x: the element form whose rows are written out (y_k =
     # Σ_p w_kp x_p), each row differentiated by x; None for the proof entry by entry
     rows: Expr | None = None
+    # seed 004's xᵀ for ∂(Wx)/∂W: the machine-learning shorthand of its slices (each has
+    # xᵀ in one row, 0 elsewhere), stated as such; not a matrix equal to the derivative
+    shorthand: Expr | None = None
     view = "derivative"
 
     @property

@@ -880,9 +880,12 @@ SEED_CASES: list[Seed] = [
              (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm",
                                                              "transpose": "top"})],
          differs="matcalc gives the index form ∂y_k/∂w_ij = δ_ik x_j and says there is no "
-                 "matrix form (three indices); the seed writes the first slice ∂f₁/∂W as "
-                 "a grid with x in row 1, and then ∂(Wx)/∂W = xᵀ, the shorthand of "
-                 "machine learning (not a matrix equal to the derivative)"),
+                 "matrix form (three indices); its slices ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W, "
+                 "with 0 where the seed writes 0, are written with --expand in text and "
+                 "Markdown, not in the LaTeX compared here; and it states the seed's xᵀ as "
+                 "the shorthand of machine learning, in words (every slice has xᵀ in its row "
+                 "k and 0 elsewhere), where the seed writes ∂(Wx)/∂W = xᵀ as an equation: "
+                 "the derivative has three indices and is no matrix equal to xᵀ"),
 ]
 
 

@@ -60,7 +60,7 @@ def index_grid(index_form: Expr, axes: tuple, shape: tuple) -> list[list]:
         for axis, value in zip(axes, values):
             if isinstance(axis, Index):
                 expr = substitute(expr, axis, Index(value))
-        return _settle_deltas(expr)
+        return _settle_deltas(expr, _named(shape))
     return grid(entry, tuple(shape))
 
 
@@ -278,15 +278,26 @@ def _position(x) -> int | None:
     return None
 
 
-def _settle_deltas(expr: Expr) -> Expr:
-    """δ between two numbered positions is 1 or 0 (δ_12 = 0); with a named one (δ_1n) it
-    stays."""
+def _settle_deltas(expr: Expr, last: frozenset = frozenset()) -> Expr:
+    """δ between two numbered positions is 1 or 0 (δ_12 = 0). A grid shows an axis of
+    named length m as 1, 2, ⋯, m, so there the last position m is a third one (m ≥ 3):
+    δ between it (a name in ``last``) and 1 or 2 is 0 (δ_1m = 0, where seed 004 writes 0).
+    With any other name (an index still summed) δ stays."""
     def settle(a, b):
         pa, pb = _position(a), _position(b)
         if pa is not None and pb is not None:
             return sympy.S.One if pa == pb else sympy.S.Zero
+        for here, there in ((pa, b), (pb, a)):
+            if here in (1, 2) and isinstance(there, Index) and there.name in last:
+                return sympy.S.Zero
         return sympy.KroneckerDelta(a, b)
     return expr.replace(sympy.KroneckerDelta, settle)
+
+
+def _named(sizes) -> frozenset:
+    """The names of the lengths among ``sizes`` (m for (m, n)): a grid's last positions."""
+    return frozenset(str(n) for n in sizes
+                     if isinstance(n, (str, sympy.Symbol)) and not str(n).isdigit())
 
 
 def derivative_expansion(d) -> dict | None:
@@ -308,7 +319,7 @@ def derivative_expansion(d) -> dict | None:
         expr = d.index_form
         for index, value in values.items():
             expr = substitute(expr, index, Index(value))
-        return _settle_deltas(expr)
+        return _settle_deltas(expr, _named(sizes.values()))
 
     plane = free[-2:] if len(free) >= 2 else free
     shape = tuple(sympy.Symbol(sizes[i]) if isinstance(sizes[i], str) else sizes[i]
@@ -374,7 +385,7 @@ def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
     def at(expr: Expr, values: dict) -> Expr:
         for index, value in values.items():
             expr = substitute(expr, index, Index(value))
-        return _settle_deltas(expr)
+        return _settle_deltas(expr, _named((m, n)))
 
     def run(values: list, sep: str, show) -> str:
         dots = r"\cdots" if tex else "⋯"

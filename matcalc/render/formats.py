@@ -563,6 +563,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
         "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],
         "rows": None if d.proof == "result" else _jacobian_rows(d, printer),
+        "shorthand": _shorthand(d, printer),
         "wrt_name": unicode_name(d.wrt),
         "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
@@ -572,6 +573,20 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
     }
+
+
+def _shorthand(d: Derivative, printer) -> dict | None:
+    """Seed 004's xᵀ for ∂(Wx)/∂W, with the slice it abbreviates (∂y_k/∂W)."""
+    if getattr(d, "shorthand", None) is None:
+        return None
+    from ..calculus.symbols import Index
+    from .latex import LatexPrinter
+    k = Index("k")
+    top = printer.doprint(d.names.element(d.output, (k,)))
+    wrt = printer.doprint(d.names.symbols[d.wrt])
+    slice_ = rf"\frac{{\partial {top}}}{{\partial {wrt}}}" \
+        if isinstance(printer, LatexPrinter) else f"∂{top}/∂{wrt}"
+    return {"vec": printer.doprint(d.shorthand), "slice": slice_, "k": printer.doprint(k)}
 
 
 def _jacobian_rows(d: Derivative, printer) -> list[dict] | None:
@@ -612,6 +627,10 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     if text["result"] else None,
                     "index": f"{text['lhs']} = {text['index_form']}",
                     "no_matrix_form": d.no_matrix_form,
+                    # seed 004's xᵀ: a shorthand of the slices, not equal to the derivative
+                    "ml_shorthand": {"latex": latex["shorthand"]["vec"],
+                                     "text": text["shorthand"]["vec"]}
+                    if text["shorthand"] else None,
                     "numpy": derivative_numpy(d),
                     "verified": {"random_instances": d.verified_on} if d.verified_on
                     else None,
