@@ -22,6 +22,7 @@ from sympy import Expr, Integer, Symbol
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
+from . import vector_route
 from .collapse import collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
 from .differentiate import move_inside, outside, push_partial, replace_partials
@@ -48,7 +49,6 @@ from .symbols import (
     index_symbols,
 )
 from .symmetric import symmetric_inputs, symmetrise
-from . import vector_route
 
 ARTICLE = ("article", "element")  # the seed articles' orders (prove.STEPS)
 ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put in

@@ -398,8 +398,9 @@ def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
             rows.append(None)
             continue
         cols = positions(n if isinstance(n, int) else sympy.Symbol(n))
-        terms = run(cols, " + ", lambda c: printer.doprint(at(body, {k: r, p: c})))
-        entries = run(cols, ", ", lambda c: printer.doprint(at(d.index_form, {k: r, i: c})))
+        terms = run(cols, " + ", lambda c, r=r: printer.doprint(at(body, {k: r, p: c})))
+        entries = run(cols, ", ",
+                      lambda c, r=r: printer.doprint(at(d.index_form, {k: r, i: c})))
         if tex:
             rows.append({"lhs": rf"\frac{{\partial \left({terms}\right)}}{{\partial {x}}}",
                          "rhs": rf"\left({entries}\right)"})
