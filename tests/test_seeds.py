@@ -969,6 +969,7 @@ def test_the_table_in_docs_lists_every_derivation():
     (r"\frac{dz}{dy} \frac{dy}{dx}", r"\frac{\partial z}{\partial y} \frac{\partial y}"
                                       r"{\partial x}"),
     (r"-\mathbf{Y}/\mathbf{B}", r"-\frac{\mathbf{Y}}{\mathbf{B}}"),
+    (r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}", r"\frac{\partial W\bm{x}}{\partial \bm{x}}"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
 ])
