@@ -168,3 +168,10 @@ def test_deltas_settle_only_against_a_grids_last_position():
     assert _settle_deltas(sympy.KroneckerDelta(m, m), frozenset({"m"})) == 1
     assert _settle_deltas(sympy.KroneckerDelta(three, m), frozenset({"m"})) != 0  # m may be 3
     assert _settle_deltas(sympy.KroneckerDelta(one, p), frozenset({"m"})) != 0    # summed p
+
+
+def test_a_graph_without_its_proofs_lists_each_result_once():
+    d = derive("x: (n,)\nh = W @ x\ny = tanh(h)\nL = sum(y)", wrt="W", proof="result")
+    latex = d.latex()
+    assert latex.count(r"\frac{\partial L}{\partial \mathbf{h}} &=") == 1
+    assert "chain rule" not in latex and d.verified_on

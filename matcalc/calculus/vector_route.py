@@ -74,13 +74,11 @@ def keep_then_differentiate(proof: Proof, expr: Expr, forms: dict, wrt: str,
         proof.record(expr, "keep", kept=kept_pairs(kept_all))
 
     def derivative(p: Partial) -> Expr:
-        if not isinstance(p, ChainPartial):
+        y = next((y for y in forms if _same_entry(y, p.expr)), None) \
+            if isinstance(p, ChainPartial) else None
+        if y is None:
             return p
-        form = next((f for y, f in forms.items() if _same_entry(y, p.expr)), None)
-        if form is None:
-            return p
-        form = _at(form, next(y for y in forms if _same_entry(y, p.expr)), p.expr)
-        inner = replace_partials(push_partial(form, p.var),
+        inner = replace_partials(push_partial(_at(forms[y], y, p.expr), p.var),
                                  lambda q: differentiate(q.expr, q.var))
         scratch = Proof(None, p.expr.free_symbols | p.var.free_symbols)
         return total(collapse_all(inner, scratch, set(), {}).terms)

@@ -402,6 +402,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
             "verified_key": "verified_result" if hidden else "verified",
+            # --proof result on a graph: the backward pass alone lists every result
+            "proof_hidden": hidden,
             "values": _values_view(d, printer),
             "numbered": printer.ctx.notation.get("numbers") == "on"}
 
