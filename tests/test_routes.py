@@ -175,3 +175,20 @@ def test_a_graph_without_its_proofs_lists_each_result_once():
     latex = d.latex()
     assert latex.count(r"\frac{\partial L}{\partial \mathbf{h}} &=") == 1
     assert "chain rule" not in latex and d.verified_on
+
+
+def test_latex_writes_the_slices_a_row_each_under_expand():
+    from matcalc.render.display import NOTATION
+    d = jacobian("x: (n,)\ny = W @ x", wrt="W")
+    saved = dict(NOTATION)
+    NOTATION["expand"] = "on"
+    try:
+        latex = d.latex()
+    finally:
+        NOTATION.clear()
+        NOTATION.update(saved)
+    assert r"\frac{\partial y_{1}}{\partial \mathbf{W}} &= \begin{pmatrix} x_{1} & x_{2} & " \
+           r"\cdots & x_{n} \\ 0 & 0 & \cdots & 0" in latex
+    assert r"\frac{\partial y_{m}}{\partial \mathbf{W}} &= " in latex and "\\delta" not in \
+        latex.split(r"\frac{\partial y_{1}}", 1)[1]
+    assert r"\frac{\partial y_{1}}" not in d.latex()        # only with --expand

@@ -180,6 +180,16 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
      lambda s: re.sub(r"\\dfrac(?![A-Za-z])", r"\\frac", s)),
     ("x_1, y_k, ^\\mathsf{T}", "x_{1}, y_{k}, ^{\\mathsf{T}}",
      "a script of one token needs no braces in TeX", _braced_scripts),
+    ("\\begin{bmatrix} \\\\[-6pt] a \\\\[3ex] b \\\\[1ex] \\end{bmatrix}",
+     "\\begin{pmatrix} a \\\\ b \\end{pmatrix}",
+     "a matrix's delimiters and row spacing: seed 004 sets its grids in brackets, spaces "
+     "their rows (\\\\[3ex]) and raises them with an empty first row (\\\\[-6pt]) and a "
+     "last row break; matcalc (and seed 000) in parentheses. The entries, in their rows and "
+     "columns, are the same matrix",
+     lambda s: re.sub(r"\\\\(?=\\end\{pmatrix\})", "",
+                      re.sub(r"(?<=\\begin\{pmatrix\})\\\\", "",
+                             re.sub(r"\\\\\[-?[\d.]+(?:ex|pt|em)\]", r"\\\\",
+                                    s.replace("{bmatrix}", "{pmatrix}"))))),
     ("\\dots (in a matrix row)", "\\cdots", "seed 000's ellipsis between entries",
      lambda s: re.sub(r"\\dots(?![a-z])", r"\\cdots", s)),
     ("\\cdot between factors", "juxtaposition",
@@ -877,15 +887,15 @@ SEED_CASES: list[Seed] = [
              (r"\begin{bmatrix} \\[-6pt] x_1 & x_2 & \cdots & x_n \\[3ex] 0 & 0 & \cdots & 0 "
               r"\\[1ex] \vdots & \vdots & \ddots & \vdots \\[1ex] 0 & 0 & \cdots & 0 "
               r"\\[1ex] \end{bmatrix}",),
-             (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm",
-                                                             "transpose": "top"})],
-         differs="matcalc gives the index form ∂y_k/∂w_ij = δ_ik x_j and says there is no "
-                 "matrix form (three indices); its slices ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W, "
-                 "with 0 where the seed writes 0, are written with --expand in text and "
-                 "Markdown, not in the LaTeX compared here; and it states the seed's xᵀ as "
-                 "the shorthand of machine learning, in words (every slice has xᵀ in its row "
-                 "k and 0 elsewhere), where the seed writes ∂(Wx)/∂W = xᵀ as an equation: "
-                 "the derivative has three indices and is no matrix equal to xᵀ"),
+             (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm", "transpose": "top",
+                                                             "expand": "on"})],
+         differs="matcalc gives its entry proof and the index form ∂y_k/∂w_ij = δ_ik x_j "
+                 "and says there is no matrix form (three indices); with --expand it writes "
+                 "the slices ∂y_1/∂W, ∂y_2/∂W, ⋮, ∂y_m/∂W with 0 where the seed writes 0 (the "
+                 "first is the seed's grid); and it states the seed's xᵀ as the shorthand of "
+                 "machine learning, in words (every slice has xᵀ in its row k and 0 "
+                 "elsewhere), where the seed writes ∂(Wx)/∂W = xᵀ as an equation: the "
+                 "derivative has three indices and is no matrix equal to xᵀ"),
 ]
 
 
@@ -970,6 +980,8 @@ def test_the_table_in_docs_lists_every_derivation():
                                       r"{\partial x}"),
     (r"-\mathbf{Y}/\mathbf{B}", r"-\frac{\mathbf{Y}}{\mathbf{B}}"),
     (r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}", r"\frac{\partial W\bm{x}}{\partial \bm{x}}"),
+    (r"\begin{bmatrix} \\[-6pt] x_1 & x_2 \\[3ex] 0 & 0 \\[1ex] \end{bmatrix}",
+     r"\begin{pmatrix} x_{1} & x_{2} \\ 0 & 0 \end{pmatrix}"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
 ])

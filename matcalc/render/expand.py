@@ -343,6 +343,16 @@ def derivative_expansion(d) -> dict | None:
                        for label in labels]}
 
 
+def slice_rows(d, grids: dict, printer) -> list[dict | None]:
+    """The slices as rows of an aligned environment, ∂y_1/∂W &= (grid), one a row (None
+    for the ⋮ between the second and the last): LaTeX's --expand of a Jacobian."""
+    wrt = printer.doprint(d.names.symbols[d.wrt])
+    return [None if rows is None else
+            {"lhs": rf"\frac{{\partial {d.output.lower()}_{{{label}}}}}{{\partial {wrt}}}",
+             "grid": tex_grid(rows, printer)}
+            for label, rows in grids["slices"]]
+
+
 def slices_shown(d, grids: dict, printer, tex: bool) -> str:
     """∂y_1/∂W = grid, ∂y_2/∂W = grid, …: one line (or block) per slice."""
     wrt = printer.doprint(d.names.symbols[d.wrt])

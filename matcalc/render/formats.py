@@ -574,6 +574,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
+        "slice_rows": _derivative_expanded_rows(d, printer),
     }
 
 
@@ -596,6 +597,17 @@ def _jacobian_rows(d: Derivative, printer) -> list[dict] | None:
     from .expand import jacobian_rows
     from .latex import LatexPrinter
     return jacobian_rows(d, printer, isinstance(printer, LatexPrinter))
+
+
+def _derivative_expanded_rows(d: Derivative, printer) -> list | None:
+    """--expand in LaTeX: the slices of a three-index Jacobian, a row each."""
+    if printer.ctx.notation.get("expand") != "on" or type(printer) is TextPrinter:
+        return None
+    from .expand import derivative_expansion, slice_rows
+    grids = derivative_expansion(d)
+    if grids is None or grids["slices"] is None:
+        return None
+    return slice_rows(d, grids, printer)
 
 
 def _derivative_expanded(d: Derivative, printer) -> str | None:
