@@ -149,18 +149,28 @@ def _read_program(program: str) -> str:
 OUTPUT = {"file": None, "standalone": False, "flavor": "zenn", "title": None}  # how _show writes
 
 
-STEPS_HELP = ("The order of a proof: article (the seed articles' order: keep the terms "
-              "that hold the entry, then differentiate, so each derivative is of one "
-              "entry; softmax's derivative is written at once and its row sums as "
-              "diag(∂L/∂B Bᵀ), as seed 001 eq. 27 does; a scalar function of scalars, "
-              "f = x * y, is differentiated at once), full (the same with every line "
-              "written: ∂(x y)/∂x, y ∂x/∂x, y) or delta (differentiate first, to Kronecker "
-              "deltas, which then collapse the sums; softmax by the quotient rule, entry by "
-              "entry).")
+STEPS_HELP = ("The order of a proof: article (the seed articles' own routes: keep the "
+              "terms that hold the entry, then differentiate, so each derivative is of one "
+              "entry; softmax's derivative at once and its row sums as diag(∂L/∂B Bᵀ), as "
+              "seed 001 eq. 27; for a product of two names that gives a vector, seed 000's "
+              "route, ∂L/∂y_j ∂y_j/∂w_ij before y's element form; a scalar function of "
+              "scalars, f = x * y, differentiated at once, as seeds 003 and 004), element "
+              "(the element form first everywhere, every line written: seed 001's order, "
+              "also for those) or delta (differentiate first, to Kronecker deltas, which "
+              "then collapse the sums; softmax by the quotient rule, entry by entry).")
+
+
+PROOF_HELP = ("What to show: full (every step of the proof) or result (the result alone, "
+              "as a seed states a result it does not derive: 同様に計算すると ∂L/∂B = "
+              "∂L/∂C). The proof is derived and verified either way, and the output says "
+              "so.")
 
 
 def _steps(command):
-    return click.option("--steps", type=click.Choice(["article", "full", "delta"]),
+    """--steps and --proof: the order of a proof, and whether it is shown."""
+    command = click.option("--proof", type=click.Choice(["full", "result"]), default="full",
+                           show_default=True, help=PROOF_HELP)(command)
+    return click.option("--steps", type=click.Choice(["article", "element", "delta"]),
                         default="article",
                         show_default=True, help=STEPS_HELP)(command)
 
@@ -318,7 +328,7 @@ def cli() -> None:
 def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str, lang: str,
            loss: str | None, inline: bool, check: bool, no_check: bool,
            against: tuple[str, ...], at: str | None, seed: int | None,
-           symmetric_gradient: str, backward_style: str, steps: str) -> None:
+           symmetric_gradient: str, backward_style: str, steps: str, proof: str) -> None:
     """Derive gradients of PROGRAM and show the proof.
 
     PROGRAM is the program text, a file, or - for standard input. It is Python syntax
@@ -365,7 +375,8 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
     formulas, backward = _formulas(against, wrt, program)
     derivation = run(text, wrt=list(wrt) or None, shapes=shapes, loss=loss,
                      inline=inline, check=not no_check, against=formulas, steps=steps,
-                     symmetric_gradient=symmetric_gradient, backward=backward_style)
+                     symmetric_gradient=symmetric_gradient, backward=backward_style,
+                     proof=proof)
     if backward is not None:
         wanted = [n.strip() for item in wrt for n in item.split(",") if n.strip() != "all"]
         _pass_verdict(derivation, backward, fmt, lang, [n for n in wanted if n])
@@ -605,7 +616,8 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
 @_common
 @_notation
 def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-             fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
+             fmt: str, lang: str, check: bool, no_check: bool, steps: str,
+             proof: str) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
     A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
@@ -622,7 +634,7 @@ def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str
     _header_flags(header)
     _show(run(text, _one_wrt(wrt, header, "jacobian"), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps),
+              check=not no_check, steps=steps, proof=proof),
           fmt, lang, check, no_check)
 
 
@@ -637,7 +649,8 @@ def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str
 @_common
 @_notation
 def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-            fmt: str, lang: str, check: bool, no_check: bool, steps: str) -> None:
+            fmt: str, lang: str, check: bool, no_check: bool, steps: str,
+            proof: str) -> None:
     """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
 
     \b
@@ -651,7 +664,7 @@ def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str,
     _header_flags(header)
     _show(run(text, _one_wrt(wrt, header, "hessian"), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps),
+              check=not no_check, steps=steps, proof=proof),
           fmt, lang, check, no_check)
 
 

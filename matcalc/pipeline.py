@@ -45,6 +45,7 @@ from .observe import notify
 from .results import Derivation, Derivative, ForwardDefinition
 
 LAYOUTS = ("numerator", "denominator")
+PROOFS = ("full", "result")  # what is shown: every step, or the (verified) result alone
 
 
 @dataclass
@@ -66,7 +67,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
            shapes: dict[str, Shape] | None = None, loss: str | None = None,
            inline: bool = False, check: bool = True,
            against: dict[str, str] | None = None, steps: str = "article",
-           symmetric_gradient: str = SYM, backward: str = "named") -> Derivation:
+           symmetric_gradient: str = SYM, backward: str = "named",
+           proof: str = "full") -> Derivation:
     """Derive ∂loss/∂x for each name x in ``wrt`` (default: every input), with proofs.
 
     ``wrt`` is a name, several separated by commas ("W,b"), a list, or "all". If the
@@ -77,8 +79,16 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
 
     ``steps`` orders the proofs: "article" (the default) as the seed articles do — keep
     the terms that hold the entry, then differentiate (a scalar function of scalars at
-    once: ∂f/∂x = y); "full" the same with every line (∂(x y)/∂x, y ∂x/∂x, y); "delta"
-    differentiates first, to Kronecker deltas, and lets them collapse the sums.
+    once: ∂f/∂x = y); for a product of two names whose result is a vector, seed 000's
+    route (∂L/∂y_j ∂y_j/∂w_ij, then ∂L/∂y_j x_i, before y's element form:
+    ``calculus.vector_route``); "element" writes the element form first everywhere, every
+    line (seed 001's order, also for those: ∂(x y)/∂x, y ∂x/∂x, y); "delta" differentiates
+    first, to Kronecker deltas, and lets them collapse the sums.
+
+    ``proof`` is what the renderers show: "full" (the default) every step, "result" the
+    result alone, as a seed states a result it does not derive (seed 001's 同様に計算する
+    と ∂L/∂B = ∂L/∂C). The proof is derived and verified either way, and the output says
+    that its steps were checked though not shown.
 
     ``symmetric_gradient`` is the gradient with respect to an input declared
     ``symmetric(n, n)`` or ``spd(n, n)``: "sym" (the default) is the gradient on the
@@ -98,6 +108,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
     A whole backward pass is checked by ``check_backward(d, source)``.
     """
     _check_style(steps)
+    _check_proof(proof)
     if symmetric_gradient not in CONVENTIONS:
         raise UsageError("must be sym or full", option="symmetric_gradient",
                          value=symmetric_gradient)
@@ -124,7 +135,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         if name not in wanted:
             wanted.append(name)
     d = Derivation(p.program, p.shapes, p.names, output, loss, [], inline=inline, style=steps,
-                   symmetric_gradient=symmetric_gradient, backward=backward)
+                   symmetric_gradient=symmetric_gradient, backward=backward, proof=proof)
     for statement in p.program.statements:
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
@@ -193,7 +204,12 @@ def check_backward(d: Derivation, source: str, trials: int = 3, seed: int = 0,
 
 def _check_style(steps: str) -> None:
     if steps not in STEPS:
-        raise UsageError("must be article, full or delta", option="steps", value=steps)
+        raise UsageError("must be article, element or delta", option="steps", value=steps)
+
+
+def _check_proof(proof: str) -> None:
+    if proof not in PROOFS:
+        raise UsageError("must be full or result", option="proof", value=proof)
 
 
 def _loss_name(p: Prepared, loss: str | None) -> str:
@@ -247,7 +263,7 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
              shapes: dict[str, Shape] | None = None, check: bool = True,
-             steps: str = "article") -> Derivative:
+             steps: str = "article", proof: str = "full") -> Derivative:
     """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
     numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
 
@@ -255,6 +271,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     Kronecker deltas, collapse, recognition. A derivative with more than two free
     indices (∂(W x)/∂W) has no matrix form; it is given in index form."""
     _check_style(steps)
+    _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
     out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
@@ -264,13 +281,32 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     free = _layout(out_idx, wrt_idx, layout)
     symbol_out, symbol_wrt = p.names.symbols[p.program.output], p.names.symbols[wrt]
     d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
-                   Partial(y, var), Partial(symbol_out, symbol_wrt), free)
+                   Partial(y, var), Partial(symbol_out, symbol_wrt), free, proof=proof)
     proof = Proof(d.lhs, free)
-    expr = push_partial(_inlined(p, out_idx), var)
+    form = _inlined(p, out_idx)
+    expr = push_partial(form, var)
     proof.record(expr, "element_form", names=[p.program.output])
     expr = differentiate_step(proof, expr, wrt, steps)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
+    if steps == "article" and layout == "numerator" and \
+            _rows_route(form, out_idx, wrt_idx, getattr(var, "matrix", None)):
+        d.rows = form  # seed 004: f's rows written out, each differentiated by x
     return _finished(d, proof, expr, dims, check)
+
+
+def _rows_route(form: Expr, out_idx: tuple, wrt_idx: tuple, x) -> bool:
+    """Seed 004's route for ∂(Wx)/∂x: a vector by a vector whose entry is one sum over the
+    input's entries, y_k = Σ_p w_kp x_p (a linear map). The rows are written out,
+    ∂(w_11 x_1 + w_12 x_2 + ⋯ + w_1n x_n)/∂x = (w_11, w_12, ⋯, w_1n), from the proof's
+    element form and its last step at k = 1, 2, …, m (``render.expand.jacobian_rows``)."""
+    if len(out_idx) != 1 or len(wrt_idx) != 1 or not isinstance(form, sympy.Sum) or \
+            len(form.limits) != 1:
+        return False
+    p = form.limits[0][0]
+    entries = [e for e in form.function.atoms(Element) if e.matrix == x]
+    return bool(entries) and all(e.row == p for e in entries) and \
+        form.function.is_polynomial(*entries) and \
+        all(sympy.degree(form.function, e) == 1 for e in entries)
 
 
 def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
@@ -290,10 +326,11 @@ def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
 
 def hessian(program: str, wrt: str, layout: str = "numerator",
             shapes: dict[str, Shape] | None = None, check: bool = True,
-            steps: str = "article") -> Derivative:
+            steps: str = "article", proof: str = "full") -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
     transpose; the two agree wherever f is twice continuously differentiable)."""
     _check_style(steps)
+    _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     output = p.program.output
     if p.shapes.names[output]:
@@ -309,7 +346,8 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     free = (i, j) if layout == "numerator" else (j, i)
     d = Derivative("hessian", p.program, p.shapes, p.names, output, wrt, layout,
                    Partial(Partial(f, xi), xj),
-                   Partial(Partial(f, x), sympy.Transpose(x)), free)  # ∂²f/∂x∂xᵀ
+                   Partial(Partial(f, x), sympy.Transpose(x)), free,  # ∂²f/∂x∂xᵀ
+                   proof=proof)
     proof = Proof(d.lhs, free)
     first = replace_partials(push_partial(_inlined(p, ()), xi),
                              lambda q: differentiate(q.expr, q.var))
@@ -322,6 +360,27 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     return _finished(d, proof, expr, {i: n, j: n}, check)
 
 
+def _shorthand(d: Derivative) -> Expr | None:
+    """Seed 004's xᵀ for ∂(Wx)/∂W: a vector by a matrix whose index form is δ_ik v_j —
+    each slice ∂y_k/∂W holds vᵀ in its row k and 0 in every other — is written vᵀ in
+    machine learning. The shorthand of the slices' one row, not a matrix equal to the
+    derivative (which has three indices); None where it does not apply."""
+    if d.kind != "jacobian" or d.result is not None or len(d.free) != 3 or \
+            not isinstance(d.index_form, sympy.Mul):
+        return None
+    k, i, j = d.free if d.layout == "numerator" else (d.free[2], d.free[0], d.free[1])
+    factors = list(d.index_form.args)
+    delta = [f for f in factors if isinstance(f, sympy.KroneckerDelta)]
+    rest = [f for f in factors if not isinstance(f, sympy.KroneckerDelta)]
+    if len(delta) != 1 or set(delta[0].args) != {k, i} or len(rest) != 1 or \
+            not isinstance(rest[0], Element):
+        return None
+    v = rest[0].matrix
+    if not isinstance(v, sympy.MatrixSymbol) or v.shape[1] != 1 or rest[0].row != j:
+        return None
+    return sympy.Transpose(v)
+
+
 def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
               check: bool) -> Derivative:
     outcome = finish(proof, expr, d.free, dims, d.shapes.assumptions,
@@ -330,6 +389,7 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     d.index_form = outcome.index_form
     d.no_matrix_form = outcome.no_matrix_form
     d.result = outcome.result
+    d.shorthand = _shorthand(d)
     if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:

@@ -100,6 +100,9 @@ class Derivation(ShownWithNumpy):
     backward: str = "named"
     # with backward "staged": (Z, X, the share of Z alone) a line, in the pass's order
     staged: list | None = field(default=None, repr=False)
+    # what the renderers show: "full" every step, "result" the result alone (its proof is
+    # derived and verified all the same)
+    proof: str = "full"
     view = "gradients"
 
     # -- the common one-wrt case
@@ -176,6 +179,13 @@ class Derivative(Shown):
     checked: dict = field(default_factory=dict, repr=False)
     verified_on: int | None = None
     unverified: str | None = None
+    proof: str = "full"             # "result": the result alone, its proof not shown
+    # seed 004's route for ∂(Wx)/∂x: the element form whose rows are written out (y_k =
+    # Σ_p w_kp x_p), each row differentiated by x; None for the proof entry by entry
+    rows: Expr | None = None
+    # seed 004's xᵀ for ∂(Wx)/∂W: the machine-learning shorthand of its slices (each has
+    # xᵀ in one row, 0 elsewhere), stated as such; not a matrix equal to the derivative
+    shorthand: Expr | None = None
     view = "derivative"
 
     @property

@@ -97,7 +97,7 @@ NAME VALUE FORMULA FILE dNAME apt install graphviz Graphviz dot svg png sym full
 named staged
 delta numerator denominator NUL Python where logical_not array sum mean max reshape
 astype Delta exp log tanh tanhh foo outer maximum all comprehension string linalg
-CheckReport dW dZ dY out f-string""".split())
+CheckReport dW dZ dY out f-string element result""".split())
 
 
 def seams(text: str) -> list[str]:

@@ -369,7 +369,9 @@ def test_a_three_index_jacobian_is_shown_as_its_slices():
     finally:
         set_notation(expand="off")
     assert "∂y_1/∂W =" in text and "∂y_2/∂W =" in text and "∂y_m/∂W =" in text
-    assert "⎡ x_1       x_2       ⋯  x_n      ⎤" in text     # row 1 of ∂y_1/∂W is xᵀ
+    assert "⎡ x_1  x_2  ⋯  x_n ⎤" in text     # row 1 of ∂y_1/∂W is xᵀ
+    assert "⎣ 0    0    ⋯  0   ⎦" in text     # row m of it is 0, as seed 004 writes (not δ_1m)
+    assert "δ_1m" not in text and "δ_2m" not in text
 
 
 # ---------------------------------------------------------------- point 9: seed 004

@@ -176,8 +176,22 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
      "typography: the seeds space lines with ~ ~ ~ ~ and align with &=&",
      lambda s: _tidy(re.sub(r"\\(?:displaystyle|small|quad|left|right)(?![A-Za-z])|"
                             r"\\[,;!]|(?<!\\)\\ |~|&", " ", s))),
+    ("\\dfrac", "\\frac", "typography: \\dfrac is \\frac set in display style (seed 004 "
+     "writes it in inline math, $${\\dfrac{\\partial W\\bm{x}}{\\partial \\bm{x}} = W^\\top}$$, "
+     "to keep the fraction large); the fraction is the same",
+     lambda s: re.sub(r"\\dfrac(?![A-Za-z])", r"\\frac", s)),
     ("x_1, y_k, ^\\mathsf{T}", "x_{1}, y_{k}, ^{\\mathsf{T}}",
      "a script of one token needs no braces in TeX", _braced_scripts),
+    ("\\begin{bmatrix} \\\\[-6pt] a \\\\[3ex] b \\\\[1ex] \\end{bmatrix}",
+     "\\begin{pmatrix} a \\\\ b \\end{pmatrix}",
+     "a matrix's delimiters and row spacing: seed 004 sets its grids in brackets, spaces "
+     "their rows (\\\\[3ex]) and raises them with an empty first row (\\\\[-6pt]) and a "
+     "last row break; matcalc (and seed 000) in parentheses. The entries, in their rows and "
+     "columns, are the same matrix",
+     lambda s: re.sub(r"\\\\(?=\\end\{pmatrix\})", "",
+                      re.sub(r"(?<=\\begin\{pmatrix\})\\\\", "",
+                             re.sub(r"\\\\\[-?[\d.]+(?:ex|pt|em)\]", r"\\\\",
+                                    s.replace("{bmatrix}", "{pmatrix}"))))),
     ("\\dots (in a matrix row)", "\\cdots", "seed 000's ellipsis between entries",
      lambda s: re.sub(r"\\dots(?![a-z])", r"\\cdots", s)),
     ("\\cdot between factors", "juxtaposition",
@@ -333,8 +347,8 @@ def _rows(latex: str) -> list[list[dict]]:
         raw = raw[gap.end():].strip() if gap else raw.strip()
         if gap and blocks[-1]:
             blocks.append([])
-        if not raw:
-            continue
+        if not raw or raw in ("\\vdots", "&\\vdots"):
+            continue  # a row of ⋮ between equations (seed 004's, and matcalc's) is none
         lhs, *rest = _split_top(raw, "&=")
         rhs = "&=".join(rest)
         parts = _split_top(rhs, " \\quad ")
@@ -440,6 +454,9 @@ class Part:
     loss: str | None = None
     row: str | None = None          # results: the backward pass's line for this name
     backward: str = "named"         # code: how matcalc writes the pass (--backward)
+    # "result" where the seed states the result alone (同様に計算すると): --proof result,
+    # the result without its proof (which matcalc still derives and verifies)
+    proof: str = "full"
 
 
 @dataclass
@@ -455,8 +472,9 @@ class Seed:
 
 
 @functools.cache
-def _derived(program: str, wrt: str, loss: str | None = None, backward: str = "named"):
-    return derive(program, wrt=wrt, loss=loss, backward=backward)
+def _derived(program: str, wrt: str, loss: str | None = None, proof: str = "full",
+             backward: str = "named"):
+    return derive(program, wrt=wrt, loss=loss, proof=proof, backward=backward)
 
 
 def matcalc_lines(part: Part, lang: str) -> list[Line]:
@@ -470,9 +488,9 @@ def matcalc_lines(part: Part, lang: str) -> list[Line]:
     NOTATION.update(part.notation)
     try:
         if part.kind == "jacobian":
-            d = jacobian(part.program, wrt=part.wrt, layout=part.layout)
+            d = jacobian(part.program, wrt=part.wrt, layout=part.layout, proof=part.proof)
             return _chain_lines([r for b in _rows(d.latex(lang)) for r in b])
-        d = _derived(part.program, part.wrt, part.loss)
+        d = _derived(part.program, part.wrt, part.loss, part.proof)
         latex = d.latex(lang)
         heads = {g["wrt"]: _split_top(g["latex"], " = ")[0]
                  for g in json.loads(d.json(lang))["gradients"]}
@@ -589,13 +607,7 @@ SEED_CASES: list[Seed] = [
               r"{pmatrix} \frac{\partial L}{\partial y_1} & \frac{\partial L}{\partial y_2} "
               r"& \dots & \frac{\partial L}{\partial y_m} \end{pmatrix}",),
              (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",)],
-             notation=N000)],
-         differs="matcalc writes y's element form, Σ_{k=1}^{m} ∂L/∂y_k Σ_{p=1}^{n} "
-                 "∂(x_p w_pk)/∂w_ij, which seed 000 leaves to its eq. 6 and the prose; it "
-                 "keeps ∂L/∂y_j ∂(x_i w_ij)/∂w_ij where the seed keeps ∂L/∂y_j ∂y_j/∂w_ij; "
-                 "and it adds (Xᵀ)_i ∂L/∂y_j (transpose) and (Xᵀ ∂L/∂Y)_ij (outer product) "
-                 "between the entry ∂L/∂y_j x_i and the grid (6 of 7 seed lines; 3 extra; "
-                 "the entry (Xᵀ ∂L/∂Y)_ij before the grid is allowed)"),
+             notation=N000)]),
     Seed("000 eqs. 14-18", "∂L/∂X for Y = XW (eqs. 14-15 entries, 16-18 matrix)",
          [Part(X000, "X", [
              (r"\frac{\partial L}{\partial x_i}",),
@@ -611,12 +623,7 @@ SEED_CASES: list[Seed] = [
               r"& \dots  & w_{m2} \\ \vdots & \vdots & \ddots & \vdots \\ w_{1n} & w_{2n} & "
               r"\dots  & w_{mn} \end{pmatrix}",),
              (r"\frac{\partial L}{\partial \bm{Y}} \bm{W}^\mathsf{T}",)],
-             notation=N000)],
-         differs="matcalc writes y's element form Σ_j ∂L/∂y_j Σ_p ∂(x_p w_pj)/∂x_i and "
-                 "the kept term Σ_j ∂L/∂y_j ∂(x_i w_ij)/∂x_i, which seed 000 folds into "
-                 "one line (eq. 15, 'by eq. 6'); and it adds Σ_j (Wᵀ)_ji ∂L/∂y_j (transpose) "
-                 "before the grid, which the seed does not write (6 of 6 seed lines, the "
-                 "corrected eq. 17 included; 3 extra)"),
+             notation=N000)]),
     # ------------------------------------------------------------------ seed 001
     Seed("001 eq. 3", "∂L/∂A for C = A + B", [Part("C = A + B", "A", [
         (DL_DA,),
@@ -629,12 +636,9 @@ SEED_CASES: list[Seed] = [
         (r"\frac{\partial L}{\partial c_{ij}}",),
         (r"\frac{\partial L}{\partial \mathbf{C}}",)], notation=T001)]),
     Seed("001 eq. 4", "∂L/∂B for C = A + B (同様に計算すると: the result only)",
-         [Part("C = A + B", "B", [(r"\frac{\partial L}{\partial \mathbf{C}}",)],
-               notation=T001)],
-         differs="the seed writes only the result ∂L/∂B = ∂L/∂C (同様に計算すると, "
-                 "'computing in the same way'); matcalc writes eq. 3's five lines for B "
-                 "(∂L/∂b_ij, chain rule, element form, kept term, ∂L/∂c_ij). An option "
-                 "to show a result without its proof would match"),
+         [Part("C = A + B", "B", [(r"\frac{\partial L}{\partial \mathbf{B}}",),
+                                  (r"\frac{\partial L}{\partial \mathbf{C}}",)],
+               notation=T001, proof="result")]),
     Seed("001 eq. 7", "∂L/∂A for C = A + b (a row vector, broadcast)",
          [Part("b: (n,)\nC = A + b", "A", [
              (DL_DA,),
@@ -873,31 +877,33 @@ SEED_CASES: list[Seed] = [
              (r"\frac{\partial f(\bm{x})}{\partial x_2}",), ("x_1 + 1",)])]),
     Seed("004 ∂(Wx)/∂x = W", "the Jacobian of Wx, numerator layout, row by row",
          [Part("x: (n,)\ny = W @ x", "x", [
+             (r"\frac{\partial (w_{11} x_1 + w_{12} x_2 \ + \cdots \ + w_{1n} x_n )}"
+              r"{\partial \bm{x}}",),
              (r"\left( w_{11}, w_{12}, \cdots, w_{1n} \right)",),
              (r"\left( w_{21}, w_{22}, \cdots, w_{2n} \right)",),
              (r"\left( w_{m1}, w_{m2}, \cdots, w_{mn} \right)",),
-             ("W",)], kind="jacobian", notation={"bold": "plain"})],
-         differs="the seed writes f's rows out (w_11 x_1 + ⋯ + w_1n x_n) and "
-                 "differentiates each by the vector x, a row (w_11, …, w_1n); matcalc "
-                 "works on the entry ∂y_k/∂x_i (element form, kept term, w_ki) — 1 of 4 "
-                 "lines (the result W)"),
+             ("W",)], kind="jacobian", names={r"\bm{x}": "x"},
+             notation={"bold": "plain"})]),
     Seed("004 ∂(Wx)/∂x = Wᵀ", "the same Jacobian in denominator layout (a statement)",
-         [Part("x: (n,)\ny = W @ x", "x", [(r"W^\top",)], kind="jacobian",
-               layout="denominator", notation={"bold": "plain", "transpose": "top"})],
-         differs="the seed states the result only (文献によっては…); matcalc writes its "
-                 "entry proof: ∂y_k/∂x_i, Σ_p ∂(w_kp x_p)/∂x_i, ∂(w_ki x_i)/∂x_i, w_ki, "
-                 "(Wᵀ)_ik (1 of 1 seed lines; 5 extra)"),
+         [Part("x: (n,)\ny = W @ x", "x", [(r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}",),
+                                          (r"W^\top",)], kind="jacobian",
+               layout="denominator", proof="result",
+               names={r"W\bm{x}": "y", r"\bm{x}": "x"},
+               notation={"bold": "plain", "transpose": "top"})]),
     Seed("004 ∂(Wx)/∂W", "a vector by a matrix: the slices ∂f₁/∂W, ∂f₂/∂W, and xᵀ",
          [Part("x: (n,)\ny = W @ x", "W", [
              (r"\begin{bmatrix} \\[-6pt] x_1 & x_2 & \cdots & x_n \\[3ex] 0 & 0 & \cdots & 0 "
               r"\\[1ex] \vdots & \vdots & \ddots & \vdots \\[1ex] 0 & 0 & \cdots & 0 "
               r"\\[1ex] \end{bmatrix}",),
-             (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm",
-                                                             "transpose": "top"})],
-         differs="matcalc gives the index form ∂y_k/∂w_ij = δ_ik x_j and says there is no "
-                 "matrix form (three indices); the seed writes the first slice ∂f₁/∂W as "
-                 "a grid with x in row 1, and then ∂(Wx)/∂W = xᵀ, the shorthand of "
-                 "machine learning (not a matrix equal to the derivative)"),
+             (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm", "transpose": "top",
+                                                             "expand": "on"})],
+         differs="matcalc gives its entry proof and the index form ∂y_k/∂w_ij = δ_ik x_j "
+                 "and says there is no matrix form (three indices); with --expand it writes "
+                 "the slices ∂y_1/∂W, ∂y_2/∂W, ⋮, ∂y_m/∂W with 0 where the seed writes 0 (the "
+                 "first is the seed's grid); and it states the seed's xᵀ as the shorthand of "
+                 "machine learning, in words (every slice has xᵀ in its row k and 0 "
+                 "elsewhere), where the seed writes ∂(Wx)/∂W = xᵀ as an equation: the "
+                 "derivative has three indices and is no matrix equal to xᵀ"),
 ]
 
 
@@ -987,6 +993,9 @@ def test_the_table_in_docs_lists_every_derivation():
     (r"\left[ \begin{array}{ccc} 1 \\ \vdots\\ 1\\ \end{array} \right]", r"\mathbf{1}"),
     (r"diag \left( \left( \mathbf{Y}/\mathbf{B} \right) \mathbf{B}^{T} \right)",
      r"\operatorname{diag}\left(\frac{\mathbf{Y}}{\mathbf{B}} \mathbf{B}^{T}\right)"),
+    (r"\dfrac{\partial W\bm{x}}{\partial \bm{x}}", r"\frac{\partial W\bm{x}}{\partial \bm{x}}"),
+    (r"\begin{bmatrix} \\[-6pt] x_1 & x_2 \\[3ex] 0 & 0 \\[1ex] \end{bmatrix}",
+     r"\begin{pmatrix} x_{1} & x_{2} \\ 0 & 0 \end{pmatrix}"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
 ])

@@ -22,6 +22,7 @@ from sympy import Expr, Integer, S, Symbol
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
+from . import vector_route
 from .collapse import Term, collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
 from .differentiate import move_inside, outside, push_partial, replace_partials
@@ -50,6 +51,7 @@ from .symbols import (
 )
 from .symmetric import symmetric_inputs, symmetrise
 
+ARTICLE = ("article", "element")  # the seed articles' orders (prove.STEPS)
 ENTRYWISE_SIZE = 4000  # nodes: past it, the inlined form stays the matrices put in
 
 
@@ -314,11 +316,17 @@ class GradientOfName:
         # definition h1 = h0, holds h0 fixed — its path through h0 is counted already)
         loss_itself = len(pieces) == 1 and upstream_of(d, targets[0]) is None
         at_once = loss_itself and d.style == "article" and at_once_scalar(d)
+        # seed 000: a product whose result is a vector keeps ∂y_j/∂w_ij before y's form
+        route = d.style == "article" and len(pieces) == 1 and not loss_itself and \
+            vector_route.applies(pieces[0][0], pieces[0][1], self.name)
         if at_once:
             # seeds 003 and 004: a scalar function of scalars is differentiated at once,
             # ∂f/∂x = y, without its definition ∂(x y)/∂x and the constant factors' line
             expr = outside(next(iter(forms.values())), self.var)
-        elif loss_itself and d.style != "delta":
+        elif route:
+            expr = vector_route.keep_then_differentiate(proof, expr, forms, self.name,
+                                                        targets[0])
+        elif loss_itself and d.style in ARTICLE:
             # seed 001 eq. 30: −∂(Σ_k Σ_l y_kl log b_kl)/∂b_ij, then the derivative inside
             form = next(iter(forms.values()))
             expr = outside(form, self.var)
@@ -334,9 +342,10 @@ class GradientOfName:
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
         feeds = [f for f in self.definitions if f.name in targets]
-        expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style,
-                                  fold=lambda e: fold_definitions(e, feeds))
-        if d.style != "delta":  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
+        if not route:
+            expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style,
+                                      fold=lambda e: fold_definitions(e, feeds))
+        if d.style in ARTICLE:  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
             expr = simplify_logistic(proof, expr, lambda base: reciprocal(feeds, base),
                                      d.names.written)
         # only the results X feeds can appear in its derivative (not f itself, where f is
@@ -346,12 +355,15 @@ class GradientOfName:
             expr = folded
             proof.record(expr, "by_definition", names=used)
         # seed 001 eq. 27: softmax's row sums as diag(∂L/∂B Bᵀ), in the article's steps
-        route = row_sums_route(proof, expr, self.free) if d.style == "article" else None
-        if route is not None:
-            outcome = Outcome(route[0], route[1], [Term(S.One, (route[1],), ())], route[1])
+        rows = row_sums_route(proof, expr, self.free) if d.style in ARTICLE else None
+        mark = proof.mark()
+        if rows is not None:
+            outcome = Outcome(rows[0], rows[1], [Term(S.One, (rows[1],), ())], rows[1])
         else:
             outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
                              self.unit, centred=self.centred)
+        if route:
+            vector_route.merge_transpose(proof, mark)
         if not outcome.terms:
             return self._zero(zero=False)
         self.shallow = outcome.shallow

@@ -29,9 +29,11 @@ from .symbols import Index, Partial, Pick, Written, substitute
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 
 
-STEPS = ("article", "full", "delta")
-# "full" is the articles' order with every line written: a scalar function of scalars is
-# not differentiated at once (∂f/∂x = ∂(x y)/∂x = y ∂x/∂x = y), as "article" does it
+# article: the seeds' own routes (seed 000's for a product that gives a vector, seed 001's
+# elsewhere; a scalar function of scalars differentiated at once, as seeds 003 and 004 do);
+# element: the element form first everywhere, every line written (seed 001's order, also
+# for those); delta: differentiate first, to Kronecker deltas
+STEPS = ("article", "element", "delta")
 
 
 def differentiate_step(proof: Proof, expr: Expr, wrt: str, steps: str = "article",

@@ -60,7 +60,7 @@ def index_grid(index_form: Expr, axes: tuple, shape: tuple) -> list[list]:
         for axis, value in zip(axes, values):
             if isinstance(axis, Index):
                 expr = substitute(expr, axis, Index(value))
-        return _settle_deltas(expr)
+        return _settle_deltas(expr, _named(shape))
     return grid(entry, tuple(shape))
 
 
@@ -278,15 +278,26 @@ def _position(x) -> int | None:
     return None
 
 
-def _settle_deltas(expr: Expr) -> Expr:
-    """δ between two numbered positions is 1 or 0 (δ_12 = 0); with a named one (δ_1n) it
-    stays."""
+def _settle_deltas(expr: Expr, last: frozenset = frozenset()) -> Expr:
+    """δ between two numbered positions is 1 or 0 (δ_12 = 0). A grid shows an axis of
+    named length m as 1, 2, ⋯, m, so there the last position m is a third one (m ≥ 3):
+    δ between it (a name in ``last``) and 1 or 2 is 0 (δ_1m = 0, where seed 004 writes 0).
+    With any other name (an index still summed) δ stays."""
     def settle(a, b):
         pa, pb = _position(a), _position(b)
         if pa is not None and pb is not None:
             return sympy.S.One if pa == pb else sympy.S.Zero
+        for here, there in ((pa, b), (pb, a)):
+            if here in (1, 2) and isinstance(there, Index) and there.name in last:
+                return sympy.S.Zero
         return sympy.KroneckerDelta(a, b)
     return expr.replace(sympy.KroneckerDelta, settle)
+
+
+def _named(sizes) -> frozenset:
+    """The names of the lengths among ``sizes`` (m for (m, n)): a grid's last positions."""
+    return frozenset(str(n) for n in sizes
+                     if isinstance(n, (str, sympy.Symbol)) and not str(n).isdigit())
 
 
 def derivative_expansion(d) -> dict | None:
@@ -308,7 +319,7 @@ def derivative_expansion(d) -> dict | None:
         expr = d.index_form
         for index, value in values.items():
             expr = substitute(expr, index, Index(value))
-        return _settle_deltas(expr)
+        return _settle_deltas(expr, _named(sizes.values()))
 
     plane = free[-2:] if len(free) >= 2 else free
     shape = tuple(sympy.Symbol(sizes[i]) if isinstance(sizes[i], str) else sizes[i]
@@ -332,6 +343,16 @@ def derivative_expansion(d) -> dict | None:
                        for label in labels]}
 
 
+def slice_rows(d, grids: dict, printer) -> list[dict | None]:
+    """The slices as rows of an aligned environment, ∂y_1/∂W &= (grid), one a row (None
+    for the ⋮ between the second and the last): LaTeX's --expand of a Jacobian."""
+    wrt = printer.doprint(d.names.symbols[d.wrt])
+    return [None if rows is None else
+            {"lhs": rf"\frac{{\partial {d.output.lower()}_{{{label}}}}}{{\partial {wrt}}}",
+             "grid": tex_grid(rows, printer)}
+            for label, rows in grids["slices"]]
+
+
 def slices_shown(d, grids: dict, printer, tex: bool) -> str:
     """∂y_1/∂W = grid, ∂y_2/∂W = grid, …: one line (or block) per slice."""
     wrt = printer.doprint(d.names.symbols[d.wrt])
@@ -348,3 +369,51 @@ def slices_shown(d, grids: dict, printer, tex: bool) -> str:
         else:
             out.append("\n".join(side_by_side([[lhs + " ="], text_grid(rows, printer)])))
     return (r", \quad " if tex else "\n").join(out)
+
+
+# ---------------------------------------------------------------- seed 004's rows
+
+def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
+    """Seed 004's ∂(Wx)/∂x row by row: each shown row k of y written out and
+    differentiated by the vector x,
+
+        ∂(w_11 x_1 + w_12 x_2 + ⋯ + w_1n x_n)/∂x = (w_11, w_12, ⋯, w_1n)
+
+    for k = 1, 2, ⋯, m (None in the place of the rows between). The left side is the
+    proof's element form y_k = Σ_p w_kp x_p at k, the right side its last step, w_ki, at k
+    for i = 1, 2, ⋯, n: two lines of the verified proof at one row, with the steps between
+    them (keep, differentiate) verified and not written, as the seed does not write them.
+    None when the derivative is not on that route (``Derivative.rows``)."""
+    form = getattr(d, "rows", None)
+    if form is None or d.index_form is None:
+        return None
+    k = next(f for f in d.free if isinstance(f, Index) and f.name in "klmn")
+    i = next(f for f in d.free if isinstance(f, Index) and f != k)
+    (p, _, _), body = form.limits[0], form.function
+    m, n = (d.shapes.names[name][0] for name in (d.output, d.wrt))
+
+    def at(expr: Expr, values: dict) -> Expr:
+        for index, value in values.items():
+            expr = substitute(expr, index, Index(value))
+        return _settle_deltas(expr, _named((m, n)))
+
+    def run(values: list, sep: str, show) -> str:
+        dots = r"\cdots" if tex else "⋯"
+        return sep.join(dots if v is DOTS else show(v) for v in values)
+
+    x = printer.doprint(d.names.symbols[d.wrt])
+    rows = []
+    for r in positions(m if isinstance(m, int) else sympy.Symbol(m)):
+        if r is DOTS:
+            rows.append(None)
+            continue
+        cols = positions(n if isinstance(n, int) else sympy.Symbol(n))
+        terms = run(cols, " + ", lambda c, r=r: printer.doprint(at(body, {k: r, p: c})))
+        entries = run(cols, ", ",
+                      lambda c, r=r: printer.doprint(at(d.index_form, {k: r, i: c})))
+        if tex:
+            rows.append({"lhs": rf"\frac{{\partial \left({terms}\right)}}{{\partial {x}}}",
+                         "rhs": rf"\left({entries}\right)"})
+        else:
+            rows.append({"lhs": f"∂({terms})/∂{x}", "rhs": f"({entries})"})
+    return rows

@@ -305,6 +305,7 @@ def symmetric_notes(d: Derivation) -> list[dict]:
 # steps before the matrix form is read off: their products stay as the program writes
 # them (∂L/∂c_kj a_ki, as seed 001 eq. 16 has it); after, entries chain from i
 WRITTEN = frozenset({"chain_rule", "fan_out", "element_form", "linearity", "keep",
+                     "differentiate_by_form",
                      "differentiate"})
 
 
@@ -391,8 +392,9 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "element_rhs": printer.in_order(read_names(df.node), df.element_rhs),
         })
     gradients = []
+    hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
     for grad in d.all_gradients.values():
-        steps = steps_view(grad.steps, printer, d.program)
+        steps = [] if hidden else steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
         symbol = d.names.symbols[grad.wrt]
         gradients.append({
@@ -409,7 +411,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "inlined": printer.doprint(grad.inlined)
             if grad.inlined is not None and (inlined or d.inline) else None,
             "inline_steps": [step_view(s, printer) for s in grad.inline_steps]
-            if grad.inlined is not None and (inlined or d.inline) else [],
+            if grad.inlined is not None and (inlined or d.inline) and not hidden else [],
             "consumers": grad.consumers,
             "zero": grad.zero,
             "expanded": _expanded(d, grad, printer, result),
@@ -429,6 +431,9 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],
             "verified_on": d.verified_on, "unverified": d.unverified,
+            "verified_key": "verified_result" if hidden else "verified",
+            # --proof result on a graph: the backward pass alone lists every result
+            "proof_hidden": hidden,
             "values": _values_view(d, printer),
             "numbered": printer.ctx.notation.get("numbers") == "on"}
 
@@ -600,6 +605,8 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
             key: {name: np.asarray(v, dtype=float).tolist() for name, v in at[key].items()}
             for key in ("inputs", "forward", "gradients")}
     contract["verified"] = {"random_instances": d.verified_on} if d.verified_on else None
+    if d.proof == "result":  # the steps were derived and verified, and are not shown
+        contract["proof"] = "result"
     if d.unverified:
         contract["unverified"] = d.unverified
     return env.get_template(form.template).render(contract=contract).rstrip() + "\n"
@@ -615,13 +622,51 @@ def _derivative_view(d: Derivative, printer) -> dict:
                          "element_lhs": "", "element_rhs": ""}
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
-        "steps": [step_view(s, printer) for s in d.steps],
+        "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],
+        "rows": None if d.proof == "result" else _jacobian_rows(d, printer),
+        "shorthand": _shorthand(d, printer),
+        "wrt_name": unicode_name(d.wrt),
+        "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
         "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
+        "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
+        "slice_rows": _derivative_expanded_rows(d, printer),
     }
+
+
+def _shorthand(d: Derivative, printer) -> dict | None:
+    """Seed 004's xᵀ for ∂(Wx)/∂W, with the slice it abbreviates (∂y_k/∂W)."""
+    if getattr(d, "shorthand", None) is None:
+        return None
+    from ..calculus.symbols import Index
+    from .latex import LatexPrinter
+    k = Index("k")
+    top = printer.doprint(d.names.element(d.output, (k,)))
+    wrt = printer.doprint(d.names.symbols[d.wrt])
+    slice_ = rf"\frac{{\partial {top}}}{{\partial {wrt}}}" \
+        if isinstance(printer, LatexPrinter) else f"∂{top}/∂{wrt}"
+    return {"vec": printer.doprint(d.shorthand), "slice": slice_, "k": printer.doprint(k)}
+
+
+def _jacobian_rows(d: Derivative, printer) -> list[dict] | None:
+    """Seed 004's route for ∂(Wx)/∂x: its rows written out (``render.expand``)."""
+    from .expand import jacobian_rows
+    from .latex import LatexPrinter
+    return jacobian_rows(d, printer, isinstance(printer, LatexPrinter))
+
+
+def _derivative_expanded_rows(d: Derivative, printer) -> list | None:
+    """--expand in LaTeX: the slices of a three-index Jacobian, a row each."""
+    if printer.ctx.notation.get("expand") != "on" or type(printer) is TextPrinter:
+        return None
+    from .expand import derivative_expansion, slice_rows
+    grids = derivative_expansion(d)
+    if grids is None or grids["slices"] is None:
+        return None
+    return slice_rows(d, grids, printer)
 
 
 def _derivative_expanded(d: Derivative, printer) -> str | None:
@@ -655,6 +700,10 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     if text["result"] else None,
                     "index": f"{text['lhs']} = {text['index_form']}",
                     "no_matrix_form": d.no_matrix_form,
+                    # seed 004's xᵀ: a shorthand of the slices, not equal to the derivative
+                    "ml_shorthand": {"latex": latex["shorthand"]["vec"],
+                                     "text": text["shorthand"]["vec"]}
+                    if text["shorthand"] else None,
                     "numpy": derivative_numpy(d),
                     "verified": {"random_instances": d.verified_on} if d.verified_on
                     else None,
