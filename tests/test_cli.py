@@ -319,12 +319,12 @@ def test_a_jacobian_without_wrt_says_where_it_could_come_from():
 
 
 def test_steps_full_and_indicator_one():
-    """--steps full writes every line of a scalar derivative the articles write at once;
+    """--steps element writes every line of a scalar derivative the articles write at once;
     --indicator one writes the max gate's indicators as seed 003 does."""
     runner = CliRunner()
     at_once = runner.invoke(cli, ["derive", "x: (); y: (); f = x * y", "--wrt", "x"]).output
     full = runner.invoke(cli, ["derive", "x: (); y: (); f = x * y", "--wrt", "x",
-                               "--steps", "full"]).output
+                               "--steps", "element"]).output
     assert "∂f/∂x = y    (differentiate)" in at_once and "∂(x y)/∂x" not in at_once
     assert "∂f/∂x = ∂(x y)/∂x" in full and "y · ∂x/∂x" in full
     from matcalc.render.settings import NOTATION

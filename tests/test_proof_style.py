@@ -192,12 +192,12 @@ def test_the_reason_checks_catch_a_mislabelled_factor():
 
 def test_a_scalar_function_of_scalars_is_differentiated_at_once():
     """Seeds 003 and 004: ∂f/∂x = y for f = x y, no definition line and no line of
-    constant factors; --steps full keeps them; a graph or a matrix keeps its route."""
+    constant factors; --steps element keeps them; a graph or a matrix keeps its route."""
     d = derive("x: ()\ny: ()\nf = x * y", wrt="x,y")
     assert [[s.reason.key for s in g.steps] for g in d.gradients.values()] == \
         [["differentiate"], ["differentiate"]]
     assert [str(g.result) for g in d.gradients.values()] == ["y", "x"]
-    full = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="full")
+    full = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="element")
     assert [s.reason.key for s in full.steps] == ["element_form", "linearity", "differentiate"]
     assert result_line(derive("x: ()\nf = exp(x)").text()) == "∂f/∂x = exp(x)"  # not f
     graph = derive("x: ()\ny: ()\nq = x + y\nf = q * x", wrt="y")
@@ -213,7 +213,7 @@ def test_a_kronecker_delta_read_as_the_identity_is_no_transpose():
 
 
 def test_a_scalar_statement_is_its_definition_not_an_element_form():
-    d = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="full")
+    d = derive("x: ()\ny: ()\nf = x * y", wrt="x", steps="element")
     first = d.steps[0]
     assert first.reason.key == "element_form" and first.reason.params["entries"] is False
     assert "(definition of f)" in d.text() and "element form" not in d.text()

@@ -38,10 +38,10 @@ def _programs(n: int, seed: int = 21):
 
 @pytest.mark.parametrize(("source", "shown"), list(_programs(30)))
 def test_each_line_keeps_the_programs_order(source, shown):
-    """The definition f = … and the proof's ∂(…)/∂x (--steps full writes it) read as the
+    """The definition f = … and the proof's ∂(…)/∂x (--steps element writes it) read as the
     program: t1 ± t2 ± t3 in that order, whatever sympy's order is."""
     wrt = next(v for v in "xyz" if v in source.replace("exp", ""))
-    d = derive(f"x: ()\ny: ()\nz: ()\nf = {source}", wrt=wrt, steps="full")
+    d = derive(f"x: ()\ny: ()\nz: ()\nf = {source}", wrt=wrt, steps="element")
     printer = TextPrinter(context(d))
     definition = d.definitions[-1]
     assert printer.doprint(definition.element_rhs) == shown
@@ -71,7 +71,7 @@ def test_a_fan_out_keeps_the_definition_as_written():
     ("x: ()\ny: ()\nf = y * x + 1", "f = y x + 1"),
 ])
 def test_matrices_negative_first_terms_and_products_keep_their_order(program, line):
-    assert line in derive(program, steps="full").text()
+    assert line in derive(program, steps="element").text()
 
 
 def test_a_derived_sum_falls_back_to_the_printers_order():
