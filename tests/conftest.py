@@ -32,6 +32,19 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def default_notation_and_language():
+    """Each test starts from the default notation and language and leaves them so: the
+    command line's options (--indicator one, --entries-from 1) set the process's notation,
+    as set_notation and set_language do in a notebook."""
+    from matcalc.render.settings import LANGUAGE, NOTATION
+    saved, lang = dict(NOTATION), dict(LANGUAGE)
+    yield
+    NOTATION.clear()
+    NOTATION.update(saved)
+    LANGUAGE.update(lang)
+
+
+@pytest.fixture(autouse=True)
 def verified_results(request):
     _made.clear()
     yield

@@ -327,12 +327,6 @@ def test_steps_full_and_indicator_one():
                                "--steps", "element"]).output
     assert "∂f/∂x = y    (differentiate)" in at_once and "∂(x y)/∂x" not in at_once
     assert "∂f/∂x = ∂(x y)/∂x" in full and "y · ∂x/∂x" in full
-    from matcalc.render.settings import NOTATION
-    saved = dict(NOTATION)
-    try:
-        one = runner.invoke(cli, ["derive", "x: (); y: (); f = maximum(x, y)", "--wrt",
-                                  "x,y", "--indicator", "one"])
-    finally:  # the option sets the process's notation; other tests print with the default
-        NOTATION.clear()
-        NOTATION.update(saved)
+    one = runner.invoke(cli, ["derive", "x: (); y: (); f = maximum(x, y)", "--wrt", "x,y",
+                              "--indicator", "one"])  # (conftest restores the notation)
     assert one.exit_code == 0 and "𝟙(x > y)" in one.output and "𝟙(y ≥ x)" in one.output

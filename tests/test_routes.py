@@ -141,13 +141,8 @@ def test_the_rows_read_the_wrt_in_a_transposed_product():
 def test_the_slices_show_0_where_the_article_does():
     d = jacobian("x: (n,)\ny = W @ x", wrt="W")
     from matcalc.render.display import NOTATION
-    saved = dict(NOTATION)
-    NOTATION["expand"] = "on"
-    try:
-        markdown = d.markdown()
-    finally:
-        NOTATION.clear()
-        NOTATION.update(saved)
+    NOTATION["expand"] = "on"  # (conftest restores the notation after each test)
+    markdown = d.markdown()
     slices = markdown.split("\\frac{\\partial y_{1}}", 1)[1]
     assert "\\delta" not in slices
     assert "\\begin{pmatrix} x_{1} & x_{2} & \\cdots & x_{n} \\\\ 0 & 0 & \\cdots & 0" in slices
@@ -180,15 +175,11 @@ def test_a_graph_without_its_proofs_lists_each_result_once():
 def test_latex_writes_the_slices_a_row_each_under_expand():
     from matcalc.render.display import NOTATION
     d = jacobian("x: (n,)\ny = W @ x", wrt="W")
-    saved = dict(NOTATION)
-    NOTATION["expand"] = "on"
-    try:
-        latex = d.latex()
-    finally:
-        NOTATION.clear()
-        NOTATION.update(saved)
+    NOTATION["expand"] = "on"  # (conftest restores the notation after each test)
+    latex = d.latex()
     assert r"\frac{\partial y_{1}}{\partial \mathbf{W}} &= \begin{pmatrix} x_{1} & x_{2} & " \
            r"\cdots & x_{n} \\ 0 & 0 & \cdots & 0" in latex
     assert r"\frac{\partial y_{m}}{\partial \mathbf{W}} &= " in latex and "\\delta" not in \
         latex.split(r"\frac{\partial y_{1}}", 1)[1]
+    NOTATION["expand"] = "off"
     assert r"\frac{\partial y_{1}}" not in d.latex()        # only with --expand

@@ -95,15 +95,11 @@ def test_the_max_gates_indicators_as_seed_003_writes_them_keep_the_tie_conventio
     from matcalc import derive
     from matcalc.render.settings import NOTATION
     d = derive("x: ()\ny: ()\nf = maximum(x, y)", wrt="x,y")
-    saved = dict(NOTATION)
-    try:
-        NOTATION["indicator"] = "one"
-        text, latex = d.text(), d.latex()
-    finally:
-        NOTATION.clear()
-        NOTATION.update(saved)
+    NOTATION["indicator"] = "one"  # (conftest restores the notation after each test)
+    text, latex = d.text(), d.latex()
     assert "∂f/∂x = 𝟙(x > y)" in text and "∂f/∂y = 𝟙(y ≥ x)" in text
     assert r"\mathbb{1}\left(x > y\right)" in latex and r"\mathbb{1}\left(y \geq x\right)" in latex
+    NOTATION["indicator"] = "bracket"
     assert "∂f/∂x = [x − y > 0]" in d.text()   # the default: Iverson's bracket
     x, y = (d.names.symbols[n] for n in ("x", "y"))
     for a, b in [(1, 1), (2, 1), (1, 2)]:
