@@ -8,6 +8,7 @@ position so that later stages can point at the offending column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 Dim = str | int
 
@@ -128,7 +129,7 @@ class Program:
         """The last assigned name."""
         return self.statements[-1].target
 
-    @property
+    @cached_property  # (read for every gradient: a walk of the program once)
     def outputs(self) -> tuple[str, ...]:
         """The assigned names that no statement reads, in program order: the results the
         implied loss depends on (seed 001 eq. 10, ``B = A; C = A``, has two). The last
