@@ -182,12 +182,14 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
-            numbered, expand, entries_from, layer_index, indicator, **kwargs):
+            numbered, expand, entries_from, layer_index, indicator, ones, gradient,
+            definition_letters, ja_spacing, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
                      expand="on" if expand else "off", entries=f"from{entries_from or 0}",
-                     layers=layer_index, indicator=indicator)
+                     layers=layer_index, indicator=indicator, ones=ones, gradient=gradient,
+                     definition_letters=definition_letters, ja_spacing=ja_spacing)
         OUTPUT["entries_from"] = entries_from  # None: the file's heading may say
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
@@ -230,6 +232,27 @@ def _notation(command):
                           "Iverson brackets, "
                           "[x − y > 0] (bracket), or as 𝟙(x > y) (one, as seed 003 writes "
                           "them)."),
+        click.option("--ja-spacing", type=click.Choice(["spaced", "article"]),
+                     default="spaced", show_default=True,
+                     help="--lang ja: the kept-terms reason spaced, ∵ k=i, l=j の項のみが"
+                          "残る (spaced), or as seed 001 writes it, ∵ k=i,l=jの項のみが残る "
+                          "(article: no space after a comma within one term's indices, "
+                          "none before の)."),
+        click.option("--definition-letters", type=click.Choice(["proof", "article"]),
+                     default="proof", show_default=True,
+                     help="The forward definitions in the proof's letters, c_kl = Σ_p a_kp "
+                          "b_pl (proof: i, j index the gradient's entry), or in the "
+                          "articles', c_ij = Σ_k a_ik b_kj (article, seed 001 eq. 14), with "
+                          "a note giving the proof's form and the renaming."),
+        click.option("--gradient", type=click.Choice(["partial", "nabla"]),
+                     default="partial", show_default=True,
+                     help="The gradient of the loss by a vector or matrix X as ∂L/∂X "
+                          "(partial) or ∇_X L (nabla, as seeds 002 and 004 write it); its "
+                          "entries stay ∂L/∂x_i."),
+        click.option("--ones", type=click.Choice(["symbol", "row"]),
+                     default="symbol", show_default=True,
+                     help="The row of ones as 𝟏ᵀ (symbol) or [1, ⋯, 1] (row, as seed 001 "
+                          "eq. 9 writes it)."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),

@@ -35,7 +35,10 @@ def printed_index(node: RowEntry, printer) -> Index:
     its position do not use, nor reads as an entry of a program name."""
     taken = {s.name for e in (node.entry, node.size, node.at) for s in e.atoms(sympy.Symbol)}
     taken |= {n.lower() for n in printer.ctx.names}
-    return Index("p") if "p" not in taken else fresh_index(taken)  # seed 001: Σ_p e^{a_kp}
+    # seed 001: Σ_p e^{a_kp} in the proof; Σ_k e^{a_ik} in a definition in the article's
+    # letters (--definition-letters article sets the printer's row_letter while it prints one)
+    letter = getattr(printer, "row_letter", None) or "p"
+    return Index(letter) if letter not in taken else fresh_index(taken)
 
 
 def along_row(weight: type[RowEntry], expr: RowEntry, wrt: Expr, differentiate) -> Expr:

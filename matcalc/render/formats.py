@@ -338,7 +338,10 @@ def steps_view(steps, printer, program) -> list[dict]:
 
 def shown_params(params: dict, printer) -> dict:
     """A reason's names as the formulas show them: mu → μ in text, \\mu (and bold
-    matrices) in LaTeX, where the reasons set them in math."""
+    matrices) in LaTeX, where the reasons set them in math. With the notation's
+    ja_spacing="article", a kept-terms reason is marked ``tight`` (seed 001's spacing)."""
+    if "kept" in params and printer.ctx.notation.get("ja_spacing") == "article":
+        params = {**params, "tight": True}
     if not isinstance(printer, TextPrinter):
         return {k: v for k, v in params.items() if k != "rules"}
     if type(printer) is TextPrinter:
@@ -383,13 +386,32 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     network's depth) only if they are shown."""
     from sympy import MatrixSymbol
     definitions = []
+    article = printer.ctx.notation.get("definition_letters") == "article"
     for df in d.definitions:
+        element_lhs, element_rhs = df.element_lhs, df.element_rhs
+        renamed = article_letters(df.element_lhs, df.element_rhs, printer.ctx.names) \
+            if article else {}
+        if renamed:  # c_ij = Σ_k a_ik b_kj: the proof's c_kl = Σ_p a_kp b_pl, renamed
+            element_lhs, element_rhs = element_lhs.xreplace(renamed), \
+                element_rhs.xreplace(renamed)
+            # a row-wise node's sum (softmax's Σ_p) takes the next article letter: Σ_k
+            printer.row_letter = article_letters(element_lhs, element_rhs, printer.ctx.names,
+                                                 after=True)
+        shown_rhs = printer.in_order(read_names(df.node), element_rhs)
+        row_renaming = _row_renaming(df.element_rhs, printer) if renamed else []
+        printer.row_letter = None
         definitions.append({
             "name": df.name,
             "lhs": printer.doprint(d.names.symbols[df.name]),
             "matrix": printer.doprint(df.node),
-            "element_lhs": printer.doprint(df.element_lhs),
-            "element_rhs": printer.in_order(read_names(df.node), df.element_rhs),
+            "element_lhs": printer.doprint(element_lhs),
+            "element_rhs": shown_rhs,
+            # the proof's own letters, where the definition shows the article's
+            "proof_lhs": printer.doprint(df.element_lhs) if renamed else None,
+            "proof_rhs": printer.in_order(read_names(df.node), df.element_rhs)
+            if renamed else None,
+            "renaming": [[printer.doprint(new), printer.doprint(old)]
+                         for old, new in renamed.items()] + row_renaming,
         })
     gradients = []
     hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
@@ -436,6 +458,50 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "proof_hidden": hidden,
             "values": _values_view(d, printer),
             "numbered": printer.ctx.notation.get("numbers") == "on"}
+
+
+ARTICLE_LETTERS = ("i", "j", "k", "l", "m", "n", "p", "q", "r", "s", "t", "u", "v", "w")
+
+
+def article_letters(lhs, rhs, names: set[str], after: bool = False):
+    """The articles' letters for a forward definition (seed 001 eq. 14, c_ij = Σ_k a_ik
+    b_kj, where the proof writes c_kl = Σ_p a_kp b_pl, keeping i, j for the gradient's
+    entry): the entry's indices become i, j, …, the summed ones the letters after them; a
+    letter the definition or the program already uses for something else is skipped. One
+    renaming of both sides at once (xreplace is simultaneous), each letter to a letter
+    nothing else in the definition uses, so the definition is the same; {} when nothing
+    changes (a scalar's definition has no indices). A row-wise node's running index (ℓ,
+    softmax's) is never printed: its printer picks a letter, and with ``after`` this
+    returns the first article letter the (renamed) definition leaves free for it."""
+    from sympy import Symbol
+
+    from ..calculus.symbols import Index, RowEntry
+    indices = [a for a in lhs.args if isinstance(a, Index)]
+    running = {node.index for node in rhs.atoms(RowEntry)}
+    summed = sorted({s for s in rhs.atoms(Index) if s not in indices and s not in running},
+                    key=str)
+    taken = {str(s) for s in (lhs.free_symbols | rhs.free_symbols)
+             if isinstance(s, Symbol) and not isinstance(s, Index)} | set(names)
+    letters = [c for c in ARTICLE_LETTERS if c not in taken]
+    if after:
+        used = {str(s) for s in lhs.atoms(Index) | rhs.atoms(Index)}
+        return next((c for c in letters if c not in used), None)
+    if len(letters) < len(indices) + len(summed):
+        return {}
+    renamed = {old: Index(new) for old, new in zip([*indices, *summed], letters)}
+    return {} if all(str(old) == str(new) for old, new in renamed.items()) else renamed
+
+
+def _row_renaming(rhs, printer) -> list[list[str]]:
+    """[article letter, proof letter] for each row-wise node's sum (softmax's Σ_k, the
+    proof's Σ_p), where they differ."""
+    from ..calculus.symbols import RowEntry
+    from ..ops.rowwise import printed_index
+    article = printer.row_letter
+    printer.row_letter = None
+    pairs = [[article, str(printed_index(node, printer))] for node in rhs.atoms(RowEntry)]
+    printer.row_letter = article
+    return [pair for pair in dict.fromkeys(map(tuple, pairs)) if pair[0] != pair[1]]
 
 
 def _values_view(d: Derivation, printer) -> dict | None:

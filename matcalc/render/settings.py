@@ -28,6 +28,10 @@ NOTATION_CHOICES = {
     "entries": ("from0", "from1"),             # x[0] prints x_0 (as the program counts) or x_1
     "layers": ("subscript", "superscript"),    # Z1 prints Z_1, or Z^{(1)} (a layer's index)
     "indicator": ("bracket", "one"),           # [x − y > 0], or 𝟙(x > y) (seed 003)
+    "ones": ("symbol", "row"),                 # 𝟏ᵀ, or [1, ⋯, 1] (seed 001 eq. 9)
+    "gradient": ("partial", "nabla"),          # ∂L/∂X, or ∇_X L for a vector or matrix X
+    "definition_letters": ("proof", "article"),  # c_kl = Σ_p a_kp b_pl, or c_ij = Σ_k a_ik b_kj
+    "ja_spacing": ("spaced", "article"),       # ∵ k=i, l=j の項…, or ∵ k=i,l=jの項… (seed 001)
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
@@ -37,7 +41,13 @@ def set_notation(**choices: str) -> None:
     "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction"), numbers
     ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out), entries
     ("from0": x[0] is x_0, "from1": x_1), layers ("subscript": Z_1, "superscript": Z^{(1)}),
-    indicator ("bracket": [x − y > 0], "one": 𝟙(x > y), as seed 003 writes the max gate's)."""
+    indicator ("bracket": [x − y > 0], "one": 𝟙(x > y), as seed 003 writes the max gate's),
+    ones ("symbol": 𝟏ᵀ, "row": [1, ⋯, 1], as seed 001 eq. 9 writes the row of ones), gradient
+    ("partial": ∂L/∂X, "nabla": ∇_X L for a vector or matrix X, entries staying ∂L/∂x_i),
+    definition_letters ("proof": the forward definitions in the proof's letters, c_kl = Σ_p
+    a_kp b_pl; "article": in the articles', c_ij = Σ_k a_ik b_kj, with the renaming stated),
+    ja_spacing ("spaced": ∵ k=i, l=j の項のみが残る; "article": ∵ k=i,l=jの項のみが残る, as seed
+    001 writes its Japanese reason)."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:

@@ -93,6 +93,8 @@ class TextPrinter(Printer):
         top = e.expr
         if isinstance(top, Partial):  # a second derivative: ∂²f/∂x_i ∂x_j
             return f"∂²{self._print(top.expr)}/∂{self._print(top.var)} ∂{self._print(e.var)}"
+        if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
+            return f"∇_{self._print(e.var)} {self._print(top)}"
         shown = self.written(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print") or (
@@ -276,6 +278,8 @@ class TextPrinter(Printer):
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
             return self.uname(self.ctx.aliases[e.name])
+        if self.nabla:  # ∇_Z L (seeds 002 and 004)
+            return f"∇_{self.uname(e.name)} {self.loss}"
         return f"∂{self.loss}/∂{self.uname(e.name)}"
 
     def _print_Transpose(self, e) -> str:
@@ -362,7 +366,7 @@ class TextPrinter(Printer):
     def _print_OneMatrix(self, e) -> str:
         rows, cols = e.shape
         if rows == 1:
-            return "𝟏ᵀ"
+            return "[1, ⋯, 1]" if self.ctx.notation.get("ones") == "row" else "𝟏ᵀ"
         if cols == 1:
             return "𝟏"
         return "𝟏𝟏ᵀ"
