@@ -247,12 +247,15 @@ class LatexPrinter(TextPrinter):
             return rf"\sqrt{{{self._print(e.base)}}}"
         return rf"{self.paren(e.base, ATOM)}^{{\circ {self._print(e.exp)}}}"
 
+    def ones_row_symbol(self) -> str:
+        return self.bold("1") + self.T
+
     def _print_OneMatrix(self, e) -> str:
         rows, cols = e.shape
         if rows == 1:
             if self.ctx.notation.get("ones") == "row":  # seed 001 eq. 9's [1, ⋯, 1]
                 return r"\left[1, \cdots, 1\right]"
-            return self.bold("1") + self.T
+            return self.ones_row_symbol()
         if cols == 1:
             return self.bold("1")
         return self.bold("1") + self.bold("1") + self.T

@@ -306,6 +306,9 @@ class TextPrinter(Printer):
     def matmul_join(self, args, parts) -> str:
         out = parts[0]
         for n in range(1, len(parts)):
+            if isinstance(args[n - 1], sympy.OneMatrix) and \
+                    isinstance(args[n], sympy.OneMatrix) and args[n].shape[0] == 1:
+                parts[n] = self.ones_row_symbol()  # 𝟏𝟏ᵀ stays a symbol under --ones row
             out += self.separator_matmul(args[n - 1], args[n]) + parts[n]
         return out
 
@@ -363,10 +366,14 @@ class TextPrinter(Printer):
         shown = str(exp).translate(SUPERSCRIPTS) if exp.is_Integer else f"({self._print(exp)})"
         return f"{self.paren(e.base, ATOM)}^∘{shown}"
 
+    def ones_row_symbol(self) -> str:
+        return "𝟏ᵀ"
+
     def _print_OneMatrix(self, e) -> str:
         rows, cols = e.shape
         if rows == 1:
-            return "[1, ⋯, 1]" if self.ctx.notation.get("ones") == "row" else "𝟏ᵀ"
+            return "[1, ⋯, 1]" if self.ctx.notation.get("ones") == "row" else \
+                self.ones_row_symbol()
         if cols == 1:
             return "𝟏"
         return "𝟏𝟏ᵀ"
