@@ -77,7 +77,15 @@ def test_nabla_for_the_gradient_of_a_vector_or_matrix():
     assert r"\nabla_{\mathbf{A}} L &= \left(\nabla_{\mathbf{C}} L\right) \mathbf{B}^{\mathsf{T}}" \
         in latex
     b = derive("b: (n,); C = A + b", wrt="b")
-    assert "∇_b L = 𝟏ᵀ (∇_C L)" in b.text().splitlines()
+    assert "∇_b L = 𝟏ᵀ ∇_C L" in b.text().splitlines()  # last, as the seeds write it
+    assert "(substitute ∇_C L)" in derive("C = A * B; D = C.T", wrt="A").text()
+
+
+def test_nabla_as_seed_002_writes_the_chain_rule():
+    """Seed 002: ∇_x z = (∂y/∂x)ᵀ ∇_y z; for y = W x, ∂y/∂x = W: ∇_x L = Wᵀ ∇_y L."""
+    set_notation(gradient="nabla", transpose="T")
+    latex = derive("x: (n,); y = W @ x", wrt="x").latex()
+    assert r"\nabla_{\mathbf{x}} L &= \mathbf{W}^{T} \nabla_{\mathbf{y}} L" in latex
 
 
 def test_nabla_leaves_scalars_and_jacobians():
@@ -192,7 +200,7 @@ def test_the_command_line_options():
     out = done.stdout
     assert "c_ij = a_ij + b_j" in out and "c_kl = a_kl + b_l (i → k, j → l)" in out
     assert "（∵ l=jの項のみが残る）" in out
-    assert "∇_b L = [1, ⋯, 1] (∇_C L)" in out
+    assert "∇_b L = [1, ⋯, 1] ∇_C L" in out
 
 
 def test_the_options_render_in_katex_and_mathjax():

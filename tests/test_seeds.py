@@ -787,9 +787,9 @@ SEED_CASES: list[Seed] = [
              (r"\left( \frac{\partial \mathbf{y}}{\partial \mathbf{x}} \right)^{\mathrm{T}} "
               r"\nabla_{\mathbf{y}^{z}}",)], notation={"transpose": "T"})],
          differs="not expressible in general: matcalc has no declared vector-to-vector "
-                 "function (f: elementwise is elementwise), so no Jacobian symbol ∂y/∂x "
-                 "and no ∇ notation; the instance y = Wx gives ∂L/∂x = Wᵀ ∂L/∂y, entry by "
-                 "entry"),
+                 "function (f: elementwise is elementwise), so no Jacobian symbol ∂y/∂x; "
+                 "the instance y = Wx gives ∂L/∂x = Wᵀ ∂L/∂y, entry by entry (∇_x L = "
+                 "Wᵀ ∇_y L with --gradient nabla)"),
     Seed("002 ∂J/∂W", "u' = Wᵀu, G = ∂J/∂u': ∂J/∂W = u Gᵀ (the seed's uᵀG corrected)",
          [Part("u: (n,)\nG: gradient(u2)\nu2 = W.T @ u", "W", [
              (r"\frac{\partial \mathbf{u}_{i+1}}{\partial \mathbf{W}_i} \mathbf{G}",),

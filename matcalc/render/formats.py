@@ -342,6 +342,8 @@ def shown_params(params: dict, printer) -> dict:
     ja_spacing="article", a kept-terms reason is marked ``tight`` (seed 001's spacing)."""
     if "kept" in params and printer.ctx.notation.get("ja_spacing") == "article":
         params = {**params, "tight": True}
+    if "loss" in params and printer.nabla:  # substitute ∇_C L, as the formulas write it
+        params = {**params, "nabla": True}
     if not isinstance(printer, TextPrinter):
         return {k: v for k, v in params.items() if k != "rules"}
     if type(printer) is TextPrinter:

@@ -237,7 +237,8 @@ class LatexPrinter(TextPrinter):
         if split is not None:  # T ∘ P^∘⁻¹ as \frac{T}{P}, as seed 001 writes −Y/B
             top, bottom = split
             return rf"\frac{{{top}}}{{{bottom}}}"
-        return r" \circ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
+        args = self.hadamard_order(e.args)
+        return r" \circ ".join(self.nabla_grouped(args, [self.paren(a, MUL + 1) for a in args]))
 
     def _print_MatAdd(self, e) -> str:
         return super()._print_MatAdd(e).replace(" − ", " - ").replace("−", "-")

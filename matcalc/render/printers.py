@@ -91,8 +91,6 @@ class Printer:
 
     # -- precedence and parentheses
     def precedence(self, expr) -> int:
-        if self.nabla and self.spelled_out(expr):
-            return MUL  # (∇_Y L) Wᵀ, Aᵀ (∇_C L): in a product, ∇_Y L Wᵀ reads ∇_Y (L Wᵀ)
         if isinstance(expr, Element) and not isinstance(expr.matrix, sympy.MatrixSymbol) \
                 and not self.indices(expr):
             return min(self.precedence(expr.matrix), POW)  # a bare 1×1 product
@@ -136,6 +134,14 @@ class Printer:
         matrix. Entries (∂L/∂x_i), scalars by scalars (∂f/∂x) and Jacobians (∂y/∂x) keep ∂."""
         return self.nabla and isinstance(e.var, sympy.MatrixSymbol) and \
             isinstance(e.expr, sympy.Symbol) and not isinstance(e.expr, Element)
+
+    def nabla_grouped(self, args, parts: list[str]) -> list[str]:
+        """(∇_Y L) Wᵀ: a factor ∇_Y L followed by another is parenthesised (∇_Y L Wᵀ would
+        read ∇_Y (L Wᵀ)); last, as the seeds write it, it is not: Wᵀ ∇_y L."""
+        if not self.nabla:
+            return parts
+        return [self.wrap(p) if n < len(parts) - 1 and self.spelled_out(a) else p
+                for n, (a, p) in enumerate(zip(args, parts))]
 
     # -- names
     @property

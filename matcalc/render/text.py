@@ -304,6 +304,7 @@ class TextPrinter(Printer):
         return sign + self.matmul_join(args, parts)
 
     def matmul_join(self, args, parts) -> str:
+        parts = self.nabla_grouped(args, parts)
         out = parts[0]
         for n in range(1, len(parts)):
             if isinstance(args[n - 1], sympy.OneMatrix) and \
@@ -325,7 +326,8 @@ class TextPrinter(Printer):
         if split is not None:  # T ∘ P^∘⁻¹ as T ⊘ P
             top, bottom = split
             return f"{top} ⊘ {bottom}"
-        return " ∘ ".join(self.paren(a, MUL + 1) for a in self.hadamard_order(e.args))
+        args = self.hadamard_order(e.args)
+        return " ∘ ".join(self.nabla_grouped(args, [self.paren(a, MUL + 1) for a in args]))
 
     HADAMARD = " ∘ "
 
