@@ -215,3 +215,17 @@ def test_the_options_render_in_katex_and_mathjax():
         d = derive(program, wrt=wrt)
         formulas += [d.latex("ja"), *display_blocks(d.markdown("ja"))]
     assert not render_errors(formulas)
+
+
+def test_a_paper_with_the_articles_notation_compiles(tmp_path):
+    """--standalone with every option: pdflatex reads the note ($c_{kl} = …$, $i \\to k$),
+    \\nabla and the row [1, \\cdots, 1]."""
+    from test_latex_document import compile_tex
+
+    from matcalc.render.formats import render
+    set_notation(ones="row", gradient="nabla", definition_letters="article")
+    d = derive("b: (n,); C = A @ W + b", wrt="W, b")
+    source = render(d, "latex", standalone=True)
+    assert r"\nabla_{\mathbf{W}} L" in source and r"\left[1, \cdots, 1\right]" in source
+    assert r"$c_{kl} = \sum_{p} a_{kp} w_{pl} + b_{l}$" in source
+    compile_tex(source, tmp_path)
