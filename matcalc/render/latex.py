@@ -14,8 +14,9 @@ from ..calculus.symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
+    literal_grid,
 )
-from ..language.program import BinOp, Call, Name, Neg
+from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from .names import split, tex_letters
 from .printers import ATOM, MUL, POW, diagonal_of
@@ -275,10 +276,20 @@ class LatexPrinter(TextPrinter):
         return rf"\left({self._print(n.of)}\right)_{{{self.entry_number(n.index)}}}"
 
     def _source_Stack(self, n) -> str:
+        """(a, b) for a vector, a pmatrix for a matrix written row by row."""
+        if isinstance(n.items[0], Stack):
+            body = r" \\ ".join(" & ".join(self._print(e) for e in row.items)
+                                 for row in n.items)
+            return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
         return r"\left(" + ", ".join(self._print(e) for e in n.items) + r"\right)"
 
     def _print_Pick(self, e) -> str:
         k, *items = e.args
+        grid = literal_grid(e)
+        if grid is not None:  # a matrix written out: its entry (k, l)
+            body = r" \\ ".join(" & ".join(self._print(x) for x in row) for row in grid)
+            sub = self.index_text([k, items[0].args[0]])
+            return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}_{{{sub}}}"
         body = r" \\ ".join(self._print(i) for i in items)
         return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}_{{{self._print(k)}}}"
 

@@ -14,8 +14,9 @@ from ..calculus.symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
+    literal_grid,
 )
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from .names import layer_superscript, unicode_name
 from .printers import (
@@ -416,11 +417,19 @@ class TextPrinter(Printer):
         return f"({self._print(n.of)})_{self.entry_number(n.index)}"
 
     def _source_Stack(self, n) -> str:
+        """(a, b) for a vector, [a, b; c, d] for a matrix (rows apart by ';')."""
+        if isinstance(n.items[0], Stack):
+            return "[" + "; ".join(", ".join(self._print(e) for e in row.items)
+                                   for row in n.items) + "]"
         return "(" + ", ".join(self._print(e) for e in n.items) + ")"
 
     def _print_Pick(self, e) -> str:
-        """(e_1, e_2, …)_k"""
+        """(e_1, e_2, …)_k; a matrix written out, [a, b; c, d]_kl"""
         k, *items = e.args
+        grid = literal_grid(e)
+        if grid is not None:
+            body = "; ".join(", ".join(self._print(x) for x in row) for row in grid)
+            return f"[{body}]_" + self.index_text([k, items[0].args[0]])
         return "(" + ", ".join(self._print(i) for i in items) + ")_" + self._print(k)
 
     def _print_ImmutableDenseMatrix(self, e) -> str:
