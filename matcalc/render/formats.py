@@ -19,7 +19,7 @@ from .catalogue import FORMATS, languages, templates_dir
 from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
-from .printers import PrintContext
+from .printers import PrintContext, functions_of_one
 from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
 from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
@@ -109,7 +109,8 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
                         aliases=dict(d.program.aliases), written=d.names.written,
-                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
+                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0},
+                        ordinary=functions_of_one(d.program, d.shapes.names, loss))
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:

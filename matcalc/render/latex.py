@@ -133,7 +133,10 @@ class LatexPrinter(TextPrinter):
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"
-        return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
+        d = self.D if self.ordinary(top, e.var) else self.PARTIAL
+        return rf"\frac{{{d} {shown}}}{{{d} {self._print(e.var)}}}"
+
+    D, PARTIAL = r"\mathrm{d}", r"\partial"
 
     def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
         return rf"\delta_{{{self.index_text(list(e.args))}}}"
@@ -197,7 +200,8 @@ class LatexPrinter(TextPrinter):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         if e.of in self.ctx.aliases:
             return self.tex_name(self.ctx.aliases[e.of], bold=False)
-        return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
+        d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
+        return rf"\frac{{{d} {self.loss}}}{{{d} {self.tex_name(e.of, False)}}}"
 
     SPELLING_FIELD, FORMAT_FIELD = "tex", "tex_format"
     CALL = r"{name}\left({arg}\right)"

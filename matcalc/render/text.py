@@ -99,7 +99,11 @@ class TextPrinter(Printer):
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
-        return f"∂{shown}/∂{self._print(e.var)}"
+        d = self.D if self.ordinary(top, e.var) else self.PARTIAL
+        return f"{d}{shown}/{d}{self._print(e.var)}"
+
+    # an ordinary derivative's d (dR/dθ: a function of one scalar), a partial's ∂
+    D, PARTIAL = "d", "∂"
 
     def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
         return "δ_" + self.index_text(list(e.args))
@@ -268,7 +272,8 @@ class TextPrinter(Printer):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         if e.of in self.ctx.aliases:
             return self.uname(self.ctx.aliases[e.of])
-        return f"∂{self.loss}/∂{self.uname(e.of)}"
+        d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
+        return f"{d}{self.loss}/{d}{self.uname(e.of)}"
 
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
