@@ -182,12 +182,12 @@ def _notation(command):
 
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
-            numbered, expand, entries_from, layer_index, indicator, **kwargs):
+            numbered, expand, entries_from, layer_index, indicator, derivative, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
                      expand="on" if expand else "off", entries=f"from{entries_from or 0}",
-                     layers=layer_index, indicator=indicator)
+                     layers=layer_index, indicator=indicator, derivative=derivative)
         OUTPUT["entries_from"] = entries_from  # None: the file's heading may say
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
@@ -230,6 +230,11 @@ def _notation(command):
                           "Iverson brackets, "
                           "[x − y > 0] (bracket), or as 𝟙(x > y) (one, as seed 003 writes "
                           "them)."),
+        click.option("--derivative", type=click.Choice(["d", "partial"]),
+                     default="d", show_default=True,
+                     help="The derivative of a function of one scalar alone, dR/dθ (d), "
+                          "or ∂R/∂θ as every other (partial); a function of several "
+                          "names is always written with ∂."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),

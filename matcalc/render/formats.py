@@ -110,7 +110,8 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
                         aliases=dict(d.program.aliases), written=d.names.written,
                         scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0},
-                        ordinary=functions_of_one(d.program, d.shapes.names, loss))
+                        ordinary=functions_of_one(d.program, d.shapes.names, loss)
+                        if NOTATION.get("derivative", "d") == "d" else {})
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:

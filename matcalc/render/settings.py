@@ -28,6 +28,7 @@ NOTATION_CHOICES = {
     "entries": ("from0", "from1"),             # x[0] prints x_0 (as the program counts) or x_1
     "layers": ("subscript", "superscript"),    # Z1 prints Z_1, or Z^{(1)} (a layer's index)
     "indicator": ("bracket", "one"),           # [x − y > 0], or 𝟙(x > y) (seed 003)
+    "derivative": ("d", "partial"),            # dR/dθ for a function of one scalar, or ∂R/∂θ
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
@@ -37,7 +38,8 @@ def set_notation(**choices: str) -> None:
     "plain"), limits ("off", "on": Σ_{k=1}^{m}), division ("power", "fraction"), numbers
     ("off", "on": \tag{1}, …), expand ("off", "on": each gradient written out), entries
     ("from0": x[0] is x_0, "from1": x_1), layers ("subscript": Z_1, "superscript": Z^{(1)}),
-    indicator ("bracket": [x − y > 0], "one": 𝟙(x > y), as seed 003 writes the max gate's)."""
+    indicator ("bracket": [x − y > 0], "one": 𝟙(x > y), as seed 003 writes the max gate's),
+    derivative ("d": dR/dθ for a function of one scalar alone, "partial": ∂R/∂θ)."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:
