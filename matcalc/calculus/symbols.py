@@ -199,13 +199,15 @@ def literal_grid(expr) -> list[list[Expr]] | None:
     if not isinstance(expr, Pick) or len(expr.args) < 2:
         return None
     rows = expr.args[1:]
-    if not all(isinstance(r, Pick) for r in rows):
+    picks = [r for r in rows if isinstance(r, Pick)]
+    if not picks:
         return None
-    col = rows[0].args[0]
-    if col == expr.args[0] or not all(r.args[0] == col and len(r.args) == len(rows[0].args)
-                                      for r in rows):
+    col, width = picks[0].args[0], len(picks[0].args) - 1
+    if col == expr.args[0] or not all(r.args[0] == col and len(r.args) == width + 1
+                                      for r in picks):
         return None
-    grid = [list(r.args[1:]) for r in rows]
+    # a row whose entries are all one value is that value (Pick's rule): (0, 0)_l = 0
+    grid = [list(r.args[1:]) if isinstance(r, Pick) else [r] * width for r in rows]
     if any(indices_of(e) for row in grid for e in row):
         return None
     return grid

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
+from ..language.program import Stack
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
 from .messages import said_in
@@ -392,6 +393,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "matrix": printer.doprint(df.node),
             "element_lhs": printer.doprint(df.element_lhs),
             "element_rhs": printer.in_order(read_names(df.node), df.element_rhs),
+            # a literal is its own element form (f_k = (x², 2 x)_k): written once
+            "written_out": isinstance(df.node, Stack),
         })
     gradients = []
     hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
@@ -621,7 +624,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
         "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
                          "matrix": printer.doprint(s.value),
-                         "element_lhs": "", "element_rhs": ""}
+                         "element_lhs": "", "element_rhs": "", "written_out": True}
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
         "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],
