@@ -183,13 +183,14 @@ def _notation(command):
     @functools.wraps(command)
     def run(*args, transpose, bold, limits, division, output, standalone, title, flavor,
             numbered, expand, entries_from, layer_index, indicator, ones, gradient,
-            definition_letters, ja_spacing, **kwargs):
+            definition_letters, ja_spacing, derivative, **kwargs):
         from .render.display import set_notation
         set_notation(transpose=transpose, bold=bold, limits="on" if limits else "off",
                      division=division, numbers="on" if numbered else "off",
                      expand="on" if expand else "off", entries=f"from{entries_from or 0}",
                      layers=layer_index, indicator=indicator, ones=ones, gradient=gradient,
-                     definition_letters=definition_letters, ja_spacing=ja_spacing)
+                     definition_letters=definition_letters, ja_spacing=ja_spacing,
+                     derivative=derivative)
         OUTPUT["entries_from"] = entries_from  # None: the file's heading may say
         OUTPUT["file"] = output
         OUTPUT["standalone"] = standalone
@@ -253,6 +254,11 @@ def _notation(command):
                      default="symbol", show_default=True,
                      help="The row of ones as 𝟏ᵀ (symbol) or [1, ⋯, 1] (row, as seed 001 "
                           "eq. 9 writes it)."),
+        click.option("--derivative", type=click.Choice(["d", "partial"]),
+                     default="d", show_default=True,
+                     help="The derivative of a function of one scalar alone, dR/dθ (d), "
+                          "or ∂R/∂θ as every other (partial); a function of several "
+                          "names is always written with ∂."),
         click.option("--numbered", is_flag=True,
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),

@@ -132,6 +132,8 @@ def test_japanese_reasons():
     (["derive", "C = A @ B", "--shape", "b=n"], 2, "--shape b: no such name"),
     (["derive", "Y = A ** 1e400"], 1, "not finite"),
     (["derive", "Y = A ** B"], 1, "a number or a scalar"),
+    (["jacobian", "t: ()\nR = [[t, t], [t]]", "--wrt", "t"], 1,
+     "line 2, column 14: the rows of a matrix literal have the same length"),
 ])
 def test_errors_are_one_line_without_traceback(args, code, message):
     result = run(*args)

@@ -779,9 +779,9 @@ SEED_CASES: list[Seed] = [
          [Part("x: ()\nf: elementwise\ng: elementwise\ny = f(x)\nz = g(y)", "x", [
              (r"\frac{dz}{dx}",), (r"\frac{dz}{dy} \frac{dy}{dx}",)])],
          differs="the seed states the rule, dz/dx = dz/dy dy/dx, and stops; matcalc "
-                 "writes it as its first step and goes on: ∂z/∂y ∂f(x)/∂x (definition of "
-                 "y), f′(x) ∂z/∂y (differentiate), and the result (2 of 2 seed lines; "
-                 "2 extra)"),
+                 "writes it as its first step (in the seed's d: z is a function of x alone) "
+                 "and goes on: dz/dy df(x)/dx (definition of y), f′(x) dz/dy "
+                 "(differentiate), and the result (2 of 2 seed lines; 2 extra)"),
     Seed("002 chain rule (vector)", "∇ₓz = (∂y/∂x)ᵀ ∇_y z for any vector function y(x)",
          [Part("x: (n,)\ny = W @ x", "x", [
              (r"\left( \frac{\partial \mathbf{y}}{\partial \mathbf{x}} \right)^{\mathrm{T}} "

@@ -158,8 +158,9 @@ def lower_item(node: Item, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
 
 @lower.register
 def lower_stack(node: Stack, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """[e0, e1, …]_k = e_k: the entry at k of the vector written out."""
-    return Pick(idx[0], *[lower(e, (), ctx) for e in node.items])
+    """[e0, e1, …]_k = e_k: the entry at k of the vector written out; a matrix literal's
+    entry (i, j) is row i's entry j, [[a, b], [c, d]]_ij = ((a, b)_j, (c, d)_j)_i."""
+    return Pick(idx[0], *[lower(e, idx[1:], ctx) for e in node.items])
 
 
 @lower.register

@@ -211,7 +211,8 @@ def written_out(proof: Proof, index_form: Expr, free: tuple, dims: dict,
         step = Pick(axes[0], *[Pick(axes[1], *row) for row in entries])
     else:
         step = Pick(axes[0], *[row[0] for row in entries])
-    proof.record(step, "written_out")
+    if step != index_form:  # a literal's entries are already written out: no second line
+        proof.record(step, "written_out")
     shape = (rows, cols) if free[0] != 0 else (cols, rows)
     matrix = sympy.ImmutableMatrix([[_scalar_form(e, assumptions or {}, unit) for e in row]
                                     for row in entries])

@@ -57,6 +57,7 @@ from .symbols import (
     RowEntry,
     fresh_index,
     indices_of,
+    literal_grid,
     row_index,
     substitute_all,
 )
@@ -171,6 +172,12 @@ class TermRecogniser:
             if a is None or b is None:
                 raise NoMatrixForm(f"{factor} picks one entry of a vector")
             return Edge(Identity(self.dims[a]), a, b)
+        grid = literal_grid(factor)
+        if grid is not None:  # ((a, b)_q, (c, d)_q)_p: entry (p, q) of a matrix written out
+            matrix = sympy.ImmutableMatrix([[self._scalar(e) for e in row] for row in grid])
+            row, col = factor.args[0], factor.args[1].args[0]
+            return Edge(matrix, self._end(row, matrix.rows, col),
+                        self._end(col, matrix.cols, row))
         if isinstance(factor, Pick) and not indices_of(Tuple(*factor.args[1:])):
             # (e_0, e_1, …)_p: entry p of the vector written out, a column of scalars
             column = sympy.ImmutableMatrix([self._scalar(e) for e in factor.args[1:]])

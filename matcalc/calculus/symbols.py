@@ -192,6 +192,27 @@ class Pick(Function):
         return set(free_symbols(self))
 
 
+def literal_grid(expr) -> list[list[Expr]] | None:
+    """((a, b)_q, (c, d)_q)_p — a matrix written out entry by entry (seed 004's R(θ)) —
+    as its rows [[a, b], [c, d]]; None for anything else (a vector written out, a Pick
+    whose rows run along different indices or hold indices of their own)."""
+    if not isinstance(expr, Pick) or len(expr.args) < 2:
+        return None
+    rows = expr.args[1:]
+    picks = [r for r in rows if isinstance(r, Pick)]
+    if not picks:
+        return None
+    col, width = picks[0].args[0], len(picks[0].args) - 1
+    if col == expr.args[0] or not all(r.args[0] == col and len(r.args) == width + 1
+                                      for r in picks):
+        return None
+    # a row whose entries are all one value is that value (Pick's rule): (0, 0)_l = 0
+    grid = [list(r.args[1:]) if isinstance(r, Pick) else [r] * width for r in rows]
+    if any(indices_of(e) for row in grid for e in row):
+        return None
+    return grid
+
+
 class RowEntry(Function):
     """f(e)_at for a function f along a row (a normalisation over it): ``e`` is the entry at
     the index ``l``, which this node binds as a sum binds its index and which runs over

@@ -180,7 +180,8 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
     if isinstance(node, Stack):
         entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=PRECISION.get())
                                         for e in node.items])
-        return np.stack(entries, axis=-1)
+        rows = isinstance(node.items[0], Stack)  # a matrix literal: (…, rows, columns)
+        return np.stack(entries, axis=-2 if rows else -1)
     assert isinstance(node, BinOp)
     left, right = run(node.left), run(node.right)
     if watch is not None:

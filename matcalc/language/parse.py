@@ -377,11 +377,35 @@ def _expr(node: ast.expr) -> Expr:
             raise _fail("only an entry of a vector by a number from 0 is allowed, e.g. x[0] "
                         "(no slices, no negative positions)", node)
         return Item(_expr(node.value), node.slice.value, _pos(node))
-    if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars
-        if not node.elts or len(node.elts) > MAX_ITEMS:
-            raise _fail(f"a vector literal has 1 to {MAX_ITEMS} entries", node)
-        return Stack(tuple(_expr(e) for e in node.elts), _pos(node))
+    if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars; [[a, b], [c, d]]
+        return _literal(node)
     raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
+
+
+def _literal(node: ast.List) -> Stack:
+    """[e0, e1, …], a vector of scalars, or [[a, b], [c, d]], a matrix written row by row
+    (seed 004's R(θ)): every row a list of the same length, no deeper nesting."""
+    if not node.elts or len(node.elts) > MAX_ITEMS:
+        raise _fail(f"a vector literal has 1 to {MAX_ITEMS} entries", node)
+    rows = [isinstance(e, ast.List) for e in node.elts]
+    if not any(rows):
+        return Stack(tuple(_expr(e) for e in node.elts), _pos(node))
+    if not all(rows):
+        odd = node.elts[rows.index(False)]
+        raise _fail("a matrix literal is a list of rows, each a list: [[a, b], [c, d]]", odd)
+    width = len(node.elts[0].elts)
+    for row in node.elts:
+        if len(row.elts) != width:
+            raise _fail(f"the rows of a matrix literal have the same length: the first has "
+                        f"{width} entries, this one {len(row.elts)}", row)
+        if not row.elts or len(row.elts) > MAX_ITEMS:
+            raise _fail(f"a row of a matrix literal has 1 to {MAX_ITEMS} entries", row)
+        for entry in row.elts:
+            if isinstance(entry, ast.List):
+                raise _fail("a matrix literal has two levels of brackets, [[a, b], [c, d]]; "
+                            "its entries are scalars", entry)
+    return Stack(tuple(Stack(tuple(_expr(e) for e in row.elts), _pos(row))
+                       for row in node.elts), _pos(node))
 
 
 def _axis(node: ast.expr) -> int | None:

@@ -87,13 +87,20 @@ class Item:
 
 @dataclass(frozen=True)
 class Stack:
-    """``[e0, e1, …]``: a vector of scalars, f(x) = (x₁², x₁x₂, 2x₂ + 1) (seed 004)."""
+    """``[e0, e1, …]``: a vector of scalars, f(x) = (x₁², x₁x₂, 2x₂ + 1) (seed 004); or a
+    matrix, its items rows (each a ``Stack`` of scalars, all of one length): seed 004's
+    R(θ) = [[cos θ, −sin θ], [sin θ, cos θ]]."""
 
     items: tuple
     pos: Pos = field(compare=False)
 
 
 Expr = Name | Number | Size | BinOp | Neg | Transpose | Call | Item | Stack
+
+
+def is_matrix_literal(node) -> bool:
+    """[[a, b], [c, d]]: a Stack of rows."""
+    return isinstance(node, Stack) and isinstance(node.items[0], Stack)
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,9 @@ def infer(program: Program) -> Shapes:
         if isinstance(node, Item):
             return item(node)
         if isinstance(node, Stack):
+            if isinstance(node.items[0], Stack):  # [[a, b], [c, d]]: rows of scalars
+                widths = [visit(row) for row in node.items]  # parse made them one length
+                return (len(node.items), *widths[0])
             for entry in node.items:
                 if visit(entry):
                     raise mismatch("a vector literal [ … ] holds scalars", entry)

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
+from ..language.program import Stack
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
 from .messages import said_in
 from .names import unicode_name
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
-from .printers import PrintContext
+from .printers import PrintContext, functions_of_one
 from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
 from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
@@ -109,7 +110,9 @@ def context(d: Derivation | Derivative) -> PrintContext:
                         matrices={n for n, s in d.shapes.names.items() if len(s) > 0},
                         vectors={n for n, s in d.shapes.names.items() if len(s) == 1},
                         aliases=dict(d.program.aliases), written=d.names.written,
-                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0})
+                        scalar_nodes={k for k, s in d.shapes.nodes.items() if len(s) == 0},
+                        ordinary=functions_of_one(d.program, d.shapes.names, loss)
+                        if NOTATION.get("derivative", "d") == "d" else {})
 
 
 def numpy_printer(d: Derivation) -> NumpyPrinter:
@@ -414,6 +417,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             if renamed else None,
             "renaming": [[printer.doprint(new), printer.doprint(old)]
                          for old, new in renamed.items()] + row_renaming,
+            # a literal is its own element form (f_k = (x², 2 x)_k): written once
+            "written_out": isinstance(df.node, Stack),
         })
     gradients = []
     hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
@@ -687,7 +692,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
         "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
                          "matrix": printer.doprint(s.value),
-                         "element_lhs": "", "element_rhs": ""}
+                         "element_lhs": "", "element_rhs": "", "written_out": True}
                         for s in d.program.statements],
         "lhs": printer.doprint(d.lhs), "matrix_lhs": printer.doprint(d.matrix_lhs),
         "steps": [] if d.proof == "result" else [step_view(s, printer) for s in d.steps],

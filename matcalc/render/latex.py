@@ -14,8 +14,9 @@ from ..calculus.symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
+    literal_grid,
 )
-from ..language.program import BinOp, Call, Name, Neg
+from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from .names import split, tex_letters
 from .printers import ATOM, MUL, POW, diagonal_of
@@ -134,7 +135,10 @@ class LatexPrinter(TextPrinter):
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"
-        return rf"\frac{{\partial {shown}}}{{\partial {self._print(e.var)}}}"
+        d = self.D if self.ordinary(top, e.var) else self.PARTIAL
+        return rf"\frac{{{d} {shown}}}{{{d} {self._print(e.var)}}}"
+
+    D, PARTIAL = r"\mathrm{d}", r"\partial"
 
     def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
         return rf"\delta_{{{self.index_text(list(e.args))}}}"
@@ -198,7 +202,8 @@ class LatexPrinter(TextPrinter):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         if e.of in self.ctx.aliases:
             return self.tex_name(self.ctx.aliases[e.of], bold=False)
-        return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.of, False)}}}"
+        d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
+        return rf"\frac{{{d} {self.loss}}}{{{d} {self.tex_name(e.of, False)}}}"
 
     SPELLING_FIELD, FORMAT_FIELD = "tex", "tex_format"
     CALL = r"{name}\left({arg}\right)"
@@ -285,10 +290,20 @@ class LatexPrinter(TextPrinter):
         return rf"\left({self._print(n.of)}\right)_{{{self.entry_number(n.index)}}}"
 
     def _source_Stack(self, n) -> str:
+        """(a, b) for a vector, a pmatrix for a matrix written row by row."""
+        if isinstance(n.items[0], Stack):
+            body = r" \\ ".join(" & ".join(self._print(e) for e in row.items)
+                                 for row in n.items)
+            return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
         return r"\left(" + ", ".join(self._print(e) for e in n.items) + r"\right)"
 
     def _print_Pick(self, e) -> str:
         k, *items = e.args
+        grid = literal_grid(e)
+        if grid is not None:  # a matrix written out: its entry (k, l)
+            body = r" \\ ".join(" & ".join(self._print(x) for x in row) for row in grid)
+            sub = self.index_text([k, items[0].args[0]])
+            return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}_{{{sub}}}"
         body = r" \\ ".join(self._print(i) for i in items)
         return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}_{{{self._print(k)}}}"
 

@@ -205,6 +205,16 @@ JA: list[tuple[str, str]] = [
      r"使えるのはベクトルの成分を 0 から数えた番号で取り出すことだけ（例：x[0]。"
      r"スライスや負の位置は使えない）"),
     (r"a vector literal has 1 to (\d+) entries", r"ベクトルの直書きの成分は 1 個から \1 個まで"),
+    (r"a matrix literal is a list of rows, each a list: \[\[a, b\], \[c, d\]\]",
+     r"行列の直書きは行のリストで、各行もリスト：[[a, b], [c, d]]"),
+    (r"the rows of a matrix literal have the same length: the first has (\S+) entries, "
+     r"this one (\S+)",
+     r"行列の直書きの行はすべて同じ長さ：最初の行の成分は \1 個、この行は \2 個"),
+    (r"a row of a matrix literal has 1 to (\d+) entries",
+     r"行列の直書きの行の成分は 1 個から \1 個まで"),
+    (r"a matrix literal has two levels of brackets, \[\[a, b\], \[c, d\]\]; its entries are "
+     r"scalars",
+     r"行列の直書きの括弧は二重まで（[[a, b], [c, d]]）。成分はスカラー"),
     (r"'([^']+)' is already a function of the language", r"'\1' はすでに言語の関数"),
     (r"the dimension '([^']+)' is used as a number, but no input is declared with it in its "
      r"shape",

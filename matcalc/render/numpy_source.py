@@ -9,7 +9,7 @@ method per program node type, each call spelled as its operation's record says.
 from __future__ import annotations
 
 from .. import ops
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Transpose
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
 from ..ops.base import fill
 
 
@@ -38,6 +38,10 @@ class NumpySource:
         return (n.of.id if isinstance(n.of, Name) else f"({self.code(n.of)})") + f"[{n.index}]"
 
     def _Stack(self, n) -> str:  # noqa: N802
+        """np.array([a, b]); a matrix literal row by row, np.array([[a, b], [c, d]])."""
+        if isinstance(n.items[0], Stack):
+            return "np.array([" + ", ".join(
+                "[" + ", ".join(self.code(e) for e in row.items) + "]" for row in n.items) + "])"
         return "np.array([" + ", ".join(self.code(e) for e in n.items) + "])"
 
     def _Neg(self, n: Neg) -> str:  # noqa: N802

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum
+from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum, Symbol
 
 from ..calculus.symbols import (
     Element,
@@ -47,6 +47,30 @@ class PrintContext:
     #                                                        expressions (norm(x), sum(A))
     written: WrittenOrder = field(default_factory=WrittenOrder)  # sum/product -> operands in
     #                                      the written order (calculus.written.WrittenOrder)
+    # scalar name v -> the names that are functions of v alone (the loss among them when
+    # every output is): a derivative of those by v is ordinary, dR/dθ, not ∂R/∂θ
+    ordinary: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def functions_of_one(program, shapes: dict, loss: str) -> dict[str, frozenset[str]]:
+    """For each scalar name v of a program, the names whose value depends on v alone
+    (constants aside): v, and each assigned name whose statement reads only such names;
+    the loss too when every output is one of them. Seed 004's R(θ) is a function of θ
+    alone (dR/dθ), seed 003's σ(x) of x (dσ/dx), seed 002's z = g(y) of y (dz/dy); f = x y
+    is not a function of x alone (∂f/∂x)."""
+    from ..language.program import names_in
+    found = {}
+    for v, shape in shapes.items():
+        if len(shape) != 0:
+            continue
+        alone = {v}
+        for statement in program.statements:
+            if statement.target != v and set(names_in(statement.value)) <= alone:
+                alone.add(statement.target)
+        if set(program.outputs) <= alone:
+            alone.add(loss)
+        found[v] = frozenset(alone)
+    return found
 
 
 class Printer:
@@ -142,6 +166,25 @@ class Printer:
             return parts
         return [self.wrap(p) if n < len(parts) - 1 and self.spelled_out(a) else p
                 for n, (a, p) in enumerate(zip(args, parts))]
+
+    # -- d or ∂
+    def ordinary(self, top, var) -> bool:
+        """d/dv rather than ∂/∂v: v a scalar name and top (an expression, or a name) a
+        function of v alone (``PrintContext.ordinary``)."""
+        if type(var) is not Symbol or var.name not in self.ctx.ordinary or top == var:
+            return False  # (∂x/∂x inside ∂(x y)/∂x is that derivative's: ∂)
+        alone = self.ctx.ordinary[var.name]
+        if isinstance(top, str):
+            return top in alone
+        if top.has(Partial):
+            return False
+        read = {a.name for a in top.atoms(Symbol) if type(a) is Symbol}
+        read |= {m.name for m in top.atoms(sympy.MatrixSymbol)
+                 if not isinstance(m, UpstreamGrad)}
+        if top.atoms(UpstreamGrad) or any(type(a) is not Symbol and not isinstance(a, Index)
+                                          for a in top.atoms(Symbol)):
+            read.add(self.ctx.loss)  # ∂L/∂C, ∂L/∂s in it: the loss is read
+        return {n for n in read if n in self.ctx.names or n == self.ctx.loss} <= alone
 
     # -- names
     @property

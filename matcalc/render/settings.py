@@ -32,6 +32,7 @@ NOTATION_CHOICES = {
     "gradient": ("partial", "nabla"),          # ∂L/∂X, or ∇_X L for a vector or matrix X
     "definition_letters": ("proof", "article"),  # c_kl = Σ_p a_kp b_pl, or c_ij = Σ_k a_ik b_kj
     "ja_spacing": ("spaced", "article"),       # ∵ k=i, l=j の項…, or ∵ k=i,l=jの項… (seed 001)
+    "derivative": ("d", "partial"),            # dR/dθ for a function of one scalar, or ∂R/∂θ
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
@@ -47,7 +48,8 @@ def set_notation(**choices: str) -> None:
     definition_letters ("proof": the forward definitions in the proof's letters, c_kl = Σ_p
     a_kp b_pl; "article": in the articles', c_ij = Σ_k a_ik b_kj, with the renaming stated),
     ja_spacing ("spaced": ∵ k=i, l=j の項のみが残る; "article": ∵ k=i,l=jの項のみが残る, as seed
-    001 writes its Japanese reason)."""
+    001 writes its Japanese reason), derivative ("d": dR/dθ for a function of one scalar alone,
+    "partial": ∂R/∂θ)."""
     from ..errors import UsageError
     for key, value in choices.items():
         if key not in NOTATION_CHOICES or value not in NOTATION_CHOICES[key]:

@@ -14,8 +14,9 @@ from ..calculus.symbols import (
     Partial,
     ScalarGrad,
     UpstreamGrad,
+    literal_grid,
 )
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from .names import layer_superscript, unicode_name
 from .printers import (
@@ -100,7 +101,11 @@ class TextPrinter(Printer):
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
             shown = f"({shown})"
-        return f"∂{shown}/∂{self._print(e.var)}"
+        d = self.D if self.ordinary(top, e.var) else self.PARTIAL
+        return f"{d}{shown}/{d}{self._print(e.var)}"
+
+    # an ordinary derivative's d (dR/dθ: a function of one scalar), a partial's ∂
+    D, PARTIAL = "d", "∂"
 
     def _print_KroneckerDelta(self, e: KroneckerDelta) -> str:
         return "δ_" + self.index_text(list(e.args))
@@ -269,7 +274,8 @@ class TextPrinter(Printer):
     def _print_ScalarGrad(self, e: ScalarGrad) -> str:
         if e.of in self.ctx.aliases:
             return self.uname(self.ctx.aliases[e.of])
-        return f"∂{self.loss}/∂{self.uname(e.of)}"
+        d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
+        return f"{d}{self.loss}/{d}{self.uname(e.of)}"
 
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
@@ -429,11 +435,19 @@ class TextPrinter(Printer):
         return f"({self._print(n.of)})_{self.entry_number(n.index)}"
 
     def _source_Stack(self, n) -> str:
+        """(a, b) for a vector, [a, b; c, d] for a matrix (rows apart by ';')."""
+        if isinstance(n.items[0], Stack):
+            return "[" + "; ".join(", ".join(self._print(e) for e in row.items)
+                                   for row in n.items) + "]"
         return "(" + ", ".join(self._print(e) for e in n.items) + ")"
 
     def _print_Pick(self, e) -> str:
-        """(e_1, e_2, …)_k"""
+        """(e_1, e_2, …)_k; a matrix written out, [a, b; c, d]_kl"""
         k, *items = e.args
+        grid = literal_grid(e)
+        if grid is not None:
+            body = "; ".join(", ".join(self._print(x) for x in row) for row in grid)
+            return f"[{body}]_" + self.index_text([k, items[0].args[0]])
         return "(" + ", ".join(self._print(i) for i in items) + ")_" + self._print(k)
 
     def _print_ImmutableDenseMatrix(self, e) -> str:
