@@ -252,6 +252,12 @@ EQUIVALENCES: list[tuple[str, str, str, object]] = [
      "so −(Y/B) stays apart from −Y/B",
      lambda s: re.sub(r"\((\\frac\{(?:[^{}]|\{[^{}]*\})*\}\{(?:[^{}]|\{[^{}]*\})*\})\)"
                       r"(?=\\(?:mathbf|bm|boldsymbol)\{)", r"\1", s)),
+    ("\\nabla_{\\mathbf{y}} z as a line's last factor",
+     "\\left(\\nabla_{\\mathbf{y}} z\\right) as its last factor",
+     "--gradient nabla brackets ∇_Y L in a product, as ∇_Y L Bᵀ would read ∇_Y (L Bᵀ); as "
+     "the last factor of a line nothing follows that ∇_Y could take, so the brackets group "
+     "nothing: seed 002 writes (∂y/∂x)ᵀ ∇_y z without them. Only at the line's end",
+     lambda s: re.sub(r"\((\\nabla_\{(?:[^{}]|\{[^{}]*\})*\} ?\w)\)$", r"\1", s)),
 ]
 
 # The statement the seed makes once, for all of its lines: not a rewrite of TeX.
@@ -288,6 +294,9 @@ CORRECTIONS = [
      r"\nabla_{\mathbf{x}^{z}}", r"\nabla_{\mathbf{x}} z",
      "the gradient of z with respect to x, ∇ₓz (the seed's superscript is a slip); also its "
      "ヤコビ行列 \\frac{\\partial \\mathbf{x}}{\\partial \\mathbf{x}} is ∂y/∂x"),
+    ("002 chain rule (vector)",
+     r"\nabla_{\mathbf{y}^{z}}", r"\nabla_{\mathbf{y}} z",
+     "the gradient of z with respect to y, ∇_y z: the same slip as ∇_{x^z}"),
     ("003 f = (x + y) z",
      "dfdq = z # df/dq = z, so gradient on q becomes 3",
      "dfdz = q # df/dz = q, so gradient on z becomes 3",
@@ -782,14 +791,14 @@ SEED_CASES: list[Seed] = [
                  "writes it as its first step and goes on: ∂z/∂y ∂f(x)/∂x (definition of "
                  "y), f′(x) ∂z/∂y (differentiate), and the result (2 of 2 seed lines; "
                  "2 extra)"),
+    # the seed states the rule (これはスカラー以外にも一般化することができる): the result
+    # alone, for a declared map g (any y(x)), its Jacobian the symbol ∂y/∂x
     Seed("002 chain rule (vector)", "∇ₓz = (∂y/∂x)ᵀ ∇_y z for any vector function y(x)",
-         [Part("x: (n,)\ny = W @ x", "x", [
+         [Part("x: (n,)\ng: (n,) -> (m,)\ny = g(x)", "x", [
+             (r"\nabla_{\mathbf{x}^{z}}",),
              (r"\left( \frac{\partial \mathbf{y}}{\partial \mathbf{x}} \right)^{\mathrm{T}} "
-              r"\nabla_{\mathbf{y}^{z}}",)], notation={"transpose": "T"})],
-         differs="not expressible in general: matcalc has no declared vector-to-vector "
-                 "function (f: elementwise is elementwise), so no Jacobian symbol ∂y/∂x "
-                 "and no ∇ notation; the instance y = Wx gives ∂L/∂x = Wᵀ ∂L/∂y, entry by "
-                 "entry"),
+              r"\nabla_{\mathbf{y}^{z}}",)], loss="z", proof="result",
+             notation={"transpose": "T", "gradient": "nabla"})]),
     Seed("002 ∂J/∂W", "u' = Wᵀu, G = ∂J/∂u': ∂J/∂W = u Gᵀ (the seed's uᵀG corrected)",
          [Part("u: (n,)\nG: gradient(u2)\nu2 = W.T @ u", "W", [
              (r"\frac{\partial \mathbf{u}_{i+1}}{\partial \mathbf{W}_i} \mathbf{G}",),
@@ -998,6 +1007,8 @@ def test_the_table_in_docs_lists_every_derivation():
      r"\begin{pmatrix} x_{1} & x_{2} \\ 0 & 0 \end{pmatrix}"),
     (r"\bm{X}^\mathsf{T} \cdot \frac{\partial L}{\partial \bm{Y}}",
      r"\bm{X}^{\mathsf{T}} \frac{\partial L}{\partial \bm{Y}}"),
+    (r"\mathbf{W}^{T} \nabla_{\mathbf{y}} z",
+     r"\mathbf{W}^{T} \left(\nabla_{\mathbf{y}} z\right)"),
 ])
 def test_the_equivalences(text, same):
     assert canonical(text) == canonical(same)
@@ -1011,6 +1022,7 @@ def test_the_equivalences(text, same):
     (r"\frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial w_{ij}}",
      r"\frac{\partial L}{\partial y_{j}} \, \frac{\partial \left(x_{i} w_{ij}\right)}"
      r"{\partial w_{ij}}"),
+    (r"\nabla_{\mathbf{y}} z \mathbf{B}", r"\left(\nabla_{\mathbf{y}} z\right) \mathbf{B}"),
 ])
 def test_the_equivalences_forgive_nothing_else(text, other):
     assert canonical(text) != canonical(other)

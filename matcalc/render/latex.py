@@ -133,6 +133,8 @@ class LatexPrinter(TextPrinter):
         if isinstance(top, Partial):
             return (rf"\frac{{\partial^2 {self._print(top.expr)}}}"
                     rf"{{\partial {self._print(top.var)} \, \partial {self._print(e.var)}}}")
+        if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
+            return rf"\nabla_{{{self._print(e.var)}}} {self._print(top)}"
         shown = self.written(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print"):
@@ -216,6 +218,8 @@ class LatexPrinter(TextPrinter):
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
             return self.tex_name(self.ctx.aliases[e.name], bold=True)
+        if self.nabla:  # ∇_Z L (seeds 002 and 004)
+            return rf"\nabla_{{{self.tex_name(e.name, True)}}} {self.loss}"
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.tex_name(e.name, True)}}}"
 
     def _print_Transpose(self, e) -> str:

@@ -92,6 +92,8 @@ class Printer:
 
     # -- precedence and parentheses
     def precedence(self, expr) -> int:
+        if self.nabla and self.spelled_out(expr):
+            return MUL  # (∇_Y L) Wᵀ, Aᵀ (∇_C L): in a product, ∇_Y L Wᵀ reads ∇_Y (L Wᵀ)
         if isinstance(expr, Element) and not isinstance(expr.matrix, sympy.MatrixSymbol) \
                 and not self.indices(expr):
             return min(self.precedence(expr.matrix), POW)  # a bare 1×1 product
@@ -125,6 +127,17 @@ class Printer:
         (∂L/∂Z)ᵀ; a name declared for it (``G: gradient(Z)``) is a plain name, Gᵀ."""
         return isinstance(e, UpstreamGrad) and e.name not in self.ctx.aliases or \
             isinstance(e, Jacobian)  # ∂y/∂x of a declared map: (∂y/∂x)ᵀ
+
+    @property
+    def nabla(self) -> bool:
+        """The notation's gradient="nabla": ∂L/∂X of a vector or matrix X written ∇_X L."""
+        return self.ctx.notation.get("gradient") == "nabla"
+
+    def is_gradient(self, e) -> bool:
+        """∂L/∂X that ``nabla`` writes ∇_X L: a scalar (not an entry) by a whole vector or
+        matrix. Entries (∂L/∂x_i), scalars by scalars (∂f/∂x) and Jacobians (∂y/∂x) keep ∂."""
+        return self.nabla and isinstance(e.var, sympy.MatrixSymbol) and \
+            isinstance(e.expr, sympy.Symbol) and not isinstance(e.expr, Element)
 
     # -- names
     @property

@@ -28,6 +28,7 @@ NOTATION_CHOICES = {
     "entries": ("from0", "from1"),             # x[0] prints x_0 (as the program counts) or x_1
     "layers": ("subscript", "superscript"),    # Z1 prints Z_1, or Z^{(1)} (a layer's index)
     "indicator": ("bracket", "one"),           # [x − y > 0], or 𝟙(x > y) (seed 003)
+    "gradient": ("partial", "nabla"),          # ∂L/∂X, or ∇_X L for a vector or matrix X
 }
 NOTATION = {key: values[0] for key, values in NOTATION_CHOICES.items()}
 
