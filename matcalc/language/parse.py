@@ -39,8 +39,8 @@ MAX_ITEMS = 64  # entries of a vector literal
 ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
 # a map's declaration, 'g: (n,) -> (m,)', at the start of a statement: '->' is no operator
 # of Python's expressions, so it is read as '>>', which has its length (columns stay right)
-_MAP_DECLARATION = re.compile(r"((?:^|[;\n])[ \t]*[A-Za-z_]\w*[ \t]*:[ \t]*"
-                              r"(?:\([^()\n;]*\)|\w+)[ \t]*)->(?=[ \t]*(?:\([^()\n;]*\)|\w+))")
+_MAP_DECLARATION = (r"((?:^|[;\n])[ \t]*[A-Za-z_]\w*[ \t]*:[ \t]*"
+                    r"(?:\([^()\n;]*\)|\w+)[ \t]*)->(?=[ \t]*(?:\([^()\n;]*\)|\w+))")
 GRADIENT = "gradient"        # 'Delta: gradient(Z)' writes ∂L/∂Z as Δ
 INDEX_LETTERS = frozenset("ijklpqrstuvw")  # the proofs' own letters: no gradient's name
 DECLARED: ContextVar[frozenset[str]] = ContextVar("declared", default=frozenset())
@@ -83,7 +83,7 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
 
 def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     try:
-        tree = ast.parse(_MAP_DECLARATION.sub(r"\1>>", source), mode="exec")
+        tree = ast.parse(re.sub(_MAP_DECLARATION, r"\1>>", source), mode="exec")
     except SyntaxError as error:
         message = error.msg if error.msg.startswith("invalid syntax") else \
             f"invalid syntax: {error.msg}"
