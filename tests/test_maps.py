@@ -114,3 +114,13 @@ def test_a_map_has_no_numpy_and_says_why():
     d = derive(MAP, wrt="x", loss="z")
     with pytest.raises(UsageError, match="g is declared, not specified"):
         d.show("numpy")
+
+
+def test_the_jacobian_of_a_map_is_its_symbol_and_has_no_numpy():
+    """Seed 004's general definition: the Jacobian of any f is ∂y/∂x, entries ∂y_k/∂x_i."""
+    from matcalc import jacobian
+    from matcalc.render.formats import derivative_numpy
+    d = jacobian(MAP, wrt="x")
+    assert result_line(d.text()) == "∂y/∂x = ∂y/∂x"
+    assert "= ∂y_k/∂x_i" in d.text()
+    assert derivative_numpy(d) is None

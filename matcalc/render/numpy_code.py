@@ -129,6 +129,8 @@ class NumpyPrinter:
         kind of product stands unbracketed inside the other: x * (A @ y), (x * A) @ y."""
         if isinstance(e, UpstreamGrad):
             return f"d{e.name}", 4
+        if isinstance(e, Jacobian):
+            self.rank(e)  # of a declared map: NoNumpyForm
         if isinstance(e, sympy.MatrixSymbol):
             return e.name, 4
         if isinstance(e, sympy.Transpose):
