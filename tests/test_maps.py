@@ -61,7 +61,13 @@ def test_the_proof_shows_the_jacobian_symbol_and_its_entries():
     d = derive(MAP, wrt="x", loss="z")
     text = d.text()
     assert result_line(text) == "∂z/∂x = (∂y/∂x)ᵀ ∂z/∂y"
-    assert "y_k = g_k(x)" in text and "Σ_j ((∂y/∂x)ᵀ)_ij · ∂z/∂y_j" in text
+    assert "y_k = g_k(x)" in text
+    # the chain rule's ∂y_j/∂x_i is the Jacobian's entry: straight to the matrix form
+    assert [s.reason.key for s in d.gradients["x"].steps][:1] == ["chain_rule"]
+    assert "((∂y/∂x)ᵀ ∂z/∂y)_i" in text and "g_j(x)" not in text.split("note:")[-1]
+    # every line with --steps element: g_j(x) written out and differentiated to ∂y_j/∂x_i
+    full = derive(MAP, wrt="x", loss="z", steps="element").text()
+    assert "∂(g_j(x))/∂x_i" in full and "Σ_j ((∂y/∂x)ᵀ)_ij · ∂z/∂y_j" in full
     latex = d.latex()
     assert r"\left(\frac{\partial \mathbf{y}}{\partial \mathbf{x}}\right)^{\mathsf{T}} " \
            r"\frac{\partial z}{\partial \mathbf{y}}" in latex

@@ -131,6 +131,19 @@ def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
     return out
 
 
+def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
+    """``expr`` with each chain rule's ∂y_k/∂x_i of a declared map's result y = g(x) as
+    the entry of the Jacobian symbol ∂y/∂x (``maps``), or None unless every one is."""
+    from ..ops.maps import jacobian_entry
+    found = {}
+    for p in expr.atoms(ChainPartial):
+        entry = jacobian_entry(forms.get(p.expr), p.var)
+        if entry is None:
+            return None
+        found[p] = entry
+    return expr.xreplace(found) if found else None
+
+
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
     symbol = d.names.symbols[target]
@@ -319,6 +332,7 @@ class GradientOfName:
         # seed 000: a product whose result is a vector keeps ∂y_j/∂w_ij before y's form
         route = d.style == "article" and len(pieces) == 1 and not loss_itself and \
             vector_route.applies(pieces[0][0], pieces[0][1], self.name)
+        at_jacobian = False  # the chain rule's own ∂y_k/∂x_i is the Jacobian's entry
         if at_once:
             # seeds 003 and 004: a scalar function of scalars is differentiated at once,
             # ∂f/∂x = y, without its definition ∂(x y)/∂x and the constant factors' line
@@ -336,13 +350,19 @@ class GradientOfName:
                 expr = inside
                 proof.record(expr, "linearity", wrt=self.name, constants=constants,
                              sums=form.has(sympy.Sum))
+        elif d.style == "article" and \
+                (jacobian := _jacobian_entries(expr, forms)) is not None:
+            # y = g(x), g a declared map: the chain rule's ∂y_k/∂x_i is the entry of the
+            # Jacobian symbol ∂y/∂x itself; g_k(x) written out and differentiated would
+            # give the same symbol back (seed 002: ∇ₓz = (∂y/∂x)ᵀ ∇_y z)
+            expr, at_jacobian = jacobian, True
         else:
             expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
         feeds = [f for f in self.definitions if f.name in targets]
-        if not route:
+        if not (route or at_jacobian):
             expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style,
                                       fold=lambda e: fold_definitions(e, feeds))
         if d.style in ARTICLE:  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
@@ -362,7 +382,7 @@ class GradientOfName:
         else:
             outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
                              self.unit, centred=self.centred)
-        if route:
+        if route or at_jacobian:  # the transpose and the product in one step (seed 000)
             vector_route.merge_transpose(proof, mark)
         if not outcome.terms:
             return self._zero(zero=False)
