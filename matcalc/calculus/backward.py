@@ -19,13 +19,20 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, S, Symbol
 
+from .. import ops
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
 from . import vector_route
 from .collapse import Term, collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
-from .differentiate import move_inside, outside, push_partial, replace_partials
+from .differentiate import (
+    differentiate,
+    move_inside,
+    outside,
+    push_partial,
+    replace_partials,
+)
 from .facts import centred
 from .logistic import simplify_logistic
 from .lower import Lowering, lower
@@ -43,6 +50,7 @@ from .symbols import (
     IndexSum,
     IndexSupply,
     Partial,
+    RowEntry,
     ScalarGrad,
     UpstreamGrad,
     axis_indices,
@@ -134,13 +142,14 @@ def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
 def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
     """``expr`` with each chain rule's ∂y_k/∂x_i of a declared map's result y = g(x) as
     the entry of the Jacobian symbol ∂y/∂x (``maps``), or None unless every one is."""
-    from ..ops.maps import jacobian_entry
     found = {}
     for p in expr.atoms(ChainPartial):
-        entry = jacobian_entry(forms.get(p.expr), p.var)
-        if entry is None:
+        form, var = forms.get(p.expr), p.var
+        op = ops.of_node(form) if isinstance(form, RowEntry) else None
+        if op is None or op.kind != "map" or not isinstance(var, Element) or \
+                form.entry != Element(var.matrix, form.index, 0):
             return None
-        found[p] = entry
+        found[p] = op.differentiate(form, var, differentiate)  # (∂y/∂x)_{k,i}
     return expr.xreplace(found) if found else None
 
 

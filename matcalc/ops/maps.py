@@ -162,18 +162,6 @@ def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
               note="declared_map")
 
 
-def jacobian_entry(form, var):
-    """(∂y/∂x)_{k,i} for the element form g_k(x) of a declared map's result and the
-    variable x_i, or None for any other form or variable."""
-    from ..calculus.differentiate import differentiate
-    from . import of_node
-    op = of_node(form) if isinstance(form, RowEntry) else None
-    if op is None or op.kind != "map" or not isinstance(var, Element) or \
-            form.entry != Element(var.matrix, form.index, 0):
-        return None
-    return op.differentiate(form, var, differentiate)
-
-
 def _print_entry(self, printer) -> str:
     """g_k(x): the map's entry at k, of the whole vector."""
     vector = self.entry.matrix if isinstance(self.entry, Element) else self.entry
