@@ -288,6 +288,9 @@ CORRECTIONS = [
      r"\nabla_{\mathbf{x}^{z}}", r"\nabla_{\mathbf{x}} z",
      "the gradient of z with respect to x, ∇ₓz (the seed's superscript is a slip); also its "
      "ヤコビ行列 \\frac{\\partial \\mathbf{x}}{\\partial \\mathbf{x}} is ∂y/∂x"),
+    ("002 chain rule (vector)",
+     r"\nabla_{\mathbf{y}^{z}}", r"\nabla_{\mathbf{y}} z",
+     "the gradient of z with respect to y, ∇_y z: the same slip as ∇_{x^z}"),
     ("003 f = (x + y) z",
      "dfdq = z # df/dq = z, so gradient on q becomes 3",
      "dfdz = q # df/dz = q, so gradient on z becomes 3",
@@ -782,14 +785,14 @@ SEED_CASES: list[Seed] = [
                  "writes it as its first step (in the seed's d: z is a function of x alone) "
                  "and goes on: dz/dy df(x)/dx (definition of y), f′(x) dz/dy "
                  "(differentiate), and the result (2 of 2 seed lines; 2 extra)"),
+    # the seed states the rule (これはスカラー以外にも一般化することができる): the result
+    # alone, for a declared map g (any y(x)), its Jacobian the symbol ∂y/∂x
     Seed("002 chain rule (vector)", "∇ₓz = (∂y/∂x)ᵀ ∇_y z for any vector function y(x)",
-         [Part("x: (n,)\ny = W @ x", "x", [
+         [Part("x: (n,)\ng: (n,) -> (m,)\ny = g(x)", "x", [
+             (r"\nabla_{\mathbf{x}^{z}}",),
              (r"\left( \frac{\partial \mathbf{y}}{\partial \mathbf{x}} \right)^{\mathrm{T}} "
-              r"\nabla_{\mathbf{y}^{z}}",)], notation={"transpose": "T"})],
-         differs="not expressible in general: matcalc has no declared vector-to-vector "
-                 "function (f: elementwise is elementwise), so no Jacobian symbol ∂y/∂x; "
-                 "the instance y = Wx gives ∂L/∂x = Wᵀ ∂L/∂y, entry by entry (∇_x L = "
-                 "Wᵀ ∇_y L with --gradient nabla)"),
+              r"\nabla_{\mathbf{y}^{z}}",)], loss="z", proof="result",
+             notation={"transpose": "T", "gradient": "nabla"})]),
     Seed("002 ∂J/∂W", "u' = Wᵀu, G = ∂J/∂u': ∂J/∂W = u Gᵀ (the seed's uᵀG corrected)",
          [Part("u: (n,)\nG: gradient(u2)\nu2 = W.T @ u", "W", [
              (r"\frac{\partial \mathbf{u}_{i+1}}{\partial \mathbf{W}_i} \mathbf{G}",),
@@ -1011,6 +1014,7 @@ def test_the_equivalences(text, same):
     (r"\frac{\partial L}{\partial y_j} \frac{\partial y_j}{\partial w_{ij}}",
      r"\frac{\partial L}{\partial y_{j}} \, \frac{\partial \left(x_{i} w_{ij}\right)}"
      r"{\partial w_{ij}}"),
+    (r"\nabla_{\mathbf{y}} z \mathbf{B}", r"\left(\nabla_{\mathbf{y}} z\right) \mathbf{B}"),
 ])
 def test_the_equivalences_forgive_nothing_else(text, other):
     assert canonical(text) != canonical(other)

@@ -19,13 +19,20 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, Integer, S, Symbol
 
+from .. import ops
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
 from . import vector_route
 from .collapse import Term, collapse_all
 from .definitions import Definition, fold_definitions, reciprocal
-from .differentiate import move_inside, outside, push_partial, replace_partials
+from .differentiate import (
+    differentiate,
+    move_inside,
+    outside,
+    push_partial,
+    replace_partials,
+)
 from .facts import centred
 from .logistic import simplify_logistic
 from .lower import Lowering, lower
@@ -43,6 +50,7 @@ from .symbols import (
     IndexSum,
     IndexSupply,
     Partial,
+    RowEntry,
     ScalarGrad,
     UpstreamGrad,
     axis_indices,
@@ -129,6 +137,20 @@ def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
             share.owner = d
             out.append((statement.target, name, share))
     return out
+
+
+def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
+    """``expr`` with each chain rule's ∂y_k/∂x_i of a declared map's result y = g(x) as
+    the entry of the Jacobian symbol ∂y/∂x (``maps``), or None unless every one is."""
+    found = {}
+    for p in expr.atoms(ChainPartial):
+        form, var = forms.get(p.expr), p.var
+        op = ops.of_node(form) if isinstance(form, RowEntry) else None
+        if op is None or op.kind != "map" or not isinstance(var, Element) or \
+                form.entry != Element(var.matrix, form.index, 0):
+            return None
+        found[p] = op.differentiate(form, var, differentiate)  # (∂y/∂x)_{k,i}
+    return expr.xreplace(found) if found else None
 
 
 def upstream_of(d: Derivation, target: str) -> Expr | None:
@@ -319,6 +341,7 @@ class GradientOfName:
         # seed 000: a product whose result is a vector keeps ∂y_j/∂w_ij before y's form
         route = d.style == "article" and len(pieces) == 1 and not loss_itself and \
             vector_route.applies(pieces[0][0], pieces[0][1], self.name)
+        at_jacobian = False  # the chain rule's own ∂y_k/∂x_i is the Jacobian's entry
         if at_once:
             # seeds 003 and 004: a scalar function of scalars is differentiated at once,
             # ∂f/∂x = y, without its definition ∂(x y)/∂x and the constant factors' line
@@ -336,13 +359,19 @@ class GradientOfName:
                 expr = inside
                 proof.record(expr, "linearity", wrt=self.name, constants=constants,
                              sums=form.has(sympy.Sum))
+        elif d.style == "article" and \
+                (jacobian := _jacobian_entries(expr, forms)) is not None:
+            # y = g(x), g a declared map: the chain rule's ∂y_k/∂x_i is the entry of the
+            # Jacobian symbol ∂y/∂x itself; g_k(x) written out and differentiated would
+            # give the same symbol back (seed 002: ∇ₓz = (∂y/∂x)ᵀ ∇_y z)
+            expr, at_jacobian = jacobian, True
         else:
             expr = replace_partials(expr, lambda p: push_partial(forms[p.expr], p.var)
                                     if isinstance(p, ChainPartial) and p.expr in forms else p)
             proof.record(expr, "element_form", names=targets,
                          entries=any(has_entries(f) for f in forms.values()))
         feeds = [f for f in self.definitions if f.name in targets]
-        if not route:
+        if not (route or at_jacobian):
             expr = differentiate_step(proof, expr, self.name, "delta" if at_once else d.style,
                                       fold=lambda e: fold_definitions(e, feeds))
         if d.style in ARTICLE:  # e^{−x}/(1 + e^{−x})² → (1 − s) s, seed 003's steps
@@ -362,7 +391,7 @@ class GradientOfName:
         else:
             outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
                              self.unit, centred=self.centred)
-        if route:
+        if route or at_jacobian:  # the transpose and the product in one step (seed 000)
             vector_route.merge_transpose(proof, mark)
         if not outcome.terms:
             return self._zero(zero=False)

@@ -40,6 +40,7 @@ from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
 from ..ops.elementwise import STAND_IN, STAND_INS
+from ..ops.maps import DIMS
 
 H = 1e-6   # central-difference step of a first derivative, relative beyond 1
 H2 = 1e-4  # … of a second derivative (round-off there grows like 1/h²)
@@ -290,10 +291,11 @@ class Instance:
     @contextmanager
     def active(self):
         """Evaluations on this instance run its declared functions as its stand-in."""
-        token = STAND_IN.set(self.stand_in)
+        token, dims = STAND_IN.set(self.stand_in), DIMS.set(self.dims)
         try:
             yield self
         finally:
+            DIMS.reset(dims)
             STAND_IN.reset(token)
     # symmetric inputs whose reference is the gradient on symmetric matrices, sym(G): set
     # before the first gradient_of (``symmetric_difference``)
@@ -394,7 +396,7 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
     too_large = 0
     misses: dict = {}  # a site no draw could be moved into its domain -> how many draws
     fixed = set(shapes.assumptions) | _invertible_names(program)
-    token = STAND_IN.set(stand_in)
+    token, dims_token = STAND_IN.set(stand_in), DIMS.set({})
     try:
         for attempt in range(60):
             # values up to 1e4 keep central differences accurate to ~1e-6 (round-off grows
@@ -405,6 +407,7 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
             inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
             rng, dims, inputs = _inputs(program, shapes, seed + 7919 * attempt,
                                         spread * shrink)
+            DIMS.set(dims)  # a declared map's output length (``maps.size_now``)
             moved: dict[str, str] = {}
             try:
                 for _ in range(8):  # each site outside its domain moved in, in turn
@@ -438,6 +441,7 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
             except (np.linalg.LinAlgError, FloatingPointError):
                 continue
     finally:
+        DIMS.reset(dims_token)
         STAND_IN.reset(token)
     raise UnsupportedError("no random input found where the program is defined")
 

@@ -65,6 +65,7 @@ from ..calculus.symbols import (
     Index,
     Partial,
     Pick,
+    RowEntry,
     ScalarGrad,
     UpstreamGrad,
     Written,
@@ -72,6 +73,7 @@ from ..calculus.symbols import (
 )
 from ..errors import UnsupportedError
 from ..language.program import Program, values_read
+from ..ops.maps import Jacobian, stand_in_jacobian
 from .numeric import Instance, central_difference, run_expression
 
 # Σ over a product: einsum's own loop over every index at once is fastest while the
@@ -440,6 +442,8 @@ def _rowwise(expr, ev, env):
 
 for _node in ops.rowwise_nodes():
     _value.register(_node)(_rowwise)
+# a declared map's entries (``maps.declare_map``), whose node classes a program makes
+_value.register(RowEntry)(_rowwise)
 
 
 @_value.register
@@ -502,6 +506,16 @@ def _(m: MatrixSymbol, ev):
         stack = ev.moved[m.name]
         return Labelled(stack.reshape(len(stack), *rows_cols), (ev.batch,))
     return Labelled(np.reshape(np.asarray(ev.values[m.name], dtype=float), rows_cols), ())
+
+
+@_matrix.register
+def _(m: Jacobian, ev):
+    """∂y/∂x of a declared map: the running stand-in's Jacobian at the instance's x."""
+    if m.by in ev.moved:
+        raise UnsupportedError("a Jacobian of a declared map inside a partial derivative")
+    rows, cols = ev.shape(m)
+    x = np.asarray(ev.values[m.by], dtype=float).reshape(-1)
+    return Labelled(np.reshape(stand_in_jacobian(x, rows), (rows, cols)), ())
 
 
 @_matrix.register

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import re
 from contextvars import ContextVar
 
 from .. import ops
@@ -36,6 +37,10 @@ FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's oper
 ASSUMPTIONS = ("symmetric", "spd", "positive", "onehot", "prob_rows")
 MAX_ITEMS = 64  # entries of a vector literal
 ELEMENTWISE = "elementwise"  # 'f: elementwise' declares a function
+# a map's declaration, 'g: (n,) -> (m,)', at the start of a statement: '->' is no operator
+# of Python's expressions, so it is read as '>>', which has its length (columns stay right)
+_MAP_DECLARATION = (r"((?:^|[;\n])[ \t]*[A-Za-z_]\w*[ \t]*:[ \t]*"
+                    r"(?:\([^()\n;]*\)|\w+)[ \t]*)->(?=[ \t]*(?:\([^()\n;]*\)|\w+))")
 GRADIENT = "gradient"        # 'Delta: gradient(Z)' writes ∂L/∂Z as Δ
 INDEX_LETTERS = frozenset("ijklpqrstuvw")  # the proofs' own letters: no gradient's name
 DECLARED: ContextVar[frozenset[str]] = ContextVar("declared", default=frozenset())
@@ -78,7 +83,7 @@ def parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None = None) -> Prog
 
 def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     try:
-        tree = ast.parse(source, mode="exec")
+        tree = ast.parse(re.sub(_MAP_DECLARATION, r"\1>>", source), mode="exec")
     except SyntaxError as error:
         message = error.msg if error.msg.startswith("invalid syntax") else \
             f"invalid syntax: {error.msg}"
@@ -91,9 +96,11 @@ def _parse(source: str, shapes: dict[str, tuple[Dim, ...]] | None) -> Program:
     declarations: list[Declaration] = []
     statements: list[Assignment] = []
     functions = _declared_functions(tree)
+    maps = _declared_maps(tree, functions)
+    functions += tuple(name for name, *_ in maps)
     token = DECLARED.set(frozenset(functions))
     try:
-        return _program(source, tree, shapes, declarations, statements, functions)
+        return _program(source, tree, shapes, declarations, statements, functions, maps)
     finally:
         DECLARED.reset(token)
 
@@ -119,6 +126,60 @@ def _declared_functions(tree: ast.Module) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _is_map(node: ast.AST) -> bool:
+    return isinstance(node, ast.AnnAssign) and node.value is None and \
+        isinstance(node.annotation, ast.BinOp) and isinstance(node.annotation.op, ast.RShift)
+
+
+def _declared_maps(tree: ast.Module, functions: tuple[str, ...]) -> tuple[tuple, ...]:
+    """The maps declared ``g: (n,) -> (m,)``: (name, n, m), each registered with the names
+    of its results (y for y = g(x), whose Jacobian is ∂y/∂x). A map is applied to a name
+    and its result assigned to a name, so that its Jacobian has one: 'y = g(x)'."""
+    found: dict[str, tuple] = {}
+    for node in tree.body:
+        if not _is_map(node):
+            continue
+        if not isinstance(node.target, ast.Name):
+            raise _fail("only a plain name can be declared", node.target)
+        name = node.target.id
+        _check_name(name, node.target)
+        if name in FUNCTIONS:
+            raise _fail(f"{name!r} is already a function of the language", node.target)
+        if name in functions or name in found:
+            raise _fail(f"{name!r} is declared twice", node.target)
+        dims = []
+        for side in (node.annotation.left, node.annotation.right):
+            elts = side.elts if isinstance(side, ast.Tuple) else [side]
+            if len(elts) != 1:
+                raise _fail("a map goes from a vector to a vector: 'g: (n,) -> (m,)'", side)
+            dims.append(_dim(elts[0]))
+        found[name] = (name, *dims)
+    if not found:
+        return ()
+    outputs: dict[str, dict[str, str]] = {name: {} for name in found}
+    top = {id(node.value): node for node in tree.body if isinstance(node, ast.Assign)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and
+                node.func.id in found):
+            continue
+        if len(node.args) != 1 or node.keywords:
+            raise _fail(f"{node.func.id}() takes one argument, got "
+                        f"{len(node.args) + len(node.keywords)}", node)
+        statement = top.get(id(node))
+        if statement is None or not isinstance(node.args[0], ast.Name) or \
+                len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+            raise _fail(f"a map is applied to a name and its result given a name, e.g. "
+                        f"'y = {node.func.id}(x)'", node)
+        outputs[node.func.id].setdefault(node.args[0].id, statement.targets[0].id)
+    for name, n, m in found.values():
+        try:
+            ops.declare_map(name, n, m, outputs[name])
+        except ValueError:  # the name of one of matcalc's internal nodes
+            raise _fail(f"{name!r} is a name matcalc uses for a node of its own; choose "
+                        "another", tree) from None
+    return tuple(found.values())
+
+
 def _alias(node: ast.AnnAssign) -> tuple[str, str]:
     """``Delta1: gradient(Z1)``: the gradient of Z1 is written Δ1 (a notation only)."""
     call = node.annotation
@@ -131,7 +192,7 @@ def _alias(node: ast.AnnAssign) -> tuple[str, str]:
     return call.args[0].id, node.target.id
 
 
-def _program(source, tree, shapes, declarations, statements, functions) -> Program:
+def _program(source, tree, shapes, declarations, statements, functions, maps) -> Program:
     aliases: list[tuple[str, str]] = []
     assignments = sum(isinstance(node, ast.Assign) for node in tree.body)
     if assignments > MAX_STATEMENTS:
@@ -141,8 +202,9 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
         if _depth(node) > MAX_DEPTH:
             raise _fail(f"this statement is nested more than {MAX_DEPTH} levels deep", node)
         if isinstance(node, ast.AnnAssign) and node.value is None:
-            if isinstance(node.annotation, ast.Name) and node.annotation.id == ELEMENTWISE:
-                continue  # a declared function (``_declared_functions``)
+            if isinstance(node.annotation, ast.Name) and node.annotation.id == ELEMENTWISE or \
+                    _is_map(node):
+                continue  # a declared function (``_declared_functions``, ``_declared_maps``)
             if isinstance(node.annotation, ast.Call) and \
                     isinstance(node.annotation.func, ast.Name) and \
                     node.annotation.func.id == GRADIENT:
@@ -189,7 +251,7 @@ def _program(source, tree, shapes, declarations, statements, functions) -> Progr
             raise ParseError(f"{alias!r}: one name per gradient, and one gradient per name")
         taken[alias] = of
     return Program(source, tuple(declarations), tuple(statements), functions,
-                   tuple(dict(aliases).items()))
+                   tuple(dict(aliases).items()), maps)
 
 
 def _sizes_as_numbers(declarations: list[Declaration],

@@ -24,6 +24,7 @@ from .elementwise import declared, logistic, primed
 from .extrema import OPS as _EXTREMA
 from .linalg import OPS as _LINALG
 from .losses import OPS as _LOSSES
+from .maps import declare_map as _declare_map
 from .reductions import OPS as _REDUCTIONS
 from .rowwise import OPS as _ROWWISE
 
@@ -50,13 +51,24 @@ LANGUAGE: tuple[str, ...] = tuple(name for name, op in REGISTRY.items() if op.in
 def declare(name: str) -> Op:
     """The record of a function a program declares (``f: elementwise``), made once per
     name and kept in the registry with its derivatives (``elementwise.declared``)."""
-    if name in REGISTRY and REGISTRY[name].kind != "declared":
+    if name in REGISTRY and REGISTRY[name].kind not in ("declared", "map"):
         raise ValueError(f"{name} is an operation of matcalc's own")
-    if name not in REGISTRY:
+    if name not in REGISTRY or REGISTRY[name].kind == "map":
         for op in declared(name):
             REGISTRY[op.name] = op
             _BY_FUNCTION[op.function] = op
     return REGISTRY[name]
+
+
+def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
+    """The record of a map a program declares (``g: (n,) -> (m,)``), made anew for each
+    program (its dimensions and the names of its results are the program's;
+    ``maps.declare_map``)."""
+    if name in REGISTRY and REGISTRY[name].kind not in ("declared", "map"):
+        raise ValueError(f"{name} is an operation of matcalc's own")
+    op = REGISTRY[name] = _declare_map(name, n, m, outputs)
+    _BY_FUNCTION[op.function] = op
+    return op
 
 
 def prime(op: Op) -> Op:
@@ -155,6 +167,6 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "get", "help_lines",
+__all__ = ["LANGUAGE", "Op", "REGISTRY", "SECTIONS", "declare", "declare_map", "get", "help_lines",
            "in_section", "logistic", "numpy_calls", "of_function", "of_node", "prime",
            "readme_table", "rowwise_nodes"]

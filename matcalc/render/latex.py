@@ -18,6 +18,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
+from ..ops.maps import Jacobian
 from .names import split, tex_letters
 from .printers import ATOM, MUL, POW, diagonal_of
 from .text import TextPrinter, _is_upstream
@@ -119,6 +120,10 @@ class LatexPrinter(TextPrinter):
         if isinstance(m, UpstreamGrad):
             entry = self._entry(self.element_name(m.name), sub)
             return rf"\frac{{\partial {self.loss}}}{{\partial {entry}}}"
+        if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
+            top = self._entry(self.element_name(m.of), self.index_text([e.row]))
+            bottom = self._entry(self.element_name(m.by), self.index_text([e.col]))
+            return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
         if isinstance(m, sympy.MatrixSymbol):
             return self._entry(self.element_name(m.name), sub)
         inner = self._print(m)
@@ -210,6 +215,10 @@ class LatexPrinter(TextPrinter):
 
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
+
+    def _print_Jacobian(self, e) -> str:
+        return rf"\frac{{\partial {self.tex_name(e.of, True)}}}" \
+               rf"{{\partial {self.tex_name(e.by, True)}}}"
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z

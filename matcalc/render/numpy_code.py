@@ -13,6 +13,7 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
+from ..ops.maps import Jacobian
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
@@ -62,6 +63,9 @@ class NumpyPrinter:
         return known
 
     def _rank(self, e: Expr) -> int:
+        if isinstance(e, Jacobian):  # of a declared map: the reader's own, not numpy's
+            raise NoNumpyForm(f"{e.map_name} is declared, not specified: its Jacobian "
+                              f"{e.name} has no numpy")
         if isinstance(e, sympy.ImmutableDenseMatrix):  # np.array([…]) as written out
             return 1 if e.cols == 1 or e.rows == 1 else 2
         if isinstance(e, UpstreamGrad):
@@ -125,6 +129,8 @@ class NumpyPrinter:
         kind of product stands unbracketed inside the other: x * (A @ y), (x * A) @ y."""
         if isinstance(e, UpstreamGrad):
             return f"d{e.name}", 4
+        if isinstance(e, Jacobian):
+            self.rank(e)  # of a declared map: NoNumpyForm
         if isinstance(e, sympy.MatrixSymbol):
             return e.name, 4
         if isinstance(e, sympy.Transpose):

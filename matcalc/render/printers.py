@@ -27,6 +27,7 @@ from ..calculus.symbols import (
 from ..calculus.written import WrittenOrder
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
+from ..ops.maps import Jacobian
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
@@ -146,7 +147,8 @@ class Printer:
     def spelled_out(self, e) -> bool:
         """∂L/∂Z written as a fraction, which a superscript needs parentheses around:
         (∂L/∂Z)ᵀ; a name declared for it (``G: gradient(Z)``) is a plain name, Gᵀ."""
-        return isinstance(e, UpstreamGrad) and e.name not in self.ctx.aliases
+        return isinstance(e, UpstreamGrad) and e.name not in self.ctx.aliases or \
+            isinstance(e, Jacobian)  # ∂y/∂x of a declared map: (∂y/∂x)ᵀ
 
     @property
     def nabla(self) -> bool:

@@ -18,6 +18,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
+from ..ops.maps import Jacobian
 from .names import layer_superscript, unicode_name
 from .printers import (
     ADD,
@@ -85,6 +86,9 @@ class TextPrinter(Printer):
         if isinstance(m, UpstreamGrad):
             return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
+        if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
+            return f"∂{self.uname(self.element_name(m.of))}_{self.index_text([e.row])}/" \
+                   f"∂{self.uname(self.element_name(m.by))}_{self.index_text([e.col])}"
         if isinstance(m, sympy.MatrixSymbol):
             return self.uname(self.element_name(m.name)) + (f"_{sub}" if sub else "")
         inner = self._print(m)
@@ -280,6 +284,9 @@ class TextPrinter(Printer):
     # matrices
     def _print_MatrixSymbol(self, e) -> str:
         return self.uname(e.name)
+
+    def _print_Jacobian(self, e) -> str:
+        return f"∂{self.uname(e.of)}/∂{self.uname(e.by)}"
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z

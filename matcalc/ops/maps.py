@@ -1,0 +1,173 @@
+"""Maps between vectors that a program declares: ``g: (n,) -> (m,)`` (seed 002's y(x)).
+
+    y = g(x)        y_k = g_k(x)            (x: (n,), y: (m,))
+    ∂y_k/∂x_i       the entry (k, i) of the Jacobian ∂y/∂x, a symbol of its own (m × n)
+
+so the chain rule gives ∂L/∂x_i = Σ_k ∂L/∂y_k ∂y_k/∂x_i, that is ∂L/∂x = (∂y/∂x)ᵀ ∂L/∂y,
+with ∂y/∂x left a symbol (seed 002: ∇ₓz = (∂y/∂x)ᵀ ∇_y z for any vector function y(x)).
+
+An entry g_k(x) depends on the whole vector x, so it is a row-wise node (``RowEntry``):
+its running index goes over x, its position k over y. The checker needs numbers, so a map
+runs as two unrelated smooth stand-ins, as a declared elementwise function does
+(``elementwise.STAND_INS``, chosen by the same ``STAND_IN``): tanh(A x) and
+sin(B x) + 0.1 (B x)³, A and B fixed random m × n matrices (one per size); the Jacobian
+symbol is evaluated as the running stand-in's own Jacobian at the instance's x. A formula
+must hold for both. There is no numpy for code: g is the reader's own.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from sympy import Basic, Integer, MatrixSymbol, S, Symbol
+from sympy.core.symbol import Str
+
+from ..calculus.symbols import (
+    Element,
+    Index,
+    IndexSum,
+    RowEntry,
+    dim,
+    row_index,
+    substitute,
+    unused_index,
+)
+from .base import Op
+from .elementwise import STAND_IN
+
+MAP_STAND_INS = ("tanh(A x)", "sin(B x) + 0.1 (B x)³")
+# the dimensions of the instance that runs now (a map's output length m, when m is a name)
+DIMS: ContextVar[dict | None] = ContextVar("map_dims", default=None)
+
+
+def _weights(which: int, m: int, n: int):
+    """The fixed random m × n matrix of stand-in ``which`` (A, or B), one per size."""
+    import numpy as np
+    rng = np.random.default_rng([20261207, which, m, n])
+    return rng.normal(size=(m, n)) / np.sqrt(n)
+
+
+def stand_in_value(x, m: int, which: int | None = None):
+    """g(x) along the last axis of x (any leading axes), for the running stand-in."""
+    import numpy as np
+    which = STAND_IN.get() if which is None else which
+    u = np.asarray(x, dtype=float) @ _weights(which, m, x.shape[-1]).T
+    return np.tanh(u) if which == 0 else np.sin(u) + 0.1 * u ** 3
+
+
+def stand_in_jacobian(x, m: int, which: int | None = None):
+    """∂g(x)/∂x at one vector x (n,), m × n, for the running stand-in."""
+    import numpy as np
+    which = STAND_IN.get() if which is None else which
+    w = _weights(which, m, len(x))
+    u = w @ np.asarray(x, dtype=float)
+    slope = 1 - np.tanh(u) ** 2 if which == 0 else np.cos(u) + 0.3 * u ** 2
+    return slope[:, None] * w
+
+
+def size_now(d) -> int:
+    """A dimension (a number or a declared name) on the instance that runs now."""
+    if isinstance(d, int):
+        return d
+    dims = DIMS.get() or {}
+    if d not in dims:
+        raise KeyError(f"the dimension {d} is not known on this instance")
+    return int(dims[d])
+
+
+class Jacobian(MatrixSymbol):
+    """∂y/∂x for y = g(x), g a declared map: m × n, its entry (k, i) is ∂y_k/∂x_i (seed
+    002's ヤコビ行列). Args: (name, m, n, of, by, map)."""
+
+    # a fraction, as ∂L/∂C: bracketed under a transpose, (∂y/∂x)ᵀ
+    precedence = 71
+
+    def __new__(cls, name, m, n, of, by, map_name) -> Jacobian:
+        return Basic.__new__(cls, *(_str(a) for a in (name,)), _size(m), _size(n),
+                             *(_str(a) for a in (of, by, map_name)))
+
+    @classmethod
+    def of_map(cls, of: str, by: str, m, n, map_name: str) -> Jacobian:
+        """∂of/∂by, m × n, of the map ``map_name``."""
+        return cls(f"∂{of}/∂{by}", m, n, of, by, map_name)
+
+    @property
+    def of(self) -> str:
+        return self.args[3].name
+
+    @property
+    def by(self) -> str:
+        return self.args[4].name
+
+    @property
+    def map_name(self) -> str:
+        return self.args[5].name
+
+    def _sympystr(self, printer) -> str:
+        return f"∂{self.of}/∂{self.by}"
+
+    def _latex(self, printer) -> str:
+        return rf"\frac{{\partial {printer._print(Symbol(self.of))}}}" \
+               rf"{{\partial {printer._print(Symbol(self.by))}}}"
+
+
+def _str(a):
+    return Str(a) if isinstance(a, str) else a
+
+
+def _size(n):
+    return Integer(n) if isinstance(n, int) else n
+
+
+def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
+    """The record of a map ``name: (n,) -> (m,)``; ``outputs`` names the result of each
+    argument it is applied to ({"x": "y"} for y = g(x)), which names its Jacobian ∂y/∂x."""
+    node = type(name, (RowEntry,), {
+        "__doc__": f"{name}(e)_at: entry at of the declared map {name}: ({n},) -> ({m},)",
+        "_matcalc_print": _print_entry})
+
+    def shape(check, call, shapes):
+        arg = shapes[0]
+        if len(arg) != 1 or not check.unify(arg[0], n):
+            raise check.fail(f"{name}() maps a vector of length {n}; {check.describe(0)}")
+        return (m,)
+
+    def lower(call, idx, ctx):
+        x = call.args[0]
+        placeholder = Index("ℓ?")
+        e = ctx.lower(x, (placeholder,))
+        running = row_index(e, idx[0])
+        return node(e.xreplace({placeholder: running}), running, dim(ctx.shape(x)[0]),
+                    idx[0])
+
+    def differentiate(expr, wrt, differentiate):
+        """∂g_at(x)/∂w = Σ_q (∂y/∂x)_{at,q} ∂x_q/∂w; for w = x_i this is (∂y/∂x)_{at,i}."""
+        e, running, size, at = expr.args
+        d = differentiate(e, wrt)
+        if d == 0:
+            return S.Zero
+        by = e.matrix.name
+        jac = Jacobian.of_map(outputs.get(by, name), by, dim(m), size, name)
+        if isinstance(wrt, Element) and wrt.matrix == e.matrix and e.row == running:
+            return Element(jac, at, wrt.row)
+        q = unused_index(e, wrt, d, at)
+        return IndexSum(Element(jac, at, q) * substitute(d, running, q), (q, 0, size - 1))
+
+    def forward(x, axis=None):
+        return stand_in_value(x, size_now(m))
+
+    return Op(name, "map", f"{name}: ({n},) -> ({m},), declared", signature=f"{name}(x)",
+              shape=shape, lower=lower, function=node, differentiate=differentiate,
+              forward=forward, text=name, tex=name, transposes=False,
+              note="declared_map")
+
+
+def _print_entry(self, printer) -> str:
+    """g_k(x): the map's entry at k, of the whole vector."""
+    vector = self.entry.matrix if isinstance(self.entry, Element) else self.entry
+    arg = printer.doprint(vector)
+    at = printer.doprint(self.at)
+    name = type(self).__name__
+    if getattr(printer, "SPELLING_FIELD", "text") == "tex":
+        return rf"{name}_{{{at}}}\left({arg}\right)"
+    return f"{name}_{at}({arg})"
