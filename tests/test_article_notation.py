@@ -18,7 +18,10 @@ from matcalc import derive, jacobian, set_notation
 from matcalc.errors import UsageError
 from matcalc.render.display import NOTATION_CHOICES
 
-SEED_001 = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
+# the seed's own text, to find matcalc's output in (the tests that read it skip where the
+# seed articles are not at hand: see test_seeds.SEEDS)
+SEED_001 = next((p.read_text(encoding="utf-8") for p in SEEDS.glob("001_*.txt")), None)
+needs_seed = pytest.mark.skipif(SEED_001 is None, reason="the seed articles are not here")
 
 
 def _spacing_only(tex: str) -> str:
@@ -43,6 +46,7 @@ def test_the_choices_and_their_names():
 
 # ---------------------------------------------------------------- [1, ⋯, 1] for 𝟏ᵀ
 
+@needs_seed
 def test_the_row_of_ones_as_seed_001_writes_it():
     d = derive("b: (n,); C = A + b", wrt="b")
     assert "∂L/∂b = 𝟏ᵀ ∂L/∂C" in d.text().splitlines()  # the default is unchanged
@@ -105,6 +109,7 @@ def test_nabla_transposed_and_summed():
 
 # ---------------------------------------------------------------- the article's letters
 
+@needs_seed
 def test_the_definition_in_the_articles_letters():
     d = derive("C = A @ B", wrt="A")
     plain = d.text()
@@ -167,6 +172,7 @@ def _reasons(latex: str) -> list[str]:
     return [re.sub(r"\\text\{([^{}]*)\}", r"\1", r) for r in found]
 
 
+@needs_seed
 def test_the_japanese_reason_spaced_as_seed_001():
     d = derive("B = A; C = A; D = B * C", wrt="A")
     assert "（∵ k=i, l=j, p=i, q=j の項のみが残る）" in d.text("ja")  # the default
@@ -183,6 +189,7 @@ def test_the_japanese_reason_spaced_as_seed_001():
 @pytest.mark.parametrize("program, wrt", [("C = A @ B", "A"), ("C = A @ B", "B"),
                                           ("b: (n,); C = A + b", "b"),
                                           ("C = A * B", "A")])
+@needs_seed
 def test_every_seed_001_reason_is_the_seeds_own(program, wrt):
     set_notation(ja_spacing="article")
     for reason in _reasons(derive(program, wrt=wrt).latex("ja")):

@@ -52,7 +52,19 @@ import pytest
 from matcalc import check_backward, derive, jacobian
 from matcalc.render.settings import NOTATION
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+def _seed_folder() -> Path:
+    """The seed articles: ../shared/seeds/ beside the repository, or where $MATCALC_SEEDS
+    says, or the workplace's /work/shared/seeds/ (a CI clone may live elsewhere)."""
+    import os
+    candidates = [Path(__file__).resolve().parents[1].parent / "shared" / "seeds"]
+    if os.environ.get("MATCALC_SEEDS"):
+        candidates.insert(0, Path(os.environ["MATCALC_SEEDS"]))
+    candidates.append(Path("/work/shared/seeds"))
+    return next((c for c in candidates if c.is_dir()), candidates[-1])
+
+
+SEEDS = _seed_folder()
 
 
 # --------------------------------------------------------------------------- TeX text
