@@ -123,3 +123,15 @@ def test_a_term_sympy_cannot_simplify_keeps_its_index_form():
     for make in (jacobian, hessian):
         d = verified(make(program, "x"))
         assert d.index_form is not None
+
+
+@pytest.mark.parametrize("lang, said", [("en", "leaves out the other names nothing reads: z"),
+                                        ("ja", "どの文も読まない z は含めない")])
+def test_a_jacobian_says_which_outputs_it_leaves_out(lang, said):
+    """Issue 21, point 4: a statement is never dropped silently. A Jacobian is of the last
+    assigned name; the other names nothing reads are named in a note (and in JSON)."""
+    d = jacobian("x: (n,)\nz = sum(x)\ns = sum(v)", "x")
+    assert said in d.text(lang) and said.replace(" z", " $z$") in d.markdown(lang)
+    assert json.loads(d.json())["left_out"] == ["z"]
+    single = jacobian("x: (n,)\ny = W @ x", "x")
+    assert json.loads(single.json())["left_out"] == [] and "leaves out" not in single.text()

@@ -707,6 +707,10 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
         "slice_rows": _derivative_expanded_rows(d, printer),
+        # the other names nothing reads: a Jacobian is of the last one (said, not hidden)
+        "output_name": printer.doprint(d.names.symbols[d.output]),
+        "left_out": [printer.doprint(d.names.symbols[o]) for o in d.program.outputs
+                     if o != d.output],
     }
 
 
@@ -766,6 +770,7 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
             _derivative_view(d, latex_printer(ctx))
         contract = {"program": d.program.source, "kind": d.kind, "output": d.output,
                     "wrt": d.wrt, "layout": d.layout,
+                    "left_out": [o for o in d.program.outputs if o != d.output],
                     "shapes": {n: list(s) for n, s in d.shapes.names.items()},
                     "latex": f"{latex['matrix_lhs']} = {latex['result']}"
                     if latex["result"] else None,
