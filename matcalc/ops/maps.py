@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sympy import Basic, Integer, MatrixSymbol, S, Symbol
+from sympy import Basic, MatrixSymbol, S, Symbol
 from sympy.core.symbol import Str
 
 from ..calculus.symbols import (
@@ -27,6 +27,7 @@ from ..calculus.symbols import (
     Index,
     IndexSum,
     RowEntry,
+    _size,
     dim,
     row_index,
     substitute,
@@ -113,10 +114,6 @@ class Jacobian(MatrixSymbol):
 
 def _str(a):
     return Str(a) if isinstance(a, str) else a
-
-
-def _size(n):
-    return Integer(n) if isinstance(n, int) else n
 
 
 def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
