@@ -37,6 +37,8 @@ from .calculus.symbols import (
     index_symbols,
 )
 from .calculus.symmetric import CONVENTIONS, SYM
+from . import ops
+from .ops.maps import maps_entry
 from .errors import CheckError, UnsupportedError, UsageError
 from .language.parse import parse
 from .language.program import Program
@@ -147,7 +149,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))
     try:
-        d.all_gradients = backward_pass(d, wanted)
+        # a declared map's own symbol (the loss L = g(Y): ∂L/∂Y) is shown only if asked for
+        d.all_gradients = {name: g for name, g in backward_pass(d, wanted).items()
+                           if not g.declared or name in wanted}
     except RecursionError:
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
@@ -284,9 +288,12 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
                    Partial(y, var), Partial(symbol_out, symbol_wrt), free, proof=proof)
     proof = Proof(d.lhs, free)
     form = _inlined(p, out_idx)
-    expr = push_partial(form, var)
-    proof.record(expr, "element_form", names=[p.program.output])
-    expr = differentiate_step(proof, expr, wrt, steps)
+    if maps_entry(form, var):  # y = g(x), g declared: ∂y_k/∂x_i is its Jacobian's entry
+        expr = ops.of_node(form).differentiate(form, var, differentiate)
+    else:
+        expr = push_partial(form, var)
+        proof.record(expr, "element_form", names=[p.program.output])
+        expr = differentiate_step(proof, expr, wrt, steps)
     dims = {i: dim(n) for i, n in zip((*out_idx, *wrt_idx), (*out_shape, *wrt_shape))}
     if steps == "article" and layout == "numerator" and \
             _rows_route(form, out_idx, wrt_idx, getattr(var, "matrix", None)):

@@ -54,6 +54,9 @@ class Gradient:
     inline_steps: list[Step] = field(default_factory=list)
     # the entry's index on each axis: (i, j); (0, i) for a 1×n row; (j,) for a bias
     axes: tuple = ()
+    # ∂L/∂Y of the loss L = g(Y), g a declared map: the map's own symbol ∂L/∂Y, nothing to
+    # derive or substitute (shown only when asked for)
+    declared: bool = False
     # the derivation it belongs to (for its display), set once the derivation is complete
     owner: Any = field(default=None, repr=False, compare=False)
 

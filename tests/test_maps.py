@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 from helpers import result_line
-from matcalc import derive
+from matcalc import derive, set_notation
 from matcalc.check import verify
 from matcalc.check.numeric import draw_instances
 from matcalc.errors import ParseError, ShapeError, UsageError
@@ -24,10 +24,10 @@ MAP = "x: (n,)\ng: (n,) -> (m,)\ny = g(x)"
 
 def test_the_declaration_parses_with_symbolic_or_numeric_dims():
     program = parse(MAP)
-    assert program.maps == (("g", "n", "m"),)
+    assert program.maps == (("g", ("n",), ("m",)),)
     assert "g" in program.functions
-    assert parse("x: (3,); h: (3,)->(2,); y = h(x)").maps == (("h", 3, 2),)
-    assert parse("x: (n,); g: n -> m; y = g(x)").maps == (("g", "n", "m"),)
+    assert parse("x: (3,); h: (3,)->(2,); y = h(x)").maps == (("h", (3,), (2,)),)
+    assert parse("x: (n,); g: n -> m; y = g(x)").maps == (("g", ("n",), ("m",)),)
 
 
 @pytest.mark.parametrize(("program", "error", "words"), [
@@ -37,6 +37,8 @@ def test_the_declaration_parses_with_symbolic_or_numeric_dims():
     ("x: (p,); g: (n,) -> (m,); y = g(x)", ShapeError,
      "g() maps a vector of length n; x is (p,)"),
     ("g: (n, p) -> (m,); y = g(x)", ParseError, "a map goes from a vector to a vector"),
+    ("x: (n,); g: (n,) -> (m, p); y = g(x)", ParseError, "or to a scalar from a scalar"),
+    ("x: (); g: () -> (m,); y = g(x)", ParseError, "or to a scalar from a scalar"),
     ("x: (n,); g: (n,) -> (m,); y = g(2 * x)", ParseError,
      "a map is applied to a name and its result given a name, e.g. 'y = g(x)'"),
     ("x: (n,); g: (n,) -> (m,); y = 2 * g(x)", ParseError, "e.g. 'y = g(x)'"),
@@ -123,10 +125,14 @@ def test_a_map_has_no_numpy_and_says_why():
 
 
 def test_the_jacobian_of_a_map_is_its_symbol_and_has_no_numpy():
-    """Seed 004's general definition: the Jacobian of any f is ∂y/∂x, entries ∂y_k/∂x_i."""
+    """Seed 004's general definition: the Jacobian of any f is ∂y/∂x, entries ∂y_k/∂x_i —
+    by declaration, with no proof that would only restate it; --expand writes its grid."""
     from matcalc import jacobian
     from matcalc.render.formats import derivative_numpy
     d = jacobian(MAP, wrt="x")
     assert result_line(d.text()) == "∂y/∂x = ∂y/∂x"
-    assert "= ∂y_k/∂x_i" in d.text()
+    assert d.steps == [] and d.verified_on
     assert derivative_numpy(d) is None
+    set_notation(expand="on")  # (the autouse fixture restores the notation)
+    expanded = d.text()
+    assert "∂y_m/∂x_n" in expanded and "∂y/∂x = ∂y/∂x" not in expanded

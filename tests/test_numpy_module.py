@@ -21,7 +21,8 @@ from generate import derivation, options  # noqa: E402
 
 GRADIENT_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.mc"))
                      if options(p.read_text(encoding="utf-8")).get("command") is None
-                     and ": elementwise" not in p.read_text(encoding="utf-8")]
+                     and ": elementwise" not in p.read_text(encoding="utf-8")
+                     and ") -> (" not in p.read_text(encoding="utf-8")]  # declared: no numpy
 
 
 def load(code: str, where: Path):

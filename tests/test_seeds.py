@@ -520,8 +520,10 @@ def matcalc_lines(part: Part, lang: str) -> list[Line]:
                 Line(canonical(row["rhs"]), kind="result")]
     for wrt in part.wrt.split(","):
         head = heads[wrt].strip()
-        block = next(b for b in blocks if any(r["lhs"] == head for r in b) and
-                     (len(b) > 1 or len(blocks) == 1))
+        # its proof's block (not the backward pass's line); a proof of one line (a
+        # declared map's expansion) is the first block with the head
+        found = [b for b in blocks if any(r["lhs"] == head for r in b)]
+        block = next((b for b in found if len(b) > 1 or len(blocks) == 1), found[0])
         lines += _chain_lines(block)
     return lines
 
@@ -790,13 +792,11 @@ SEED_CASES: list[Seed] = [
     mlp("45", "Phi2", r"\frac{\partial L}{\partial \mathbf{\Phi}^{(\Lambda-1)}}",
         r"\mathbf{\Delta}^{(\Lambda-1)}\mathbf{W}^{(\Lambda-1)T}"),
     # ------------------------------------------------------------------ seed 002
+    # the seed states the rule for any z(y), y(x): declared maps f, g between scalars, whose
+    # derivatives are the symbols dy/dx, dz/dy
     Seed("002 chain rule (scalar)", "dz/dx = dz/dy dy/dx for z = g(y), y = f(x)",
-         [Part("x: ()\nf: elementwise\ng: elementwise\ny = f(x)\nz = g(y)", "x", [
-             (r"\frac{dz}{dx}",), (r"\frac{dz}{dy} \frac{dy}{dx}",)])],
-         differs="the seed states the rule, dz/dx = dz/dy dy/dx, and stops; matcalc "
-                 "writes it as its first step (in the seed's d: z is a function of x alone) "
-                 "and goes on: dz/dy df(x)/dx (definition of y), f′(x) dz/dy "
-                 "(differentiate), and the result (2 of 2 seed lines; 2 extra)"),
+         [Part("x: ()\nf: () -> ()\ng: () -> ()\ny = f(x)\nz = g(y)", "x", [
+             (r"\frac{dz}{dx}",), (r"\frac{dz}{dy} \frac{dy}{dx}",)])]),
     # the seed states the rule (これはスカラー以外にも一般化することができる): the result
     # alone, for a declared map g (any y(x)), its Jacobian the symbol ∂y/∂x
     Seed("002 chain rule (vector)", "∇ₓz = (∂y/∂x)ᵀ ∇_y z for any vector function y(x)",
@@ -811,12 +811,11 @@ SEED_CASES: list[Seed] = [
              (r"\mathbf{u}_i^{\mathrm{T}} \mathbf{G}",)], loss="J",
              names={r"\mathbf{u}_{i+1}": r"\mathbf{u}_{2}", r"\mathbf{W}_i": r"\mathbf{W}",
                     r"\mathbf{u}_i": r"\mathbf{u}"}, notation={"transpose": "T"})],
-         differs="the seed's ∂u'/∂W G multiplies a three-index Jacobian by a vector, "
-                 "which matcalc does not write: it goes entry by entry (∂J/∂w_ij = Σ_k "
-                 "∂J/∂u2_k ∂u2_k/∂w_ij … = u_i g_j) to u (G)ᵀ, "
-                 "\\mathbf{u} \\left(\\mathbf{G}\\right)^{T}: the corrected result with "
-                 "parentheses around the named gradient G that the seed does not write; see "
-                 "CORRECTIONS for the seed's uᵀG"),
+         differs="the seed's middle line, ∂u'/∂W G, multiplies a three-index Jacobian by a "
+                 "vector, a product matcalc does not write (it is no matrix product): matcalc "
+                 "goes entry by entry (∂J/∂w_ij = Σ_k ∂J/∂u2_k ∂u2_k/∂w_ij … = u_i g_j) to "
+                 "the corrected result u Gᵀ, the seed's last line (1 of 2 seed lines; see "
+                 "CORRECTIONS for the seed's uᵀG)"),
     # ------------------------------------------------------------------ seed 003
     Seed("003 f = xy", "∂f/∂x = y, ∂f/∂y = x", [Part("x: ()\ny: ()\nf = x * y", "x,y", [
         (r"\frac{\partial f}{\partial x}",), ("y",),
@@ -890,6 +889,39 @@ SEED_CASES: list[Seed] = [
          [Part("x1: ()\nx2: ()\nf = x1**2 + x1*x2 + x2 + 1", "x1,x2", [
              (r"\frac{\partial f(\bm{x})}{\partial x_1}",), ("2x_1 + x_2",),
              (r"\frac{\partial f(\bm{x})}{\partial x_2}",), ("x_1 + 1",)])]),
+    # seed 004's general definitions, for an arbitrary f: declared maps (issue 21 point 6)
+    Seed("004 the gradient", "∂f(x)/∂x: the column of ∂f(x)/∂x_i for any scalar f(x)",
+         [Part("x: (n,)\nF: (n,) -> ()\nf = F(x)", "x", [
+             (r"\frac{\partial f(\bm{x})}{\partial \bm{x}}",),
+             (r"\begin{bmatrix} \\[-5pt] \dfrac{\partial f(\bm{x})}{\partial x_1} \\[12pt] "
+              r"\dfrac{\partial f(\bm{x})}{\partial x_2} \\[10pt] \vdots \\[8pt] "
+              r"\dfrac{\partial f(\bm{x})}{\partial x_n} \\[10pt] \end{bmatrix}",)],
+             names={r"f(\bm{x})": "f"}, notation={"bold": "bm", "expand": "on"})]),
+    Seed("004 the Jacobian", "J_f = ∂f(x)/∂x: the m × n matrix of ∂f_i/∂x_j for any f(x)",
+         [Part("x: (n,)\nF: (n,) -> (m,)\nf = F(x)", "x", [
+             (r"J_{\bm{f}}",),
+             (r"\frac{\partial \bm{f}(\bm{x})}{\partial \bm{x}}",),
+             (r"\begin{bmatrix} \\[-5pt] \dfrac{\partial f_1}{\partial x_1} & "
+              r"\dfrac{\partial f_1}{\partial x_2} & \cdots & \dfrac{\partial f_1}{\partial x_n} "
+              r"\\[12pt] \dfrac{\partial f_2}{\partial x_1} & \dfrac{\partial f_2}{\partial x_2} "
+              r"& \cdots & \dfrac{\partial f_2}{\partial x_n} \\[12pt] \vdots & \vdots & "
+              r"\ddots & \vdots \\[10pt] \dfrac{\partial f_m}{\partial x_1} & "
+              r"\dfrac{\partial f_m}{\partial x_2} & \cdots & \dfrac{\partial f_m}{\partial x_n} "
+              r"\\[10pt] \end{bmatrix}",)], kind="jacobian",
+             names={r"\bm{f}(\bm{x})": r"\bm{f}"}, notation={"bold": "bm", "expand": "on"})],
+         differs="the seed names the Jacobian J_f before it writes ∂f(x)/∂x = [grid]; matcalc "
+                 "writes ∂f/∂x = [grid] (the map's Jacobian, entry (i, j) ∂f_i/∂x_j, by "
+                 "declaration) and has no name for a Jacobian (2 of 3 lines)"),
+    Seed("004 the gradient matrix", "∂f/∂X: the m × n matrix of ∂f/∂x_ij for any scalar f(X)",
+         [Part("X: (m, n)\nF: (m, n) -> ()\nf = F(X)", "X", [
+             (r"\frac{\partial f}{\partial \mathbf{X}}",),
+             (r"\begin{bmatrix} \\[-6pt] \dfrac{\partial f}{\partial x_{11}} & "
+              r"\dfrac{\partial f}{\partial x_{12}} & \cdots & \dfrac{\partial f}{\partial x_{1n}} "
+              r"\\[3ex] \dfrac{\partial f}{\partial x_{21}} & \dfrac{\partial f}{\partial x_{22}} "
+              r"& \cdots & \dfrac{\partial f}{\partial x_{2n}} \\[2ex] \vdots & \vdots & "
+              r"\ddots & \vdots \\[1ex] \dfrac{\partial f}{\partial x_{m1}} & "
+              r"\dfrac{\partial f}{\partial x_{m2}} & \cdots & \dfrac{\partial f}{\partial x_{mn}} "
+              r"\\[3ex] \end{bmatrix}",)], notation={"expand": "on"})]),
     Seed("004 ∂(Wx)/∂x = W", "the Jacobian of Wx, numerator layout, row by row",
          [Part("x: (n,)\ny = W @ x", "x", [
              (r"\frac{\partial (w_{11} x_1 + w_{12} x_2 \ + \cdots \ + w_{1n} x_n )}"

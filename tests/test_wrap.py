@@ -46,3 +46,23 @@ def test_wrapping_only_breaks_lines(width):
     code = wrap_code(CODE, width, 4)
     assert ast.dump(ast.parse(code, mode="eval")) == ast.dump(ast.parse(CODE, mode="eval"))
     assert len(code.splitlines()) > 1
+
+
+def test_a_note_is_filled_as_prose_and_keeps_formulas_whole():
+    """A note fills each line as far as it goes (not broken early at a bracket's edge), and
+    never breaks beside an operator: 'sin(b · x) + 0.1 (b · x)³' is not split at its +."""
+    from matcalc.render.wrap import wrap_prose
+    note = ("note: the numerical check runs it as two unrelated functions of the entries of "
+            "x in order, tanh(a · x) and sin(b · x) + 0.1 (b · x)³ with fixed random a and b "
+            "(the result must hold for both)")
+    for width in range(40, 100, 7):
+        lines = wrap_prose(note, width, 4).split("\n")
+        assert all(len(line) <= width for line in lines)
+        assert " ".join(line.strip() for line in lines) == note
+        for line, after in zip(lines, lines[1:]):
+            assert line[-1] not in "+−=·" and after.strip()[0] not in "+−=·"
+            # filled: the next line's first unbreakable piece would not have fitted
+            rest = after.strip()
+            piece = next((rest[:at] for at, char in enumerate(rest) if char == " " and
+                          rest[at - 1] not in "+−=·/" and rest[at + 1] not in "+−=·/"), rest)
+            assert len(line) + 1 + len(piece) > width

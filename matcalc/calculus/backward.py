@@ -20,6 +20,7 @@ import sympy
 from sympy import Expr, Integer, S, Symbol
 
 from .. import ops
+from ..ops.maps import maps_entry
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
@@ -141,13 +142,13 @@ def staged_shares(d: Derivation) -> list[tuple[str, str, Gradient]]:
 
 def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
     """``expr`` with each chain rule's ∂y_k/∂x_i of a declared map's result y = g(x) as
-    the entry of the Jacobian symbol ∂y/∂x (``maps``), or None unless every one is."""
+    the entry of the Jacobian symbol ∂y/∂x (``maps``; ∂y/∂x_i, dy/dx for a map to a
+    scalar), or None unless every one is."""
     found = {}
     for p in expr.atoms(ChainPartial):
         form, var = forms.get(p.expr), p.var
-        op = ops.of_node(form) if isinstance(form, RowEntry) else None
-        if op is None or op.kind != "map" or not isinstance(var, Element) or \
-                form.entry != Element(var.matrix, form.index, 0):
+        op = ops.of_node(form) if isinstance(form, sympy.Function) else None
+        if op is None or op.kind != "map" or not maps_entry(form, var):
             return None
         found[p] = op.differentiate(form, var, differentiate)  # (∂y/∂x)_{k,i}
     return expr.xreplace(found) if found else None
@@ -271,6 +272,7 @@ class GradientOfName:
         self.matrix_lhs = Partial(top, d.names.symbols[name])
         self.dims = {i: dim(n) for i, n in zip(self.wrt_idx, self.shape) if isinstance(i, Index)}
         self.unit = set()
+        self.declared = False  # ∂L/∂X is a declared map's own symbol (``_declared``)
         self.proof = Proof(self.lhs, self.free)
         self.proof.written = d.names.written
 
@@ -312,6 +314,11 @@ class GradientOfName:
         forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
                  for s, idx in pieces}
         self._line_up(next(iter(forms.values())), pieces[0][1])
+        if self._declared(pieces, forms):  # ∂L/∂X is g's own symbol: dy/dx, ∂y/∂X
+            form = next(iter(forms.values()))
+            entry = ops.of_node(form).differentiate(form, self.var, differentiate)
+            return self._gradient(entry.matrix if isinstance(entry, Element) else entry,
+                                  entry)
         proof = self.proof
         chain = []
         for statement, idx in pieces:
@@ -404,6 +411,20 @@ class GradientOfName:
                                             self.free, d.shapes.assumptions)
         return self._gradient(result, index_form, outcome.no_matrix_form)
 
+    def _declared(self, pieces, forms) -> bool:
+        """The loss is L = g(X) for a declared map g, read at X itself: ∂L/∂X is g's own
+        symbol (dz/dy of seed 002's z = g(y)), which the chain rule downstream reads as it
+        stands — a derivation would only write ∂L/∂X = ∂g(X)/∂X = ∂L/∂X."""
+        if len(pieces) != 1 or upstream_of(self.d, pieces[0][0].target) is not None or \
+                self.name in self.d.upstreams:
+            return False
+        form = next(iter(forms.values()))
+        op = ops.of_node(form) if isinstance(form, sympy.Function) else None
+        if op is None or op.kind != "map" or not maps_entry(form, self.var):
+            return False
+        self.declared = True
+        return True
+
     def _substitute(self, result: Expr) -> Expr:
         """Put the named gradients of this rule's consumers in, where that is simpler."""
         for statement in self.consumers:
@@ -411,7 +432,7 @@ class GradientOfName:
             known = self.memo.get(target)
             upstream = upstream_of(self.d, target)
             if known is None or known.result is None or upstream is None or \
-                    not result.has(upstream) or target in dict(self.d.program.aliases):
+                    known.declared or not result.has(upstream) or target in dict(self.d.program.aliases):
                 continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
             if is_plain(known.result) and not _chains(known.result, self.d.upstreams):
                 result = tidy(put_in(result, {upstream: known.result}))
@@ -492,7 +513,8 @@ class GradientOfName:
                 inlined, steps = compact
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
                         result, index_form, why, [s.target for s in self.consumers],
-                        inlined, inline_steps=steps, axes=self.wrt_idx)
+                        inlined, inline_steps=steps, axes=self.wrt_idx,
+                        declared=self.declared)
 
     def _entrywise(self, index_form: Expr) -> tuple[Expr, list] | None:
         """The inlined form found entry by entry: each named gradient's matrix form put in

@@ -73,7 +73,15 @@ from ..calculus.symbols import (
 )
 from ..errors import UnsupportedError
 from ..language.program import Program, values_read
-from ..ops.maps import Jacobian, stand_in_jacobian
+from ..ops.maps import (
+    Gradient,
+    Jacobian,
+    MapDerivative,
+    MapValue,
+    stand_in_gradient,
+    stand_in_jacobian,
+    stand_in_scalar,
+)
 from .numeric import Instance, central_difference, run_expression
 
 # Σ over a product: einsum's own loop over every index at once is fastest while the
@@ -447,6 +455,29 @@ _value.register(RowEntry)(_rowwise)
 
 
 @_value.register
+def _(expr: MapValue, ev, env):
+    """f(x) of a declared map to a scalar: the running stand-in on the whole of x."""
+    (x,) = expr.args
+    if isinstance(x, sympy.MatrixExpr):
+        m = ev.matrix_value(x)
+        data = np.asarray(m.data, dtype=float)
+        flat = data.reshape((-1,) + data.shape[-2:])
+        return Labelled(stand_in_scalar(flat).reshape(data.shape[:-2]), m.labels)
+    value = ev.value(x, env)
+    data = np.asarray(value.data, dtype=float)
+    return Labelled(stand_in_scalar(data.reshape(-1, 1)).reshape(data.shape), value.labels)
+
+
+@_value.register
+def _(expr: MapDerivative, ev, env):
+    """dy/dx of a declared map from a scalar: the running stand-in's derivative at x."""
+    if expr.by in ev.moved:
+        raise UnsupportedError("a derivative of a declared map inside a partial derivative")
+    x = np.asarray(ev.values[expr.by], dtype=float).reshape(1)
+    return Labelled(float(stand_in_gradient(x)[0]), ())
+
+
+@_value.register
 def _(expr: Element, ev, env):
     return ev.entry(ev.matrix_value(expr.matrix), expr.row, expr.col, env)
 
@@ -516,6 +547,15 @@ def _(m: Jacobian, ev):
     rows, cols = ev.shape(m)
     x = np.asarray(ev.values[m.by], dtype=float).reshape(-1)
     return Labelled(np.reshape(stand_in_jacobian(x, rows), (rows, cols)), ())
+
+
+@_matrix.register
+def _(m: Gradient, ev):
+    """∂y/∂x of a declared map to a scalar: the running stand-in's gradient at x."""
+    if m.by in ev.moved:
+        raise UnsupportedError("a gradient of a declared map inside a partial derivative")
+    x = np.asarray(ev.values[m.by], dtype=float)
+    return Labelled(np.reshape(stand_in_gradient(x), ev.shape(m)), ())
 
 
 @_matrix.register

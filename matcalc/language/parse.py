@@ -132,7 +132,8 @@ def _is_map(node: ast.AST) -> bool:
 
 
 def _declared_maps(tree: ast.Module, functions: tuple[str, ...]) -> tuple[tuple, ...]:
-    """The maps declared ``g: (n,) -> (m,)``: (name, n, m), each registered with the names
+    """The maps declared ``g: (n,) -> (m,)`` or ``f: (m, n) -> ()``: (name, argument
+    shape, result shape), each registered with the names
     of its results (y for y = g(x), whose Jacobian is ∂y/∂x). A map is applied to a name
     and its result assigned to a name, so that its Jacobian has one: 'y = g(x)'."""
     found: dict[str, tuple] = {}
@@ -147,12 +148,16 @@ def _declared_maps(tree: ast.Module, functions: tuple[str, ...]) -> tuple[tuple,
             raise _fail(f"{name!r} is already a function of the language", node.target)
         if name in functions or name in found:
             raise _fail(f"{name!r} is declared twice", node.target)
-        dims = []
+        sides = []
         for side in (node.annotation.left, node.annotation.right):
             elts = side.elts if isinstance(side, ast.Tuple) else [side]
-            if len(elts) != 1:
-                raise _fail("a map goes from a vector to a vector: 'g: (n,) -> (m,)'", side)
-            dims.append(_dim(elts[0]))
+            sides.append(tuple(_dim(e) for e in elts))
+        arg, out = sides
+        if len(arg) > 2 or len(out) > 1 or (out and len(arg) != 1):
+            raise _fail("a map goes from a vector to a vector, 'g: (n,) -> (m,)', or to a "
+                        "scalar from a scalar, a vector or a matrix, 'f: (m, n) -> ()'",
+                        node.annotation)
+        dims = [arg, out]
         found[name] = (name, *dims)
     if not found:
         return ()
@@ -171,9 +176,9 @@ def _declared_maps(tree: ast.Module, functions: tuple[str, ...]) -> tuple[tuple,
             raise _fail(f"a map is applied to a name and its result given a name, e.g. "
                         f"'y = {node.func.id}(x)'", node)
         outputs[node.func.id].setdefault(node.args[0].id, statement.targets[0].id)
-    for name, n, m in found.values():
+    for name, arg, out in found.values():
         try:
-            ops.declare_map(name, n, m, outputs[name])
+            ops.declare_map(name, arg, out, outputs[name])
         except ValueError:  # the name of one of matcalc's internal nodes
             raise _fail(f"{name!r} is a name matcalc uses for a node of its own; choose "
                         "another", tree) from None

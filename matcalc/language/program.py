@@ -130,7 +130,8 @@ class Program:
     functions: tuple[str, ...] = ()   # declared ``f: elementwise``: any function, entrywise
     # ``Delta1: gradient(Z1)``: ∂L/∂Z1 written Δ1 (seed 001 eq. 38: Δ ≡ ∂L/∂Z), by name
     aliases: tuple[tuple[str, str], ...] = ()
-    # declared ``g: (n,) -> (m,)``: maps between vectors, (name, n, m); also in ``functions``
+    # declared maps, ``g: (n,) -> (m,)``, ``f: (m, n) -> ()``: (name, argument shape, result
+    # shape); also in ``functions``
     maps: tuple[tuple, ...] = ()
 
     @property

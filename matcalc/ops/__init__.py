@@ -60,13 +60,14 @@ def declare(name: str) -> Op:
     return REGISTRY[name]
 
 
-def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
-    """The record of a map a program declares (``g: (n,) -> (m,)``), made anew for each
+def declare_map(name: str, arg: tuple, out: tuple, outputs: dict[str, str]) -> Op:
+    """The record of a map a program declares (``g: (n,) -> (m,)``, ``f: (m, n) -> ()``),
+    made anew for each
     program (its dimensions and the names of its results are the program's;
     ``maps.declare_map``)."""
     if name in REGISTRY and REGISTRY[name].kind not in ("declared", "map"):
         raise ValueError(f"{name} is an operation of matcalc's own")
-    op = REGISTRY[name] = _declare_map(name, n, m, outputs)
+    op = REGISTRY[name] = _declare_map(name, arg, out, outputs)
     _BY_FUNCTION[op.function] = op
     return op
 

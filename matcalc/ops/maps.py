@@ -1,4 +1,5 @@
-"""Maps between vectors that a program declares: ``g: (n,) -> (m,)`` (seed 002's y(x)).
+"""Maps that a program declares: ``g: (n,) -> (m,)`` between vectors (seed 002's y(x)),
+and ``f: S -> ()`` to a scalar from a scalar, a vector or a matrix (seed 004's f(x), f(X)).
 
     y = g(x)        y_k = g_k(x)            (x: (n,), y: (m,))
     ∂y_k/∂x_i       the entry (k, i) of the Jacobian ∂y/∂x, a symbol of its own (m × n)
@@ -13,13 +14,23 @@ runs as two unrelated smooth stand-ins, as a declared elementwise function does
 sin(B x) + 0.1 (B x)³, A and B fixed random m × n matrices (one per size); the Jacobian
 symbol is evaluated as the running stand-in's own Jacobian at the instance's x. A formula
 must hold for both. There is no numpy for code: g is the reader's own.
+
+A map to a scalar, y = f(x), is a function of the whole of x (``MapValue``):
+
+    ∂y/∂x_ij        the entry (i, j) of ∂y/∂x, a symbol of x's shape (``Gradient``: the
+                    gradient of seed 004, its 勾配行列 for a matrix x)
+    dy/dx           for a scalar x, a scalar symbol (``MapDerivative``: seed 002's dy/dx)
+
+so ∂L/∂x_ij = ∂L/∂y ∂y/∂x_ij and ∂L/∂x = ∂L/∂y ∂y/∂x. Its stand-ins are the same two
+maps with one output, on the entries of x in row-major order: tanh(a · x) and
+sin(b · x) + 0.1 (b · x)³.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
 
-from sympy import Basic, MatrixSymbol, S, Symbol
+from sympy import Basic, Function, MatrixSymbol, S, Symbol
 from sympy.core.symbol import Str
 
 from ..calculus.symbols import (
@@ -112,13 +123,122 @@ class Jacobian(MatrixSymbol):
                rf"{{\partial {printer._print(Symbol(self.by))}}}"
 
 
+class Gradient(Jacobian):
+    """∂y/∂x for y = f(x), f a declared map to a scalar: x's shape, its entry (i, j) is
+    ∂y/∂x_ij (seed 004's gradient; its gradient matrix when x is a matrix)."""
+
+    @classmethod
+    def of_map(cls, of: str, by: str, m, n, map_name: str) -> Gradient:
+        """∂of/∂by, m × n (by's shape), of the map ``map_name``."""
+        return cls(f"∂{of}/∂{by}", m, n, of, by, map_name)
+
+
+class MapDerivative(Symbol):
+    """dy/dx for y = f(x), f a declared map from a scalar to a scalar (seed 002's dy/dx):
+    a symbol, as ∂y/∂x is for vectors."""
+
+    precedence = 71  # a fraction
+
+    def __new__(cls, of: str, by: str) -> MapDerivative:
+        return super().__new__(cls, f"∂{of}/∂{by}", real=True)
+
+    def __getnewargs_ex__(self):
+        return (self.of, self.by), {}
+
+    @property
+    def of(self) -> str:
+        return self.name[1:].split("/∂", 1)[0]
+
+    @property
+    def by(self) -> str:
+        return self.name.split("/∂", 1)[1]
+
+
+class MapValue(Function):
+    """f(x) for a declared map f to a scalar: x (a scalar, or a whole vector or matrix, a
+    name) is its one argument; a program's map is a subclass named after it."""
+
+    nargs = 1
+    is_real = True
+
+
+def maps_entry(form, var) -> bool:
+    """Whether ``form`` (a lowered map's entry, g_k(x) or f(x)) is read at ``var``'s
+    argument directly: y = g(x) differentiated by an entry x_i (or by x itself)."""
+    if isinstance(form, RowEntry):
+        return isinstance(var, Element) and form.entry == Element(var.matrix, form.index, 0)
+    if isinstance(form, MapValue):
+        (arg,) = form.args
+        return arg == var or (isinstance(var, Element) and var.matrix == arg)
+    return False
+
+
+def stand_in_scalar(x):
+    """f(x) of a map to a scalar on a batch: axis 0 runs over copies, the entries of each
+    copy in row-major order go into the one-output stand-in."""
+    import numpy as np
+    x = np.asarray(x, dtype=float)
+    return stand_in_value(x.reshape(x.shape[0], -1), 1)[:, 0]
+
+
+def stand_in_gradient(x):
+    """∂f(x)/∂x of a map to a scalar at one x (any shape): of x's shape."""
+    import numpy as np
+    x = np.asarray(x, dtype=float)
+    return stand_in_jacobian(x.reshape(-1), 1)[0].reshape(x.shape)
+
+
 def _str(a):
     return Str(a) if isinstance(a, str) else a
 
 
-def declare_map(name: str, n, m, outputs: dict[str, str]) -> Op:
-    """The record of a map ``name: (n,) -> (m,)``; ``outputs`` names the result of each
-    argument it is applied to ({"x": "y"} for y = g(x)), which names its Jacobian ∂y/∂x."""
+def declare_map(name: str, arg: tuple, out: tuple, outputs: dict[str, str]) -> Op:
+    """The record of a map ``name: arg -> out``; ``outputs`` names the result of each
+    argument it is applied to ({"x": "y"} for y = g(x)), which names its Jacobian ∂y/∂x.
+    A vector to a vector (``_vector_map``), or anything of ``arg``'s shape (a scalar, a
+    vector, a matrix) to a scalar (``_scalar_map``)."""
+    if out:
+        return _vector_map(name, arg[0], out[0], outputs)
+    return _scalar_map(name, arg, outputs)
+
+
+def _scalar_map(name: str, arg: tuple, outputs: dict[str, str]) -> Op:
+    """y = f(x) to a scalar: ∂y/∂x_ij = (∂y/∂x)_ij, dy/dx for a scalar x."""
+    shown = "(" + ", ".join(str(d) for d in arg) + ("," if len(arg) == 1 else "") + ")"
+    node = type(name, (MapValue,), {
+        "__doc__": f"{name}(x) of the declared map {name}: {shown} -> ()"})
+
+    def shape(check, call, shapes):
+        if len(shapes[0]) != len(arg) or not all(check.unify(a, b)
+                                                 for a, b in zip(shapes[0], arg)):
+            raise check.fail(f"{name}() maps a value of shape {shown}; {check.describe(0)}")
+        return ()
+
+    def lower(call, idx, ctx):
+        x = call.args[0]
+        return node(ctx.matrix(x) if arg else ctx.lower(x, ()))
+
+    def differentiate(expr, wrt, differentiate):
+        """∂f(x)/∂x_ij = (∂y/∂x)_ij; df(x)/dx = dy/dx; 0 by anything else (x is a name)."""
+        (x,) = expr.args
+        if isinstance(x, MatrixSymbol):
+            if not (isinstance(wrt, Element) and wrt.matrix == x):
+                return S.Zero
+            grad = Gradient.of_map(outputs.get(x.name, name), x.name, *x.shape, name)
+            return Element(grad, wrt.row, wrt.col)
+        d = differentiate(x, wrt)
+        if d == 0:
+            return S.Zero
+        return MapDerivative(outputs.get(x.name, name), x.name) * d
+
+    return Op(name, "map", f"{name}: {shown} -> (), declared", signature=f"{name}(x)",
+              shape=shape, lower=lower, function=node, differentiate=differentiate,
+              forward=lambda x, axis=None: stand_in_scalar(x), text=name, tex=name,
+              transposes=False, note="declared_scalar_map")
+
+
+def _vector_map(name: str, n, m, outputs: dict[str, str]) -> Op:
+    """y = g(x) between vectors: y_k = g_k(x), ∂y_k/∂x_i = (∂y/∂x)_ki."""
     node = type(name, (RowEntry,), {
         "__doc__": f"{name}(e)_at: entry at of the declared map {name}: ({n},) -> ({m},)",
         "_matcalc_print": _print_entry})

@@ -176,7 +176,8 @@ def shown(expanded: dict, lhs: str, result: str, printer, tex: bool) -> str:
         factor = side_by_side([[indent + " ="], *[text_grid(f, printer)
                                                    for f in expanded["factors"]]])
         lines += factor
-    lines.append(f"{indent} = {result}")
+    if result != lhs:  # a declared map's ∂y/∂x is its own matrix form: not restated
+        lines.append(f"{indent} = {result}")
     return "\n".join(lines)
 
 

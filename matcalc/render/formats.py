@@ -23,7 +23,7 @@ from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext, functions_of_one
 from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
-from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math
+from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math, wrap_prose
 
 # the text format's line width: the terminal's, when the command writes to one
 COLUMNS = {"text": 100}
@@ -65,6 +65,7 @@ def environment():
         keep_trailing_newline=False, autoescape=False)
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
     env.filters["wrap_math"] = wrap_math
+    env.filters["wrap_prose"] = wrap_prose
     env.filters["wrap_code"] = wrap_code
     env.filters["tex_rows"] = tex_rows
     env.filters["reason_rows"] = reason_rows
@@ -444,6 +445,9 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "consumers": grad.consumers,
             "zero": grad.zero,
             "expanded": _expanded(d, grad, printer, result),
+            # the matrix form is the symbol itself (a declared map's ∂y/∂x): after the
+            # expansion it is not restated
+            "restates": result == printer.doprint(grad.matrix_lhs),
             "column_displays": _expanded(d, grad, printer, result, column=True),
         })
     upstream = printer.doprint(upstream_of(d, d.output)) \
@@ -706,6 +710,8 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
+        "restates": d.result is not None and
+        printer.doprint(d.result) == printer.doprint(d.matrix_lhs),
         "slice_rows": _derivative_expanded_rows(d, printer),
         # the other names nothing reads: a Jacobian is of the last one (said, not hidden)
         "output_name": printer.doprint(d.names.symbols[d.output]),

@@ -18,7 +18,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
-from ..ops.maps import Jacobian
+from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import split, tex_letters
 from .printers import ATOM, MUL, POW, diagonal_of
 from .text import TextPrinter, _is_upstream
@@ -120,6 +120,9 @@ class LatexPrinter(TextPrinter):
         if isinstance(m, UpstreamGrad):
             entry = self._entry(self.element_name(m.name), sub)
             return rf"\frac{{\partial {self.loss}}}{{\partial {entry}}}"
+        if isinstance(m, Gradient):  # ∂y/∂x_ij, an entry of ∂y/∂x
+            bottom = self._entry(self.element_name(m.by), sub)
+            return rf"\frac{{\partial {self.tex_name(m.of, False)}}}{{\partial {bottom}}}"
         if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
             top = self._entry(self.element_name(m.of), self.index_text([e.row]))
             bottom = self._entry(self.element_name(m.by), self.index_text([e.col]))
@@ -216,8 +219,18 @@ class LatexPrinter(TextPrinter):
     def _print_MatrixSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
 
+    def _print_MapDerivative(self, e: MapDerivative) -> str:
+        """dy/dx of a declared map from a scalar (∂ where y is not a function of x alone)."""
+        d = self.D if self.ordinary(e.of, Symbol(e.by)) else self.PARTIAL
+        return rf"\frac{{{d} {self.tex_name(e.of, False)}}}{{{d} {self.tex_name(e.by, False)}}}"
+
     def _print_Jacobian(self, e) -> str:
         return rf"\frac{{\partial {self.tex_name(e.of, True)}}}" \
+               rf"{{\partial {self.tex_name(e.by, True)}}}"
+
+    def _print_Gradient(self, e) -> str:
+        """∂y/∂x of a map to a scalar: y a scalar (not bold), x a vector or a matrix."""
+        return rf"\frac{{\partial {self.tex_name(e.of, False)}}}" \
                rf"{{\partial {self.tex_name(e.by, True)}}}"
 
     def _print_UpstreamGrad(self, e) -> str:

@@ -56,6 +56,8 @@ JA: list[tuple[str, str]] = [
     (r"(.+)\(\) needs a square matrix; (.*)", r"\1() には正方行列が必要：\2"),
     (r"(.+)\(\) maps a vector of length (\S+); (.*)",
      r"\1() は長さ \2 のベクトルの写像：\3"),
+    (r"(.+)\(\) maps a value of shape (.+?); (.*)",
+     r"\1() は形 \2 の値の写像：\3"),
     (r"(.+)\(\) takes no such keyword argument", r"\1() にそのキーワード引数はない"),
     (r"(.+)\(\) takes one argument, got (\d+)", r"\1() の引数は一つ（\2 個ある）"),
     (r"(.+)\(\) takes two arguments, got (\d+)", r"\1() の引数は二つ（\2 個ある）"),
@@ -219,8 +221,10 @@ JA: list[tuple[str, str]] = [
      r"行列の直書きの括弧は二重まで（[[a, b], [c, d]]）。成分はスカラー"),
     (r"'([^']+)' is already a function of the language", r"'\1' はすでに言語の関数"),
     (r"'([^']+)' is declared twice", r"'\1' が二度宣言されている"),
-    (r"a map goes from a vector to a vector: '(.+)'",
-     r"写像はベクトルからベクトルへのもの：'\1'"),
+    (r"a map goes from a vector to a vector, '(.+)', or to a scalar from a scalar, a "
+     r"vector or a matrix, '(.+)'",
+     r"写像はベクトルからベクトルへ（'\1'）、またはスカラー、ベクトル、行列からスカラーへ"
+     r"（'\2'）のもの"),
     (r"a map is applied to a name and its result given a name, e\.g\. '(.+)'",
      r"写像は名前に適用し、その結果に名前を付ける（例：'\1'）"),
     (r"the dimension '([^']+)' is used as a number, but no input is declared with it in its "

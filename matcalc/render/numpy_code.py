@@ -13,7 +13,7 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
-from ..ops.maps import Jacobian
+from ..ops.maps import Jacobian, MapDerivative
 from .printers import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
@@ -322,6 +322,8 @@ class NumpyPrinter:
             return text, 4 if e >= 0 else 2
         if isinstance(e, ScalarGrad):
             return f"d{e.of}", 4
+        if isinstance(e, MapDerivative):  # of a declared map: the reader's own
+            raise NoNumpyForm(f"the derivative {e.name} of a declared map has no numpy")
         if isinstance(e, sympy.Symbol):
             if e.is_integer and e.is_positive:  # a dimension: its size from an array
                 return self.dim(e), 4

@@ -27,7 +27,7 @@ from ..calculus.symbols import (
 from ..calculus.written import WrittenOrder
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
-from ..ops.maps import Jacobian
+from ..ops.maps import Jacobian, MapDerivative
 
 ADD, NEG, MUL, SUM_LAST, POW, ATOM = 10, 15, 20, 25, 30, 100
 
@@ -254,7 +254,10 @@ class Printer:
         entries = [f for f in factors if id(f) not in taken]
         # num invden, (1 − σ) σ: as the program (or the route) writes them
         ranks = self.written_ranks(written) if written is not None else {}
-        scalars = sorted(scalars, key=lambda f: (ranks.get(f, len(ranks)), self.source_rank(f)))
+        # a declared map's dy/dx after the upstream, as the chain rule writes dz/dy dy/dx
+        scalars = sorted(scalars, key=lambda f: (ranks.get(f, len(ranks)),
+                                                 isinstance(f, MapDerivative),
+                                                 self.source_rank(f)))
         return numbers + scalars + deltas + self.chain(entries) + partials + sums
 
     def rank(self, expr: Expr) -> tuple[int, int]:

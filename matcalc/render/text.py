@@ -18,7 +18,7 @@ from ..calculus.symbols import (
 )
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
-from ..ops.maps import Jacobian
+from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import layer_superscript, unicode_name
 from .printers import (
     ADD,
@@ -86,6 +86,9 @@ class TextPrinter(Printer):
         if isinstance(m, UpstreamGrad):
             return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
+        if isinstance(m, Gradient):  # ∂y/∂x_ij, an entry of ∂y/∂x
+            return f"∂{self.uname(self.element_name(m.of))}/" \
+                   f"∂{self.uname(self.element_name(m.by))}_{sub}"
         if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
             return f"∂{self.uname(self.element_name(m.of))}_{self.index_text([e.row])}/" \
                    f"∂{self.uname(self.element_name(m.by))}_{self.index_text([e.col])}"
@@ -280,6 +283,11 @@ class TextPrinter(Printer):
             return self.uname(self.ctx.aliases[e.of])
         d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
         return f"{d}{self.loss}/{d}{self.uname(e.of)}"
+
+    def _print_MapDerivative(self, e: MapDerivative) -> str:
+        """dy/dx of a declared map from a scalar (∂ where y is not a function of x alone)."""
+        d = self.D if self.ordinary(e.of, Symbol(e.by)) else self.PARTIAL
+        return f"{d}{self.uname(e.of)}/{d}{self.uname(e.by)}"
 
     # matrices
     def _print_MatrixSymbol(self, e) -> str:

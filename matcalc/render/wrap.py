@@ -1,6 +1,7 @@
 """Lines that fit a terminal: a long step of a proof breaks before a top-level + or −
 (inside no bracket), its continuation lines indented under the step; numpy code breaks
-inside a bracket, where Python joins the lines again, so it stays pasteable.
+inside a bracket, where Python joins the lines again, so it stays pasteable; a note is
+prose, filled line by line, never broken beside an operator of a formula in it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,31 @@ def wrap_math(text: str, width: int, indent: int) -> str:
             reach = [(later[0], 0)]
         at, _ = min(reach, key=lambda p: (p[1], text[p[0] + 1:p[0] + 3] not in ("+ ", "− "),
                                          -p[0]))
+        lines.append(text[start:at])
+        start, room = at + 1, width - len(pad)
+    lines.append(text[start:])
+    return ("\n" + pad).join(lines)
+
+
+OPERATORS = frozenset("+−-=·×/")
+
+
+def wrap_prose(text: str, width: int, indent: int) -> str:
+    """A note in lines of at most ``width`` characters, each filled as far as it goes: at
+    the last space within reach that has no operator on either side (sin(b · x) + 0.1 (b ·
+    x)³ stays whole where it can); continuation lines are indented by ``indent`` + 2."""
+    pad = " " * (indent + 2)
+    breaks = [at for at, char in enumerate(text) if char == " " and
+              text[at - 1:at] not in OPERATORS and text[at + 1:at + 2] not in OPERATORS]
+    lines, start, room = [], 0, width
+    while len(text) - start > room:
+        reach = [at for at in breaks if start < at <= start + room]
+        if not reach:
+            later = [at for at in breaks if at > start]
+            if not later:
+                break
+            reach = later[:1]
+        at = reach[-1]
         lines.append(text[start:at])
         start, room = at + 1, width - len(pad)
     lines.append(text[start:])
