@@ -10,11 +10,12 @@ from matcalc.fuzz import Tally, check_program, run
 
 
 @pytest.mark.unverified  # the fuzzer verifies every program itself
-def test_random_programs_verify_or_are_refused():
-    tally = run(300)
+@pytest.mark.parametrize("seed", [0, 1, 2])  # three fixed sequences: the workers share them
+def test_random_programs_verify_or_are_refused(seed):
+    tally = run(100, seed=seed)
     assert not tally.failures, "\n---\n".join(f"{p}\n=> {why}" for p, why in
                                              tally.failures[:5])
-    assert tally.verified >= 250  # the generator mostly makes derivable programs
+    assert tally.verified >= 80  # the generator mostly makes derivable programs
 
 
 def test_the_fuzzer_can_fail():

@@ -12,7 +12,9 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..calculus.symbols import ScalarGrad, UpstreamGrad, free_symbols
+import sympy
+
+from ..calculus.symbols import Element, Partial, ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import Stack
 from ..language.program import names_in as read_names
@@ -325,6 +327,18 @@ def step_view(step, printer, order: list[str] | None = None) -> dict:
             "params": shown_params(step.reason.params, printer)}
 
 
+def _restates(grad) -> bool:
+    """The scalar result is its proof's last line, written in the program's order there
+    (exp(−x) + 3 − (y + x) exp(−x)): the closing line keeps that order rather than
+    sympy's ((−y − x) exp(−x) + exp(−x) + 3). Small scalar expressions only."""
+    result, last = grad.result, grad.steps[-1].rhs if grad.steps else None
+    if last is None or getattr(result, "is_Matrix", True) or \
+            getattr(last, "is_Matrix", True) or last.has(Partial, sympy.Sum, Element) or \
+            sympy.count_ops(result) > 60:
+        return False
+    return last != result and sympy.expand(last - result) == 0
+
+
 def steps_view(steps, printer, program) -> list[dict]:
     """Every step; from a chain rule or an element form on, the names of the statements it
     names keep their written order (c_kl = a_kl + b_l, num = x + sigy)."""
@@ -426,6 +440,8 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     for grad in d.all_gradients.values():
         steps = [] if hidden else steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
+        if steps and _restates(grad):  # a scalar result as its last line wrote it
+            result = steps[-1]["rhs"]
         symbol = d.names.symbols[grad.wrt]
         gradients.append({
             "wrt": grad.wrt,
