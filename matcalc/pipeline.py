@@ -24,7 +24,7 @@ from .calculus.differentiate import differentiate, push_partial, replace_partial
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
-from .calculus.symbols import (
+from .index.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
     Element,
@@ -36,7 +36,7 @@ from .calculus.symbols import (
     dim,
     index_symbols,
 )
-from .calculus.symmetric import CONVENTIONS, SYM
+from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
 from . import ops
 from .ops.maps import maps_entry
 from .errors import CheckError, UnsupportedError, UsageError
@@ -156,6 +156,8 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
     d.gradients = {name: d.all_gradients[name] for name in wanted}
+    d.symmetric_inputs = [n for n in symmetric_inputs(p.program, p.shapes.assumptions, SYM)
+                          if n in d.all_gradients]
     for gradient in d.all_gradients.values():
         gradient.owner = d
     d = _finished_result(d, check)

@@ -10,17 +10,19 @@ code) comes from ``render.display``; verification from ``check.verify``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sympy import Expr
 
-from .calculus.lower import Names
-from .calculus.proof import Step
 from .language.program import Program
 from .language.shapes import Shape, Shapes
 from .render.display import Shown, ShownWithNumpy
 
-__all__ = ["Derivation", "Derivative", "ForwardDefinition", "Gradient", "Step"]
+if TYPE_CHECKING:  # results are plain data: the calculus makes them, and is not needed here
+    from .calculus.lower import Names
+    from .calculus.proof import Step
+
+__all__ = ["Derivation", "Derivative", "ForwardDefinition", "Gradient"]
 
 
 @dataclass
@@ -97,6 +99,8 @@ class Derivation(ShownWithNumpy):
     # a symmetric or spd input's gradient: "sym" (G + Gᵀ)/2, on symmetric matrices, or
     # "full" G, its entries taken as independent (``calculus.symmetric``)
     symmetric_gradient: str = "sym"
+    # the inputs declared symmetric or spd that have a gradient (set once derived)
+    symmetric_inputs: list[str] = field(default_factory=list)
     # how the numpy backward pass is written: "named" (one line per named gradient the
     # requested ones need, substituted where simpler) or "staged" (CS231n's: one line per
     # name and statement, (local gradient) * (upstream), += on fan-out: render.staged)
@@ -142,17 +146,16 @@ class Derivation(ShownWithNumpy):
         return self.program.upstreams(self.shapes.names)
 
     @property
+    def symmetric_names(self) -> list[str]:
+        """The inputs whose gradient here is the one on symmetric matrices, sym(G): the
+        symmetric inputs, under the convention "sym" (``calculus.symmetric``)."""
+        return list(self.symmetric_inputs) if self.symmetric_gradient == "sym" else []
+
+    @property
     def has_upstream(self) -> bool:
         """The loss is implied (L), not the output itself."""
         return bool(self.upstreams)
 
-    @property
-    def symmetric_names(self) -> list[str]:
-        """The inputs whose gradient here is the one on symmetric matrices, sym(G)."""
-        from .calculus.symmetric import symmetric_inputs
-        return [n for n in symmetric_inputs(self.program, self.shapes.assumptions,
-                                            self.symmetric_gradient)
-                if n in self.all_gradients]
 
     @property
     def is_graph(self) -> bool:

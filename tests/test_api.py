@@ -34,7 +34,7 @@ def test_steps_are_sympy_with_reason_data():
 
 
 def test_several_wrt_and_indexing():
-    from matcalc.calculus.symbols import UpstreamGrad
+    from matcalc.index.symbols import UpstreamGrad
     d = derive("C = A @ B", wrt=["A", "B"])
     assert list(d.gradients) == ["A", "B"]
     upstream = UpstreamGrad("C", *d.names.symbols["C"].shape)
@@ -117,7 +117,7 @@ def test_a_step_with_a_stray_free_index_is_refused():
     from sympy import MatrixSymbol, Symbol
 
     from matcalc.calculus.proof import Proof, ProofError
-    from matcalc.calculus.symbols import Element, Index
+    from matcalc.index.symbols import Element, Index
     i, j, p = Index("i"), Index("j"), Index("p")
     A = MatrixSymbol("A", Symbol("m"), Symbol("n"))
     proof = Proof(Element(A, i, j), (i, j))

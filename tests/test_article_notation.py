@@ -139,7 +139,7 @@ def test_softmax_in_the_articles_letters():
 def test_the_renaming_is_a_renaming():
     """The shown definition is the proof's, every index renamed at once to a letter nothing
     else in it uses: renaming back gives the proof's definition exactly."""
-    from matcalc.calculus.symbols import Index
+    from matcalc.index.symbols import Index
     from matcalc.render.formats import article_letters
     for program in ("C = A @ B", "b: (n,); C = A + b", "x: (n,); y = W @ x",
                     "L = cross_entropy(Y, B)", "A: (m, n); B: (n, p); C = A @ B"):

@@ -149,7 +149,7 @@ def test_the_printed_form_is_the_textbooks(name):
 def test_normalisation_has_its_compact_form_derived_with_the_centred_fact(name):
     # the staged backward pass (∂L/∂X̂, ∂L/∂v, ∂L/∂Xc, ∂L/∂μ) substituted entry by entry:
     # the term Σ_k xc_kj (…) vanishes as a stated step, leaving the compact textbook form
-    from matcalc.calculus.symbols import UpstreamGrad
+    from matcalc.index.symbols import UpstreamGrad
     source = (EXAMPLES / f"{name}.mc").read_text(encoding="utf-8")
     d = derive(program_text(source), wrt="X", inline=True)
     grad = d.gradients["X"]

@@ -10,7 +10,7 @@ from sympy import KroneckerDelta, MatrixSymbol, Transpose
 
 from matcalc import derive
 from matcalc.calculus.proof import Step
-from matcalc.calculus.symbols import ChainPartial, Element, Index, IndexSum, Partial, dim
+from matcalc.index.symbols import ChainPartial, Element, Index, IndexSum, Partial, dim
 from matcalc.check import verify_derivative, verify_gradients
 from matcalc.check.numeric import central_difference, finite_difference, random_instance
 from matcalc.check.tensor_eval import Evaluator
@@ -266,7 +266,7 @@ def test_generated_code_runs_exactly_as_printed():
 def test_a_wrong_matrix_step_of_softmax_fails(wrong):
     # seed 001 eq. 27's matrix lines are steps: B ∘ (G − diag(G Bᵀ)) with the row sums
     # added instead, or the row sums of G without B's weights (G 𝟏), is caught
-    from matcalc.calculus.symbols import Broadcast, MatrixLine
+    from matcalc.index.symbols import Broadcast, MatrixLine
     d = derive("P = softmax(Z)", wrt="Z")
     steps = d.gradient.steps
     n = next(k for k, s in enumerate(steps) if s.reason.key == "identity_matrix")

@@ -6,7 +6,7 @@ import sympy
 from sympy import Integer, KroneckerDelta, MatrixSymbol, Sum, Symbol
 
 from matcalc.calculus.collapse import Term, collapse, expand, total
-from matcalc.calculus.symbols import Element, Index, substitute
+from matcalc.index.symbols import Element, Index, substitute
 
 i, j, k, l, p, q = (Index(n) for n in "ijklpq")
 m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sympy import Integer, KroneckerDelta, MatrixSymbol, Symbol
 
-from matcalc.calculus.symbols import Element, Index, IndexSum
+from matcalc.index.symbols import Element, Index, IndexSum
 from matcalc.check.numeric import eval_numpy
 from matcalc.render.einsum import NoEinsum, einsum_code
 from matcalc.render.numpy_code import NumpyPrinter

@@ -170,7 +170,7 @@ def test_an_entry_of_an_expression_by_number_derives(program, wrt):
 def test_an_entry_of_an_expression_is_that_entry_of_its_value():
     import sympy
 
-    from matcalc.calculus.symbols import Element
+    from matcalc.index.symbols import Element
     d = derived("D: (3, 3); w: (3,); s = (D @ w)[1]", wrt="D,w")
     D, w = sympy.MatrixSymbol("D", 3, 3), sympy.MatrixSymbol("w", 3, 1)
     row = [Element(w, j, 0) for j in range(3)]

@@ -16,7 +16,7 @@ import sympy
 from click.testing import CliRunner
 
 from matcalc import derive
-from matcalc.calculus.symbols import UpstreamGrad
+from matcalc.index.symbols import UpstreamGrad
 from matcalc.check import verify
 from matcalc.check.against import compare
 from matcalc.check.numeric import random_instance

@@ -9,7 +9,7 @@ from test_examples import PROGRAMS, generate
 
 from helpers import result_line
 from matcalc import Derivation, derive, jacobian
-from matcalc.calculus.symbols import Index, Partial
+from matcalc.index.symbols import Index, Partial
 
 
 def steps_of(d) -> list:
@@ -380,7 +380,7 @@ def test_a_vector_literal_and_its_jacobian_written_out():
     import sympy as sp
     d = jacobian("x: (2,)\nf = [x[0]**2, x[0]*x[1], 2*x[1] + 1]", wrt="x")
     x = sp.MatrixSymbol("x", 2, 1)
-    from matcalc.calculus.symbols import Element
+    from matcalc.index.symbols import Element
     x1, x2 = Element(x, 0, 0), Element(x, 1, 0)
     assert d.result == sp.ImmutableMatrix([[2 * x1, 0], [x2, x1], [0, 2]])
     assert d.verified_on and "(x_0², x_0 x_1, 2 x_1 + 1)" in d.text()  # as the program counts

@@ -8,7 +8,7 @@ from sympy import Integer, KroneckerDelta, MatrixSymbol, OneMatrix, Symbol, Trac
 
 from matcalc.calculus.collapse import Term
 from matcalc.calculus.recognise import NoMatrixForm, recognise
-from matcalc.calculus.symbols import Element, Index
+from matcalc.index.symbols import Element, Index
 
 i, j, k, l, p, q, r_ = (Index(x) for x in "ijklpqr")
 m, n, r = (Symbol(s, integer=True, positive=True) for s in "mnr")

@@ -12,7 +12,7 @@ import sympy
 from click.testing import CliRunner
 
 from matcalc import derive, jacobian
-from matcalc.calculus.symbols import ChainPartial, Index
+from matcalc.index.symbols import ChainPartial, Index
 from matcalc.check import verify
 from matcalc.cli import cli
 from matcalc.errors import UsageError

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import derived
-from matcalc.calculus.symbols import Partial
+from matcalc.index.symbols import Partial
 from matcalc.check.numeric import Instance, forward
 from matcalc.check.tensor_eval import Evaluator
 from matcalc.check.verification import _free

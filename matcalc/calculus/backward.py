@@ -42,7 +42,7 @@ from .proof import Proof
 from .prove import Outcome, differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
 from .rowsums import quotient_route, row_sums_route
-from .symbols import (
+from ..index.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
     ChainPartial,

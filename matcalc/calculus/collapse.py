@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
-from .symbols import (
+from ..index.symbols import (
     Element,
     Index,
     IndexSum,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Basic, Expr, Pow, Sum
 
-from .symbols import Element, Index, IndexSum, RowEntry, indices_of
+from ..index.symbols import Element, Index, IndexSum, RowEntry, indices_of
 
 
 @dataclass(frozen=True)

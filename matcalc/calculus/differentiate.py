@@ -18,7 +18,7 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 from .. import ops
 from ..errors import UnsupportedError
 from .matrices import entry_of
-from .symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
+from ..index.symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:

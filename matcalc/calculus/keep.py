@@ -20,7 +20,7 @@ from sympy import Dummy, Expr, MatrixSymbol, Sum
 
 from .collapse import Term, expand, kept_pairs, total
 from .proof import Proof
-from .symbols import Element, IndexSum, Partial, substitute
+from ..index.symbols import Element, IndexSum, Partial, substitute
 
 
 def keep_step(proof: Proof, expr: Expr) -> Expr:

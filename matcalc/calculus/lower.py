@@ -25,7 +25,7 @@ from ..errors import UnsupportedError
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
-from .symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
+from ..index.symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
 from .written import WrittenOrder
 
 

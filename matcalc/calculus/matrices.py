@@ -28,7 +28,7 @@ from sympy import (
 
 from .. import ops
 from ..errors import NoMatrixForm
-from .symbols import Apply, Broadcast, Element, IndexSum, Pick
+from ..index.symbols import Apply, Broadcast, Element, IndexSum, Pick
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
 USED: ContextVar[set | None] = ContextVar("used", default=None)

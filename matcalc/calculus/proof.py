@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sympy import Expr, Sum
 
-from .symbols import Index, indices_of
+from ..index.symbols import Index, indices_of
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .differentiate import differentiate, replace_partials
 from .keep import keep_step
 from .proof import Proof
 from .recognise import recognise_under
-from .symbols import Index, Partial, Pick, Written, substitute
+from ..index.symbols import Index, Partial, Pick, Written, substitute
 
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 

@@ -48,7 +48,7 @@ from ..errors import NoMatrixForm
 from .collapse import Term
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
-from .symbols import (
+from ..index.symbols import (
     Apply,
     Element,
     Index,

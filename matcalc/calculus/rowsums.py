@@ -30,7 +30,7 @@ from sympy import (
 )
 
 from .proof import Proof
-from .symbols import Broadcast, Element, IndexSum, MatrixLine, UpstreamGrad, Written
+from ..index.symbols import Broadcast, Element, IndexSum, MatrixLine, UpstreamGrad, Written
 
 
 def row_sums_route(proof: Proof, expr: Expr, free: tuple) -> tuple[Expr, Expr] | None:

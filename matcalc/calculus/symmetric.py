@@ -35,7 +35,7 @@ from .. import ops
 from .matrices import SYMMETRIC, matmul, scale, transpose
 from .proof import Proof
 from .recognise import entry_of_result
-from .symbols import Apply, Index, fresh_index, substitute
+from ..index.symbols import Apply, Index, fresh_index, substitute
 
 SYM, FULL = "sym", "full"
 CONVENTIONS = (SYM, FULL)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import sympy
 from sympy import Expr
 
-from .symbols import Index
+from ..index.symbols import Index
 
 _BLANK = Index("_")
 

@@ -57,7 +57,7 @@ from sympy import (
 )
 
 from .. import ops
-from ..calculus.symbols import (
+from ..index.symbols import (
     Apply,
     Broadcast,
     ChainPartial,

@@ -16,7 +16,7 @@ from functools import cache
 
 import numpy as np
 
-from ..calculus.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
+from ..index.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..render import formats
 from ..render.settings import LANGUAGE

@@ -99,7 +99,7 @@ def of_function(func) -> Op | None:
 
 def rowwise_nodes() -> tuple[type, ...]:
     """Nodes whose entry runs along a row (its ``index``): softmax's, log-sum-exp's."""
-    from ..calculus.symbols import RowEntry
+    from ..index.symbols import RowEntry
     return tuple(op.function for op in REGISTRY.values()
                  if isinstance(op.function, type) and issubclass(op.function, RowEntry))
 

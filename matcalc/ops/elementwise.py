@@ -15,7 +15,7 @@ from contextvars import ContextVar
 
 import sympy
 
-from ..calculus.symbols import Apply
+from ..index.symbols import Apply
 from .base import Op, alike, new_function
 
 KINK_MARGIN = 1e-4

@@ -26,7 +26,7 @@ import dataclasses
 import sympy
 from sympy import Expr, S
 
-from ..calculus.symbols import (
+from ..index.symbols import (
     Apply,
     IndexSum,
     RowEntry,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr, S
 
-from ..calculus.symbols import Element, IndexSum
+from ..index.symbols import Element, IndexSum
 from .base import Op, own_axes, square, square_to_scalar
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from ..calculus.symbols import IndexSum, dim
+from ..index.symbols import IndexSum, dim
 from .base import Op, alike, alike_to_scalar, own_axes
 
 

@@ -33,7 +33,7 @@ from contextvars import ContextVar
 from sympy import Basic, Function, MatrixSymbol, S, Symbol
 from sympy.core.symbol import Str
 
-from ..calculus.symbols import (
+from ..index.symbols import (
     Element,
     Index,
     IndexSum,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import sympy
 from sympy import Expr, S
 
-from ..calculus.symbols import (
+from ..index.symbols import (
     IndexSum,
     RowEntry,
     substitute,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy import Add, DiagonalOf, Expr, KroneckerDelta, Mul, S
 
-from ..calculus.symbols import (
+from ..index.symbols import (
     Apply,
     Element,
     Index,

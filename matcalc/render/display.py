@@ -164,7 +164,7 @@ def index_form_value(d, name: str, values: dict, upstream, grad=None):
     as the checker evaluates it."""
     import numpy as np
 
-    from ..calculus.symbols import axis_labels
+    from ..index.symbols import axis_labels
     from ..check.numeric import Instance
     from ..check.tensor_eval import Evaluator
     sizes: dict = {}

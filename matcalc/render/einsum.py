@@ -15,7 +15,7 @@ import string
 from sympy import Expr, Integer, KroneckerDelta
 
 from ..calculus.collapse import expand
-from ..calculus.symbols import Element, Index
+from ..index.symbols import Element, Index
 
 
 class NoEinsum(Exception):

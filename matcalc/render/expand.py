@@ -17,7 +17,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.matrices import entry_of
-from ..calculus.symbols import Index, UnusedSupply, substitute
+from ..index.symbols import Index, UnusedSupply, substitute
 
 DOTS = object()  # an elided run of rows or columns
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from ..calculus.symbols import Element, Partial, ScalarGrad, UpstreamGrad, free_symbols
+from ..index.symbols import Element, Partial, ScalarGrad, UpstreamGrad, free_symbols
 from ..errors import UsageError
 from ..language.program import Stack
 from ..language.program import names_in as read_names
@@ -151,7 +151,7 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     """numpy for a gradient with no matrix form, read off its index form (np.einsum, else
     broadcasting over its indices); inlined code may read only the program's names and
     the output's upstream gradient."""
-    from ..calculus.symbols import axis_labels, dim
+    from ..index.symbols import axis_labels, dim
     from .einsum import NoEinsum, einsum_code
     if grad.no_matrix_form is None or grad.index_form is None:
         return None
@@ -502,7 +502,7 @@ def article_letters(lhs, rhs, names: set[str], after: bool = False):
     returns the first article letter the (renamed) definition leaves free for it."""
     from sympy import Symbol
 
-    from ..calculus.symbols import Index, RowEntry
+    from ..index.symbols import Index, RowEntry
     indices = [a for a in lhs.args if isinstance(a, Index)]
     running = {node.index for node in rhs.atoms(RowEntry)}
     summed = sorted({s for s in rhs.atoms(Index) if s not in indices and s not in running},
@@ -522,7 +522,7 @@ def article_letters(lhs, rhs, names: set[str], after: bool = False):
 def _row_renaming(rhs, printer) -> list[list[str]]:
     """[article letter, proof letter] for each row-wise node's sum (softmax's Σ_k, the
     proof's Σ_p), where they differ."""
-    from ..calculus.symbols import RowEntry
+    from ..index.symbols import RowEntry
     from ..ops.rowwise import printed_index
     article = printer.row_letter
     printer.row_letter = None
@@ -740,7 +740,7 @@ def _shorthand(d: Derivative, printer) -> dict | None:
     """Seed 004's xᵀ for ∂(Wx)/∂W, with the slice it abbreviates (∂y_k/∂W)."""
     if getattr(d, "shorthand", None) is None:
         return None
-    from ..calculus.symbols import Index
+    from ..index.symbols import Index
     from .latex import LatexPrinter
     k = Index("k")
     top = printer.doprint(d.names.element(d.output, (k,)))

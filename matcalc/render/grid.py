@@ -14,7 +14,7 @@ from __future__ import annotations
 from sympy import Add, Expr, KroneckerDelta, Mul, Pow, Sum
 
 from .. import ops
-from ..calculus.symbols import Element, Index, RowEntry, indices_of
+from ..index.symbols import Element, Index, RowEntry, indices_of
 from ..ops.base import fill
 from .einsum import NoEinsum, entry_axes
 

@@ -8,7 +8,7 @@ import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
-from ..calculus.symbols import (
+from ..index.symbols import (
     Element,
     Index,
     Partial,

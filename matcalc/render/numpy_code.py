@@ -11,7 +11,7 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from .. import ops
-from ..calculus.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
+from ..index.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
 from .printers import diagonal_of, hadamard_order, is_negative, negated

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum, Symbol
 
-from ..calculus.symbols import (
+from ..index.symbols import (
     Element,
     Index,
     IndexSum,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..calculus.symbols import Element, ScalarGrad, UpstreamGrad
+from ..index.symbols import Element, ScalarGrad, UpstreamGrad
 from .numpy_code import NoNumpyForm, fit_shape
 
 
