@@ -169,7 +169,8 @@ def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict 
         op = ops.get(node.func)
         if watch is not None:
             watch.arguments(node, op, args)
-        keywords = {"axis": node.axis, **({"keepdims": True} if node.keepdims else {})}
+        keywords = {"axis": node.axis, **({"keepdims": True} if node.keepdims else {}),
+                    **({"spec": node.spec} if node.spec is not None else {})}
         if frozen is not None and id(node) in frozen:
             return op.frozen(args, frozen[id(node)], **keywords)
         value = op.forward(*args, **keywords)

@@ -290,7 +290,7 @@ def _sizes_as_numbers(declarations: list[Declaration],
             return Transpose(rewrite(node.operand), node.pos)
         if isinstance(node, Call):
             return Call(node.func, tuple(map(rewrite, node.args)), node.axis, node.pos,
-                        node.keepdims)
+                        node.keepdims, node.spec)
         if isinstance(node, Stack):
             return Stack(tuple(map(rewrite, node.items)), node.pos)
         if isinstance(node, Item):
@@ -531,15 +531,33 @@ def _call(node: ast.Call) -> Call:
             keepdims = value.value
         else:
             raise _fail(f"{func}() takes no such keyword argument", keyword_arg.value)
-    args = tuple(_expr(arg) for arg in node.args)
+    spec, operands = _subscripts(func, node) if op.subscripts else (None, node.args)
+    args = tuple(_expr(arg) for arg in operands)
     if "axis" in op.keywords and len(args) == 2 and axis is None and \
             _axis(node.args[1]) is not None:
         axis, args = _axis(node.args[1]), args[:1]
     wanted = op.arity
-    if len(args) != wanted:
+    if wanted and len(args) != wanted:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)
-    return Call(func, args, axis, _pos(node), keepdims)
+    return Call(func, args, axis, _pos(node), keepdims, spec)
+
+
+def _subscripts(func: str, node: ast.Call) -> tuple[str, list[ast.expr]]:
+    """einsum("ij,jk->ik", A, B): the subscripts (checked against the operands' count)
+    and the operands."""
+    from ..ops.einsum import Subscripts
+    first = node.args[0] if node.args else node
+    if not (node.args and isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        raise _fail(f"{func}() takes its subscripts first, as a string: "
+                    f"'{func}(\"ij,jk->ik\", A, B)'", first)
+    if len(node.args) < 2:
+        raise _fail(f"{func}() needs at least one operand after its subscripts", node)
+    try:
+        Subscripts(first.value, len(node.args) - 1)
+    except ValueError as error:
+        raise _fail(str(error), first) from None
+    return first.value, node.args[1:]
 
 
 def _not_a_function(func: ast.expr) -> str:

@@ -66,13 +66,15 @@ class Transpose:
 
 @dataclass(frozen=True)
 class Call:
-    """``func(args..., axis=..., keepdims=...)`` for a function of the language."""
+    """``func(args..., axis=..., keepdims=...)`` for a function of the language;
+    ``einsum("ij,jk->ik", A, B)`` keeps its subscripts in ``spec``."""
 
     func: str
     args: tuple[Expr, ...]
     axis: int | None
     pos: Pos = field(compare=False)
     keepdims: bool = False   # numpy's: the reduced axes stay, of length 1
+    spec: str | None = None  # einsum's subscripts, "ij,jk->ik" (``ops.einsum``)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from .base import Op, fill, numpy_function
+from .einsum import OPS as _EINSUM
 from .elementwise import OPS as _ELEMENTWISE
 from .elementwise import declared, logistic, primed
 from .extrema import OPS as _EXTREMA
@@ -41,7 +42,8 @@ def _complete(op: Op) -> Op:
 
 REGISTRY: dict[str, Op] = {
     op.name: _complete(op)
-    for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_EXTREMA, *_LOSSES, *_LINALG]
+    for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_EXTREMA, *_LOSSES, *_LINALG,
+               *_EINSUM]
 }
 _BY_FUNCTION = {op.function: op for op in REGISTRY.values() if op.function is not None}
 

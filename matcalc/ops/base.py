@@ -32,8 +32,9 @@ class Op:
     kind: str
     summary: str = ""                       # one line for the README
     signature: str = ""                     # how it is called: "sum(X[, axis])"
-    arity: int = 1
+    arity: int = 1                          # 0: any number of operands (einsum)
     keywords: tuple[str, ...] = ()          # ("axis",) for reductions
+    subscripts: bool = False                # its first argument is "ij,jk->ik" (einsum)
     # shape rule: (check, node, argument shapes) -> result shape; None keeps the shape
     shape: Callable[..., tuple] | None = None
     # element form: (node, idx, ctx) -> sympy; None applies ``function`` entrywise

@@ -345,6 +345,10 @@ class LatexPrinter(TextPrinter):
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
+        if n.spec is not None:  # einsum_{ij,jk → ik}(A, B): its subscripts below
+            given, arrow, result = n.spec.replace(" ", "").partition("->")
+            spec = given.replace(",", ", ") + (rf" \to {result}" if arrow else "")
+            return rf"{ops.get(n.func).spelled('tex')}_{{{spec}}}\left({arg}\right)"
         if n.axis is not None:
             return rf"{ops.get(n.func).spelled('tex')}_{{{n.axis}}}\left({arg}\right)"
         return self.call(n.func, arg)

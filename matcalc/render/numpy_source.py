@@ -62,7 +62,7 @@ class NumpySource:
         if op.source is not None:
             axis = "" if n.axis is None else f", axis={n.axis}"
             axis += ", keepdims=True" if n.keepdims else ""
-            return op.source.format(*args, axis=axis)
+            return op.source.format(*args, axis=axis, spec=n.spec, all=", ".join(args))
         if op.arity == 1:
             return fill(op.numpy, self.code(n.args[0]),
                         isinstance(n.args[0], (Name, Number, Size, Call)))

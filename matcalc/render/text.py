@@ -484,6 +484,8 @@ class TextPrinter(Printer):
 
     def _source_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
+        if n.spec is not None:  # einsum("ij,jk->ik", A, B), as written
+            return f'{ops.get(n.func).spelled("text")}("{n.spec}", {arg})'
         if n.axis is not None:
             return f"{ops.get(n.func).spelled('text')}({arg}, axis={n.axis})"
         return self.call(n.func, arg)
