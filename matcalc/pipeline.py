@@ -38,7 +38,8 @@ from .index.symbols import (
 )
 from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
 from . import ops
-from .ops.maps import maps_entry
+from .ops.maps import Gradient as MapGradient
+from .ops.maps import Nabla, maps_entry
 from .errors import CheckError, UnsupportedError, UsageError
 from .language.parse import parse
 from .language.program import Program
@@ -149,9 +150,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))
     try:
-        # a declared map's own symbol (the loss L = g(Y): ∂L/∂Y) is shown only if asked for
-        d.all_gradients = {name: g for name, g in backward_pass(d, wanted).items()
-                           if not g.declared or name in wanted}
+        d.all_gradients = backward_pass(d, wanted)
     except RecursionError:
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None
@@ -292,6 +291,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     form = _inlined(p, out_idx)
     if maps_entry(form, var):  # y = g(x), g declared: ∂y_k/∂x_i is its Jacobian's entry
         expr = ops.of_node(form).differentiate(form, var, differentiate)
+        expr = expr.xreplace({g: Nabla(*g.args) for g in expr.atoms(MapGradient)})
     else:
         expr = push_partial(form, var)
         proof.record(expr, "element_form", names=[p.program.output])

@@ -152,6 +152,13 @@ class Derivation(ShownWithNumpy):
         return list(self.symmetric_inputs) if self.symmetric_gradient == "sym" else []
 
     @property
+    def shown_gradients(self) -> dict[str, Gradient]:
+        """The gradients the proof shows: all but a declared map's own symbol (the loss
+        L = g(Y): ∂L/∂Y is g's, nothing to derive), unless it is asked for."""
+        return {name: g for name, g in self.all_gradients.items()
+                if not g.declared or name in self.gradients}
+
+    @property
     def has_upstream(self) -> bool:
         """The loss is implied (L), not the output itself."""
         return bool(self.upstreams)

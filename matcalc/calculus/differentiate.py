@@ -17,6 +17,7 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
+from ..ops.maps import Jacobian, MapDerivative
 from .matrices import entry_of
 from ..index.symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
 
@@ -90,6 +91,8 @@ def _d_element(expr: Element, wrt: Expr) -> Expr:
     """
     if isinstance(expr.matrix, sympy.Inverse):
         return _d_inverse(expr, wrt)
+    if isinstance(expr.matrix, Jacobian):  # of a declared map (``ops.maps``)
+        raise _no_second_derivative(expr.matrix.name)
     if not isinstance(wrt, Element) or expr.matrix != wrt.matrix:
         return S.Zero
     return KroneckerDelta(expr.row, wrt.row) * KroneckerDelta(expr.col, wrt.col)
@@ -122,6 +125,18 @@ def _fresh_pair(*exprs: Expr) -> tuple[Index, Index]:
     first = unused_index(*exprs)
     second = unused_index(*exprs, first)
     return first, second
+
+
+@differentiate.register
+def _d_map_derivative(expr: MapDerivative, wrt: Expr) -> Expr:
+    raise _no_second_derivative(expr.name)
+
+
+def _no_second_derivative(symbol: str) -> UnsupportedError:
+    """A declared map's derivative is a symbol with no derivative of its own."""
+    return UnsupportedError(f"the derivative {symbol} of a declared map is a symbol with no "
+                            "derivative of its own: there is no second derivative (a "
+                            "Hessian) through the map")
 
 
 @differentiate.register

@@ -81,6 +81,7 @@ from ..ops.maps import (
     stand_in_gradient,
     stand_in_jacobian,
     stand_in_scalar,
+    map_of,
 )
 from .numeric import Instance, central_difference, run_expression
 
@@ -458,14 +459,16 @@ _value.register(RowEntry)(_rowwise)
 def _(expr: MapValue, ev, env):
     """f(x) of a declared map to a scalar: the running stand-in on the whole of x."""
     (x,) = expr.args
+    name = type(expr).__name__  # the node class is the map's own (``maps._scalar_map``)
     if isinstance(x, sympy.MatrixExpr):
         m = ev.matrix_value(x)
         data = np.asarray(m.data, dtype=float)
         flat = data.reshape((-1,) + data.shape[-2:])
-        return Labelled(stand_in_scalar(flat).reshape(data.shape[:-2]), m.labels)
+        return Labelled(stand_in_scalar(flat, name).reshape(data.shape[:-2]), m.labels)
     value = ev.value(x, env)
     data = np.asarray(value.data, dtype=float)
-    return Labelled(stand_in_scalar(data.reshape(-1, 1)).reshape(data.shape), value.labels)
+    return Labelled(stand_in_scalar(data.reshape(-1, 1), name).reshape(data.shape),
+                    value.labels)
 
 
 @_value.register
@@ -474,7 +477,8 @@ def _(expr: MapDerivative, ev, env):
     if expr.by in ev.moved:
         raise UnsupportedError("a derivative of a declared map inside a partial derivative")
     x = np.asarray(ev.values[expr.by], dtype=float).reshape(1)
-    return Labelled(float(stand_in_gradient(x)[0]), ())
+    return Labelled(np.asarray(stand_in_gradient(x, map_of(ev.program, expr.of))[0],
+                               dtype=float), ())
 
 
 @_value.register
@@ -546,7 +550,7 @@ def _(m: Jacobian, ev):
         raise UnsupportedError("a Jacobian of a declared map inside a partial derivative")
     rows, cols = ev.shape(m)
     x = np.asarray(ev.values[m.by], dtype=float).reshape(-1)
-    return Labelled(np.reshape(stand_in_jacobian(x, rows), (rows, cols)), ())
+    return Labelled(np.reshape(stand_in_jacobian(x, rows, name=m.map_name), (rows, cols)), ())
 
 
 @_matrix.register
@@ -555,7 +559,7 @@ def _(m: Gradient, ev):
     if m.by in ev.moved:
         raise UnsupportedError("a gradient of a declared map inside a partial derivative")
     x = np.asarray(ev.values[m.by], dtype=float)
-    return Labelled(np.reshape(stand_in_gradient(x), ev.shape(m)), ())
+    return Labelled(np.reshape(stand_in_gradient(x, m.map_name), ev.shape(m)), ())
 
 
 @_matrix.register

@@ -44,6 +44,7 @@ from ..index.symbols import (
     substitute,
     unused_index,
 )
+from ..errors import UnsupportedError
 from .base import Op
 from .elementwise import STAND_IN
 
@@ -52,26 +53,30 @@ MAP_STAND_INS = ("tanh(A x)", "sin(B x) + 0.1 (B x)³")
 DIMS: ContextVar[dict | None] = ContextVar("map_dims", default=None)
 
 
-def _weights(which: int, m: int, n: int):
-    """The fixed random m × n matrix of stand-in ``which`` (A, or B), one per size."""
+def _weights(which: int, m: int, n: int, name: str = ""):
+    """The fixed random m × n matrix of stand-in ``which`` (A, or B), one per size and per
+    map: two maps of one program are two different functions (∂y/∂x for ∂z/∂x fails)."""
+    import zlib
+
     import numpy as np
-    rng = np.random.default_rng([20261207, which, m, n])
+    rng = np.random.default_rng([20261207, which, m, n, zlib.crc32(name.encode())])
     return rng.normal(size=(m, n)) / np.sqrt(n)
 
 
-def stand_in_value(x, m: int, which: int | None = None):
-    """g(x) along the last axis of x (any leading axes), for the running stand-in."""
+def stand_in_value(x, m: int, which: int | None = None, name: str = ""):
+    """g(x) along the last axis of x (any leading axes), for the running stand-in of the
+    map ``name``."""
     import numpy as np
     which = STAND_IN.get() if which is None else which
-    u = np.asarray(x, dtype=float) @ _weights(which, m, x.shape[-1]).T
+    u = np.asarray(x, dtype=float) @ _weights(which, m, x.shape[-1], name).T
     return np.tanh(u) if which == 0 else np.sin(u) + 0.1 * u ** 3
 
 
-def stand_in_jacobian(x, m: int, which: int | None = None):
-    """∂g(x)/∂x at one vector x (n,), m × n, for the running stand-in."""
+def stand_in_jacobian(x, m: int, which: int | None = None, name: str = ""):
+    """∂g(x)/∂x at one vector x (n,), m × n, for the running stand-in of the map ``name``."""
     import numpy as np
     which = STAND_IN.get() if which is None else which
-    w = _weights(which, m, len(x))
+    w = _weights(which, m, len(x), name)
     u = w @ np.asarray(x, dtype=float)
     slope = 1 - np.tanh(u) ** 2 if which == 0 else np.cos(u) + 0.3 * u ** 2
     return slope[:, None] * w
@@ -133,6 +138,11 @@ class Gradient(Jacobian):
         return cls(f"∂{of}/∂{by}", m, n, of, by, map_name)
 
 
+class Nabla(Gradient):
+    """The same gradient written ∇ₓy: in a Jacobian, whose numerator layout turns it into
+    a row, (∇ₓy)ᵀ reads as what it is where (∂y/∂x)ᵀ = ∂y/∂x would not."""
+
+
 class MapDerivative(Symbol):
     """dy/dx for y = f(x), f a declared map from a scalar to a scalar (seed 002's dy/dx):
     a symbol, as ∂y/∂x is for vectors."""
@@ -173,19 +183,38 @@ def maps_entry(form, var) -> bool:
     return False
 
 
-def stand_in_scalar(x):
-    """f(x) of a map to a scalar on a batch: axis 0 runs over copies, the entries of each
-    copy in row-major order go into the one-output stand-in."""
-    import numpy as np
-    x = np.asarray(x, dtype=float)
-    return stand_in_value(x.reshape(x.shape[0], -1), 1)[:, 0]
+def of_result(derivative, result: str):
+    """A map's derivative symbols (∂y/∂x, dy/dx) in ``derivative`` named after the result
+    ``result`` they are of: y = f(x) and z = f(x) have ∂y/∂x and ∂z/∂x, equal as they are."""
+    renamed = {}
+    for s in derivative.atoms(MapDerivative, Jacobian):
+        if s.of != result:
+            renamed[s] = MapDerivative(result, s.by) if isinstance(s, MapDerivative) else \
+                type(s).of_map(result, s.by, *s.shape, s.map_name)
+    return derivative.xreplace(renamed) if renamed else derivative
 
 
-def stand_in_gradient(x):
-    """∂f(x)/∂x of a map to a scalar at one x (any shape): of x's shape."""
+def stand_in_scalar(x, name: str = ""):
+    """f(x) of the map ``name`` to a scalar on a batch: axis 0 runs over copies, the
+    entries of each copy in row-major order go into the one-output stand-in."""
     import numpy as np
     x = np.asarray(x, dtype=float)
-    return stand_in_jacobian(x.reshape(-1), 1)[0].reshape(x.shape)
+    return stand_in_value(x.reshape(x.shape[0], -1), 1, name=name)[:, 0]
+
+
+def stand_in_gradient(x, name: str = ""):
+    """∂f(x)/∂x of the map ``name`` to a scalar at one x (any shape): of x's shape."""
+    import numpy as np
+    x = np.asarray(x, dtype=float)
+    return stand_in_jacobian(x.reshape(-1), 1, name=name)[0].reshape(x.shape)
+
+
+def map_of(program, result: str) -> str:
+    """The map whose result ``result`` is (y = f(x): f), from the program."""
+    for statement in program.statements:
+        if statement.target == result:
+            return statement.value.func
+    raise KeyError(f"{result} is not the result of a map")
 
 
 def _str(a):
@@ -221,19 +250,19 @@ def _scalar_map(name: str, arg: tuple, outputs: dict[str, str]) -> Op:
     def differentiate(expr, wrt, differentiate):
         """∂f(x)/∂x_ij = (∂y/∂x)_ij; df(x)/dx = dy/dx; 0 by anything else (x is a name)."""
         (x,) = expr.args
+        of = _result(name, x, outputs)
         if isinstance(x, MatrixSymbol):
             if not (isinstance(wrt, Element) and wrt.matrix == x):
                 return S.Zero
-            grad = Gradient.of_map(outputs.get(x.name, name), x.name, *x.shape, name)
-            return Element(grad, wrt.row, wrt.col)
+            return Element(Gradient.of_map(of, x.name, *x.shape, name), wrt.row, wrt.col)
         d = differentiate(x, wrt)
         if d == 0:
             return S.Zero
-        return MapDerivative(outputs.get(x.name, name), x.name) * d
+        return MapDerivative(of, x.name) * d
 
     return Op(name, "map", f"{name}: {shown} -> (), declared", signature=f"{name}(x)",
               shape=shape, lower=lower, function=node, differentiate=differentiate,
-              forward=lambda x, axis=None: stand_in_scalar(x), text=name, tex=name,
+              forward=lambda x, axis=None: stand_in_scalar(x, name), text=name, tex=name,
               transposes=False, note="declared_scalar_map")
 
 
@@ -263,20 +292,33 @@ def _vector_map(name: str, n, m, outputs: dict[str, str]) -> Op:
         d = differentiate(e, wrt)
         if d == 0:
             return S.Zero
-        by = e.matrix.name
-        jac = Jacobian.of_map(outputs.get(by, name), by, dim(m), size, name)
+        by = e.matrix.name if isinstance(e, Element) else None
+        jac = Jacobian.of_map(_result(name, e.matrix if by else e, outputs), by, dim(m), size,
+                              name)
         if isinstance(wrt, Element) and wrt.matrix == e.matrix and e.row == running:
             return Element(jac, at, wrt.row)
         q = unused_index(e, wrt, d, at)
         return IndexSum(Element(jac, at, q) * substitute(d, running, q), (q, 0, size - 1))
 
     def forward(x, axis=None):
-        return stand_in_value(x, size_now(m))
+        return stand_in_value(x, size_now(m), name=name)
 
     return Op(name, "map", f"{name}: ({n},) -> ({m},), declared", signature=f"{name}(x)",
               shape=shape, lower=lower, function=node, differentiate=differentiate,
               forward=forward, text=name, tex=name, transposes=False,
               note="declared_map")
+
+
+def _result(name: str, x, outputs: dict[str, str]) -> str:
+    """The name of the result of ``name`` applied to the name ``x`` (y for y = f(x)), which
+    names its derivative ∂y/∂x. A map of anything else (an intermediate written out, as
+    ``jacobian`` and ``hessian`` write them) has no derivative symbol to name."""
+    if not (isinstance(x, (MatrixSymbol, Symbol)) and getattr(x, "name", None) in outputs):
+        raise UnsupportedError(
+            f"{name}() is applied to an intermediate here, which this command writes out, "
+            f"and a declared map's derivative is a symbol of its own argument: use "
+            f"'matcalc derive', which follows the chain through the argument's name")
+    return outputs[x.name]
 
 
 def _print_entry(self, printer) -> str:

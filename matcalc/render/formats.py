@@ -437,7 +437,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
         })
     gradients = []
     hidden = getattr(d, "proof", "full") == "result"   # --proof result: the result alone
-    for grad in d.all_gradients.values():
+    for grad in d.shown_gradients.values():
         steps = [] if hidden else steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
         if steps and _restates(grad):  # a scalar result as its last line wrote it
@@ -650,7 +650,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     code = backward_lines(d)
     text, latex = _view(d, TextPrinter(ctx), code), _view(d, latex_printer(ctx), code)
     requested, intermediates = [], []
-    for grad, t, x in zip(d.all_gradients.values(), text["gradients"], latex["gradients"]):
+    for grad, t, x in zip(d.shown_gradients.values(), text["gradients"], latex["gradients"]):
         steps = [{"latex": xs["rhs"], "text": ts["rhs"], "reason": ts["key"],
                   "params": ts["params"],
                   "why": str(phrases.phrase(ts["key"], ts["params"], "text")).strip()}

@@ -228,6 +228,9 @@ class LatexPrinter(TextPrinter):
         return rf"\frac{{\partial {self.tex_name(e.of, True)}}}" \
                rf"{{\partial {self.tex_name(e.by, True)}}}"
 
+    def _print_Nabla(self, e) -> str:
+        return rf"\nabla_{{{self.tex_name(e.by, True)}}} {self.tex_name(e.of, False)}"
+
     def _print_Gradient(self, e) -> str:
         """∂y/∂x of a map to a scalar: y a scalar (not bold), x a vector or a matrix."""
         return rf"\frac{{\partial {self.tex_name(e.of, False)}}}" \

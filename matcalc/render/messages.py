@@ -59,6 +59,16 @@ JA: list[tuple[str, str]] = [
     (r"(.+)\(\) maps a value of shape (.+?); (.*)",
      r"\1() は形 \2 の値の写像：\3"),
     (r"(.+)\(\) takes no such keyword argument", r"\1() にそのキーワード引数はない"),
+    (r"(.+)\(\) is applied to an intermediate here, which this command writes out, and a "
+     r"declared map's derivative is a symbol of its own argument: use 'matcalc derive', "
+     r"which follows the chain through the argument's name",
+     r"ここで \1() は中間の値に適用されていて、このコマンドはそれを展開する。宣言した写像の微分"
+     r"は自身の引数についての記号なので、引数の名前を通して連鎖律をたどる 'matcalc derive' "
+     r"を使う"),
+    (r"the derivative (.+) of a declared map is a symbol with no derivative of its own: there "
+     r"is no second derivative \(a Hessian\) through the map",
+     r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
+     r"（ヘッセ行列）はない"),
     (r"(.+)\(\) takes its subscripts first, as a string: '(.+)'",
      r"\1() の最初の引数は添字の文字列：'\2'"),
     (r"(.+)\(\) needs at least one operand after its subscripts",

@@ -254,10 +254,12 @@ class Printer:
         entries = [f for f in factors if id(f) not in taken]
         # num invden, (1 − σ) σ: as the program (or the route) writes them
         ranks = self.written_ranks(written) if written is not None else {}
-        # a declared map's dy/dx after the upstream, as the chain rule writes dz/dy dy/dx
-        scalars = sorted(scalars, key=lambda f: (ranks.get(f, len(ranks)),
-                                                 isinstance(f, MapDerivative),
-                                                 self.source_rank(f)))
+        # a declared map's dy/dx after the upstream, as the chain rule writes dz/dy dy/dx:
+        # several from the loss back (dw/dz dz/dy dy/dx)
+        scalars = sorted(scalars, key=lambda f: (
+            ranks.get(f, len(ranks)), isinstance(f, MapDerivative),
+            -self.ctx.order.get(f.of, 0) if isinstance(f, MapDerivative)
+            else self.source_rank(f)))
         return numbers + scalars + deltas + self.chain(entries) + partials + sums
 
     def rank(self, expr: Expr) -> tuple[int, int]:

@@ -87,8 +87,7 @@ class TextPrinter(Printer):
             return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
         if isinstance(m, Gradient):  # ∂y/∂x_ij, an entry of ∂y/∂x
-            return f"∂{self.uname(self.element_name(m.of))}/" \
-                   f"∂{self.uname(self.element_name(m.by))}_{sub}"
+            return f"∂{self.uname(m.of)}/∂{self.uname(self.element_name(m.by))}_{sub}"
         if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
             return f"∂{self.uname(self.element_name(m.of))}_{self.index_text([e.row])}/" \
                    f"∂{self.uname(self.element_name(m.by))}_{self.index_text([e.col])}"
@@ -283,6 +282,9 @@ class TextPrinter(Printer):
             return self.uname(self.ctx.aliases[e.of])
         d = self.D if self.ordinary(self.ctx.loss, Symbol(e.of)) else self.PARTIAL
         return f"{d}{self.loss}/{d}{self.uname(e.of)}"
+
+    def _print_Nabla(self, e) -> str:
+        return f"∇_{self.uname(e.by)} {self.uname(e.of)}"
 
     def _print_MapDerivative(self, e: MapDerivative) -> str:
         """dy/dx of a declared map from a scalar (∂ where y is not a function of x alone)."""

@@ -34,29 +34,68 @@ def wrap_math(text: str, width: int, indent: int) -> str:
     return ("\n" + pad).join(lines)
 
 
-OPERATORS = frozenset("+−-=·×/")
+OPERATORS = frozenset("+−-=·×/→")
 
 
 def wrap_prose(text: str, width: int, indent: int) -> str:
-    """A note in lines of at most ``width`` characters, each filled as far as it goes: at
-    the last space within reach that has no operator on either side (sin(b · x) + 0.1 (b ·
-    x)³ stays whole where it can); continuation lines are indented by ``indent`` + 2."""
+    """A note in lines of at most ``width`` columns (a full-width character takes two),
+    each filled as far as it goes: at the last space within reach that has no operator on
+    either side (sin(b · x) + 0.1 (b · x)³ stays whole where it can), or, in Japanese,
+    between two characters where neither is punctuation that must stay with its
+    neighbour; continuation lines are indented by ``indent`` + 2."""
     pad = " " * (indent + 2)
-    breaks = [at for at, char in enumerate(text) if char == " " and
-              text[at - 1:at] not in OPERATORS and text[at + 1:at + 2] not in OPERATORS]
+    breaks = []  # (where the line ends, where the next one starts, inside a formula)
+    depth = 0
+    japanese = any(_wide(c) for c in text)
+    for at, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if char == " ":
+            # in Japanese, a run of ASCII between Japanese words is a formula or a name
+            inside = depth > 0 or (japanese and _between_ascii(text, at))
+            if text[at - 1:at] not in OPERATORS and text[at + 1:at + 2] not in OPERATORS:
+                breaks.append((at, at + 1, inside))
+        elif at and (_wide(char) or _wide(text[at - 1])) and text[at - 1] != " " and \
+                char not in NO_LINE_START and text[at - 1] not in NO_LINE_END:
+            breaks.append((at, at, depth > 0))
     lines, start, room = [], 0, width
-    while len(text) - start > room:
-        reach = [at for at in breaks if start < at <= start + room]
+    while _columns(text[start:]) > room:
+        reach = [b for b in breaks if b[0] > start and _columns(text[start:b[0]]) <= room]
+        # a formula's brackets (i → k, j → l) stay whole where the line can end before them
+        outside = [b for b in reach if not b[2]]
+        if outside and _columns(text[start:outside[-1][0]]) > room // 2:
+            reach = outside
         if not reach:
-            later = [at for at in breaks if at > start]
+            later = [b for b in breaks if b[0] > start]
             if not later:
                 break
             reach = later[:1]
-        at = reach[-1]
-        lines.append(text[start:at])
-        start, room = at + 1, width - len(pad)
+        end, start_next, _ = reach[-1]
+        lines.append(text[start:end])
+        start, room = start_next, width - len(pad)
     lines.append(text[start:])
     return ("\n" + pad).join(lines)
+
+
+# Japanese line breaking: these never begin a line, those never end one
+NO_LINE_START = frozenset("、。，．：；！？）」』】〕ー・…")
+NO_LINE_END = frozenset("（「『【〔")
+
+
+def _between_ascii(text: str, at: int) -> bool:
+    """The space at ``at`` has ASCII on both sides, up to the Japanese around it."""
+    before = next((c for c in reversed(text[:at]) if c != " "), "")
+    after = next((c for c in text[at + 1:] if c != " "), "")
+    return bool(before) and bool(after) and not _wide(before) and not _wide(after)
+
+
+def _wide(char: str) -> bool:
+    import unicodedata
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _columns(text: str) -> int:
+    """The columns a terminal gives the text: two for a full-width character."""
+    return sum(2 if _wide(c) else 1 for c in text)
 
 
 def wrap_code(text: str, width: int, indent: int) -> str:
