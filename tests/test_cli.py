@@ -115,7 +115,7 @@ def test_japanese_reasons():
     assert "転置" in out
 
 
-@pytest.mark.parametrize("args, code, message", [
+ERROR_CASES = [
     (["derive", "C = A @@ B"], 1, "line 1, column"),
     (["derive", "C = A @ B", "--wrt", "Q"], 2, "--wrt Q: no such name"),
     (["derive", "C = A @ B", "--format", "yaml"], 2, "yaml"),
@@ -134,16 +134,57 @@ def test_japanese_reasons():
     (["derive", "Y = A ** B"], 1, "a number or a scalar"),
     (["jacobian", "t: ()\nR = [[t, t], [t]]", "--wrt", "t"], 1,
      "line 2, column 14: the rows of a matrix literal have the same length"),
-])
-def test_errors_are_one_line_without_traceback(args, code, message):
-    result = run(*args)
-    assert result.returncode == code, result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+]
+
+# one interpreter runs every case through the command's own main(), each with its own
+# streams (a process each would spend half a second importing sympy 17 times)
+DRIVER = """
+import io, json, sys, traceback
+from matcalc.cli import main
+results = []
+for argv in json.loads(sys.stdin.read()):
+    out, err = io.StringIO(), io.StringIO()
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = main(argv)
+    except BaseException:
+        traceback.print_exc(file=err)
+        code = -1
+    finally:
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    results.append([code, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def error_runs() -> list:
+    done = subprocess.run([sys.executable, "-c", DRIVER], capture_output=True, text=True,
+                          input=json.dumps([args for args, _, _ in ERROR_CASES]), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("case", range(len(ERROR_CASES)),
+                         ids=[" ".join(args)[:40] for args, _, _ in ERROR_CASES])
+def test_errors_are_one_line_without_traceback(case, error_runs):
+    args, code, message = ERROR_CASES[case]
+    returned, stdout, stderr = error_runs[case]
+    assert returned == code, stderr
+    assert stdout == ""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
     assert lines[0].startswith("matcalc: error: ")
     assert message in lines[0]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in stderr
+
+
+def test_an_error_is_one_line_from_the_installed_command_too():
+    """The same, through a process of its own: the entry point ends the process itself."""
+    result = run("derive", "C = A @ B", "--wrt", "Q")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == "matcalc: error: --wrt Q: no such name" or \
+        result.stderr.strip().startswith("matcalc: error: --wrt Q: no such name")
 
 
 def test_parse_error_points_at_the_column():
