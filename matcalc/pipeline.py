@@ -45,7 +45,8 @@ from .language.parse import parse
 from .language.program import Program
 from .language.shapes import Shape, Shapes, infer, show
 from .observe import notify
-from .results import Derivation, Derivative, ForwardDefinition
+from .results import ForwardDefinition
+from .shown import Derivation, Derivative, with_display
 
 LAYOUTS = ("numerator", "denominator")
 PROOFS = ("full", "result")  # what is shown: every step, or the (verified) result alone
@@ -150,7 +151,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
             statement.target, statement.value, p.names.element(statement.target, out_idx),
             rhs))
     try:
-        d.all_gradients = backward_pass(d, wanted)
+        d.all_gradients = {name: with_display(g) for name, g in backward_pass(d, wanted).items()}
     except RecursionError:
         raise UnsupportedError("the backward pass nests too deeply to write out; split the "
                                "program into shorter ones") from None

@@ -4,7 +4,7 @@ A ``Derivation`` holds the program, its shapes, the forward definitions (C = A B
 c_kl = Σ_p a_kp b_pl) and, per name, a ``Gradient``: ∂L/∂X with its proof (a list of
 ``Step``), its matrix form and its index form. A ``Derivative`` is a Jacobian ∂Y/∂X or a
 Hessian ∂²f/∂x∂xᵀ with its proof. Display (text, LaTeX, Markdown, JSON, notebooks, numpy
-code) comes from ``render.display``; verification from ``check.verify``.
+code) is ``shown``'s, whose classes the pipeline makes; verification is ``check.verify``'s.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sympy import Expr
 
 from .language.program import Program
 from .language.shapes import Shape, Shapes
-from .render.display import Shown, ShownWithNumpy
 
 if TYPE_CHECKING:  # results are plain data: the calculus makes them, and is not needed here
     from .calculus.lower import Names
@@ -62,22 +61,9 @@ class Gradient:
     # the derivation it belongs to (for its display), set once the derivation is complete
     owner: Any = field(default=None, repr=False, compare=False)
 
-    def __repr__(self) -> str:
-        from .render.formats import gradient_line
-        return f"<Gradient {gradient_line(self.owner, self.wrt)}>" if self.owner else \
-            f"<Gradient ∂/∂{self.wrt}>"
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        from .render.display import LANGUAGE, mimebundle
-        from .render.formats import gradient_markdown
-        if self.owner is None:
-            return {"text/plain": repr(self)}
-        markdown = gradient_markdown(self.owner, self.wrt, LANGUAGE["lang"])
-        return mimebundle(markdown, markdown.strip(), repr(self))
-
 
 @dataclass(eq=False, repr=False)
-class Derivation(ShownWithNumpy):
+class Derivation:
     """Gradients of a program's loss, with proofs: ``gradients`` are the requested ones,
     ``all_gradients`` every one derived on the way, in the order of the backward pass."""
 
@@ -171,7 +157,7 @@ class Derivation(ShownWithNumpy):
 
 
 @dataclass(eq=False, repr=False)
-class Derivative(Shown):
+class Derivative:
     """∂Y/∂X (a Jacobian, ``kind`` "jacobian") or ∂²f/∂x∂xᵀ (a Hessian), with its proof,
     in the stated layout (numerator: rows follow the output)."""
 
@@ -201,8 +187,3 @@ class Derivative(Shown):
     shorthand: Expr | None = None
     view = "derivative"
 
-    @property
-    def numpy(self) -> str | None:
-        """numpy code of the matrix form (None when there is none)."""
-        from .render.formats import derivative_numpy
-        return derivative_numpy(self)

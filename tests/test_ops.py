@@ -172,6 +172,42 @@ def test_no_import_cycles():
             visit(m, [])
 
 
+def test_no_package_level_import_cycles():
+    """The packages and top-level modules form layers (issue 22 point 9): the index model
+    below the operations and the calculus, results plain data, code generation and values
+    in the renderers and the checker, the display of results (``shown``) above both. A
+    package importing one that imports it back, at any depth, lazily or not, fails."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = ("matcalc", *path.relative_to(PACKAGE).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def unit(module: str) -> str | None:  # matcalc.calculus.lower -> calculus
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 else None  # (the package root re-exports all)
+
+    graph: dict[str, set[str]] = {}
+    for m, p in modules.items():
+        for t in _imports(p, m):
+            if t in modules and unit(m) and unit(t) and unit(t) != unit(m):
+                graph.setdefault(unit(m), set()).add(unit(t))
+    assert {"calculus", "check", "render", "results", "shown", "ops"} <= set(graph)
+    state: dict[str, int] = {}
+
+    def visit(u: str, trail: list[str]) -> None:
+        state[u] = 1
+        for t in sorted(graph.get(u, ())):
+            assert state.get(t) != 1, "package cycle: " + " → ".join([*trail, u, t])
+            if t not in state:
+                visit(t, [*trail, u])
+        state[u] = 2
+
+    for u in sorted(graph):
+        if u not in state:
+            visit(u, [])
+    assert graph["results"] <= {"language", "errors"}  # plain data
+
+
 def test_jacobians_and_hessians_render_and_display_like_gradients():
     d = jacobian("x: (n,)\ny = sigmoid(W @ x)", "x")
     for fmt in FORMATS:

@@ -51,7 +51,6 @@ from ..index.symbols import (
     IndexSum,
     IndexSupply,
     Partial,
-    RowEntry,
     ScalarGrad,
     UpstreamGrad,
     axis_indices,

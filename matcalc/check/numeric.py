@@ -33,9 +33,9 @@ from ..language.program import (
     Size,
     Stack,
     names_in,
-    walk_program,
     written,
 )
+from ..language.domains import domain_argument, domain_of, invertible_names
 from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
@@ -318,21 +318,6 @@ class Instance:
         return self._grads[name]
 
 
-def _invertible_names(program: Program) -> set[str]:
-    """Names inside an operation that needs an invertible argument (det, inv): drawn near
-    n·I so that they are well conditioned with a positive determinant, yet not symmetric
-    (Xᵀ ≠ X must show)."""
-    return {name for node in walk_program(program)
-            if isinstance(node, Call) and ops.get(node.func).invertible
-            for name in names_in(node.args[0])}
-
-
-def _is_integer(node) -> bool:
-    if isinstance(node, Neg):
-        return _is_integer(node.operand)
-    return isinstance(node, Number) and float(node.value).is_integer()
-
-
 def feeding(program: Program, expr) -> list[str]:
     """The inputs whose values ``expr`` reads, directly or through the statements that
     define the names it reads."""
@@ -352,27 +337,6 @@ def _statements_for(program: Program, expr) -> list:
             needed.add(name)
             todo.extend(names_in(definitions[name].value))
     return [s for s in program.statements if s.target in needed]
-
-
-def domain_of(node) -> str | None:
-    """What the program's domain asks of a node's constrained part (``_domain_argument``):
-    "positive" for the argument of log, √, cross-entropy's prediction (``Op.positive``)
-    and the base of a fractional power, "nonzero" for a denominator, else None (log det's
-    ``Op.domain`` is no margin of entries: it is checked, not repaired)."""
-    if isinstance(node, Call):
-        return "positive" if ops.get(node.func).positive else None
-    if isinstance(node, BinOp) and node.op == "/":
-        return "nonzero"
-    if isinstance(node, BinOp) and node.op == "**" and not _is_integer(node.right):
-        return "positive"
-    return None
-
-
-def _domain_argument(site):
-    """The part of a call or operation that a domain constrains."""
-    if isinstance(site, Call):
-        return site.args[-1]
-    return site.right if site.op == "/" else site.left
 
 
 # Where an argument leaves its domain, the inputs it reads are moved into it: gradient
@@ -396,7 +360,7 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
     (``_repair``). DomainError when no draw can be moved there."""
     too_large = 0
     misses: dict = {}  # a site no draw could be moved into its domain -> how many draws
-    fixed = set(shapes.assumptions) | _invertible_names(program)
+    fixed = set(shapes.assumptions) | invertible_names(program)
     token, dims_token = STAND_IN.set(stand_in), DIMS.set({})
     try:
         for attempt in range(60):
@@ -417,7 +381,7 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
                             instance = _finish(program, rng, dims, inputs, output, inside)
                         break
                     except OutsideDomain as outside:
-                        names = [n for n in feeding(program, _domain_argument(outside.site))
+                        names = [n for n in feeding(program, domain_argument(outside.site))
                                  if n not in fixed]
                         repaired = _repair(program, outside.site, inputs, names)
                         if repaired is None:
@@ -458,7 +422,7 @@ def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
     sizes = [2 + (k + seed) % 3 for k in range(len(symbolic))]
     rng.shuffle(sizes)
     dims = dict(zip(symbolic, (int(s) for s in sizes)))
-    invertible = _invertible_names(program)
+    invertible = invertible_names(program)
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}
     unread = [d.name for d in program.declarations if d.name not in targets]  # zero gradient
@@ -500,7 +464,7 @@ def _repair(program: Program, site, inputs: dict, names: list[str]) -> dict | No
     kind = domain_of(site)
     if not names or kind is None:
         return None  # a domain that is no margin of entries (log det): drawn again
-    argument = _domain_argument(site)
+    argument = domain_argument(site)
     needed = _statements_for(program, argument)
     shapes = [np.shape(inputs[n]) for n in names]
     sizes = [int(np.prod(shape)) for shape in shapes]

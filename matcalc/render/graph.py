@@ -17,14 +17,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import numpy as np
 
-from ..calculus.backward import shares
-from ..check.numeric import eval_numpy
-from ..errors import UnsupportedError, UsageError
+from ..errors import UsageError
 from ..language.program import names_in
-from .display import index_form_value
-from .formats import context, numpy_code, value_text
+from .formats import context, value_text
 from .text import TextPrinter
 
 FORWARD, BACKWARD = "#1b7837", "#b2182b"  # green forward, red backward (seed 003)
@@ -36,7 +32,7 @@ def dot_source(d) -> str:
     values = getattr(d, "values_at", None) or {}
     forward = values.get("forward", {})
     gradients = values.get("gradients", {})
-    shares = shares_at(d) if values else {}
+    shares = values.get("shares", {})  # each fan-out's, computed with the values (d.at)
     program = d.program
     lines = ["digraph matcalc {", "  rankdir=LR;",
              '  node [fontname="DejaVu Sans", fontsize=12];',
@@ -84,34 +80,6 @@ def _gradient_label(d, printer, name: str, gradients: dict) -> str | None:
     if name in gradients:
         label += " = " + value_text(gradients[name])
     return label
-
-
-def shares_at(d) -> dict[str, dict]:
-    """At the values of ``d.at``, each fan-out's shares: for a name X that feeds several
-    results, {Z: the value of ∂L/∂X via Z alone} (``calculus.backward.shares``), which add
-    up to ∂L/∂X — CS231n's lesson that the paths' gradients add at the node."""
-    at = d.values_at or {}
-    forward, gradients = at.get("forward", {}), at.get("gradients", {})
-    namespace = dict(forward)
-    namespace.update({f"d{n}": v for n, v in gradients.items()})
-    upstreams = at.get("upstreams") or ({d.output: at["upstream"]}
-                                        if at.get("upstream") is not None else {})
-    namespace.update({f"d{o}": g for o, g in upstreams.items()})
-    found: dict[str, dict] = {}
-    for name in d.all_gradients:
-        paths = shares(d, name) if name in gradients else {}
-        values = {}
-        for target, grad in paths.items():
-            code = numpy_code(d, grad, named=True)
-            try:
-                values[target] = np.asarray(eval_numpy(code, namespace)) if code else \
-                    index_form_value(d, name, forward, upstreams or None, grad)
-            except (KeyError, UnsupportedError):
-                values[target] = index_form_value(d, name, forward, upstreams or None,
-                                                   grad)
-        if values:
-            found[name] = values
-    return found
 
 
 def _total(d, printer, name: str, fans: set, gradients: dict) -> str:

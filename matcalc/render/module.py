@@ -74,7 +74,7 @@ def _program_view(d, inputs: list[str]) -> dict:
     """What both modules share: the program, its inputs with shapes and assumptions, sizes
     for its dimensions, the forward statements as numpy, what the inputs drawn must be,
     and the branches its check must see on both sides."""
-    from ..check.numeric import _invertible_names
+    from ..language.domains import invertible_names
     from .numpy_source import NumpySource
     program, shapes = d.program, d.shapes
     dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
@@ -87,7 +87,7 @@ def _program_view(d, inputs: list[str]) -> dict:
         "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
         "forward": [(s.target, source.code(s.value)) for s in program.statements],
         "domains": _domains(program, source),
-        "invertible": sorted(_invertible_names(program)),
+        "invertible": sorted(invertible_names(program)),
         "branches": _branches(program, source),
     }
 
@@ -96,13 +96,13 @@ def _domains(program, source) -> list[tuple[str, str]]:
     """Each place a domain constrains (the argument of log and √, a denominator, a
     fractional power's base) as (the call as written, numpy of how far inside the domain
     each entry is: the argument, or a denominator's size)."""
-    from ..check.numeric import _domain_argument, domain_of
+    from ..language.domains import domain_argument, domain_of
     from ..language.program import walk_program, written
     found = {}
     for node in walk_program(program):
         kind = domain_of(node)
         if kind is not None:
-            code = source.code(_domain_argument(node))
+            code = source.code(domain_argument(node))
             found.setdefault(written(node), f"np.abs({code})" if kind == "nonzero" else code)
     return list(found.items())
 
