@@ -47,3 +47,72 @@ def test_a_function_of_entries_has_no_einsum():
     from sympy import tanh
     with pytest.raises(NoEinsum):
         einsum_code(tanh(Element(A, i, j)), (i, j), {i: m, j: n}, PRINTER)
+
+
+# ---------------------------------------------------------------- einsum in the language
+
+@pytest.mark.parametrize(("program", "wrt", "result"), [
+    ('C = einsum("ij,jk->ik", A, B)', "A", "∂L/∂A = ∂L/∂C Bᵀ"),           # A @ B
+    ('C = einsum("ij,jk->ik", A, B)', "B", "∂L/∂B = Aᵀ ∂L/∂C"),
+    ('S: (n, n)\nt = einsum("ii->", S)', "S", "∂t/∂S = I"),                 # a trace
+    ('S: (n, n)\nd = einsum("ii->i", S)', "S", "∂L/∂S = diag(∂L/∂d)"),       # the diagonal
+    ('u: (m,)\nv: (n,)\nP = einsum("i,j->ij", u, v)', "u", "∂L/∂u = ∂L/∂P v"),  # outer
+    ('s = einsum("ij,ij", A, B)', "A", "∂s/∂A = B"),                         # implicit mode
+    ('S: (n, n)\nx: (n,)\nq = einsum("i,ij,j->", x, S, x)', "x", "∂q/∂x = (S + Sᵀ) x"),
+    ('C = einsum("ij->ji", A)', "A", "∂L/∂A = (∂L/∂C)ᵀ"),
+])
+def test_einsum_reads_its_subscripts_and_verifies(program, wrt, result):
+    """The element form is read off the subscripts (a letter the result leaves out is
+    summed, a repeated one is a diagonal); the textbook results come out, verified."""
+    from helpers import result_line
+    from matcalc import derive
+    d = derive(program, wrt=wrt)
+    assert result_line(d.text()) == result
+    assert d.verified_on >= 2
+
+
+def test_einsum_forward_and_numpy_are_numpys():
+    from matcalc import derive
+    d = derive('C = einsum("ij,jk->ik", A, B)', wrt="A")
+    assert 'C = einsum("ij,jk->ik", A, B)' in d.text()
+    module = d.show("numpy")
+    assert 'np.einsum("ij,jk->ik", A, B)' in module
+    namespace: dict = {}
+    exec(compile(module, "generated", "exec"), namespace)  # matcalc's own output
+    assert namespace["check"](seed=0) < 1e-6
+    assert r"\operatorname{einsum}_{ij, jk \to ik}" in d.latex()
+
+
+@pytest.mark.parametrize(("program", "words"), [
+    ("C = einsum(A, B)", "takes its subscripts first"),
+    ('C = einsum("ij,jk->ik", A)', "name 2 operands, and 1 is given"),
+    ('C = einsum("ij,jk->ikl", A, B)', "a letter no operand has"),
+    ('A: (m, n)\nC = einsum("ijk,kl->il", A, B)', "give 3 axes; A is (m, n)"),
+    ('A: (m, n)\nC = einsum("ij,jk->ik", A, A)', "letter 'j' has two lengths"),
+    ('C = einsum("ij,jk->ijk", A, B)', "more than two axes"),
+    ('C = einsum("...ij,jk->ik", A, B)', "ellipsis"),
+    ('C = einsum("ij,jk->ii", A, B)', "appears twice in the result"),
+])
+def test_einsum_misuse_is_one_line(program, words):
+    from matcalc import derive
+    from matcalc.errors import MatcalcError
+    with pytest.raises(MatcalcError) as caught:
+        derive(program)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("spelling", ["A.mT", "A.swapaxes(-1, -2)", "A.swapaxes(0, 1)",
+                                      "A.transpose()", "A.transpose(1, 0)"])
+def test_numpys_other_transposes_of_a_matrix(spelling):
+    """numpy's .mT, swapaxes and transpose() are Aᵀ on a matrix (issue 22 point 2, order 2);
+    on a vector .mT and swapaxes fail, as in numpy."""
+    from helpers import result_line
+    from matcalc import derive
+    from matcalc.errors import MatcalcError
+    d = derive(f"C = {spelling} @ B", wrt="A")
+    assert result_line(d.text()) == "∂L/∂A = B (∂L/∂C)ᵀ" and d.verified_on
+    if spelling != "A.transpose()":  # a vector's transpose() is itself, as in numpy
+        with pytest.raises(MatcalcError, match="needs two axes"):
+            derive(f"A: (n,)\nC = {spelling}")
+    with pytest.raises(MatcalcError, match="three or more axes are not supported"):
+        derive("C = A.swapaxes(0, 2)" if "swap" in spelling else "C = A.transpose(2, 0, 1)")

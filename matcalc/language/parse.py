@@ -287,7 +287,7 @@ def _sizes_as_numbers(declarations: list[Declaration],
         if isinstance(node, Neg):
             return Neg(rewrite(node.operand), node.pos)
         if isinstance(node, Transpose):
-            return Transpose(rewrite(node.operand), node.pos)
+            return Transpose(rewrite(node.operand), node.pos, node.written)
         if isinstance(node, Call):
             return Call(node.func, tuple(map(rewrite, node.args)), node.axis, node.pos,
                         node.keepdims, node.spec)
@@ -432,10 +432,13 @@ def _expr(node: ast.expr) -> Expr:
             return _expr(node.operand)
         raise _fail(f"unary {type(node.op).__name__} is not supported", node)
     if isinstance(node, ast.Attribute):
-        if node.attr != "T":
+        if node.attr not in ("T", "mT"):
             raise _fail(f"attribute '.{node.attr}' is not allowed; only '.T' (transpose) is",
                         node)
-        return Transpose(_expr(node.value), _pos(node))
+        return Transpose(_expr(node.value), _pos(node), "." + node.attr)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr in TRANSPOSES:
+        return _transpose_call(node)
     if isinstance(node, ast.Call):
         return _call(node)
     if isinstance(node, ast.Subscript):  # x[0], (D @ w)[1]: an entry of a vector, by a number
@@ -447,6 +450,28 @@ def _expr(node: ast.expr) -> Expr:
     if isinstance(node, ast.List):  # [e0, e1, …]: a vector of scalars; [[a, b], [c, d]]
         return _literal(node)
     raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
+
+
+# numpy's transposes of a matrix written as calls: the axes each may be given
+TRANSPOSES = {"swapaxes": ((0, 1), (1, 0), (-1, -2), (-2, -1)),
+              "transpose": ((), (1, 0), ((1, 0),))}
+
+
+def _transpose_call(node: ast.Call) -> Transpose:
+    """X.swapaxes(-1, -2), X.transpose(), X.transpose(1, 0): Xᵀ for a matrix (numpy's
+    own on more axes is issue 22's); other axes are refused."""
+    method = node.func.attr
+    try:
+        axes = tuple(ast.literal_eval(a) for a in node.args)
+    except ValueError:
+        axes = None
+    if node.keywords or axes not in TRANSPOSES[method]:
+        shown = "X.swapaxes(-1, -2)" if method == "swapaxes" else "X.transpose()"
+        raise _fail(f"{method}() swaps the two axes of a matrix here, as {shown} or X.T: "
+                    "tensors of three or more axes are not supported yet", node)
+    flat = axes[0] if len(axes) == 1 else axes  # transpose((1, 0)) as transpose(1, 0)
+    written = f".{method}({', '.join(map(str, flat))})"
+    return Transpose(_expr(node.func.value), _pos(node), written)
 
 
 def _literal(node: ast.List) -> Stack:

@@ -60,8 +60,12 @@ class Neg:
 
 @dataclass(frozen=True)
 class Transpose:
+    """``X.T``; also numpy's ``X.mT``, ``X.swapaxes(-1, -2)`` and ``X.transpose()``, the
+    same on a matrix. ``written`` says which: .mT and swapaxes need two axes."""
+
     operand: Expr
     pos: Pos = field(compare=False)
+    written: str = ".T"
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,11 @@ def infer(program: Program) -> Shapes:
         if isinstance(node, Neg):
             return visit(node.operand)
         if isinstance(node, Transpose):
-            return tuple(reversed(visit(node.operand)))
+            shape = visit(node.operand)
+            if len(shape) < 2 and node.written not in (".T", ".transpose()"):
+                raise mismatch(f"numpy's {node.written} needs two axes; "
+                               f"{describe(node.operand, shape)}", node)
+            return tuple(reversed(shape))
         if isinstance(node, Call):
             return call(node)
         if isinstance(node, Item):

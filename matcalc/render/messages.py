@@ -69,6 +69,11 @@ JA: list[tuple[str, str]] = [
      r"is no second derivative \(a Hessian\) through the map",
      r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
      r"（ヘッセ行列）はない"),
+    (r"numpy's (\S+) needs two axes; (.*)", r"numpy の \1 には軸が二つ必要：\2"),
+    (r"(\w+)\(\) swaps the two axes of a matrix here, as (.+) or X\.T: tensors of three or "
+     r"more axes are not supported yet",
+     r"ここで \1() は行列の二つの軸を入れ替える（\2 または X.T）。軸が三つ以上のテンソルは"
+     r"まだ扱えない"),
     (r"(.+)\(\) takes its subscripts first, as a string: '(.+)'",
      r"\1() の最初の引数は添字の文字列：'\2'"),
     (r"(.+)\(\) needs at least one operand after its subscripts",
