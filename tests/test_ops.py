@@ -215,3 +215,15 @@ def test_jacobians_and_hessians_render_and_display_like_gradients():
             assert d.show(fmt, lang).strip()
     assert d._repr_latex_().startswith("$$") and str(d) == d.text()
     assert verify(d).ok
+
+
+def test_every_package_ships():
+    """A non-editable install has only the packages pyproject.toml lists: each folder of
+    the package with an __init__.py must be there (matcalc.index once was not, and
+    `pip install .` then failed at the first derivation)."""
+    import tomllib
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(("matcalc", *p.parent.relative_to(PACKAGE).parts))
+             for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()
