@@ -25,7 +25,7 @@ from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 from .printers import PrintContext, functions_of_one
 from .staged import upstream_symbol as upstream_of
 from .text import TextPrinter
-from .wrap import reason_rows, tex_rows, visible, wrap_code, wrap_math, wrap_prose
+from .wrap import display_columns, reason_rows, tex_rows, visible, wrap_code, wrap_math, wrap_prose
 
 # the text format's line width: the terminal's, when the command writes to one
 COLUMNS = {"text": 100}
@@ -68,6 +68,7 @@ def environment():
     env.filters["pad"] = lambda text, width: text + " " * max(0, width - len(text))
     env.filters["wrap_math"] = wrap_math
     env.filters["wrap_prose"] = wrap_prose
+    env.filters["columns"] = display_columns
     env.filters["wrap_code"] = wrap_code
     env.filters["tex_rows"] = tex_rows
     env.filters["reason_rows"] = reason_rows

@@ -52,7 +52,9 @@ def wrap_prose(text: str, width: int, indent: int) -> str:
         if char == " ":
             # in Japanese, a run of ASCII between Japanese words is a formula or a name
             inside = depth > 0 or (japanese and _between_ascii(text, at))
-            if text[at - 1:at] not in OPERATORS and text[at + 1:at + 2] not in OPERATORS:
+            coefficient = text[at - 1:at].isdigit() and text[at + 1:at + 2] == "("  # 0.1 (v · a)³
+            if text[at - 1:at] not in OPERATORS and text[at + 1:at + 2] not in OPERATORS and \
+                    not coefficient:
                 breaks.append((at, at + 1, inside))
         elif at and (_wide(char) or _wide(text[at - 1])) and text[at - 1] != " " and \
                 char not in NO_LINE_START and text[at - 1] not in NO_LINE_END:
@@ -91,6 +93,11 @@ def _between_ascii(text: str, at: int) -> bool:
 def _wide(char: str) -> bool:
     import unicodedata
     return unicodedata.east_asian_width(char) in "WF"
+
+
+def display_columns(text: str) -> int:
+    """The columns a terminal gives the text: two for a full-width character."""
+    return _columns(text)
 
 
 def _columns(text: str) -> int:
