@@ -116,3 +116,14 @@ def test_numpys_other_transposes_of_a_matrix(spelling):
             derive(f"A: (n,)\nC = {spelling}")
     with pytest.raises(MatcalcError, match="three or more axes are not supported"):
         derive("C = A.swapaxes(0, 2)" if "swap" in spelling else "C = A.transpose(2, 0, 1)")
+
+
+def test_einsums_definition_is_read_off_its_subscripts():
+    """c_ik = Σ_j a_ij b_jk in the subscripts' own letters, with a note giving the proof's
+    letters; a letter the program uses for a dimension keeps the proof's."""
+    from matcalc import derive
+    text = derive('C = einsum("ij,jk->ik", A, B)', wrt="A").text()
+    assert 'C = einsum("ij,jk->ik", A, B)    c_ik = Σ_j a_ij b_jk' in text
+    assert "c_kl = Σ_p a_kp b_pl (i → k, k → l, j → p)" in " ".join(text.split())
+    clash = derive('A: (m, j)\nB: (j, q)\nC = einsum("ij,jk->ik", A, B)', wrt="A").text()
+    assert "c_kl = Σ_p a_kp b_pl" in clash.splitlines()[1]

@@ -408,10 +408,13 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     from sympy import MatrixSymbol
     definitions = []
     article = printer.ctx.notation.get("definition_letters") == "article"
+    letters_note = "note_letters"
     for df in d.definitions:
         element_lhs, element_rhs = df.element_lhs, df.element_rhs
         renamed = article_letters(df.element_lhs, df.element_rhs, printer.ctx.names) \
-            if article else {}
+            if article else subscript_letters(df, printer.ctx.names)
+        if renamed and not article:
+            letters_note = "note_subscript_letters"
         if renamed:  # c_ij = Σ_k a_ik b_kj: the proof's c_kl = Σ_p a_kp b_pl, renamed
             element_lhs, element_rhs = element_lhs.xreplace(renamed), \
                 element_rhs.xreplace(renamed)
@@ -472,6 +475,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     from ..language.shapes import show
     shapes = [(name, show(shape)) for name, shape in d.shapes.names.items()]
     return {"program": d.program.source, "output": d.output, "loss": d.loss,
+            "letters_note": letters_note,
             "upstream": upstream, "outputs": outputs_note(d, printer),
             "definitions": definitions, "gradients": gradients,
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
@@ -515,6 +519,31 @@ def article_letters(lhs, rhs, names: set[str], after: bool = False):
         used = {str(s) for s in lhs.atoms(Index) | rhs.atoms(Index)}
         return next((c for c in letters if c not in used), None)
     if len(letters) < len(indices) + len(summed):
+        return {}
+    renamed = {old: Index(new) for old, new in zip([*indices, *summed], letters)}
+    return {} if all(str(old) == str(new) for old, new in renamed.items()) else renamed
+
+
+def subscript_letters(df, names: set[str]) -> dict:
+    """einsum's definition in its own subscripts' letters: C = einsum("ij,jk->ik", A, B)
+    is c_ik = Σ_j a_ij b_jk, where the proof writes c_kl = Σ_p a_kp b_pl. {} for any other
+    statement, or where a letter is the program's (a dimension or a name)."""
+    from sympy import Symbol
+
+    from ..index.symbols import Index
+    from ..language.program import Call
+    from ..ops.einsum import Subscripts
+    node = df.node
+    if not (isinstance(node, Call) and node.spec is not None):
+        return {}
+    subscripts = Subscripts(node.spec, len(node.args))
+    indices = [a for a in df.element_lhs.args if isinstance(a, Index)]
+    summed = [limit[0] for limit in getattr(df.element_rhs, "limits", ())]
+    taken = {str(s) for s in df.element_lhs.free_symbols | df.element_rhs.free_symbols
+             if isinstance(s, Symbol) and not isinstance(s, Index)} | set(names)
+    letters = [*subscripts.result, *subscripts.summed]
+    if len(indices) != len(subscripts.result) or len(summed) != len(subscripts.summed) or \
+            taken & set(letters):
         return {}
     renamed = {old: Index(new) for old, new in zip([*indices, *summed], letters)}
     return {} if all(str(old) == str(new) for old, new in renamed.items()) else renamed
