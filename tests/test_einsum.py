@@ -127,3 +127,15 @@ def test_einsums_definition_is_read_off_its_subscripts():
     assert "c_kl = Σ_p a_kp b_pl (i → k, k → l, j → p)" in " ".join(text.split())
     clash = derive('A: (m, j)\nB: (j, q)\nC = einsum("ij,jk->ik", A, B)', wrt="A").text()
     assert "c_kl = Σ_p a_kp b_pl" in clash.splitlines()[1]
+
+
+def test_an_entry_carries_as_many_indices_as_its_array_has_axes():
+    """The n-ary index model's first step (issue 22): Element(T, b, i, j) for an array of
+    order 3; a matrix's entry keeps its two indices, args unchanged (order 2 untouched)."""
+    from sympy.tensor.array.expressions import ArraySymbol
+    b = Index("b")
+    t = Element(ArraySymbol("T", (m, n, n)), b, i, j)
+    assert t.order == 3 and t.indices == (b, i, j) and t.matrix.name == "T"
+    a = Element(A, i, j)
+    assert a.args == (A, i, j) and (a.row, a.col) == (i, j) and a.order == 2
+    assert Element(A, 0, 1).indices == (Integer(0), Integer(1))

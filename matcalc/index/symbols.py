@@ -273,7 +273,9 @@ def row_index(*exprs: Basic) -> Index:
 
 
 class Element(Expr):
-    """m_rc: one entry of the matrix expression M."""
+    """m_rc: one entry of the matrix expression M; an entry of an array of any order takes
+    as many indices as it has axes, t_{b,i,j} (issue 22: the n-ary index model — a matrix,
+    or a vector as an n×1 column, keeps exactly two, so its args are what they were)."""
 
     is_commutative = True
     is_extended_real = True
@@ -281,12 +283,21 @@ class Element(Expr):
     is_finite = True
     _diff_wrt = True
 
-    def __new__(cls, matrix: MatrixExpr, row: Basic, col: Basic) -> Element:
-        return Expr.__new__(cls, matrix, _index(row), _index(col))
+    def __new__(cls, matrix: MatrixExpr, *indices: Basic) -> Element:
+        return Expr.__new__(cls, matrix, *map(_index, indices))
 
     @property
     def matrix(self) -> MatrixExpr:
         return self.args[0]
+
+    @property
+    def indices(self) -> tuple[Basic, ...]:
+        """Its indices, one per axis: (row, col) for a matrix's entry."""
+        return self.args[1:]
+
+    @property
+    def order(self) -> int:
+        return len(self.args) - 1
 
     @property
     def row(self) -> Basic:
