@@ -135,7 +135,7 @@ def test_an_entry_carries_as_many_indices_as_its_array_has_axes():
     from sympy.tensor.array.expressions import ArraySymbol
     b = Index("b")
     t = Element(ArraySymbol("T", (m, n, n)), b, i, j)
-    assert t.order == 3 and t.indices == (b, i, j) and t.matrix.name == "T"
+    assert t.order == 3 and t.indices == (b, i, j) and str(t.matrix.name) == "T"
     a = Element(A, i, j)
     assert a.args == (A, i, j) and (a.row, a.col) == (i, j) and a.order == 2
     assert Element(A, 0, 1).indices == (Integer(0), Integer(1))
