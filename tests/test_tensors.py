@@ -1,0 +1,175 @@
+"""Issue 22's catalogue — tensors of any order — as tests, ahead of the work.
+
+Each case is a program as a user would write it, its forward pass in plain numpy, and the
+textbook formula of each gradient (the ones the blog posts reach: a batched product's
+dC @ Bᵀ per batch, a shared weight's sum over the batch, the convolution's flipped kernel).
+Two kinds of test:
+
+- ``test_the_textbook_formula_is_right``: each formula against central differences of the
+  numpy forward pass, here and now. The catalogue's own numbers are checked, so a wrong
+  formula cannot hide behind the xfails below.
+- ``test_matcalc_derives_it``: matcalc derives the program, verifies it, and its numpy
+  (as printed) equals the formula at random inputs; where the form is the point, the form
+  is asserted too. Strict xfails until issue 22 lands: each starts passing with the work
+  and must then lose its mark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from matcalc import derive
+
+swv = np.lib.stride_tricks.sliding_window_view
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _windows(x, size, stride=1, padding=0):
+    """(b, c, H, W) → (b, c, oh, ow, kh, kw): the patches a kernel of ``size`` meets."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    return swv(x, size, axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def _conv2d(x, k, stride=1, padding=0):
+    """Cross-correlation as deep-learning libraries define it: y_boyx = Σ_chw x k."""
+    return np.einsum("bcyxhw,ochw->boyx", _windows(x, k.shape[2:], stride, padding), k)
+
+
+def _conv2d_dx(dy, k, x_shape, stride=1, padding=0):
+    """∂L/∂X: the full convolution of ∂L/∂Y (dilated by the stride) with the flipped
+    kernel, cropped by the padding."""
+    b, o, oh, ow = dy.shape
+    kh, kw = k.shape[2:]
+    dilated = np.zeros((b, o, (oh - 1) * stride + 1, (ow - 1) * stride + 1))
+    dilated[:, :, ::stride, ::stride] = dy
+    grown = np.pad(dilated, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    full = np.einsum("boyxhw,ochw->bcyx", swv(grown, (kh, kw), axis=(2, 3)),
+                     k[:, :, ::-1, ::-1])
+    h, w = x_shape[2] + 2 * padding, x_shape[3] + 2 * padding
+    grown = np.zeros((b, k.shape[1], h, w))
+    grown[:, :, :full.shape[2], :full.shape[3]] = full[:, :, :h, :w]
+    return grown[:, :, padding:h - padding, padding:w - padding]
+
+
+@dataclass
+class Case:
+    name: str
+    program: str
+    sizes: dict[str, tuple]                  # the inputs' concrete shapes
+    forward: object                          # numpy: inputs → the output
+    formulas: dict[str, object]              # wrt → (inputs, dOut) → gradient
+    forms: dict[str, str] = field(default_factory=dict)  # wrt → in matcalc's numpy
+
+
+CASES = [
+    Case("batched matmul", "A: (b, m, n)\nB: (b, n, p)\nC = A @ B",
+         {"A": (2, 3, 4), "B": (2, 4, 5)}, lambda A, B: A @ B,
+         {"A": lambda A, B, d: d @ B.swapaxes(-1, -2),
+          "B": lambda A, B, d: A.swapaxes(-1, -2) @ d}),
+    Case("batched matmul, shared B", "A: (b, m, n)\nB: (n, p)\nC = A @ B",
+         {"A": (2, 3, 4), "B": (4, 5)}, lambda A, B: A @ B,
+         {"A": lambda A, B, d: d @ B.T,
+          "B": lambda A, B, d: (A.swapaxes(-1, -2) @ d).sum(axis=0)},
+         forms={"B": "sum(axis=0)"}),
+    Case("dense layer on (b, t, d)", "X: (b, t, d)\nW: (d, e)\nc: (e,)\nY = X @ W + c",
+         {"X": (2, 3, 4), "W": (4, 5), "c": (5,)}, lambda X, W, c: X @ W + c,
+         {"W": lambda X, W, c, d: np.einsum("btd,bte->de", X, d),
+          "c": lambda X, W, c, d: d.sum(axis=(0, 1)),
+          "X": lambda X, W, c, d: d @ W.T}),
+    Case("einsum bhtk,bhsk->bhts",
+         'Q: (b, h, t, k)\nK: (b, h, s, k)\nS = einsum("bhtk,bhsk->bhts", Q, K)',
+         {"Q": (2, 2, 3, 4), "K": (2, 2, 5, 4)},
+         lambda Q, K: np.einsum("bhtk,bhsk->bhts", Q, K),
+         {"Q": lambda Q, K, d: np.einsum("bhts,bhsk->bhtk", d, K),
+          "K": lambda Q, K, d: np.einsum("bhts,bhtk->bhsk", d, Q)}),
+    Case("layer norm over the last axis",
+         "X: (b, t, d)\nmu = mean(X, axis=-1, keepdims=True)\nXc = X - mu\n"
+         "v = mean(Xc ** 2, axis=-1, keepdims=True)\nY = Xc / sqrt(v + 0.001)",
+         {"X": (2, 3, 5)},
+         lambda X: (X - X.mean(-1, keepdims=True)) /
+         np.sqrt(((X - X.mean(-1, keepdims=True)) ** 2).mean(-1, keepdims=True) + 0.001),
+         {"X": lambda X, d: _layer_norm_dx(X, d)}),
+    Case("cross-entropy over (b, t, V) logits",
+         "Z: (b, t, V)\nT: (b, t, V)\nP = softmax(Z, axis=-1)\nL = -sum(T * log(P))",
+         {"Z": (2, 3, 4), "T": (2, 3, 4)},
+         lambda Z, T: -np.sum(T * np.log(_softmax(Z))),
+         {"Z": lambda Z, T, d: d * (_softmax(Z) * T.sum(-1, keepdims=True) - T)}),
+    Case("global average pooling", "X: (b, c, h, w)\nY = mean(X, axis=(2, 3))",
+         {"X": (2, 3, 4, 5)}, lambda X: X.mean(axis=(2, 3)),
+         {"X": lambda X, d: np.broadcast_to(d[:, :, None, None], X.shape) /
+          (X.shape[2] * X.shape[3])}),
+    Case("conv2d, 3×3, stride 1, padding 1", "X: (b, c, h, w)\nK: (o, c, 3, 3)\n"
+         "Y = conv2d(X, K, padding=1)", {"X": (2, 2, 5, 6), "K": (3, 2, 3, 3)},
+         lambda X, K: _conv2d(X, K, 1, 1),
+         {"K": lambda X, K, d: np.einsum("bcyxhw,boyx->ochw", _windows(X, (3, 3), 1, 1), d),
+          "X": lambda X, K, d: _conv2d_dx(d, K, X.shape, 1, 1)},
+         forms={"X": "::-1"}),
+    Case("conv2d, 3×3, stride 2, padding 1", "X: (b, c, h, w)\nK: (o, c, 3, 3)\n"
+         "Y = conv2d(X, K, stride=2, padding=1)", {"X": (2, 2, 7, 7), "K": (3, 2, 3, 3)},
+         lambda X, K: _conv2d(X, K, 2, 1),
+         {"K": lambda X, K, d: np.einsum("bcyxhw,boyx->ochw", _windows(X, (3, 3), 2, 1), d),
+          "X": lambda X, K, d: _conv2d_dx(d, K, X.shape, 2, 1)}),
+    Case("conv1d with channels", "x: (b, c, n)\nw: (o, c, r)\ny = conv1d(x, w)",
+         {"x": (2, 3, 8), "w": (4, 3, 3)},
+         lambda x, w: np.einsum("bcnr,ocr->bon", swv(x, 3, axis=-1), w),
+         {"w": lambda x, w, d: np.einsum("bcnr,bon->ocr", swv(x, 3, axis=-1), d),
+          "x": lambda x, w, d: _conv2d_dx(d[:, :, None, :], w[:, :, None, :],
+                                          x[:, :, None, :].shape)[:, :, 0, :]}),
+]
+
+
+def _layer_norm_dx(X, d, eps=0.001):
+    """∂L/∂X of y = (x − μ)/σ over the last axis: (d − mean d − ŷ mean(d ŷ)) / σ."""
+    xc = X - X.mean(-1, keepdims=True)
+    sigma = np.sqrt((xc ** 2).mean(-1, keepdims=True) + eps)
+    y = xc / sigma
+    return (d - d.mean(-1, keepdims=True) - y * (d * y).mean(-1, keepdims=True)) / sigma
+
+
+def _inputs(case: Case, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {n: rng.normal(size=s) for n, s in case.sizes.items()}
+
+
+def _upstream(case: Case, inputs: dict, seed: int = 1) -> np.ndarray:
+    out = np.asarray(case.forward(**inputs))
+    return np.random.default_rng(seed).normal(size=out.shape) if out.ndim else np.array(1.0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_textbook_formula_is_right(case):
+    """Each formula of the catalogue against central differences of L = Σ dOut ∘ Out."""
+    inputs, h = _inputs(case), 1e-6
+    d = _upstream(case, inputs)
+    for wrt, formula in case.formulas.items():
+        found = np.asarray(formula(**inputs, d=d))
+        x = inputs[wrt]
+        numeric = np.zeros_like(x)
+        for at in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[at] = h
+            up = np.sum(d * case.forward(**{**inputs, wrt: x + step}))
+            down = np.sum(d * case.forward(**{**inputs, wrt: x - step}))
+            numeric[at] = (up - down) / (2 * h)
+        assert np.allclose(found, numeric, atol=1e-6), (case.name, wrt)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 22: tensors of any order are not derived yet")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_matcalc_derives_it(case):
+    d = derive(case.program, wrt=list(case.formulas))
+    assert d.verified_on
+    inputs = _inputs(case, 5)
+    upstream = _upstream(case, inputs, 6)
+    got = d.evaluate(inputs, None if upstream.ndim == 0 else upstream)
+    for wrt, formula in case.formulas.items():
+        assert np.allclose(got[wrt], formula(**inputs, d=upstream), atol=1e-8), wrt
+        if wrt in case.forms:
+            assert case.forms[wrt] in d.numpy_of(wrt)
