@@ -66,7 +66,7 @@ class ShownWithNumpy(Shown):
         return self.numpy_of(next(iter(self.gradients)))
 
     def numpy_of(self, wrt: str) -> str | None:
-        from .render.formats import numpy_code
+        from .codegen.backward import numpy_code
         return numpy_code(self, self.gradients[wrt])
 
     @property
@@ -75,7 +75,7 @@ class ShownWithNumpy(Shown):
         (dZ2 = …, then dW2 = H1.T @ dZ2), one per named gradient the requested ones need;
         None for one statement (``numpy`` is the whole gradient) or if a needed gradient
         has no matrix form."""
-        from .render.formats import backward_lines
+        from .codegen.backward import backward_lines
         code = backward_lines(self)
         return None if code is None else "\n".join(f"d{name} {op} {line}"
                                                     for name, op, line in code)
@@ -111,7 +111,7 @@ class ShownWithNumpy(Shown):
             given.update({o: np.ones(np.shape(run[o])) for o in self.upstreams
                           if o not in given})
         upstream = {o: np.asarray(given[o], dtype=float) for o in self.upstreams} or None
-        from .render.formats import numpy_code
+        from .codegen.backward import numpy_code
         code = [(name, numpy_code(self, grad, named=True))  # every named gradient, in order
                 for name, grad in self.all_gradients.items()] if self.is_graph else None
         named = [(n, c) for n, c in code or [] if c]
@@ -190,7 +190,7 @@ def shares_at(d) -> dict[str, dict]:
     from .calculus.backward import shares
     from .check.numeric import eval_numpy
     from .errors import UnsupportedError
-    from .render.formats import numpy_code
+    from .codegen.backward import numpy_code
     at = d.values_at or {}
     forward, gradients = at.get("forward", {}), at.get("gradients", {})
     namespace = dict(forward)
@@ -229,7 +229,7 @@ class Derivative(Shown, results.Derivative):
     @property
     def numpy(self) -> str | None:
         """numpy code of the matrix form (None when there is none)."""
-        from .render.formats import derivative_numpy
+        from .codegen.backward import derivative_numpy
         return derivative_numpy(self)
 
 

@@ -234,7 +234,7 @@ def test_numpy_backward_pass_has_one_statement_per_needed_gradient():
 
 @pytest.mark.unverified
 def test_verify_fails_on_a_wrong_backward_pass_statement(monkeypatch):
-    import matcalc.render.formats as render
+    import matcalc.codegen.backward as render
     from matcalc import verify
     real = render.backward_code
 
@@ -355,7 +355,7 @@ def test_numpy_is_never_null_for_a_gradient_without_a_matrix_form():
     import numpy as np
 
     from matcalc.check.numeric import random_instance
-    from matcalc.render.formats import numpy_code
+    from matcalc.codegen.backward import numpy_code
     program = ("D: (p, n)\nb: (n,)\ne = cos(b)\nP = D @ e\nh = sum(b - P @ P)\n"
                "F2 = tanh(P - h - diag(P))")
     d = derive(program, wrt=["b", "D"])

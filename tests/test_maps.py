@@ -128,7 +128,7 @@ def test_the_jacobian_of_a_map_is_its_symbol_and_has_no_numpy():
     """Seed 004's general definition: the Jacobian of any f is ∂y/∂x, entries ∂y_k/∂x_i —
     by declaration, with no proof that would only restate it; --expand writes its grid."""
     from matcalc import jacobian
-    from matcalc.render.formats import derivative_numpy
+    from matcalc.codegen.backward import derivative_numpy
     d = jacobian(MAP, wrt="x")
     assert result_line(d.text()) == "∂y/∂x = ∂y/∂x"
     assert d.steps == [] and d.verified_on

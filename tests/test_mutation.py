@@ -43,7 +43,7 @@ from matcalc import derive  # noqa: E402
 from matcalc.check import verify  # noqa: E402
 from matcalc.check.against import compare  # noqa: E402
 from matcalc.check.numeric import forward  # noqa: E402
-from matcalc.render.formats import numpy_code  # noqa: E402
+from matcalc.codegen.backward import numpy_code  # noqa: E402
 
 # variants that take √ of a negative number run to NaN on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")

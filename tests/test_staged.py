@@ -54,7 +54,7 @@ def test_the_staged_pass_runs_as_printed_and_is_right():
 
 
 def test_a_wrong_staged_line_is_caught(monkeypatch):
-    from matcalc.render import staged
+    from matcalc.codegen import staged
     real = staged.staged_code
 
     def tampered(d, *args):

@@ -16,7 +16,7 @@ from matcalc.index.symbols import Partial
 from matcalc.check.numeric import Instance, forward
 from matcalc.check.tensor_eval import Evaluator
 from matcalc.check.verification import _free
-from matcalc.render.formats import numpy_code
+from matcalc.codegen.backward import numpy_code
 
 
 def shares(x: np.ndarray, axis=None) -> np.ndarray:

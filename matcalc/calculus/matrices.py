@@ -21,6 +21,7 @@ from sympy import (
     OneMatrix,
     Rational,
     S,
+    Sum,
     Transpose,
     igcd,
     ilcm,
@@ -28,7 +29,15 @@ from sympy import (
 
 from .. import ops
 from ..errors import NoMatrixForm
-from ..index.symbols import Apply, Broadcast, Element, IndexSum, Pick
+from ..index.symbols import (
+    Apply,
+    Broadcast,
+    Element,
+    IndexSum,
+    Pick,
+    UpstreamGrad,
+    free_symbols,
+)
 
 SYMMETRIC: ContextVar[frozenset] = ContextVar("symmetric", default=frozenset())
 USED: ContextVar[set | None] = ContextVar("used", default=None)
@@ -191,3 +200,57 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
 def _pick(at: Expr, items: list) -> Expr:
     """Entry ``at`` of a list written out: the item itself for a list of one."""
     return items[0] if len(items) == 1 else Pick(at, *items)
+
+
+# ---------------------------------------------------------------- read by the printers
+
+def diagonal_of(e: Expr) -> Expr | None:
+    """v for I ∘ (v 𝟏ᵀ), the matrix diag(v) (how a diagonal matrix of a vector is built),
+    else None."""
+    if not isinstance(e, sympy.HadamardProduct) or len(e.args) != 2:
+        return None
+    eye = [a for a in e.args if isinstance(a, sympy.Identity)]
+    spread = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
+              and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].is_Matrix
+              and a.args[0].shape[1] == 1]
+    return spread[0].args[0] if eye and spread else None
+
+
+def is_negative(term: Expr) -> bool:
+    """A term printed with a minus sign: −2 a, −(A B). Cheap, unlike sympy's
+    could_extract_minus_sign, which negates (and re-simplifies) matrix products."""
+    if term.is_number:
+        return bool(term < 0)
+    if isinstance(term, Sum):  # Σ_l (−g_il p_il) is written − Σ_l g_il p_il
+        return is_negative(term.function)
+    if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args:
+        first = term.args[0]
+        if isinstance(term, sympy.MatMul) and isinstance(first, sympy.Mul):
+            first = first.args[0]  # −(a/b) M: the scalar's own sign
+        return bool(first.is_number and first < 0)
+    return False
+
+
+def negated(term: Expr) -> Expr:
+    """−term without sympy's doit() (which would turn A A into A²)."""
+    if term.is_number:
+        return -term
+    if isinstance(term, Sum):
+        return IndexSum(negated(term.function), *term.limits)
+    if isinstance(term, (sympy.Mul, sympy.MatMul)) and (
+            term.args[0].is_number or isinstance(term.args[0], sympy.Mul)):
+        coeff, rest = -term.args[0], term.args[1:]
+        if coeff == 1:
+            return rest[0] if len(rest) == 1 else term.func(*rest)
+        return term.func(coeff, *rest)
+    return -term
+
+
+def hadamard_order(args, order: dict[str, int]) -> list:
+    """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
+    def source_rank(expr: Expr) -> int:
+        names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
+        return min((order.get(n, 99) for n in names), default=99)
+    return sorted(args, key=lambda a: (not isinstance(a, UpstreamGrad),
+                                       not isinstance(a, sympy.MatrixSymbol),
+                                       isinstance(a, sympy.MatAdd), source_rank(a)))

@@ -425,7 +425,7 @@ def _unread(d, name: str, readable: set, upstream: list[str]) -> str:
 
 
 def _named_numpy(d, name: str) -> str | None:
-    from ..render.formats import numpy_code
+    from ..codegen.backward import numpy_code
     return numpy_code(d, d.all_gradients[name], named=True)
 
 

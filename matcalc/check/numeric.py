@@ -590,7 +590,7 @@ def _uncovered(seen: dict, count: int) -> list[str]:
 def eval_numpy(code: str, values: dict[str, np.ndarray], memo: dict | None = None):
     """Evaluate matcalc's own numpy output under a whitelist (it is checked, not trusted):
     the calls the numpy printer writes and those the operations' spellings use."""
-    from ..render.numpy_code import STRUCTURAL_CALLS
+    from ..codegen.numpy_code import STRUCTURAL_CALLS
     return run_numpy(code, values, STRUCTURAL_CALLS | ops.numpy_calls(), memo)
 
 

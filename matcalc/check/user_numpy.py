@@ -171,7 +171,7 @@ def _registry_calls() -> frozenset[str]:
     """What matcalc's own numpy calls (each operation's spelling, in the registry): a
     formula may call it too."""
     from .. import ops
-    from ..render.numpy_code import STRUCTURAL_CALLS
+    from ..codegen.numpy_code import STRUCTURAL_CALLS
     return frozenset(ops.numpy_calls() | STRUCTURAL_CALLS)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..index.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
+from ..codegen import backward as codegen
 from ..render import formats
 from ..render.settings import LANGUAGE
 from ..results import Derivation, Derivative, Gradient
@@ -305,7 +306,7 @@ def verify_gradients(d: Derivation, trials: int = 3, seed: int = 0) -> CheckRepo
     checks = {name: GradientCheck(name, requested=name in d.gradients)
               for name in d.all_gradients}
     numpy_of = cache(d.numpy_of)  # the code is written once and run on every instance
-    backward = cache(lambda: formats.backward_code(d) if d.is_graph else None)
+    backward = cache(lambda: codegen.backward_code(d) if d.is_graph else None)
     draws = gradient_draws(d, trials, seed)
     for instance in draws.instances:
         with instance.active():
@@ -407,7 +408,7 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
         if last is not None:
             check.result_error = max(check.result_error,
                                      _relative(last, reference.reshape(-1), floor))
-        code = formats.derivative_numpy(d)
+        code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
             value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
             error = _relative(value.reshape(-1), reference.reshape(-1), floor) \

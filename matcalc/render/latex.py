@@ -20,7 +20,8 @@ from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import split, tex_letters
-from .printers import ATOM, MUL, POW, diagonal_of
+from ..calculus.matrices import diagonal_of
+from .printers import ATOM, MUL, POW
 from .text import TextPrinter, _is_upstream
 
 

@@ -18,12 +18,12 @@ from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum, Symbol
 from ..index.symbols import (
     Element,
     Index,
-    IndexSum,
     Partial,
     UpstreamGrad,
     free_symbols,
     indices_of,
 )
+from ..calculus.matrices import diagonal_of, hadamard_order, is_negative
 from ..calculus.written import WrittenOrder
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
@@ -314,58 +314,6 @@ class Printer:
             current = others[-1] if others else current
             order.append(pick)
         return [ranked[n] for n in order]
-
-
-def diagonal_of(e: Expr) -> Expr | None:
-    """v for I ∘ (v 𝟏ᵀ), the matrix diag(v) (how a diagonal matrix of a vector is built),
-    else None."""
-    if not isinstance(e, sympy.HadamardProduct) or len(e.args) != 2:
-        return None
-    eye = [a for a in e.args if isinstance(a, sympy.Identity)]
-    spread = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
-              and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].is_Matrix
-              and a.args[0].shape[1] == 1]
-    return spread[0].args[0] if eye and spread else None
-
-
-def is_negative(term: Expr) -> bool:
-    """A term printed with a minus sign: −2 a, −(A B). Cheap, unlike sympy's
-    could_extract_minus_sign, which negates (and re-simplifies) matrix products."""
-    if term.is_number:
-        return bool(term < 0)
-    if isinstance(term, Sum):  # Σ_l (−g_il p_il) is written − Σ_l g_il p_il
-        return is_negative(term.function)
-    if isinstance(term, (sympy.Mul, sympy.MatMul)) and term.args:
-        first = term.args[0]
-        if isinstance(term, sympy.MatMul) and isinstance(first, sympy.Mul):
-            first = first.args[0]  # −(a/b) M: the scalar's own sign
-        return bool(first.is_number and first < 0)
-    return False
-
-
-def negated(term: Expr) -> Expr:
-    """−term without sympy's doit() (which would turn A A into A²)."""
-    if term.is_number:
-        return -term
-    if isinstance(term, Sum):
-        return IndexSum(negated(term.function), *term.limits)
-    if isinstance(term, (sympy.Mul, sympy.MatMul)) and (
-            term.args[0].is_number or isinstance(term.args[0], sympy.Mul)):
-        coeff, rest = -term.args[0], term.args[1:]
-        if coeff == 1:
-            return rest[0] if len(rest) == 1 else term.func(*rest)
-        return term.func(coeff, *rest)
-    return -term
-
-
-def hadamard_order(args, order: dict[str, int]) -> list:
-    """∂L/∂B ∘ B ∘ (1 − B): upstream first, plain names before compound factors."""
-    def source_rank(expr: Expr) -> int:
-        names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
-        return min((order.get(n, 99) for n in names), default=99)
-    return sorted(args, key=lambda a: (not isinstance(a, UpstreamGrad),
-                                       not isinstance(a, sympy.MatrixSymbol),
-                                       isinstance(a, sympy.MatAdd), source_rank(a)))
 
 
 def _index_list(expr: Expr) -> list[Expr]:

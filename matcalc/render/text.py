@@ -20,6 +20,7 @@ from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import layer_superscript, unicode_name
+from ..calculus.matrices import diagonal_of, is_negative, negated
 from .printers import (
     ADD,
     ATOM,
@@ -28,9 +29,6 @@ from .printers import (
     SUM_LAST,
     SUPERSCRIPTS,
     Printer,
-    diagonal_of,
-    is_negative,
-    negated,
 )
 
 

@@ -14,7 +14,7 @@ from .. import ops
 from ..index.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
-from .printers import diagonal_of, hadamard_order, is_negative, negated
+from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",
