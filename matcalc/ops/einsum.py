@@ -59,6 +59,10 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
     subscripts = _subscripts(node)
     size: dict[str, object] = {}
     for k, (letters, shape) in enumerate(zip(subscripts.inputs, shapes)):
+        if len(letters) > 2:
+            raise check.fail(f"einsum subscripts '{letters}' give {len(letters)} axes: an "
+                             "operand of more than two axes is a tensor, which matcalc does "
+                             "not derive yet")
         if len(letters) != len(shape):
             raise check.fail(f"einsum subscripts '{letters}' give {len(letters)} axes; "
                              f"{check.describe(k)}")

@@ -87,6 +87,10 @@ JA: list[tuple[str, str]] = [
     (r"an ellipsis \(\.\.\.\) is not supported: write every axis's letter",
      r"省略記号（...）は使えない。軸ごとに文字を書く"),
     (r"einsum subscripts '(.+)' give (\S+) axes; (.*)", r"einsum の添字 '\1' は軸 \2 個：\3"),
+    (r"einsum subscripts '(.+)' give (\S+) axes: an operand of more than two axes is a "
+     r"tensor, which matcalc does not derive yet",
+     r"einsum の添字 '\1' は軸 \2 個：軸が三つ以上のオペランドはテンソルで、matcalc はまだ微分"
+     r"できない"),
     (r"einsum letter '(.+)' has two lengths, (.+) and (.+); (.*)",
      r"einsum の文字 '\1' に二つの長さ \2 と \3 がある：\4"),
     (r"an einsum result of more than two axes is a tensor, which matcalc does not derive "
