@@ -18,12 +18,15 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Integer, Symbol
 
+from . import ops
 from .calculus.backward import backward as backward_pass
 from .calculus.collapse import collapse, expand, total
 from .calculus.differentiate import differentiate, push_partial, replace_partials
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
+from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
+from .errors import CheckError, UnsupportedError, UsageError
 from .index.symbols import (
     OUTPUT_INDICES,
     WRT_INDICES,
@@ -36,15 +39,12 @@ from .index.symbols import (
     dim,
     index_symbols,
 )
-from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
-from . import ops
-from .ops.maps import Gradient as MapGradient
-from .ops.maps import Nabla, maps_entry
-from .errors import CheckError, UnsupportedError, UsageError
 from .language.parse import parse
 from .language.program import Program
 from .language.shapes import Shape, Shapes, infer, show
 from .observe import notify
+from .ops.maps import Gradient as MapGradient
+from .ops.maps import Nabla, maps_entry
 from .results import ForwardDefinition
 from .shown import Derivation, Derivative, with_display
 

@@ -163,9 +163,9 @@ def index_form_value(d, name: str, values: dict, upstream, grad=None):
     as the checker evaluates it."""
     import numpy as np
 
-    from .index.symbols import axis_labels
     from .check.numeric import Instance
     from .check.tensor_eval import Evaluator
+    from .index.symbols import axis_labels
     sizes: dict = {}
     for n, value in values.items():
         for dim, size in zip(d.shapes.names.get(n, ()), np.shape(value)):
@@ -189,8 +189,8 @@ def shares_at(d) -> dict[str, dict]:
 
     from .calculus.backward import shares
     from .check.numeric import eval_numpy
-    from .errors import UnsupportedError
     from .codegen.backward import numpy_code
+    from .errors import UnsupportedError
     at = d.values_at or {}
     forward, gradients = at.get("forward", {}), at.get("gradients", {})
     namespace = dict(forward)

@@ -10,10 +10,10 @@ from sympy import KroneckerDelta, MatrixSymbol, Transpose
 
 from matcalc import derive
 from matcalc.calculus.proof import Step
-from matcalc.index.symbols import ChainPartial, Element, Index, IndexSum, Partial, dim
 from matcalc.check import verify_derivative, verify_gradients
 from matcalc.check.numeric import central_difference, finite_difference, random_instance
 from matcalc.check.tensor_eval import Evaluator
+from matcalc.index.symbols import ChainPartial, Element, Index, IndexSum, Partial, dim
 from matcalc.language.parse import parse
 from matcalc.language.shapes import infer
 from matcalc.ops.rowwise import softmax_entry

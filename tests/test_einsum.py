@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from sympy import Integer, KroneckerDelta, MatrixSymbol, Symbol
 
-from matcalc.index.symbols import Element, Index, IndexSum
 from matcalc.check.numeric import eval_numpy
 from matcalc.codegen.einsum import NoEinsum, einsum_code
 from matcalc.codegen.numpy_code import NumpyPrinter
+from matcalc.index.symbols import Element, Index, IndexSum
 
 i, j, k, l = (Index(name) for name in "ijkl")
 m, n = Symbol("m", integer=True, positive=True), Symbol("n", integer=True, positive=True)

@@ -16,12 +16,12 @@ import sympy
 from click.testing import CliRunner
 
 from matcalc import derive
-from matcalc.index.symbols import UpstreamGrad
 from matcalc.check import verify
 from matcalc.check.against import compare
 from matcalc.check.numeric import random_instance
 from matcalc.cli import cli
 from matcalc.errors import UsageError
+from matcalc.index.symbols import UpstreamGrad
 from matcalc.language.parse import parse
 
 BRANCH = "B = A; C = A"   # seed 001 eq. 10

@@ -12,10 +12,10 @@ import sympy
 from click.testing import CliRunner
 
 from matcalc import derive, jacobian
-from matcalc.index.symbols import ChainPartial, Index
 from matcalc.check import verify
 from matcalc.cli import cli
 from matcalc.errors import UsageError
+from matcalc.index.symbols import ChainPartial, Index
 from matcalc.render.expand import _settle_deltas
 
 ROW = "X: (1, n)\nW: (n, m)\nY = X @ W"

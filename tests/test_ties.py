@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from helpers import derived
-from matcalc.index.symbols import Partial
 from matcalc.check.numeric import Instance, forward
 from matcalc.check.tensor_eval import Evaluator
 from matcalc.check.verification import _free
 from matcalc.codegen.backward import numpy_code
+from matcalc.index.symbols import Partial
 
 
 def shares(x: np.ndarray, axis=None) -> np.ndarray:

@@ -20,9 +20,24 @@ import sympy
 from sympy import Expr, Integer, S, Symbol
 
 from .. import ops
-from ..ops.maps import maps_entry, of_result
 from ..errors import NoMatrixForm
+from ..index.symbols import (
+    OUTPUT_INDICES,
+    WRT_INDICES,
+    ChainPartial,
+    Element,
+    Index,
+    IndexSum,
+    IndexSupply,
+    Partial,
+    ScalarGrad,
+    UpstreamGrad,
+    axis_indices,
+    dim,
+    index_symbols,
+)
 from ..language.program import Assignment, names_in
+from ..ops.maps import maps_entry, of_result
 from ..results import Derivation, Gradient
 from . import vector_route
 from .collapse import Term, collapse_all
@@ -42,21 +57,6 @@ from .proof import Proof
 from .prove import Outcome, differentiate_step, finish
 from .recognise import entry_of_result, recognise_under
 from .rowsums import quotient_route, row_sums_route
-from ..index.symbols import (
-    OUTPUT_INDICES,
-    WRT_INDICES,
-    ChainPartial,
-    Element,
-    Index,
-    IndexSum,
-    IndexSupply,
-    Partial,
-    ScalarGrad,
-    UpstreamGrad,
-    axis_indices,
-    dim,
-    index_symbols,
-)
 from .symmetric import symmetric_inputs, symmetrise
 
 ARTICLE = ("article", "element")  # the seed articles' orders (prove.STEPS)
@@ -432,7 +432,8 @@ class GradientOfName:
             known = self.memo.get(target)
             upstream = upstream_of(self.d, target)
             if known is None or known.result is None or upstream is None or \
-                    known.declared or not result.has(upstream) or target in dict(self.d.program.aliases):
+                    known.declared or not result.has(upstream) or \
+                    target in dict(self.d.program.aliases):
                 continue  # (a gradient the program names, Δ ≡ ∂L/∂Z, stays named)
             if is_plain(known.result) and not _chains(known.result, self.d.upstreams):
                 result = tidy(put_in(result, {upstream: known.result}))

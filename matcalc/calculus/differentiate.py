@@ -17,9 +17,9 @@ from sympy import Add, Expr, KroneckerDelta, Mul, Number, Pow, S, Sum, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
+from ..index.symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
 from ..ops.maps import Jacobian, MapDerivative
 from .matrices import entry_of
-from ..index.symbols import Element, Index, IndexSum, Partial, Pick, UnusedSupply, unused_index
 
 
 def push_partial(expr: Expr, wrt: Expr) -> Expr:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import sympy
 from sympy import Dummy, Expr, MatrixSymbol, Sum
 
+from ..index.symbols import Element, IndexSum, Partial, substitute
 from .collapse import Term, expand, kept_pairs, total
 from .proof import Proof
-from ..index.symbols import Element, IndexSum, Partial, substitute
 
 
 def keep_step(proof: Proof, expr: Expr) -> Expr:

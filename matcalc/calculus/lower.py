@@ -22,10 +22,10 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
+from ..index.symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
-from ..index.symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
 from .written import WrittenOrder
 
 

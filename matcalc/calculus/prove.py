@@ -19,12 +19,12 @@ from sympy import Expr
 
 from .. import ops
 from ..errors import NoMatrixForm
+from ..index.symbols import Index, Partial, Pick, Written, substitute
 from .collapse import Term, collapse_all, total
 from .differentiate import differentiate, replace_partials
 from .keep import keep_step
 from .proof import Proof
 from .recognise import recognise_under
-from ..index.symbols import Index, Partial, Pick, Written, substitute
 
 LEMMAS = ((sympy.Inverse, "inverse"), (sympy.Determinant, "jacobi"))
 

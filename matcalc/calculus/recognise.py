@@ -45,9 +45,6 @@ from sympy import (
 
 from .. import ops
 from ..errors import NoMatrixForm
-from .collapse import Term
-from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
-from .proof import Proof, Reason, Step
 from ..index.symbols import (
     Apply,
     Element,
@@ -61,6 +58,9 @@ from ..index.symbols import (
     row_index,
     substitute_all,
 )
+from .collapse import Term
+from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
+from .proof import Proof, Reason, Step
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is

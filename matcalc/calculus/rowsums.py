@@ -29,8 +29,8 @@ from sympy import (
     Transpose,
 )
 
-from .proof import Proof
 from ..index.symbols import Broadcast, Element, IndexSum, MatrixLine, UpstreamGrad, Written
+from .proof import Proof
 
 
 def row_sums_route(proof: Proof, expr: Expr, free: tuple) -> tuple[Expr, Expr] | None:

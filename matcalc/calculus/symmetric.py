@@ -32,10 +32,10 @@ from sympy import (
 )
 
 from .. import ops
+from ..index.symbols import Apply, Index, fresh_index, substitute
 from .matrices import SYMMETRIC, matmul, scale, transpose
 from .proof import Proof
 from .recognise import entry_of_result
-from ..index.symbols import Apply, Index, fresh_index, substitute
 
 SYM, FULL = "sym", "full"
 CONVENTIONS = (SYM, FULL)

@@ -24,12 +24,12 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
+from ..index.symbols import ChainPartial, Index, IndexSum, Partial, substitute
 from ..language.program import BinOp, Name
 from .collapse import collapse_all, kept_pairs, total
 from .differentiate import differentiate, push_partial, replace_partials
 from .keep import forced_indices
 from .proof import Proof, Reason, Step
-from ..index.symbols import ChainPartial, Index, IndexSum, Partial, substitute
 
 # recognise's steps that seed 000 does in one: the transpose, then the product
 MERGED = ("matrix_product", "outer")

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DomainError, UnsupportedError, UsageError
+from ..language.domains import domain_argument, domain_of, invertible_names
 from ..language.program import (
     BinOp,
     Call,
@@ -32,10 +33,10 @@ from ..language.program import (
     Program,
     Size,
     Stack,
+    Walker,
     names_in,
     written,
 )
-from ..language.domains import domain_argument, domain_of, invertible_names
 from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
@@ -151,48 +152,69 @@ def run_expression(node, values, watch: Watch | None = None,
 
 
 def _run(node, values, watch: Watch | None, largest: float | None, frozen: dict | None):
-    def run(child):
-        return run_expression(child, values, watch, largest, frozen)
-    if isinstance(node, Name):
-        return values[node.id]
-    if isinstance(node, Number):
+    return _ForwardPass(values, watch, largest, frozen).visit(node)
+
+
+class _ForwardPass(Walker):
+    """One node's value on a batch, its operands through ``run_expression`` (which
+    bounds every value inside)."""
+
+    def __init__(self, values, watch: Watch | None, largest: float | None,
+                 frozen: dict | None):
+        self.values, self.watch, self.largest, self.frozen = values, watch, largest, frozen
+
+    def run(self, child):
+        return run_expression(child, self.values, self.watch, self.largest, self.frozen)
+
+    def visit_Name(self, node: Name):
+        return self.values[node.id]
+
+    def visit_Number(self, node: Number):
         return np.full(1, float(node.value), dtype=PRECISION.get())
-    if isinstance(node, Size):  # of.shape[axis], behind the batch axis
-        return np.full(1, float(values[node.of].shape[node.axis + 1]))
-    if isinstance(node, Neg):
-        return -run(node.operand)
-    if isinstance(node, TransposeNode):
-        value = run(node.operand)
+
+    def visit_Size(self, node: Size):  # of.shape[axis], behind the batch axis
+        return np.full(1, float(self.values[node.of].shape[node.axis + 1]))
+
+    def visit_Neg(self, node: Neg):
+        return -self.run(node.operand)
+
+    def visit_Transpose(self, node: TransposeNode):
+        value = self.run(node.operand)
         return np.swapaxes(value, 1, 2) if value.ndim == 3 else value  # a vector's .T is itself
-    if isinstance(node, Call):  # the operation's own forward, on the batch
-        args = [np.asarray(run(a), dtype=PRECISION.get()) for a in node.args]
-        op = ops.get(node.func)
+
+    def visit_Call(self, node: Call):
+        """The operation's own forward, on the batch."""
+        args = [np.asarray(self.run(a), dtype=PRECISION.get()) for a in node.args]
+        op, watch = ops.get(node.func), self.watch
         if watch is not None:
             watch.arguments(node, op, args)
         keywords = {"axis": node.axis, **({"keepdims": True} if node.keepdims else {}),
                     **({"spec": node.spec} if node.spec is not None else {})}
-        if frozen is not None and id(node) in frozen:
-            return op.frozen(args, frozen[id(node)], **keywords)
+        if self.frozen is not None and id(node) in self.frozen:
+            return op.frozen(args, self.frozen[id(node)], **keywords)
         value = op.forward(*args, **keywords)
         if watch is not None:
             watch.call(node, op, args, value)
         return value
-    if isinstance(node, Item):  # e[k] on a batch: axis 0 runs over the copies
-        return run(node.of)[:, node.index]
-    if isinstance(node, Stack):
-        entries = np.broadcast_arrays(*[np.asarray(run(e), dtype=PRECISION.get())
+
+    def visit_Item(self, node: Item):  # e[k] on a batch: axis 0 runs over the copies
+        return self.run(node.of)[:, node.index]
+
+    def visit_Stack(self, node: Stack):
+        entries = np.broadcast_arrays(*[np.asarray(self.run(e), dtype=PRECISION.get())
                                         for e in node.items])
         rows = isinstance(node.items[0], Stack)  # a matrix literal: (…, rows, columns)
         return np.stack(entries, axis=-2 if rows else -1)
-    assert isinstance(node, BinOp)
-    left, right = run(node.left), run(node.right)
-    if watch is not None:
-        watch.binop(node, left, right)
-    if node.op == "@":
-        return _matmul(left, right)
-    left, right = alike(left, right)
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
-            "**": np.power}[node.op](left, right)
+
+    def visit_BinOp(self, node: BinOp):
+        left, right = self.run(node.left), self.run(node.right)
+        if self.watch is not None:
+            self.watch.binop(node, left, right)
+        if node.op == "@":
+            return _matmul(left, right)
+        left, right = alike(left, right)
+        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+                "**": np.power}[node.op](left, right)
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -57,6 +57,7 @@ from sympy import (
 )
 
 from .. import ops
+from ..errors import UnsupportedError
 from ..index.symbols import (
     Apply,
     Broadcast,
@@ -71,17 +72,16 @@ from ..index.symbols import (
     Written,
     free_symbols,
 )
-from ..errors import UnsupportedError
 from ..language.program import Program, values_read
 from ..ops.maps import (
     Gradient,
     Jacobian,
     MapDerivative,
     MapValue,
+    map_of,
     stand_in_gradient,
     stand_in_jacobian,
     stand_in_scalar,
-    map_of,
 )
 from .numeric import Instance, central_difference, run_expression
 

@@ -16,9 +16,9 @@ from functools import cache
 
 import numpy as np
 
-from ..index.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..codegen import backward as codegen
+from ..index.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
 from ..render import formats
 from ..render.settings import LANGUAGE
 from ..results import Derivation, Derivative, Gradient

@@ -11,10 +11,10 @@ import sympy
 from sympy import Expr, Integer, Rational
 
 from .. import ops
+from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 from ..index.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
-from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",

@@ -9,51 +9,62 @@ method per program node type, each call spelled as its operation's record says.
 from __future__ import annotations
 
 from .. import ops
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
+from ..language.program import (
+    BinOp,
+    Call,
+    Item,
+    Name,
+    Neg,
+    Number,
+    Size,
+    Stack,
+    Transpose,
+    Walker,
+)
 from ..ops.base import fill
 
 
-class NumpySource:
+class NumpySource(Walker):
     """numpy code for program expressions; every compound operand is bracketed, so the
     code means what the program means whatever numpy's precedence."""
 
     def code(self, node) -> str:
-        return getattr(self, f"_{type(node).__name__}")(node)
+        return self.visit(node)
 
     def operand(self, node) -> str:
         text = self.code(node)
         return text if isinstance(node, (Name, Number, Size, Call, Item)) else f"({text})"
 
-    def _Name(self, n: Name) -> str:  # noqa: N802 - dispatch on the node's class name
+    def visit_Name(self, n: Name) -> str:
         return n.id
 
-    def _Number(self, n: Number) -> str:  # noqa: N802
+    def visit_Number(self, n: Number) -> str:
         return repr(n.value)
 
-    def _Size(self, n: Size) -> str:  # noqa: N802
+    def visit_Size(self, n: Size) -> str:
         return f"{n.of}.shape[{n.axis}]"
 
-    def _Item(self, n) -> str:  # noqa: N802
+    def visit_Item(self, n) -> str:
         """x[k], (D @ w)[k]: a name subscripted as it is, anything else in brackets."""
         return (n.of.id if isinstance(n.of, Name) else f"({self.code(n.of)})") + f"[{n.index}]"
 
-    def _Stack(self, n) -> str:  # noqa: N802
+    def visit_Stack(self, n) -> str:
         """np.array([a, b]); a matrix literal row by row, np.array([[a, b], [c, d]])."""
         if isinstance(n.items[0], Stack):
             return "np.array([" + ", ".join(
                 "[" + ", ".join(self.code(e) for e in row.items) + "]" for row in n.items) + "])"
         return "np.array([" + ", ".join(self.code(e) for e in n.items) + "])"
 
-    def _Neg(self, n: Neg) -> str:  # noqa: N802
+    def visit_Neg(self, n: Neg) -> str:
         return f"-{self.operand(n.operand)}"
 
-    def _Transpose(self, n: Transpose) -> str:  # noqa: N802
+    def visit_Transpose(self, n: Transpose) -> str:
         return f"{self.operand(n.operand)}.T"
 
-    def _BinOp(self, n: BinOp) -> str:  # noqa: N802
+    def visit_BinOp(self, n: BinOp) -> str:
         return f"{self.operand(n.left)} {n.op} {self.operand(n.right)}"
 
-    def _Call(self, n: Call) -> str:  # noqa: N802
+    def visit_Call(self, n: Call) -> str:
         op = ops.get(n.func)
         if op.numpy is None and op.source is None:
             from .numpy_code import NoNumpyForm

@@ -184,6 +184,19 @@ class Program:
         return order
 
 
+class Walker:
+    """The one way to walk a program's expressions: a method per node type,
+    ``visit_Name``, ``visit_BinOp``, …, found by the node's class (as sympy's printers find
+    ``_print_Add``). The forward pass, numpy's spelling of a program and the printers of a
+    program's statements are walkers."""
+
+    def visit(self, node: Expr):
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        if method is None:
+            raise TypeError(f"{type(self).__name__} has no rule for {type(node).__name__}")
+        return method(node)
+
+
 def children(node: Expr) -> tuple[Expr, ...]:
     """The subexpressions of a node, left to right."""
     if isinstance(node, BinOp):

@@ -33,6 +33,7 @@ from contextvars import ContextVar
 from sympy import Basic, Function, MatrixSymbol, S, Symbol
 from sympy.core.symbol import Str
 
+from ..errors import UnsupportedError
 from ..index.symbols import (
     Element,
     Index,
@@ -44,7 +45,6 @@ from ..index.symbols import (
     substitute,
     unused_index,
 )
-from ..errors import UnsupportedError
 from .base import Op
 from .elementwise import STAND_IN
 

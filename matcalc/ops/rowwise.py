@@ -12,6 +12,7 @@ from __future__ import annotations
 import sympy
 from sympy import Add, DiagonalOf, Expr, KroneckerDelta, Mul, S
 
+from ..errors import NoMatrixForm
 from ..index.symbols import (
     Apply,
     Element,
@@ -26,7 +27,6 @@ from ..index.symbols import (
     substitute,
     unused_index,
 )
-from ..errors import NoMatrixForm
 from .base import Op, not_scalar
 
 

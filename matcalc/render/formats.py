@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from ..index.symbols import Element, Partial
-from ..errors import UsageError
-from ..language.program import Stack
-from ..language.program import names_in as read_names
-from .catalogue import FORMATS, languages, templates_dir
-from .messages import said_in
-from .names import unicode_name
 from ..codegen.backward import (
     backward_lines,
     derivative_numpy,
     numpy_code,
 )
-from .printers import PrintContext, functions_of_one
 from ..codegen.staged import upstream_symbol as upstream_of
+from ..errors import UsageError
+from ..index.symbols import Element, Partial
+from ..language.program import Stack
+from ..language.program import names_in as read_names
+from .catalogue import FORMATS, languages, templates_dir
+from .messages import said_in
+from .names import unicode_name
+from .printers import PrintContext, functions_of_one
 from .text import TextPrinter
 from .wrap import display_columns, reason_rows, tex_rows, visible, wrap_code, wrap_math, wrap_prose
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-
 from ..errors import UsageError
 from ..language.program import names_in
 from .formats import context, value_text

@@ -8,6 +8,7 @@ import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
+from ..calculus.matrices import diagonal_of
 from ..index.symbols import (
     Element,
     Index,
@@ -20,7 +21,6 @@ from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import split, tex_letters
-from ..calculus.matrices import diagonal_of
 from .printers import ATOM, MUL, POW
 from .text import TextPrinter, _is_upstream
 
@@ -304,10 +304,10 @@ class LatexPrinter(TextPrinter):
     def _print_MatPow(self, e) -> str:
         return self.paren(e.base, ATOM) + f"^{{{e.exp}}}"
 
-    def _source_Name(self, n: Name) -> str:
+    def visit_Name(self, n: Name) -> str:
         return self.tex_name(n.id, bold=n.id in self.ctx.matrices)
 
-    def _source_Item(self, n) -> str:
+    def visit_Item(self, n) -> str:
         """x[0] is x_{1}; (D @ w)[1] is (D w)_{2}."""
         if isinstance(n.of, Name):
             return f"{self.tex_name(n.of.id, bold=False)}_{{{self.entry_number(n.index)}}}"
@@ -315,7 +315,7 @@ class LatexPrinter(TextPrinter):
             return f"{self._print(n.of)}_{{{self.entry_number(n.index)}}}"
         return rf"\left({self._print(n.of)}\right)_{{{self.entry_number(n.index)}}}"
 
-    def _source_Stack(self, n) -> str:
+    def visit_Stack(self, n) -> str:
         """(a, b) for a vector, a pmatrix for a matrix written row by row."""
         if isinstance(n.items[0], Stack):
             body = r" \\ ".join(" & ".join(self._print(e) for e in row.items)
@@ -337,17 +337,17 @@ class LatexPrinter(TextPrinter):
         body = r" \\ ".join(" & ".join(self._print(x) for x in e.row(r)) for r in range(e.rows))
         return rf"\begin{{pmatrix}} {body} \end{{pmatrix}}"
 
-    def _source_Neg(self, n: Neg) -> str:
+    def visit_Neg(self, n: Neg) -> str:
         return "-" + self._source_operand(n.operand)
 
-    def _source_Transpose(self, n: TransposeNode) -> str:
+    def visit_Transpose(self, n: TransposeNode) -> str:
         inner = self._source_operand(n.operand)
         if isinstance(n.operand, TransposeNode) or (isinstance(n.operand, BinOp)
                                                     and n.operand.op == "**"):
             inner = rf"\left({inner}\right)"  # no double superscript
         return inner + self.T
 
-    def _source_Call(self, n: Call) -> str:
+    def visit_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
         if n.spec is not None:  # einsum_{ij,jk → ik}(A, B): its subscripts below
             given, arrow, result = n.spec.replace(" ", "").partition("->")
@@ -360,7 +360,7 @@ class LatexPrinter(TextPrinter):
     SOURCE_OPS = {"+": " + ", "-": " - ", "*": r" \circ ", "/": r" \oslash ", "@": " ",
                   "**": "^"}
 
-    def _source_BinOp(self, n: BinOp) -> str:
+    def visit_BinOp(self, n: BinOp) -> str:
         if n.op == "**":
             base = self._source_operand(n.left, n)
             if isinstance(n.left, TransposeNode) or (isinstance(n.left, BinOp)
@@ -368,7 +368,7 @@ class LatexPrinter(TextPrinter):
                 base = rf"\left({base}\right)"  # no double superscript
             circ = "" if self.is_scalar_node(n.left) else r"\circ "
             return base + "^{" + circ + self._print(n.right) + "}"
-        return super()._source_BinOp(n)
+        return super().visit_BinOp(n)
 
     def _source_operand(self, node, parent=None, right: bool = False) -> str:
         text = super()._source_operand(node, parent, right)

@@ -74,8 +74,8 @@ def _program_view(d, inputs: list[str]) -> dict:
     """What both modules share: the program, its inputs with shapes and assumptions, sizes
     for its dimensions, the forward statements as numpy, what the inputs drawn must be,
     and the branches its check must see on both sides."""
-    from ..language.domains import invertible_names
     from ..codegen.numpy_source import NumpySource
+    from ..language.domains import invertible_names
     program, shapes = d.program, d.shapes
     dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
                               if isinstance(x, str)))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum, Symbol
 
+from ..calculus.matrices import diagonal_of, hadamard_order, is_negative
+from ..calculus.written import WrittenOrder
 from ..index.symbols import (
     Element,
     Index,
@@ -23,9 +25,7 @@ from ..index.symbols import (
     free_symbols,
     indices_of,
 )
-from ..calculus.matrices import diagonal_of, hadamard_order, is_negative
-from ..calculus.written import WrittenOrder
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Walker
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Jacobian, MapDerivative
 
@@ -74,7 +74,7 @@ def functions_of_one(program, shapes: dict, loss: str) -> dict[str, frozenset[st
     return found
 
 
-class Printer:
+class Printer(Walker):
     def __init__(self, ctx: PrintContext | None = None):
         self.ctx = ctx or PrintContext()
         self.as_written = False  # inside ∂(…)/∂x: products in the order the program has them
@@ -104,7 +104,7 @@ class Printer:
 
     def _print(self, expr) -> str:
         if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Call, Item, Stack)):
-            return getattr(self, f"_source_{type(expr).__name__}")(expr)
+            return self.visit(expr)  # a program's node, as written (``visit_BinOp``, …)
         hook = getattr(expr, "_matcalc_print", None)
         if hook is not None:  # a node of an operation that prints itself (a row-wise entry)
             return hook(self)

@@ -8,6 +8,7 @@ import sympy
 from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
+from ..calculus.matrices import diagonal_of, is_negative, negated
 from ..index.symbols import (
     Element,
     Index,
@@ -20,7 +21,6 @@ from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import layer_superscript, unicode_name
-from ..calculus.matrices import diagonal_of, is_negative, negated
 from .printers import (
     ADD,
     ATOM,
@@ -438,10 +438,10 @@ class TextPrinter(Printer):
         return self._print(e.matrix)
 
     # program expressions (forward definitions)
-    def _source_Name(self, n: Name) -> str:
+    def visit_Name(self, n: Name) -> str:
         return self.uname(n.id)
 
-    def _source_Item(self, n) -> str:
+    def visit_Item(self, n) -> str:
         """x[0] is x_1; (D @ w)[1] is (D w)_2."""
         if isinstance(n.of, Name):
             return f"{self.uname(n.of.id)}_{self.entry_number(n.index)}"
@@ -449,7 +449,7 @@ class TextPrinter(Printer):
             return f"{self._print(n.of)}_{self.entry_number(n.index)}"
         return f"({self._print(n.of)})_{self.entry_number(n.index)}"
 
-    def _source_Stack(self, n) -> str:
+    def visit_Stack(self, n) -> str:
         """(a, b) for a vector, [a, b; c, d] for a matrix (rows apart by ';')."""
         if isinstance(n.items[0], Stack):
             return "[" + "; ".join(", ".join(self._print(e) for e in row.items)
@@ -470,19 +470,19 @@ class TextPrinter(Printer):
         return "[" + "; ".join(", ".join(self._print(x) for x in e.row(r))
                                for r in range(e.rows)) + "]"
 
-    def _source_Size(self, n: Size) -> str:
+    def visit_Size(self, n: Size) -> str:
         return self.name_shown(n.id)
 
-    def _source_Number(self, n: Number) -> str:
+    def visit_Number(self, n: Number) -> str:
         return repr(n.value)
 
-    def _source_Neg(self, n: Neg) -> str:
+    def visit_Neg(self, n: Neg) -> str:
         return "−" + self._source_operand(n.operand)
 
-    def _source_Transpose(self, n: TransposeNode) -> str:
+    def visit_Transpose(self, n: TransposeNode) -> str:
         return self._source_operand(n.operand) + "ᵀ"
 
-    def _source_Call(self, n: Call) -> str:
+    def visit_Call(self, n: Call) -> str:
         arg = ", ".join(self._print(a) for a in n.args)
         if n.spec is not None:  # einsum("ij,jk->ik", A, B), as written
             return f'{ops.get(n.func).spelled("text")}("{n.spec}", {arg})'
@@ -492,7 +492,7 @@ class TextPrinter(Printer):
 
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
 
-    def _source_BinOp(self, n: BinOp) -> str:
+    def visit_BinOp(self, n: BinOp) -> str:
         if n.op == "**" and self.is_scalar_node(n.left) and isinstance(n.right, Number) and \
                 isinstance(n.right.value, int) and n.right.value >= 0:
             return self._source_operand(n.left, n) + str(n.right.value).translate(SUPERSCRIPTS)
@@ -502,7 +502,7 @@ class TextPrinter(Printer):
         op = self.SOURCE_OPS[n.op]
         left, right = n.left, n.right
         if n.op == "@" and isinstance(left, Name) and left.id in self.ctx.vectors:
-            return self._source_Transpose(TransposeNode(left, left.pos)) + op + \
+            return self.visit_Transpose(TransposeNode(left, left.pos)) + op + \
                 self._source_operand(right, n, right=True)  # xᵀ A x: a 1-D left operand
         if n.op == "/" and self.is_scalar_node(right):
             op = " / "  # a division by a number is no Hadamard division
