@@ -29,6 +29,7 @@ from .program import (
     Size,
     Stack,
     Transpose,
+    Walker,
     names_in,
     written,
 )
@@ -96,136 +97,8 @@ class _Unifier:
 
 
 def infer(program: Program) -> Shapes:
-    u = _Unifier()
-    names: dict[str, Shape] = {}
-    assumptions: dict[str, str] = {}
-    declared = {decl.name for decl in program.declarations}
-    targets = {statement.target for statement in program.statements}
-    squared: dict[str, Pos] = {}  # undeclared inputs that broadcasting made square
-    nodes: dict[int, Shape] = {}
-    for decl in program.declarations:
-        names[decl.name] = decl.shape
-        if decl.assumption:
-            assumptions[decl.name] = decl.assumption
-        if decl.assumption in ("symmetric", "spd") and (
-                len(decl.shape) != 2 or not u.unify(decl.shape[0], decl.shape[1])):
-            raise ShapeError(f"{decl.name} is declared {decl.assumption} but its shape "
-                             f"{show(decl.shape)} is not square", decl.pos.line, decl.pos.col)
-
-    def mismatch(message: str, node: Expr) -> ShapeError:
-        return ShapeError(message, node.pos.line, node.pos.col)
-
-    def describe(node: Expr, shape: Shape) -> str:
-        shown = show(u.resolve(shape))
-        return f"{node.id} is {shown}" if isinstance(node, Name) else f"one side is {shown}"
-
-    def visit(node: Expr) -> Shape:
-        shape = rule(node)
-        nodes[id(node)] = shape
-        if isinstance(node, BinOp) and node.op in "+-*/":  # broadcasting made a name square?
-            for name, dims in names.items():
-                if name not in declared and name not in targets and name not in squared and \
-                        len(dims) == 2 and isinstance(dims[0], _Fresh) and \
-                        u.find(dims[0]) == u.find(dims[1]):
-                    squared[name] = node.pos
-        return shape
-
-    def rule(node: Expr) -> Shape:
-        if isinstance(node, Name):
-            if node.id not in names:
-                names[node.id] = (u.fresh(), u.fresh())
-            return names[node.id]
-        if isinstance(node, (Number, Size)):
-            return ()
-        if isinstance(node, Neg):
-            return visit(node.operand)
-        if isinstance(node, Transpose):
-            shape = visit(node.operand)
-            if len(shape) < 2 and node.written not in (".T", ".transpose()"):
-                raise mismatch(f"numpy's {node.written} needs two axes; "
-                               f"{describe(node.operand, shape)}", node)
-            return tuple(reversed(shape))
-        if isinstance(node, Call):
-            return call(node)
-        if isinstance(node, Item):
-            return item(node)
-        if isinstance(node, Stack):
-            if isinstance(node.items[0], Stack):  # [[a, b], [c, d]]: rows of scalars
-                widths = [visit(row) for row in node.items]  # parse made them one length
-                return (len(node.items), *widths[0])
-            for entry in node.items:
-                if visit(entry):
-                    raise mismatch("a vector literal [ … ] holds scalars", entry)
-            return (len(node.items),)
-        left, right = visit(node.left), visit(node.right)
-        if node.op == "@":
-            return matmul(node, left, right)
-        if node.op == "**" and right and not _is_constant(node.right):
-            raise mismatch("the exponent of '**' must be a number or a scalar", node.right)
-        return broadcast(node, left, right)
-
-    def item(node: Item) -> Shape:
-        """e[k] of a vector e whose length is a number larger than k: x[0] of a name
-        declared x: (2,), or (D @ w)[1] of an expression whose length is known."""
-        if isinstance(node.of, Name):
-            shape = names.get(node.of.id)
-            size = u.find(shape[0]) if shape and len(shape) == 1 else None
-            if not isinstance(size, int):
-                raise mismatch(f"{node.of.id}[{node.index}] needs {node.of.id} declared a "
-                               f"vector of known length, e.g. {node.of.id}: "
-                               f"({node.index + 1},)", node)
-            visit(node.of)
-            if node.index >= size:
-                raise mismatch(f"{node.of.id}[{node.index}] is past the end of {node.of.id}, "
-                               f"which has {size} entries", node)
-            return ()
-        shape = visit(node.of)
-        shown = written(node.of)
-        if len(shape) != 1:
-            raise mismatch(f"({shown})[{node.index}] needs a vector, but ({shown}) is "
-                           f"{show(u.resolve(shape))}", node)
-        size = u.find(shape[0])
-        if not isinstance(size, int):
-            raise mismatch(f"({shown})[{node.index}] needs the length of ({shown}) known as "
-                           f"a number, to be sure the entry is there, but it is "
-                           f"{show(u.resolve(shape))}; declare its dimensions as numbers", node)
-        if node.index >= size:
-            raise mismatch(f"({shown})[{node.index}] is past the end of ({shown}), which has "
-                           f"{size} entries", node)
-        return ()
-
-    def matmul(node: BinOp, left: Shape, right: Shape) -> Shape:
-        if not left or not right:
-            raise mismatch("'@' needs vectors or matrices on both sides; use '*' for a scalar",
-                           node)
-        if not u.unify(left[-1], right[0]):
-            raise mismatch(f"cannot multiply: {describe(node.left, left)} and "
-                           f"{describe(node.right, right)}; inner dimensions differ", node)
-        return left[:-1] + right[1:]
-
-    def broadcast(node: BinOp, left: Shape, right: Shape) -> Shape:
-        out: list[Dim] = []
-        for t in range(1, max(len(left), len(right)) + 1):
-            a = left[-t] if t <= len(left) else None
-            b = right[-t] if t <= len(right) else None
-            if a is None or u.find(a) == 1:
-                out.append(b if b is not None else a)
-            elif b is None or u.find(b) == 1 or u.unify(a, b):
-                out.append(a)
-            else:
-                raise mismatch(f"shapes do not broadcast for '{node.op}': "
-                               f"{describe(node.left, left)} and {describe(node.right, right)}",
-                               node)
-        return tuple(reversed(out))
-
-    def call(node: Call) -> Shape:
-        """The operation's own shape rule (elementwise ones keep the shape)."""
-        shapes = [visit(arg) for arg in node.args]
-        op = ops.get(node.func)
-        if op.shape is None:
-            return shapes[0]
-        return op.shape(_Check(u, node, shapes, describe, mismatch, broadcast), node, shapes)
-
+    rules = _ShapeRules(program)
+    names, u = rules.names, rules.u
     assigned: set[str] = set()
     read: set[str] = set()
     for statement in program.statements:
@@ -236,7 +109,7 @@ def infer(program: Program) -> Shapes:
         if statement.target in assigned:
             raise ShapeError(f"{statement.target!r} is assigned twice; give each result its own"
                              " name", statement.pos.line, statement.pos.col)
-        shape = visit(statement.value)
+        shape = rules.shape(statement.value)
         if statement.target in names:
             declared = names[statement.target]
             if len(declared) != len(shape) or not all(map(u.unify, declared, shape)):
@@ -252,9 +125,160 @@ def infer(program: Program) -> Shapes:
     if clash:
         raise ShapeError(f"{clash[0]!r} is a dimension and cannot also be a value; use a "
                          "number or another name")
-    shapes = _name_fresh(u, names, nodes, assumptions, program)
-    shapes.squared = squared
+    shapes = _name_fresh(u, names, rules.nodes, rules.assumptions, program)
+    shapes.squared = rules.squared
     return shapes
+
+
+class _ShapeRules(Walker):
+    """Each program node's shape, one rule per node type, unifying dimensions as it goes
+    (``_Unifier``); an undeclared name is a matrix of fresh dimensions until an operation
+    says more."""
+
+    def __init__(self, program: Program):
+        self.u = u = _Unifier()
+        self.names: dict[str, Shape] = {}
+        self.assumptions: dict[str, str] = {}
+        self.declared = {decl.name for decl in program.declarations}
+        self.targets = {statement.target for statement in program.statements}
+        self.squared: dict[str, Pos] = {}  # undeclared inputs that broadcasting made square
+        self.nodes: dict[int, Shape] = {}
+        for decl in program.declarations:
+            self.names[decl.name] = decl.shape
+            if decl.assumption:
+                self.assumptions[decl.name] = decl.assumption
+            if decl.assumption in ("symmetric", "spd") and (
+                    len(decl.shape) != 2 or not u.unify(decl.shape[0], decl.shape[1])):
+                raise ShapeError(f"{decl.name} is declared {decl.assumption} but its shape "
+                                 f"{show(decl.shape)} is not square", decl.pos.line,
+                                 decl.pos.col)
+
+    def mismatch(self, message: str, node: Expr) -> ShapeError:
+        return ShapeError(message, node.pos.line, node.pos.col)
+
+    def describe(self, node: Expr, shape: Shape) -> str:
+        shown = show(self.u.resolve(shape))
+        return f"{node.id} is {shown}" if isinstance(node, Name) else f"one side is {shown}"
+
+    def shape(self, node: Expr) -> Shape:
+        """The node's shape by its rule, remembered; and whether broadcasting made an
+        undeclared name square (said in a note)."""
+        shape = self.visit(node)
+        self.nodes[id(node)] = shape
+        if isinstance(node, BinOp) and node.op in "+-*/":
+            u = self.u
+            for name, dims in self.names.items():
+                if name not in self.declared and name not in self.targets and \
+                        name not in self.squared and len(dims) == 2 and \
+                        isinstance(dims[0], _Fresh) and u.find(dims[0]) == u.find(dims[1]):
+                    self.squared[name] = node.pos
+        return shape
+
+    def visit_Name(self, node: Name) -> Shape:
+        if node.id not in self.names:
+            self.names[node.id] = (self.u.fresh(), self.u.fresh())
+        return self.names[node.id]
+
+    def visit_Number(self, node: Number) -> Shape:
+        return ()
+
+    def visit_Size(self, node: Size) -> Shape:
+        return ()
+
+    def visit_Neg(self, node: Neg) -> Shape:
+        return self.shape(node.operand)
+
+    def visit_Transpose(self, node: Transpose) -> Shape:
+        shape = self.shape(node.operand)
+        if len(shape) < 2 and node.written not in (".T", ".transpose()"):
+            raise self.mismatch(f"numpy's {node.written} needs two axes; "
+                                f"{self.describe(node.operand, shape)}", node)
+        return tuple(reversed(shape))
+
+    def visit_Stack(self, node: Stack) -> Shape:
+        if isinstance(node.items[0], Stack):  # [[a, b], [c, d]]: rows of scalars
+            widths = [self.shape(row) for row in node.items]  # parse made them one length
+            return (len(node.items), *widths[0])
+        for entry in node.items:
+            if self.shape(entry):
+                raise self.mismatch("a vector literal [ … ] holds scalars", entry)
+        return (len(node.items),)
+
+    def visit_BinOp(self, node: BinOp) -> Shape:
+        left, right = self.shape(node.left), self.shape(node.right)
+        if node.op == "@":
+            return self.matmul(node, left, right)
+        if node.op == "**" and right and not _is_constant(node.right):
+            raise self.mismatch("the exponent of '**' must be a number or a scalar",
+                                node.right)
+        return self.broadcast(node, left, right)
+
+    def visit_Item(self, node: Item) -> Shape:
+        """e[k] of a vector e whose length is a number larger than k: x[0] of a name
+        declared x: (2,), or (D @ w)[1] of an expression whose length is known."""
+        u, mismatch = self.u, self.mismatch
+        if isinstance(node.of, Name):
+            shape = self.names.get(node.of.id)
+            size = u.find(shape[0]) if shape and len(shape) == 1 else None
+            if not isinstance(size, int):
+                raise mismatch(f"{node.of.id}[{node.index}] needs {node.of.id} declared a "
+                               f"vector of known length, e.g. {node.of.id}: "
+                               f"({node.index + 1},)", node)
+            self.shape(node.of)
+            if node.index >= size:
+                raise mismatch(f"{node.of.id}[{node.index}] is past the end of {node.of.id}, "
+                               f"which has {size} entries", node)
+            return ()
+        shape = self.shape(node.of)
+        shown = written(node.of)
+        if len(shape) != 1:
+            raise mismatch(f"({shown})[{node.index}] needs a vector, but ({shown}) is "
+                           f"{show(u.resolve(shape))}", node)
+        size = u.find(shape[0])
+        if not isinstance(size, int):
+            raise mismatch(f"({shown})[{node.index}] needs the length of ({shown}) known as "
+                           f"a number, to be sure the entry is there, but it is "
+                           f"{show(u.resolve(shape))}; declare its dimensions as numbers", node)
+        if node.index >= size:
+            raise mismatch(f"({shown})[{node.index}] is past the end of ({shown}), which has "
+                           f"{size} entries", node)
+        return ()
+
+    def visit_Call(self, node: Call) -> Shape:
+        """The operation's own shape rule (elementwise ones keep the shape)."""
+        shapes = [self.shape(arg) for arg in node.args]
+        op = ops.get(node.func)
+        if op.shape is None:
+            return shapes[0]
+        return op.shape(_Check(self.u, node, shapes, self.describe, self.mismatch,
+                               self.broadcast), node, shapes)
+
+    def matmul(self, node: BinOp, left: Shape, right: Shape) -> Shape:
+        if not left or not right:
+            raise self.mismatch("'@' needs vectors or matrices on both sides; use '*' for a "
+                                "scalar", node)
+        if not self.u.unify(left[-1], right[0]):
+            raise self.mismatch(f"cannot multiply: {self.describe(node.left, left)} and "
+                                f"{self.describe(node.right, right)}; inner dimensions differ",
+                                node)
+        return left[:-1] + right[1:]
+
+    def broadcast(self, node: BinOp, left: Shape, right: Shape) -> Shape:
+        """numpy's broadcasting: shapes aligned from the right, a 1 stretches."""
+        u = self.u
+        out: list[Dim] = []
+        for t in range(1, max(len(left), len(right)) + 1):
+            a = left[-t] if t <= len(left) else None
+            b = right[-t] if t <= len(right) else None
+            if a is None or u.find(a) == 1:
+                out.append(b if b is not None else a)
+            elif b is None or u.find(b) == 1 or u.unify(a, b):
+                out.append(a)
+            else:
+                raise self.mismatch(f"shapes do not broadcast for '{node.op}': "
+                                    f"{self.describe(node.left, left)} and "
+                                    f"{self.describe(node.right, right)}", node)
+        return tuple(reversed(out))
 
 
 @dataclass
