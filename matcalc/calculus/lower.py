@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import singledispatch
 
 import sympy
 from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
@@ -23,7 +22,18 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 from .. import ops
 from ..errors import UnsupportedError
 from ..index.symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Transpose
+from ..language.program import (
+    BinOp,
+    Call,
+    Item,
+    Name,
+    Neg,
+    Number,
+    Size,
+    Stack,
+    Transpose,
+    Walker,
+)
 from ..language.program import Expr as Node
 from ..language.shapes import Shape, Shapes
 from .written import WrittenOrder
@@ -80,7 +90,7 @@ def entry(symbol: Expr, idx: Sequence[Expr]) -> Expr:
 
 
 @dataclass
-class Lowering:
+class Lowering(Walker):
     """What a lowering rule may ask for: the element form of a subexpression at given
     indices, its shape, fresh inner indices and their limits, and its matrix (for det
     and inv)."""
@@ -115,6 +125,69 @@ class Lowering:
     def matrix(self, node: Node) -> Expr:
         return to_matrix(node, self)
 
+    # one rule per node type: the element form at the indices idx
+
+    def visit_Name(self, node: Name, idx: tuple[Expr, ...]) -> Expr:
+        return self.names.element(node.id, idx)
+
+    def visit_Number(self, node: Number, idx: tuple[Expr, ...]) -> Expr:
+        if isinstance(node.value, int):
+            return Integer(node.value)
+        exact = Fraction(repr(node.value))  # the decimal as written: 0.1 is 1/10
+        if exact.denominator <= 10**6:
+            return Rational(exact.numerator, exact.denominator)
+        return sympy.Float(node.value)  # 0.3333333333333333 stays a float
+
+    def visit_Size(self, node: Size, idx: tuple[Expr, ...]) -> Expr:
+        """A dimension read as a number is the dimension: d in S = Q Kᵀ/√d."""
+        return dim(node.id)
+
+    def visit_Item(self, node: Item, idx: tuple[Expr, ...]) -> Expr:
+        """(e)[k] is e's element form at the constant index k: x[1] is the entry x_2 (numpy
+        counts from 0, the proof prints from 1), (D @ w)[1] is Σ_p d_2p w_p."""
+        return self.visit(node.of, (Integer(node.index),))
+
+    def visit_Stack(self, node: Stack, idx: tuple[Expr, ...]) -> Expr:
+        """[e0, e1, …]_k = e_k: the entry at k of the vector written out; a matrix literal's
+        entry (i, j) is row i's entry j, [[a, b], [c, d]]_ij = ((a, b)_j, (c, d)_j)_i."""
+        return Pick(idx[0], *[self.visit(e, idx[1:]) for e in node.items])
+
+    def visit_Neg(self, node: Neg, idx: tuple[Expr, ...]) -> Expr:
+        operand = self.visit(node.operand, idx)
+        written = self.names.written
+        return written.record(-operand, written.negated(operand))
+
+    def visit_Transpose(self, node: Transpose, idx: tuple[Expr, ...]) -> Expr:
+        """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics)."""
+        return self.visit(node.operand, tuple(reversed(idx)))
+
+    def visit_BinOp(self, node: BinOp, idx: tuple[Expr, ...]) -> Expr:
+        if node.op == "@":
+            return _matmul(node, idx, self)
+        out = self.shape(node)
+        left = self.visit(node.left, _broadcast(self.shape(node.left), out, idx))
+        right = self.visit(node.right, _broadcast(self.shape(node.right), out, idx))
+        written = self.names.written  # the operands' order, for the printers (1 + e^{−x})
+        if node.op in "*/" and (left.is_number or right.is_number):
+            scaled = _scaled(node.op, left, right)
+            return written.record(scaled, [left, right if node.op == "*" else 1 / right])
+        if node.op == "+":
+            return written.record(left + right, [left, right])
+        if node.op == "-":
+            return written.record(left - right, [left, *written.negated(right)])
+        if node.op == "*":
+            return written.record(left * right, [left, right])
+        if node.op == "/":
+            return written.record(left / right, [left, 1 / right])
+        return left**right  # "**": shapes has checked that the exponent is a scalar
+
+    def visit_Call(self, node: Call, idx: tuple[Expr, ...]) -> Expr:
+        """The operation's own lowering, or, for an elementwise one, f applied entrywise."""
+        op = ops.get(node.func)
+        if op.lower is not None:
+            return op.lower(node, idx, self)
+        return op.function(self.visit(node.args[0], idx))
+
 
 def _broadcast(child: Shape, out: Shape, idx: tuple[Expr, ...]) -> tuple[Expr, ...]:
     """numpy broadcasting: align from the right; a dimension of 1 takes index 0."""
@@ -123,79 +196,10 @@ def _broadcast(child: Shape, out: Shape, idx: tuple[Expr, ...]) -> tuple[Expr, .
                  for t, d in enumerate(child))
 
 
-@singledispatch
 def lower(node: Node, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    raise UnsupportedError(f"cannot lower {type(node).__name__}")
-
-
-@lower.register
-def lower_name(node: Name, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    return ctx.names.element(node.id, idx)
-
-
-@lower.register
-def lower_number(node: Number, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    if isinstance(node.value, int):
-        return Integer(node.value)
-    exact = Fraction(repr(node.value))  # the decimal as written: 0.1 is 1/10
-    if exact.denominator <= 10**6:
-        return Rational(exact.numerator, exact.denominator)
-    return sympy.Float(node.value)  # 0.3333333333333333 stays a float
-
-
-@lower.register
-def lower_size(node: Size, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """A dimension read as a number is the dimension: d in S = Q Kᵀ/√d."""
-    return dim(node.id)
-
-
-@lower.register
-def lower_item(node: Item, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """(e)[k] is e's element form at the constant index k: x[1] is the entry x_2 (numpy
-    counts from 0, the proof prints from 1), (D @ w)[1] is Σ_p d_2p w_p."""
-    return lower(node.of, (Integer(node.index),), ctx)
-
-
-@lower.register
-def lower_stack(node: Stack, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """[e0, e1, …]_k = e_k: the entry at k of the vector written out; a matrix literal's
-    entry (i, j) is row i's entry j, [[a, b], [c, d]]_ij = ((a, b)_j, (c, d)_j)_i."""
-    return Pick(idx[0], *[lower(e, idx[1:], ctx) for e in node.items])
-
-
-@lower.register
-def lower_neg(node: Neg, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    operand = lower(node.operand, idx, ctx)
-    written = ctx.names.written
-    return written.record(-operand, written.negated(operand))
-
-
-@lower.register
-def lower_transpose(node: Transpose, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics)."""
-    return lower(node.operand, tuple(reversed(idx)), ctx)
-
-
-@lower.register
-def lower_binop(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    if node.op == "@":
-        return _matmul(node, idx, ctx)
-    out = ctx.shape(node)
-    left = lower(node.left, _broadcast(ctx.shape(node.left), out, idx), ctx)
-    right = lower(node.right, _broadcast(ctx.shape(node.right), out, idx), ctx)
-    written = ctx.names.written  # the operands' order, for the printers (1 + e^{−x})
-    if node.op in "*/" and (left.is_number or right.is_number):
-        scaled = _scaled(node.op, left, right)
-        return written.record(scaled, [left, right if node.op == "*" else 1 / right])
-    if node.op == "+":
-        return written.record(left + right, [left, right])
-    if node.op == "-":
-        return written.record(left - right, [left, *written.negated(right)])
-    if node.op == "*":
-        return written.record(left * right, [left, right])
-    if node.op == "/":
-        return written.record(left / right, [left, 1 / right])
-    return left**right  # "**": shapes has checked that the exponent is a scalar
+    """The element form of a program expression at the indices ``idx``
+    (``Lowering.visit_<Node>``: one rule per node type)."""
+    return ctx.visit(node, idx)
 
 
 def _scaled(op: str, left: Expr, right: Expr) -> Expr:
@@ -225,15 +229,6 @@ def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
         idx = (*idx[:cut], p)
     factors.append(lower(spine[-1].left, idx, ctx))
     return IndexSum(Mul(*reversed(factors)), *reversed(limits))
-
-
-@lower.register
-def lower_call(node: Call, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
-    """The operation's own lowering, or, for an elementwise one, f applied entrywise."""
-    op = ops.get(node.func)
-    if op.lower is not None:
-        return op.lower(node, idx, ctx)
-    return op.function(lower(node.args[0], idx, ctx))
 
 
 def to_matrix(node: Node, ctx: Lowering) -> Expr:

@@ -190,11 +190,12 @@ class Walker:
     ``_print_Add``). The forward pass, numpy's spelling of a program and the printers of a
     program's statements are walkers."""
 
-    def visit(self, node: Expr):
+    def visit(self, node: Expr, *args):
+        """The rule for ``node``'s type, given ``args`` too (the lowering's indices)."""
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             raise TypeError(f"{type(self).__name__} has no rule for {type(node).__name__}")
-        return method(node)
+        return method(node, *args)
 
 
 def children(node: Expr) -> tuple[Expr, ...]:
