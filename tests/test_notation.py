@@ -26,24 +26,47 @@ def default_notation():
     NOTATION.update(saved)
 
 
-@pytest.mark.parametrize("choice, present, absent", [
+CHOICES = [
     ({"transpose": "top"}, r"^{\top}", r"^{\mathsf{T}}"),
     ({"transpose": "T"}, r"\mathbf{W}^{T}", r"^{\mathsf{T}}"),
     ({"bold": "bm"}, r"\bm{W}", r"\mathbf{W}"),
     ({"bold": "plain"}, r"W^{\mathsf{T}}", r"\mathbf{W}"),
     ({"limits": "on"}, r"\sum_{q=1}^{m}", r"\sum_{q} "),
     ({"division": "fraction"}, r"\frac{\mathbf{T}}{\mathbf{P}}", r"^{\circ -1}"),
-])
-def test_each_choice_changes_what_it_says(choice, present, absent):
+]
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[tuple[str, list, list[dict]]]:
+    """Each choice's LaTeX and Markdown formulas, typeset by KaTeX and MathJax in one run
+    of the readers (a process each would start node six times): (latex, formulas, errors)."""
     from helpers import node_package, reader
     reader("KaTeX and MathJax (npm, tests/js)",
            node_package("katex") and node_package("mathjax-full"))
+    saved = dict(NOTATION)
     d = derive(PROGRAM, wrt="Z, W")
-    set_notation(**choice)
-    latex = d.latex()
+    shown = []
+    for choice, _, _ in CHOICES:
+        NOTATION.update(saved)
+        set_notation(**choice)
+        latex = d.latex()
+        shown.append((latex, [latex, *display_blocks(d.markdown())]))
+    NOTATION.update(saved)
+    everything = [f for _, formulas in shown for f in formulas]
+    errors = render_errors(everything)
+    out, start = [], 0
+    for latex, formulas in shown:
+        mine = [e for e in errors if start <= e["index"] < start + len(formulas)]
+        out.append((latex, formulas, mine))
+        start += len(formulas)
+    return out
+
+
+@pytest.mark.parametrize("case", range(len(CHOICES)), ids=[str(c[0]) for c in CHOICES])
+def test_each_choice_changes_what_it_says(case, rendered):
+    choice, present, absent = CHOICES[case]
+    latex, _, errors = rendered[case]
     assert present in latex and absent not in latex
-    formulas = [latex, *display_blocks(d.markdown())]
-    errors = render_errors(formulas)
     if choice.get("bold") == "bm":  # \bm is KaTeX's and LaTeX's (package bm), not MathJax's
         errors = [e for e in errors if not (e["engine"] == "mathjax" and "\\bm" in e["message"])]
     assert not errors, errors[:2]
