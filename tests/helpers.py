@@ -110,3 +110,36 @@ H = relu(Z1)
 Z2 = H @ W2 + b2
 P = softmax(Z2)
 L = cross_entropy(T, P)"""
+
+
+# the command run for many argument lists in one interpreter, through its own main(): each
+# with its own stdin and streams (a process each would import sympy every time)
+_COMMANDS = """
+import io, json, sys, time, traceback
+from matcalc.cli import main
+results = []
+for argv, stdin in json.loads(sys.stdin.read()):
+    out, err = io.StringIO(), io.StringIO()
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin or ""), out, err
+    start = time.perf_counter()
+    try:
+        code = main(argv)
+    except BaseException:
+        traceback.print_exc(file=err)
+        code = -1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
+    results.append([code, out.getvalue(), err.getvalue(), time.perf_counter() - start])
+print(json.dumps(results))
+"""
+
+
+def run_commands(cases: list[tuple[list[str], str | None]]) -> list[tuple]:
+    """(exit code, stdout, stderr, seconds) of ``matcalc ARGV`` for each (argv, stdin)."""
+    import json
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-c", _COMMANDS], capture_output=True, text=True,
+                          input=json.dumps(cases), timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [tuple(r) for r in json.loads(done.stdout)]

@@ -136,40 +136,17 @@ ERROR_CASES = [
      "line 2, column 14: the rows of a matrix literal have the same length"),
 ]
 
-# one interpreter runs every case through the command's own main(), each with its own
-# streams (a process each would spend half a second importing sympy 17 times)
-DRIVER = """
-import io, json, sys, traceback
-from matcalc.cli import main
-results = []
-for argv in json.loads(sys.stdin.read()):
-    out, err = io.StringIO(), io.StringIO()
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = main(argv)
-    except BaseException:
-        traceback.print_exc(file=err)
-        code = -1
-    finally:
-        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    results.append([code, out.getvalue(), err.getvalue()])
-print(json.dumps(results))
-"""
-
-
 @pytest.fixture(scope="module")
 def error_runs() -> list:
-    done = subprocess.run([sys.executable, "-c", DRIVER], capture_output=True, text=True,
-                          input=json.dumps([args for args, _, _ in ERROR_CASES]), timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    from helpers import run_commands  # one interpreter, each case with its own streams
+    return run_commands([(args, None) for args, _, _ in ERROR_CASES])
 
 
 @pytest.mark.parametrize("case", range(len(ERROR_CASES)),
                          ids=[" ".join(args)[:40] for args, _, _ in ERROR_CASES])
 def test_errors_are_one_line_without_traceback(case, error_runs):
     args, code, message = ERROR_CASES[case]
-    returned, stdout, stderr = error_runs[case]
+    returned, stdout, stderr, _ = error_runs[case]
     assert returned == code, stderr
     assert stdout == ""
     lines = stderr.strip().splitlines()

@@ -4,7 +4,6 @@ program that cannot be derived. The table is the specification."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -68,29 +67,6 @@ def run(args: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     return result, time.perf_counter() - start
 
 
-# one interpreter runs the table through the command's own main(), each case with its own
-# streams and stdin (a process each would import sympy 31 times); the first case and the
-# deepest also run in a process of their own
-DRIVER = """
-import io, json, sys, time, traceback
-from matcalc.cli import main
-results = []
-for argv, stdin in json.loads(sys.stdin.read()):
-    out, err = io.StringIO(), io.StringIO()
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin or ""), out, err
-    start = time.perf_counter()
-    try:
-        code = main(argv)
-    except BaseException:
-        traceback.print_exc(file=err)
-        code = -1
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
-    results.append([code, err.getvalue(), time.perf_counter() - start])
-print(json.dumps(results))
-"""
-
-
 def _argv(args: list[str]) -> tuple[list[str], str | None]:
     """The program goes through stdin ("-") when argv cannot carry it (size, NUL)."""
     if len(args[0]) > 50_000 or "\x00" in args[0]:
@@ -100,10 +76,11 @@ def _argv(args: list[str]) -> tuple[list[str], str | None]:
 
 @pytest.fixture(scope="module")
 def table_runs() -> list:
-    done = subprocess.run([sys.executable, "-c", DRIVER], capture_output=True, text=True,
-                          input=json.dumps([_argv(row[1]) for row in TABLE]), timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
+    """The table through the command's main() in one interpreter, each case with its own
+    streams and stdin (the first case and the deepest also run in a process of their own)."""
+    from helpers import run_commands
+    return [(code, err, seconds)
+            for code, _, err, seconds in run_commands([_argv(row[1]) for row in TABLE])]
 
 
 def _judge(description, code, words, returned, stderr, seconds):
