@@ -22,7 +22,14 @@ import numpy as np
 
 from .. import ops
 from ..errors import DomainError, UnsupportedError, UsageError
-from ..language.domains import domain_argument, domain_of, invertible_names
+from ..language.domains import (
+    NONNEGATIVE,
+    POSITIVE,
+    domain_argument,
+    domain_of,
+    invertible_names,
+    sign_of,
+)
 from ..language.program import (
     BinOp,
     Call,
@@ -573,7 +580,7 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
         instances.append(instance)
         for site, sides in instance.sides.items():
             seen.setdefault(site, Counter()).update(sides)
-        missing = _uncovered(seen, len(instances))
+        missing = _uncovered(seen, len(instances), program)
         few = any(sides != Counter({0: sides[0]}) and
                   min(sides[1], sides[-1] + sides[0]) < SIDE_ENTRIES
                   for sides in seen.values())
@@ -591,13 +598,19 @@ def draw_instances(program: Program, shapes, output: str, trials: int,
     return Draws(instances, missing, shifted)
 
 
-def _uncovered(seen: dict, count: int) -> list[str]:
-    """The branches not yet seen on both sides, in words."""
+def _uncovered(seen: dict, count: int, program: Program) -> list[str]:
+    """The branches not yet seen on both sides, in words; a side no input can reach is not
+    asked for (abs(exp(x)) is never negative: its other side is dead by construction)."""
     out = []
     for site, counts in seen.items():
         sides = {side for side, n in counts.items() if n}
         if sides == {0}:
             continue  # held at its kink: the convention is the derivative
+        if len(site.args) == 1 and sign_of(site.args[0], program) == POSITIVE:
+            continue  # a kink at 0 of exp(x): only the positive side exists
+        if len(site.args) == 1 and sign_of(site.args[0], program) == NONNEGATIVE and \
+                1 in sides:
+            continue  # abs(x ** 2): 0 and the positive side are all there is
         words = ops.get(site.func).side_words
         plural = "s" if count != 1 else ""
         if not sides & {-1, 0}:

@@ -65,6 +65,10 @@ class Op:
     activation: bool = False
     # domain facts the checker draws inputs by
     positive: bool = False                  # its argument must be positive (log, √)
+    # the sign of its value whatever its argument: "positive" (exp, σ), "nonnegative"
+    # (relu, |x|, √), or "same" as its argument's (a sum, a mean: of nonnegative entries,
+    # nonnegative) — what lets the checker know a branch that can never be taken
+    sign: str | None = None
     invertible: bool = False                # its argument must be invertible (det, inv)
     # any other domain: (argument arrays, on a batch) -> inside? Its docstring says what
     # is needed ("its argument must have a positive determinant")

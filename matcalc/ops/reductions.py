@@ -165,7 +165,7 @@ _logsumexp_rows_entry, _ = row_entries(logsumexp_row)
 
 OPS = [
     Op("sum", "reduction",
-       "of all entries, or down the columns (axis=0) or along the rows (axis=1)",
+       "of all entries, or down the columns (axis=0) or along the rows (axis=1)", sign="same",
        signature="sum(X[, axis, keepdims])",
        keywords=_KEYWORDS, shape=_shape, lower=_lower_sum, forward=_forward("sum"),
        source="np.sum({0}{axis})",
@@ -174,7 +174,7 @@ OPS = [
                  "S = sum(A, axis=1, keepdims=True)\nB = A - S"),
        fuzz=(("", ("mn",), "sum({0})"), ("n", ("mn",), "sum({0}, axis=0)"),
              ("mn", ("mn",), "({0} - sum({0}, axis=1, keepdims=True))"))),
-    Op("mean", "reduction", "likewise, divided by the number of entries summed",
+    Op("mean", "reduction", "likewise, divided by the number of entries summed", sign="same",
        signature="mean(X[, axis, keepdims])",
        keywords=_KEYWORDS, shape=_shape, lower=_lower_mean, forward=_forward("mean"),
        source="np.mean({0}{axis})",

@@ -222,7 +222,8 @@ def _softmax(x, axis=-1):
 
 
 OPS = [
-    Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row", shape=not_scalar,
+    Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row",
+       sign="positive", shape=not_scalar,
        lower=_lower_softmax, function=softmax_entry, differentiate=_differentiate,
        known=_known,
        # overflow-safe: exp(z − max z) / Σ exp(z − max z); the forward pass runs this
