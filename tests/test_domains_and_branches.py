@@ -252,3 +252,15 @@ def test_a_wrong_result_beside_a_dead_branch_is_still_caught():
     wrong.gradients = {"X": wrong_grad}
     wrong.all_gradients = {**d.all_gradients, "X": wrong_grad}
     assert not verify(wrong).ok
+
+
+def test_a_numpy_modules_check_follows_the_same_rule():
+    """The module's check() asks for the sides the derivation's check asks for: none more
+    (relu(exp(x)) has one), none fewer (relu(x) still has both)."""
+    for program, listed in [("x: (n,)\nL = sum(relu(exp(x)))", False),
+                            ("x: (n,)\nL = sum(relu(x) * x)", True)]:
+        module = derive(program).show("numpy")
+        assert ('"relu(' in module.split("BRANCHES = ")[1].splitlines()[0]) == listed
+        namespace: dict = {}
+        exec(compile(module, "generated", "exec"), namespace)  # matcalc's own output
+        assert namespace["check"](seed=0) < 1e-6

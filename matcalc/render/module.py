@@ -109,13 +109,17 @@ def _domains(program, source) -> list[tuple[str, str]]:
 
 def _branches(program, source) -> list[tuple[str, str, list[str]]]:
     """Each branch of the program (a call with sides: max(x, 0), |x|, maximum) as (the call
-    as written, numpy of the side of its kink each entry is on, the two sides in words)."""
+    as written, numpy of the side of its kink each entry is on, the two sides in words);
+    not one whose argument's sign leaves a single side (a kink at 0 of exp(x): ``sign_of``), which
+    the derivation's own check does not ask for either."""
     from .. import ops
+    from ..language.domains import sign_of
     from ..language.program import Call, walk_program, written
     found = {}
     for node in walk_program(program):
         if isinstance(node, Call) and ops.get(node.func).sides_numpy is not None and \
-                not (len(node.args) > 1 and all(a == node.args[0] for a in node.args)):
+                not (len(node.args) > 1 and all(a == node.args[0] for a in node.args)) and \
+                not (len(node.args) == 1 and sign_of(node.args[0], program)):
             op = ops.get(node.func)
             code = op.sides_numpy.format(*(source.operand(a) for a in node.args))
             found.setdefault(written(node), (code, list(op.side_words)))
