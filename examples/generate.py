@@ -160,9 +160,8 @@ DOCS = HERE.parent / "docs"
 
 def graph_dot() -> str:
     """docs/<GRAPH_EXAMPLE>.dot: the graph of example 22 at the article's values."""
-    from matcalc.render.graph import dot_source
     source = (HERE / "22_cs231n_staged.mc").read_text(encoding="utf-8")
-    return dot_source(derive(source, wrt="all").at({"x": 3, "y": -4}))
+    return derive(source, wrt="all").at({"x": 3, "y": -4}).dot()
 
 
 def graph_svg() -> str:

@@ -563,12 +563,12 @@ def graph(program: str, fmt: str, shape: tuple[str, ...], at: str | None, seed: 
       matcalc graph examples/20_cs231n_add_multiply.mc --at x=-2,y=5,z=-4
     """
     from .pipeline import derive as run
-    from .render.graph import dot_source, draw
+    from .render.graph import draw
     text = _read_program(program)
     derivation = run(text, wrt="all", shapes=_header_shapes(_header(text), shape))
     if at is not None or seed is not None:
         _values_at(derivation, at, seed)
-    source = dot_source(derivation)
+    source = derivation.dot()
     if fmt == "dot":
         data = source.encode("utf-8")
     else:

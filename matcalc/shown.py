@@ -130,9 +130,14 @@ class ShownWithNumpy(Shown):
                           "forward": forward_values, "gradients": gradients,
                           "upstream": None if upstream is None else upstream[self.output],
                           "upstreams": upstream or {}}
-        if self.is_graph:  # each fan-out's shares, for the graph's arrows
-            self.values_at["shares"] = shares_at(self)
         return self
+
+    def dot(self) -> str:
+        """The computation graph in Graphviz's dot (``render.graph``); after ``at``, with
+        the values on its arrows and each fan-out's shares (computed here, for the graph
+        alone)."""
+        from .render.graph import dot_source
+        return dot_source(self, shares_at(self) if self.values_at and self.is_graph else {})
 
     def evaluate(self, values: dict, upstream=None) -> dict:
         """The requested gradients at given input values (numbers or arrays), by running

@@ -176,8 +176,7 @@ def test_two_maps_are_two_functions_to_the_check(declaration):
 def test_names_the_graph_and_inline_order():
     text = derive("X: (2, 2)\nF: (2, 2) -> ()\nOut = F(X)", wrt="X").text()
     assert "∂Out/∂X" in text and "∂out" not in text      # the scalar's own name
-    from matcalc.render.graph import dot_source
-    dot = dot_source(derive("x: (n,)\nf: (m,) -> ()\ny = W @ x\nL = f(y)", wrt="W,x"))
+    dot = derive("x: (n,)\nf: (m,) -> ()\ny = W @ x\nL = f(y)", wrt="W,x").dot()
     assert '"L" -> "y"' in dot                           # the loss's edge back to y
     inlined = derive("x: ()\nf: () -> ()\ng: () -> ()\nh: () -> ()\ny = f(x)\nz = g(y)\n"
                      "w = h(z)", wrt="x", inline=True).text()

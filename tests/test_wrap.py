@@ -69,10 +69,10 @@ def test_a_japanese_note_keeps_to_the_columns_a_terminal_gives_it():
     """Full-width characters take two columns; Japanese breaks between characters, never
     before 、。） nor after （."""
     from matcalc import derive
-    from matcalc.render.wrap import NO_LINE_END, NO_LINE_START, _columns
+    from matcalc.render.wrap import NO_LINE_END, NO_LINE_START, display_columns
     text = derive("x: ()\nf: () -> ()\ny = f(x)", wrt="x").show("text", "ja")
     notes = text[text.index("注："):text.index("\n\n")].split("\n")
     assert len(notes) > 2
-    assert all(_columns(line) <= 100 for line in notes)
+    assert all(display_columns(line) <= 100 for line in notes)
     for line, after in zip(notes, notes[1:]):
         assert line[-1] not in NO_LINE_END and after.strip()[0] not in NO_LINE_START

@@ -606,11 +606,9 @@ def _uncovered(seen: dict, count: int, program: Program) -> list[str]:
         sides = {side for side, n in counts.items() if n}
         if sides == {0}:
             continue  # held at its kink: the convention is the derivative
-        if len(site.args) == 1 and sign_of(site.args[0], program) == POSITIVE:
-            continue  # a kink at 0 of exp(x): only the positive side exists
-        if len(site.args) == 1 and sign_of(site.args[0], program) == NONNEGATIVE and \
-                1 in sides:
-            continue  # abs(x ** 2): 0 and the positive side are all there is
+        sign = sign_of(site.args[0], program) if len(site.args) == 1 else None
+        if sign == POSITIVE or (sign == NONNEGATIVE and 1 in sides):
+            continue  # exp(x) at a kink at 0 has one side; x ** 2 has 0 and the positive
         words = ops.get(site.func).side_words
         plural = "s" if count != 1 else ""
         if not sides & {-1, 0}:

@@ -169,7 +169,7 @@ def step_view(step, printer, order: list[str] | None = None) -> dict:
             "params": shown_params(step.reason.params, printer)}
 
 
-def _restates(grad) -> bool:
+def _result_is_last_line(grad) -> bool:
     """The scalar result is its proof's last line, written in the program's order there
     (exp(−x) + 3 − (y + x) exp(−x)): the closing line keeps that order rather than
     sympy's ((−y − x) exp(−x) + exp(−x) + 3). Small scalar expressions only."""
@@ -285,7 +285,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
     for grad in d.shown_gradients.values():
         steps = [] if hidden else steps_view(grad.steps, printer, d.program)
         result = printer.doprint(grad.result) if grad.result is not None else None
-        if steps and _restates(grad):  # a scalar result as its last line wrote it
+        if steps and _result_is_last_line(grad):  # a scalar result as its last line wrote it
             result = steps[-1]["rhs"]
         symbol = d.names.symbols[grad.wrt]
         gradients.append({

@@ -25,13 +25,15 @@ from .text import TextPrinter
 FORWARD, BACKWARD = "#1b7837", "#b2182b"  # green forward, red backward (seed 003)
 
 
-def dot_source(d) -> str:
-    """The graph of a derivation's program in Graphviz's dot language."""
+def dot_source(d, shares: dict | None = None) -> str:
+    """The graph of a derivation's program in Graphviz's dot language; ``shares``: each
+    fan-out's share of the gradient along each arrow, {X: {Z: value}} (``shown.shares_at``,
+    at the values of ``d.at``)."""
     printer = TextPrinter(context(d))
     values = getattr(d, "values_at", None) or {}
     forward = values.get("forward", {})
     gradients = values.get("gradients", {})
-    shares = values.get("shares", {})  # each fan-out's, computed with the values (d.at)
+    shares = shares or {}
     program = d.program
     lines = ["digraph matcalc {", "  rankdir=LR;",
              '  node [fontname="DejaVu Sans", fontsize=12];',

@@ -60,11 +60,11 @@ def wrap_prose(text: str, width: int, indent: int) -> str:
                 char not in NO_LINE_START and text[at - 1] not in NO_LINE_END:
             breaks.append((at, at, depth > 0))
     lines, start, room = [], 0, width
-    while _columns(text[start:]) > room:
-        reach = [b for b in breaks if b[0] > start and _columns(text[start:b[0]]) <= room]
+    while display_columns(text[start:]) > room:
+        reach = [b for b in breaks if b[0] > start and display_columns(text[start:b[0]]) <= room]
         # a formula's brackets (i → k, j → l) stay whole where the line can end before them
         outside = [b for b in reach if not b[2]]
-        if outside and _columns(text[start:outside[-1][0]]) > room // 2:
+        if outside and display_columns(text[start:outside[-1][0]]) > room // 2:
             reach = outside
         if not reach:
             later = [b for b in breaks if b[0] > start]
@@ -96,11 +96,6 @@ def _wide(char: str) -> bool:
 
 
 def display_columns(text: str) -> int:
-    """The columns a terminal gives the text: two for a full-width character."""
-    return _columns(text)
-
-
-def _columns(text: str) -> int:
     """The columns a terminal gives the text: two for a full-width character."""
     return sum(2 if _wide(c) else 1 for c in text)
 
