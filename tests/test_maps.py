@@ -136,3 +136,13 @@ def test_the_jacobian_of_a_map_is_its_symbol_and_has_no_numpy():
     set_notation(expand="on")  # (the autouse fixture restores the notation)
     expanded = d.text()
     assert "∂y_m/∂x_n" in expanded and "∂y/∂x = ∂y/∂x" not in expanded
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+def test_only_a_declared_map_skips_its_element_form(function):
+    """A row-wise function of a name lowers to a node like a map's entry; its Jacobian's
+    proof still starts from the element form (a map's own Jacobian is its symbol)."""
+    from matcalc import jacobian
+    d = jacobian(f"x: (n,)\ny = {function}(x)", wrt="x")
+    assert [s.reason.key for s in d.steps][:1] == ["element_form"]
+    assert jacobian(MAP, wrt="x").steps == []

@@ -146,10 +146,9 @@ def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
     found = {}
     for p in expr.atoms(ChainPartial):
         form, var = forms.get(p.expr), p.var
-        op = ops.of_node(form) if isinstance(form, sympy.Function) else None
-        if op is None or op.kind != "map" or not maps_entry(form, var):
+        if not maps_entry(form, var):
             return None
-        found[p] = of_result(op.differentiate(form, var, differentiate),  # (∂y/∂x)_{k,i}
+        found[p] = of_result(ops.of_node(form).differentiate(form, var, differentiate),
                              p.expr.matrix.name if isinstance(p.expr, Element) else p.expr.name)
     return expr.xreplace(found) if found else None
 
@@ -418,9 +417,7 @@ class GradientOfName:
         if len(pieces) != 1 or upstream_of(self.d, pieces[0][0].target) is not None or \
                 self.name in self.d.upstreams:
             return False
-        form = next(iter(forms.values()))
-        op = ops.of_node(form) if isinstance(form, sympy.Function) else None
-        if op is None or op.kind != "map" or not maps_entry(form, self.var):
+        if not maps_entry(next(iter(forms.values())), self.var):
             return False
         self.declared = True
         return True

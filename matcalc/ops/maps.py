@@ -48,7 +48,6 @@ from ..index.symbols import (
 from .base import Op
 from .elementwise import STAND_IN
 
-MAP_STAND_INS = ("tanh(A x)", "sin(B x) + 0.1 (B x)³")
 # the dimensions of the instance that runs now (a map's output length m, when m is a name)
 DIMS: ContextVar[dict | None] = ContextVar("map_dims", default=None)
 
@@ -172,10 +171,17 @@ class MapValue(Function):
     is_real = True
 
 
+class MapEntry(RowEntry):
+    """g_k(x) for a declared map g between vectors: a row-wise node (its running index
+    over x), told apart from softmax's by its class; a program's map is a subclass named
+    after it."""
+
+
 def maps_entry(form, var) -> bool:
-    """Whether ``form`` (a lowered map's entry, g_k(x) or f(x)) is read at ``var``'s
-    argument directly: y = g(x) differentiated by an entry x_i (or by x itself)."""
-    if isinstance(form, RowEntry):
+    """Whether ``form`` is a declared map's entry (g_k(x) or f(x); not another row-wise
+    node, softmax's) read at ``var``'s argument directly: y = g(x) differentiated by an
+    entry x_i (or by x itself)."""
+    if isinstance(form, MapEntry):
         return isinstance(var, Element) and form.entry == Element(var.matrix, form.index, 0)
     if isinstance(form, MapValue):
         (arg,) = form.args
@@ -268,7 +274,7 @@ def _scalar_map(name: str, arg: tuple, outputs: dict[str, str]) -> Op:
 
 def _vector_map(name: str, n, m, outputs: dict[str, str]) -> Op:
     """y = g(x) between vectors: y_k = g_k(x), ∂y_k/∂x_i = (∂y/∂x)_ki."""
-    node = type(name, (RowEntry,), {
+    node = type(name, (MapEntry,), {
         "__doc__": f"{name}(e)_at: entry at of the declared map {name}: ({n},) -> ({m},)",
         "_matcalc_print": _print_entry})
 
