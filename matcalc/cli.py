@@ -55,8 +55,6 @@ def parse_shape_option(text: str) -> tuple[str, tuple[str | int, ...]]:
             shape.append(part)
         else:
             raise click.UsageError(f"--shape {text!r}: {part!r} is not a dimension")
-    if len(shape) > 2:
-        raise click.UsageError(f"--shape {text!r}: at most two dimensions are supported")
     return name.strip(), tuple(shape)
 
 

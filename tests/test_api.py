@@ -94,7 +94,6 @@ def test_library_errors_name_library_arguments():
 
 
 @pytest.mark.parametrize("shape, message", [
-    (("m", "n", "k"), "at most 2 dimensions"),
     ("m,n", "a tuple of dimensions"),
     (("m", "n x"), "'n x' is not a dimension"),
     ((0, 2), "0 is not a dimension"),

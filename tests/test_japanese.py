@@ -157,7 +157,7 @@ def test_the_message_scan_can_fail():
 
 @pytest.mark.parametrize("args, japanese", [
     (["C = foo(A)"], "未知の関数 'foo'"),
-    (["C = A @ B", "--shape", "A=m,n,k"], "次元は二つまで"),
+    (["C = A.T", "--shape", "A=m,n,k"], "軸をすべて逆順"),
     (["x: (n,)\nC = x[0] + A"], "長さの分かったベクトル"),
     (["C = A @ B", "--at", "A=1,B=2"], "与えられた値の形"),
     (["C = A @ B", "--wrt", "A", "--against", "A @ dC"], "numpy で計算できない"),

@@ -68,7 +68,6 @@ def test_shape_option_declares_and_must_agree():
     ("C = exp(A, B)", "takes one argument", 5),
     ("C = sum(A, axis=2)", "axis must be 0 or 1", 17),
     ("C = exp(A, axis=0)", "no such keyword", 17),
-    ("A: (m, n, p)\nC = A", "at most 2 dimensions", None),
     ("A: unknown(m)\nC = A", "unknown assumption", None),
     ("np = A", "reserved", 1),
     ("C = A if B else D", "IfExp is not allowed", 5),

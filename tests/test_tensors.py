@@ -161,8 +161,17 @@ def test_the_textbook_formula_is_right(case):
         assert np.allclose(found, numeric, atol=1e-6), (case.name, wrt)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: tensors of any order are not derived yet")
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+# the cases matcalc does not derive yet (issue 22 is open): strict xfails, each to lose its
+# mark when it starts passing
+NOT_YET = {"einsum bhtk,bhsk->bhts", "layer norm over the last axis",
+           "cross-entropy over (b, t, V) logits", "global average pooling",
+           "conv2d, 3×3, stride 1, padding 1", "conv2d, 3×3, stride 2, padding 1",
+           "conv1d with channels"}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="issue 22: not derived yet"))
+    if c.name in NOT_YET else c for c in CASES], ids=[c.name for c in CASES])
 def test_matcalc_derives_it(case):
     d = derive(case.program, wrt=list(case.formulas))
     assert d.verified_on

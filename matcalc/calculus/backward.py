@@ -31,6 +31,8 @@ from ..index.symbols import (
     IndexSupply,
     Partial,
     ScalarGrad,
+    TensorSymbol,
+    TensorUpstream,
     UpstreamGrad,
     axis_indices,
     dim,
@@ -158,6 +160,8 @@ def upstream_of(d: Derivation, target: str) -> Expr | None:
     symbol = d.names.symbols[target]
     if target in d.outputs and target not in d.upstreams:
         return None
+    if isinstance(symbol, TensorSymbol):
+        return TensorUpstream(target, symbol.shape, loss=d.loss)
     if isinstance(symbol, sympy.MatrixExpr):
         return UpstreamGrad(target, *symbol.shape, loss=d.loss)
     return ScalarGrad(target, loss=d.loss)
@@ -307,7 +311,8 @@ class GradientOfName:
             self.supply = IndexSupply(d.names.letters(), lead=OUTPUT_INDICES)
         for n, statement in enumerate(self.consumers):
             shape = d.shapes.names[statement.target]
-            idx = axis_indices(shape, self._output_letters(shape)) if n == 0 else \
+            idx = axis_indices(shape, self._output_letters(shape), primed=True) if n == 0 \
+                else \
                 axis_indices(shape, tuple(self.supply.fresh().name for _ in shape))
             pieces.append((statement, idx))
         forms = {d.names.element(s.target, idx): lower(s.value, idx, Lowering(d.names, self.supply))
@@ -323,7 +328,9 @@ class GradientOfName:
         for statement, idx in pieces:
             g = upstream_of(d, statement.target)
             y = d.names.element(statement.target, idx)
-            if isinstance(g, sympy.MatrixExpr):
+            if isinstance(g, TensorSymbol):
+                g = Element(g, *idx)
+            elif isinstance(g, sympy.MatrixExpr):
                 g = Element(g, idx[0], idx[1] if len(idx) > 1 else 0)
             # the loss itself: its own definition, so that ∂f/∂a never reads as circular
             body = push_partial(forms[y], self.var) if g is None and len(pieces) > 1 else \
@@ -396,7 +403,8 @@ class GradientOfName:
             outcome = Outcome(rows[0], rows[1], [Term(S.One, (rows[1],), ())], rows[1])
         else:
             outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
-                             self.unit, centred=self.centred)
+                             self.unit, centred=self.centred,
+                             max_free=max(2, len(self.free)))  # a stack: per matrix
         if route or at_jacobian:  # the transpose and the product in one step (seed 000)
             vector_route.merge_transpose(proof, mark)
         if not outcome.terms:

@@ -85,7 +85,8 @@ def _d_symbol(expr: Symbol, wrt: Expr) -> Expr:
 
 @differentiate.register
 def _d_element(expr: Element, wrt: Expr) -> Expr:
-    """∂m_rc/∂m_ij = δ_ri δ_cj; entries of other matrices do not depend on m.
+    """∂m_rc/∂m_ij = δ_ri δ_cj — at any order, one δ per axis (∂t_{b,r,c}/∂t_{β,i,j} =
+    δ_bβ δ_ri δ_cj); entries of other matrices do not depend on m.
 
     For an inverse, the lemma ∂(M⁻¹)_rc = −Σ_p Σ_q (M⁻¹)_rp ∂m_pq (M⁻¹)_qc.
     """
@@ -95,7 +96,7 @@ def _d_element(expr: Element, wrt: Expr) -> Expr:
         raise _no_second_derivative(expr.matrix.name)
     if not isinstance(wrt, Element) or expr.matrix != wrt.matrix:
         return S.Zero
-    return KroneckerDelta(expr.row, wrt.row) * KroneckerDelta(expr.col, wrt.col)
+    return sympy.Mul(*[KroneckerDelta(a, b) for a, b in zip(expr.indices, wrt.indices)])
 
 
 def _d_inverse(expr: Element, wrt: Expr) -> Expr:

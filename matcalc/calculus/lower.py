@@ -21,7 +21,16 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
-from ..index.symbols import Apply, Element, Index, IndexSum, IndexSupply, Pick, dim
+from ..index.symbols import (
+    Apply,
+    Element,
+    Index,
+    IndexSum,
+    IndexSupply,
+    Pick,
+    TensorSymbol,
+    dim,
+)
 from ..language.program import (
     BinOp,
     Call,
@@ -78,10 +87,15 @@ def _symbol(name: str, shape: Shape) -> Expr:
         return Symbol(name, real=True)
     if len(shape) == 1:
         return MatrixSymbol(name, dim(shape[0]), Integer(1))
-    return MatrixSymbol(name, dim(shape[0]), dim(shape[1]))
+    if len(shape) == 2:
+        return MatrixSymbol(name, dim(shape[0]), dim(shape[1]))
+    return TensorSymbol(name, tuple(dim(d) for d in shape))
 
 
 def entry(symbol: Expr, idx: Sequence[Expr]) -> Expr:
+    """x, x_a, x_ab, x_{b,t,d}: the entry of a name at one index per axis."""
+    if isinstance(symbol, TensorSymbol):
+        return Element(symbol, *idx)
     if not isinstance(symbol, MatrixExpr):
         return symbol
     if len(idx) == 1:
@@ -158,7 +172,10 @@ class Lowering(Walker):
         return written.record(-operand, written.negated(operand))
 
     def visit_Transpose(self, node: Transpose, idx: tuple[Expr, ...]) -> Expr:
-        """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics)."""
+        """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics); a stack's .mT
+        swaps its last two axes, (Aᵀ)_{b,k,l} = a_{b,l,k}."""
+        if len(idx) > 2:
+            return self.visit(node.operand, (*idx[:-2], idx[-1], idx[-2]))
         return self.visit(node.operand, tuple(reversed(idx)))
 
     def visit_BinOp(self, node: BinOp, idx: tuple[Expr, ...]) -> Expr:
@@ -216,6 +233,9 @@ def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     A chain is one sum over its inner indices, named in reading order:
     (ABC)_kl = Σ_p Σ_q a_kp b_pq c_ql (not Σ_q (Σ_p a_kp b_pq) c_ql).
     """
+    if len(ctx.shape(node)) > 2 or len(ctx.shape(node.left)) > 2 or \
+            len(ctx.shape(node.right)) > 2:
+        return _stacked_matmul(node, idx, ctx)
     spine = [node]  # A @ B @ C parses as (A @ B) @ C: walk down the left operands
     while isinstance(spine[-1].left, BinOp) and spine[-1].left.op == "@":
         spine.append(spine[-1].left)
@@ -229,6 +249,22 @@ def _matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
         idx = (*idx[:cut], p)
     factors.append(lower(spine[-1].left, idx, ctx))
     return IndexSum(Mul(*reversed(factors)), *reversed(limits))
+
+
+def _stacked_matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
+    """numpy's @ on stacks: (A B)_{b,k,l} = Σ_p a_{b,k,p} b_{b,p,l}, the leading axes
+    broadcast (a shared B (n, p) reads b_pl at every b); a 1-D operand is promoted (a row
+    on the left, a column on the right) and its axis dropped."""
+    left, right = ctx.shape(node.left), ctx.shape(node.right)
+    p = ctx.supply.fresh()
+    rows = idx[-2:-1] if len(left) > 1 else ()  # the left's row index, if it has rows
+    cols = idx[-1:] if len(right) > 1 else ()
+    stacks = idx[:len(idx) - len(rows) - len(cols)]
+    out_stacks = ctx.shape(node)[:len(stacks)]
+    a = lower(node.left, (*_broadcast(left[:-2], out_stacks, stacks), *rows, p), ctx)
+    b = lower(node.right, (*_broadcast(right[:-2], out_stacks, stacks), p, *cols), ctx)
+    inner = left[-1]
+    return IndexSum(Mul(a, b), ctx.limit(p, inner))
 
 
 def to_matrix(node: Node, ctx: Lowering) -> Expr:

@@ -47,11 +47,14 @@ from .. import ops
 from ..errors import NoMatrixForm
 from ..index.symbols import (
     Apply,
+    BatchSum,
     Element,
     Index,
     IndexSum,
     Pick,
     RowEntry,
+    Slice,
+    TensorSymbol,
     fresh_index,
     indices_of,
     literal_grid,
@@ -613,6 +616,71 @@ class TermRecogniser:
         return scale(g.coeff, g.edges[0].matrix)
 
 
+# ---------------------------------------------------------------- stacks: batch labels
+
+@dataclass
+class Stacked:
+    """A term over stacks of matrices read one matrix at a time: each entry t_{β,k,l} of a
+    tensor is the entry (T_β)_kl of its slice (``Slice``), the leading indices β being
+    *labels*; the term over slices is an ordinary term with two free indices, and the
+    summed labels (a weight shared across the batch) are summed around its matrix form."""
+
+    term: Term
+    free: tuple[Index, ...]
+    summed: tuple  # the limits of the summed labels
+
+    def around(self, expr: Expr) -> Expr:
+        """Σ_β of an index form over the slices."""
+        return IndexSum(expr, *self.summed) if self.summed else expr
+
+    def summed_over(self, matrix: Expr) -> Expr:
+        return BatchSum(matrix, *self.summed) if self.summed else matrix
+
+
+def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
+    """The term over slices, or None if it holds no entry of a tensor. A label stands on a
+    leading axis of every tensor entry that has it, at one position counted from the right
+    (numpy aligns stacks from the right: a shared (n, p) weight has no leading axis and
+    broadcasts), and nowhere else; the labels left free are the wrt's own leading
+    indices, in order. Anything else has no batched matrix form (NoMatrixForm)."""
+    entries = {e for f in term.factors for e in f.atoms(Element)
+               if isinstance(e.matrix, TensorSymbol)}
+    if not entries:  # a gradient constant along the wrt's leading axes (broadcast)
+        return Stacked(term, free[-2:], ()) if len(free) > 2 else None
+    merged: list = []  # the leading indices, aligned from the right
+    for e in sorted(entries, key=lambda e: -e.order):
+        lead = e.indices[:-2]
+        if not all(isinstance(i, Index) for i in lead):
+            raise NoMatrixForm(f"{e} is read at a fixed leading index")
+        for t, index in enumerate(reversed(lead), 1):
+            if t > len(merged):
+                merged.insert(0, index)
+            elif merged[-t] != index:
+                raise NoMatrixForm(f"{e} stacks along other axes than the term's others")
+    labels = set(merged)
+    if len(labels) != len(merged):
+        raise NoMatrixForm("an index on two leading axes")
+    slices = {e: Element(Slice(e.matrix, e.indices[:-2]), *e.indices[-2:]) for e in entries}
+    factors = [f.xreplace(slices) for f in term.factors]
+    for f in factors:
+        for node in sympy.preorder_traversal(f):
+            held = node.indices if isinstance(node, Element) and \
+                not isinstance(node.matrix, Slice) else \
+                node.args if isinstance(node, (KroneckerDelta, Pick)) else ()
+            if labels & set(held):
+                raise NoMatrixForm(f"the batch index of {node} is not on a leading axis")
+    if any(labels & set(e.indices[-2:]) for e in entries):
+        raise NoMatrixForm("a batch index on a matrix axis")
+    lead = free[:-2] if len(free) > 2 else ()
+    summed = tuple(limit for limit in term.sums if limit[0] in labels)
+    kept = tuple(i for i in merged if i not in {limit[0] for limit in summed})
+    if kept != lead[len(lead) - len(kept):] or any(i in labels for i in free[len(lead):]):
+        raise NoMatrixForm("the stack's free indices are not the gradient's leading axes")
+    inner = Term(term.coeff, tuple(factors),
+                 tuple(limit for limit in term.sums if limit[0] not in labels))
+    return Stacked(inner, free[len(lead):], summed)
+
+
 def _first_use(expr: Expr):
     order = [s for s in sympy.preorder_traversal(expr) if isinstance(s, Index)]
     return lambda index: order.index(index) if index in order else len(order)
@@ -636,12 +704,17 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}
     for term in terms:
+        stack = peel(term, free)
         try:
-            r = TermRecogniser(term, free, dims)
-            start.append(r.graph.expr())
+            r = TermRecogniser(stack.term, stack.free, dims) if stack else \
+                TermRecogniser(term, free, dims)
+            start.append(stack.around(r.graph.expr()) if stack else r.graph.expr())
             matrix = r.run()
         except NotImplementedError:  # sympy's |·| rules fail on a 1×1 product in an entry
             raise NoMatrixForm("sympy cannot combine this term's scalar factors") from None
+        if stack:
+            matrix = stack.summed_over(matrix)
+            r.history = [Step(h.lhs, stack.around(h.rhs), h.reason) for h in r.history]
         if len(free) == 1 and matrix.is_Matrix and results:
             first = next((m for m in results if m.is_Matrix), None)
             if first is not None and matrix.shape != first.shape:
@@ -763,6 +836,7 @@ def entry_of_result(result: Expr, free: tuple[Index, ...]) -> Expr:
     """The (i, j) entry of a matrix result as an index-form expression (a scalar as is)."""
     if not result.is_Matrix:
         return result
+    free = free[-2:] if len(free) > 2 else free  # a stack's entry: its labels are inside
     rows, cols = result.shape
     row = free[0] if free and rows != 1 else 0
     col = free[1] if len(free) > 1 and cols != 1 else (free[0] if free and rows == 1 else 0)

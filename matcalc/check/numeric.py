@@ -186,8 +186,8 @@ class _ForwardPass(Walker):
         return -self.run(node.operand)
 
     def visit_Transpose(self, node: TransposeNode):
-        value = self.run(node.operand)
-        return np.swapaxes(value, 1, 2) if value.ndim == 3 else value  # a vector's .T is itself
+        value = self.run(node.operand)  # a vector's .T is itself; a stack's .mT: last two
+        return np.swapaxes(value, -1, -2) if value.ndim >= 3 else value
 
     def visit_Call(self, node: Call):
         """The operation's own forward, on the batch."""
@@ -228,7 +228,11 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b with numpy's rules for vectors: a vector on the left is a row, on the right a
     column, and that axis is dropped from the result (v @ w is a scalar)."""
     left_vector, right_vector = a.ndim == 2, b.ndim == 2
-    out = np.matmul(a[:, None, :] if left_vector else a, b[:, :, None] if right_vector else b)
+    a, b = a[:, None, :] if left_vector else a, b[:, :, None] if right_vector else b
+    # stacks broadcast behind the copies axis: (N, b, m, n) @ (N, n, p) as (N, 1, n, p)
+    a = a.reshape(a.shape[:1] + (1,) * (b.ndim - a.ndim) + a.shape[1:])
+    b = b.reshape(b.shape[:1] + (1,) * (a.ndim - b.ndim) + b.shape[1:])
+    out = np.matmul(a, b)
     if right_vector:
         out = out[..., 0]
     if left_vector:

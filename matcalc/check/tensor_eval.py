@@ -60,6 +60,7 @@ from .. import ops
 from ..errors import UnsupportedError
 from ..index.symbols import (
     Apply,
+    BatchSum,
     Broadcast,
     ChainPartial,
     Element,
@@ -68,6 +69,9 @@ from ..index.symbols import (
     Pick,
     RowEntry,
     ScalarGrad,
+    Slice,
+    TensorSymbol,
+    TensorUpstream,
     UpstreamGrad,
     Written,
     free_symbols,
@@ -219,22 +223,35 @@ class Evaluator:
     def shape(self, m: Expr) -> tuple[int, int]:
         return self.size(m.shape[0]), self.size(m.shape[1])
 
-    def entry(self, m: Labelled, row: Expr, col: Expr, env: dict) -> Labelled:
-        """m_rc: the matrix's last two axes taken at the index values row and col; an index
-        runs over all its values (a new label), a constant selects, m_pp is the diagonal."""
-        for index, length in zip((row, col), m.data.shape[-2:]):
+    def tensor(self, t: TensorSymbol) -> Labelled:
+        """A name of order ≥ 3 (or its upstream gradient) as its array, every axis its own
+        (under a partial derivative, the stack of perturbed copies first, labelled)."""
+        shape = tuple(self.size(d) for d in t.shape)
+        if isinstance(t, TensorUpstream):
+            return Labelled(np.reshape(self.instance.gradient_of(t.name), shape), ())
+        if t.name in self.moved:
+            stack = self.moved[t.name]
+            return Labelled(stack.reshape(len(stack), *shape), (self.batch,))
+        return Labelled(np.reshape(np.asarray(self.values[t.name], dtype=float), shape), ())
+
+    def entry(self, m: Labelled, row: Expr, col: Expr, env: dict, *more: Expr) -> Labelled:
+        """m_rc: the matrix's last two axes taken at the index values row and col (an
+        array's last n axes at n indices: ``more`` follow ``col``); an index runs over all
+        its values (a new label), a constant selects, m_pp is the diagonal."""
+        indices = (row, col, *more)
+        for index, length in zip(indices, m.data.shape[-len(indices):]):
             if isinstance(index, Index) and index not in env:
                 raise UnsupportedError(f"the index {index} is neither summed nor free")
             if isinstance(index, Index) and env[index] != length:
                 raise UnsupportedError(f"the index {index} runs over {env[index]} values, "
                                        f"against {length} in the matrix")
         known = set(m.labels)  # by hash: sympy's == is slow
-        if isinstance(row, Index) and isinstance(col, Index) and row != col and \
-                row not in known and col not in known:
-            return Labelled(m.data, m.labels + (row, col))
+        if all(isinstance(i, Index) for i in indices) and len(set(indices)) == len(indices) \
+                and not known & set(indices):
+            return Labelled(m.data, m.labels + indices)
         # every axis indexed by an integer array; equal labels share one array (a diagonal)
         parts = [Labelled(np.arange(n), (label,)) for label, n in zip(m.labels, m.data.shape)]
-        parts += [self.value(row, env), self.value(col, env)]
+        parts += [self.value(i, env) for i in indices]
         arrays, labels = _aligned(parts)
         return Labelled(m.data[tuple(np.asarray(a, dtype=int) for a in arrays)], labels)
 
@@ -283,6 +300,11 @@ class Evaluator:
         derivative = central_difference(at, base, precise=self.precise)  # (*x, *labels)
         if not isinstance(var, Element):
             return Labelled(derivative, tuple(labels))
+        if isinstance(var.matrix, TensorSymbol):  # (*x, *labels) → (*labels, *x)
+            axes = list(range(base.ndim))
+            entries = np.moveaxis(derivative, axes, [a - base.ndim for a in axes])
+            return self.entry(Labelled(entries, tuple(labels)), *var.indices[:2], env,
+                              *var.indices[2:])
         rows, cols = self.shape(var.matrix)
         entries = derivative.reshape(rows, cols, *derivative.shape[base.ndim:])
         entries = np.moveaxis(entries, (0, 1), (-2, -1))
@@ -294,7 +316,7 @@ class Evaluator:
         recomputed from it, nor holds a partial, and the sum does not run over x's
         indices."""
         var = expr.var
-        if isinstance(var, Element) and (var.row in bound or var.col in bound):
+        if isinstance(var, Element) and any(i in bound for i in var.indices):
             return False
         try:
             name = self._moved_name(expr)
@@ -313,7 +335,7 @@ class Evaluator:
     def _moved_name(expr: Partial) -> str:
         """The name whose entry ∂e/∂x moves: x_ij's matrix, or the scalar x."""
         var = expr.var
-        if isinstance(var, Element) and isinstance(var.matrix, MatrixSymbol):
+        if isinstance(var, Element) and isinstance(var.matrix, (MatrixSymbol, TensorSymbol)):
             return var.matrix.name
         if isinstance(var, Symbol) and not isinstance(var, Index):
             return var.name
@@ -483,6 +505,8 @@ def _(expr: MapDerivative, ev, env):
 
 @_value.register
 def _(expr: Element, ev, env):
+    if isinstance(expr.matrix, TensorSymbol):
+        return ev.entry(ev.tensor(expr.matrix), *expr.indices[:2], env, *expr.indices[2:])
     return ev.entry(ev.matrix_value(expr.matrix), expr.row, expr.col, env)
 
 
@@ -541,6 +565,29 @@ def _(m: MatrixSymbol, ev):
         stack = ev.moved[m.name]
         return Labelled(stack.reshape(len(stack), *rows_cols), (ev.batch,))
     return Labelled(np.reshape(np.asarray(ev.values[m.name], dtype=float), rows_cols), ())
+
+
+@_matrix.register
+def _(m: Slice, ev):
+    """T_β: the tensor's leading axes labelled by the slice's indices (a product of slices
+    is numpy's stacked @ over the labels, aligned as ``_combine`` aligns them)."""
+    t = ev.tensor(m.tensor)
+    return Labelled(t.data, t.labels + m.labels)
+
+
+@_matrix.register
+def _(m: BatchSum, ev):
+    """Σ_β M_β: the matrix value summed over the label (a label M does not carry
+    multiplies it by its range)."""
+    value = ev.matrix_value(m.matrix)
+    data, labels = value.data, list(value.labels)
+    for index, low, high in m.limits:
+        if index in labels:
+            data = data.sum(axis=labels.index(index))
+            labels.remove(index)
+        else:
+            data = data * (ev.size(high) - ev.size(low) + 1)
+    return Labelled(data, tuple(labels))
 
 
 @_matrix.register

@@ -31,7 +31,7 @@ from .numeric import (
     forward,
     random_instance,
 )
-from .tensor_eval import Evaluator
+from .tensor_eval import Evaluator, _expand
 
 RTOL = 1e-5
 # second differences (a Hessian's reference) lose precision as the square of the step:
@@ -142,12 +142,15 @@ def _free(grad: Gradient, instance) -> tuple[tuple, tuple[int, ...]]:
     return axis_labels(grad.axes, len(grad.shape)), sizes
 
 
-def _matrix_value(result, ev: Evaluator, shape: tuple[int, ...]) -> np.ndarray:
+def _matrix_value(result, ev: Evaluator, shape: tuple[int, ...], free: tuple = ()
+                  ) -> np.ndarray:
     """A matrix form's entries, flat (a scalar form: one entry), after checking that the
     matrix has the shape it stands for: rows and columns as ``shape`` says (a 1-D vector
     may be a row or a column: numpy does not tell them apart)."""
     if not result.is_Matrix:
         return ev.array(result).reshape(-1)
+    if len(shape) > 2:  # a stack: its leading labels are the gradient's leading indices
+        return _stack_value(result, ev, shape, free)
     value = np.asarray(ev.matrix(result))
     wanted = [shape] if len(shape) == 2 else [(1, 1)] if not shape else \
         [(shape[0], 1), (1, shape[0])]
@@ -155,6 +158,21 @@ def _matrix_value(result, ev: Evaluator, shape: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"the matrix form is {value.shape[0]}×{value.shape[1]}, "
                          f"its entries {' or '.join(f'{r}×{c}' for r, c in wanted)}")
     return value.reshape(-1)
+
+
+def _stack_value(result, ev: Evaluator, shape: tuple[int, ...], free: tuple) -> np.ndarray:
+    """A matrix form over slices (∂L/∂C_β B_βᵀ), its leading labels laid out as the
+    gradient's leading indices (constant along one it does not carry), flat."""
+    value = ev.matrix_value(result)
+    lead = tuple(free[:-2])
+    stray = [label for label in value.labels if label not in lead]
+    if stray:
+        raise ValueError(f"the matrix form runs over {stray[0]}, which the gradient does not")
+    data = np.asarray(_expand(value, lead))
+    if data.shape[-2:] != tuple(shape[-2:]):
+        raise ValueError(f"the matrix form's slices are {data.shape[-2]}×{data.shape[-1]}, "
+                         f"the gradient's {shape[-2]}×{shape[-1]}")
+    return np.broadcast_to(data, shape).reshape(-1)
 
 
 def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
@@ -224,7 +242,7 @@ def _check_gradient(d: Derivation, grad: Gradient, check: GradientCheck, instanc
     for form in (grad.result, grad.inlined):
         if form is not None:
             check.result_error = max(check.result_error,
-                                     _relative(_matrix_value(form, ev, sizes), reference,
+                                     _relative(_matrix_value(form, ev, sizes, free), reference,
                                                instance.floor(grad.wrt)))
     if grad.result is None:
         values = ev.array(grad.index_form, free, sizes).reshape(-1)

@@ -15,7 +15,7 @@ import string
 from sympy import Expr, Integer, KroneckerDelta
 
 from ..calculus.collapse import expand
-from ..index.symbols import Element, Index
+from ..index.symbols import Element, Index, TensorSymbol
 
 
 class NoEinsum(Exception):
@@ -58,7 +58,7 @@ def einsum_code(index_form: Expr, free: tuple[Index, ...], sizes: dict, printer)
 
 def _indices(factor: Expr) -> list[Index]:
     if isinstance(factor, Element):
-        return [i for i in (factor.row, factor.col) if isinstance(i, Index)]
+        return [i for i in factor.indices if isinstance(i, Index)]
     if isinstance(factor, KroneckerDelta):
         return [i for i in factor.args if isinstance(i, Index)]
     return []
@@ -84,9 +84,13 @@ def entry_axes(e: Element, printer) -> tuple[str, list[Index], int]:
     for an entry m_rc; an axis of size 1 read at 0 has no index. A 1-D array's one axis is
     the dimension that is not 1."""
     matrix = e.matrix
-    rows, cols = matrix.shape
     code, prec = printer._code(matrix)
     code = code if prec >= 4 else f"({code})"
+    if isinstance(matrix, TensorSymbol):  # t_{b,i,j}: one index per axis
+        if not all(isinstance(i, Index) for i in e.indices):
+            raise NoEinsum("an entry at a fixed index")
+        return code, list(e.indices), matrix.order
+    rows, cols = matrix.shape
     rank = printer.rank(matrix)
     axes = [(e.row, rows), (e.col, cols)]
     if rank == 1:

@@ -12,7 +12,18 @@ from sympy import Expr, Integer, Rational
 
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
-from ..index.symbols import Apply, Broadcast, Element, RowEntry, ScalarGrad, UpstreamGrad
+from ..index.symbols import (
+    Apply,
+    BatchSum,
+    Broadcast,
+    Element,
+    RowEntry,
+    ScalarGrad,
+    Slice,
+    TensorSymbol,
+    TensorUpstream,
+    UpstreamGrad,
+)
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
 
@@ -63,6 +74,10 @@ class NumpyPrinter:
         return known
 
     def _rank(self, e: Expr) -> int:
+        if isinstance(e, TensorSymbol):
+            return e.order
+        if isinstance(e, (Slice, BatchSum)) or (e.is_Matrix and e.has(Slice)):
+            return len(stack_labels(e)) + 2  # a stack keeps its two matrix axes
         if isinstance(e, Jacobian):  # of a declared map: the reader's own, not numpy's
             raise NoNumpyForm(f"{e.map_name} is declared, not specified: its Jacobian "
                               f"{e.name} has no numpy")
@@ -127,8 +142,12 @@ class NumpyPrinter:
         """(code, precedence): 4 atom (takes .T, .sum()), 3 power, MATMUL a @ product,
         2 a * product, 1 sum. Python reads * and @ at one level, left to right, so neither
         kind of product stands unbracketed inside the other: x * (A @ y), (x * A) @ y."""
-        if isinstance(e, UpstreamGrad):
+        if isinstance(e, (UpstreamGrad, TensorUpstream)):
             return f"d{e.name}", 4
+        if isinstance(e, TensorSymbol):
+            return e.name, 4
+        if getattr(e, "is_Matrix", False) and e.has(Slice):
+            return self._stack(e)
         if isinstance(e, Jacobian):
             self.rank(e)  # of a declared map: NoNumpyForm
         if isinstance(e, sympy.MatrixSymbol):
@@ -198,6 +217,65 @@ class NumpyPrinter:
                 return f"{self._wrap(code, prec, 4)}.item()", 4
             return code, prec
         return self._scalar(e)
+
+    def _stack(self, e: Expr) -> tuple[str, int]:
+        """numpy of a matrix expression over slices, one rule per node: a slice T_β is
+        the array T, its transpose T.swapaxes(-1, -2), a product @ (numpy's stacked
+        product broadcasts the leading axes as the labels align), 𝟏ᵀ M and M 𝟏 sums over
+        an axis kept (keepdims), Σ_β a .sum over β's leading axis. Every value keeps its
+        two matrix axes last, so that the rules compose."""
+        if isinstance(e, Slice):
+            return self._code(e.tensor)
+        if not e.has(Slice):  # a shared matrix: 2-D (a 1-D vector made a column)
+            code, prec = self._code(e)
+            if self.rank(e) == 1:
+                return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
+            return (code, prec) if self.rank(e) == 2 else (code, prec)
+        if isinstance(e, sympy.Transpose):
+            code, prec = self._stack(e.arg)
+            return f"{self._wrap(code, prec, 4)}.swapaxes(-1, -2)", 4
+        if isinstance(e, BatchSum):
+            code, prec = self._stack(e.matrix)
+            labels = stack_labels(e.matrix)
+            axes = [labels.index(limit[0]) for limit in e.limits if limit[0] in labels]
+            axis = str(axes[0]) if len(axes) == 1 else str(tuple(axes))
+            return f"{self._wrap(code, prec, 4)}.sum(axis={axis})", 4
+        if isinstance(e, sympy.MatMul):
+            scalars = [a for a in e.args if not a.is_Matrix]
+            mats = [a for a in e.args if a.is_Matrix]
+            code, prec = None, 4
+            ones_left = isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1
+            for m in mats[1:] if ones_left else mats:
+                if isinstance(m, sympy.OneMatrix) and m.shape[1] == 1 and code is not None:
+                    code, prec = f"{self._wrap(code, prec, 4)}.sum(axis=-1, keepdims=True)", 4
+                    continue
+                m_code, m_prec = self._stack(m)
+                if ones_left and code is None:
+                    code, prec = f"{self._wrap(m_code, m_prec, 4)}.sum(axis=-2, " \
+                                 "keepdims=True)", 4
+                elif code is None:
+                    code, prec = m_code, m_prec
+                else:
+                    code = f"{self._wrap(code, prec, MATMUL)} @ {self._wrap(m_code, m_prec, 3)}"
+                    prec = MATMUL
+            scaled, _, prec = self._scaled(scalars, code, 0, prec)
+            return scaled, prec
+        if isinstance(e, sympy.MatAdd):
+            parts = [self._stack(a) for a in e.args]
+            return " + ".join(self._wrap(c, p, 1) for c, p in parts), 1
+        if isinstance(e, sympy.HadamardProduct):
+            parts = [self._stack(a) for a in e.args]
+            return " * ".join(self._wrap(c, p, 3) for c, p in parts), 2
+        if isinstance(e, sympy.HadamardPower):
+            code, prec = self._stack(e.base)
+            return f"{self._wrap(code, prec, 4)}**{self._wrap(*self._code(e.exp), 4)}", 3
+        if isinstance(e, Apply):
+            spelling = ops.get(e.name).numpy
+            if spelling is None:
+                raise NoNumpyForm(f"{e.name} is declared, not specified: it has no numpy")
+            code, prec = self._stack(e.arg)
+            return fill(spelling, code, prec >= 4), 2
+        raise NoNumpyForm(f"no numpy form for {type(e).__name__} over a stack")
 
     def _sum(self, terms) -> str:
         out = ""
@@ -384,6 +462,24 @@ class NumpyPrinter:
         if factor == "-1":
             return f"-{self._wrap(code, prec, 3)}", rank, 2
         return f"{self._factor(factor, factor_prec)} * {self._factor(code, prec)}", rank, 2
+
+
+def stack_labels(e: Expr) -> tuple:
+    """The leading axes of a matrix expression over slices, as numpy aligns its operands'
+    stacks from the right: (β,) for ∂L/∂C_β B_βᵀ, (β, η) for A_βη W_η. The labels a
+    ``BatchSum`` sums are gone from its own."""
+    if isinstance(e, Slice):
+        return e.labels
+    if isinstance(e, BatchSum):
+        summed = {limit[0] for limit in e.limits}
+        return tuple(label for label in stack_labels(e.matrix) if label not in summed)
+    merged: tuple = ()
+    for a in getattr(e, "args", ()):
+        if not getattr(a, "is_Matrix", False):
+            continue
+        own = stack_labels(a)
+        merged = own if len(own) > len(merged) else merged
+    return merged
 
 
 def _spread(e: Expr) -> bool:

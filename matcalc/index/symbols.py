@@ -6,7 +6,10 @@ Element forms are ordinary sympy expressions (``Add``, ``Mul``, ``Pow``, ``Sum``
 - ``Index``: a summation or free index (i, j for the wrt entry, k, l for the output,
   p, q, … for inner sums). Ranges live in the ``Sum`` limits.
 - ``Element(M, r, c)``: the entry m_rc of any matrix expression M (a name, ``Bᵀ``, ``∂L/∂C Bᵀ``).
-  Vectors are n×1 matrices; the index of a size-1 dimension is the constant 0.
+  Vectors are n×1 matrices; the index of a size-1 dimension is the constant 0. An entry of
+  a name of order ≥ 3 (``TensorSymbol``) takes one index per axis, t_{b,i,j}.
+- ``Slice(T, (b,))``: the matrix T_b of T's last two axes at the leading indices b (a
+  stack of matrices read one matrix at a time); ``BatchSum(M, limits)``: Σ_b M_b.
 - ``Partial(e, x)``: the unevaluated ∂e/∂x that proofs show before differentiating.
 - ``UpstreamGrad``: the matrix ∂L/∂C that flows in from the loss.
 - ``Apply(f, M)``: f applied elementwise to a matrix expression, f(M).
@@ -33,6 +36,7 @@ from sympy import (
     Tuple,
 )
 from sympy.core.symbol import Str
+from sympy.tensor.array.expressions import ArraySymbol
 from sympy.printing.precedence import PRECEDENCE
 
 
@@ -56,10 +60,38 @@ def index_symbols(names: tuple[str, ...], count: int) -> tuple[Index, ...]:
     return tuple(Index(n) for n in names[:count])
 
 
-def axis_indices(shape: tuple, letters: tuple[str, ...]) -> tuple[Expr, ...]:
+# the letter of a leading (batch, head) axis, from its dimension's name: b → β, h → η, …
+# (the dimension's own letter is taken: it is the sum's upper limit); an output's leading
+# index is primed, β′, until the chain rule's δ_β′β makes it the wrt's
+LEADING_LETTERS = {"a": "α", "b": "β", "c": "γ", "e": "ε", "f": "φ", "g": "γ", "h": "η",
+                   "k": "κ", "l": "λ", "m": "μ", "n": "ν", "o": "ο", "p": "π", "r": "ρ",
+                   "s": "σ", "t": "τ", "u": "υ", "v": "ν", "w": "ω", "x": "ξ", "y": "ψ",
+                   "z": "ζ"}
+PRIME = "′"
+
+
+def leading_letters(shape: tuple, primed: bool = False) -> tuple[str, ...]:
+    """A letter for each leading axis of a shape of order ≥ 3 (all but the last two):
+    β for an axis b or B, η for h; a letter taken twice gets a number (β, β2)."""
+    out: list[str] = []
+    for d in shape[:-2]:
+        first = str(d)[0].lower() if isinstance(d, str) or not str(d).isdigit() else "b"
+        letter = LEADING_LETTERS.get(first, "β")
+        taken = sum(1 for o in out if o.rstrip("0123456789") == letter)
+        out.append(letter + (str(taken + 1) if taken else ""))
+    return tuple(o + PRIME if primed else o for o in out)
+
+
+def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool = False
+                 ) -> tuple[Expr, ...]:
     """One index per axis, the letters going to the axes longer than 1 in order; an axis
     of length 1 is 0 (seed 000 writes the row vector X = (x_1 … x_n) with one index,
-    y_i = Σ_l w_li x_l): (k,) for (m,), (0, k) for (1, m), (k, l) for (m, n)."""
+    y_i = Σ_l w_li x_l): (k,) for (m,), (0, k) for (1, m), (k, l) for (m, n). An array of
+    order ≥ 3 takes ``leading_letters`` for its leading axes: (β, k, l) for (b, m, n)."""
+    if len(shape) > 2 and len(letters) < len(shape):
+        lead = leading_letters(shape, primed)
+        return tuple(Integer(0) if n == 1 else Index(name)
+                     for n, name in zip(shape, (*lead, *letters[:2])))
     names = iter(letters)
     return tuple(Integer(0) if n == 1 else Index(next(names)) for n in shape)
 
@@ -467,6 +499,115 @@ class MatrixLine(Element):
     index form to B ∘ (∂L/∂B Eᵀ − diag(∂L/∂B Bᵀ)) in the same chain of = lines)."""
 
 
+class TensorSymbol(ArraySymbol):
+    """A name of order ≥ 3, X: (b, t, d), whose entries x_{b,t,d} are ``Element(X, b, t, d)``.
+    Its name is a ``str`` (sympy's ``ArraySymbol`` gives a ``Str``)."""
+
+    def __new__(cls, name: str, shape) -> TensorSymbol:
+        return Basic.__new__(cls, Str(name) if isinstance(name, str) else name,
+                             Tuple(*map(_size, shape)))
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.args[0].name
+
+    @property
+    def shape(self) -> tuple:  # type: ignore[override]
+        return tuple(self.args[1])
+
+    @property
+    def order(self) -> int:
+        return len(self.args[1])
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return {self}
+
+    def _sympystr(self, printer) -> str:
+        return self.name
+
+
+class TensorUpstream(TensorSymbol):
+    """∂L/∂C for an output C of order ≥ 3 (``UpstreamGrad`` of a matrix)."""
+
+    def __new__(cls, name: str, shape, loss: str = "L") -> TensorUpstream:
+        return Basic.__new__(cls, Str(name) if isinstance(name, str) else name,
+                             Tuple(*map(_size, shape)),
+                             Str(loss) if isinstance(loss, str) else loss)
+
+    @property
+    def loss(self) -> str:
+        return self.args[2].name
+
+    def _sympystr(self, printer) -> str:
+        return f"∂{self.loss}/∂{self.name}"
+
+
+def is_tensor(x: Basic) -> bool:
+    return isinstance(x, TensorSymbol)
+
+
+class Slice(MatrixExpr):
+    """T_b: the matrix of T's last two axes at the leading indices ``labels`` — T[b, :, :]
+    in numpy, where a product or sum of slices runs over the stack as numpy's stacked
+    ``@`` does. With one trailing axis left (every axis but the last labelled), a column.
+    Args: (T, Tuple(labels))."""
+
+    def __new__(cls, tensor: TensorSymbol, labels) -> Slice:
+        return MatrixExpr.__new__(cls, tensor, Tuple(*labels))
+
+    @property
+    def tensor(self) -> TensorSymbol:
+        return self.args[0]
+
+    @property
+    def labels(self) -> tuple:
+        return tuple(self.args[1])
+
+    @property
+    def shape(self):  # type: ignore[override]
+        rest = self.tensor.shape[len(self.labels):]
+        return (rest[0], Integer(1)) if len(rest) == 1 else tuple(rest)
+
+    @property
+    def name(self) -> str:
+        return self.tensor.name
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return {self.tensor, *self.labels}
+
+    def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
+        raise NotImplementedError
+
+
+class BatchSum(MatrixExpr):
+    """Σ_b M_b: a matrix expression over slices summed over leading indices — the
+    gradient of a weight shared across a batch. Args: (M, *limits)."""
+
+    def __new__(cls, matrix: MatrixExpr, *limits) -> BatchSum:
+        return MatrixExpr.__new__(cls, matrix, *[Tuple(*limit) for limit in limits])
+
+    @property
+    def matrix(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def limits(self) -> tuple:
+        return self.args[1:]
+
+    @property
+    def shape(self):  # type: ignore[override]
+        return self.matrix.shape
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        return set(free_symbols(self))
+
+    def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
+        raise NotImplementedError
+
+
 def dim(d: int | str) -> Expr:
     """A dimension from a shape (``3`` or ``"m"``) as a sympy expression."""
     if isinstance(d, int):
@@ -478,13 +619,14 @@ def dim(d: int | str) -> Expr:
 def free_symbols(expr: Basic) -> frozenset[Basic]:
     """sympy's ``free_symbols``, remembered per expression: a sum's are those of its body
     less the indices it binds, plus those of its limits."""
-    if isinstance(expr, (Symbol, MatrixSymbol)):
+    if isinstance(expr, (Symbol, MatrixSymbol, TensorSymbol)):
         return frozenset((expr,))
     if not expr.args:
         return frozenset(expr.free_symbols)
-    if isinstance(expr, Sum):
+    if isinstance(expr, (Sum, BatchSum)):
         bound = {limit[0] for limit in expr.limits}
-        inside = free_symbols(expr.function) - bound
+        body = expr.function if isinstance(expr, Sum) else expr.matrix
+        inside = free_symbols(body) - bound
         return inside.union(*(free_symbols(x) for limit in expr.limits for x in limit[1:]))
     if isinstance(expr, RowEntry):
         return (free_symbols(expr.entry) - {expr.index}) | free_symbols(expr.size) | \

@@ -303,7 +303,7 @@ def _sizes_as_numbers(declarations: list[Declaration],
 
 
 def _given_shape(name: str, shape) -> tuple[Dim, ...]:
-    """A shape given beside the program ({"X": ("m", "n")}): at most two dimensions, each a
+    """A shape given beside the program ({"X": ("m", "n")}): dimensions, each a
     positive integer or a dimension name, checked as a declaration in the text would be."""
     if not isinstance(name, str) or not name.isidentifier():
         raise UsageError("a name must be an identifier", option="shapes", value=name)
@@ -314,9 +314,6 @@ def _given_shape(name: str, shape) -> tuple[Dim, ...]:
     if isinstance(shape, str) or not isinstance(shape, (tuple, list)):
         raise UsageError("a shape is a tuple of dimensions, e.g. ('m', 'n'), ('n',) or ()",
                          option="shapes", value=name)
-    if len(shape) > 2:
-        raise UsageError("only scalars, vectors and matrices (at most 2 dimensions) are "
-                         "supported", option="shapes", value=name)
     for d in shape:
         fine = (type(d) is int and d >= 1) or (isinstance(d, str) and d.isidentifier()
                                                  and not d.startswith("_"))
@@ -382,9 +379,6 @@ def _declaration(node: ast.AnnAssign) -> Declaration:
         dims = [annotation]
     else:
         raise _fail("a shape is a tuple of dimensions, e.g. (m, n), (n,) or ()", annotation)
-    if len(dims) > 2:
-        raise _fail("only scalars, vectors and matrices (at most 2 dimensions) are supported",
-                    annotation)
     return Declaration(name, tuple(_dim(d) for d in dims), assumption, _pos(node))
 
 

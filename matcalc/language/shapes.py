@@ -193,6 +193,12 @@ class _ShapeRules(Walker):
         if len(shape) < 2 and node.written not in (".T", ".transpose()"):
             raise self.mismatch(f"numpy's {node.written} needs two axes; "
                                 f"{self.describe(node.operand, shape)}", node)
+        if len(shape) > 2:
+            if node.written in (".T", ".transpose()"):
+                raise self.mismatch(f"numpy's {node.written} reverses all "
+                                    f"{len(shape)} axes; for the last two write "
+                                    ".swapaxes(-1, -2) or .mT", node)
+            return (*shape[:-2], shape[-1], shape[-2])  # .mT, swapaxes(-1, -2)
         return tuple(reversed(shape))
 
     def visit_Stack(self, node: Stack) -> Shape:
@@ -257,11 +263,19 @@ class _ShapeRules(Walker):
         if not left or not right:
             raise self.mismatch("'@' needs vectors or matrices on both sides; use '*' for a "
                                 "scalar", node)
-        if not self.u.unify(left[-1], right[0]):
+        inner = right[-2] if len(right) > 1 else right[0]
+        if not self.u.unify(left[-1], inner):
             raise self.mismatch(f"cannot multiply: {self.describe(node.left, left)} and "
                                 f"{self.describe(node.right, right)}; inner dimensions differ",
                                 node)
-        return left[:-1] + right[1:]
+        if len(left) <= 2 and len(right) <= 2:
+            return left[:-1] + right[1:]
+        # numpy's stacked product: the leading axes broadcast, the last two multiply
+        # (a 1-D operand is promoted to a matrix and its axis dropped again)
+        rows = left[-2:-1] if len(left) > 1 else ()
+        cols = right[-1:] if len(right) > 1 else ()
+        stacks = self.broadcast(node, left[:-2], right[:-2])
+        return (*stacks, *rows, *cols)
 
     def broadcast(self, node: BinOp, left: Shape, right: Shape) -> Shape:
         """numpy's broadcasting: shapes aligned from the right, a 1 stretches."""

@@ -10,10 +10,15 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 from .. import ops
 from ..calculus.matrices import diagonal_of
 from ..index.symbols import (
+    PRIME,
+    BatchSum,
     Element,
     Index,
     Partial,
     ScalarGrad,
+    Slice,
+    TensorSymbol,
+    TensorUpstream,
     UpstreamGrad,
     literal_grid,
 )
@@ -98,7 +103,11 @@ class LatexPrinter(TextPrinter):
         return self.tex_name(e.name, bold=False)
 
     def _print_Index(self, e: Index) -> str:
-        return e.name
+        """i, j, …; a leading axis's Greek letter as TeX (β → \\beta, β′ → \\beta')."""
+        name, primes = e.name.rstrip(PRIME), len(e.name) - len(e.name.rstrip(PRIME))
+        shown, greek = tex_letters(name[0]) if name else (name, False)
+        return (shown + (" " if greek and name[1:] else "") + name[1:] if greek else name) + \
+            "'" * primes
 
     def _entry(self, name: str, sub: str) -> str:
         """a_{ij}; w1 → w_{1,ij}; gamma → \\gamma_{j}."""
@@ -116,9 +125,9 @@ class LatexPrinter(TextPrinter):
         return f"{shown}{layer}_{{{sub}}}" if sub else shown + layer
 
     def _print_Element(self, e: Element) -> str:
-        m = e.matrix
+        m = e.matrix.tensor if isinstance(e.matrix, Slice) else e.matrix  # (A_β)_ij: a_βij
         sub = self.index_text(self.indices(e))
-        if isinstance(m, UpstreamGrad):
+        if isinstance(m, (UpstreamGrad, TensorUpstream)):
             entry = self._entry(self.element_name(m.name), sub)
             return rf"\frac{{\partial {self.loss}}}{{\partial {entry}}}"
         if isinstance(m, Gradient):  # ∂y/∂x_ij, an entry of ∂y/∂x
@@ -128,7 +137,7 @@ class LatexPrinter(TextPrinter):
             top = self._entry(self.element_name(m.of), self.index_text([e.row]))
             bottom = self._entry(self.element_name(m.by), self.index_text([e.col]))
             return rf"\frac{{\partial {top}}}{{\partial {bottom}}}"
-        if isinstance(m, sympy.MatrixSymbol):
+        if isinstance(m, (sympy.MatrixSymbol, TensorSymbol)):
             return self._entry(self.element_name(m.name), sub)
         inner = self._print(m)
         return rf"\left({inner}\right)_{{{sub}}}" if sub else inner
@@ -236,6 +245,21 @@ class LatexPrinter(TextPrinter):
         """∂y/∂x of a map to a scalar: y a scalar (not bold), x a vector or a matrix."""
         return rf"\frac{{\partial {self.tex_name(e.of, False)}}}" \
                rf"{{\partial {self.tex_name(e.by, True)}}}"
+
+    def _print_TensorSymbol(self, e) -> str:
+        return self.tex_name(e.name, bold=True)
+
+    def _print_TensorUpstream(self, e) -> str:
+        return self._print_UpstreamGrad(e)
+
+    def _print_Slice(self, e: Slice) -> str:
+        """A_β, ∂L/∂C_β: one matrix of the stack."""
+        return rf"{{{self._print(e.tensor)}}}_{{{self.index_text(list(e.labels))}}}"
+
+    def _print_BatchSum(self, e: BatchSum) -> str:
+        """Σ_β M: a shared weight's gradient summed over the batch."""
+        over = "".join(rf"\sum_{{{self._print(limit[0])}}} " for limit in e.limits)
+        return over + self.paren(e.matrix, MUL)
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z

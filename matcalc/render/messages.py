@@ -70,6 +70,8 @@ JA: list[tuple[str, str]] = [
      r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
      r"（ヘッセ行列）はない"),
     (r"numpy's (\S+) needs two axes; (.*)", r"numpy の \1 には軸が二つ必要：\2"),
+    (r"numpy's (\S+) reverses all (\d+) axes; for the last two write (.+) or (\S+)",
+     r"numpy の \1 は \2 個の軸をすべて逆順にする。最後の二つを入れ替えるには \3 か \4 と書く"),
     (r"(\w+)\(\) swaps the two axes of a matrix here, as (.+) or X\.T: tensors of three or "
      r"more axes are not supported yet",
      r"ここで \1() は行列の二つの軸を入れ替える（\2 または X.T）。軸が三つ以上のテンソルは"
@@ -123,8 +125,6 @@ JA: list[tuple[str, str]] = [
     (r"--shape expects NAME=d1,d2 \(e\.g\. X=m,n\), got (.+)",
      r"--shape は NAME=d1,d2 の形で書く（例：X=m,n）。与えられたのは \1"),
     (r"--shape (.+): an empty dimension between commas", r"--shape \1：コンマの間の次元が空"),
-    (r"--shape (.+): at most two dimensions are supported",
-     r"--shape \1：次元は二つまでしか扱えない"),
     (r"--shape (.+): (.+) is not a dimension", r"--shape \1：\2 は次元ではない"),
     (r"--shape (.+) is given twice", r"--shape \1 が二度与えられている"),
     (r"--at gives the values, --seed draws them: give one of them",
@@ -202,8 +202,6 @@ JA: list[tuple[str, str]] = [
     (r"a name must be an identifier", r"名前は識別子でなければならない"),
     (r"a shape is a tuple of dimensions, e\.g\. (.+) or (.+)",
      r"形は次元のタプルで書く（例：\1、\2）"),
-    (r"only scalars, vectors and matrices \(at most 2 dimensions\) are supported",
-     r"扱えるのはスカラー、ベクトル、行列（2 次元まで）だけ"),
     (r"'([^']+)' is a Python keyword and cannot name a matrix \(write 'lam' for λ\)",
      r"'\1' は Python のキーワードなので行列の名前にできない（λ は 'lam' と書く）"),
     (r"'([^']+)' is a Python keyword and cannot name a matrix",

@@ -21,6 +21,9 @@ from ..index.symbols import (
     Element,
     Index,
     Partial,
+    Slice,
+    TensorSymbol,
+    TensorUpstream,
     UpstreamGrad,
     free_symbols,
     indices_of,
@@ -205,6 +208,14 @@ class Printer(Walker):
         return name
 
     def indices(self, expr: Element) -> list[Expr]:
+        """The indices shown: one per axis (a_{β,i,j}), a slice's labels first (the entry
+        (A_β)_ij reads a_{β,i,j}); a vector's unit axis 0 is not shown."""
+        m = expr.matrix
+        if isinstance(m, TensorSymbol):
+            return list(expr.indices)
+        if isinstance(m, Slice):
+            return [*m.labels, *self.indices(Element(
+                sympy.MatrixSymbol(m.name, *m.shape), *expr.indices))]
         rows, cols = expr.matrix.shape
         out = []
         if rows != 1 or expr.row != 0:
@@ -223,7 +234,7 @@ class Printer(Walker):
         # articles do (x_1), by the notation's "entries"
         texts = [self.entry_number(int(i)) if getattr(i, "is_Integer", False) else
                  self._print(i) for i in indices]
-        return ("," if any(len(t) > 1 for t in texts) else "").join(texts)
+        return ("," if len(texts) > 2 or any(len(t) > 1 for t in texts) else "").join(texts)
 
     # -- written order: the terms of a sum as the program (or the route) writes them
     def written_ranks(self, e: Expr) -> dict:

@@ -10,10 +10,14 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 from .. import ops
 from ..calculus.matrices import diagonal_of, is_negative, negated
 from ..index.symbols import (
+    BatchSum,
     Element,
     Index,
     Partial,
     ScalarGrad,
+    Slice,
+    TensorSymbol,
+    TensorUpstream,
     UpstreamGrad,
     literal_grid,
 )
@@ -79,9 +83,9 @@ class TextPrinter(Printer):
 
     # entries
     def _print_Element(self, e: Element) -> str:
-        m = e.matrix
+        m = e.matrix.tensor if isinstance(e.matrix, Slice) else e.matrix  # (A_β)_ij: a_βij
         sub = self.index_text(self.indices(e))
-        if isinstance(m, UpstreamGrad):
+        if isinstance(m, (UpstreamGrad, TensorUpstream)):
             return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
         if isinstance(m, Gradient):  # ∂y/∂x_ij, an entry of ∂y/∂x
@@ -89,7 +93,7 @@ class TextPrinter(Printer):
         if isinstance(m, Jacobian):  # ∂y_k/∂x_i, an entry of ∂y/∂x
             return f"∂{self.uname(self.element_name(m.of))}_{self.index_text([e.row])}/" \
                    f"∂{self.uname(self.element_name(m.by))}_{self.index_text([e.col])}"
-        if isinstance(m, sympy.MatrixSymbol):
+        if isinstance(m, (sympy.MatrixSymbol, TensorSymbol)):
             return self.uname(self.element_name(m.name)) + (f"_{sub}" if sub else "")
         inner = self._print(m)
         return f"({inner})_{sub}" if sub else inner  # a 1×1 product is a scalar
@@ -295,6 +299,21 @@ class TextPrinter(Printer):
 
     def _print_Jacobian(self, e) -> str:
         return f"∂{self.uname(e.of)}/∂{self.uname(e.by)}"
+
+    def _print_TensorSymbol(self, e) -> str:
+        return self.uname(e.name)
+
+    def _print_TensorUpstream(self, e) -> str:
+        return self._print_UpstreamGrad(e)
+
+    def _print_Slice(self, e: Slice) -> str:
+        """A_β, ∂L/∂C_β: one matrix of the stack."""
+        return f"{self._print(e.tensor)}_{self.index_text(list(e.labels))}"
+
+    def _print_BatchSum(self, e: BatchSum) -> str:
+        """Σ_β M: a shared weight's gradient summed over the batch."""
+        over = "".join(f"Σ_{self._print(limit[0])} " for limit in e.limits)
+        return over + self.paren(e.matrix, MUL)
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
