@@ -29,12 +29,12 @@ from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
 from .errors import CheckError, UnsupportedError, UsageError
 from .index.symbols import (
     OUTPUT_INDICES,
+    UPSTREAMS,
     WRT_INDICES,
     Element,
     Index,
     IndexSupply,
     Partial,
-    UpstreamGrad,
     axis_indices,
     dim,
     index_symbols,
@@ -469,7 +469,7 @@ def _inlined(p: Prepared, idx: tuple) -> Expr:
             form = form.xreplace(replacements)
             continue
         matrices = {m: ctx.matrix(values[m.name]) for m in form.atoms(sympy.MatrixSymbol)
-                    if m.name in values and not isinstance(m, UpstreamGrad)}
+                    if m.name in values and not isinstance(m, UPSTREAMS)}
         if not matrices:
             break
         form = form.xreplace(matrices)

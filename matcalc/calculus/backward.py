@@ -23,6 +23,7 @@ from .. import ops
 from ..errors import NoMatrixForm
 from ..index.symbols import (
     OUTPUT_INDICES,
+    UPSTREAMS,
     WRT_INDICES,
     ChainPartial,
     Element,
@@ -31,12 +32,14 @@ from ..index.symbols import (
     IndexSupply,
     Partial,
     ScalarGrad,
+    Slice,
     TensorSymbol,
     TensorUpstream,
     UpstreamGrad,
     axis_indices,
     dim,
     index_symbols,
+    stack_labels,
 )
 from ..language.program import Assignment, names_in
 from ..ops.maps import maps_entry, of_result
@@ -188,6 +191,11 @@ def put_in(result: Expr, values: dict) -> Expr:
     entries, matrices = {}, {}
     for upstream, value in values.items():
         value = sign_inside(fitted(value, upstream))
+        if isinstance(upstream, TensorUpstream):  # each slice ∂L/∂Z_β: the value's at β
+            own = stack_labels(value)
+            matrices.update({s: value.xreplace(dict(zip(own[::-1], s.labels[::-1])))
+                             for s in result.atoms(Slice) if s.tensor == upstream})
+            continue
         if getattr(upstream, "is_Matrix", False) and not getattr(value, "is_Matrix", False):
             entries.update({e: value for e in result.atoms(Element) if e.matrix == upstream})
             value = matmul(value, sympy.OneMatrix(*upstream.shape))
@@ -211,8 +219,8 @@ def _chains(value: Expr, outputs: tuple[str, ...]) -> bool:
     """A sum of two or more named gradients (∂L/∂X3 + ∂L/∂Y3, a residual stream): put in,
     each would bring its own, and along a chain of n blocks the lines would grow as n²."""
     named = [s for s in value.free_symbols
-             if isinstance(s, (UpstreamGrad, ScalarGrad)) and
-             (s.name if isinstance(s, UpstreamGrad) else s.of) not in outputs]
+             if isinstance(s, (*UPSTREAMS, ScalarGrad)) and
+             (s.name if isinstance(s, UPSTREAMS) else s.of) not in outputs]
     return len(named) > 1
 
 
@@ -404,7 +412,7 @@ class GradientOfName:
         else:
             outcome = finish(proof, expr, self.wrt_idx, self.dims, d.shapes.assumptions,
                              self.unit, centred=self.centred,
-                             max_free=max(2, len(self.free)))  # a stack: per matrix
+                             max_free=max(2, len(self.wrt_idx)))  # a stack: per matrix
         if route or at_jacobian:  # the transpose and the product in one step (seed 000)
             vector_route.merge_transpose(proof, mark)
         if not outcome.terms:
@@ -502,7 +510,7 @@ class GradientOfName:
         replacements = {}
         for node in sympy.preorder_traversal(result):
             target = node.of if isinstance(node, ScalarGrad) else \
-                node.name if isinstance(node, UpstreamGrad) else None
+                node.name if isinstance(node, UPSTREAMS) else None
             if target is None or target in self.d.upstreams:
                 continue
             known = self.memo.get(target)
@@ -536,7 +544,7 @@ class GradientOfName:
             named = {}
             for node in sympy.preorder_traversal(expr):
                 target = node.of if isinstance(node, ScalarGrad) else \
-                    node.name if isinstance(node, UpstreamGrad) else None
+                    node.name if isinstance(node, UPSTREAMS) else None
                 if target is not None and target not in d.upstreams:
                     named[target] = node
             if not named:

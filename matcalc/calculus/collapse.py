@@ -20,10 +20,10 @@ import sympy
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
 from ..index.symbols import (
+    UPSTREAMS,
     Element,
     Index,
     IndexSum,
-    UpstreamGrad,
     free_symbols,
     fresh_index,
     indices_of,
@@ -336,7 +336,7 @@ def apply_centred(terms: list[Term], centred: dict[str, int]) -> tuple[list[Term
             entry = touching[0]
             name = getattr(entry.matrix, "name", None)
             if name not in centred or entry.row == entry.col or \
-                    isinstance(entry.matrix, UpstreamGrad):  # ∂L/∂Xc is no centred Xc
+                    isinstance(entry.matrix, UPSTREAMS):  # ∂L/∂Xc is no centred Xc
                 continue
             if (entry.row, entry.col)[centred[name]] == index:
                 zero = name

@@ -30,12 +30,14 @@ from sympy import (
 from .. import ops
 from ..errors import NoMatrixForm
 from ..index.symbols import (
+    UPSTREAMS,
     Apply,
+    BatchSum,
     Broadcast,
     Element,
     IndexSum,
     Pick,
-    UpstreamGrad,
+    Slice,
     free_symbols,
 )
 
@@ -151,6 +153,10 @@ def entry_of(m: Expr, row: Expr, col: Expr, supply) -> Expr:
     col = sympy.Integer(0) if cols == 1 else col
     if isinstance(m, sympy.MatrixSymbol):
         return Element(m, row, col)
+    if isinstance(m, Slice):  # (T_β)_ij = t_{β,i,j}
+        return Element(m.tensor, *m.labels, row, col)
+    if isinstance(m, BatchSum):  # (Σ_β M_β)_ij = Σ_β (M_β)_ij
+        return IndexSum(entry_of(m.matrix, row, col, supply), *m.limits)
     if isinstance(m, Transpose):
         return entry_of(m.arg, col, row, supply)
     if isinstance(m, MatAdd):
@@ -251,6 +257,6 @@ def hadamard_order(args, order: dict[str, int]) -> list:
     def source_rank(expr: Expr) -> int:
         names = [s.name for s in free_symbols(expr) if hasattr(s, "name")]
         return min((order.get(n, 99) for n in names), default=99)
-    return sorted(args, key=lambda a: (not isinstance(a, UpstreamGrad),
+    return sorted(args, key=lambda a: (not isinstance(a, UPSTREAMS),
                                        not isinstance(a, sympy.MatrixSymbol),
                                        isinstance(a, sympy.MatAdd), source_rank(a)))

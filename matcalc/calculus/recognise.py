@@ -117,7 +117,9 @@ class Graph:
 class TermRecogniser:
     """Rewrites one term to coeff · M, recording (reason, index form) after each rewrite."""
 
-    def __init__(self, term: Term, free: tuple[Index, ...], dims: dict[Index, Expr]):
+    def __init__(self, term: Term, free: tuple[Index, ...], dims: dict[Index, Expr],
+                 labels: frozenset = frozenset()):
+        self.labels = labels  # a stack's leading indices, inside its slices (``peel``)
         self.dims = dict(dims)
         for index, low, high in term.sums:
             self.dims[index] = high - low + 1
@@ -132,7 +134,7 @@ class TermRecogniser:
         coeff, edges = S.One, []
         at_zero = {index: Integer(0) for index in self.unit}  # a range of one is 0 alone
         for factor in term.factors:
-            if not isinstance(factor, Element) and at_zero and indices_of(factor) & self.unit:
+            if not isinstance(factor, Element) and at_zero and self.indices(factor) & self.unit:
                 factor = substitute_all(factor, at_zero)  # (1 − y_i), i of size 1: (1 − y_0)
             edge = self._edge(factor)
             if isinstance(edge, Edge):
@@ -140,6 +142,11 @@ class TermRecogniser:
             else:
                 coeff *= edge
         self.graph = Graph(term.coeff * coeff, edges, self.sums)
+
+    def indices(self, expr: Expr) -> set[Index]:
+        """The free indices of a factor, less the labels of the slices in it."""
+        found = indices_of(expr)
+        return found - self.labels if self.labels else found
 
     # -- classification of factors
 
@@ -181,11 +188,11 @@ class TermRecogniser:
             row, col = factor.args[0], factor.args[1].args[0]
             return Edge(matrix, self._end(row, matrix.rows, col),
                         self._end(col, matrix.cols, row))
-        if isinstance(factor, Pick) and not indices_of(Tuple(*factor.args[1:])):
+        if isinstance(factor, Pick) and not self.indices(Tuple(*factor.args[1:])):
             # (e_0, e_1, …)_p: entry p of the vector written out, a column of scalars
             column = sympy.ImmutableMatrix([self._scalar(e) for e in factor.args[1:]])
             return Edge(column, self._end(factor.args[0], column.rows), None)
-        nodes = sorted(indices_of(factor) - self.unit, key=_first_use(factor))
+        nodes = sorted(self.indices(factor) - self.unit, key=_first_use(factor))
         if not nodes:
             return self._scalar(factor)
         rows = [s.at for s in factor.atoms(*ops.rowwise_nodes()) if s.at in nodes]
@@ -238,7 +245,7 @@ class TermRecogniser:
         """The matrix M with m_{left,right} = expr: f(a_ij) → f(A), a_ij b_ij → A ∘ B. An
         entry at numbered positions (x_1 in x_i x_1) is a scalar, as anything with no free
         index is: a factor that scales, not a matrix to broadcast."""
-        if not indices_of(expr):
+        if not self.indices(expr):
             return self._scalar(expr)  # a scalar; its sums become 1×1 products
         if isinstance(expr, Element):
             edge = self._edge(expr)
@@ -266,7 +273,7 @@ class TermRecogniser:
         if isinstance(expr, Mul):
             core = mats[0] if len(mats) == 1 else HadamardProduct(*mats)
             return scale(Mul(*scalars), core)
-        if isinstance(expr, Pow) and not indices_of(expr.exp):  # X^c, X^s: a scalar power
+        if isinstance(expr, Pow) and not self.indices(expr.exp):  # X^c, X^s: a scalar power
             return HadamardPower(args[0], expr.exp)
         if op is not None and op.elementwise and len(args) == 1:
             return Apply(op.name, args[0])
@@ -628,6 +635,7 @@ class Stacked:
     term: Term
     free: tuple[Index, ...]
     summed: tuple  # the limits of the summed labels
+    labels: frozenset = frozenset()
 
     def around(self, expr: Expr) -> Expr:
         """Σ_β of an index form over the slices."""
@@ -678,7 +686,7 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
         raise NoMatrixForm("the stack's free indices are not the gradient's leading axes")
     inner = Term(term.coeff, tuple(factors),
                  tuple(limit for limit in term.sums if limit[0] not in labels))
-    return Stacked(inner, free[len(lead):], summed)
+    return Stacked(inner, free[len(lead):], summed, frozenset(labels))
 
 
 def _first_use(expr: Expr):
@@ -706,7 +714,7 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     for term in terms:
         stack = peel(term, free)
         try:
-            r = TermRecogniser(stack.term, stack.free, dims) if stack else \
+            r = TermRecogniser(stack.term, stack.free, dims, stack.labels) if stack else \
                 TermRecogniser(term, free, dims)
             start.append(stack.around(r.graph.expr()) if stack else r.graph.expr())
             matrix = r.run()

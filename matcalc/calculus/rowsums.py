@@ -29,7 +29,14 @@ from sympy import (
     Transpose,
 )
 
-from ..index.symbols import Broadcast, Element, IndexSum, MatrixLine, UpstreamGrad, Written
+from ..index.symbols import (
+    UPSTREAMS,
+    Broadcast,
+    Element,
+    IndexSum,
+    MatrixLine,
+    Written,
+)
 from .proof import Proof
 
 
@@ -134,7 +141,7 @@ def _quotient_parts(result: Expr, upstream: Expr, value: Expr, assumptions: dict
     if not isinstance(result, HadamardProduct) or len(result.args) != 2:
         return None
     b = next((a for a in result.args if isinstance(a, sympy.MatrixSymbol)), None)
-    if b is None or isinstance(b, UpstreamGrad):
+    if b is None or isinstance(b, UPSTREAMS):
         return None
     rows = b.shape[1]
     expected = HadamardProduct(b, MatAdd(upstream, MatMul(

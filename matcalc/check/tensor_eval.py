@@ -59,6 +59,7 @@ from sympy import (
 from .. import ops
 from ..errors import UnsupportedError
 from ..index.symbols import (
+    UPSTREAMS,
     Apply,
     BatchSum,
     Broadcast,
@@ -326,7 +327,7 @@ class Evaluator:
             if isinstance(expr, ChainPartial) else {name}
         for factor in factors:
             if factor.has(Partial) or any(
-                    getattr(s, "name", None) in moving and not isinstance(s, UpstreamGrad)
+                    getattr(s, "name", None) in moving and not isinstance(s, UPSTREAMS)
                     for s in free_symbols(factor)):
                 return False
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..index.symbols import ScalarGrad, UpstreamGrad, free_symbols
+from ..index.symbols import UPSTREAMS, ScalarGrad, free_symbols
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 
 if TYPE_CHECKING:
@@ -55,9 +55,9 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     from .einsum import NoEinsum, einsum_code
     if grad.no_matrix_form is None or grad.index_form is None:
         return None
-    upstreams = {s.name if isinstance(s, UpstreamGrad) else s.of
+    upstreams = {s.name if isinstance(s, UPSTREAMS) else s.of
                  for s in free_symbols(grad.index_form)
-                 if isinstance(s, (UpstreamGrad, ScalarGrad))}
+                 if isinstance(s, (*UPSTREAMS, ScalarGrad))}
     if not named and upstreams - set(d.upstreams):
         return None
     labels = axis_labels(grad.axes, len(grad.shape))
@@ -170,8 +170,8 @@ def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
         if grad is None or (grad.result is None and numpy_code(d, grad, named=True) is None):
             return None
         form = grad.result if grad.result is not None else grad.index_form
-        named = (s.name if isinstance(s, UpstreamGrad) else s.of
-                 for s in free_symbols(form) if isinstance(s, (UpstreamGrad, ScalarGrad)))
+        named = (s.name if isinstance(s, UPSTREAMS) else s.of
+                 for s in free_symbols(form) if isinstance(s, (*UPSTREAMS, ScalarGrad)))
         todo += [target for target in named if target not in d.upstreams]
     lines = [(name, numpy_code(d, grad, named=True))
              for name, grad in d.all_gradients.items() if name in needed]

@@ -23,6 +23,7 @@ from ..index.symbols import (
     TensorSymbol,
     TensorUpstream,
     UpstreamGrad,
+    stack_labels,
 )
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
@@ -226,6 +227,8 @@ class NumpyPrinter:
         two matrix axes last, so that the rules compose."""
         if isinstance(e, Slice):
             return self._code(e.tensor)
+        if isinstance(e, sympy.OneMatrix):  # 𝟏 of its own shape: numpy keeps two axes
+            return f"np.ones(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if not e.has(Slice):  # a shared matrix: 2-D (a 1-D vector made a column)
             code, prec = self._code(e)
             if self.rank(e) == 1:
@@ -462,24 +465,6 @@ class NumpyPrinter:
         if factor == "-1":
             return f"-{self._wrap(code, prec, 3)}", rank, 2
         return f"{self._factor(factor, factor_prec)} * {self._factor(code, prec)}", rank, 2
-
-
-def stack_labels(e: Expr) -> tuple:
-    """The leading axes of a matrix expression over slices, as numpy aligns its operands'
-    stacks from the right: (β,) for ∂L/∂C_β B_βᵀ, (β, η) for A_βη W_η. The labels a
-    ``BatchSum`` sums are gone from its own."""
-    if isinstance(e, Slice):
-        return e.labels
-    if isinstance(e, BatchSum):
-        summed = {limit[0] for limit in e.limits}
-        return tuple(label for label in stack_labels(e.matrix) if label not in summed)
-    merged: tuple = ()
-    for a in getattr(e, "args", ()):
-        if not getattr(a, "is_Matrix", False):
-            continue
-        own = stack_labels(a)
-        merged = own if len(own) > len(merged) else merged
-    return merged
 
 
 def _spread(e: Expr) -> bool:

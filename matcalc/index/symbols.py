@@ -36,8 +36,8 @@ from sympy import (
     Tuple,
 )
 from sympy.core.symbol import Str
-from sympy.tensor.array.expressions import ArraySymbol
 from sympy.printing.precedence import PRECEDENCE
+from sympy.tensor.array.expressions import ArraySymbol
 
 
 class Index(Symbol):
@@ -543,8 +543,8 @@ class TensorUpstream(TensorSymbol):
         return f"∂{self.loss}/∂{self.name}"
 
 
-def is_tensor(x: Basic) -> bool:
-    return isinstance(x, TensorSymbol)
+# the gradients that flow in from the loss, of a matrix or of a tensor: isinstance(x, UPSTREAMS)
+UPSTREAMS = (UpstreamGrad, TensorUpstream)
 
 
 class Slice(MatrixExpr):
@@ -606,6 +606,24 @@ class BatchSum(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):  # pragma: no cover - sympy protocol, unused by matcalc
         raise NotImplementedError
+
+
+def stack_labels(e: Expr) -> tuple:
+    """The leading axes of a matrix expression over slices, as numpy aligns its operands'
+    stacks from the right: (β,) for ∂L/∂C_β B_βᵀ, (β, η) for A_βη W_η. The labels a
+    ``BatchSum`` sums are gone from its own."""
+    if isinstance(e, Slice):
+        return e.labels
+    if isinstance(e, BatchSum):
+        summed = {limit[0] for limit in e.limits}
+        return tuple(label for label in stack_labels(e.matrix) if label not in summed)
+    merged: tuple = ()
+    for a in getattr(e, "args", ()):
+        if not getattr(a, "is_Matrix", False):
+            continue
+        own = stack_labels(a)
+        merged = own if len(own) > len(merged) else merged
+    return merged
 
 
 def dim(d: int | str) -> Expr:

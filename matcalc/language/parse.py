@@ -494,13 +494,18 @@ def _literal(node: ast.List) -> Stack:
                        for row in node.elts), _pos(node))
 
 
-def _axis(node: ast.expr) -> int | None:
-    """0, 1 or -1 written as a literal, else None."""
+def _axis(node: ast.expr) -> int | tuple[int, ...] | None:
+    """An axis written as an integer literal (-1: the last), or a tuple of them (numpy's
+    axis=(2, 3)), else None. Whether the array has that axis is the shape rule's to say."""
+    if isinstance(node, ast.Tuple):
+        axes = [_axis(e) for e in node.elts]
+        if not axes or any(not isinstance(a, int) for a in axes):
+            return None
+        return axes[0] if len(axes) == 1 else tuple(axes)
     sign = 1
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         sign, node = -1, node.operand
-    if isinstance(node, ast.Constant) and type(node.value) is int and \
-            sign * node.value in (0, 1, -1):
+    if isinstance(node, ast.Constant) and type(node.value) is int and abs(node.value) < 64:
         return sign * node.value
     return None
 
@@ -543,7 +548,8 @@ def _call(node: ast.Call) -> Call:
         if "axis" in op.keywords and keyword_arg.arg == "axis":
             axis = _axis(value)
             if axis is None:
-                raise _fail("axis must be 0 or 1 (or -1, the last)", value)
+                raise _fail("axis must be an integer (-1: the last axis) or a tuple of "
+                            "integers, e.g. axis=(2, 3)", value)
         elif "keepdims" in op.keywords and keyword_arg.arg == "keepdims":
             if not (isinstance(value, ast.Constant) and type(value.value) is bool):
                 raise _fail("keepdims must be True or False", value)

@@ -75,7 +75,7 @@ class Call:
 
     func: str
     args: tuple[Expr, ...]
-    axis: int | None
+    axis: int | tuple[int, ...] | None  # numpy's: -1 the last, (2, 3) several
     pos: Pos = field(compare=False)
     keepdims: bool = False   # numpy's: the reduced axes stay, of length 1
     spec: str | None = None  # einsum's subscripts, "ij,jk->ik" (``ops.einsum``)

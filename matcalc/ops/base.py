@@ -171,10 +171,12 @@ def own_axes(x) -> tuple[int, ...]:
     return tuple(range(1, x.ndim))
 
 
-def value_axis(axis: int | None, x):
+def value_axis(axis: int | tuple[int, ...] | None, x):
     """A program's axis argument on a batched array (None: every axis of the value)."""
     if axis is None:
         return own_axes(x)
+    if isinstance(axis, tuple):
+        return tuple(value_axis(a, x) for a in axis)
     return axis + 1 if axis >= 0 else axis
 
 

@@ -28,22 +28,36 @@ from .rowwise import _entry as softmax_row
 from .rowwise import along_row, printed_index, row_entries, row_value, softmax_entry
 
 
+def axes_of(node, rank: int) -> tuple[int, ...] | None:
+    """The reduced axes, counted from 0 (numpy's -1 is the last), or None if one is not
+    an axis of an array of this rank."""
+    axes = node.axis if isinstance(node.axis, tuple) else (node.axis,)
+    if any(not -rank <= a < rank for a in axes):
+        return None
+    return tuple(sorted({a % rank for a in axes}))
+
+
 def _shape(check, node, shapes: list[tuple]) -> tuple:
-    """() or (n,) or (m,); with keepdims the reduced axes stay, of length 1."""
+    """() or the kept axes; with keepdims the reduced axes stay, of length 1:
+    sum(X, axis=0) of (m, n) is (n,), mean(X, axis=(2, 3)) of (b, c, h, w) is (b, c)."""
     arg = shapes[0]
     if node.axis is None or (len(arg) == 1 and node.axis in (0, -1)):
         return (1,) * len(arg) if node.keepdims else ()
-    if len(arg) != 2:
+    if len(arg) < 2:
         raise check.fail(f"{node.func}(X, axis={node.axis}) needs a matrix")
-    axis = node.axis % 2
+    axes = axes_of(node, len(arg))
+    if axes is None:
+        raise check.fail(f"{node.func}(X, axis={node.axis}): {check.describe(0)}, which has "
+                         f"{len(arg)} axes (0 to {len(arg) - 1}, or -1 for the last)")
     if node.keepdims:
-        return (1, arg[1]) if axis == 0 else (arg[0], 1)
-    return (arg[1],) if axis == 0 else (arg[0],)
+        return tuple(1 if k in axes else d for k, d in enumerate(arg))
+    return tuple(d for k, d in enumerate(arg) if k not in axes)
 
 
 def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
     """What one output entry reduces: the argument's entry as a function of running
-    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl.
+    indices, and their limits. sum(X)_· runs over p, q; sum(X, 0)_l over p in x_pl;
+    mean(X, axis=(2, 3))_{β,γ} over p, q in x_{β,γ,p,q}.
     An axis of length 1 is no sum: its index is 0 (sum(X, 1)_k = x_k0 for X of shape
     (m, 1)), so that a reduction over unit axes only is its one entry, with no limits."""
     arg = node.args[0]
@@ -58,15 +72,17 @@ def _reduced(node, idx, ctx) -> tuple[Callable[..., Expr], list]:
                 filled[k] = q
             return ctx.lower(arg, tuple(filled))
         return entries, limits
-    axis = node.axis % 2
-    kept = idx[1 - axis] if node.keepdims else idx[0]
-    if shape[axis] == 1:
-        return (lambda: ctx.lower(arg, (S.Zero, kept) if axis == 0 else (kept, S.Zero))), []
-    p = ctx.fresh()
+    axes = axes_of(node, len(shape))
+    kept = [i for k, i in enumerate(idx) if k not in axes] if node.keepdims else list(idx)
+    running = [k for k in axes if shape[k] != 1]
+    limits = [ctx.limit(ctx.fresh(), shape[k]) for k in running]
 
-    def entry(q):
-        return ctx.lower(arg, (q, kept) if axis == 0 else (kept, q))
-    return entry, [ctx.limit(p, shape[axis])]
+    def entry(*at):
+        kept_at, run_at = iter(kept), iter(at)
+        return ctx.lower(arg, tuple((next(run_at) if shape[k] != 1 else S.Zero)
+                                    if k in axes else next(kept_at)
+                                    for k in range(len(shape))))
+    return entry, limits
 
 
 def _summed(entry, limits, f=lambda x: x) -> Expr:

@@ -160,7 +160,7 @@ def row_value(name: str):
     k-th entry of max(X) taken along the rows; max_p x_pl, down a column, of max(Xᵀ)."""
 
     def matrix_form(expr: RowEntry, rec, left, right) -> Expr:
-        own = indices_of(expr)
+        own = rec.indices(expr)
         if len(own) > 1 or (own and not own <= {left, right}):
             raise NoMatrixForm(f"a {name} over a row of two free indices has no matrix form")
         end = next(iter(own), None)
@@ -221,9 +221,19 @@ def _softmax(x, axis=-1):
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 
 
+def _along_last(check, node, shapes: list[tuple]) -> tuple:
+    """A vector, matrix or stack in, the same shape out, normalised along the last axis
+    (numpy users write axis=-1; another axis is refused rather than read as the last)."""
+    shape = not_scalar(check, node, shapes)
+    if node.axis is not None and node.axis not in (-1, len(shape) - 1):
+        raise check.fail(f"{node.func}() runs along the last axis here (axis=-1); for "
+                         f"axis={node.axis}, transpose the axes first")
+    return shape
+
+
 OPS = [
-    Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row",
-       sign="positive", shape=not_scalar,
+    Op("softmax", "rowwise", "exp(z_kl) / Σ_q exp(z_kq), over each row (the last axis)",
+       sign="positive", shape=_along_last, keywords=("axis",),
        lower=_lower_softmax, function=softmax_entry, differentiate=_differentiate,
        known=_known,
        # overflow-safe: exp(z − max z) / Σ exp(z − max z); the forward pass runs this
@@ -237,7 +247,8 @@ OPS = [
            "softmax" if len(shape) == 2 else "softmax_col", args[0]),
        examples=("Y = softmax(A @ B)", "x: (n,)\ny = softmax(x)"),
        fuzz=(("mn", ("mn",), "softmax({0})"),)),
-    Op("log_softmax", "rowwise", "log softmax(z), over each row", shape=not_scalar,
+    Op("log_softmax", "rowwise", "log softmax(z), over each row (the last axis)",
+       shape=_along_last, keywords=("axis",),
        lower=_lower_log_softmax, forward=lambda x, axis=None: _log_softmax(x),
        source="({0} - np.log(np.exp({0}).sum(axis=-1, keepdims=True)))",
        text="log_softmax", tex=r"\log\operatorname{softmax}", note="log", transposes=False,

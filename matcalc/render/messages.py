@@ -70,6 +70,10 @@ JA: list[tuple[str, str]] = [
      r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
      r"（ヘッセ行列）はない"),
     (r"numpy's (\S+) needs two axes; (.*)", r"numpy の \1 には軸が二つ必要：\2"),
+    (r"(\S+)\(X, axis=(.+)\): (.+), which has (\d+) axes \((\d+) to (\d+), or -1 for the "
+     r"last\)", r"\1(X, axis=\2)：\3 の軸は \4 個（\5 から \6、最後の軸は -1）"),
+    (r"(\S+)\(\) runs along the last axis here \(axis=-1\); for axis=(\S+), transpose the "
+     r"axes first", r"ここでの \1() は最後の軸（axis=-1）に沿って計算する。axis=\2 には先に軸を入れ替える"),
     (r"numpy's (\S+) reverses all (\d+) axes; for the last two write (.+) or (\S+)",
      r"numpy の \1 は \2 個の軸をすべて逆順にする。最後の二つを入れ替えるには \3 か \4 と書く"),
     (r"(\w+)\(\) swaps the two axes of a matrix here, as (.+) or X\.T: tensors of three or "
@@ -265,7 +269,8 @@ JA: list[tuple[str, str]] = [
      r"shape",
      r"次元 '\1' が数として使われているが、その次元を形に持つ入力が宣言されていない"),
     (r"the number (\S+) is not finite", r"数 \1 は有限ではない"),
-    (r"axis must be 0 or 1 \(or -1, the last\)", r"axis は 0 か 1（または最後の軸の -1）"),
+    (r"axis must be an integer \(-1: the last axis\) or a tuple of integers, e\.g\. (.+)",
+     r"axis は整数（最後の軸は -1）か整数のタプルで書く（例：\1）"),
     (r"'([^']+)' is a name matcalc uses for a node of its own; choose another",
      r"'\1' は matcalc が内部で使う名前。別の名前を選ぶ"),
     (r"keepdims must be True or False", r"keepdims は True か False"),

@@ -18,13 +18,12 @@ from sympy import Expr, Integer, KroneckerDelta, Pow, Rational, Sum, Symbol
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative
 from ..calculus.written import WrittenOrder
 from ..index.symbols import (
+    UPSTREAMS,
     Element,
     Index,
     Partial,
     Slice,
     TensorSymbol,
-    TensorUpstream,
-    UpstreamGrad,
     free_symbols,
     indices_of,
 )
@@ -150,7 +149,7 @@ class Printer(Walker):
     def spelled_out(self, e) -> bool:
         """∂L/∂Z written as a fraction, which a superscript needs parentheses around:
         (∂L/∂Z)ᵀ; a name declared for it (``G: gradient(Z)``) is a plain name, Gᵀ."""
-        return isinstance(e, UpstreamGrad) and e.name not in self.ctx.aliases or \
+        return isinstance(e, UPSTREAMS) and e.name not in self.ctx.aliases or \
             isinstance(e, Jacobian)  # ∂y/∂x of a declared map: (∂y/∂x)ᵀ
 
     @property
@@ -185,8 +184,8 @@ class Printer(Walker):
             return False
         read = {a.name for a in top.atoms(Symbol) if type(a) is Symbol}
         read |= {m.name for m in top.atoms(sympy.MatrixSymbol)
-                 if not isinstance(m, UpstreamGrad)}
-        if top.atoms(UpstreamGrad) or any(type(a) is not Symbol and not isinstance(a, Index)
+                 if not isinstance(m, UPSTREAMS)}
+        if top.atoms(*UPSTREAMS) or any(type(a) is not Symbol and not isinstance(a, Index)
                                           for a in top.atoms(Symbol)):
             read.add(self.ctx.loss)  # ∂L/∂C, ∂L/∂s in it: the loss is read
         return {n for n in read if n in self.ctx.names or n == self.ctx.loss} <= alone
@@ -211,8 +210,8 @@ class Printer(Walker):
         """The indices shown: one per axis (a_{β,i,j}), a slice's labels first (the entry
         (A_β)_ij reads a_{β,i,j}); a vector's unit axis 0 is not shown."""
         m = expr.matrix
-        if isinstance(m, TensorSymbol):
-            return list(expr.indices)
+        if isinstance(m, TensorSymbol):  # an axis of length 1 read at 0 is not shown
+            return [i for i, n in zip(expr.indices, m.shape) if n != 1 or i != 0]
         if isinstance(m, Slice):
             return [*m.labels, *self.indices(Element(
                 sympy.MatrixSymbol(m.name, *m.shape), *expr.indices))]
@@ -277,7 +276,7 @@ class Printer(Walker):
         """Upstream gradients first, then entries by first appearance, then compound factors."""
         if isinstance(expr, Element):
             matrix = expr.matrix
-            if isinstance(matrix, UpstreamGrad):
+            if isinstance(matrix, UPSTREAMS):
                 return (0, 0)
             return (1, self.source_rank(matrix))
         return (2, 1 if isinstance(expr, sympy.Add) else 0)

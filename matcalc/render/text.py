@@ -10,6 +10,7 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 from .. import ops
 from ..calculus.matrices import diagonal_of, is_negative, negated
 from ..index.symbols import (
+    UPSTREAMS,
     BatchSum,
     Element,
     Index,
@@ -107,7 +108,7 @@ class TextPrinter(Printer):
         shown = self.written(top)
         if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol)) or \
                 hasattr(top, "_matcalc_print") or (
-                isinstance(top, Element) and isinstance(top.matrix, UpstreamGrad)):
+                isinstance(top, Element) and isinstance(top.matrix, UPSTREAMS)):
             shown = f"({shown})"
         d = self.D if self.ordinary(top, e.var) else self.PARTIAL
         return f"{d}{shown}/{d}{self._print(e.var)}"
@@ -572,4 +573,4 @@ def _is_fraction(f: Expr) -> bool:
 
 
 def _is_upstream(e: Expr) -> bool:
-    return isinstance(e, Element) and isinstance(e.matrix, UpstreamGrad)
+    return isinstance(e, Element) and isinstance(e.matrix, UPSTREAMS)
