@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .errors import UnsupportedError
 
-ARRAY_METHODS = frozenset({"sum", "max", "reshape", "item", "swapaxes"})
+ARRAY_METHODS = frozenset({"sum", "max", "reshape", "item", "swapaxes", "transpose"})
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 

@@ -105,3 +105,19 @@ def test_a_python_habit_is_answered_with_what_to_write_in_english_and_japanese(s
     assert "only the functions of the language" not in message
     japanese = in_japanese(message)
     assert japanese != message and not any(word in japanese for word in (" write ", "program"))
+
+
+@pytest.mark.parametrize("value", [
+    "Y.transpose(0, 2, 1, 3) * k",
+    "Y.swapaxes(1, 2) / k",
+    "sum(Y, axis=(1, 2), keepdims=True) * k",
+    "-Y.mT + k",
+    'einsum("bthk,bthk->bth", Y, Y) * k',
+])
+def test_a_rewrite_keeps_every_field_of_a_node(value):
+    """A dimension read as a number (k) makes the parser rebuild the statement's nodes; a
+    field left out there once read Y.transpose(0, 2, 1, 3) as Y.mT — and the checker, which
+    runs the same parsed program, agreed with it. Each node comes back as written."""
+    from matcalc.language.program import written
+    program = parse(f"Y: (b, t, h, k)\nZ = {value}")
+    assert written(program.statements[0].value) == value

@@ -319,7 +319,8 @@ class GradientOfName:
             self.supply = IndexSupply(d.names.letters(), lead=OUTPUT_INDICES)
         for n, statement in enumerate(self.consumers):
             shape = d.shapes.names[statement.target]
-            idx = axis_indices(shape, self._output_letters(shape), primed=True) if n == 0 \
+            taken = frozenset(str(i) for i in self.free)  # β′ beside the wrt's own β
+            idx = axis_indices(shape, self._output_letters(shape), primed=taken) if n == 0 \
                 else \
                 axis_indices(shape, tuple(self.supply.fresh().name for _ in shape))
             pieces.append((statement, idx))
@@ -525,10 +526,18 @@ class GradientOfName:
             compact = self._entrywise(index_form)
             if compact is not None and size(compact[0]) < size(inlined):
                 inlined, steps = compact
-        return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
-                        result, index_form, why, [s.target for s in self.consumers],
-                        inlined, inline_steps=steps, axes=self.wrt_idx,
-                        declared=self.declared)
+        return Gradient(self.name, self.shape, self.lhs, self._matrix_lhs(result),
+                        self.proof.steps, result, index_form, why,
+                        [s.target for s in self.consumers], inlined, inline_steps=steps,
+                        axes=self.wrt_idx, declared=self.declared)
+
+    def _matrix_lhs(self, result: Expr | None) -> Expr:
+        """∂L/∂X, or ∂L/∂X_β for a stack whose matrix form holds slice by slice."""
+        symbol = self.d.names.symbols[self.name]
+        labels = stack_labels(result) if getattr(result, "is_Matrix", False) else ()
+        if labels and isinstance(symbol, TensorSymbol):
+            return Partial(self.matrix_lhs.expr, Slice(symbol, labels))
+        return self.matrix_lhs
 
     def _entrywise(self, index_form: Expr) -> tuple[Expr, list] | None:
         """The inlined form found entry by entry: each named gradient's matrix form put in

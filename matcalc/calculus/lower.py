@@ -174,6 +174,12 @@ class Lowering(Walker):
     def visit_Transpose(self, node: Transpose, idx: tuple[Expr, ...]) -> Expr:
         """(Aᵀ)_kl = a_lk; a vector's transpose is itself (numpy semantics); a stack's .mT
         swaps its last two axes, (Aᵀ)_{b,k,l} = a_{b,l,k}."""
+        if node.axes is not None:  # (X.transpose(0, 2, 1))_{b,k,l} = x_{b,l,k}
+            order = node.permutation(len(idx))
+            inner = [None] * len(idx)
+            for k, a in enumerate(order):
+                inner[a] = idx[k]
+            return self.visit(node.operand, tuple(inner))
         if len(idx) > 2:
             return self.visit(node.operand, (*idx[:-2], idx[-1], idx[-2]))
         return self.visit(node.operand, tuple(reversed(idx)))

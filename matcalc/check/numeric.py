@@ -187,6 +187,9 @@ class _ForwardPass(Walker):
 
     def visit_Transpose(self, node: TransposeNode):
         value = self.run(node.operand)  # a vector's .T is itself; a stack's .mT: last two
+        if node.axes is not None:  # numpy's own permutation, behind the copies axis
+            order = node.permutation(value.ndim - 1)
+            return np.transpose(value, (0, *[a + 1 for a in order]))
         return np.swapaxes(value, -1, -2) if value.ndim >= 3 else value
 
     def visit_Call(self, node: Call):

@@ -59,7 +59,11 @@ class NumpySource(Walker):
         return f"-{self.operand(n.operand)}"
 
     def visit_Transpose(self, n: Transpose) -> str:
-        return f"{self.operand(n.operand)}.T"
+        """.T as a matrix's transpose; numpy's other spellings as written (.mT,
+        .swapaxes(-1, -2) on a stack, .transpose(0, 2, 1, 3))."""
+        if n.axes is None and n.written in (".T", ".transpose()"):
+            return f"{self.operand(n.operand)}.T"
+        return f"{self.operand(n.operand)}{n.written}"
 
     def visit_BinOp(self, n: BinOp) -> str:
         return f"{self.operand(n.left)} {n.op} {self.operand(n.right)}"

@@ -70,19 +70,22 @@ LEADING_LETTERS = {"a": "α", "b": "β", "c": "γ", "e": "ε", "f": "φ", "g": "
 PRIME = "′"
 
 
-def leading_letters(shape: tuple, primed: bool = False) -> tuple[str, ...]:
+def leading_letters(shape: tuple, primed: bool | frozenset = False) -> tuple[str, ...]:
     """A letter for each leading axis of a shape of order ≥ 3 (all but the last two):
-    β for an axis b or B, η for h; a letter taken twice gets a number (β, β2)."""
+    β for an axis b or B, η for h; a letter taken twice gets a number (β, β2). ``primed``:
+    all of them primed (β′), or those among a set of letters already in use."""
     out: list[str] = []
     for d in shape[:-2]:
         first = str(d)[0].lower() if isinstance(d, str) or not str(d).isdigit() else "b"
         letter = LEADING_LETTERS.get(first, "β")
         taken = sum(1 for o in out if o.rstrip("0123456789") == letter)
         out.append(letter + (str(taken + 1) if taken else ""))
+    if isinstance(primed, frozenset):
+        return tuple(o + PRIME if o in primed else o for o in out)
     return tuple(o + PRIME if primed else o for o in out)
 
 
-def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool = False
+def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool | frozenset = False
                  ) -> tuple[Expr, ...]:
     """One index per axis, the letters going to the axes longer than 1 in order; an axis
     of length 1 is 0 (seed 000 writes the row vector X = (x_1 … x_n) with one index,

@@ -12,6 +12,7 @@ import keyword
 import math
 import re
 from contextvars import ContextVar
+from dataclasses import replace
 
 from .. import ops
 from ..errors import ParseError, UsageError
@@ -282,19 +283,18 @@ def _sizes_as_numbers(declarations: list[Declaration],
                                  "input is declared with it in its shape",
                                  node.pos.line, node.pos.col)
             return Size(node.id, *witness[node.id], node.pos)
+        # each node with its children rewritten and every other field kept as it is
+        # (a field left out here once lost X.transpose(0, 2, 1)'s axes)
         if isinstance(node, BinOp):
-            return BinOp(node.op, rewrite(node.left), rewrite(node.right), node.pos)
-        if isinstance(node, Neg):
-            return Neg(rewrite(node.operand), node.pos)
-        if isinstance(node, Transpose):
-            return Transpose(rewrite(node.operand), node.pos, node.written)
+            return replace(node, left=rewrite(node.left), right=rewrite(node.right))
+        if isinstance(node, (Neg, Transpose)):
+            return replace(node, operand=rewrite(node.operand))
         if isinstance(node, Call):
-            return Call(node.func, tuple(map(rewrite, node.args)), node.axis, node.pos,
-                        node.keepdims, node.spec)
+            return replace(node, args=tuple(map(rewrite, node.args)))
         if isinstance(node, Stack):
-            return Stack(tuple(map(rewrite, node.items)), node.pos)
+            return replace(node, items=tuple(map(rewrite, node.items)))
         if isinstance(node, Item):
-            return Item(rewrite(node.of), node.index, node.pos)
+            return replace(node, of=rewrite(node.of))
         return node
 
     if not dims:
@@ -431,7 +431,7 @@ def _expr(node: ast.expr) -> Expr:
                         node)
         return Transpose(_expr(node.value), _pos(node), "." + node.attr)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-            node.func.attr in TRANSPOSES:
+            node.func.attr in ("swapaxes", "transpose"):
         return _transpose_call(node)
     if isinstance(node, ast.Call):
         return _call(node)
@@ -446,26 +446,25 @@ def _expr(node: ast.expr) -> Expr:
     raise _fail(f"{type(node).__name__} is not allowed in matcalc programs", node)
 
 
-# numpy's transposes of a matrix written as calls: the axes each may be given
-TRANSPOSES = {"swapaxes": ((0, 1), (1, 0), (-1, -2), (-2, -1)),
-              "transpose": ((), (1, 0), ((1, 0),))}
-
-
 def _transpose_call(node: ast.Call) -> Transpose:
-    """X.swapaxes(-1, -2), X.transpose(), X.transpose(1, 0): Xᵀ for a matrix (numpy's
-    own on more axes is issue 22's); other axes are refused."""
+    """X.swapaxes(-1, -2), X.transpose(), X.transpose(1, 0): Xᵀ for a matrix (the last two
+    axes of a stack); X.swapaxes(1, 2), X.transpose(0, 2, 1, 3): numpy's own, whose
+    permutation the shape rule checks against the operand's axes."""
     method = node.func.attr
     try:
         axes = tuple(ast.literal_eval(a) for a in node.args)
     except ValueError:
         axes = None
-    if node.keywords or axes not in TRANSPOSES[method]:
-        shown = "X.swapaxes(-1, -2)" if method == "swapaxes" else "X.transpose()"
-        raise _fail(f"{method}() swaps the two axes of a matrix here, as {shown} or X.T: "
-                    "tensors of three or more axes are not supported yet", node)
-    flat = axes[0] if len(axes) == 1 else axes  # transpose((1, 0)) as transpose(1, 0)
+    flat = axes[0] if axes is not None and len(axes) == 1 and isinstance(axes[0], tuple) \
+        else axes  # transpose((0, 2, 1)) as transpose(0, 2, 1)
+    if node.keywords or flat is None or not all(type(a) is int for a in flat) or \
+            (method == "swapaxes" and len(flat) != 2):
+        shown = "X.swapaxes(1, 2)" if method == "swapaxes" else "X.transpose(0, 2, 1)"
+        raise _fail(f"{method}() takes the axes as integers, e.g. {shown}", node)
     written = f".{method}({', '.join(map(str, flat))})"
-    return Transpose(_expr(node.func.value), _pos(node), written)
+    last_two = flat in ((-1, -2), (-2, -1), ())  # .swapaxes(-1, -2); .transpose()
+    return Transpose(_expr(node.func.value), _pos(node), written,
+                     None if last_two else tuple(flat))
 
 
 def _literal(node: ast.List) -> Stack:

@@ -61,11 +61,31 @@ class Neg:
 @dataclass(frozen=True)
 class Transpose:
     """``X.T``; also numpy's ``X.mT``, ``X.swapaxes(-1, -2)`` and ``X.transpose()``, the
-    same on a matrix. ``written`` says which: .mT and swapaxes need two axes."""
+    same on a matrix (on a stack, .mT and swapaxes(-1, -2) swap the last two axes).
+    ``written`` says which: .mT and swapaxes need two axes. ``axes``, as numpy's
+    ``X.transpose(0, 2, 1, 3)`` or ``X.swapaxes(1, 2)`` give them: the axes to swap (two)
+    or the permutation (result axis k is the operand's axis axes[k])."""
 
     operand: Expr
     pos: Pos = field(compare=False)
     written: str = ".T"
+    axes: tuple[int, ...] | None = None
+
+    def permutation(self, rank: int) -> tuple[int, ...] | None:
+        """The result's axis k is the operand's axis permutation[k]; None if the axes
+        given are no permutation of ``rank`` axes."""
+        if self.axes is None:
+            return tuple(range(rank - 2)) + (rank - 1, rank - 2) if rank >= 2 else (0,) * rank
+        if any(not -rank <= a < rank for a in self.axes):
+            return None
+        axes = tuple(a % rank for a in self.axes)
+        if self.written.startswith(".swapaxes"):
+            if len(axes) != 2:
+                return None
+            order = list(range(rank))
+            order[axes[0]], order[axes[1]] = axes[1], axes[0]
+            return tuple(order)
+        return axes if sorted(axes) == list(range(rank)) else None
 
 
 @dataclass(frozen=True)
@@ -268,7 +288,8 @@ def _operand(node: Expr, parent: str, left: bool) -> str:
 def _call(node: Call) -> str:
     extra = [] if node.axis is None else [f"axis={node.axis}"]
     extra += ["keepdims=True"] if node.keepdims else []
-    return f"{node.func}({', '.join([*map(written, node.args), *extra])})"
+    spec = [f'"{node.spec}"'] if node.spec is not None else []
+    return f"{node.func}({', '.join([*spec, *map(written, node.args), *extra])})"
 
 
 _WRITE = {
@@ -279,7 +300,7 @@ _WRITE = {
     Neg: lambda n: "-" + (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
                           else written(n.operand)),
     Transpose: lambda n: (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
-                          else written(n.operand)) + ".T",
+                          else written(n.operand)) + n.written,
     Call: _call,
     Item: lambda n: (f"({written(n.of)})" if isinstance(n.of, (BinOp, Neg))
                      else written(n.of)) + f"[{n.index}]",

@@ -193,6 +193,13 @@ class _ShapeRules(Walker):
         if len(shape) < 2 and node.written not in (".T", ".transpose()"):
             raise self.mismatch(f"numpy's {node.written} needs two axes; "
                                 f"{self.describe(node.operand, shape)}", node)
+        if node.axes is not None:  # numpy's own axes: a permutation of the operand's
+            order = node.permutation(len(shape))
+            if order is None:
+                raise self.mismatch(f"{node.written[1:]} does not permute the "
+                                    f"{len(shape)} axes: {self.describe(node.operand, shape)}",
+                                    node)
+            return tuple(shape[a] for a in order)
         if len(shape) > 2:
             if node.written in (".T", ".transpose()"):
                 raise self.mismatch(f"numpy's {node.written} reverses all "

@@ -7,11 +7,11 @@ numpy's ``np.einsum`` reads its subscripts.
     P = einsum("i,j->ij", u, v)        p_ij = u_i v_j              (an outer product)
     s = einsum("ij,ij", A, B)          s = Σ_i Σ_j a_ij b_ij       (implicit: the letters
                                                                     met once, in order)
+    S = einsum("bhtk,bhsk->bhts", Q, K)   s_{b,h,t,s} = Σ_k q_{b,h,t,k} k_{b,h,s,k}
 
 Its element form is read off the subscripts, so its proof is the element form's: the
 chain rule over the kept letters, the Kronecker deltas of the operand's entries, the
-summed letters collapsing. Operands and results have at most two axes (a scalar, a
-vector, a matrix): tensors of higher order are issue 22's.
+summed letters collapsing. Operands and results have any number of axes.
 """
 
 from __future__ import annotations
@@ -59,10 +59,6 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
     subscripts = _subscripts(node)
     size: dict[str, object] = {}
     for k, (letters, shape) in enumerate(zip(subscripts.inputs, shapes)):
-        if len(letters) > 2:
-            raise check.fail(f"einsum subscripts '{letters}' give {len(letters)} axes: an "
-                             "operand of more than two axes is a tensor, which matcalc does "
-                             "not derive yet")
         if len(letters) != len(shape):
             raise check.fail(f"einsum subscripts '{letters}' give {len(letters)} axes; "
                              f"{check.describe(k)}")
@@ -71,9 +67,6 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
                 raise check.fail(f"einsum letter '{letter}' has two lengths, "
                                  f"{size[letter]} and {d}; {check.describe(k)}")
             size.setdefault(letter, d)
-    if len(subscripts.result) > 2:
-        raise check.fail("an einsum result of more than two axes is a tensor, which matcalc "
-                         "does not derive yet")
     return tuple(size[c] for c in subscripts.result)
 
 
@@ -104,7 +97,7 @@ def _forward(*arrays, axis=None, spec: str):
 
 OPS = [
     Op("einsum", "linalg", "numpy's einsum: entries multiplied, summed over the letters the "
-       "result leaves out (traces, diagonals, outer products; at most two axes each)",
+       "result leaves out (traces, diagonals, outer products, batched products)",
        signature='einsum("ij,jk->ik", A, B)', arity=0, subscripts=True, shape=_shape,
        lower=_lower, forward=_forward, source='np.einsum("{spec}", {all})', text="einsum",
        tex=r"\operatorname{einsum}", transposes=False,

@@ -140,6 +140,20 @@ def notes(program) -> list[str]:
                               if isinstance(node, Call) and ops.get(node.func).note))
 
 
+def stacks_note(d: Derivation, printer) -> list[str]:
+    """The leading indices of the stacks the matrix forms run over, each with its length:
+    ["β (b)", "η (h)"] (empty for a derivation of matrices)."""
+    from ..index.symbols import Slice
+    found: dict = {}
+    for grad in d.all_gradients.values():
+        for form in (grad.result, grad.inlined):
+            if form is None or not getattr(form, "is_Matrix", False):
+                continue
+            for s in form.atoms(Slice):
+                found.update(zip(s.labels, s.tensor.shape))
+    return [f"{printer.doprint(label)} ({printer.doprint(n)})" for label, n in found.items()]
+
+
 def symmetric_notes(d: Derivation) -> list[dict]:
     """The convention of each gradient by a name declared symmetric or spd: sym(G) or G
     (``calculus.symmetric``), for the notes."""
@@ -322,6 +336,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "shapes": shapes, "graph": d.is_graph, "inline": d.inline,
             "notes": notes(d.program) + (["layout"] if any(
                 d.shapes.names[g] for g in d.gradients) else []), "backward_code": code,
+            "stacks": stacks_note(d, printer),
             "symmetric": symmetric_notes(d),
             "squared": [{"name": name, "shape": show(d.shapes.names[name]), "line": pos.line,
                          "col": pos.col} for name, pos in d.shapes.squared.items()],

@@ -369,6 +369,8 @@ class LatexPrinter(TextPrinter):
         if isinstance(n.operand, TransposeNode) or (isinstance(n.operand, BinOp)
                                                     and n.operand.op == "**"):
             inner = rf"\left({inner}\right)"  # no double superscript
+        if n.axes is not None:  # numpy's permutation of a stack's axes, as written
+            return inner + rf"\texttt{{{n.written}}}"
         return inner + self.T
 
     def visit_Call(self, n: Call) -> str:

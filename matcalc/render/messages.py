@@ -76,10 +76,9 @@ JA: list[tuple[str, str]] = [
      r"axes first", r"ここでの \1() は最後の軸（axis=-1）に沿って計算する。axis=\2 には先に軸を入れ替える"),
     (r"numpy's (\S+) reverses all (\d+) axes; for the last two write (.+) or (\S+)",
      r"numpy の \1 は \2 個の軸をすべて逆順にする。最後の二つを入れ替えるには \3 か \4 と書く"),
-    (r"(\w+)\(\) swaps the two axes of a matrix here, as (.+) or X\.T: tensors of three or "
-     r"more axes are not supported yet",
-     r"ここで \1() は行列の二つの軸を入れ替える（\2 または X.T）。軸が三つ以上のテンソルは"
-     r"まだ扱えない"),
+    (r"(\w+)\(\) takes the axes as integers, e\.g\. (.+)",
+     r"\1() は軸を整数で受け取る（例：\2）"),
+    (r"(.+) does not permute the (\d+) axes: (.+)", r"\1 は \2 個の軸の並べ替えになっていない：\3"),
     (r"(.+)\(\) takes its subscripts first, as a string: '(.+)'",
      r"\1() の最初の引数は添字の文字列：'\2'"),
     (r"(.+)\(\) needs at least one operand after its subscripts",
@@ -93,14 +92,8 @@ JA: list[tuple[str, str]] = [
     (r"an ellipsis \(\.\.\.\) is not supported: write every axis's letter",
      r"省略記号（...）は使えない。軸ごとに文字を書く"),
     (r"einsum subscripts '(.+)' give (\S+) axes; (.*)", r"einsum の添字 '\1' は軸 \2 個：\3"),
-    (r"einsum subscripts '(.+)' give (\S+) axes: an operand of more than two axes is a "
-     r"tensor, which matcalc does not derive yet",
-     r"einsum の添字 '\1' は軸 \2 個：軸が三つ以上のオペランドはテンソルで、matcalc はまだ微分"
-     r"できない"),
     (r"einsum letter '(.+)' has two lengths, (.+) and (.+); (.*)",
      r"einsum の文字 '\1' に二つの長さ \2 と \3 がある：\4"),
-    (r"an einsum result of more than two axes is a tensor, which matcalc does not derive "
-     r"yet", r"軸が三つ以上の einsum の結果はテンソルで、matcalc はまだ微分できない"),
     (r"(.+)\(\) takes one argument, got (\d+)", r"\1() の引数は一つ（\2 個ある）"),
     (r"(.+)\(\) takes two arguments, got (\d+)", r"\1() の引数は二つ（\2 個ある）"),
     (r"the program has no assignment: write e\.g\. '(.*)'",

@@ -500,6 +500,8 @@ class TextPrinter(Printer):
         return "−" + self._source_operand(n.operand)
 
     def visit_Transpose(self, n: TransposeNode) -> str:
+        if n.axes is not None:  # numpy's permutation of a stack's axes, as written
+            return self._source_operand(n.operand) + n.written
         return self._source_operand(n.operand) + "ᵀ"
 
     def visit_Call(self, n: Call) -> str:
