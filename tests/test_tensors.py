@@ -180,3 +180,23 @@ def test_matcalc_derives_it(case):
         assert np.allclose(got[wrt], formula(**inputs, d=upstream), atol=1e-8), wrt
         if wrt in case.forms:
             assert case.forms[wrt] in d.numpy_of(wrt)
+
+
+def test_the_readmes_tensor_transcripts_are_current():
+    """The README's two tensor examples are matcalc's own output, as it prints them now."""
+    import re
+    from pathlib import Path
+
+    from helpers import run_commands
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Tensors"):readme.index("### Functions")]
+    blocks = re.findall(r"```\n\$ matcalc (.+?)\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    import shlex
+    outputs = run_commands([(shlex.split(command), None) for command, _ in blocks])
+    for (command, shown), (code, out, *_) in zip(blocks, outputs):
+        assert code == 0
+        if shown.startswith("…\n"):  # an excerpt: the lines shown, in order, contiguous
+            assert shown[2:].rstrip() in out, command
+        else:
+            assert shown.rstrip() == out.rstrip(), command

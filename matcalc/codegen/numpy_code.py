@@ -264,10 +264,10 @@ class NumpyPrinter:
             scaled, _, prec = self._scaled(scalars, code, 0, prec)
             return scaled, prec
         if isinstance(e, sympy.MatAdd):
-            parts = [self._stack(a) for a in e.args]
+            parts = [self._broadcast_operand(a, e.args) for a in e.args]
             return " + ".join(self._wrap(c, p, 1) for c, p in parts), 1
         if isinstance(e, sympy.HadamardProduct):
-            parts = [self._stack(a) for a in e.args]
+            parts = [self._broadcast_operand(a, e.args) for a in e.args]
             return " * ".join(self._wrap(c, p, 3) for c, p in parts), 2
         if isinstance(e, sympy.HadamardPower):
             code, prec = self._stack(e.base)
@@ -279,6 +279,22 @@ class NumpyPrinter:
             code, prec = self._stack(e.arg)
             return fill(spelling, code, prec >= 4), 2
         raise NoNumpyForm(f"no numpy form for {type(e).__name__} over a stack")
+
+    def _broadcast_operand(self, e: Expr, together) -> tuple[str, int]:
+        """An operand of an elementwise sum or product over a stack, beside a full one: a
+        column spread along the rows, M 𝟏ᵀ, is the column itself and c 𝟏𝟏ᵀ the number c,
+        which numpy broadcasts (dP * P).sum(axis=-1, keepdims=True) as it stands."""
+        full = any(o is not e and o.has(Slice) and not _spread(o) for o in together)
+        if full and isinstance(e, sympy.MatMul) and _spread(e):
+            mats = [a for a in e.args if a.is_Matrix]
+            scalars = [a for a in e.args if not a.is_Matrix]
+            if len(mats) == 1:  # c 𝟏𝟏ᵀ
+                return self._scalar(sympy.Mul(*scalars))
+            if isinstance(mats[-1], sympy.OneMatrix) and mats[-1].shape[0] == 1:
+                rest = sympy.MatMul(*scalars, *mats[:-1]) if len(mats) > 2 or scalars \
+                    else mats[0]
+                return self._stack(rest) if rest.has(Slice) else self._code(rest)
+        return self._stack(e)
 
     def _sum(self, terms) -> str:
         out = ""

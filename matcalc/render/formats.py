@@ -25,7 +25,7 @@ from ..language.program import Stack
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
 from .messages import said_in
-from .names import unicode_name
+from .names import tex_index, unicode_name
 from .printers import PrintContext, functions_of_one
 from .text import TextPrinter
 from .wrap import display_columns, reason_rows, tex_rows, visible, wrap_code, wrap_math, wrap_prose
@@ -90,6 +90,7 @@ def environment():
     env.filters["in_lang"] = said_in
     env.filters["add_prefix"] = lambda text, prefix: f"{prefix}{text}"
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, indent=2)
+    env.filters["tex_index"] = tex_index
     env.filters["tex_text"] = lambda text: str(text).replace("\\", "\\textbackslash{}") \
         .replace("_", "\\_").replace("{", "\\{").replace("}", "\\}")
     return env
@@ -151,7 +152,10 @@ def stacks_note(d: Derivation, printer) -> list[str]:
                 continue
             for s in form.atoms(Slice):
                 found.update(zip(s.labels, s.tensor.shape))
-    return [f"{printer.doprint(label)} ({printer.doprint(n)})" for label, n in found.items()]
+    from .latex import LatexPrinter
+    math = (lambda t: f"${t}$") if isinstance(printer, LatexPrinter) else (lambda t: t)
+    return [f"{math(printer.doprint(label))} ({math(printer.doprint(n))})"
+            for label, n in found.items()]
 
 
 def symmetric_notes(d: Derivation) -> list[dict]:

@@ -10,7 +10,6 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 from .. import ops
 from ..calculus.matrices import diagonal_of
 from ..index.symbols import (
-    PRIME,
     BatchSum,
     Element,
     Index,
@@ -25,7 +24,7 @@ from ..index.symbols import (
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
-from .names import split, tex_letters
+from .names import split, tex_index, tex_letters
 from .printers import ATOM, MUL, POW
 from .text import TextPrinter, _is_upstream
 
@@ -103,11 +102,7 @@ class LatexPrinter(TextPrinter):
         return self.tex_name(e.name, bold=False)
 
     def _print_Index(self, e: Index) -> str:
-        """i, j, …; a leading axis's Greek letter as TeX (β → \\beta, β′ → \\beta')."""
-        name, primes = e.name.rstrip(PRIME), len(e.name) - len(e.name.rstrip(PRIME))
-        shown, greek = tex_letters(name[0]) if name else (name, False)
-        return (shown + (" " if greek and name[1:] else "") + name[1:] if greek else name) + \
-            "'" * primes
+        return tex_index(e.name)
 
     def _entry(self, name: str, sub: str) -> str:
         """a_{ij}; w1 → w_{1,ij}; gamma → \\gamma_{j}."""
@@ -254,7 +249,11 @@ class LatexPrinter(TextPrinter):
 
     def _print_Slice(self, e: Slice) -> str:
         """A_β, ∂L/∂C_β: one matrix of the stack."""
-        return rf"{{{self._print(e.tensor)}}}_{{{self.index_text(list(e.labels))}}}"
+        sub = self.index_text(list(e.labels))
+        if isinstance(e.tensor, TensorUpstream):
+            name = self.tex_name(e.tensor.name, bold=True)
+            return rf"\frac{{\partial {self.loss}}}{{\partial {name}_{{{sub}}}}}"
+        return rf"{self._print(e.tensor)}_{{{sub}}}"
 
     def _print_BatchSum(self, e: BatchSum) -> str:
         """Σ_β M: a shared weight's gradient summed over the batch."""
@@ -274,6 +273,8 @@ class LatexPrinter(TextPrinter):
         if isinstance(e.arg, (sympy.MatrixSymbol, sympy.Identity)) and \
                 not self.spelled_out(e.arg):
             return self._print(e.arg) + self.T
+        if isinstance(e.arg, Slice) and not isinstance(e.arg.tensor, TensorUpstream):
+            return self._print(e.arg) + self.T  # A_β^T
         return rf"\left({self._print(e.arg)}\right){self.T}"
 
     def _print_MatMul(self, e) -> str:

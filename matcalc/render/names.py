@@ -56,3 +56,15 @@ def tex_letters(base: str) -> tuple[str, bool]:
     if shown in TEX:
         return TEX[shown], True
     return base, False
+
+
+def tex_index(name: str) -> str:
+    """An index name as TeX: i as it is, a leading axis's β as \\beta, β′ as \\beta',
+    β2 as \\beta 2 (pdflatex takes no Unicode letters in math)."""
+    bare = name.rstrip("′")
+    primes = "'" * (len(name) - len(bare))
+    shown, greek = tex_letters(bare[0]) if bare else (bare, False)
+    if not greek:
+        return name.replace("′", "'")
+    return shown + (" " + bare[1:] if bare[1:] else "") + primes
+
