@@ -61,3 +61,36 @@ def transformer_weights(blocks: int) -> list[str]:
     """Every weight, gain and bias of transformer(blocks)."""
     return [f"{name}{k}" for k in range(1, blocks + 1)
             for name in ("g", "c", "Wq", "Wk", "Wv", "G", "C", "W1", "W2")]
+
+
+def tensor_transformer(blocks: int) -> str:
+    """Post-norm transformer blocks on a batch of sequences X: (b, t, d) with h heads of
+    size k: projections by einsum ("btd,hdk->bhtk"), attention with a mask M added to the
+    scores, the heads merged by einsum ("bhtk,hkd->btd"), residual, layer norm over the
+    last axis, a ReLU MLP with a residual; L = sum(X²)."""
+    lines = ["X0: (b, t, d)", "M: (t, t)"]
+    for n in range(1, blocks + 1):
+        x = f"X{n - 1}"
+        lines += [f"Wq{n}: (h, d, k)", f"Wk{n}: (h, d, k)", f"Wv{n}: (h, d, k)",
+                  f"Wo{n}: (h, k, d)", f"W1{n}: (d, f)", f"W2{n}: (f, d)"]
+        lines += [f'Q{n} = einsum("btd,hdk->bhtk", {x}, Wq{n})',
+                  f'K{n} = einsum("btd,hdk->bhtk", {x}, Wk{n})',
+                  f'V{n} = einsum("btd,hdk->bhtk", {x}, Wv{n})',
+                  f"S{n} = Q{n} @ K{n}.mT / sqrt(k) + M",
+                  f"P{n} = softmax(S{n}, axis=-1)",
+                  f'A{n} = einsum("bhtk,hkd->btd", P{n} @ V{n}, Wo{n})',
+                  f"R{n} = {x} + A{n}",
+                  f"mu{n} = mean(R{n}, axis=-1, keepdims=True)",
+                  f"Rc{n} = R{n} - mu{n}",
+                  f"v{n} = mean(Rc{n} ** 2, axis=-1, keepdims=True)",
+                  f"N{n} = Rc{n} / sqrt(v{n} + 0.001)",
+                  f"X{n} = N{n} + relu(N{n} @ W1{n}) @ W2{n}"]
+    lines.append(f"L = sum(X{blocks} ** 2)")
+    return "\n".join(lines)
+
+
+def tensor_transformer_weights(blocks: int) -> list[str]:
+    """Every weight of tensor_transformer(blocks), and its input."""
+    return ["X0"] + [f"{name}{n}" for n in range(1, blocks + 1)
+                     for name in ("Wq", "Wk", "Wv", "Wo", "W1", "W2")]
+
