@@ -38,6 +38,7 @@ from .index.symbols import (
     axis_indices,
     dim,
     index_symbols,
+    jacobian_indices,
 )
 from .language.parse import parse
 from .language.program import Program
@@ -280,8 +281,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
-    out_idx = index_symbols(OUTPUT_INDICES, len(out_shape))
-    wrt_idx = index_symbols(WRT_INDICES, len(wrt_shape))
+    out_idx, wrt_idx = jacobian_indices(out_shape, wrt_shape)
     y = p.names.element(p.program.output, out_idx)
     var = p.names.element(wrt, wrt_idx)
     free = _layout(out_idx, wrt_idx, layout)

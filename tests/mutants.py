@@ -92,6 +92,15 @@ def _rooted_at_np(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and node.id == "np"
 
 
+def _int_axis(node: ast.Call) -> int | None:
+    """The axis of x.sum(axis=k), when it is one integer."""
+    for k in node.keywords:
+        if k.arg == "axis" and isinstance(k.value, ast.Constant) and \
+                type(k.value.value) is int:
+            return k.value.value
+    return None
+
+
 def _neg(node: ast.expr) -> ast.expr:
     return ast.UnaryOp(op=ast.USub(), operand=node)
 
@@ -126,6 +135,14 @@ def _rules(node: ast.AST, parent: ast.AST | None) -> list[tuple[str, Callable]]:
         rules.append(("sign", lambda n: n.operand))
     elif isinstance(node, ast.Attribute) and node.attr == "T":
         rules.append(("transpose", lambda n: n.value))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "swapaxes":  # a stack's transpose dropped
+        rules.append(("transpose", lambda n: n.func.value))
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "sum" and _int_axis(node) is not None:  # summed over another axis
+        rules.append(("axis", lambda n: ast.Call(n.func, n.args, [
+            ast.keyword("axis", ast.Constant(1 if _int_axis(n) == 0 else 0))
+            if k.arg == "axis" else k for k in n.keywords])))
     elif isinstance(node, ast.Name) and not (isinstance(parent, ast.Attribute)
                                              and parent.attr == "T"):
         rules.append(("transpose", lambda n: ast.Attribute(n, "T", ast.Load())))

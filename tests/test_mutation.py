@@ -79,6 +79,24 @@ CASES: dict[str, Case] = {
         "W2": "H.T @ (P - T)",
         "b2": "(P - T).sum(axis=0)",
     }),
+    # stacks (issue 22): a shared weight's sum over the batch, a batched product's
+    # transposes, attention over heads through its named gradient dS
+    "74_batched": Case("A: (b, m, n)\nB: (n, p)\nC = A @ B\n", ("A", "B"), {
+        "A": "dC @ B.T",
+        "B": "(A.swapaxes(-1, -2) @ dC).sum(axis=0)",
+    }),
+    "75_dense_tokens": Case("X: (b, t, d)\nW: (d, e)\nc: (e,)\nY = X @ W + c\n",
+                            ("X", "W", "c"), {
+        "X": "dY @ W.T",
+        "W": "(X.swapaxes(-1, -2) @ dY).sum(axis=0)",
+        "c": "dY.sum(axis=0).sum(axis=0)",
+    }),
+    "76_attention_heads": Case(program_text((EXAMPLES / "76_attention_heads.mc").read_text(
+        encoding="utf-8")), ("Q", "K", "V"), {
+        "Q": "dS @ K / np.sqrt(Q.shape[3])",
+        "K": "dS.swapaxes(-1, -2) @ Q / np.sqrt(Q.shape[3])",
+        "V": "P.swapaxes(-1, -2) @ dO",
+    }),
     # seed 001's perceptron (sigmoid), examples/17_mlp.mc
     "17_mlp": Case(program_text((EXAMPLES / "17_mlp.mc").read_text(encoding="utf-8")),
                    ("W", "b", "W2", "b2"), {

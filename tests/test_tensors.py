@@ -200,3 +200,28 @@ def test_the_readmes_tensor_transcripts_are_current():
             assert shown[2:].rstrip() in out, command
         else:
             assert shown.rstrip() == out.rstrip(), command
+
+
+def test_a_jacobian_of_a_stack_keeps_its_index_form_and_says_its_order():
+    """∂C/∂B for C = A @ B on a stack: 5 free indices (β, k, l of C; i, j of B), no matrix
+    form, verified entry by entry; the output's leading index is primed beside the wrt's
+    own (∂c_β′,k,l/∂a_β,i,j)."""
+    from matcalc import jacobian
+    d = jacobian("A: (b, m, n)\nB: (n, p)\nC = A @ B", wrt="B")
+    assert d.verified_on and d.result is None and "order 5" in d.text()
+    d = jacobian("A: (b, m, n)\nB: (n, p)\nC = A @ B", wrt="A")
+    assert d.verified_on and "∂c_β′,k,l/∂a_β,i,j" in d.text()
+
+
+@pytest.mark.parametrize(("program", "words"), [
+    ("A: (b, m, n)\nC = A.T", "reverses all 3 axes"),
+    ("A: (b, m, n)\nC = A.transpose(0, 2)", "does not permute the 3 axes"),
+    ("A: (b, m, n)\nC = sum(A, axis=3)", "which has 3 axes"),
+    ("A: (b, m, n)\nC = softmax(A, axis=0)", "runs along the last axis"),
+    ("A: (b, m, n)\nB: (c, n, p)\nC = A @ B", "do not broadcast"),
+])
+def test_tensor_misuse_is_one_line(program, words):
+    from matcalc.errors import MatcalcError
+    with pytest.raises(MatcalcError) as caught:
+        derive(program)
+    assert words in str(caught.value) and "\n" not in str(caught.value)

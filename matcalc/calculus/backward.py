@@ -38,7 +38,7 @@ from ..index.symbols import (
     UpstreamGrad,
     axis_indices,
     dim,
-    index_symbols,
+    role_indices,
     stack_labels,
 )
 from ..language.program import Assignment, names_in
@@ -172,7 +172,7 @@ def upstream_of(d: Derivation, target: str) -> Expr | None:
 
 def foldable(d: Derivation) -> list[Definition]:
     return [Definition(df.name, df.element_lhs,
-                       index_symbols(OUTPUT_INDICES, len(d.shapes.names[df.name])),
+                       role_indices(d.shapes.names[df.name], OUTPUT_INDICES),
                        df.element_rhs) for df in d.definitions]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..codegen import backward as codegen
-from ..index.symbols import OUTPUT_INDICES, WRT_INDICES, axis_labels, index_symbols
+from ..index.symbols import WRT_INDICES, axis_labels, index_symbols, jacobian_indices
 from ..render import formats
 from ..render.settings import LANGUAGE
 from ..results import Derivation, Derivative, Gradient
@@ -407,8 +407,8 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             floor = max(NOISE_MARGIN * float(noise), LOSS_NOISE * max(1.0, size))
             reference = np.moveaxis(found, list(range(base.ndim)),
                                     list(range(-base.ndim, 0)))
-            out_idx = index_symbols(OUTPUT_INDICES, out_rank)
-            wrt_idx = index_symbols(WRT_INDICES, base.ndim)
+            out_idx, wrt_idx = jacobian_indices(d.shapes.names[d.output],
+                                                d.shapes.names[d.wrt])
             free = layout_order(out_idx, wrt_idx, d.layout)
             canonical = (*out_idx, *wrt_idx)
             reference = reference.transpose([canonical.index(f) for f in free])

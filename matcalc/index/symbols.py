@@ -85,6 +85,23 @@ def leading_letters(shape: tuple, primed: bool | frozenset = False) -> tuple[str
     return tuple(o + PRIME if primed else o for o in out)
 
 
+def role_indices(shape: tuple, names: tuple[str, ...], primed: bool | frozenset = False
+                 ) -> tuple[Index, ...]:
+    """An index for every axis, by role: (i, j) for a matrix, (β, i, j) for a stack
+    (``leading_letters``), a unit axis included (a Jacobian's or a definition's)."""
+    if len(shape) <= 2:
+        return index_symbols(names, len(shape))
+    return tuple(Index(n) for n in (*leading_letters(shape, primed), *names[:2]))
+
+
+def jacobian_indices(out_shape: tuple, wrt_shape: tuple) -> tuple[tuple, tuple]:
+    """(output's, wrt's) indices of ∂y/∂x: k, l and i, j; a stack's leading letters, the
+    output's primed where the wrt has the same (∂c_{β′,k,l}/∂a_{β,i,j})."""
+    wrt_idx = role_indices(wrt_shape, WRT_INDICES)
+    out_idx = role_indices(out_shape, OUTPUT_INDICES, frozenset(str(i) for i in wrt_idx))
+    return out_idx, wrt_idx
+
+
 def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool | frozenset = False
                  ) -> tuple[Expr, ...]:
     """One index per axis, the letters going to the axes longer than 1 in order; an axis

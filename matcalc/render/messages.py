@@ -73,7 +73,8 @@ JA: list[tuple[str, str]] = [
     (r"(\S+)\(X, axis=(.+)\): (.+), which has (\d+) axes \((\d+) to (\d+), or -1 for the "
      r"last\)", r"\1(X, axis=\2)：\3 の軸は \4 個（\5 から \6、最後の軸は -1）"),
     (r"(\S+)\(\) runs along the last axis here \(axis=-1\); for axis=(\S+), transpose the "
-     r"axes first", r"ここでの \1() は最後の軸（axis=-1）に沿って計算する。axis=\2 には先に軸を入れ替える"),
+     r"axes first",
+     r"ここでの \1() は最後の軸（axis=-1）に沿って計算する。axis=\2 には先に軸を入れ替える"),
     (r"numpy's (\S+) reverses all (\d+) axes; for the last two write (.+) or (\S+)",
      r"numpy の \1 は \2 個の軸をすべて逆順にする。最後の二つを入れ替えるには \3 か \4 と書く"),
     (r"(\w+)\(\) takes the axes as integers, e\.g\. (.+)",
