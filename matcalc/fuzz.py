@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 MATRICES = {"A": ("m", "n"), "B": ("n", "m"), "S": ("n", "n"), "W": ("n", "n")}
 VECTORS = {"x": ("n",), "v": ("m",)}
 SCALARS = {"c": ()}
-DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS}
+STACKS = {"T": ("b", "m", "n"), "U": ("b", "n", "n")}  # stacks of matrices (issue 22)
+DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS, **STACKS}
 
 
 @dataclass
@@ -91,7 +92,7 @@ def strategy():
         """An expression of the given shape; ``earlier`` results of that shape may appear
         in it, so statements read each other (h1 = f(h0 @ W)), not just add up."""
         names = {"mn": ["A"], "nm": ["B"], "nn": ["S", "W"], "n": ["x"], "m": ["v"],
-                 "": ["c", "2", "0.5"]}[shape_kind]
+                 "": ["c", "2", "0.5"], "bmn": ["T"], "bnn": ["U"]}[shape_kind]
         names = names + [name for name, kind in earlier if kind == shape_kind]
         leaves = st.sampled_from(names)
         if depth <= 0:
@@ -114,12 +115,27 @@ def strategy():
                         lambda t, form=form: form.format(*t)))
         products = {"mn": [("mn", "nn")], "nn": [("nm", "mn"), ("nn", "nn")],
                     "nm": [("nn", "nm")], "n": [("nn", "n"), ("nm", "m")], "m": [("mn", "n")],
-                    "": [("n", "n"), ("m", "m")]}[shape_kind]
+                    "": [("n", "n"), ("m", "m")],
+                    # stacks: a shared matrix on either side, or stack by stack
+                    "bmn": [("bmn", "nn"), ("bmn", "bnn"), ("mn", "bnn")],
+                    "bnn": [("bnn", "bnn"), ("nn", "bnn"), ("bnn", "nn")]}[shape_kind]
         for left, right in products:
             options.append(st.tuples(sub(left), sub(right)).map(
                 lambda t: f"({t[0]} @ {t[1]})"))
         if shape_kind == "mn":
             options.append(sub("nm").map(lambda e: f"({e}).T"))
+            options.append(sub("bmn").map(lambda e: f"sum({e}, axis=0)"))
+        if shape_kind == "bmn":  # a matrix or a row broadcast over the stack
+            options.append(st.tuples(sub("bmn"), sub("mn")).map(lambda t: f"({t[0]} + {t[1]})"))
+            options.append(st.tuples(sub("bmn"), sub("n")).map(lambda t: f"({t[0]} * {t[1]})"))
+            options.append(sub("bmn").map(lambda e: f"softmax({e}, axis=-1)"))
+            options.append(sub("bmn").map(
+                lambda e: f"({e} - mean({e}, axis=-1, keepdims=True))"))
+        if shape_kind == "bnn":
+            options.append(sub("bnn").map(lambda e: f"({e}).mT"))
+            options.append(sub("bmn").map(lambda e: f"(({e}).swapaxes(-1, -2) @ T)"))
+        if shape_kind == "":
+            options.append(sub("bmn").map(lambda e: f"sum({e} * T)"))
         return st.one_of(*options)
 
     @st.composite
@@ -128,7 +144,7 @@ def strategy():
         lines = [declarations(unit=draw(st.sampled_from([False, False, False, True])))]
         names = []
         for k in range(count):
-            kind = draw(st.sampled_from(["mn", "nn", "n", ""]))
+            kind = draw(st.sampled_from(["mn", "nn", "n", "", "bmn"]))
             body = draw(expr(kind, draw(st.integers(1, 3)), tuple(names)))
             known = {*DECLARATIONS, *(name for name, _ in names)}
             if not known & set(re.findall(r"[A-Za-z_]\w*", body)):  # numbers alone: read c

@@ -28,6 +28,7 @@ from .calculus.prove import STEPS, differentiate_step, finish
 from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
 from .errors import CheckError, UnsupportedError, UsageError
 from .index.symbols import (
+    NAMES,
     OUTPUT_INDICES,
     UPSTREAMS,
     WRT_INDICES,
@@ -145,7 +146,7 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         # each definition's letters start afresh, as its proof's element form does, so the
         # two read alike (L = −Σ_q Σ_r t_qr log p_qr in both)
         shape = p.shapes.names[statement.target]
-        out_idx = axis_indices(shape, OUTPUT_INDICES)
+        out_idx = axis_indices(shape, OUTPUT_INDICES, avoid=p.names.shown())
         supply = IndexSupply(p.names.letters(), lead=() if shape else OUTPUT_INDICES)
         rhs = lower(statement.value, out_idx, Lowering(p.names, supply))
         d.definitions.append(ForwardDefinition(
@@ -281,7 +282,7 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     _check_proof(proof)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
-    out_idx, wrt_idx = jacobian_indices(out_shape, wrt_shape)
+    out_idx, wrt_idx = jacobian_indices(out_shape, wrt_shape, p.names.shown())
     y = p.names.element(p.program.output, out_idx)
     var = p.names.element(wrt, wrt_idx)
     free = _layout(out_idx, wrt_idx, layout)
@@ -314,7 +315,7 @@ def _rows_route(form: Expr, out_idx: tuple, wrt_idx: tuple, x) -> bool:
         return False
     p = form.limits[0][0]
     entries = [e for e in form.function.atoms(Element) if e.matrix == x]
-    return bool(entries) and all(e.row == p for e in entries) and \
+    return bool(entries) and all(e.indices[0] == p for e in entries) and \
         form.function.is_polynomial(*entries) and \
         all(sympy.degree(form.function, e) == 1 for e in entries)
 
@@ -349,7 +350,7 @@ def hessian(program: str, wrt: str, layout: str = "numerator",
     wrt_shape = p.shapes.names[wrt]
     if len(wrt_shape) != 1:
         raise UsageError(f"a Hessian is taken with respect to a vector; {wrt} has shape "
-                         f"{show(wrt_shape)} (its Hessian has four indices)")
+                         f"{show(wrt_shape)} (its Hessian has {2 * len(wrt_shape)} indices)")
     i, j = index_symbols(WRT_INDICES, 2)
     f, x = p.names.symbols[output], p.names.symbols[wrt]
     xi, xj = p.names.element(wrt, (i,)), p.names.element(wrt, (j,))
@@ -455,20 +456,21 @@ def _inlined(p: Prepared, idx: tuple) -> Expr:
     ctx = Lowering(p.names, IndexSupply(p.names.letters()))
     form = lower(values[p.program.output], idx, ctx)
     for _ in range(2 * len(values) + 1):
-        entries = [e for e in form.atoms(Element) if isinstance(e.matrix, sympy.MatrixSymbol)
+        entries = [e for e in form.atoms(Element) if isinstance(e.matrix, NAMES)
                    and e.matrix.name in values]
         scalars = [s for s in form.atoms(Symbol)
                    if not isinstance(s, Index) and s.name in values]
         replacements = {}
         for e in entries:
             rank = len(p.names.shape(e.matrix.name))
-            replacements[e] = lower(values[e.matrix.name], (e.row, e.col)[:rank], ctx)
+            at = e.indices if e.order > 2 else e.indices[:rank]  # a stack: every index
+            replacements[e] = lower(values[e.matrix.name], at, ctx)
         for s in scalars:
             replacements[s] = lower(values[s.name], (), ctx)
         if replacements:
             form = form.xreplace(replacements)
             continue
-        matrices = {m: ctx.matrix(values[m.name]) for m in form.atoms(sympy.MatrixSymbol)
+        matrices = {m: ctx.matrix(values[m.name]) for m in form.atoms(*NAMES)
                     if m.name in values and not isinstance(m, UPSTREAMS)}
         if not matrices:
             break

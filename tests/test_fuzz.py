@@ -54,6 +54,22 @@ from helpers import derived  # noqa: E402
     ("B: (n, 1)\nh2 = ((relu(B) - (0.5 * B))).T\nout = sum(h2 * h2)", "B"),
     ("A: (1, n)\nh0 = log_softmax(log(1 + exp(log(1 + exp(A)))))\nout = sum(h0 * h0)", "A"),
     ("B: (n, 1)\nh0 = softmax((sin(B)).T)\nout = sum(h0 * h0)", "B"),
+    # stacks (issue 22), found by the fuzzer once it drew them, each once a failure: a
+    # gradient the same for every slice (np.broadcast_to), a scalar's sum over the stack,
+    # a stacked upstream's entry read at .row/.col, an inner sum's index taken for the
+    # term's label, a column's softmax over the whole stack, a grid's axes reshaped where
+    # they needed a transpose, the zero of a stack, a label only inside a scalar factor
+    ("T: (b, m, n)\nh0 = sum(T, axis=0)\nout = sum(h0 * h0)", "T"),
+    ("T: (b, m, n)\nc: ()\nh1 = c * T\nout = sum(h1 * h1)", "c"),
+    ("T: (b, m, n)\nx: (n,)\nh0 = (T * x) - mean(T * x, axis=-1, keepdims=True)\n"
+     "out = sum(h0 * h0)", "T"),
+    ("T: (b, 1, n)\nA: (1, n)\nh0 = softplus(sum(T + A, axis=0))\nout = sum(h0 * h0)", "A"),
+    ("T: (b, 1, n)\nh0 = softmax(log(1 + exp(T)), axis=-1)\nout = sum(h0 * h0)", "T"),
+    ("T: (b, m, n)\nU: (b, n, n)\nh0 = T @ U\nh1 = var(sum(tanh(h0), axis=0), axis=0)\n"
+     "h2 = T * h1\nout = sum(h2 * h2)", "h0"),
+    ("T: (b, m, n)\nh2 = cos(T) - cos(T)\nout = sum(h2 * h2)", "T"),
+    ('A: (m, n)\nU: (b, n, n)\nh0 = einsum("ij,ij", A, A) * (A @ U)\nout = sum(h0 * h0)',
+     "A"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)
@@ -95,3 +111,12 @@ def test_fuzz_findings_of_the_wider_draws(program):
     tally = Tally()
     check_program(program, tally)  # the gradients, the Jacobian and the Hessian by x
     assert not tally.failures, tally.failures
+
+
+def test_a_hessian_through_a_stack():
+    """found by the fuzzer: the Hessian's inlined element form left a stack's intermediate
+    as a name (its derivative 0), caught by the check as a wrong result."""
+    from matcalc import hessian
+    d = hessian("T: (b, m, n)\nx: (n,)\nh0 = tanh(T * x)\nout = sum(h0 * h0)", wrt="x")
+    assert d.verified_on and d.result is not None
+

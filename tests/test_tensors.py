@@ -225,3 +225,20 @@ def test_tensor_misuse_is_one_line(program, words):
     with pytest.raises(MatcalcError) as caught:
         derive(program)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_no_two_dimensions_are_drawn_alike_in_every_instance():
+    """A formula that reads one dimension's size for another's (h for e) must meet an
+    instance where they differ: found by a review, with five dimensions the 2nd and 5th
+    were drawn alike in all three instances, and a wrong --against formula passed."""
+    from itertools import combinations
+
+    from matcalc.check.numeric import dimension_size
+    for count in range(2, 25):
+        for seed in (0, 5):
+            draws = [[dimension_size(k, seed + n) for k in range(count)] for n in range(3)]
+            assert all(any(d[a] != d[b] for d in draws) for a, b in combinations(range(count), 2))
+            assert all(len({d[k] for d in draws}) > 1 for k in range(count))
+    d = derive("X: (b, h, t, d)\nW: (d, e)\nY = mean(X @ W, axis=1)", against={
+        "X": "np.broadcast_to((dY @ W.T)[:, None], X.shape) / W.shape[1]"})
+    assert not d.against["X"].equal

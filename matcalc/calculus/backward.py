@@ -172,7 +172,8 @@ def upstream_of(d: Derivation, target: str) -> Expr | None:
 
 def foldable(d: Derivation) -> list[Definition]:
     return [Definition(df.name, df.element_lhs,
-                       role_indices(d.shapes.names[df.name], OUTPUT_INDICES),
+                       role_indices(d.shapes.names[df.name], OUTPUT_INDICES,
+                                    avoid=d.names.shown()),
                        df.element_rhs) for df in d.definitions]
 
 
@@ -203,6 +204,17 @@ def put_in(result: Expr, values: dict) -> Expr:
     if entries:
         result = result.xreplace(entries)
     return result.xreplace(matrices)
+
+
+def entry_in_place(value: Expr, element: Element, supply) -> Expr:
+    """The value of a named gradient (its matrix form) read where ``element`` reads the
+    gradient's symbol: (V)_kl; for a stack's entry ∂L/∂z_{β,k,l}, the value's slice at the
+    entry's own leading indices."""
+    if element.order > 2:
+        own, lead = stack_labels(value), element.indices[:-2]
+        value = value.xreplace(dict(zip(own[::-1], lead[::-1])))
+        return entry_of(value, *element.indices[-2:], supply)
+    return entry_of(value, element.row, element.col, supply)
 
 
 def sign_inside(value: Expr) -> Expr:
@@ -275,7 +287,7 @@ class GradientOfName:
         """The entry x_ij the proof differentiates by (one index for a vector or a 1×n
         row), and everything named after it."""
         d, name = self.d, self.name
-        self.wrt_idx = axis_indices(self.shape, letters)
+        self.wrt_idx = axis_indices(self.shape, letters, avoid=d.names.shown())
         self.free = tuple(i for i in self.wrt_idx if isinstance(i, Index))
         self.var = d.names.element(name, self.wrt_idx)
         top = Symbol(d.loss)
@@ -320,7 +332,8 @@ class GradientOfName:
         for n, statement in enumerate(self.consumers):
             shape = d.shapes.names[statement.target]
             taken = frozenset(str(i) for i in self.free)  # β′ beside the wrt's own β
-            idx = axis_indices(shape, self._output_letters(shape), primed=taken) if n == 0 \
+            idx = axis_indices(shape, self._output_letters(shape), primed=taken,
+                               avoid=d.names.shown()) if n == 0 \
                 else \
                 axis_indices(shape, tuple(self.supply.fresh().name for _ in shape))
             pieces.append((statement, idx))
@@ -489,8 +502,7 @@ class GradientOfName:
             replacements = {}
             for element in expr.atoms(Element):
                 if element.matrix == upstream:
-                    replacements[element] = entry_of(value, element.row, element.col,
-                                                     self.supply)
+                    replacements[element] = entry_in_place(value, element, self.supply)
             if isinstance(upstream, ScalarGrad):
                 replacements[upstream] = value
             target = upstream.of if isinstance(upstream, ScalarGrad) else upstream.name
@@ -569,8 +581,7 @@ class GradientOfName:
                     continue
                 for element in expr.atoms(Element):
                     if element.matrix == upstream:
-                        replacements[element] = entry_of(value, element.row, element.col,
-                                                         self.supply)
+                        replacements[element] = entry_in_place(value, element, self.supply)
             expr = expr.xreplace(replacements)
             proof.record(expr, "substitute", names=sorted(named), loss=d.loss)
             collapsed = collapse_all(expr, proof, self.unit, d.shapes.assumptions,
@@ -589,8 +600,8 @@ class GradientOfName:
 
     def _zero(self, zero: bool = True) -> Gradient:
         symbol = self.d.names.symbols[self.name]
-        value = sympy.ZeroMatrix(*symbol.shape) if isinstance(symbol, sympy.MatrixExpr) \
-            else Integer(0)
+        value = sympy.ZeroMatrix(*symbol.shape[-2:]) if isinstance(  # a stack: every slice
+            symbol, (sympy.MatrixExpr, TensorSymbol)) else Integer(0)
         return Gradient(self.name, self.shape, self.lhs, self.matrix_lhs, self.proof.steps,
                         value, Integer(0), None, [s.target for s in self.consumers], value,
                         zero=zero, axes=self.wrt_idx)

@@ -258,6 +258,8 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
                     continue
                 entry = touching[0]
                 name = getattr(entry.matrix, "name", None)
+                if entry.order != 2:  # (a stack's rows: not read here)
+                    continue
                 vector = entry.matrix.shape[1] == 1
                 last = entry.row if vector else entry.col
                 if assumptions.get(name) not in ROW_SUMS_ONE or last != index or \
@@ -335,7 +337,7 @@ def apply_centred(terms: list[Term], centred: dict[str, int]) -> tuple[list[Term
                 continue
             entry = touching[0]
             name = getattr(entry.matrix, "name", None)
-            if name not in centred or entry.row == entry.col or \
+            if name not in centred or entry.order != 2 or entry.row == entry.col or \
                     isinstance(entry.matrix, UPSTREAMS):  # ∂L/∂Xc is no centred Xc
                 continue
             if (entry.row, entry.col)[centred[name]] == index:

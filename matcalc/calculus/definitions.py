@@ -88,8 +88,7 @@ def _match_indices(d: Definition, anchors: list[Element], sub: Expr) -> dict | N
         for candidate in candidates:
             if candidate.matrix != anchor.matrix:
                 continue
-            pairs = {mine: theirs for mine, theirs in ((anchor.row, candidate.row),
-                                                       (anchor.col, candidate.col))
+            pairs = {mine: theirs for mine, theirs in zip(anchor.indices, candidate.indices)
                      if mine in d.indices}
             if any(isinstance(v, Index) and v not in free for v in pairs.values()):
                 continue

@@ -102,8 +102,7 @@ def forced_indices(partial: Partial, summed: set) -> dict:
         return {}
     common = None
     for e in occurrences:
-        pairs = {(u, v) for u, v in ((e.row, var.row), (e.col, var.col))
-                 if u in summed and u != v}
+        pairs = {(u, v) for u, v in zip(e.indices, var.indices) if u in summed and u != v}
         common = pairs if common is None else common & pairs
     forced: dict = {}
     for u, v in common or ():

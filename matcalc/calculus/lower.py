@@ -21,6 +21,7 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 
 from .. import ops
 from ..errors import UnsupportedError
+from ..index.greek import shown_letter
 from ..index.symbols import (
     Apply,
     Element,
@@ -76,6 +77,11 @@ class Names:
                    for name, symbol in self.symbols.items()}
         dims = {d for shape in self.shapes.names.values() for d in shape if isinstance(d, str)}
         return frozenset(entries | dims)  # and a declared dimension p: Σ_q beside it
+
+    def shown(self) -> frozenset[str]:
+        """The letters the program's names show as (β for beta): a stack's leading index
+        takes none of them."""
+        return frozenset(shown_letter(name) for name in self.symbols)
 
     def element(self, name: str, idx: Sequence[Expr]) -> Expr:
         """x, x_a or x_ab for a scalar, vector or matrix name."""
@@ -263,8 +269,9 @@ def _stacked_matmul(node: BinOp, idx: tuple[Expr, ...], ctx: Lowering) -> Expr:
     on the left, a column on the right) and its axis dropped."""
     left, right = ctx.shape(node.left), ctx.shape(node.right)
     p = ctx.supply.fresh()
-    rows = idx[-2:-1] if len(left) > 1 else ()  # the left's row index, if it has rows
-    cols = idx[-1:] if len(right) > 1 else ()
+    cols = idx[-1:] if len(right) > 1 else ()  # the right's column index, if it has columns
+    end = len(idx) - len(cols)
+    rows = idx[end - 1:end] if len(left) > 1 else ()  # the left's row index, if it has rows
     stacks = idx[:len(idx) - len(rows) - len(cols)]
     out_stacks = ctx.shape(node)[:len(stacks)]
     a = lower(node.left, (*_broadcast(left[:-2], out_stacks, stacks), *rows, p), ctx)

@@ -168,6 +168,8 @@ class TermRecogniser:
         return self._node(index)
 
     def _edge(self, factor: Expr) -> Edge | Expr:
+        if isinstance(factor, Element) and isinstance(factor.matrix, TensorSymbol):
+            raise NoMatrixForm(f"{factor}, an entry of a stack, is not read slice by slice")
         if isinstance(factor, Element):
             rows, cols = factor.matrix.shape
             left = self._end(factor.row, rows, factor.col)
@@ -298,8 +300,13 @@ class TermRecogniser:
         free = tuple(n for n in (left, right) if n is not None)
         parts = []
         for term in expand(expr):
-            inner = TermRecogniser(term, free, self.dims)
-            parts.append(inner.run())
+            stack = peel(term, free)  # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl
+            if stack is None:
+                parts.append(TermRecogniser(term, free, self.dims, self.labels).run())
+                continue
+            inner = TermRecogniser(stack.term, stack.free, self.dims,
+                                   self.labels | stack.labels)
+            parts.append(stack.summed_over(inner.run()))
         parts = [self._shaped(p, left, right) for p in parts]
         if len(parts) == 1:
             return parts[0]
@@ -642,7 +649,17 @@ class Stacked:
         return IndexSum(expr, *self.summed) if self.summed else expr
 
     def summed_over(self, matrix: Expr) -> Expr:
-        return BatchSum(matrix, *self.summed) if self.summed else matrix
+        """Σ_β M_β; a scalar's Σ_β (𝟏ᵀ M_β 𝟏) as the entry of Σ_β 𝟏ᵀ M_β 𝟏, a 1×1 matrix
+        (numpy's .sum(axis=0) of the stack of them); any other scalar as a plain sum."""
+        if not self.summed:
+            return matrix
+        if matrix.is_Matrix:
+            return BatchSum(matrix, *self.summed)
+        coeff, rest = matrix.as_coeff_Mul()
+        if isinstance(rest, Element) and rest.matrix.is_Matrix and \
+                rest.matrix.shape == (1, 1):
+            return coeff * Element(BatchSum(rest.matrix, *self.summed), 0, 0)
+        return IndexSum(matrix, *self.summed)
 
 
 def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
@@ -651,8 +668,7 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     (numpy aligns stacks from the right: a shared (n, p) weight has no leading axis and
     broadcasts), and nowhere else; the labels left free are the wrt's own leading
     indices, in order. Anything else has no batched matrix form (NoMatrixForm)."""
-    entries = {e for f in term.factors for e in f.atoms(Element)
-               if isinstance(e.matrix, TensorSymbol)}
+    entries = {e for f in term.factors for e in _stack_entries(f)}
     if not entries:  # a gradient constant along the wrt's leading axes (broadcast)
         return Stacked(term, free[-2:], ()) if len(free) > 2 else None
     merged: list = []  # the leading indices, aligned from the right
@@ -669,7 +685,7 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     if len(labels) != len(merged):
         raise NoMatrixForm("an index on two leading axes")
     slices = {e: Element(Slice(e.matrix, e.indices[:-2]), *e.indices[-2:]) for e in entries}
-    factors = [f.xreplace(slices) for f in term.factors]
+    factors = [_sliced(f, slices, labels) for f in term.factors]
     for f in factors:
         for node in sympy.preorder_traversal(f):
             held = node.indices if isinstance(node, Element) and \
@@ -687,6 +703,36 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     inner = Term(term.coeff, tuple(factors),
                  tuple(limit for limit in term.sums if limit[0] not in labels))
     return Stacked(inner, free[len(lead):], summed, frozenset(labels))
+
+
+def _binds(node: Expr) -> set:
+    """The indices a node binds for its body: a sum's, a row-wise entry's running one."""
+    if isinstance(node, Sum):
+        return {limit[0] for limit in node.limits}
+    if isinstance(node, RowEntry):
+        return {node.index}
+    return set()
+
+
+def _stack_entries(expr: Expr, bound: frozenset = frozenset()) -> set:
+    """The tensor entries of a factor read at the term's own indices: not those under a
+    sum (inside σ(Σ_p t_{p,k,l}), say) that binds one of their leading indices, which are
+    the inner sum's to read."""
+    if isinstance(expr, Element) and isinstance(expr.matrix, TensorSymbol):
+        return set() if bound & set(expr.indices[:-2]) else {expr}
+    inner = bound | _binds(expr)
+    return set().union(*(_stack_entries(a, inner) for a in expr.args)) if expr.args else set()
+
+
+def _sliced(expr: Expr, slices: dict, labels: set) -> Expr:
+    """The factor with its term-level tensor entries as entries of slices; a sum that binds
+    a label of its own keeps its entries (its index is another, which shares the name)."""
+    if expr in slices:
+        return slices[expr]
+    if not expr.args or _binds(expr) & labels:
+        return expr
+    args = [_sliced(a, slices, labels) for a in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
 
 
 def _first_use(expr: Expr):
@@ -749,7 +795,8 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
             rounds.append((reason, state))
     parts = [scale(c, m) if m.is_Matrix else c * m for m, c in results.items() if c != 0]
     if not parts:  # the terms cancel: a zero of the result's shape
-        shape = [dims.get(f, Integer(1)) for f in free] + [Integer(1)] * (2 - len(free))
+        own = free[-2:]  # a stack's zero: one matrix for every slice
+        shape = [dims.get(f, Integer(1)) for f in own] + [Integer(1)] * (2 - len(own))
         result = sympy.ZeroMatrix(*shape) if free else S.Zero
         rounds.append((Reason("cancel"), S.Zero))
     elif len(parts) == 1:

@@ -82,8 +82,8 @@ def _parts(expr: Expr, free: tuple):
     entries = [f for f in factors if isinstance(f, Element)]
     if len(factors) != 3 or len(sums) != 1 or len(entries) != 2:
         return None
-    b_ij = next((e for e in entries if (e.row, e.col) == (i, j)), None)
-    g_il = next((e for e in entries if (e.row, e.col) == (i, l)), None)
+    b_ij = next((e for e in entries if e.indices == (i, j)), None)
+    g_il = next((e for e in entries if e.indices == (i, l)), None)
     if b_ij is None or g_il is None or g_il.matrix == b_ij.matrix:
         return None
     b, g = b_ij.matrix, g_il.matrix

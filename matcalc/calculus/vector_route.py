@@ -95,7 +95,7 @@ def _same_entry(y: Expr, entry: Expr) -> bool:
 
 def _at(form: Expr, y: Expr, entry: Expr) -> Expr:
     """y's element form at the entry's indices (y_k's form, at y_j)."""
-    for old, new in zip((y.row, y.col), (entry.row, entry.col)):
+    for old, new in zip(y.indices, entry.indices):
         if old != new and isinstance(old, Index):
             form = substitute(form, old, new)
     return form

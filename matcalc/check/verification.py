@@ -408,7 +408,7 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             reference = np.moveaxis(found, list(range(base.ndim)),
                                     list(range(-base.ndim, 0)))
             out_idx, wrt_idx = jacobian_indices(d.shapes.names[d.output],
-                                                d.shapes.names[d.wrt])
+                                                d.shapes.names[d.wrt], d.names.shown())
             free = layout_order(out_idx, wrt_idx, d.layout)
             canonical = (*out_idx, *wrt_idx)
             reference = reference.transpose([canonical.index(f) for f in free])

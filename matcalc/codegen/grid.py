@@ -74,8 +74,13 @@ def _placed(code: str, own: list, axes: list, sizes: dict, printer) -> str:
     """An array whose axes are ``own`` (in that order), turned and reshaped onto ``axes``."""
     if any(index not in axes for index in own):
         raise NoGrid("an index that is neither summed nor free")
-    if len(own) == 2 and axes.index(own[0]) > axes.index(own[1]):
+    if len(set(own)) != len(own):
+        raise NoGrid("an entry read at one index twice")
+    order = sorted(range(len(own)), key=lambda k: axes.index(own[k]))
+    if len(own) == 2 and order == [1, 0]:
         code = f"{code}.T"
+    elif order != sorted(order):  # a stack's axes into the grid's order
+        code = f"{code}.transpose({', '.join(map(str, order))})"
     shape = ", ".join(printer.dim(sizes[a]) if a in own else "1" for a in axes)
     return f"{code}.reshape({shape}{',' if len(axes) == 1 else ''})"
 

@@ -30,7 +30,7 @@ from ..ops.maps import Jacobian, MapDerivative
 
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",
-                              "einsum", "linalg.inv",
+                              "einsum", "linalg.inv", "broadcast_to",
                               "linalg.det", "linalg.matrix_power"})
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
@@ -212,6 +212,11 @@ class NumpyPrinter:
         if isinstance(e, Element) and isinstance(e.matrix, sympy.MatrixSymbol) and \
                 e.row.is_Integer and e.col.is_Integer and self.rank(e.matrix) == 2:
             return f"{self._code(e.matrix)[0]}[{int(e.row)}, {int(e.col)}]", 4  # d_21: D[1, 0]
+        if isinstance(e, Element) and e.matrix.has(Slice):  # a 1×1 per slice: the stack
+            code, prec = self._stack(e.matrix)  # of them, (…, 1, 1), broadcasts slice by
+            if stack_labels(e.matrix):  # slice; summed over every slice, one number
+                return code, prec
+            return f"{self._wrap(code, prec, 4)}.item()", 4
         if isinstance(e, Element):  # a 1×1 product: numpy gives a scalar, or a 1-element array
             code, prec = self._code(e.matrix)
             if self.rank(e.matrix) > 0:
@@ -229,11 +234,12 @@ class NumpyPrinter:
             return self._code(e.tensor)
         if isinstance(e, sympy.OneMatrix):  # 𝟏 of its own shape: numpy keeps two axes
             return f"np.ones(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
-        if not e.has(Slice):  # a shared matrix: 2-D (a 1-D vector made a column)
+        if not e.has(Slice):  # a shared matrix: 2-D (a 1-D vector made a column or a row)
             code, prec = self._code(e)
             if self.rank(e) == 1:
-                return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
-            return (code, prec) if self.rank(e) == 2 else (code, prec)
+                turn = "1, -1" if e.shape[0] == 1 else "-1, 1"
+                return f"{self._wrap(code, prec, 4)}.reshape({turn})", 4
+            return code, prec
         if isinstance(e, sympy.Transpose):
             code, prec = self._stack(e.arg)
             return f"{self._wrap(code, prec, 4)}.swapaxes(-1, -2)", 4
@@ -247,7 +253,8 @@ class NumpyPrinter:
             scalars = [a for a in e.args if not a.is_Matrix]
             mats = [a for a in e.args if a.is_Matrix]
             code, prec = None, 4
-            ones_left = isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1
+            ones_left = isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[0] == 1 and \
+                len(mats) > 1
             for m in mats[1:] if ones_left else mats:
                 if isinstance(m, sympy.OneMatrix) and m.shape[1] == 1 and code is not None:
                     code, prec = f"{self._wrap(code, prec, 4)}.sum(axis=-1, keepdims=True)", 4
@@ -273,9 +280,12 @@ class NumpyPrinter:
             code, prec = self._stack(e.base)
             return f"{self._wrap(code, prec, 4)}**{self._wrap(*self._code(e.exp), 4)}", 3
         if isinstance(e, Apply):
-            spelling = ops.get(e.name).numpy
+            op = ops.get(e.name)
+            spelling = op.stack_numpy or op.numpy
             if spelling is None:
                 raise NoNumpyForm(f"{e.name} is declared, not specified: it has no numpy")
+            if ".max()" in spelling or ".sum()" in spelling:  # over the whole stack: wrong
+                raise NoNumpyForm(f"{e.name} over a stack has no numpy spelling here")
             code, prec = self._stack(e.arg)
             return fill(spelling, code, prec >= 4), 2
         raise NoNumpyForm(f"no numpy form for {type(e).__name__} over a stack")
@@ -293,7 +303,11 @@ class NumpyPrinter:
             if isinstance(mats[-1], sympy.OneMatrix) and mats[-1].shape[0] == 1:
                 rest = sympy.MatMul(*scalars, *mats[:-1]) if len(mats) > 2 or scalars \
                     else mats[0]
-                return self._stack(rest) if rest.has(Slice) else self._code(rest)
+                return self._stack(rest)  # a column, kept 2-D: it spreads along the rows
+            if isinstance(mats[0], sympy.OneMatrix) and mats[0].shape[1] == 1:
+                rest = sympy.MatMul(*scalars, *mats[1:]) if len(mats) > 2 or scalars \
+                    else mats[1]
+                return self._stack(rest)  # a row: it spreads down the columns
         return self._stack(e)
 
     def _sum(self, terms) -> str:
@@ -506,4 +520,6 @@ def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str
         return f"{wrapped}.item()"
     if len(shape) == 1:
         return f"{wrapped}.reshape(-1)"
+    if len(shape) > 2 and rank < len(shape):  # the same matrix for every slice of a stack
+        return f"np.broadcast_to({code}, ({sizes}))"
     return f"{wrapped}.reshape({sizes})"

@@ -70,14 +70,19 @@ LEADING_LETTERS = {"a": "α", "b": "β", "c": "γ", "e": "ε", "f": "φ", "g": "
 PRIME = "′"
 
 
-def leading_letters(shape: tuple, primed: bool | frozenset = False) -> tuple[str, ...]:
+def leading_letters(shape: tuple, primed: bool | frozenset = False,
+                    avoid: frozenset = frozenset()) -> tuple[str, ...]:
     """A letter for each leading axis of a shape of order ≥ 3 (all but the last two):
-    β for an axis b or B, η for h; a letter taken twice gets a number (β, β2). ``primed``:
-    all of them primed (β′), or those among a set of letters already in use."""
+    β for an axis b or B, η for h; a letter taken twice gets a number (β, β2), and a letter
+    a program's name shows (``avoid``: β for beta) gives way to the next free one.
+    ``primed``: all of them primed (β′), or those among a set of letters already in use."""
     out: list[str] = []
+    spare = [c for c in LEADING_LETTERS.values() if c not in avoid]
     for d in shape[:-2]:
         first = str(d)[0].lower() if isinstance(d, str) or not str(d).isdigit() else "b"
         letter = LEADING_LETTERS.get(first, "β")
+        if letter in avoid:
+            letter = next((c for c in spare if c not in out), "β")
         taken = sum(1 for o in out if o.rstrip("0123456789") == letter)
         out.append(letter + (str(taken + 1) if taken else ""))
     if isinstance(primed, frozenset):
@@ -85,31 +90,33 @@ def leading_letters(shape: tuple, primed: bool | frozenset = False) -> tuple[str
     return tuple(o + PRIME if primed else o for o in out)
 
 
-def role_indices(shape: tuple, names: tuple[str, ...], primed: bool | frozenset = False
-                 ) -> tuple[Index, ...]:
+def role_indices(shape: tuple, names: tuple[str, ...], primed: bool | frozenset = False,
+                 avoid: frozenset = frozenset()) -> tuple[Index, ...]:
     """An index for every axis, by role: (i, j) for a matrix, (β, i, j) for a stack
     (``leading_letters``), a unit axis included (a Jacobian's or a definition's)."""
     if len(shape) <= 2:
         return index_symbols(names, len(shape))
-    return tuple(Index(n) for n in (*leading_letters(shape, primed), *names[:2]))
+    return tuple(Index(n) for n in (*leading_letters(shape, primed, avoid), *names[:2]))
 
 
-def jacobian_indices(out_shape: tuple, wrt_shape: tuple) -> tuple[tuple, tuple]:
+def jacobian_indices(out_shape: tuple, wrt_shape: tuple, avoid: frozenset = frozenset()
+                     ) -> tuple[tuple, tuple]:
     """(output's, wrt's) indices of ∂y/∂x: k, l and i, j; a stack's leading letters, the
     output's primed where the wrt has the same (∂c_{β′,k,l}/∂a_{β,i,j})."""
-    wrt_idx = role_indices(wrt_shape, WRT_INDICES)
-    out_idx = role_indices(out_shape, OUTPUT_INDICES, frozenset(str(i) for i in wrt_idx))
+    wrt_idx = role_indices(wrt_shape, WRT_INDICES, avoid=avoid)
+    out_idx = role_indices(out_shape, OUTPUT_INDICES, frozenset(str(i) for i in wrt_idx),
+                           avoid)
     return out_idx, wrt_idx
 
 
-def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool | frozenset = False
-                 ) -> tuple[Expr, ...]:
+def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool | frozenset = False,
+                 avoid: frozenset = frozenset()) -> tuple[Expr, ...]:
     """One index per axis, the letters going to the axes longer than 1 in order; an axis
     of length 1 is 0 (seed 000 writes the row vector X = (x_1 … x_n) with one index,
     y_i = Σ_l w_li x_l): (k,) for (m,), (0, k) for (1, m), (k, l) for (m, n). An array of
     order ≥ 3 takes ``leading_letters`` for its leading axes: (β, k, l) for (b, m, n)."""
     if len(shape) > 2 and len(letters) < len(shape):
-        lead = leading_letters(shape, primed)
+        lead = leading_letters(shape, primed, avoid)
         return tuple(Integer(0) if n == 1 else Index(name)
                      for n, name in zip(shape, (*lead, *letters[:2])))
     names = iter(letters)
@@ -353,10 +360,15 @@ class Element(Expr):
 
     @property
     def row(self) -> Basic:
+        """A matrix entry's row index (an entry of a stack has none: read ``indices``)."""
+        if len(self.args) != 3:
+            raise TypeError(f"{self} has {self.order} indices: read .indices, not .row")
         return self.args[1]
 
     @property
     def col(self) -> Basic:
+        if len(self.args) != 3:
+            raise TypeError(f"{self} has {self.order} indices: read .indices, not .col")
         return self.args[2]
 
 
@@ -565,6 +577,8 @@ class TensorUpstream(TensorSymbol):
 
 # the gradients that flow in from the loss, of a matrix or of a tensor: isinstance(x, UPSTREAMS)
 UPSTREAMS = (UpstreamGrad, TensorUpstream)
+# a program's names of one or more axes (and their upstreams): isinstance(x, NAMES)
+NAMES = (MatrixSymbol, TensorSymbol)
 
 
 class Slice(MatrixExpr):
@@ -634,12 +648,13 @@ def stack_labels(e: Expr) -> tuple:
     ``BatchSum`` sums are gone from its own."""
     if isinstance(e, Slice):
         return e.labels
-    if isinstance(e, BatchSum):
+    if isinstance(e, (BatchSum, Sum)):
         summed = {limit[0] for limit in e.limits}
-        return tuple(label for label in stack_labels(e.matrix) if label not in summed)
+        body = e.matrix if isinstance(e, BatchSum) else e.function
+        return tuple(label for label in stack_labels(body) if label not in summed)
     merged: tuple = ()
-    for a in getattr(e, "args", ()):
-        if not getattr(a, "is_Matrix", False):
+    for a in getattr(e, "args", ()):  # a scalar factor's slices too: (A_βᵀ G_β)_00 X
+        if not isinstance(a, Basic):
             continue
         own = stack_labels(a)
         merged = own if len(own) > len(merged) else merged

@@ -51,6 +51,9 @@ class Op:
     # numpy: the one spelling of f(x) ("np.tanh({})"); forward evaluation of the call, on
     # a batch: every array has a leading axis of copies (see ``own_axes``)
     numpy: str | None = None
+    # the spelling on a stack of matrices (…, m, n), where ``numpy`` reduces the whole
+    # array (a column's softmax down axis -2, not over every entry); None: ``numpy`` as is
+    stack_numpy: str | None = None
     forward: Callable[..., Any] | None = None                # (*arrays, axis) -> array
     # numpy for a call in a program, where ``numpy`` does not say it: {0}, {1} the
     # arguments (bracketed), {axis} the axis and keepdims keywords (", axis=0" or "")

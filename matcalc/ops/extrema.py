@@ -177,6 +177,7 @@ def _tied(args, value) -> bool:
 
 _SHARES = "np.equal({0}, ⟨{0}⟩.max(axis=-1, keepdims=True))"
 _COLUMN = "np.equal({0}, ⟨{0}⟩.max())"
+_DOWN = "np.equal({0}, ⟨{0}⟩.max(axis=-2, keepdims=True))"  # down each column of a stack
 _argmax_rows, _argmax_column = row_entries(argmax_entry)
 _largest_rows, _ = row_entries(largest_row)
 
@@ -213,6 +214,7 @@ OPS = [
        transposes=False, matrix_form=row_form("argmax", "argmax_col"), entry=_argmax_rows),
     Op("argmax_col", "internal", "[x = max x] down a column", text="argmax",
        tex=r"\operatorname{argmax}", numpy=f"({_COLUMN} / {_COLUMN}.sum())",
+       stack_numpy=f"({_DOWN} / {_DOWN}.sum(axis=-2, keepdims=True))",
        forward=lambda x, axis=None: _shares(x, axis=-2), entry=_argmax_column,
        transposes=False),
 ]

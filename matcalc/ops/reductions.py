@@ -46,6 +46,8 @@ def _shape(check, node, shapes: list[tuple]) -> tuple:
     if len(arg) < 2:
         raise check.fail(f"{node.func}(X, axis={node.axis}) needs a matrix")
     axes = axes_of(node, len(arg))
+    if axes is not None and isinstance(node.axis, tuple) and len(axes) < len(node.axis):
+        raise check.fail(f"{node.func}(X, axis={node.axis}) names an axis twice")
     if axes is None:
         raise check.fail(f"{node.func}(X, axis={node.axis}): {check.describe(0)}, which has "
                          f"{len(arg)} axes (0 to {len(arg) - 1}, or -1 for the last)")

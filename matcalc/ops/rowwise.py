@@ -94,8 +94,8 @@ def _known(expr: softmax_entry, wrt: Expr) -> Expr | None:
     b_il (δ_lj − b_ij), with b_il δ_lj = b_ij δ_jl. None for any other row."""
     e, l, size, at = expr.args
     if not (isinstance(wrt, Element) and isinstance(e, Element) and e.matrix == wrt.matrix
-            and e.row == wrt.row and e.col == l and isinstance(wrt.col, Index)
-            and isinstance(at, Index) and at != wrt.col):
+            and e.order == wrt.order == 2 and e.row == wrt.row and e.col == l
+            and isinstance(wrt.col, Index) and isinstance(at, Index) and at != wrt.col):
         return None
     return softmax_entry(e, l, size, wrt.col) * (KroneckerDelta(wrt.col, at) - expr)
 
@@ -257,6 +257,8 @@ OPS = [
     Op("softmax_col", "internal", "softmax down a column", text="softmax",
        tex=r"\operatorname{softmax}",
        numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max()) / np.exp(⟨{0}⟩ - ⟨{0}⟩.max()).sum())",
+       stack_numpy="(np.exp(⟨{0}⟩ - ⟨{0}⟩.max(axis=-2, keepdims=True)) / np.exp(⟨{0}⟩ - "
+                   "⟨{0}⟩.max(axis=-2, keepdims=True)).sum(axis=-2, keepdims=True))",
        entry=_entry_of_column,
        forward=lambda x, axis=None: _softmax(x, axis=-2), transposes=False),
 ]

@@ -20,7 +20,7 @@ from ..codegen.backward import (
 )
 from ..codegen.staged import upstream_symbol as upstream_of
 from ..errors import UsageError
-from ..index.symbols import Element, Partial
+from ..index.symbols import Element, Partial, TensorSymbol
 from ..language.program import Stack
 from ..language.program import names_in as read_names
 from .catalogue import FORMATS, languages, templates_dir
@@ -314,7 +314,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "result": result,
             "index_form": printer.doprint(grad.index_form),
             "no_matrix_form": grad.no_matrix_form,
-            "is_matrix": isinstance(symbol, MatrixSymbol),
+            "is_matrix": isinstance(symbol, (MatrixSymbol, TensorSymbol)),
             "numpy": numpy_code(d, grad) if grad.wrt in d.gradients and not code else None,
             "requested": grad.wrt in d.gradients,
             "inlined": printer.doprint(grad.inlined)
@@ -433,13 +433,21 @@ def _values_view(d: Derivation, printer) -> dict | None:
               if n in d.shapes.names]
     computed = [(printer.doprint(d.names.symbols[n]), shown(v))
                 for n, v in at["forward"].items() if n not in at["inputs"]]
-    gradients = [(printer.doprint(d.all_gradients[n].matrix_lhs), shown(v))
+    gradients = [(printer.doprint(_whole(d.all_gradients[n].matrix_lhs)), shown(v))
                  for n, v in at["gradients"].items() if n in d.all_gradients]
     given = at.get("upstreams") or ({d.output: at["upstream"]}
                                     if at.get("upstream") is not None else {})
     upstreams = [(printer.doprint(upstream_of(d, o)), shown(g)) for o, g in given.items()]
     return {"inputs": inputs, "forward": computed, "gradients": gradients,
             "upstreams": upstreams}
+
+
+def _whole(lhs):
+    """∂L/∂A for ∂L/∂A_β: a value is the whole stack, not one slice."""
+    from ..index.symbols import Partial, Slice
+    if isinstance(lhs, Partial) and isinstance(lhs.var, Slice):
+        return Partial(lhs.expr, lhs.var.tensor)
+    return lhs
 
 
 def value_text(value) -> str:
@@ -452,11 +460,14 @@ def value_text(value) -> str:
 
 
 def value_tex(value) -> str:
-    """A number, or a pmatrix (a vector as a column)."""
+    """A number, or a pmatrix (a vector as a column); a stack as a row of its slices'
+    matrices, each a pmatrix (a stack of stacks, nested the same way)."""
     import numpy as np
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
         return f"{float(array):.4g}"
+    if array.ndim > 2:
+        return r"\left[" + r",\ ".join(value_tex(part) for part in array) + r"\right]"
     rows = array.reshape(-1, 1) if array.ndim == 1 else array
     body = r" \\ ".join(" & ".join(f"{float(x):.4g}" for x in row) for row in rows)
     return r"\begin{pmatrix} " + body + r" \end{pmatrix}"

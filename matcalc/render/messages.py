@@ -70,6 +70,7 @@ JA: list[tuple[str, str]] = [
      r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
      r"（ヘッセ行列）はない"),
     (r"numpy's (\S+) needs two axes; (.*)", r"numpy の \1 には軸が二つ必要：\2"),
+    (r"(\S+)\(X, axis=(.+)\) names an axis twice", r"\1(X, axis=\2) は同じ軸を二度指している"),
     (r"(\S+)\(X, axis=(.+)\): (.+), which has (\d+) axes \((\d+) to (\d+), or -1 for the "
      r"last\)", r"\1(X, axis=\2)：\3 の軸は \4 個（\5 から \6、最後の軸は -1）"),
     (r"(\S+)\(\) runs along the last axis here \(axis=-1\); for axis=(\S+), transpose the "
@@ -170,8 +171,8 @@ JA: list[tuple[str, str]] = [
     (r"a Hessian needs a scalar output; (\S+) has shape (.+)",
      r"ヘッセ行列にはスカラーの出力が必要。\1 の形は \2"),
     (r"a Hessian is taken with respect to a vector; (\S+) has shape (.+) \(its Hessian has "
-     r"four indices\)",
-     r"ヘッセ行列はベクトルで微分して求める。\1 の形は \2（そのヘッセ行列は添字が四つになる）"),
+     r"(\d+) indices\)",
+     r"ヘッセ行列はベクトルで微分して求める。\1 の形は \2（そのヘッセ行列は添字が \3 個になる）"),
     (r"not an input of the program \(inputs: (.*)\)", r"プログラムの入力ではない（入力：\1）"),
     (r"no such name in the program \(inputs: (.*)\)", r"プログラムにない名前（入力：\1）"),
     (r"no such name in the program", r"プログラムにない名前"),

@@ -9,18 +9,7 @@ from __future__ import annotations
 
 import re
 
-_LOWER = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
-          "sigma tau upsilon phi chi psi omega").split()
-_UNICODE_LOWER = "αβγδεζηθικλμνξπρστυφχψω"
-_UPPER = "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split()
-_UNICODE_UPPER = "ΓΔΘΛΞΠΣΥΦΨΩ"
-
-#: ASCII spelling → the letter (``lam`` and ``eps`` as people shorten them)
-GREEK = {**dict(zip(_LOWER, _UNICODE_LOWER)), **dict(zip(_UPPER, _UNICODE_UPPER)),
-         "lam": "λ", "eps": "ε"}
-#: the letter → its TeX command
-TEX = {**{u: "\\" + n for n, u in zip(_LOWER, _UNICODE_LOWER)},
-       **{u: "\\" + n for n, u in zip(_UPPER, _UNICODE_UPPER)}, "ϕ": r"\phi", "ϵ": r"\epsilon"}
+from ..index.greek import GREEK, TEX  # noqa: F401 - the tables, re-exported
 
 
 def split(name: str) -> tuple[str, str]:

@@ -183,7 +183,7 @@ class Printer(Walker):
         if top.has(Partial):
             return False
         read = {a.name for a in top.atoms(Symbol) if type(a) is Symbol}
-        read |= {m.name for m in top.atoms(sympy.MatrixSymbol)
+        read |= {m.name for m in top.atoms(sympy.MatrixSymbol, TensorSymbol)
                  if not isinstance(m, UPSTREAMS)}
         if top.atoms(*UPSTREAMS) or any(type(a) is not Symbol and not isinstance(a, Index)
                                           for a in top.atoms(Symbol)):
@@ -328,5 +328,5 @@ class Printer(Walker):
 
 def _index_list(expr: Expr) -> list[Expr]:
     if isinstance(expr, Element):
-        return [i for i in (expr.row, expr.col) if isinstance(i, Index)]
+        return [i for i in expr.indices if isinstance(i, Index)]
     return sorted(indices_of(expr), key=str)

@@ -509,7 +509,8 @@ class TextPrinter(Printer):
         if n.spec is not None:  # einsum("ij,jk->ik", A, B), as written
             return f'{ops.get(n.func).spelled("text")}("{n.spec}", {arg})'
         if n.axis is not None:
-            return f"{ops.get(n.func).spelled('text')}({arg}, axis={n.axis})"
+            kept = ", keepdims=True" if n.keepdims else ""
+            return f"{ops.get(n.func).spelled('text')}({arg}, axis={n.axis}{kept})"
         return self.call(n.func, arg)
 
     SOURCE_OPS = {"+": " + ", "-": " − ", "*": " ∘ ", "/": " / ", "@": " ", "**": "^"}
