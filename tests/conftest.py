@@ -102,3 +102,14 @@ def pytest_terminal_summary(terminalreporter):
             both += 1
         write(f"{seed_id:<28} " + " | ".join(cells))
     write(f"{both} of {len(ids)} derivations line for line in English and Japanese")
+
+
+# the files whose tests take longest (seconds each: typesetting, the fuzzer, the mutants)
+# run first, so that the two workers end together rather than one waiting on a long tail
+FIRST = ("test_math_renders.py", "test_latex_document.py", "test_fuzz.py", "test_flavors.py",
+         "test_graph.py", "test_mutation.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: k for k, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))

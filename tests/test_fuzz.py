@@ -1,5 +1,5 @@
 """Property-based fuzzing over the whole language: every random well-typed program either
-derives and verifies, or stops with a documented refusal. 150 examples here; run more with
+derives and verifies, or stops with a documented refusal. 90 examples here; run more with
 ``python -m matcalc.fuzz --examples 10000``."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from matcalc.fuzz import Tally, check_program, run
 @pytest.mark.unverified  # the fuzzer verifies every program itself
 @pytest.mark.parametrize("seed", [0, 1, 2])  # three fixed sequences: the workers share them
 def test_random_programs_verify_or_are_refused(seed):
-    tally = run(50, seed=seed)
+    tally = run(30, seed=seed)
     assert not tally.failures, "\n---\n".join(f"{p}\n=> {why}" for p, why in
                                              tally.failures[:5])
-    assert tally.verified >= 40  # the generator mostly makes derivable programs
+    assert tally.verified >= 24  # the generator mostly makes derivable programs
 
 
 def test_the_fuzzer_can_fail():

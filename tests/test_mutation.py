@@ -85,12 +85,6 @@ CASES: dict[str, Case] = {
         "A": "dC @ B.T",
         "B": "(A.swapaxes(-1, -2) @ dC).sum(axis=0)",
     }),
-    "75_dense_tokens": Case("X: (b, t, d)\nW: (d, e)\nc: (e,)\nY = X @ W + c\n",
-                            ("X", "W", "c"), {
-        "X": "dY @ W.T",
-        "W": "(X.swapaxes(-1, -2) @ dY).sum(axis=0)",
-        "c": "dY.sum(axis=0).sum(axis=0)",
-    }),
     "76_attention_heads": Case(program_text((EXAMPLES / "76_attention_heads.mc").read_text(
         encoding="utf-8")), ("Q", "K", "V"), {
         "Q": "dS @ K / np.sqrt(Q.shape[3])",
