@@ -812,9 +812,25 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
             rounds.append((reason, entry_of_result(result, free)))
     else:
         result = Add(*parts)
+    shared = _shared(result)
+    if shared and rounds and result.is_Matrix:
+        # Σ_β (X_βᵀ G_β)_ij = (Σ_β X_βᵀ G_β)_ij: a weight the whole stack reads adds up the
+        # shares of its slices (the sum, as numpy's .sum(axis=0), moves into the matrix)
+        var = getattr(proof.lhs, "var", None)
+        name = getattr(getattr(var, "matrix", None), "name", None)
+        rounds.append((Reason("shared", {"names": [name] if name else [],
+                                         "over": [str(i) for i in shared]}),
+                       entry_of_result(result, free)))
     for reason, state in rounds:
         proof.record(state, reason.key, **reason.params)
     return Recognised(result, proof.steps[mark:])
+
+
+def _shared(result: Expr) -> list:
+    """The labels a result sums over its slices (Σ_β in Σ_β X_βᵀ G_β), in order."""
+    found = [limit[0] for node in sympy.preorder_traversal(result)
+             if isinstance(node, BatchSum) for limit in node.limits]
+    return list(dict.fromkeys(found))
 
 
 def recognise_under(assumptions: dict[str, str], terms: list[Term], free: tuple[Index, ...],
