@@ -70,6 +70,10 @@ from helpers import derived  # noqa: E402
     ("T: (b, m, n)\nh2 = cos(T) - cos(T)\nout = sum(h2 * h2)", "T"),
     ('A: (m, n)\nU: (b, n, n)\nh0 = einsum("ij,ij", A, A) * (A @ U)\nout = sum(h0 * h0)',
      "A"),
+    # a matrix form over slices put into a scalar factor, (𝟏ᵀ (T_p ∘ softmax(T_p)) 𝟏)_00,
+    # summed over p by the term: its label was taken for a constant's index
+    ("T: (b, m, n)\nx: (n,)\nh0 = sum(softmax(T, axis=-1) * T) * exp(x)\nh1 = h0 * h0 + h0\n"
+     "out = sum(h1 * h1)", "x"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

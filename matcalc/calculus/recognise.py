@@ -669,11 +669,14 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     broadcasts), and nowhere else; the labels left free are the wrt's own leading
     indices, in order. Anything else has no batched matrix form (NoMatrixForm)."""
     entries = {e for f in term.factors for e in _stack_entries(f)}
-    if not entries:  # a gradient constant along the wrt's leading axes (broadcast)
+    # slices already there (a matrix form put into a scalar factor: (𝟏ᵀ (T_p ∘ S_p) 𝟏)_00)
+    sliced = {s.labels for f in term.factors for s in _stack_entries(f, kind=Slice)}
+    if not entries and not sliced:  # a gradient constant along the wrt's leading axes
         return Stacked(term, free[-2:], ()) if len(free) > 2 else None
     merged: list = []  # the leading indices, aligned from the right
-    for e in sorted(entries, key=lambda e: -e.order):
-        lead = e.indices[:-2]
+    leads = [e.indices[:-2] for e in sorted(entries, key=lambda e: -e.order)]
+    for lead in sorted([*leads, *sliced], key=len, reverse=True):
+        e = lead
         if not all(isinstance(i, Index) for i in lead):
             raise NoMatrixForm(f"{e} is read at a fixed leading index")
         for t, index in enumerate(reversed(lead), 1):
@@ -714,14 +717,17 @@ def _binds(node: Expr) -> set:
     return set()
 
 
-def _stack_entries(expr: Expr, bound: frozenset = frozenset()) -> set:
-    """The tensor entries of a factor read at the term's own indices: not those under a
-    sum (inside σ(Σ_p t_{p,k,l}), say) that binds one of their leading indices, which are
-    the inner sum's to read."""
-    if isinstance(expr, Element) and isinstance(expr.matrix, TensorSymbol):
+def _stack_entries(expr: Expr, bound: frozenset = frozenset(), kind: type = Element) -> set:
+    """The tensor entries of a factor read at the term's own indices (``kind`` Slice: its
+    slices): not those under a sum (inside σ(Σ_p t_{p,k,l}), say) that binds one of their
+    leading indices, which are the inner sum's to read."""
+    if kind is Element and isinstance(expr, Element) and isinstance(expr.matrix, TensorSymbol):
         return set() if bound & set(expr.indices[:-2]) else {expr}
+    if kind is Slice and isinstance(expr, Slice):
+        return set() if bound & set(expr.labels) else {expr}
     inner = bound | _binds(expr)
-    return set().union(*(_stack_entries(a, inner) for a in expr.args)) if expr.args else set()
+    return set().union(*(_stack_entries(a, inner, kind) for a in expr.args)) \
+        if expr.args else set()
 
 
 def _sliced(expr: Expr, slices: dict, labels: set) -> Expr:

@@ -77,6 +77,8 @@ class NumpyPrinter:
     def _rank(self, e: Expr) -> int:
         if isinstance(e, TensorSymbol):
             return e.order
+        if isinstance(e, BatchSum) and _column_sums(e) is not None:
+            return 1  # Σ_β 𝟏ᵀ M_β: a vector, as numpy's .sum(axis=(0, 1)) gives it
         if isinstance(e, (Slice, BatchSum)) or (e.is_Matrix and e.has(Slice)):
             return len(stack_labels(e)) + 2  # a stack keeps its two matrix axes
         if isinstance(e, Jacobian):  # of a declared map: the reader's own, not numpy's
@@ -244,9 +246,14 @@ class NumpyPrinter:
             code, prec = self._stack(e.arg)
             return f"{self._wrap(code, prec, 4)}.swapaxes(-1, -2)", 4
         if isinstance(e, BatchSum):
-            code, prec = self._stack(e.matrix)
             labels = stack_labels(e.matrix)
             axes = [labels.index(limit[0]) for limit in e.limits if limit[0] in labels]
+            rows = _column_sums(e)
+            if rows is not None:  # Σ_β 𝟏ᵀ M_β: M summed over the stack and its rows at once
+                code, prec = self._stack(rows)
+                every = ", ".join(map(str, [*axes, len(labels)]))
+                return f"{self._wrap(code, prec, 4)}.sum(axis=({every}))", 4
+            code, prec = self._stack(e.matrix)
             axis = str(axes[0]) if len(axes) == 1 else str(tuple(axes))
             return f"{self._wrap(code, prec, 4)}.sum(axis={axis})", 4
         if isinstance(e, sympy.MatMul):
@@ -495,6 +502,19 @@ class NumpyPrinter:
         if factor == "-1":
             return f"-{self._wrap(code, prec, 3)}", rank, 2
         return f"{self._factor(factor, factor_prec)} * {self._factor(code, prec)}", rank, 2
+
+
+def _column_sums(e: BatchSum) -> Expr | None:
+    """M for Σ_β 𝟏ᵀ M_β summed over every label M has (a bias's gradient: ∂L/∂c =
+    Σ_β 𝟏ᵀ ∂L/∂Y_β), else None."""
+    m = e.matrix
+    if not isinstance(m, sympy.MatMul) or len(m.args) != 2:
+        return None
+    ones, rest = m.args
+    if not (isinstance(ones, sympy.OneMatrix) and ones.shape[0] == 1 and rest.has(Slice)):
+        return None
+    summed = {limit[0] for limit in e.limits}
+    return rest if set(stack_labels(rest)) <= summed else None
 
 
 def _spread(e: Expr) -> bool:
