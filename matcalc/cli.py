@@ -367,6 +367,7 @@ def derive(program: str, wrt: tuple[str, ...], shape: tuple[str, ...], fmt: str,
 
     \b
     Operators: @  +  -  *  /  ** (number exponent)  .T
+               .mT  .swapaxes(-1, -2)  .transpose(0, 2, 1, 3)  (stacks: X: (b, t, d))
     Functions:
       {functions}
     Assumptions: T: onehot(m, c) or prob_rows(m, c) (rows sum to 1),

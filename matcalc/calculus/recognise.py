@@ -59,6 +59,7 @@ from ..index.symbols import (
     indices_of,
     literal_grid,
     row_index,
+    stacked,
     substitute_all,
 )
 from .collapse import Term
@@ -169,7 +170,7 @@ class TermRecogniser:
 
     def _edge(self, factor: Expr) -> Edge | Expr:
         if isinstance(factor, Element) and isinstance(factor.matrix, TensorSymbol):
-            raise NoMatrixForm(f"{factor}, an entry of a stack, is not read slice by slice")
+            raise NoMatrixForm("an entry of a stack is read along a sum of its own")
         if isinstance(factor, Element):
             rows, cols = factor.matrix.shape
             left = self._end(factor.row, rows, factor.col)
@@ -182,7 +183,7 @@ class TermRecogniser:
             if a is None and b is None:  # two indices of size 1: both are 0
                 return S.One
             if a is None or b is None:
-                raise NoMatrixForm(f"{factor} picks one entry of a vector")
+                raise NoMatrixForm("a Kronecker delta picks one entry of a vector")
             return Edge(Identity(self.dims[a]), a, b)
         grid = literal_grid(factor)
         if grid is not None:  # ((a, b)_q, (c, d)_q)_p: entry (p, q) of a matrix written out
@@ -201,7 +202,7 @@ class TermRecogniser:
         if rows and len(nodes) == 2:  # a row-wise entry runs along its row: its index goes right
             nodes = [n for n in nodes if n != rows[0]] + [rows[0]]
         if len(nodes) > 2:
-            raise NoMatrixForm(f"{factor} mixes more than two indices")
+            raise NoMatrixForm("a factor mixes more than two indices")
         left = nodes[0]
         right = nodes[1] if len(nodes) > 1 else None
         return Edge(self._elementwise(factor, left, right), left, right)
@@ -261,7 +262,7 @@ class TermRecogniser:
             return op.matrix_form(expr, self, left, right)
         if isinstance(expr, KroneckerDelta):  # δ_kl inside f: the identity, I_kl
             if left is None or right is None or set(expr.args) != {left, right}:
-                raise NoMatrixForm(f"{expr} inside a function picks one entry")
+                raise NoMatrixForm("a Kronecker delta inside a function picks one entry")
             return Identity(self.dims[left])
         args = [self._elementwise(a, left, right) for a in expr.args]
         mats = [a for a in args if a.is_Matrix]
@@ -279,7 +280,7 @@ class TermRecogniser:
             return HadamardPower(args[0], expr.exp)
         if op is not None and op.elementwise and len(args) == 1:
             return Apply(op.name, args[0])
-        raise NoMatrixForm(f"no matrix form for {expr}")
+        raise NoMatrixForm(f"a factor ({type(expr).__name__}) has no matrix form")
 
     def matrix_of(self, expr: Expr, left: Node, right: Node) -> Expr:
         """The (left × right) matrix whose entries are ``expr`` (a constant: c 𝟏𝟏ᵀ)."""
@@ -676,14 +677,13 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     merged: list = []  # the leading indices, aligned from the right
     leads = [e.indices[:-2] for e in sorted(entries, key=lambda e: -e.order)]
     for lead in sorted([*leads, *sliced], key=len, reverse=True):
-        e = lead
         if not all(isinstance(i, Index) for i in lead):
-            raise NoMatrixForm(f"{e} is read at a fixed leading index")
+            raise NoMatrixForm("an entry of a stack is read at a fixed leading index")
         for t, index in enumerate(reversed(lead), 1):
             if t > len(merged):
                 merged.insert(0, index)
             elif merged[-t] != index:
-                raise NoMatrixForm(f"{e} stacks along other axes than the term's others")
+                raise NoMatrixForm("the stacks of the term run along different leading axes")
     labels = set(merged)
     if len(labels) != len(merged):
         raise NoMatrixForm("an index on two leading axes")
@@ -695,7 +695,7 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
                 not isinstance(node.matrix, Slice) else \
                 node.args if isinstance(node, (KroneckerDelta, Pick)) else ()
             if labels & set(held):
-                raise NoMatrixForm(f"the batch index of {node} is not on a leading axis")
+                raise NoMatrixForm("a batch index is read off a leading axis")
     if any(labels & set(e.indices[-2:]) for e in entries):
         raise NoMatrixForm("a batch index on a matrix axis")
     lead = free[:-2] if len(free) > 2 else ()
@@ -809,12 +809,14 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
         result = parts[0]
     elif all(p.is_Matrix for p in parts):
         result = MatAdd(*parts)
-        factored, reason = factor_hadamard(results), Reason("factor")
+        # Σ_β A_β + Σ_β B_β = Σ_β (A_β + B_β): the terms of one stack factored inside
+        limits, inner = _one_batch_sum(results)
+        factored, reason = factor_hadamard(inner), Reason("factor")
         if factored is None:
-            factored, side = factor_products(results) or (None, None)
+            factored, side = factor_products(inner) or (None, None)
             reason = Reason("factor_product", {"side": [side]})
         if factored is not None:
-            result = factored
+            result = BatchSum(factored, *limits) if limits else factored
             rounds.append((reason, entry_of_result(result, free)))
     else:
         result = Add(*parts)
@@ -832,8 +834,24 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     return Recognised(result, proof.steps[mark:])
 
 
+def _one_batch_sum(parts: dict[Expr, Expr]) -> tuple[tuple, dict[Expr, Expr]]:
+    """(the limits, the slices' terms) when every term is Σ over the same labels of a
+    matrix over slices (coefficients inside); else ((), the terms as they are)."""
+    cores = list(parts)
+    if not cores or not all(isinstance(c, BatchSum) for c in cores) or \
+            len({c.limits for c in cores}) != 1:
+        return (), parts
+    inner: dict[Expr, Expr] = {}
+    for core, coeff in parts.items():
+        c, m = _split_scalar(core.matrix)
+        inner[m] = inner.get(m, S.Zero) + coeff * c
+    return cores[0].limits, inner
+
+
 def _shared(result: Expr) -> list:
     """The labels a result sums over its slices (Σ_β in Σ_β X_βᵀ G_β), in order."""
+    if not stacked(result):
+        return []
     found = [limit[0] for node in sympy.preorder_traversal(result)
              if isinstance(node, BatchSum) for limit in node.limits]
     return list(dict.fromkeys(found))

@@ -44,7 +44,8 @@ def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None
         code, prec = printer._code(result)
     except NoNumpyForm:  # the index form may still be written with einsum
         return _index_numpy(d, grad, printer, named) if grad.no_matrix_form else None
-    return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims)
+    return fit_shape(code, prec, printer.rank(result), grad.shape, printer.dims,
+                     matrix_form=True)
 
 
 def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | None:

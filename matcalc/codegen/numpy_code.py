@@ -24,6 +24,7 @@ from ..index.symbols import (
     TensorUpstream,
     UpstreamGrad,
     stack_labels,
+    stacked,
 )
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
@@ -79,7 +80,7 @@ class NumpyPrinter:
             return e.order
         if isinstance(e, BatchSum) and _column_sums(e) is not None:
             return 1  # Σ_β 𝟏ᵀ M_β: a vector, as numpy's .sum(axis=(0, 1)) gives it
-        if isinstance(e, (Slice, BatchSum)) or (e.is_Matrix and e.has(Slice)):
+        if isinstance(e, (Slice, BatchSum)) or (e.is_Matrix and stacked(e)):
             return len(stack_labels(e)) + 2  # a stack keeps its two matrix axes
         if isinstance(e, Jacobian):  # of a declared map: the reader's own, not numpy's
             raise NoNumpyForm(f"{e.map_name} is declared, not specified: its Jacobian "
@@ -149,7 +150,7 @@ class NumpyPrinter:
             return f"d{e.name}", 4
         if isinstance(e, TensorSymbol):
             return e.name, 4
-        if getattr(e, "is_Matrix", False) and e.has(Slice):
+        if getattr(e, "is_Matrix", False) and stacked(e):
             return self._stack(e)
         if isinstance(e, Jacobian):
             self.rank(e)  # of a declared map: NoNumpyForm
@@ -214,7 +215,7 @@ class NumpyPrinter:
         if isinstance(e, Element) and isinstance(e.matrix, sympy.MatrixSymbol) and \
                 e.row.is_Integer and e.col.is_Integer and self.rank(e.matrix) == 2:
             return f"{self._code(e.matrix)[0]}[{int(e.row)}, {int(e.col)}]", 4  # d_21: D[1, 0]
-        if isinstance(e, Element) and e.matrix.has(Slice):  # a 1×1 per slice: the stack
+        if isinstance(e, Element) and stacked(e.matrix):  # a 1×1 per slice: the stack
             code, prec = self._stack(e.matrix)  # of them, (…, 1, 1), broadcasts slice by
             if stack_labels(e.matrix):  # slice; summed over every slice, one number
                 return code, prec
@@ -236,7 +237,7 @@ class NumpyPrinter:
             return self._code(e.tensor)
         if isinstance(e, sympy.OneMatrix):  # 𝟏 of its own shape: numpy keeps two axes
             return f"np.ones(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
-        if not e.has(Slice):  # a shared matrix: 2-D (a 1-D vector made a column or a row)
+        if not stacked(e):  # a shared matrix: 2-D (a 1-D vector made a column or a row)
             code, prec = self._code(e)
             if self.rank(e) == 1:
                 turn = "1, -1" if e.shape[0] == 1 else "-1, 1"
@@ -301,7 +302,7 @@ class NumpyPrinter:
         """An operand of an elementwise sum or product over a stack, beside a full one: a
         column spread along the rows, M 𝟏ᵀ, is the column itself and c 𝟏𝟏ᵀ the number c,
         which numpy broadcasts (dP * P).sum(axis=-1, keepdims=True) as it stands."""
-        full = any(o is not e and o.has(Slice) and not _spread(o) for o in together)
+        full = any(o is not e and stacked(o) and not _spread(o) for o in together)
         if full and isinstance(e, sympy.MatMul) and _spread(e):
             mats = [a for a in e.args if a.is_Matrix]
             scalars = [a for a in e.args if not a.is_Matrix]
@@ -511,7 +512,7 @@ def _column_sums(e: BatchSum) -> Expr | None:
     if not isinstance(m, sympy.MatMul) or len(m.args) != 2:
         return None
     ones, rest = m.args
-    if not (isinstance(ones, sympy.OneMatrix) and ones.shape[0] == 1 and rest.has(Slice)):
+    if not (isinstance(ones, sympy.OneMatrix) and ones.shape[0] == 1 and stacked(rest)):
         return None
     summed = {limit[0] for limit in e.limits}
     return rest if set(stack_labels(rest)) <= summed else None
@@ -528,7 +529,8 @@ def _spread(e: Expr) -> bool:
     return any(isinstance(m, sympy.OneMatrix) for m in (mats[0], mats[-1]))
 
 
-def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str]) -> str:
+def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str],
+              matrix_form: bool = False) -> str:
     """Reshape the code's result to the wrt's numpy shape when their ranks differ."""
     if rank == len(shape):
         return code
@@ -540,6 +542,8 @@ def fit_shape(code: str, prec: int, rank: int, shape: tuple, dims: dict[str, str
         return f"{wrapped}.item()"
     if len(shape) == 1:
         return f"{wrapped}.reshape(-1)"
-    if len(shape) > 2 and rank < len(shape):  # the same matrix for every slice of a stack
-        return f"np.broadcast_to({code}, ({sizes}))"
+    if matrix_form and len(shape) > 2 and rank < len(shape):
+        return f"np.broadcast_to({code}, ({sizes}))"  # the same matrix for every slice
+    if not matrix_form and len(shape) > 2 and rank < sum(1 for d in shape if d != 1):
+        return f"np.broadcast_to({code}, ({sizes}))"  # an index form over fewer axes
     return f"{wrapped}.reshape({sizes})"

@@ -642,12 +642,33 @@ class BatchSum(MatrixExpr):
         raise NotImplementedError
 
 
+@lru_cache(maxsize=1 << 16)
+def stacked(e: Basic) -> bool:
+    """Whether an expression holds a slice of a stack (``e.has(Slice)``, remembered per
+    node: the numpy printer asks it of every node of a large inlined form)."""
+    return isinstance(e, Slice) or any(stacked(a) for a in e.args if isinstance(a, Basic))
+
+
+@lru_cache(maxsize=1 << 16)
+def slices_in(e: Basic) -> frozenset:
+    """The slices in an expression (``e.atoms(Slice)``, remembered per node: an inlined
+    form shares its pieces, and walking it as a tree repeats them)."""
+    if isinstance(e, Slice):
+        return frozenset((e,))
+    if not stacked(e):
+        return frozenset()
+    return frozenset().union(*(slices_in(a) for a in e.args if isinstance(a, Basic)))
+
+
+@lru_cache(maxsize=1 << 16)
 def stack_labels(e: Expr) -> tuple:
     """The leading axes of a matrix expression over slices, as numpy aligns its operands'
     stacks from the right: (β,) for ∂L/∂C_β B_βᵀ, (β, η) for A_βη W_η. The labels a
     ``BatchSum`` sums are gone from its own."""
     if isinstance(e, Slice):
         return e.labels
+    if not stacked(e):
+        return ()
     if isinstance(e, (BatchSum, Sum)):
         summed = {limit[0] for limit in e.limits}
         body = e.matrix if isinstance(e, BatchSum) else e.function

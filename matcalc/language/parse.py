@@ -602,4 +602,7 @@ def _not_a_function(func: ast.expr) -> str:
         if func.attr in FUNCTIONS:
             return (f"write {func.attr}(…) with the array as its argument, e.g. "
                     f"{func.attr}(X) for X.{func.attr}(): matcalc calls functions, not methods")
+        if func.attr == "reshape":
+            return ("reshape is not in the language yet: form heads with einsum, e.g. "
+                    "einsum(\"btd,hdk->bhtk\", X, Wq), or declare them split, Q: (b, h, t, k)")
     return "only the functions of the language can be called"

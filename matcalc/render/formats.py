@@ -144,13 +144,13 @@ def notes(program) -> list[str]:
 def stacks_note(d: Derivation, printer) -> list[str]:
     """The leading indices of the stacks the matrix forms run over, each with its length:
     ["β (b)", "η (h)"] (empty for a derivation of matrices)."""
-    from ..index.symbols import Slice
+    from ..index.symbols import slices_in
     found: dict = {}
     for grad in d.all_gradients.values():
         for form in (grad.result, grad.inlined):
             if form is None or not getattr(form, "is_Matrix", False):
                 continue
-            for s in form.atoms(Slice):
+            for s in slices_in(form):  # (an inlined form shares its pieces: no atoms())
                 found.update(zip(s.labels, s.tensor.shape))
     from .latex import LatexPrinter
     math = (lambda t: f"${t}$") if isinstance(printer, LatexPrinter) else (lambda t: t)

@@ -70,6 +70,9 @@ JA: list[tuple[str, str]] = [
      r"宣言した写像の微分 \1 はそれ自身の微分を持たない記号なので、写像を通る二階微分"
      r"（ヘッセ行列）はない"),
     (r"numpy's (\S+) needs two axes; (.*)", r"numpy の \1 には軸が二つ必要：\2"),
+    (r"reshape is not in the language yet: form heads with einsum, e\.g\. (.+), or declare "
+     r"them split, (.+)",
+     r"reshape はまだ言語にない。ヘッドは einsum で作るか（例：\1）、分けた形で宣言する（\2）"),
     (r"(\S+)\(X, axis=(.+)\) names an axis twice", r"\1(X, axis=\2) は同じ軸を二度指している"),
     (r"(\S+)\(X, axis=(.+)\): (.+), which has (\d+) axes \((\d+) to (\d+), or -1 for the "
      r"last\)", r"\1(X, axis=\2)：\3 の軸は \4 個（\5 から \6、最後の軸は -1）"),
