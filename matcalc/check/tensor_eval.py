@@ -72,8 +72,6 @@ from ..index.symbols import (
     ScalarGrad,
     Slice,
     TensorSymbol,
-    TensorUpstream,
-    UpstreamGrad,
     Written,
     free_symbols,
 )
@@ -225,15 +223,19 @@ class Evaluator:
         return self.size(m.shape[0]), self.size(m.shape[1])
 
     def tensor(self, t: TensorSymbol) -> Labelled:
-        """A name of order ≥ 3 (or its upstream gradient) as its array, every axis its own
-        (under a partial derivative, the stack of perturbed copies first, labelled)."""
-        shape = tuple(self.size(d) for d in t.shape)
-        if isinstance(t, TensorUpstream):
-            return Labelled(np.reshape(self.instance.gradient_of(t.name), shape), ())
-        if t.name in self.moved:
-            stack = self.moved[t.name]
+        """A name of order ≥ 3 (or its upstream gradient) as its array, every axis its own."""
+        return self.named(t, tuple(self.size(d) for d in t.shape))
+
+    def named(self, symbol, shape: tuple) -> Labelled:
+        """A program's name, or the upstream gradient ∂L/∂C, as an array of ``shape``; under
+        a partial derivative the stack of perturbed copies comes first, labelled."""
+        if isinstance(symbol, UPSTREAMS):
+            return Labelled(np.reshape(self.instance.gradient_of(symbol.name), shape), ())
+        if symbol.name in self.moved:
+            stack = self.moved[symbol.name]
             return Labelled(stack.reshape(len(stack), *shape), (self.batch,))
-        return Labelled(np.reshape(np.asarray(self.values[t.name], dtype=float), shape), ())
+        return Labelled(np.reshape(np.asarray(self.values[symbol.name], dtype=float), shape),
+                        ())
 
     def entry(self, m: Labelled, row: Expr, col: Expr, env: dict, *more: Expr) -> Labelled:
         """m_rc: the matrix's last two axes taken at the index values row and col (an
@@ -559,13 +561,7 @@ def _(m: sympy.ImmutableDenseMatrix, ev):
 
 @_matrix.register
 def _(m: MatrixSymbol, ev):
-    rows_cols = ev.shape(m)
-    if isinstance(m, UpstreamGrad):
-        return Labelled(np.reshape(ev.instance.gradient_of(m.name), rows_cols), ())
-    if m.name in ev.moved:
-        stack = ev.moved[m.name]
-        return Labelled(stack.reshape(len(stack), *rows_cols), (ev.batch,))
-    return Labelled(np.reshape(np.asarray(ev.values[m.name], dtype=float), rows_cols), ())
+    return ev.named(m, ev.shape(m))
 
 
 @_matrix.register
