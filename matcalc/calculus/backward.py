@@ -35,11 +35,11 @@ from ..index.symbols import (
     Slice,
     TensorSymbol,
     TensorUpstream,
-    UpstreamGrad,
     axis_indices,
     dim,
     role_indices,
     stack_labels,
+    upstream_symbol,
 )
 from ..language.program import Assignment, names_in
 from ..ops.maps import maps_entry, of_result
@@ -160,14 +160,9 @@ def _jacobian_entries(expr: Expr, forms: dict) -> Expr | None:
 
 def upstream_of(d: Derivation, target: str) -> Expr | None:
     """∂L/∂Z as a matrix (or a scalar symbol); None for the scalar output, which is L."""
-    symbol = d.names.symbols[target]
     if target in d.outputs and target not in d.upstreams:
         return None
-    if isinstance(symbol, TensorSymbol):
-        return TensorUpstream(target, symbol.shape, loss=d.loss)
-    if isinstance(symbol, sympy.MatrixExpr):
-        return UpstreamGrad(target, *symbol.shape, loss=d.loss)
-    return ScalarGrad(target, loss=d.loss)
+    return upstream_symbol(d.names.symbols[target], target, d.loss)
 
 
 def foldable(d: Derivation) -> list[Definition]:

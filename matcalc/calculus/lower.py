@@ -73,7 +73,7 @@ class Names:
         """Index letters that would read as entries of a program name (b for B), as a
         scalar name itself (s; the scalar L leaves l free: L = −Σ_k Σ_l y_kl log b_kl), or
         as a dimension shown on the same page."""
-        entries = {name.lower() if isinstance(symbol, MatrixExpr) else name
+        entries = {name.lower() if isinstance(symbol, (MatrixExpr, TensorSymbol)) else name
                    for name, symbol in self.symbols.items()}
         dims = {d for shape in self.shapes.names.values() for d in shape if isinstance(d, str)}
         return frozenset(entries | dims)  # and a declared dimension p: Σ_q beside it

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import sympy
 
-from ..index.symbols import Element, ScalarGrad, UpstreamGrad
+from ..index.symbols import Element
+from ..index.symbols import upstream_symbol as upstream_of_symbol
 from .numpy_code import NoNumpyForm, fit_shape
 
 
@@ -76,10 +77,7 @@ def upstream_symbol(d, target: str):
     the loss itself (a lone scalar output)."""
     if target in d.outputs and target not in d.upstreams:
         return None
-    symbol = d.names.symbols[target]
-    if isinstance(symbol, sympy.MatrixExpr):
-        return UpstreamGrad(target, *symbol.shape, loss=d.loss)
-    return ScalarGrad(target, loss=d.loss)
+    return upstream_of_symbol(d.names.symbols[target], target, d.loss)
 
 
 def _entry(printer, result, upstream, target: str) -> str | None:

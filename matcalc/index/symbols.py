@@ -575,6 +575,16 @@ class TensorUpstream(TensorSymbol):
         return f"∂{self.loss}/∂{self.name}"
 
 
+def upstream_symbol(symbol: Basic, name: str, loss: str = "L") -> Basic:
+    """∂L/∂Z for a name Z of this symbol: an array of its shape (a stack's, a matrix's) or
+    a scalar."""
+    if isinstance(symbol, TensorSymbol):
+        return TensorUpstream(name, symbol.shape, loss=loss)
+    if isinstance(symbol, MatrixExpr):
+        return UpstreamGrad(name, *symbol.shape, loss=loss)
+    return ScalarGrad(name, loss=loss)
+
+
 # the gradients that flow in from the loss, of a matrix or of a tensor: isinstance(x, UPSTREAMS)
 UPSTREAMS = (UpstreamGrad, TensorUpstream)
 # a program's names of one or more axes (and their upstreams): isinstance(x, NAMES)
