@@ -74,6 +74,11 @@ from helpers import derived  # noqa: E402
     # summed over p by the term: its label was taken for a constant's index
     ("T: (b, m, n)\nx: (n,)\nh0 = sum(softmax(T, axis=-1) * T) * exp(x)\nh1 = h0 * h0 + h0\n"
      "out = sum(h1 * h1)", "x"),
+    # a bias-like sum over a stack, transposed into a column beside a matrix's term
+    ("T: (b, m, n)\nx: (n,)\nh0 = sum(x * x)\nh1 = T * x\nout = sum(h1 * h1) + h0", "x"),
+    # cos(Σ_p (A U_p)) differentiated: the copy of the inner sum pulled out kept the name p
+    # of the sum left inside cos (Σ_p … sin(Σ_p …) u_p…), which the grid's numpy misread
+    ("A: (m, n)\nU: (b, n, n)\nh2 = cos(sum(A @ U, axis=0))\nout = sum(h2 * h2)", "A"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

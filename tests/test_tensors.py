@@ -242,3 +242,12 @@ def test_no_two_dimensions_are_drawn_alike_in_every_instance():
     d = derive("X: (b, h, t, d)\nW: (d, e)\nY = mean(X @ W, axis=1)", against={
         "X": "np.broadcast_to((dY @ W.T)[:, None], X.shape) / W.shape[1]"})
     assert not d.against["X"].equal
+
+
+def test_cross_entropy_with_one_hot_targets_over_a_stack_is_p_minus_t():
+    """The textbook form on (b, t, v) logits as on a matrix: each row of a one-hot T sums
+    to 1 along its last axis, so ∂L/∂Z_β = P_β − T_β (numpy P - T)."""
+    d = derive("Z: (b, t, v)\nT: onehot(b, t, v)\nP = softmax(Z, axis=-1)\n"
+               "L = -sum(T * log(P))", wrt="Z")
+    assert "\n∂L/∂Z_β = P_β − T_β\n" in d.text() and d.verified_on
+    assert d.numpy_of("Z").replace(" ", "") in ("P-T", "-T+P")

@@ -68,7 +68,10 @@ def _expand(expr: Expr, top: bool, taken: set[str], spread: bool) -> list[Term]:
         out = []
         for t in _expand(expr.function, top, taken, spread):
             t = _rename_bound(t, bound, taken)  # an inner sum that shadows an outer one
-            out.append(Term(t.coeff, t.factors, tuple(expr.limits) + t.sums))
+            # a sum inside a factor (sin(Σ_p …)) over an index this sum binds: renamed too,
+            # so that Σ_p (… sin(Σ_p …) u_p…) never reads two sums as one p
+            factors = tuple(_rebind(f, bound, taken) for f in t.factors)
+            out.append(Term(t.coeff, factors, tuple(expr.limits) + t.sums))
         return out
     if isinstance(expr, Mul):
         terms = [Term(S.One, (), ())]
@@ -116,6 +119,23 @@ def _rename_bound(term: Term, avoid: set[Index], taken: set[str]) -> Term:
         taken.add(renames[index].name)
     return Term(term.coeff, tuple(substitute_all(f, renames) for f in term.factors),
                 tuple((renames.get(i, i), lo, hi) for i, lo, hi in term.sums))
+
+
+def _rebind(expr: Expr, outer: set, taken: set[str]) -> Expr:
+    """``expr`` with every sum inside it that binds an index of ``outer`` given a fresh
+    index instead (p → p1), the same sum with another name for its running index."""
+    if not expr.args or not expr.has(Sum):
+        return expr
+    if isinstance(expr, Sum):
+        clash = [limit[0] for limit in expr.limits if limit[0] in outer]
+        if clash:
+            renames = {}
+            for index in clash:
+                renames[index] = fresh_index(taken, like=index.name)
+                taken.add(renames[index].name)
+            expr = expr.xreplace(renames)
+    args = [_rebind(a, outer, taken) for a in expr.args]
+    return expr.func(*args) if args != list(expr.args) else expr
 
 
 def _spreads(expr: Expr) -> bool:
@@ -258,12 +278,10 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
                     continue
                 entry = touching[0]
                 name = getattr(entry.matrix, "name", None)
-                if entry.order != 2:  # (a stack's rows: not read here)
-                    continue
-                vector = entry.matrix.shape[1] == 1
-                last = entry.row if vector else entry.col
-                if assumptions.get(name) not in ROW_SUMS_ONE or last != index or \
-                        (not vector and entry.row == index):
+                vector = entry.order == 2 and entry.matrix.shape[1] == 1
+                along = entry.indices[:1] if vector else entry.indices  # a stack: its last axis
+                if assumptions.get(name) not in ROW_SUMS_ONE or along[-1] != index or \
+                        index in along[:-1]:
                     continue
                 factors.remove(entry)
                 sums.remove(limit)

@@ -245,6 +245,8 @@ class NumpyPrinter:
             return code, prec
         if isinstance(e, sympy.Transpose):
             code, prec = self._stack(e.arg)
+            if self.rank(e.arg) == 1:  # (Σ_β 𝟏ᵀ M_β)ᵀ, a 1-D row summed: made a column
+                return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
             return f"{self._wrap(code, prec, 4)}.swapaxes(-1, -2)", 4
         if isinstance(e, BatchSum):
             labels = stack_labels(e.matrix)
