@@ -56,6 +56,7 @@ from ..index.symbols import (
     Slice,
     TensorSymbol,
     fresh_index,
+    holds_stack,
     indices_of,
     literal_grid,
     row_index,
@@ -669,6 +670,8 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
     (numpy aligns stacks from the right: a shared (n, p) weight has no leading axis and
     broadcasts), and nowhere else; the labels left free are the wrt's own leading
     indices, in order. Anything else has no batched matrix form (NoMatrixForm)."""
+    if not any(holds_stack(f) for f in term.factors):  # matrices only: nothing to peel
+        return Stacked(term, free[-2:], ()) if len(free) > 2 else None
     entries = {e for f in term.factors for e in _stack_entries(f)}
     # slices already there (a matrix form put into a scalar factor: (𝟏ᵀ (T_p ∘ S_p) 𝟏)_00)
     sliced = {s.labels for f in term.factors for s in _stack_entries(f, kind=Slice)}

@@ -660,6 +660,14 @@ def stacked(e: Basic) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
+def holds_stack(e: Basic) -> bool:
+    """Whether an expression reads a name of order ≥ 3 or a slice of one (remembered per
+    node: a term of matrices answers at once, and its factors are not walked again)."""
+    return isinstance(e, (TensorSymbol, Slice)) or \
+        any(holds_stack(a) for a in e.args if isinstance(a, Basic))
+
+
+@lru_cache(maxsize=1 << 16)
 def slices_in(e: Basic) -> frozenset:
     """The slices in an expression (``e.atoms(Slice)``, remembered per node: an inlined
     form shares its pieces, and walking it as a tree repeats them)."""
