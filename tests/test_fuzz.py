@@ -79,6 +79,10 @@ from helpers import derived  # noqa: E402
     # cos(Σ_p (A U_p)) differentiated: the copy of the inner sum pulled out kept the name p
     # of the sum left inside cos (Σ_p … sin(Σ_p …) u_p…), which the grid's numpy misread
     ("A: (m, n)\nU: (b, n, n)\nh2 = cos(sum(A @ U, axis=0))\nout = sum(h2 * h2)", "A"),
+    # an index form's term summed over an index no factor carries (Σ_r a_il u_pjl): its
+    # np.einsum dropped the r, and with it the factor b
+    ('A: (m, n)\nU: (b, n, n)\nT: (b, m, n)\n'
+     'h0 = einsum("ij,ij", sum(A @ U, axis=0), sum(T + A, axis=0))', "A"),
 ])
 def test_fuzz_findings(program, wrt):
     derived(program, wrt=wrt)

@@ -48,7 +48,13 @@ def einsum_code(index_form: Expr, free: tuple[Index, ...], sizes: dict, printer)
             raise NoEinsum("a term without entries")
         spec = ",".join(subscripts) + "->" + "".join(names[index] for index in free)
         product = f'np.einsum("{spec}", {", ".join(operands)})'
-        coeff, prec = printer._code(term.coeff) if term.coeff != 1 else ("", 4)
+        # a sum over an index no factor carries adds its one value that many times:
+        # Σ_r a_il u_pjl = b · Σ a_il u_pjl (einsum would drop the r)
+        scale = term.coeff
+        for index, low, high in term.sums:
+            if index not in carried:
+                scale = scale * (high - low + 1)
+        coeff, prec = printer._code(scale) if scale != 1 else ("", 4)
         parts.append(product if not coeff else
                      f"{coeff if prec >= 2 else '(' + coeff + ')'} * {product}")
     if not parts:
