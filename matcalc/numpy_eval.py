@@ -55,7 +55,9 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | No
         if isinstance(node, ast.Expression):
             return run(node.body)
         if isinstance(node, ast.NamedExpr):  # (dH := …): a gradient bound once, read later
-            key = code[node.value.col_offset:node.value.end_col_offset] \
+            # by the name and the text: (dh0 := 2 * h1) in one code and (dh1 := 2 * h1) in
+            # another are two bindings (keyed by the text alone, the second read no dh1)
+            key = (node.target.id, code[node.value.col_offset:node.value.end_col_offset]) \
                 if memo is not None and node.value.lineno == node.value.end_lineno == 1 \
                 else None
             if key is not None and key in memo:  # its value, and every name bound inside

@@ -284,3 +284,17 @@ def test_a_wrong_matrix_step_of_softmax_fails(wrong):
     report = verify_gradients(d, trials=1)
     assert not report.ok
     assert dict((s, e) for s, _, e in report.checks[0].step_errors)[n] > 1e-3
+
+
+def test_a_bound_gradient_is_remembered_by_its_name_and_its_code():
+    """Found by the fuzzer: one instance's memo of (dZ := …) values was keyed by the code
+    alone, so (dh1 := 2 * h1) after (dh0 := 2 * h1) found dh0's binding and read no dh1
+    (a KeyError, and a right derivation refused)."""
+    import numpy as np
+
+    from matcalc.check.numeric import eval_numpy
+    memo: dict = {}
+    values = {"h1": np.arange(3.0)}
+    first = eval_numpy("(dh0 := 2 * h1) + dh0", values, memo)
+    second = eval_numpy("(dh1 := 2 * h1) * dh1", values, memo)
+    assert np.allclose(first, 4 * values["h1"]) and np.allclose(second, 4 * values["h1"] ** 2)
