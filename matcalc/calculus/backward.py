@@ -188,8 +188,7 @@ def put_in(result: Expr, values: dict) -> Expr:
     for upstream, value in values.items():
         value = sign_inside(fitted(value, upstream))
         if isinstance(upstream, TensorUpstream):  # each slice ∂L/∂Z_β: the value's at β
-            own = stack_labels(value)
-            matrices.update({s: value.xreplace(dict(zip(own[::-1], s.labels[::-1])))
+            matrices.update({s: at_labels(value, s.labels)
                              for s in result.atoms(Slice) if s.tensor == upstream})
             continue
         if getattr(upstream, "is_Matrix", False) and not getattr(value, "is_Matrix", False):
@@ -206,10 +205,15 @@ def entry_in_place(value: Expr, element: Element, supply) -> Expr:
     gradient's symbol: (V)_kl; for a stack's entry ∂L/∂z_{β,k,l}, the value's slice at the
     entry's own leading indices."""
     if element.order > 2:
-        own, lead = stack_labels(value), element.indices[:-2]
-        value = value.xreplace(dict(zip(own[::-1], lead[::-1])))
-        return entry_of(value, *element.indices[-2:], supply)
+        return entry_of(at_labels(value, element.indices[:-2]), *element.indices[-2:], supply)
     return entry_of(value, element.row, element.col, supply)
+
+
+def at_labels(value: Expr, labels: tuple) -> Expr:
+    """A matrix form over slices read at other leading indices (its own aligned with
+    ``labels`` from the right, as numpy aligns stacks): ∂L/∂Z_β's value at β′."""
+    own = stack_labels(value)
+    return value.xreplace(dict(zip(own[::-1], labels[::-1])))
 
 
 def sign_inside(value: Expr) -> Expr:

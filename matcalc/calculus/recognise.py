@@ -303,9 +303,6 @@ class TermRecogniser:
         parts = []
         for term in expand(expr):
             stack = peel(term, free)  # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl
-            if stack is None:
-                parts.append(TermRecogniser(term, free, self.dims, self.labels).run())
-                continue
             inner = TermRecogniser(stack.term, stack.free, self.dims,
                                    self.labels | stack.labels)
             parts.append(stack.summed_over(inner.run()))
@@ -664,19 +661,19 @@ class Stacked:
         return IndexSum(matrix, *self.summed)
 
 
-def peel(term: Term, free: tuple[Index, ...]) -> Stacked | None:
-    """The term over slices, or None if it holds no entry of a tensor. A label stands on a
+def peel(term: Term, free: tuple[Index, ...]) -> Stacked:
+    """The term over slices (the term as it is if it holds no stack). A label stands on a
     leading axis of every tensor entry that has it, at one position counted from the right
     (numpy aligns stacks from the right: a shared (n, p) weight has no leading axis and
     broadcasts), and nowhere else; the labels left free are the wrt's own leading
     indices, in order. Anything else has no batched matrix form (NoMatrixForm)."""
     if not any(holds_stack(f) for f in term.factors):  # matrices only: nothing to peel
-        return Stacked(term, free[-2:], ()) if len(free) > 2 else None
+        return Stacked(term, free[-2:], ())  # (a gradient alike for every slice: free[-2:])
     entries = {e for f in term.factors for e in _stack_entries(f)}
     # slices already there (a matrix form put into a scalar factor: (𝟏ᵀ (T_p ∘ S_p) 𝟏)_00)
     sliced = {s.labels for f in term.factors for s in _stack_entries(f, kind=Slice)}
     if not entries and not sliced:  # a gradient constant along the wrt's leading axes
-        return Stacked(term, free[-2:], ()) if len(free) > 2 else None
+        return Stacked(term, free[-2:], ())
     merged: list = []  # the leading indices, aligned from the right
     leads = [e.indices[:-2] for e in sorted(entries, key=lambda e: -e.order)]
     for lead in sorted([*leads, *sliced], key=len, reverse=True):
@@ -769,14 +766,12 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     for term in terms:
         stack = peel(term, free)
         try:
-            r = TermRecogniser(stack.term, stack.free, dims, stack.labels) if stack else \
-                TermRecogniser(term, free, dims)
-            start.append(stack.around(r.graph.expr()) if stack else r.graph.expr())
-            matrix = r.run()
+            r = TermRecogniser(stack.term, stack.free, dims, stack.labels)
+            start.append(stack.around(r.graph.expr()))
+            matrix = stack.summed_over(r.run())
         except NotImplementedError:  # sympy's |·| rules fail on a 1×1 product in an entry
             raise NoMatrixForm("sympy cannot combine this term's scalar factors") from None
-        if stack:
-            matrix = stack.summed_over(matrix)
+        if stack.summed:
             r.history = [Step(h.lhs, stack.around(h.rhs), h.reason) for h in r.history]
         if len(free) == 1 and matrix.is_Matrix and results:
             first = next((m for m in results if m.is_Matrix), None)

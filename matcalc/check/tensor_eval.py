@@ -237,11 +237,10 @@ class Evaluator:
         return Labelled(np.reshape(np.asarray(self.values[symbol.name], dtype=float), shape),
                         ())
 
-    def entry(self, m: Labelled, row: Expr, col: Expr, env: dict, *more: Expr) -> Labelled:
-        """m_rc: the matrix's last two axes taken at the index values row and col (an
-        array's last n axes at n indices: ``more`` follow ``col``); an index runs over all
-        its values (a new label), a constant selects, m_pp is the diagonal."""
-        indices = (row, col, *more)
+    def entry(self, m: Labelled, indices: tuple, env: dict) -> Labelled:
+        """m_rc: the array's last axes taken at the index values (a matrix's two, a
+        stack's every one); an index runs over all its values (a new label), a constant
+        selects, m_pp is the diagonal."""
         for index, length in zip(indices, m.data.shape[-len(indices):]):
             if isinstance(index, Index) and index not in env:
                 raise UnsupportedError(f"the index {index} is neither summed nor free")
@@ -306,12 +305,11 @@ class Evaluator:
         if isinstance(var.matrix, TensorSymbol):  # (*x, *labels) → (*labels, *x)
             axes = list(range(base.ndim))
             entries = np.moveaxis(derivative, axes, [a - base.ndim for a in axes])
-            return self.entry(Labelled(entries, tuple(labels)), *var.indices[:2], env,
-                              *var.indices[2:])
+            return self.entry(Labelled(entries, tuple(labels)), var.indices, env)
         rows, cols = self.shape(var.matrix)
         entries = derivative.reshape(rows, cols, *derivative.shape[base.ndim:])
         entries = np.moveaxis(entries, (0, 1), (-2, -1))
-        return self.entry(Labelled(entries, tuple(labels)), var.row, var.col, env)
+        return self.entry(Labelled(entries, tuple(labels)), var.indices, env)
 
     def can_sum_inside(self, expr: Partial, factors: Sequence[Expr],
                        bound: Sequence[Index]) -> bool:
@@ -508,9 +506,9 @@ def _(expr: MapDerivative, ev, env):
 
 @_value.register
 def _(expr: Element, ev, env):
-    if isinstance(expr.matrix, TensorSymbol):
-        return ev.entry(ev.tensor(expr.matrix), *expr.indices[:2], env, *expr.indices[2:])
-    return ev.entry(ev.matrix_value(expr.matrix), expr.row, expr.col, env)
+    array = ev.tensor(expr.matrix) if isinstance(expr.matrix, TensorSymbol) else \
+        ev.matrix_value(expr.matrix)
+    return ev.entry(array, expr.indices, env)
 
 
 @_value.register

@@ -70,12 +70,12 @@ LEADING_LETTERS = {"a": "α", "b": "β", "c": "γ", "e": "ε", "f": "φ", "g": "
 PRIME = "′"
 
 
-def leading_letters(shape: tuple, primed: bool | frozenset = False,
+def leading_letters(shape: tuple, primed: frozenset = frozenset(),
                     avoid: frozenset = frozenset()) -> tuple[str, ...]:
     """A letter for each leading axis of a shape of order ≥ 3 (all but the last two):
     β for an axis b or B, η for h; a letter taken twice gets a number (β, β2), and a letter
     a program's name shows (``avoid``: β for beta) gives way to the next free one.
-    ``primed``: all of them primed (β′), or those among a set of letters already in use."""
+    Those among ``primed``, letters already in use (the wrt's own), are primed: β′."""
     out: list[str] = []
     spare = [c for c in LEADING_LETTERS.values() if c not in avoid]
     for d in shape[:-2]:
@@ -85,12 +85,10 @@ def leading_letters(shape: tuple, primed: bool | frozenset = False,
             letter = next((c for c in spare if c not in out), "β")
         taken = sum(1 for o in out if o.rstrip("0123456789") == letter)
         out.append(letter + (str(taken + 1) if taken else ""))
-    if isinstance(primed, frozenset):
-        return tuple(o + PRIME if o in primed else o for o in out)
-    return tuple(o + PRIME if primed else o for o in out)
+    return tuple(o + PRIME if o in primed else o for o in out)
 
 
-def role_indices(shape: tuple, names: tuple[str, ...], primed: bool | frozenset = False,
+def role_indices(shape: tuple, names: tuple[str, ...], primed: frozenset = frozenset(),
                  avoid: frozenset = frozenset()) -> tuple[Index, ...]:
     """An index for every axis, by role: (i, j) for a matrix, (β, i, j) for a stack
     (``leading_letters``), a unit axis included (a Jacobian's or a definition's)."""
@@ -109,7 +107,7 @@ def jacobian_indices(out_shape: tuple, wrt_shape: tuple, avoid: frozenset = froz
     return out_idx, wrt_idx
 
 
-def axis_indices(shape: tuple, letters: tuple[str, ...], primed: bool | frozenset = False,
+def axis_indices(shape: tuple, letters: tuple[str, ...], primed: frozenset = frozenset(),
                  avoid: frozenset = frozenset()) -> tuple[Expr, ...]:
     """One index per axis, the letters going to the axes longer than 1 in order; an axis
     of length 1 is 0 (seed 000 writes the row vector X = (x_1 … x_n) with one index,
