@@ -21,6 +21,7 @@ from sympy import Expr, Integer, S, Symbol
 
 from .. import ops
 from ..errors import NoMatrixForm
+from ..index.reshape import View
 from ..index.symbols import (
     OUTPUT_INDICES,
     UPSTREAMS,
@@ -521,6 +522,9 @@ class GradientOfName:
             return None
         replacements = {}
         for node in sympy.preorder_traversal(result):
+            if isinstance(node, View) and isinstance(node.base, UPSTREAMS) and \
+                    node.base.name not in self.d.upstreams:
+                return None  # a view of ∂L/∂Z reads it as an array: no value to put in
             target = node.of if isinstance(node, ScalarGrad) else \
                 node.name if isinstance(node, UPSTREAMS) else None
             if target is None or target in self.d.upstreams:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Add, Expr, Integer, KroneckerDelta, Mul, S, Sum
 
+from ..index.reshape import Div, Joint, Mod
 from ..index.symbols import (
     UPSTREAMS,
     Element,
@@ -158,13 +159,17 @@ def total(terms: list[Term]) -> Expr:
 
 
 def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
-    """Remove every δ that ties a summed index; returns the new term and the kept pairs."""
+    """Remove every δ that ties a summed index; returns the new term and the kept pairs.
+    A reshape's index map collapses too (``_index_map``): Σ_η Σ_κ δ(ηk+κ, j) f(η, κ) =
+    f(⌊j/k⌋, j mod k), and Σ_j δ(⌊j/k⌋, η) δ(j mod k, κ) f(j) = f(ηk+κ)."""
     kept: list[tuple[Index, Expr]] = []
     factors = list(term.factors)
     if term.coeff == 0 or any(f == 0 for f in factors):
         return None, kept
     limits = {limit[0]: limit for limit in term.sums}
+    sums = list(term.sums)
     while True:
+        moves = None
         for factor in factors:
             if not isinstance(factor, KroneckerDelta):
                 continue
@@ -173,19 +178,66 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
                 u, v = (a, b) if a in limits else (b, a)
                 if v in limits and _is_wrt_or_output(u) and not _is_wrt_or_output(v):
                     u, v = v, u
+                moves = [(u, v)]
+                break
+            moves = _index_map(factor, factors, limits)
+            if moves is not None:
                 break
         else:
             break
-        factors.remove(factor)
-        del limits[u]
-        kept.append((u, v))
-        factors = [substitute(f, u, v) for f in factors]
+        if not moves:  # δ(ηk+κ, η′k+κ′) = δ(η, η′) δ(κ, κ′): split, then go on
+            a, b = factor.args
+            factors.remove(factor)
+            factors += [KroneckerDelta(a.high, b.high), KroneckerDelta(a.low, b.low)]
+            continue
+        if moves[0][1] is None:  # Σ_j f(⌊j/k⌋, j mod k) = Σ_η Σ_κ f(η, κ), j = ηk + κ
+            j, _, at = moves[0]
+            taken = {s.name for f in factors for s in f.atoms(Index)} | {i.name for i in limits}
+            high, low = fresh_index(taken), None
+            low = fresh_index(taken | {high.name})
+            del limits[j]
+            limits[high] = (high, Integer(0), at.major - 1)
+            limits[low] = (low, Integer(0), at.minor - 1)
+            factors = [substitute(f, j, Joint(high, low, *at.split)) for f in factors]
+            sums = [s for s in sums if s[0] != j] + [limits[high], limits[low]]
+            continue
+        if len(moves) == 1:
+            factors.remove(factor)
+        for u, v in moves:
+            del limits[u]
+            kept.append((u, v))
+            factors = [substitute(f, u, v) for f in factors]
         if any(f == 0 for f in factors):
             return None, kept
     factors = [f for f in factors if f != 1]
     coeff = term.coeff
-    sums = tuple(limit for limit in term.sums if limit[0] in limits)
+    sums = tuple(limit for limit in sums if limit[0] in limits)
     return Term(coeff, tuple(factors), sums), kept
+
+
+def _index_map(delta: KroneckerDelta, factors: list, limits: dict) -> list | None:
+    """The substitutions a δ of a reshape's index map allows: [] to split δ(ηk+κ, η′k+κ′)
+    of one split; [(η, ⌊j/k⌋), (κ, j mod k)] for δ(ηk+κ, j) with η, κ summed; [(j, ηk+κ)]
+    for δ(⌊j/k⌋, η) beside δ(j mod k, κ) with j summed; None if none applies."""
+    a, b = delta.args
+    if isinstance(a, Joint) and isinstance(b, Joint) and a.split == b.split:
+        return []
+    for joint, other in ((a, b), (b, a)):
+        if isinstance(joint, Joint) and joint.high in limits and joint.low in limits and \
+                not {joint.high, joint.low} & free_symbols(other):
+            return [(joint.high, Div(other, *joint.split)), (joint.low, Mod(other, *joint.split))]
+    for major, other in ((a, b), (b, a)):
+        j = major.args[0] if isinstance(major, (Div, Mod)) else None
+        if j is None or j not in limits:
+            continue
+        for f in factors:
+            if isinstance(major, Div) and isinstance(f, KroneckerDelta) and f is not delta:
+                c, d = f.args
+                minor, low = (c, d) if isinstance(c, Mod) else (d, c)
+                if isinstance(minor, Mod) and minor.args[0] == j and minor.split == major.split:
+                    return [(j, Joint(other, low, *major.split))]
+        return [(j, None, major)]  # j read through the map alone: run it as two sums
+    return None
 
 
 def _is_wrt_or_output(index: Expr) -> bool:

@@ -39,13 +39,15 @@ from ..language.program import (
     Name,
     Neg,
     Number,
+    Reshape,
     Size,
     Stack,
     Transpose,
     Walker,
 )
 from ..language.program import Expr as Node
-from ..language.shapes import Shape, Shapes
+from ..index.reshape import Div, Joint, Mod
+from ..language.shapes import Shape, Shapes, reshape_plan
 from .written import WrittenOrder
 
 
@@ -79,9 +81,11 @@ class Names:
         return frozenset(entries | dims)  # and a declared dimension p: Σ_q beside it
 
     def shown(self) -> frozenset[str]:
-        """The letters the program's names show as (β for beta): a stack's leading index
-        takes none of them."""
-        return frozenset(shown_letter(name) for name in self.symbols)
+        """The letters the program's names show as (β for beta), and its dimensions: a
+        stack's leading index takes none of them, and its last two take their dimensions'
+        letters rather than one a dimension is named (κ, not k, beside a dimension k)."""
+        dims = {str(d) for shape in self.shapes.names.values() for d in shape}
+        return frozenset(shown_letter(name) for name in self.symbols) | dims
 
     def element(self, name: str, idx: Sequence[Expr]) -> Expr:
         """x, x_a or x_ab for a scalar, vector or matrix name."""
@@ -189,6 +193,21 @@ class Lowering(Walker):
         if len(idx) > 2:
             return self.visit(node.operand, (*idx[:-2], idx[-1], idx[-2]))
         return self.visit(node.operand, tuple(reversed(idx)))
+
+    def visit_Reshape(self, node: Reshape, idx: tuple[Expr, ...]) -> Expr:
+        """Row-major, as numpy reads it: a split axis d = h·k is read at ηk + κ,
+        (Y.reshape(b, t, h, k))_{β,τ,η,κ} = y_{β,τ,ηk+κ}; a merged one at ⌊j/k⌋, j mod k,
+        (A.reshape(b, t, d))_{β,τ,j} = a_{β,τ,⌊j/k⌋,j mod k}."""
+        inner, out = self.shape(node.operand), self.shape(node)
+        kind, at = reshape_plan(None, inner, list(out))
+        if kind == "split":
+            split = (dim(inner[at]), dim(out[at]), dim(out[at + 1]))
+            joint = Joint(idx[at], idx[at + 1], *split)
+            return self.visit(node.operand, (*idx[:at], joint, *idx[at + 2:]))
+        split = (dim(out[at]), dim(inner[at]), dim(inner[at + 1]))
+        j = idx[at]
+        return self.visit(node.operand, (*idx[:at], Div(j, *split), Mod(j, *split),
+                                         *idx[at + 1:]))
 
     def visit_BinOp(self, node: BinOp, idx: tuple[Expr, ...]) -> Expr:
         if node.op == "@":

@@ -66,6 +66,7 @@ from ..index.symbols import (
 from .collapse import Term
 from .matrices import SYMMETRIC, USED, hadamard, matmul, scale, transpose
 from .proof import Proof, Reason, Step
+from .views import read_as_views
 
 Node = Index | None
 ANY = object()  # an end that orient() may leave as it is
@@ -760,6 +761,9 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     recorded in ``proof``."""
     proof = proof if proof is not None else Proof(None, free)
     mark = proof.mark()
+    terms, viewed = read_as_views(terms, free)
+    if viewed:  # a reshape's entries, read as a view's: g_{β,⌊j/k⌋,τ,j mod k} = g′_{β,τ,j}
+        proof.record(Add(*[t.expr() for t in terms]), "view", names=viewed)
     histories: list[list[Step]] = []
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}

@@ -39,6 +39,7 @@ from ..language.program import (
     Neg,
     Number,
     Program,
+    Reshape,
     Size,
     Stack,
     Walker,
@@ -185,6 +186,17 @@ class _ForwardPass(Walker):
 
     def visit_Neg(self, node: Neg):
         return -self.run(node.operand)
+
+    def visit_Reshape(self, node: Reshape):
+        """numpy's reshape behind the copies axis; a named length is the draw's (or the
+        one given with the values), at most one is left to numpy (-1)."""
+        value, known = self.run(node.operand), DIMS.get() or {}
+        sizes = [d if isinstance(d, int) else known.get(d, -1) for d in node.dims]
+        if sizes.count(-1) > 1:
+            unknown = [d for d in node.dims if isinstance(d, str) and d not in known]
+            raise UsageError(f"reshape needs the length {unknown[0]}: give it with the "
+                             f"values, e.g. {unknown[0]}=2", option="values")
+        return value.reshape(value.shape[0], *sizes)
 
     def visit_Transpose(self, node: TransposeNode):
         value = self.run(node.operand)  # a vector's .T is itself; a stack's .mT: last two
@@ -471,6 +483,8 @@ def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
     symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
                                   if isinstance(d, str)))
     dims = {d: dimension_size(k, seed) for k, d in enumerate(symbolic)}
+    for long, (major, minor) in shapes.products.items():  # d = h·k (a reshape's)
+        dims[long] = dims.get(major, major) * dims.get(minor, minor)
     invertible = invertible_names(program)
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}
@@ -886,8 +900,15 @@ def _namespace(d, values: dict, upstream) -> dict:
                              f"the output {name} is one of several: pass its upstream "
                              f"gradient d{name}", option="upstream")
         arrays[f"d{name}"] = np.asarray(given[name], dtype=real)
-    check_shapes(d, arrays)
-    namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values})
+    lengths = _lengths(d, check_shapes(d, arrays), values)
+    token = DIMS.set(lengths)
+    try:
+        namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values
+                                        and n in d.shapes.names})
+    finally:
+        DIMS.reset(token)
+    namespace.update({n: v for n, v in lengths.items() if isinstance(n, str)
+                      and n not in namespace})
     namespace.update({f"d{name}": arrays[f"d{name}"] for name in d.upstreams})
     return namespace
 
@@ -915,6 +936,20 @@ def check_shapes(d, arrays: dict) -> None:
                                  if not isinstance(dim, int) else
                                  f"{name} has shape {tuple(declared)}, the value given is "
                                  f"{array.shape}", option="values", value=name)
+    return sizes
+
+
+def _lengths(d, sizes: dict, values: dict) -> dict:
+    """Every dimension's length at these values: read off the arrays, given by name (a
+    reshape's heads, h=2), or left over from a product d = h·k."""
+    sizes = {**sizes, **{n: int(v) for n, v in values.items()
+                         if n not in d.shapes.names and isinstance(v, (int, np.integer))}}
+    for long, (major, minor) in d.shapes.products.items():
+        if long in sizes and major in sizes and minor not in sizes:
+            sizes[minor] = sizes[long] // sizes[major]
+        if long in sizes and minor in sizes and major not in sizes:
+            sizes[major] = sizes[long] // sizes[minor]
+    return sizes
 
 
 

@@ -75,6 +75,7 @@ from ..index.symbols import (
     Written,
     free_symbols,
 )
+from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..language.program import Program, values_read
 from ..ops.maps import (
     Gradient,
@@ -224,7 +225,26 @@ class Evaluator:
 
     def tensor(self, t: TensorSymbol) -> Labelled:
         """A name of order ≥ 3 (or its upstream gradient) as its array, every axis its own."""
+        if isinstance(t, View):
+            return self.view(t)
         return self.named(t, tuple(self.size(d) for d in t.shape))
+
+    def view(self, v: View) -> Labelled:
+        """base.transpose(…).reshape(…) on the base's axes (its labels stay in front)."""
+        base = v.base
+        value = self.tensor(base) if isinstance(base, TensorSymbol) else \
+            self.matrix_value(base)
+        data, lead = value.data, len(value.labels)
+        if not isinstance(base, TensorSymbol) and base.shape[1] == 1:
+            data = data[..., 0]  # a vector: its one axis
+        for kind, arg in v.steps:
+            if kind == "transpose":
+                data = np.transpose(data, (*range(lead), *[lead + a for a in arg]))
+            else:
+                data = data.reshape(*data.shape[:lead], *[self.size(d) for d in arg])
+        if isinstance(v, MatrixView) and data.ndim == lead + 1:
+            data = data[..., None]
+        return Labelled(data, value.labels)
 
     def named(self, symbol, shape: tuple) -> Labelled:
         """A program's name, or the upstream gradient ∂L/∂C, as an array of ``shape``; under
@@ -602,6 +622,31 @@ def _(m: Gradient, ev):
         raise UnsupportedError("a gradient of a declared map inside a partial derivative")
     x = np.asarray(ev.values[m.by], dtype=float)
     return Labelled(np.reshape(stand_in_gradient(x, m.map_name), ev.shape(m)), ())
+
+
+@_matrix.register
+def _(m: MatrixView, ev):
+    return ev.view(m)
+
+
+@_value.register
+def _(expr: Joint, ev, env):
+    """ηk + κ."""
+    (high, low, minor), labels = _aligned([ev.value(a, env)
+                                           for a in (expr.high, expr.low, expr.minor)])
+    return Labelled(high * minor + low, labels)
+
+
+@_value.register
+def _(expr: Div, ev, env):
+    """⌊j/k⌋."""
+    return _combine(np.floor_divide, [ev.value(expr.args[0], env), ev.value(expr.minor, env)])
+
+
+@_value.register
+def _(expr: Mod, ev, env):
+    """j mod k."""
+    return _combine(np.mod, [ev.value(expr.args[0], env), ev.value(expr.minor, env)])
 
 
 @_matrix.register

@@ -12,6 +12,7 @@ from sympy import Expr, Integer, Rational
 
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
+from ..index.reshape import MatrixView, View
 from ..index.symbols import (
     Apply,
     BatchSum,
@@ -75,7 +76,25 @@ class NumpyPrinter:
             known = self._ranks[e] = self._rank(e)
         return known
 
+    def _view(self, e: View) -> str:
+        """base.transpose(…).reshape(…), the lengths read off the inputs; one numpy may
+        infer (-1), as it must where no input has it (the heads h of a reshape)."""
+        code, prec = self._code(e.base)
+        code = self._wrap(code, prec, 4)
+        for kind, arg in e.steps:
+            if kind == "transpose":
+                code += f".transpose({', '.join(map(str, arg))})"
+                continue
+            sizes = [self.dim(d) for d in arg]
+            unread = [k for k, d in enumerate(arg) if str(d) not in self.dims]
+            at = unread[0] if unread else len(sizes) - 1
+            sizes[at] = "-1"
+            code += f".reshape({', '.join(sizes)})"
+        return code
+
     def _rank(self, e: Expr) -> int:
+        if isinstance(e, MatrixView):
+            return 1 if e.shape[1] == 1 else 2
         if isinstance(e, TensorSymbol):
             return e.order
         if isinstance(e, BatchSum) and _column_sums(e) is not None:
@@ -146,6 +165,8 @@ class NumpyPrinter:
         """(code, precedence): 4 atom (takes .T, .sum()), 3 power, MATMUL a @ product,
         2 a * product, 1 sum. Python reads * and @ at one level, left to right, so neither
         kind of product stands unbracketed inside the other: x * (A @ y), (x * A) @ y."""
+        if isinstance(e, View):
+            return self._view(e), 4
         if isinstance(e, (UpstreamGrad, TensorUpstream)):
             return f"d{e.name}", 4
         if isinstance(e, TensorSymbol):

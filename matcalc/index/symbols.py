@@ -94,7 +94,22 @@ def role_indices(shape: tuple, names: tuple[str, ...], primed: frozenset = froze
     (``leading_letters``), a unit axis included (a Jacobian's or a definition's)."""
     if len(shape) <= 2:
         return index_symbols(names, len(shape))
-    return tuple(Index(n) for n in (*leading_letters(shape, primed, avoid), *names[:2]))
+    return tuple(Index(n) for n in _stack_letters(shape, names, primed, avoid))
+
+
+def _stack_letters(shape: tuple, letters: tuple[str, ...], primed: frozenset,
+                   avoid: frozenset) -> tuple[str, ...]:
+    """A stack's letters: ``leading_letters`` for the leading axes, ``letters`` for the last
+    two — unless one of them is a dimension (k beside (b, t, h, k)) or a letter to avoid:
+    then every axis takes its dimension's letter, q_{β,τ,η,κ}."""
+    lead = leading_letters(shape, primed, avoid)
+    if not set(letters[:2]) & ({str(d) for d in shape} | avoid):
+        return (*lead, *letters[:2])
+    every = leading_letters((*shape, 1, 1), primed, avoid)
+    # a dimension with no letter of its own (d: δ is the Kronecker delta's) keeps the role's
+    last = [mine if str(d)[:1].lower() in LEADING_LETTERS or letter in avoid else letter
+            for d, mine, letter in zip(shape[-2:], every[-2:], letters[:2])]
+    return (*lead, *last)
 
 
 def jacobian_indices(out_shape: tuple, wrt_shape: tuple, avoid: frozenset = frozenset()
@@ -114,9 +129,8 @@ def axis_indices(shape: tuple, letters: tuple[str, ...], primed: frozenset = fro
     y_i = Σ_l w_li x_l): (k,) for (m,), (0, k) for (1, m), (k, l) for (m, n). An array of
     order ≥ 3 takes ``leading_letters`` for its leading axes: (β, k, l) for (b, m, n)."""
     if len(shape) > 2 and len(letters) < len(shape):
-        lead = leading_letters(shape, primed, avoid)
         return tuple(Integer(0) if n == 1 else Index(name)
-                     for n, name in zip(shape, (*lead, *letters[:2])))
+                     for n, name in zip(shape, _stack_letters(shape, letters, primed, avoid)))
     names = iter(letters)
     return tuple(Integer(0) if n == 1 else Index(next(names)) for n in shape)
 
@@ -709,6 +723,8 @@ def dim(d: int | str) -> Expr:
 def free_symbols(expr: Basic) -> frozenset[Basic]:
     """sympy's ``free_symbols``, remembered per expression: a sum's are those of its body
     less the indices it binds, plus those of its limits."""
+    if getattr(expr, "is_view", False):  # an array read another way: its base's
+        return free_symbols(expr.base)
     if isinstance(expr, (Symbol, MatrixSymbol, TensorSymbol)):
         return frozenset((expr,))
     if not expr.args:

@@ -29,9 +29,11 @@ from .program import (
     Number,
     Pos,
     Program,
+    Reshape,
     Size,
     Stack,
     Transpose,
+    walk,
 )
 
 FUNCTIONS = ops.LANGUAGE  # the whitelist of callable names: the registry's operations
@@ -273,6 +275,8 @@ def _sizes_as_numbers(declarations: list[Declaration],
             if isinstance(d, str) and decl.name not in targets:
                 witness.setdefault(d, (decl.name, axis))
     dims = {d for decl in declarations for d in decl.shape if isinstance(d, str)}
+    dims |= {d for s in statements for node in walk(s.value) if isinstance(node, Reshape)
+             for d in node.dims if isinstance(d, str)}
     for name in dims & (declared | targets):
         raise ParseError(f"{name!r} names both a dimension and a matrix; rename one")
 
@@ -287,7 +291,7 @@ def _sizes_as_numbers(declarations: list[Declaration],
         # (a field left out here once lost X.transpose(0, 2, 1)'s axes)
         if isinstance(node, BinOp):
             return replace(node, left=rewrite(node.left), right=rewrite(node.right))
-        if isinstance(node, (Neg, Transpose)):
+        if isinstance(node, (Neg, Transpose, Reshape)):
             return replace(node, operand=rewrite(node.operand))
         if isinstance(node, Call):
             return replace(node, args=tuple(map(rewrite, node.args)))
@@ -299,7 +303,25 @@ def _sizes_as_numbers(declarations: list[Declaration],
 
     if not dims:
         return statements
-    return [Assignment(s.target, rewrite(s.value), s.pos) for s in statements]
+    out = []
+    for statement in statements:  # a dimension a reshape names: read off its result after it
+        out.append(Assignment(statement.target, rewrite(statement.value), statement.pos))
+        for d, axis in _reshaped_axes(statement.value).items():
+            witness.setdefault(d, (statement.target, axis))
+    return out
+
+
+def _reshaped_axes(value: Expr) -> dict[str, int]:
+    """The dimensions a statement's reshape names, by their axis in its result: Q =
+    Y.reshape(b, t, h, k) has h at axis 2; its .transpose(0, 2, 1, 3), at axis 1."""
+    order = None
+    if isinstance(value, Transpose) and value.axes is not None and \
+            isinstance(value.operand, Reshape):
+        order, value = value.permutation(len(value.operand.dims)), value.operand
+    if not isinstance(value, Reshape) or order is None and isinstance(value, Transpose):
+        return {}
+    at = {d: a for a, d in enumerate(value.dims) if isinstance(d, str)}
+    return {d: (order.index(a) if order else a) for d, a in at.items()}
 
 
 def _given_shape(name: str, shape) -> tuple[Dim, ...]:
@@ -433,6 +455,9 @@ def _expr(node: ast.expr) -> Expr:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
             node.func.attr in ("swapaxes", "transpose"):
         return _transpose_call(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "reshape":
+        return _reshape_call(node)
     if isinstance(node, ast.Call):
         return _call(node)
     if isinstance(node, ast.Subscript):  # x[0], (D @ w)[1]: an entry of a vector, by a number
@@ -465,6 +490,29 @@ def _transpose_call(node: ast.Call) -> Transpose:
     last_two = flat in ((-1, -2), (-2, -1), ())  # .swapaxes(-1, -2); .transpose()
     return Transpose(_expr(node.func.value), _pos(node), written,
                      None if last_two else tuple(flat))
+
+
+def _reshape_call(node: ast.Call) -> Reshape:
+    """X.reshape(b, t, h, k), X.reshape((b, t, d)): the new shape as dimension names, numbers
+    and at most one -1 (numpy's: the length left over)."""
+    given = node.args[0].elts if len(node.args) == 1 and isinstance(node.args[0], ast.Tuple) \
+        else node.args
+    dims: list = []
+    for arg in given:
+        if isinstance(arg, ast.Name):
+            dims.append(arg.id)
+        elif isinstance(arg, ast.Constant) and type(arg.value) is int and arg.value > 0:
+            dims.append(arg.value)
+        elif isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub) and \
+                isinstance(arg.operand, ast.Constant) and arg.operand.value == 1:
+            dims.append(-1)
+        else:
+            raise _fail("reshape() takes the new shape as dimension names, numbers and one "
+                        "-1, e.g. X.reshape(b, t, h, k)", arg)
+    if node.keywords or not dims or dims.count(-1) > 1:
+        raise _fail("reshape() takes the new shape as dimension names, numbers and one "
+                    "-1, e.g. X.reshape(b, t, h, k)", node)
+    return Reshape(_expr(node.func.value), tuple(dims), _pos(node))
 
 
 def _literal(node: ast.List) -> Stack:
@@ -602,7 +650,4 @@ def _not_a_function(func: ast.expr) -> str:
         if func.attr in FUNCTIONS:
             return (f"write {func.attr}(…) with the array as its argument, e.g. "
                     f"{func.attr}(X) for X.{func.attr}(): matcalc calls functions, not methods")
-        if func.attr == "reshape":
-            return ("reshape is not in the language yet: form heads with einsum, e.g. "
-                    "einsum(\"btd,hdk->bhtk\", X, Wq), or declare them split, Q: (b, h, t, k)")
     return "only the functions of the language can be called"

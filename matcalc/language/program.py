@@ -89,6 +89,17 @@ class Transpose:
 
 
 @dataclass(frozen=True)
+class Reshape:
+    """numpy's ``X.reshape(b, t, h, k)``: the same entries, row-major, in another shape —
+    one axis split into two or two adjacent ones merged (``shapes`` finds which). ``dims``
+    as written: dimension names, numbers, and numpy's -1 for the one left to infer."""
+
+    operand: Expr
+    dims: tuple[Dim, ...]
+    pos: Pos = field(compare=False)
+
+
+@dataclass(frozen=True)
 class Call:
     """``func(args..., axis=..., keepdims=...)`` for a function of the language;
     ``einsum("ij,jk->ik", A, B)`` keeps its subscripts in ``spec``."""
@@ -121,7 +132,7 @@ class Stack:
     pos: Pos = field(compare=False)
 
 
-Expr = Name | Number | Size | BinOp | Neg | Transpose | Call | Item | Stack
+Expr = Name | Number | Size | BinOp | Neg | Transpose | Reshape | Call | Item | Stack
 
 
 def is_matrix_literal(node) -> bool:
@@ -222,7 +233,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
     """The subexpressions of a node, left to right."""
     if isinstance(node, BinOp):
         return (node.left, node.right)
-    if isinstance(node, (Neg, Transpose)):
+    if isinstance(node, (Neg, Transpose, Reshape)):
         return (node.operand,)
     if isinstance(node, Call):
         return node.args
@@ -301,6 +312,8 @@ _WRITE = {
                           else written(n.operand)),
     Transpose: lambda n: (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
                           else written(n.operand)) + n.written,
+    Reshape: lambda n: (f"({written(n.operand)})" if isinstance(n.operand, (BinOp, Neg))
+                        else written(n.operand)) + f".reshape({', '.join(map(str, n.dims))})",
     Call: _call,
     Item: lambda n: (f"({written(n.of)})" if isinstance(n.of, (BinOp, Neg))
                      else written(n.of)) + f"[{n.index}]",

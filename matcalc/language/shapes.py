@@ -26,6 +26,7 @@ from .program import (
     Number,
     Pos,
     Program,
+    Reshape,
     Size,
     Stack,
     Transpose,
@@ -53,6 +54,8 @@ class Shapes:
     nodes: dict[int, Shape]
     assumptions: dict[str, str]
     squared: dict[str, Pos] = field(default_factory=dict)  # undeclared names made square
+    # a long axis a reshape splits or merges, d = h·k: {"d": ("h", "k")}
+    products: dict[str, tuple[Dim, Dim]] = field(default_factory=dict)
 
     def of(self, node: Expr) -> Shape:
         return self.nodes[id(node)]
@@ -70,6 +73,27 @@ class _Unifier:
     def __init__(self) -> None:
         self.parent: dict[Dim, Dim] = {}
         self.count = 0
+        self.products: dict[Dim, tuple[Dim, Dim]] = {}  # d = h·k (a reshape's)
+
+    def product(self, d: Dim) -> tuple[Dim, Dim] | None:
+        """(h, k) if d = h·k is known."""
+        d = self.find(d)
+        return next((tuple(map(self.find, hk)) for long, hk in self.products.items()
+                     if self.find(long) == d), None)
+
+    def relate(self, long: Dim, major: Dim, minor: Dim) -> bool:
+        """long = major · minor: checked if known (numbers, or the relation already made),
+        else recorded; False if it cannot hold."""
+        long, major, minor = self.find(long), self.find(major), self.find(minor)
+        known = self.product(long)
+        if known is not None:
+            return self.unify(known[0], major) and self.unify(known[1], minor)
+        if all(isinstance(d, int) for d in (long, major, minor)):
+            return long == major * minor
+        if isinstance(long, int):
+            return False  # a number split into named lengths: their sizes would be tied
+        self.products[long] = (major, minor)
+        return True
 
     def fresh(self) -> Dim:
         self.count += 1
@@ -208,6 +232,47 @@ class _ShapeRules(Walker):
             return (*shape[:-2], shape[-1], shape[-2])  # .mT, swapaxes(-1, -2)
         return tuple(reversed(shape))
 
+    def visit_Reshape(self, node: Reshape) -> Shape:
+        """numpy's reshape, row-major: one axis split into two adjacent ones, (b, t, d) →
+        (b, t, h, k) with d = h·k, or two adjacent axes merged into one."""
+        shape = self.shape(node.operand)
+        out = list(node.dims)
+        plan = reshape_plan(self.u, shape, out)
+        if plan is None:
+            raise self.mismatch(f"reshape splits one axis into two or merges two adjacent "
+                                f"ones; {self.describe(node.operand, shape)}, and "
+                                f"{show(tuple(out))} is neither", node)
+        kind, at = plan
+        u, f = self.u, (lambda d: u.fresh() if d == -1 else d)
+        if kind == "split":
+            major, minor = f(out[at]), f(out[at + 1])
+            known = u.product(shape[at])
+            if known is not None:  # -1 is what is left: d = h·k with h given
+                major = known[0] if out[at] == -1 else major
+                minor = known[1] if out[at + 1] == -1 else minor
+            ok = u.relate(shape[at], major, minor)
+            out[at:at + 2] = [major, minor]
+            long = shape[at]
+        else:
+            long = out[at]
+            if long == -1:
+                long = next((d for d, hk in u.products.items()
+                             if tuple(map(u.find, hk)) == (u.find(shape[at]),
+                                                           u.find(shape[at + 1]))), None) \
+                    or u.fresh()
+            ok = u.relate(long, shape[at], shape[at + 1])
+            out[at] = long
+        if not ok:
+            raise self.mismatch(f"reshape cannot make {show(tuple(node.dims))} of "
+                                f"{self.describe(node.operand, shape)}: the lengths do not "
+                                "multiply out", node)
+        for a, b in zip(out, _kept(shape, kind, at)):
+            if b is not None and not u.unify(a, b):
+                raise self.mismatch(f"reshape keeps every other axis: "
+                                    f"{self.describe(node.operand, shape)}, and "
+                                    f"{show(tuple(node.dims))} differs", node)
+        return tuple(out)
+
     def visit_Stack(self, node: Stack) -> Shape:
         if isinstance(node.items[0], Stack):  # [[a, b], [c, d]]: rows of scalars
             widths = [self.shape(row) for row in node.items]  # parse made them one length
@@ -302,6 +367,33 @@ class _ShapeRules(Walker):
         return tuple(reversed(out))
 
 
+def reshape_plan(u, shape: Shape, out: list) -> tuple[str, int] | None:
+    """("split", a): axis a of ``shape`` becomes axes a, a + 1 of ``out``; ("merge", a):
+    axes a, a + 1 become axis a. The other axes are kept in order; the changed axis is the
+    first whose length differs (or, for the same lengths, the last)."""
+    if len(out) == len(shape) + 1:
+        kind = "split"
+    elif len(out) == len(shape) - 1 and len(shape) >= 2:
+        kind = "merge"
+    else:
+        return None
+    find = getattr(u, "find", lambda d: d)
+    n = min(len(shape), len(out))
+    at = next((a for a in range(n) if out[a] == -1 or find(out[a]) != find(shape[a])), n - 1)
+    if kind == "split":
+        at = min(at, len(shape) - 1)
+    else:
+        at = min(at, len(shape) - 2)
+    return kind, at
+
+
+def _kept(shape: Shape, kind: str, at: int) -> list:
+    """The operand's lengths where the reshape's result keeps them (None: the new axes)."""
+    if kind == "split":
+        return [*shape[:at], None, None, *shape[at + 1:]]
+    return [*shape[:at], None, *shape[at + 2:]]
+
+
 @dataclass
 class _Check:
     """What a shape rule may do: unify two dimensions, describe an argument (“X is
@@ -360,4 +452,6 @@ def _name_fresh(u: _Unifier, names: dict[str, Shape], nodes: dict[int, Shape],
 
     every = [*program.names(), *(d.name for d in program.declarations)]  # unread ones too
     ordered = {name: final(names[name]) for name in dict.fromkeys(every) if name in names}
-    return Shapes(ordered, {key: final(shape) for key, shape in nodes.items()}, assumptions)
+    products = {final((long,))[0]: final(hk) for long, hk in u.products.items()}
+    return Shapes(ordered, {key: final(shape) for key, shape in nodes.items()}, assumptions,
+                  products=products)

@@ -21,6 +21,7 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
+from ..index.reshape import View
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -122,6 +123,8 @@ class LatexPrinter(TextPrinter):
     def _print_Element(self, e: Element) -> str:
         m = e.matrix.tensor if isinstance(e.matrix, Slice) else e.matrix  # (A_β)_ij: a_βij
         sub = self.index_text(self.indices(e))
+        if isinstance(m, View):
+            return rf"\left({self._print(m)}\right)_{{{sub}}}"
         if isinstance(m, (UpstreamGrad, TensorUpstream)):
             entry = self._entry(self.element_name(m.name), sub)
             return rf"\frac{{\partial {self.loss}}}{{\partial {entry}}}"
@@ -250,6 +253,8 @@ class LatexPrinter(TextPrinter):
     def _print_Slice(self, e: Slice) -> str:
         """A_β, ∂L/∂C_β: one matrix of the stack."""
         sub = self.index_text(list(e.labels))
+        if isinstance(e.tensor, View):
+            return rf"\left({self._print(e.tensor)}\right)_{{{sub}}}"
         if isinstance(e.tensor, TensorUpstream):
             name = self.tex_name(e.tensor.name, bold=True)
             return rf"\frac{{\partial {self.loss}}}{{\partial {name}_{{{sub}}}}}"
@@ -364,6 +369,29 @@ class LatexPrinter(TextPrinter):
 
     def visit_Neg(self, n: Neg) -> str:
         return "-" + self._source_operand(n.operand)
+
+    def _print_Joint(self, e) -> str:
+        return f"{self._print(e.high)} {self._print(e.minor)} + {self._print(e.low)}"
+
+    def _print_Div(self, e) -> str:
+        return rf"\lfloor {self._print(e.args[0])}/{self._print(e.minor)} \rfloor"
+
+    def _print_Mod(self, e) -> str:
+        return rf"{self._print(e.args[0])} \bmod {self._print(e.minor)}"
+
+    def view_step(self, kind: str, arg: tuple) -> str:
+        shown = arg if kind == "transpose" else [self._print(d) for d in arg]
+        return rf"\texttt{{.{kind}}}({', '.join(map(str, shown))})"
+
+    def _print_View(self, e) -> str:
+        base = self._print(e.base)
+        if not isinstance(e.base, (sympy.MatrixSymbol, TensorSymbol)):
+            base = rf"\left({base}\right)"
+        return base + "".join(self.view_step(kind, arg) for kind, arg in e.steps)
+
+    def visit_Reshape(self, n) -> str:
+        dims = ", ".join(self.name_shown(d) if isinstance(d, str) else str(d) for d in n.dims)
+        return self._source_operand(n.operand) + rf"\texttt{{.reshape}}({dims})"
 
     def visit_Transpose(self, n: TransposeNode) -> str:
         inner = self._source_operand(n.operand)

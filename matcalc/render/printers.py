@@ -27,7 +27,18 @@ from ..index.symbols import (
     free_symbols,
     indices_of,
 )
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack, Walker
+from ..language.program import (
+    BinOp,
+    Call,
+    Item,
+    Name,
+    Neg,
+    Number,
+    Reshape,
+    Size,
+    Stack,
+    Walker,
+)
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Jacobian, MapDerivative
 
@@ -105,7 +116,8 @@ class Printer(Walker):
         return self._print(expr)
 
     def _print(self, expr) -> str:
-        if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Call, Item, Stack)):
+        if isinstance(expr, (Name, Number, Size, BinOp, Neg, TransposeNode, Reshape, Call, Item,
+                             Stack)):
             return self.visit(expr)  # a program's node, as written (``visit_BinOp``, …)
         hook = getattr(expr, "_matcalc_print", None)
         if hook is not None:  # a node of an operation that prints itself (a row-wise entry)

@@ -22,7 +22,8 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
-from ..language.program import BinOp, Call, Item, Name, Neg, Number, Size, Stack
+from ..index.reshape import View
+from ..language.program import BinOp, Call, Item, Name, Neg, Number, Reshape, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import layer_superscript, unicode_name
@@ -86,6 +87,8 @@ class TextPrinter(Printer):
     def _print_Element(self, e: Element) -> str:
         m = e.matrix.tensor if isinstance(e.matrix, Slice) else e.matrix  # (A_β)_ij: a_βij
         sub = self.index_text(self.indices(e))
+        if isinstance(m, View):  # (∂L/∂Q.reshape(b, t, d))_{β,τ,j}
+            return f"({self._print(m)})_{sub}"
         if isinstance(m, (UpstreamGrad, TensorUpstream)):
             return f"∂{self.loss}/∂{self.uname(self.element_name(m.name))}" + \
                 (f"_{sub}" if sub else "")
@@ -309,12 +312,37 @@ class TextPrinter(Printer):
 
     def _print_Slice(self, e: Slice) -> str:
         """A_β, ∂L/∂C_β: one matrix of the stack."""
+        if isinstance(e.tensor, View):
+            return f"({self._print(e.tensor)})_{self.index_text(list(e.labels))}"
         return f"{self._print(e.tensor)}_{self.index_text(list(e.labels))}"
 
     def _print_BatchSum(self, e: BatchSum) -> str:
         """Σ_β M: a shared weight's gradient summed over the batch."""
         over = "".join(f"Σ_{self._print(limit[0])} " for limit in e.limits)
         return over + self.paren(e.matrix, MUL)
+
+    # a reshape's index map (``index.reshape``)
+    def _print_Joint(self, e) -> str:
+        """ηk+κ."""
+        return f"{self._print(e.high)}{self._print(e.minor)}+{self._print(e.low)}"
+
+    def _print_Div(self, e) -> str:
+        return f"⌊{self._print(e.args[0])}/{self._print(e.minor)}⌋"
+
+    def _print_Mod(self, e) -> str:
+        return f"{self._print(e.args[0])} mod {self._print(e.minor)}"
+
+    def _print_View(self, e) -> str:
+        """(∂L/∂Q).transpose(0, 2, 1, 3).reshape(b, t, d): numpy's chain, as a reader who
+        writes it would."""
+        base = self._print(e.base)
+        if not isinstance(e.base, (sympy.MatrixSymbol, TensorSymbol)):
+            base = f"({base})"
+        return base + "".join(self.view_step(kind, arg) for kind, arg in e.steps)
+
+    def view_step(self, kind: str, arg: tuple) -> str:
+        shown = arg if kind == "transpose" else [self._print(d) for d in arg]
+        return f".{kind}({', '.join(map(str, shown))})"
 
     def _print_UpstreamGrad(self, e) -> str:
         if e.name in self.ctx.aliases:  # Δ ≡ ∂L/∂Z
@@ -498,6 +526,10 @@ class TextPrinter(Printer):
 
     def visit_Neg(self, n: Neg) -> str:
         return "−" + self._source_operand(n.operand)
+
+    def visit_Reshape(self, n: Reshape) -> str:
+        return self._source_operand(n.operand) + \
+            f".reshape({', '.join(self.name_shown(d) if isinstance(d, str) else str(d) for d in n.dims)})"
 
     def visit_Transpose(self, n: TransposeNode) -> str:
         if n.axes is not None:  # numpy's permutation of a stack's axes, as written
