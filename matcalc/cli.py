@@ -431,6 +431,8 @@ def _values_at(derivation, at: str | None, seed: int | None) -> None:
         instance = random_instance(derivation.program, derivation.shapes,
                                    derivation.output, seed)
         values = {n: instance.values[n] for n in derivation.program.inputs()}
+        values.update({n: size for n, size in instance.dims.items()  # a reshape's heads h
+                       if n in derivation.shapes.lengths()})
         upstream = instance.given() or None
     else:
         from .language.values import parse_values

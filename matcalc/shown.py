@@ -88,12 +88,13 @@ class ShownWithNumpy(Shown):
         a dict ({"dB": …, "dC": …}), ones for any left out. Returns the derivation."""
         import numpy as np
 
-        from .check.numeric import PRECISION, evaluate_all, forward
+        from .check.numeric import PRECISION, evaluate_all, forward_given
         from .errors import UsageError
         missing = [n for n in self.program.inputs() if n not in values]
         if missing:
             raise UsageError(f"values missing for {', '.join(missing)}", option="at")
-        unknown = [n for n in values if n not in self.shapes.names]
+        unknown = [n for n in values if n not in self.shapes.names and
+                   n not in self.shapes.lengths()]
         if unknown:
             raise UsageError("no such name in the program", option="at", value=unknown[0])
         try:
@@ -106,8 +107,8 @@ class ShownWithNumpy(Shown):
         from .check.numeric import upstream_values
         given = upstream_values(self, upstream)
         if any(o not in given for o in self.upstreams):  # L = the sum of each output
-            inputs = {n: np.asarray(v, dtype=float) for n, v in values.items()}
-            run = forward(self.program, inputs)
+            run = forward_given(self, {n: np.asarray(v, dtype=float)
+                                       for n, v in values.items()})
             given.update({o: np.ones(np.shape(run[o])) for o in self.upstreams
                           if o not in given})
         upstream = {o: np.asarray(given[o], dtype=float) for o in self.upstreams} or None

@@ -66,6 +66,59 @@ class Case:
     forward: object                          # numpy: inputs → the output
     formulas: dict[str, object]              # wrt → (inputs, dOut) → gradient
     forms: dict[str, str] = field(default_factory=dict)  # wrt → in matcalc's numpy
+    lengths: dict[str, int] = field(default_factory=dict)  # a length no input has (h)
+
+
+HEADS = 2  # h of the attention cases: a length no input's shape has, given with the values
+MHA = """X: (b, t, d)
+Wq: (d, d)
+Wk: (d, d)
+Wv: (d, d)
+Wo: (d, d)
+M: (t, t)
+Q = (X @ Wq).reshape(b, t, h, k).transpose(0, 2, 1, 3)
+K = (X @ Wk).reshape(b, t, h, k).transpose(0, 2, 1, 3)
+V = (X @ Wv).reshape(b, t, h, k).transpose(0, 2, 1, 3)
+S = Q @ K.swapaxes(-1, -2) / sqrt(k) + M
+P = softmax(S, axis=-1)
+O = (P @ V).transpose(0, 2, 1, 3).reshape(b, t, d)
+Y = O @ Wo"""
+
+
+def _heads(Z, h=HEADS):
+    """(b, t, d) → (b, h, t, k): the heads split off the last axis and moved forward."""
+    b, t, d = Z.shape
+    return Z.reshape(b, t, h, d // h).transpose(0, 2, 1, 3)
+
+
+def _merged(Z):
+    """(b, h, t, k) → (b, t, h·k): the heads back side by side."""
+    b, h, t, k = Z.shape
+    return Z.transpose(0, 2, 1, 3).reshape(b, t, h * k)
+
+
+def _attention(X, Wq, Wk, Wv, Wo, M):
+    Q, K, V = _heads(X @ Wq), _heads(X @ Wk), _heads(X @ Wv)
+    P = _softmax(Q @ K.swapaxes(-1, -2) / np.sqrt(Q.shape[-1]) + M)
+    return _merged(P @ V) @ Wo
+
+
+def _attention_grads(X, Wq, Wk, Wv, Wo, M, d):
+    """The backward pass the blog posts write: dO = dY Woᵀ split into heads, dP = dO Vᵀ,
+    dV = Pᵀ dO, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = dS K/√k, dK = dSᵀ Q/√k, each merged
+    back and multiplied by Xᵀ (summed over the batch: the weights are shared)."""
+    Q, K, V = _heads(X @ Wq), _heads(X @ Wk), _heads(X @ Wv)
+    k = Q.shape[-1]
+    P = _softmax(Q @ K.swapaxes(-1, -2) / np.sqrt(k) + M)
+    O = _merged(P @ V)
+    dO = _heads(d @ Wo.T)
+    dP, dV = dO @ V.swapaxes(-1, -2), P.swapaxes(-1, -2) @ dO
+    dS = P * (dP - (P * dP).sum(-1, keepdims=True))
+    dQ, dK = dS @ K / np.sqrt(k), dS.swapaxes(-1, -2) @ Q / np.sqrt(k)
+    shared = lambda dZ: np.einsum("btd,bte->de", X, _merged(dZ))
+    return {"Wq": shared(dQ), "Wk": shared(dK), "Wv": shared(dV),
+            "Wo": np.einsum("btd,bte->de", O, d),
+            "X": _merged(dQ) @ Wq.T + _merged(dK) @ Wk.T + _merged(dV) @ Wv.T}
 
 
 CASES = [
@@ -105,6 +158,13 @@ CASES = [
          {"X": (2, 3, 4, 5)}, lambda X: X.mean(axis=(2, 3)),
          {"X": lambda X, d: np.broadcast_to(d[:, :, None, None], X.shape) /
           (X.shape[2] * X.shape[3])}),
+    Case("multi-head self-attention, heads by reshape", MHA,
+         {"X": (2, 3, 4), "Wq": (4, 4), "Wk": (4, 4), "Wv": (4, 4), "Wo": (4, 4),
+          "M": (3, 3)}, _attention,
+         {w: (lambda w: lambda X, Wq, Wk, Wv, Wo, M, d:
+              _attention_grads(X, Wq, Wk, Wv, Wo, M, d)[w])(w)
+          for w in ("Wq", "Wk", "Wv", "Wo", "X")},
+         forms={"Wq": ".transpose(0, 2, 1, 3).reshape("}, lengths={"h": HEADS}),
     Case("conv2d, 3×3, stride 1, padding 1", "X: (b, c, h, w)\nK: (o, c, 3, 3)\n"
          "Y = conv2d(X, K, padding=1)", {"X": (2, 2, 5, 6), "K": (3, 2, 3, 3)},
          lambda X, K: _conv2d(X, K, 1, 1),
@@ -175,7 +235,7 @@ def test_matcalc_derives_it(case):
     assert d.verified_on
     inputs = _inputs(case, 5)
     upstream = _upstream(case, inputs, 6)
-    got = d.evaluate(inputs, None if upstream.ndim == 0 else upstream)
+    got = d.evaluate({**inputs, **case.lengths}, None if upstream.ndim == 0 else upstream)
     for wrt, formula in case.formulas.items():
         assert np.allclose(got[wrt], formula(**inputs, d=upstream), atol=1e-8), wrt
         if wrt in case.forms:
@@ -219,6 +279,10 @@ def test_a_jacobian_of_a_stack_keeps_its_index_form_and_says_its_order():
     ("A: (b, m, n)\nC = sum(A, axis=3)", "which has 3 axes"),
     ("A: (b, m, n)\nC = softmax(A, axis=0)", "runs along the last axis"),
     ("A: (b, m, n)\nB: (c, n, p)\nC = A @ B", "do not broadcast"),
+    ("X: (b, t, d)\nY = X.reshape(b, d, t)", "merges two adjacent ones"),
+    ("X: (b, t, 6)\nY = X.reshape(b, t, 4, 2)", "do not multiply out"),
+    ("X: (b, t, d)\nY = X.reshape(b, -1, -1)", "one -1"),
+    ("X: (b, t, d)\nY = X.reshape(b, t, h, k)\nZ = Y.reshape(b, t, h * k)", "one -1"),
 ])
 def test_tensor_misuse_is_one_line(program, words):
     from matcalc.errors import MatcalcError
@@ -251,3 +315,67 @@ def test_cross_entropy_with_one_hot_targets_over_a_stack_is_p_minus_t():
                "L = -sum(T * log(P))", wrt="Z")
     assert "\n∂L/∂Z_β = P_β − T_β\n" in d.text() and d.verified_on
     assert d.numpy_of("Z").replace(" ", "") in ("P-T", "-T+P")
+
+
+BLOCK = MHA.replace("Y = O @ Wo", """W1: (d, f)
+W2: (f, d)
+R = X + O @ Wo
+mu = mean(R, axis=-1, keepdims=True)
+Rc = R - mu
+v = mean(Rc ** 2, axis=-1, keepdims=True)
+N = Rc / sqrt(v + 0.001)
+Y = N + relu(N @ W1) @ W2""")
+
+
+def _block(X, Wq, Wk, Wv, Wo, M, W1, W2):
+    """A post-norm transformer block in plain numpy, written apart from matcalc."""
+    R = X + _attention(X, Wq, Wk, Wv, Wo, M)
+    Rc = R - R.mean(-1, keepdims=True)
+    N = Rc / np.sqrt((Rc ** 2).mean(-1, keepdims=True) + 0.001)
+    return N + np.maximum(N @ W1, 0) @ W2
+
+
+def test_a_transformer_block_with_heads_by_reshape_derives_every_weight():
+    """The catalogue's full block on (b, t, d): attention with heads formed by reshape and
+    transpose, a mask on the scores, residual, layer norm, a ReLU MLP. Every gradient
+    matcalc prints (its numpy, run as printed) against central differences of the block
+    written in plain numpy."""
+    wrt = ["X", "Wq", "Wk", "Wv", "Wo", "W1", "W2"]
+    d = derive(BLOCK, wrt=wrt)
+    assert d.verified_on
+    rng = np.random.default_rng(3)
+    sizes = {"X": (2, 3, 4), "Wq": (4, 4), "Wk": (4, 4), "Wv": (4, 4), "Wo": (4, 4),
+             "M": (3, 3), "W1": (4, 5), "W2": (5, 4)}
+    inputs = {n: rng.normal(size=s) for n, s in sizes.items()}
+    dY = rng.normal(size=(2, 3, 4))
+    got = d.evaluate({**inputs, "h": HEADS}, dY)
+    for name in wrt:
+        x, h = inputs[name], 1e-6
+        numeric = np.zeros_like(x)
+        for at in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[at] = h
+            up = np.sum(dY * _block(**{**inputs, name: x + step}))
+            down = np.sum(dY * _block(**{**inputs, name: x - step}))
+            numeric[at] = (up - down) / (2 * h)
+        assert np.allclose(got[name], numeric, atol=1e-6), name
+    assert ".transpose(0, 2, 1, 3).reshape(" in d.numpy_of("Wq")
+
+
+def test_the_numpy_module_of_a_reshape_program_runs_its_own_check():
+    """--format numpy of heads formed by reshape: forward takes the heads h (no input
+    shows it), check() draws d = h·k and passes; --seed and --at take h with the values."""
+    d = derive(MHA, wrt=["Wq", "X"])
+    namespace: dict = {}
+    exec(compile(d.show("numpy"), "mha_module", "exec"), namespace)
+    assert namespace["LENGTHS"] == ("h",) and namespace["PRODUCTS"] == {"d": ("h", "k")}
+    assert namespace["check"]() < 1e-6
+    rng = np.random.default_rng(0)
+    case = CASES_BY_NAME["multi-head self-attention, heads by reshape"]
+    values = {n: rng.normal(size=s) for n, s in case.sizes.items()}
+    dY = rng.normal(size=(2, 3, 4))
+    shown = d.at({**values, "h": HEADS}, dY).values_at
+    assert np.allclose(shown["gradients"]["Wq"], _attention_grads(**values, d=dY)["Wq"])
+
+
+CASES_BY_NAME = {c.name: c for c in CASES}

@@ -900,15 +900,7 @@ def _namespace(d, values: dict, upstream) -> dict:
                              f"the output {name} is one of several: pass its upstream "
                              f"gradient d{name}", option="upstream")
         arrays[f"d{name}"] = np.asarray(given[name], dtype=real)
-    lengths = _lengths(d, check_shapes(d, arrays), values)
-    token = DIMS.set(lengths)
-    try:
-        namespace = forward(d.program, {n: a for n, a in arrays.items() if n in values
-                                        and n in d.shapes.names})
-    finally:
-        DIMS.reset(token)
-    namespace.update({n: v for n, v in lengths.items() if isinstance(n, str)
-                      and n not in namespace})
+    namespace = forward_given(d, {n: a for n, a in arrays.items() if n in values})
     namespace.update({f"d{name}": arrays[f"d{name}"] for name in d.upstreams})
     return namespace
 
@@ -939,11 +931,22 @@ def check_shapes(d, arrays: dict) -> None:
     return sizes
 
 
+def forward_given(d, arrays: dict) -> dict:
+    """The forward pass at values given by a user: the arrays, and a reshape's lengths no
+    array shows by name (h=2)."""
+    lengths = _lengths(d, check_shapes(d, arrays), arrays)
+    token = DIMS.set(lengths)
+    try:
+        return forward(d.program, {n: a for n, a in arrays.items() if n in d.shapes.names})
+    finally:
+        DIMS.reset(token)
+
+
 def _lengths(d, sizes: dict, values: dict) -> dict:
     """Every dimension's length at these values: read off the arrays, given by name (a
     reshape's heads, h=2), or left over from a product d = h·k."""
     sizes = {**sizes, **{n: int(v) for n, v in values.items()
-                         if n not in d.shapes.names and isinstance(v, (int, np.integer))}}
+                         if n in d.shapes.lengths() and np.ndim(v) == 0 and v == int(v)}}
     for long, (major, minor) in d.shapes.products.items():
         if long in sizes and major in sizes and minor not in sizes:
             sizes[minor] = sizes[long] // sizes[major]

@@ -16,6 +16,7 @@ from ..language.program import (
     Name,
     Neg,
     Number,
+    Reshape,
     Size,
     Stack,
     Transpose,
@@ -26,7 +27,13 @@ from ..ops.base import fill
 
 class NumpySource(Walker):
     """numpy code for program expressions; every compound operand is bracketed, so the
-    code means what the program means whatever numpy's precedence."""
+    code means what the program means whatever numpy's precedence. ``dims`` gives each
+    dimension an input has as code (``X.shape[0]``); a reshape's length no input has is
+    numpy's -1, or a name of its own (``bare``: the forward pass takes it, h=2)."""
+
+    def __init__(self, dims: dict[str, str] | None = None):
+        self.dims = dims or {}
+        self.bare: list[str] = []
 
     def code(self, node) -> str:
         return self.visit(node)
@@ -64,6 +71,16 @@ class NumpySource(Walker):
         if n.axes is None and n.written in (".T", ".transpose()"):
             return f"{self.operand(n.operand)}.T"
         return f"{self.operand(n.operand)}{n.written}"
+
+    def visit_Reshape(self, n: Reshape) -> str:
+        """X.reshape(X.shape[0], X.shape[1], h, -1): lengths read off the inputs, one left
+        to numpy."""
+        sizes = [str(d) if isinstance(d, int) else self.dims.get(d, d) for d in n.dims]
+        unread = [k for k, d in enumerate(n.dims) if isinstance(d, str) and d not in self.dims]
+        if -1 not in n.dims and unread:
+            sizes[unread.pop()] = "-1"  # the last (the head size k), as numpy code writes it
+        self.bare += [n.dims[k] for k in unread if n.dims[k] not in self.bare]
+        return f"{self.operand(n.operand)}.reshape({', '.join(sizes)})"
 
     def visit_BinOp(self, n: BinOp) -> str:
         return f"{self.operand(n.left)} {n.op} {self.operand(n.right)}"

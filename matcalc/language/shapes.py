@@ -60,6 +60,11 @@ class Shapes:
     def of(self, node: Expr) -> Shape:
         return self.nodes[id(node)]
 
+    def lengths(self) -> set[str]:
+        """The dimensions no input's value shows (a reshape's heads h, its head size k):
+        given with the values by name, h=2."""
+        return {d for hk in self.products.values() for d in hk if isinstance(d, str)}
+
 
 def show(shape: Shape) -> str:
     """(m, n), (n,) or (); an unknown dimension of an undeclared name shows as ?."""
@@ -263,9 +268,9 @@ class _ShapeRules(Walker):
             ok = u.relate(long, shape[at], shape[at + 1])
             out[at] = long
         if not ok:
-            raise self.mismatch(f"reshape cannot make {show(tuple(node.dims))} of "
-                                f"{self.describe(node.operand, shape)}: the lengths do not "
-                                "multiply out", node)
+            raise self.mismatch(f"reshape to {show(tuple(node.dims))}: "
+                                f"{self.describe(node.operand, shape)}, and the lengths do "
+                                "not multiply out", node)
         for a, b in zip(out, _kept(shape, kind, at)):
             if b is not None and not u.unify(a, b):
                 raise self.mismatch(f"reshape keeps every other axis: "

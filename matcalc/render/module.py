@@ -79,13 +79,28 @@ def _program_view(d, inputs: list[str]) -> dict:
     program, shapes = d.program, d.shapes
     dims = list(dict.fromkeys(x for name in inputs for x in shapes.names[name]
                               if isinstance(x, str)))
-    source = NumpySource()
+    read = {}
+    for name in inputs:
+        for axis, size in enumerate(shapes.names[name]):
+            read.setdefault(size, f"{name}.shape[{axis}]") if isinstance(size, str) else None
+    source = NumpySource(read)
+    forward = [(s.target, source.code(s.value)) for s in program.statements]
+    # a reshape's lengths no input has: the forward pass takes them (h=2), and a product
+    # d = h·k is drawn as one
+    products = {long: list(hk) for long, hk in shapes.products.items()}
+    dims = list(dict.fromkeys([*dims, *source.bare,
+                               *(x for hk in products.values() for x in hk
+                                 if isinstance(x, str))]))
     return {
         "program": program.source,
         "inputs": [{"name": n, "shape": list(shapes.names[n]),
-                    "assumption": shapes.assumptions.get(n)} for n in inputs],
+                    "assumption": shapes.assumptions.get(n)} for n in inputs] +
+                  [{"name": n, "shape": None, "assumption": None, "length": True}
+                   for n in source.bare],
+        "lengths": source.bare,
+        "products": products,
         "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
-        "forward": [(s.target, source.code(s.value)) for s in program.statements],
+        "forward": forward,
         "domains": _domains(program, source),
         "invertible": sorted(invertible_names(program)),
         "branches": _branches(program, source),
