@@ -42,8 +42,9 @@ from helpers import RELU_MLP  # noqa: E402
 from matcalc import derive  # noqa: E402
 from matcalc.check import verify  # noqa: E402
 from matcalc.check.against import compare  # noqa: E402
-from matcalc.check.numeric import forward  # noqa: E402
+from matcalc.check.numeric import check_shapes, forward  # noqa: E402
 from matcalc.codegen.backward import numpy_code  # noqa: E402
+from matcalc.ops.maps import DIMS  # noqa: E402
 
 # variants that take √ of a negative number run to NaN on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -91,6 +92,13 @@ CASES: dict[str, Case] = {
         "K": "dS.swapaxes(-1, -2) @ Q / np.sqrt(Q.shape[3])",
         "V": "P.swapaxes(-1, -2) @ dO",
     }),
+    # heads by reshape: a view of the upstream gradient in the reshape's other shape
+    "79_heads_by_reshape": Case(program_text((EXAMPLES / "79_heads_by_reshape.mc").read_text(
+        encoding="utf-8")), ("Wq", "Wv", "Wo"), {
+        "Wq": "(X.swapaxes(-1, -2) @ dQ.transpose(0, 2, 1, 3).reshape(X.shape)).sum(axis=0)",
+        "Wv": "(X.swapaxes(-1, -2) @ dV.transpose(0, 2, 1, 3).reshape(X.shape)).sum(axis=0)",
+        "Wo": "(O.swapaxes(-1, -2) @ dY).sum(axis=0)",
+    }),
     # seed 001's perceptron (sigmoid), examples/17_mlp.mc
     "17_mlp": Case(program_text((EXAMPLES / "17_mlp.mc").read_text(encoding="utf-8")),
                    ("W", "b", "W2", "b2"), {
@@ -118,6 +126,8 @@ def _wide_inputs(d, case: Case, seed: int) -> tuple[dict, np.ndarray | None]:
                                   if isinstance(x, str)))
     # sizes turn with the draw: a mistake right at one size (N/2 = 1) shows at another
     dims = {name: SIZES[(k + seed) % len(SIZES)] for k, name in enumerate(symbolic)}
+    for long, (major, minor) in d.shapes.products.items():  # d = h·k, a reshape's
+        dims[long] = dims[major] * dims[minor]
     inputs = {}
     for name in d.program.inputs():
         shape = tuple(dims.get(x, x) for x in d.shapes.names[name])
@@ -134,7 +144,11 @@ def _wide_inputs(d, case: Case, seed: int) -> tuple[dict, np.ndarray | None]:
         else:
             value = rng.normal(scale=1.5, size=shape)
         inputs[name] = value
-    values = forward(d.program, inputs)
+    token = DIMS.set(dims)  # a reshape's lengths no input shows (the heads h)
+    try:
+        values = forward(d.program, inputs)
+    finally:
+        DIMS.reset(token)
     out = np.shape(values[d.output])
     upstream = rng.normal(size=out) if out else None
     return values, upstream
@@ -144,11 +158,17 @@ def _reference(d, values: dict, upstream, wrt: str) -> np.ndarray:
     """∂L/∂wrt by central differences of the forward pass (an intermediate moved where it
     stands), L = Σ dY ∘ Y for a non-scalar output Y."""
     inputs = {n: values[n] for n in d.program.inputs()}
+    # every length, read off the values (a reshape's heads h off Q)
+    lengths = check_shapes(d, {n: np.asarray(v) for n, v in values.items()})
 
     def loss(x):
         moved = {wrt: x}
-        out = forward(d.program, {**inputs, **moved},
-                      fixed=None if wrt in inputs else moved)[d.output]
+        token = DIMS.set(lengths)
+        try:
+            out = forward(d.program, {**inputs, **moved},
+                          fixed=None if wrt in inputs else moved)[d.output]
+        finally:
+            DIMS.reset(token)
         return float(np.sum(upstream * out)) if upstream is not None else float(out)
 
     x0 = np.asarray(values[wrt], dtype=float)

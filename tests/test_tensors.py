@@ -243,7 +243,7 @@ def test_matcalc_derives_it(case):
 
 
 def test_the_readmes_tensor_transcripts_are_current():
-    """The README's two tensor examples are matcalc's own output, as it prints them now."""
+    """The README's three tensor examples are matcalc's own output, as it prints them now."""
     import re
     from pathlib import Path
 
@@ -251,7 +251,7 @@ def test_the_readmes_tensor_transcripts_are_current():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Tensors"):readme.index("### Functions")]
     blocks = re.findall(r"```\n\$ matcalc (.+?)\n(.*?)```", section, re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     import shlex
     outputs = run_commands([(shlex.split(command), None) for command, _ in blocks])
     for (command, shown), (code, out, *_) in zip(blocks, outputs):

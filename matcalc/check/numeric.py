@@ -734,8 +734,9 @@ def finite_difference(program: Program, instance: Instance, output: str, wrt: st
 
     def losses(points: np.ndarray) -> np.ndarray:
         moved = {wrt: points}
-        values = forward(program, {**inputs, **moved}, moved if intermediate else None,
-                         batched=True, frozen=instance.frozen)
+        with instance.active():  # its lengths (a reshape's heads) and stand-ins
+            values = forward(program, {**inputs, **moved}, moved if intermediate else None,
+                             batched=True, frozen=instance.frozen)
         return batch_loss(instance, values)
 
     if wrt in instance.symmetric:

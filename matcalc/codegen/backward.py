@@ -25,7 +25,9 @@ def numpy_printer(d: Derivation) -> NumpyPrinter:
             if isinstance(size, str) and size not in dims:
                 dims[size] = f"{name}.shape[{axis}]"
     order = {n: k for k, n in enumerate(d.shapes.names)}  # the program's names, in order
-    return NumpyPrinter(ranks, dims, d.output, order, d.names.written)
+    printer = NumpyPrinter(ranks, dims, d.output, order, d.names.written)
+    printer.shapes = {name: tuple(map(str, shape)) for name, shape in d.shapes.names.items()}
+    return printer
 
 
 def numpy_code(d: Derivation, grad: Gradient, named: bool = False) -> str | None:

@@ -54,6 +54,7 @@ class NumpyPrinter:
         self.order = order or {}
         self.written = written  # calculus.written.WrittenOrder: (1 - s) * s as the proof
         self._ranks: dict[Expr, int] = {}
+        self.shapes: dict[str, tuple] = {}  # program name -> its shape's dimension names
 
     def in_written_order(self, e: Expr) -> list:
         """A sum's or product's operands as the program (or the proof's route) writes
@@ -84,6 +85,11 @@ class NumpyPrinter:
         for kind, arg in e.steps:
             if kind == "transpose":
                 code += f".transpose({', '.join(map(str, arg))})"
+                continue
+            alike = next((name for name, shape in self.shapes.items()
+                          if shape == tuple(map(str, arg))), None)
+            if alike is not None:  # dQ….reshape(X.shape): the shape of a name as it is
+                code += f".reshape({alike}.shape)"
                 continue
             sizes = [self.dim(d) for d in arg]
             unread = [k for k, d in enumerate(arg) if str(d) not in self.dims]

@@ -380,8 +380,9 @@ class LatexPrinter(TextPrinter):
         return rf"{self._print(e.args[0])} \bmod {self._print(e.minor)}"
 
     def view_step(self, kind: str, arg: tuple) -> str:
-        shown = arg if kind == "transpose" else [self._print(d) for d in arg]
-        return rf"\texttt{{.{kind}}}({', '.join(map(str, shown))})"
+        if kind == "transpose":  # numpy's axes, as code
+            return rf"\texttt{{.transpose({', '.join(map(str, arg))})}}"
+        return rf"\texttt{{.reshape}}({', '.join(self._print(d) for d in arg)})"
 
     def _print_View(self, e) -> str:
         base = self._print(e.base)

@@ -47,9 +47,16 @@ def tex_letters(base: str) -> tuple[str, bool]:
     return base, False
 
 
+def _tex_index_map(text: str) -> str:
+    out = text.replace(" mod ", r" \bmod ").replace("⌊", r"\lfloor ").replace("⌋", r" \rfloor")
+    return "".join(tex_letters(c)[0] + " " if tex_letters(c)[1] else c for c in out)
+
+
 def tex_index(name: str) -> str:
     """An index name as TeX: i as it is, a leading axis's β as \\beta, β′ as \\beta',
     β2 as \\beta 2 (pdflatex takes no Unicode letters in math)."""
+    if any(c in name for c in "⌊+ "):  # a reshape's index map: ⌊j/k⌋, j mod k, ηk+κ
+        return _tex_index_map(name)
     bare = name.rstrip("′")
     primes = "'" * (len(name) - len(bare))
     shown, greek = tex_letters(bare[0]) if bare else (bare, False)
