@@ -129,6 +129,12 @@ def strategy():
             options.append(st.tuples(sub("bmn"), sub("mn")).map(lambda t: f"({t[0]} + {t[1]})"))
             options.append(st.tuples(sub("bmn"), sub("n")).map(lambda t: f"({t[0]} * {t[1]})"))
             options.append(sub("bmn").map(lambda e: f"softmax({e}, axis=-1)"))
+            # reshapes (issue 22): the batch flattened for a shared matrix, and the last
+            # axis split in two (n = g·f), its halves swapped and merged back
+            options.append(st.tuples(sub("bmn"), sub("nn")).map(
+                lambda t: f"(({t[0]}).reshape(-1, n) @ {t[1]}).reshape(b, m, n)"))
+            options.append(sub("bmn").map(
+                lambda e: f"({e}).reshape(b, m, g, f).transpose(0, 1, 3, 2).reshape(b, m, n)"))
             options.append(sub("bmn").map(
                 lambda e: f"({e} - mean({e}, axis=-1, keepdims=True))"))
         if shape_kind == "bnn":
@@ -141,7 +147,8 @@ def strategy():
     @st.composite
     def programs(draw):
         count = draw(st.integers(1, 3))
-        lines = [declarations(unit=draw(st.sampled_from([False, False, False, True])))]
+        unit = draw(st.sampled_from([False, False, False, True]))
+        lines = [declarations(unit=unit)]
         names = []
         for k in range(count):
             kind = draw(st.sampled_from(["mn", "nn", "n", "", "bmn"]))
@@ -155,6 +162,8 @@ def strategy():
                     body = f"({body} + {previous})"
             name = f"h{k}"
             names.append((name, kind))
+            if unit:  # m = 1: a reshape writes the length, as the declarations do
+                body = body.replace("reshape(b, m, ", "reshape(b, 1, ")
             lines.append(f"{name} = {body}")
         final = names[-1]
         if final[1]:  # end on a scalar: the loss itself

@@ -15,7 +15,9 @@ def test_random_programs_verify_or_are_refused(seed):
     tally = run(30, seed=seed)
     assert not tally.failures, "\n---\n".join(f"{p}\n=> {why}" for p, why in
                                              tally.failures[:5])
-    assert tally.verified >= 24  # the generator mostly makes derivable programs
+    assert tally.verified >= 20  # the generator mostly makes derivable programs (seed 2 draws
+    # 21 since the reshapes joined the vocabulary: the rest are maximum(x, x) and
+    # maximum(c, 0.5) never seen on both sides, refused as unverified, rightly)
 
 
 def test_the_fuzzer_can_fail():

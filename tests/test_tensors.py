@@ -379,3 +379,36 @@ def test_the_numpy_module_of_a_reshape_program_runs_its_own_check():
 
 
 CASES_BY_NAME = {c.name: c for c in CASES}
+
+
+def test_every_node_of_the_index_kernel_rebuilds_from_its_args():
+    """sympy rebuilds a node as node.func(*node.args) in every xreplace and substitution.
+    A view once stored its args in another order than its constructor took them, so a
+    gradient put into a view came back with its shape read as its base (found by the
+    fuzzer's reshapes): every node type of the kernel must survive the round trip."""
+    from sympy import MatrixSymbol
+
+    from matcalc.index.reshape import Div, Joint, Mod, make_view
+    from matcalc.index.symbols import (
+        BatchSum,
+        Element,
+        Index,
+        Slice,
+        TensorSymbol,
+        TensorUpstream,
+        UpstreamGrad,
+        dim,
+    )
+    b, n, g, f = (dim(x) for x in "bngf")
+    i, j, beta = Index("i"), Index("j"), Index("β")
+    T, W = TensorSymbol("T", (b, n, n)), MatrixSymbol("W", n, n)
+    split = (n, g, f)
+    nodes = [T, TensorUpstream("Y", (b, n, n)), UpstreamGrad("C", n, n),
+             Element(T, beta, i, j), Slice(T, (beta,)),
+             BatchSum(Slice(T, (beta,)), (beta, 0, b - 1)),
+             Joint(i, j, *split), Div(i, *split), Mod(i, *split),
+             make_view(W, [("reshape", (f, g, n)), ("transpose", (1, 0, 2)),
+                           ("reshape", (n, n))], [n, n]),
+             make_view(T, [("transpose", (0, 2, 1))], [b, n, n])]
+    for node in nodes:
+        assert node.func(*node.args) == node, type(node).__name__

@@ -226,6 +226,12 @@ def _index_map(delta: KroneckerDelta, factors: list, limits: dict) -> list | Non
         if isinstance(joint, Joint) and joint.high in limits and joint.low in limits and \
                 not {joint.high, joint.low} & free_symbols(other):
             return [(joint.high, Div(other, *joint.split)), (joint.low, Mod(other, *joint.split))]
+        if isinstance(joint, Joint) and isinstance(joint.high, Mod) and \
+                isinstance(joint.low, Div) and joint.high.args[0] == joint.low.args[0] and \
+                joint.high.split == joint.low.split and joint.high.args[0] in limits:
+            # (p mod g)f + ⌊p/g⌋ = v: the halves of p swapped, so p = (v mod f)g + ⌊v/f⌋
+            p, inner = joint.high.args[0], joint.high.split
+            return [(p, Joint(Mod(other, *joint.split), Div(other, *joint.split), *inner))]
     for major, other in ((a, b), (b, a)):
         j = major.args[0] if isinstance(major, (Div, Mod)) else None
         if j is None or j not in limits:

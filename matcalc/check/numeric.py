@@ -480,8 +480,9 @@ def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
     """A random generator, the dimensions and the inputs of one draw: standard normal
     (times ``spread``) unless an assumption or an invertibility says otherwise."""
     rng = np.random.default_rng(seed)
-    symbolic = list(dict.fromkeys(d for shape in shapes.names.values() for d in shape
-                                  if isinstance(d, str)))
+    symbolic = list(dict.fromkeys([*(d for shape in shapes.names.values() for d in shape
+                                     if isinstance(d, str)),
+                                   *shapes.lengths()]))  # inside an expression only: g, f
     dims = {d: dimension_size(k, seed) for k, d in enumerate(symbolic)}
     for long, (major, minor) in shapes.products.items():  # d = h·k (a reshape's)
         dims[long] = dims.get(major, major) * dims.get(minor, minor)
@@ -901,7 +902,10 @@ def _namespace(d, values: dict, upstream) -> dict:
                              f"the output {name} is one of several: pass its upstream "
                              f"gradient d{name}", option="upstream")
         arrays[f"d{name}"] = np.asarray(given[name], dtype=real)
-    namespace = forward_given(d, {n: a for n, a in arrays.items() if n in values})
+    given = {n: a for n, a in arrays.items() if n in values}
+    namespace = forward_given(d, given)
+    namespace.update({n: size for n, size in _lengths(d, check_shapes(d, given), given).items()
+                      if isinstance(n, str) and n not in namespace})  # h, as given
     namespace.update({f"d{name}": arrays[f"d{name}"] for name in d.upstreams})
     return namespace
 

@@ -125,6 +125,15 @@ def plain(values: dict) -> dict:
     return {name: float(v) if np.ndim(v) == 0 else np.asarray(v) for name, v in values.items()}
 
 
+def code_namespace(instance) -> dict:
+    """What printed numpy reads on an instance: its values (``plain``), and the lengths
+    only a reshape names (h, as a user's code has it beside the arrays)."""
+    values = plain(instance.values)
+    values.update({n: size for n, size in instance.dims.items()
+                   if isinstance(n, str) and n not in values})
+    return values
+
+
 def _relative(a: np.ndarray, b: np.ndarray, floor: float) -> float:
     """The largest difference, relative to b's own scale (its largest entry) — not below
     ``floor``, the instance's noise floor (``Instance.floor``: what central differences
@@ -182,7 +191,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     code = numpy_of(wrt) if wrt in d.gradients else None
     if code is None:
         return None
-    values = plain(instance.values)
+    values = code_namespace(instance)
     values.update({f"d{o}": g for o, g in instance.given().items()})
     value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
@@ -259,7 +268,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     differences of L in X (an intermediate X perturbed where it stands)."""
     if not code:
         return
-    values = plain(instance.values)
+    values = code_namespace(instance)
     values.update({f"d{o}": g for o, g in instance.given().items()})
     for name, line in code:
         value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
@@ -428,7 +437,7 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
                                      _relative(last, reference.reshape(-1), floor))
         code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
-            value = np.asarray(eval_numpy(code, plain(instance.values)), dtype=float)
+            value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)
             error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
                 if value.size == reference.size else float("inf")
             check.numpy_error = max(check.numpy_error or 0.0, error)

@@ -60,7 +60,9 @@ class Joint(_Split):
         return self.args[0]
 
     def _sympystr(self, printer) -> str:
-        return f"{printer._print(self.high)}{printer._print(self.minor)}+{printer._print(self.low)}"
+        high = printer._print(self.high)
+        high = f"({high})" if isinstance(self.high, Mod) else high
+        return f"{high}{printer._print(self.minor)}+{printer._print(self.low)}"
 
     @property
     def low(self) -> Expr:
@@ -120,20 +122,22 @@ class View:
 
 
 def _steps(steps) -> Tuple:
+    if isinstance(steps, Tuple):  # rebuilt from its own args (xreplace)
+        return steps
     return Tuple(*[Tuple(Str(kind), Tuple(*arg)) for kind, arg in steps])
 
 
 class TensorView(View, TensorSymbol):
     """A view of order ≥ 3: a stack, as a name is (its slices are matrices)."""
 
-    def __new__(cls, base: Basic, steps, shape) -> TensorView:
-        return Basic.__new__(cls, Str(_label(base)), Tuple(*shape), base, _steps(steps))
+    def __new__(cls, name, shape, base: Basic, steps) -> TensorView:  # args in this order
+        return Basic.__new__(cls, name, Tuple(*shape), base, _steps(steps))
 
 
 class MatrixView(View, MatrixExpr):
     """A view of order 2 (or a column): a matrix."""
 
-    def __new__(cls, base: Basic, steps, shape) -> MatrixView:
+    def __new__(cls, shape, base: Basic, steps) -> MatrixView:  # args in this order
         return MatrixExpr.__new__(cls, Tuple(*shape), base, _steps(steps))
 
     @property
@@ -165,32 +169,32 @@ def view_of(e: Element, order: tuple | None = None) -> Element:
     if column:  # a vector, n×1: its one axis
         indices, shape = indices[:1], shape[:1]
     steps: list = []
-    # merges: ⌊j/k⌋ at axis r and j mod k at axis s → one axis j at s
-    for r, index in enumerate(list(indices)):
-        if not isinstance(index, Div):
-            continue
-        s = next((s for s, other in enumerate(indices) if isinstance(other, Mod)
-                  and other.args[0] == index.args[0] and other.split == index.split), None)
-        if s is None:
-            return e  # a major index alone: no view
-        axes = [a for a in range(len(indices)) if a != r]
-        axes.insert(axes.index(s), r)
-        if axes != list(range(len(indices))):
-            steps.append(("transpose", tuple(axes)))
-            indices, shape = [indices[a] for a in axes], [shape[a] for a in axes]
-        at = indices.index(index)
-        indices[at:at + 2] = [index.args[0]]
-        shape[at:at + 2] = [index.long]
-        steps.append(("reshape", tuple(shape)))
-    # splits: ηk + κ at axis r → two axes (η, κ)
-    for r, index in enumerate(list(indices)):
-        if isinstance(index, Joint):
+    while any(isinstance(i, MAPS) for i in indices):
+        before = list(indices)
+        # splits: ηk + κ at axis r → two axes (η, κ)
+        for index in [i for i in indices if isinstance(i, Joint)]:
             at = indices.index(index)
             indices[at:at + 1] = [index.high, index.low]
             shape[at:at + 1] = [index.major, index.minor]
             steps.append(("reshape", tuple(shape)))
-    if any(isinstance(i, MAPS) for i in indices):
-        return e
+        # merges: ⌊j/k⌋ at axis r and j mod k at axis s → one axis j at s
+        for index in [i for i in indices if isinstance(i, Div)]:
+            r = indices.index(index)
+            s = next((s for s, other in enumerate(indices) if isinstance(other, Mod)
+                      and other.args[0] == index.args[0] and other.split == index.split), None)
+            if s is None:
+                return e  # a major index alone: no view
+            axes = [a for a in range(len(indices)) if a != r]
+            axes.insert(axes.index(s), r)
+            if axes != list(range(len(indices))):
+                steps.append(("transpose", tuple(axes)))
+                indices, shape = [indices[a] for a in axes], [shape[a] for a in axes]
+            at = indices.index(index)
+            indices[at:at + 2] = [index.args[0]]
+            shape[at:at + 2] = [index.long]
+            steps.append(("reshape", tuple(shape)))
+        if indices == before:
+            return e  # an index map this reading does not undo
     if order is not None:  # the gradient's own order; else its leading indices first
         lead = [i for i in order[:-2] if i in indices]
         wanted = list(order) if set(indices) == set(order) and len(indices) == len(order) \
@@ -210,8 +214,8 @@ def make_view(base: Basic, steps: list, shape: list) -> Basic:
     """``base`` read through ``steps`` (numpy's, run in order) as an array of ``shape``."""
     steps = _fused(steps)
     if len(shape) > 2:
-        return TensorView(base, steps, shape)
-    return MatrixView(base, steps, shape)
+        return TensorView(Str(_label(base)), shape, base, steps)
+    return MatrixView(shape, base, steps)
 
 
 def _fused(steps: list) -> list:

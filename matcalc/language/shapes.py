@@ -60,10 +60,10 @@ class Shapes:
     def of(self, node: Expr) -> Shape:
         return self.nodes[id(node)]
 
-    def lengths(self) -> set[str]:
+    def lengths(self) -> list[str]:
         """The dimensions no input's value shows (a reshape's heads h, its head size k):
         given with the values by name, h=2."""
-        return {d for hk in self.products.values() for d in hk if isinstance(d, str)}
+        return sorted({d for hk in self.products.values() for d in hk if isinstance(d, str)})
 
 
 def show(shape: Shape) -> str:
@@ -91,6 +91,8 @@ class _Unifier:
         else recorded; False if it cannot hold."""
         long, major, minor = self.find(long), self.find(major), self.find(minor)
         known = self.product(long)
+        if known is not None and (major, minor) == (known[1], known[0]):
+            return True  # d = h·k = k·h: the two axes the other way round (merged after a swap)
         if known is not None:
             return self.unify(known[0], major) and self.unify(known[1], minor)
         if all(isinstance(d, int) for d in (long, major, minor)):

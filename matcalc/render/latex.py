@@ -371,7 +371,9 @@ class LatexPrinter(TextPrinter):
         return "-" + self._source_operand(n.operand)
 
     def _print_Joint(self, e) -> str:
-        return f"{self._print(e.high)} {self._print(e.minor)} + {self._print(e.low)}"
+        high = self._print(e.high)
+        high = rf"\left({high}\right)" if type(e.high).__name__ == "Mod" else high
+        return f"{high} {self._print(e.minor)} + {self._print(e.low)}"
 
     def _print_Div(self, e) -> str:
         return rf"\lfloor {self._print(e.args[0])}/{self._print(e.minor)} \rfloor"

@@ -324,7 +324,9 @@ class TextPrinter(Printer):
     # a reshape's index map (``index.reshape``)
     def _print_Joint(self, e) -> str:
         """ηk+κ."""
-        return f"{self._print(e.high)}{self._print(e.minor)}+{self._print(e.low)}"
+        high = self._print(e.high)
+        high = f"({high})" if type(e.high).__name__ == "Mod" else high  # (j mod g)f + …
+        return f"{high}{self._print(e.minor)}+{self._print(e.low)}"
 
     def _print_Div(self, e) -> str:
         return f"⌊{self._print(e.args[0])}/{self._print(e.minor)}⌋"
