@@ -89,6 +89,31 @@ def tensor_transformer(blocks: int) -> str:
     return "\n".join(lines)
 
 
+def reshape_transformer(blocks: int) -> str:
+    """tensor_transformer(blocks) with the heads formed as the blog posts form them: square
+    projections Wq, Wk, Wv, Wo (d, d), the heads split off by reshape and moved forward by
+    transpose, merged back the same way."""
+    lines = ["X0: (b, t, d)", "M: (t, t)"]
+    for n in range(1, blocks + 1):
+        x = f"X{n - 1}"
+        lines += [f"Wq{n}: (d, d)", f"Wk{n}: (d, d)", f"Wv{n}: (d, d)", f"Wo{n}: (d, d)",
+                  f"W1{n}: (d, f)", f"W2{n}: (f, d)"]
+        lines += [f"Q{n} = ({x} @ Wq{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
+                  f"K{n} = ({x} @ Wk{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
+                  f"V{n} = ({x} @ Wv{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
+                  f"S{n} = Q{n} @ K{n}.mT / sqrt(k) + M",
+                  f"P{n} = softmax(S{n}, axis=-1)",
+                  f"A{n} = (P{n} @ V{n}).transpose(0, 2, 1, 3).reshape(b, t, d) @ Wo{n}",
+                  f"R{n} = {x} + A{n}",
+                  f"mu{n} = mean(R{n}, axis=-1, keepdims=True)",
+                  f"Rc{n} = R{n} - mu{n}",
+                  f"v{n} = mean(Rc{n} ** 2, axis=-1, keepdims=True)",
+                  f"N{n} = Rc{n} / sqrt(v{n} + 0.001)",
+                  f"X{n} = N{n} + relu(N{n} @ W1{n}) @ W2{n}"]
+    lines.append(f"L = sum(X{blocks} ** 2)")
+    return "\n".join(lines)
+
+
 def tensor_transformer_weights(blocks: int) -> list[str]:
     """Every weight of tensor_transformer(blocks), and its input."""
     return ["X0"] + [f"{name}{n}" for n in range(1, blocks + 1)

@@ -13,7 +13,13 @@ registry of operations, ``check`` verifies a result numerically.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+# sympy's cache (read when sympy is first imported; 1000 entries by default): a program of
+# two transformer blocks overflows it, and every derivation then slows down (issue 22's
+# benchmark (h): two blocks took 2.7× one with 1000 entries, 2.0× with these)
+os.environ.setdefault("SYMPY_CACHE_SIZE", "20000")
 
 __version__ = "0.1.0"
 

@@ -298,3 +298,53 @@ def test_a_bound_gradient_is_remembered_by_its_name_and_its_code():
     first = eval_numpy("(dh0 := 2 * h1) + dh0", values, memo)
     second = eval_numpy("(dh1 := 2 * h1) * dh1", values, memo)
     assert np.allclose(first, 4 * values["h1"]) and np.allclose(second, 4 * values["h1"] ** 2)
+
+
+@pytest.mark.parametrize("name", ["17_mlp", "16_softmax_cross_entropy", "76_attention_heads",
+                                  "79_heads_by_reshape", "77_layer_norm_last_axis"])
+def test_chained_references_equal_differences_of_the_whole_program(name):
+    """The checker's reference gradients, run backwards statement by statement
+    (``chained_differences``), against central differences of L with each name moved where
+    it stands and the rest of the program run again (``finite_differences``), at every
+    name of the program, on three instances."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from matcalc.check.numeric import chained_differences, finite_differences, random_instance
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    sys.path.insert(0, str(examples))
+    from generate import derivation
+    d = derivation(examples / f"{name}.mc")
+    for seed in range(3):
+        instance = random_instance(d.program, d.shapes, d.output, seed)
+        names = [n for n in instance.values if n != instance.output]
+        with instance.active():
+            chained = chained_differences(d.program, instance, names)
+            whole = finite_differences(d.program, instance, instance.output, names)
+        assert chained is not None
+        for n in names:
+            scale = max(1.0, float(np.max(np.abs(whole[n]), initial=0.0)))
+            assert np.max(np.abs(chained[n] - whole[n]), initial=0.0) <= 1e-6 * scale, n
+
+
+def test_a_chain_that_does_not_add_up_is_not_used(monkeypatch):
+    """A statement's share gone wrong (1% too large) makes the chain disagree with L's own
+    central difference along a random direction: the checker falls back to differencing L
+    for every name, rather than trust it."""
+    import matcalc.check.numeric as numeric
+    from matcalc.check.numeric import chained_differences, random_instance
+    d = derive("X: (m, n)\nW: (n, p)\nH = tanh(X @ W)\nL = sum(H ** 2)", wrt=["W"],
+               check=False)
+    instance = random_instance(d.program, d.shapes, d.output, 0)
+    names = [n for n in instance.values if n != instance.output]
+    share = numeric._statement_share
+
+    def wrong(expr, base, name, g, inst):
+        value, noise = share(expr, base, name, g, inst)
+        return (value * 1.01, noise) if name == "W" else (value, noise)
+
+    monkeypatch.setattr(numeric, "_statement_share", wrong)
+    with instance.active():
+        assert chained_differences(d.program, instance, names) is None
