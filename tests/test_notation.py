@@ -197,3 +197,15 @@ def test_the_command_line_and_a_file_heading_choose_how_entries_count(tmp_path):
         assert "f = x_0² + x_1" in shown
     finally:
         set_notation(entries="from0")
+
+
+def test_a_decimal_the_program_writes_prints_as_that_decimal():
+    """ε = 0.001 in layer norm read 1/1000 in every line of the proof, and 1e-5 read
+    1/100000: a fraction the program never had. A power of ten prints as written (10⁻⁵
+    from five places on); ½ stays 1/2, as the seeds write it."""
+    from matcalc import derive
+    d = derive("x: (n,)\ny = x / sqrt(sum(x ** 2) + 1e-5) + 0.001 * x + x / 2", wrt="x")
+    text, latex = d.text(), d.show("latex")
+    assert "10⁻⁵" in text and "0.001" in text and "1/2" in text
+    assert "1/100000" not in text and "1/1000" not in text
+    assert "10^{-5}" in latex and r"\frac{1}{1000}" not in latex

@@ -26,7 +26,7 @@ from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
 from .names import split, tex_index, tex_letters
-from .printers import ATOM, MUL, POW
+from .printers import ATOM, MUL, POW, decimal_power
 from .text import TextPrinter, _is_upstream
 
 
@@ -88,6 +88,12 @@ class LatexPrinter(TextPrinter):
 
     def _print_Rational(self, e: Rational) -> str:
         sign = "-" if e.p < 0 else ""
+        decimal = decimal_power(e)
+        if decimal is not None:  # 0.001 as written; 1e-5 as 10^{-5}
+            p, k = decimal
+            if abs(p) == 1 and k >= 5:
+                return rf"{sign}10^{{-{k}}}"
+            return f"{p / 10 ** k:.{k}f}"
         return rf"{sign}\frac{{{abs(e.p)}}}{{{e.q}}}"
 
     def _print_Half(self, e) -> str:

@@ -342,3 +342,13 @@ def _index_list(expr: Expr) -> list[Expr]:
     if isinstance(expr, Element):
         return [i for i in expr.indices if isinstance(i, Index)]
     return sorted(indices_of(expr), key=str)
+
+
+def decimal_power(e) -> tuple[int, int] | None:
+    """(p, k) for a rational p/10ᵏ with k ≥ 2 and |p| < 10ᵏ, as a program writes 0.001 or
+    1e-5: printed as the decimal it was (1/1000 would read as a fraction the program never
+    had). None for anything else (½ stays 1/2, as the seeds write it)."""
+    q, k = int(e.q), 0
+    while q % 10 == 0:
+        q, k = q // 10, k + 1
+    return (int(e.p), k) if q == 1 and k >= 2 and abs(int(e.p)) < 10 ** k else None

@@ -35,6 +35,7 @@ from .printers import (
     SUM_LAST,
     SUPERSCRIPTS,
     Printer,
+    decimal_power,
 )
 
 
@@ -48,6 +49,12 @@ class TextPrinter(Printer):
         return str(e).replace("-", "−")
 
     def _print_Rational(self, e: Rational) -> str:
+        decimal = decimal_power(e)
+        if decimal is not None:  # 0.001 as written; 1e-5 as 10⁻⁵
+            p, k = decimal
+            if abs(p) == 1 and k >= 5:
+                return ("−" if p < 0 else "") + "10⁻" + str(k).translate(SUPERSCRIPTS)
+            return f"{p / 10 ** k:.{k}f}".replace("-", "−")
         return f"{self._print(e.p)}/{e.q}"
 
     def _print_Float(self, e) -> str:
