@@ -204,7 +204,8 @@ def test_a_decimal_the_program_writes_prints_as_that_decimal():
     1/100000: a fraction the program never had. A power of ten prints as written (10⁻⁵
     from five places on); ½ stays 1/2, as the seeds write it."""
     from matcalc import derive
-    d = derive("x: (n,)\ny = x / sqrt(sum(x ** 2) + 1e-5) + 0.001 * x + x / 2", wrt="x")
+    d = derive("x: (n,)\ny = x / sqrt(sum(x ** 2) + 1e-5)\nz = 0.001 * y + x * y / 2",
+               wrt="x")
     text, latex = d.text(), d.show("latex")
     assert "10⁻⁵" in text and "0.001" in text and "1/2" in text
     assert "1/100000" not in text and "1/1000" not in text
