@@ -329,21 +329,27 @@ def test_chained_references_equal_differences_of_the_whole_program(name):
             assert np.max(np.abs(chained[n] - whole[n]), initial=0.0) <= 1e-6 * scale, n
 
 
-def test_a_chain_that_does_not_add_up_is_not_used(monkeypatch):
-    """A statement's share gone wrong (1% too large) makes the chain disagree with L's own
-    central difference along a random direction: the checker falls back to differencing L
-    for every name, rather than trust it."""
+@pytest.mark.parametrize(("program", "wrong_name", "factor"), [
+    ("X: (m, n)\nW: (n, p)\nH = tanh(X @ W)\nL = sum(H ** 2)", "W", 1.01),
+    # a small input beside a large one: its error must not hide in their total (review)
+    ("W: (m, n)\nx: (n,)\nL = 100000 * sum(W ** 2) + sum(x ** 2)", "x", 2.0),
+    # an intermediate no input's reference sees (∂Z/∂X = 0): checked where it stands
+    ("X: (m, n)\nA: (m, n)\nZ = relu(X) * 0\nL = sum(Z * A) + sum(X ** 2)", "Z", 2.0),
+])
+def test_a_chain_that_does_not_add_up_is_not_used(monkeypatch, program, wrong_name, factor):
+    """A statement's share gone wrong makes the chain disagree with L's own central
+    difference along a random direction, name by name: the checker falls back to
+    differencing L for every entry of every name, rather than trust it."""
     import matcalc.check.numeric as numeric
     from matcalc.check.numeric import chained_differences, random_instance
-    d = derive("X: (m, n)\nW: (n, p)\nH = tanh(X @ W)\nL = sum(H ** 2)", wrt=["W"],
-               check=False)
+    d = derive(program, wrt="all", check=False)
     instance = random_instance(d.program, d.shapes, d.output, 0)
     names = [n for n in instance.values if n != instance.output]
     share = numeric._statement_share
 
     def wrong(expr, base, name, g, inst):
         value, noise = share(expr, base, name, g, inst)
-        return (value * 1.01, noise) if name == "W" else (value, noise)
+        return (value * factor, noise) if name == wrong_name else (value, noise)
 
     monkeypatch.setattr(numeric, "_statement_share", wrong)
     with instance.active():

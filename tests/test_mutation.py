@@ -44,6 +44,7 @@ from matcalc.check import verify  # noqa: E402
 from matcalc.check.against import compare  # noqa: E402
 from matcalc.check.numeric import check_shapes, forward  # noqa: E402
 from matcalc.codegen.backward import numpy_code  # noqa: E402
+from matcalc.language.shapes import with_products  # noqa: E402
 from matcalc.ops.maps import DIMS  # noqa: E402
 
 # variants that take √ of a negative number run to NaN on purpose
@@ -126,8 +127,7 @@ def _wide_inputs(d, case: Case, seed: int) -> tuple[dict, np.ndarray | None]:
                                   if isinstance(x, str)))
     # sizes turn with the draw: a mistake right at one size (N/2 = 1) shows at another
     dims = {name: SIZES[(k + seed) % len(SIZES)] for k, name in enumerate(symbolic)}
-    for long, (major, minor) in d.shapes.products.items():  # d = h·k, a reshape's
-        dims[long] = dims[major] * dims[minor]
+    dims = with_products(dims, d.shapes.products)  # d = h·k, a reshape's
     inputs = {}
     for name in d.program.inputs():
         shape = tuple(dims.get(x, x) for x in d.shapes.names[name])

@@ -412,3 +412,43 @@ def test_every_node_of_the_index_kernel_rebuilds_from_its_args():
              make_view(T, [("transpose", (0, 2, 1))], [b, n, n])]
     for node in nodes:
         assert node.func(*node.args) == node, type(node).__name__
+
+
+@pytest.mark.parametrize("program", [
+    "x: (d,)\nL = trace(x.reshape(k, k))",                     # a diagonal ηk+η
+    'X: (t, d)\nZ = einsum("tii->t", X.reshape(t, k, k))',
+    "X: (t, d)\nY = X.reshape(-1, t, d)\nL = sum(Y ** 2)",     # an axis of length 1 added
+    "T: (b, 1, n)\nW: (n, n)\nY = (T.reshape(-1, n) @ W).reshape(b, 1, n)",
+    "X: (t, d)\nY = X.reshape(t, h, k)\nZ = Y.reshape(t, h, a, c)\nL = sum(Z ** 2)",
+    "X: (t, 6)\nY = X.reshape(t, 3, -1)\nL = sum(Y ** 2)",
+    "X: (t, h, k)\nZ = X.reshape(t, d).reshape(t, k, h)",
+])
+def test_reshapes_a_review_found_derive_and_verify(program):
+    """Each crashed, or was refused or caught as wrong though numpy runs it (review of the
+    reshape change): a diagonal of a square reshape, a length-1 axis added or merged,
+    a split inside a split, a -1 beside a number, a transpose through a merge."""
+    d = derive(program, wrt="all")
+    assert d.verified_on
+
+
+def test_reshape_index_maps_bracket_their_compound_arguments():
+    d = derive("X: (t, h, k)\nZ = X.reshape(t, d).reshape(t, k, h)", wrt="X")
+    assert "⌊(" in d.text() and ") mod k" in d.text()  # ⌊(κh+η)/k⌋, not ⌊κh+η/k⌋
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("h=4", "h=4 does not divide d=6"), ("h=0", "give a positive integer"),
+    ("h=2.5", "give a positive integer"), ("h=3,k=3", "d = h·k, but d=6")])
+def test_a_length_given_with_the_values_is_checked(value, words):
+    from matcalc.errors import UsageError
+    from matcalc.language.values import parse_values
+    d = derive("X: (t, d)\nY = X.reshape(t, h, k)\nL = sum(Y ** 2)", wrt="X")
+    with pytest.raises(UsageError) as caught:
+        d.at(parse_values(f"X=[[1, 2, 3, 4, 5, 6]],{value}"))
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_second_split_of_one_axis_must_be_the_same():
+    from matcalc.errors import ShapeError
+    with pytest.raises(ShapeError, match="split it the same way"):
+        derive("X: (t, d)\nY = X.reshape(t, h, k)\nZ = X.reshape(t, a, c)")

@@ -168,6 +168,7 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
         return None, kept
     limits = {limit[0]: limit for limit in term.sums}
     sums = list(term.sums)
+    used = {s.name for f in factors for s in f.atoms(Index)} | {i.name for i in limits}
     while True:
         moves = None
         for factor in factors:
@@ -192,13 +193,15 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
             continue
         if moves[0][1] is None:  # Σ_j f(⌊j/k⌋, j mod k) = Σ_η Σ_κ f(η, κ), j = ηk + κ
             j, _, at = moves[0]
-            taken = {s.name for f in factors for s in f.atoms(Index)} | {i.name for i in limits}
-            high, low = fresh_index(taken), None
-            low = fresh_index(taken | {high.name})
+            high = fresh_index(used)  # names the term never had: the reason names both
+            low = fresh_index(used | {high.name})
+            used |= {high.name, low.name}
             del limits[j]
             limits[high] = (high, Integer(0), at.major - 1)
             limits[low] = (low, Integer(0), at.minor - 1)
-            factors = [substitute(f, j, Joint(high, low, *at.split)) for f in factors]
+            joint = Joint(high, low, *at.split)
+            kept.append((j, joint))  # said in the reason: the sum over j runs as two
+            factors = [substitute(f, j, joint) for f in factors]
             sums = [s for s in sums if s[0] != j] + [limits[high], limits[low]]
             continue
         if len(moves) == 1:
@@ -216,19 +219,26 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
 
 
 def _index_map(delta: KroneckerDelta, factors: list, limits: dict) -> list | None:
-    """The substitutions a δ of a reshape's index map allows: [] to split δ(ηk+κ, η′k+κ′)
-    of one split; [(η, ⌊j/k⌋), (κ, j mod k)] for δ(ηk+κ, j) with η, κ summed; [(j, ηk+κ)]
-    for δ(⌊j/k⌋, η) beside δ(j mod k, κ) with j summed; None if none applies."""
+    """What a δ of a reshape's index map allows, as a list of moves:
+
+    - [] — split it: δ(ηk+κ, η′k+κ′) = δ(η, η′) δ(κ, κ′) (one split);
+    - [(η, ⌊j/k⌋), (κ, j mod k)] — substitute, for δ(ηk+κ, j) with η ≠ κ both summed;
+    - [(j, ηk+κ)] — substitute, for δ(⌊j/k⌋, η) beside δ(j mod k, κ) with j summed, and
+      for δ((p mod g)f + ⌊p/g⌋, v) (the halves of p swapped) with p summed;
+    - [(j, None, ⌊j/k⌋)] — run the sum over j as two, over (η, κ) with j = ηk + κ, for a
+      summed j read through the map alone (δ(⌊j/k⌋, η) with no δ of j mod k);
+    - None — none applies."""
     a, b = delta.args
     if isinstance(a, Joint) and isinstance(b, Joint) and a.split == b.split:
         return []
     for joint, other in ((a, b), (b, a)):
-        if isinstance(joint, Joint) and joint.high in limits and joint.low in limits and \
-                not {joint.high, joint.low} & free_symbols(other):
+        if isinstance(joint, Joint) and joint.high != joint.low and joint.high in limits \
+                and joint.low in limits and not {joint.high, joint.low} & free_symbols(other):
             return [(joint.high, Div(other, *joint.split)), (joint.low, Mod(other, *joint.split))]
         if isinstance(joint, Joint) and isinstance(joint.high, Mod) and \
                 isinstance(joint.low, Div) and joint.high.args[0] == joint.low.args[0] and \
-                joint.high.split == joint.low.split and joint.high.args[0] in limits:
+                joint.high.split == joint.low.split and joint.high.args[0] in limits and \
+                joint.high.split == (joint.long, joint.minor, joint.major):
             # (p mod g)f + ⌊p/g⌋ = v: the halves of p swapped, so p = (v mod f)g + ⌊v/f⌋
             p, inner = joint.high.args[0], joint.high.split
             return [(p, Joint(Mod(other, *joint.split), Div(other, *joint.split), *inner))]

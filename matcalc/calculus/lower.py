@@ -200,14 +200,16 @@ class Lowering(Walker):
         (A.reshape(b, t, d))_{β,τ,j} = a_{β,τ,⌊j/k⌋,j mod k}."""
         inner, out = self.shape(node.operand), self.shape(node)
         kind, at = reshape_plan(None, inner, list(out))
-        if kind == "split":
+        if kind == "split":  # an axis of length 1 added reads the other index as it is
             split = (dim(inner[at]), dim(out[at]), dim(out[at + 1]))
-            joint = Joint(idx[at], idx[at + 1], *split)
+            joint = idx[at] if out[at + 1] == 1 else idx[at + 1] if out[at] == 1 else \
+                Joint(idx[at], idx[at + 1], *split)
             return self.visit(node.operand, (*idx[:at], joint, *idx[at + 2:]))
         split = (dim(out[at]), dim(inner[at]), dim(inner[at + 1]))
         j = idx[at]
-        return self.visit(node.operand, (*idx[:at], Div(j, *split), Mod(j, *split),
-                                         *idx[at + 1:]))
+        pair = (j, Integer(0)) if inner[at + 1] == 1 else (Integer(0), j) if inner[at] == 1 \
+            else (Div(j, *split), Mod(j, *split))
+        return self.visit(node.operand, (*idx[:at], *pair, *idx[at + 1:]))
 
     def visit_BinOp(self, node: BinOp, idx: tuple[Expr, ...]) -> Expr:
         if node.op == "@":

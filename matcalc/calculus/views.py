@@ -44,7 +44,7 @@ def _fold_joint_sums(term: Term) -> Term:
     over, as one over the long axis."""
     limits = {limit[0]: limit for limit in term.sums}
     joints = {j for f in term.factors for j in f.atoms(Joint)
-              if j.high in limits and j.low in limits}
+              if j.high != j.low and j.high in limits and j.low in limits}
     if not joints:
         return term
     taken = {s.name for f in term.factors for s in f.atoms(Index)} | \

@@ -50,6 +50,7 @@ from ..language.program import Transpose as TransposeNode
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
 from ..ops.elementwise import STAND_IN, STAND_INS
+from ..language.shapes import with_products
 from ..ops.maps import DIMS
 
 H = 1e-6   # central-difference step of a first derivative, relative beyond 1
@@ -485,8 +486,7 @@ def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
                                      if isinstance(d, str)),
                                    *shapes.lengths()]))  # inside an expression only: g, f
     dims = {d: dimension_size(k, seed) for k, d in enumerate(symbolic)}
-    for long, (major, minor) in shapes.products.items():  # d = h·k (a reshape's)
-        dims[long] = dims.get(major, major) * dims.get(minor, minor)
+    dims = with_products(dims, shapes.products)  # d = h·k (a reshape's)
     invertible = invertible_names(program)
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}
@@ -792,10 +792,10 @@ def chained_differences(program: Program, instance: Instance,
     statement's share by central differences: for Z = f(X, …), ∂L/∂X gets the derivative
     in X of Σ ∂L/∂Z ∘ f(X, …), every other argument at its value. One statement at a time,
     so a program of n statements costs n of them (perturbing every intermediate where it
-    stands and running the rest of the program costs n²/2). The whole chain is then
-    checked once against a central difference of L itself, along a random direction in
-    every input; None if it disagrees (or a name is moved within the symmetric matrices),
-    and the caller differences L for every name instead."""
+    stands and running the rest of the program costs n²/2). Every name's is then checked
+    against a central difference of L itself along a random direction (``_chain_holds``);
+    None if one disagrees (or a name is moved within the symmetric matrices), and the
+    caller differences L for every entry of every name instead."""
     if instance.symmetric & set(names):
         return None
     base = {n: np.asarray(v, dtype=float) for n, v in instance.values.items()}
@@ -842,26 +842,51 @@ def _statement_share(expr, base: dict, name: str, g: np.ndarray,
 
 
 def _chain_holds(program: Program, instance: Instance, base: dict, found: dict) -> bool:
-    """Σ_X ⟨∂L/∂X, u_X⟩ over the inputs against (L(x + εu) − L(x − εu))/2ε along a random
-    direction u: the chained shares must add up to L's own derivative."""
-    inputs = [n for n in program.inputs() if n in found]
-    if not inputs:
+    """Each name's chained ∂L/∂X against L's own derivative along a random direction u_X,
+    X moved where it stands (what comes after it run again): ⟨∂L/∂X, u_X⟩ must equal
+    (L(x + εu) − L(x − εu))/2ε, extrapolated as ``_differences`` takes it, name by name —
+    inputs and intermediates alike. One batched pass of four copies per name, so the check
+    costs what one forward pass over them does."""
+    names = [n for n in found if n in base and np.size(base[n])]
+    if not names:
         return True
     rng = np.random.default_rng(12345)
-    direction = {n: rng.normal(size=np.shape(base[n])) for n in inputs}
-    scale = max(1.0, max(float(np.max(np.abs(base[n]), initial=0.0)) for n in inputs))
-    eps = H * scale
-    values = {n: base[n][None] for n in program.inputs()}
-    for n in inputs:
-        values[n] = np.stack([base[n] + eps * direction[n] / 2, base[n] - eps * direction[n] / 2,
-                              base[n] + eps * direction[n], base[n] - eps * direction[n]])
-    run = forward(program, values, batched=True, frozen=instance.frozen)
-    losses = np.broadcast_to(batch_loss(instance, run), (4,))
-    numeric = (8 * (losses[0] - losses[1]) - (losses[2] - losses[3])) / (6 * eps)
-    chained = sum(float(np.sum(found[n] * direction[n])) for n in inputs)
-    size = sum(float(np.sum(np.abs(found[n] * direction[n]))) for n in inputs)
-    # L's own round-off, differenced at this ε, is ~1e-9 of its scale: far below the bound
-    return abs(numeric - chained) <= 1e-5 * max(size, 1e-3) + 1e-7 * max(1.0, instance.loss_scale)
+    moves: dict[str, tuple[int, np.ndarray, float]] = {}
+    total = 0
+    for name in names:
+        x = base[name]
+        u = rng.normal(size=np.shape(x))
+        eps = step(float(np.max(np.abs(x), initial=0.0)), 1)
+        points = np.stack([x + eps * u / 2, x - eps * u / 2, x + eps * u, x - eps * u])
+        moves[name] = (total, points, eps, u)
+        total += 4
+
+    def placed(name: str, value: np.ndarray) -> np.ndarray:
+        start, points, _, _ = moves[name]
+        out = np.array(np.broadcast_to(value, (total, *np.shape(base[name]))), dtype=float)
+        out[start:start + 4] = points
+        return out
+
+    values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
+              for n in program.inputs()}
+    for statement in program.statements:
+        value = np.asarray(run_expression(statement.value, values, frozen=instance.frozen),
+                           dtype=float)
+        values[statement.target] = placed(statement.target, value) \
+            if statement.target in moves else value
+    losses = np.broadcast_to(batch_loss(instance, values), (total,))
+    for name, (start, _, eps, u) in moves.items():
+        near = losses[start] - losses[start + 1]
+        far = losses[start + 2] - losses[start + 3]
+        numeric = (8 * near - far) / (6 * eps)
+        noise = abs(near / eps - far / (2 * eps))
+        chained = float(np.sum(found[name] * u))
+        size = float(np.sum(np.abs(found[name] * u)))
+        # L's round-off, differenced at this ε, is ~1e-9 of its scale: far below the bound
+        if not abs(numeric - chained) <= 1e-5 * size + NOISE_MARGIN * noise * 1e-5 + \
+                1e-7 * max(1.0, instance.loss_scale):
+            return False
+    return True
 
 
 def finite_differences(program: Program, instance: Instance, output: str,
@@ -1028,14 +1053,40 @@ def forward_given(d, arrays: dict) -> dict:
 
 def _lengths(d, sizes: dict, values: dict) -> dict:
     """Every dimension's length at these values: read off the arrays, given by name (a
-    reshape's heads, h=2), or left over from a product d = h·k."""
-    sizes = {**sizes, **{n: int(v) for n, v in values.items()
-                         if n in d.shapes.lengths() and np.ndim(v) == 0 and v == int(v)}}
-    for long, (major, minor) in d.shapes.products.items():
-        if long in sizes and major in sizes and minor not in sizes:
-            sizes[minor] = sizes[long] // sizes[major]
-        if long in sizes and minor in sizes and major not in sizes:
-            sizes[major] = sizes[long] // sizes[minor]
+    reshape's heads, h=2), or left over from a product d = h·k. A given length that is no
+    positive integer, or does not divide its product, is the user's error, said as such."""
+    sizes = dict(sizes)
+    for name in d.shapes.lengths():
+        if name not in values:
+            continue
+        value = values[name]
+        try:
+            whole = np.ndim(value) == 0 and float(value) == int(float(value)) and \
+                int(float(value)) >= 1
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise UsageError(f"{name} is a length: give a positive integer, e.g. {name}=2",
+                             option="values", value=name)
+        sizes[name] = int(float(value))
+    for _ in d.shapes.products:  # nested products: inner ones first
+        for long, (major, minor) in d.shapes.products.items():
+            known = [x for x in (long, major, minor) if x in sizes or isinstance(x, int)]
+            size = lambda x: x if isinstance(x, int) else sizes[x]  # noqa: E731
+            if len(known) == 2 and long in known:
+                factor = major if major in known else minor
+                other = minor if factor == major else major
+                if size(long) % size(factor):
+                    raise UsageError(f"{factor}={size(factor)} does not divide "
+                                     f"{long}={size(long)} ({long} = {major}·{minor})",
+                                     option="values", value=factor)
+                sizes[other] = size(long) // size(factor)
+            elif len(known) == 2:
+                sizes[long] = size(major) * size(minor)
+            elif len(known) == 3 and size(long) != size(major) * size(minor):
+                raise UsageError(f"{long} = {major}·{minor}, but {long}={size(long)}, "
+                                 f"{major}={size(major)}, {minor}={size(minor)}",
+                                 option="values", value=major)
     return sizes
 
 

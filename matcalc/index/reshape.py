@@ -78,7 +78,7 @@ class Div(_Split):
         return Expr.__new__(cls, j, long, major, minor)
 
     def _sympystr(self, printer) -> str:
-        return f"⌊{printer._print(self.args[0])}/{printer._print(self.minor)}⌋"
+        return f"⌊{_bracketed(printer, self.args[0])}/{printer._print(self.minor)}⌋"
 
 
 class Mod(_Split):
@@ -90,10 +90,16 @@ class Mod(_Split):
         return Expr.__new__(cls, j, long, major, minor)
 
     def _sympystr(self, printer) -> str:
-        return f"{printer._print(self.args[0])} mod {printer._print(self.minor)}"
+        return f"{_bracketed(printer, self.args[0])} mod {printer._print(self.minor)}"
 
 
 MAPS = (Joint, Div, Mod)
+
+
+def _bracketed(printer, j: Expr) -> str:
+    """j, or (κh+η) where j is itself an index map: ⌊(κh+η)/k⌋, not ⌊κh+η/k⌋."""
+    text = printer._print(j)
+    return f"({text})" if isinstance(j, MAPS) else text
 
 
 def reads_through_map(e: Element) -> bool:

@@ -241,42 +241,65 @@ class _ShapeRules(Walker):
 
     def visit_Reshape(self, node: Reshape) -> Shape:
         """numpy's reshape, row-major: one axis split into two adjacent ones, (b, t, d) →
-        (b, t, h, k) with d = h·k, or two adjacent axes merged into one."""
+        (b, t, h, k) with d = h·k, or two adjacent axes merged into one. The relation
+        d = h·k is kept (``_Unifier.products``): the draws keep it, and a second split of d
+        must be the same one."""
         shape = self.shape(node.operand)
-        out = list(node.dims)
-        plan = reshape_plan(self.u, shape, out)
+        out, u = list(node.dims), self.u
+        operand = f"{node.operand.id} is {show(u.resolve(shape))}" \
+            if isinstance(node.operand, Name) else f"the array is {show(u.resolve(shape))}"
+        plan = reshape_plan(u, shape, out)
         if plan is None:
             raise self.mismatch(f"reshape splits one axis into two or merges two adjacent "
-                                f"ones; {self.describe(node.operand, shape)}, and "
-                                f"{show(tuple(out))} is neither", node)
+                                f"ones; {operand}, and {show(tuple(out))} is neither", node)
         kind, at = plan
-        u, f = self.u, (lambda d: u.fresh() if d == -1 else d)
+        pair = (at, at + 1)
+        long, (major, minor) = (shape[at], [out[a] for a in pair]) if kind == "split" else \
+            (out[at], [shape[a] for a in pair])
+        known = u.product(long) if long != -1 else None
+        if kind == "split" and -1 in (major, minor):  # numpy's -1: the length left over
+            given = minor if major == -1 else major
+            if known is not None:
+                left = known[0] if major == -1 else known[1]
+            elif isinstance(u.find(long), int) and isinstance(u.find(given), int) and \
+                    u.find(given) and u.find(long) % u.find(given) == 0:
+                left = u.find(long) // u.find(given)
+            else:
+                left = u.fresh()
+            major, minor = (left, minor) if major == -1 else (major, left)
+        if kind == "merge" and long == -1:
+            long = next((d for d, hk in u.products.items()
+                         if tuple(map(u.find, hk)) == (u.find(major), u.find(minor))), None) \
+                or u.fresh()
+        if kind == "split" and -1 in (node.dims[at], node.dims[at + 1]) and \
+                u.find(long) in (u.find(major), u.find(minor)):
+            major, minor = [1 if d not in (node.dims[at], node.dims[at + 1]) or d == -1 else d
+                            for d in (major, minor)]  # (t, d) → (-1, t, d): the -1 is 1
+        unit = 1 in (u.find(major), u.find(minor))
+        if unit:  # an axis of length 1 added or dropped: t = t·1
+            other = minor if u.find(major) == 1 else major
+            if not u.unify(long, other):
+                raise self.mismatch(f"reshape to {show(tuple(node.dims))}: {operand}, and "
+                                    "the lengths do not multiply out", node)
+        elif u.find(long) in (u.find(major), u.find(minor)):
+            raise self.mismatch(f"reshape to {show(tuple(node.dims))} adds or drops an axis of "
+                                f"length 1; {operand}: matcalc splits an axis d = h·k into "
+                                "two longer ones, or merges two", node)
+        if known is not None and (u.find(major), u.find(minor)) not in (known,
+                                                                       known[::-1]) and \
+                not (u.unify(known[0], major) and u.unify(known[1], minor)):
+            raise self.mismatch(f"reshape to {show(tuple(node.dims))}: {long} is split as "
+                                f"{known[0]}·{known[1]} already; split it the same way", node)
+        if not unit and not u.relate(long, major, minor):
+            raise self.mismatch(f"reshape to {show(tuple(node.dims))}: {operand}, and the "
+                                "lengths do not multiply out", node)
         if kind == "split":
-            major, minor = f(out[at]), f(out[at + 1])
-            known = u.product(shape[at])
-            if known is not None:  # -1 is what is left: d = h·k with h given
-                major = known[0] if out[at] == -1 else major
-                minor = known[1] if out[at + 1] == -1 else minor
-            ok = u.relate(shape[at], major, minor)
             out[at:at + 2] = [major, minor]
-            long = shape[at]
         else:
-            long = out[at]
-            if long == -1:
-                long = next((d for d, hk in u.products.items()
-                             if tuple(map(u.find, hk)) == (u.find(shape[at]),
-                                                           u.find(shape[at + 1]))), None) \
-                    or u.fresh()
-            ok = u.relate(long, shape[at], shape[at + 1])
             out[at] = long
-        if not ok:
-            raise self.mismatch(f"reshape to {show(tuple(node.dims))}: "
-                                f"{self.describe(node.operand, shape)}, and the lengths do "
-                                "not multiply out", node)
         for a, b in zip(out, _kept(shape, kind, at)):
             if b is not None and not u.unify(a, b):
-                raise self.mismatch(f"reshape keeps every other axis: "
-                                    f"{self.describe(node.operand, shape)}, and "
+                raise self.mismatch(f"reshape keeps every other axis: {operand}, and "
                                     f"{show(tuple(node.dims))} differs", node)
         return tuple(out)
 
@@ -372,6 +395,16 @@ class _ShapeRules(Walker):
                                     f"{self.describe(node.left, left)} and "
                                     f"{self.describe(node.right, right)}", node)
         return tuple(reversed(out))
+
+
+def with_products(sizes: dict, products: dict) -> dict:
+    """The sizes with each product d = h·k made true, inner ones first (k = a·c inside
+    d = h·k): a product's length follows its factors'."""
+    sizes = dict(sizes)
+    for _ in products:
+        for long, (major, minor) in products.items():
+            sizes[long] = sizes.get(major, major) * sizes.get(minor, minor)
+    return sizes
 
 
 def reshape_plan(u, shape: Shape, out: list) -> tuple[str, int] | None:

@@ -382,10 +382,10 @@ class LatexPrinter(TextPrinter):
         return f"{high} {self._print(e.minor)} + {self._print(e.low)}"
 
     def _print_Div(self, e) -> str:
-        return rf"\lfloor {self._print(e.args[0])}/{self._print(e.minor)} \rfloor"
+        return rf"\lfloor {self.bracketed_index(e.args[0])}/{self._print(e.minor)} \rfloor"
 
     def _print_Mod(self, e) -> str:
-        return rf"{self._print(e.args[0])} \bmod {self._print(e.minor)}"
+        return rf"{self.bracketed_index(e.args[0])} \bmod {self._print(e.minor)}"
 
     def view_step(self, kind: str, arg: tuple) -> str:
         if kind == "transpose":  # numpy's axes, as code

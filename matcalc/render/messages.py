@@ -90,6 +90,17 @@ JA: list[tuple[str, str]] = [
      r"reshape は一つの軸を二つに分けるか、隣り合う二つの軸をまとめる。\1 で、\2 はそのどちらでもない"),
     (r"reshape to (.+): (.+), and the lengths do not multiply out",
      r"\1 への reshape：\2 で、長さの積が合わない"),
+    (r"reshape to (.+) adds or drops an axis of length 1; (.+): matcalc splits an axis "
+     r"d = h·k into two longer ones, or merges two",
+     r"\1 への reshape は長さ 1 の軸を足すか除く（\2）。matcalc が扱うのは軸 d = h·k を二つの長い軸に"
+     r"分けるか、二つをまとめる reshape"),
+    (r"reshape to (.+): (\S+) is split as (\S+) already; split it the same way",
+     r"\1 への reshape：\2 はすでに \3 に分けられている。同じように分ける"),
+    (r"(\S+) is a length: give a positive integer, e\.g\. (\S+)",
+     r"\1 は長さ：正の整数で与える（例：\2）"),
+    (r"(\S+)=(\S+) does not divide (\S+)=(\S+) \((.+)\)",
+     r"\1=\2 は \3=\4 を割り切らない（\5）"),
+    (r"(\S+) = (\S+), but (.+)", r"\1 = \2 だが \3"),
     (r"reshape keeps every other axis: (.+), and (.+) differs",
      r"reshape は他の軸をそのまま保つ：\1 で、\2 はそれと違う"),
     (r"reshape needs the length (\S+): give it with the values, e\.g\. (\S+)",

@@ -336,10 +336,15 @@ class TextPrinter(Printer):
         return f"{high}{self._print(e.minor)}+{self._print(e.low)}"
 
     def _print_Div(self, e) -> str:
-        return f"⌊{self._print(e.args[0])}/{self._print(e.minor)}⌋"
+        return f"⌊{self.bracketed_index(e.args[0])}/{self._print(e.minor)}⌋"
 
     def _print_Mod(self, e) -> str:
-        return f"{self._print(e.args[0])} mod {self._print(e.minor)}"
+        return f"{self.bracketed_index(e.args[0])} mod {self._print(e.minor)}"
+
+    def bracketed_index(self, j) -> str:
+        """j, or (κh+η) where j is itself an index map: ⌊(κh+η)/k⌋."""
+        text = self._print(j)
+        return f"({text})" if type(j).__name__ in ("Joint", "Div", "Mod") else text
 
     def _print_View(self, e) -> str:
         """(∂L/∂Q).transpose(0, 2, 1, 3).reshape(b, t, d): numpy's chain, as a reader who
