@@ -422,6 +422,9 @@ def test_every_node_of_the_index_kernel_rebuilds_from_its_args():
     "X: (t, d)\nY = X.reshape(t, h, k)\nZ = Y.reshape(t, h, a, c)\nL = sum(Z ** 2)",
     "X: (t, 6)\nY = X.reshape(t, 3, -1)\nL = sum(Y ** 2)",
     "X: (t, h, k)\nZ = X.reshape(t, d).reshape(t, k, h)",
+    # a length-1 axis added where its neighbour is split elsewhere (the fuzzer, seed 24)
+    "T: (b, 1, n)\nS: (n, n)\nh0 = sum(T.reshape(b, 1, g, f) * 2)\n"
+    "h1 = (T.reshape(-1, n) @ S).reshape(b, 1, n)",
 ])
 def test_reshapes_a_review_found_derive_and_verify(program):
     """Each crashed, or was refused or caught as wrong though numpy runs it (review of the

@@ -285,8 +285,8 @@ class _ShapeRules(Walker):
             raise self.mismatch(f"reshape to {show(tuple(node.dims))} adds or drops an axis of "
                                 f"length 1; {operand}: matcalc splits an axis d = h·k into "
                                 "two longer ones, or merges two", node)
-        if known is not None and (u.find(major), u.find(minor)) not in (known,
-                                                                       known[::-1]) and \
+        if not unit and known is not None and (u.find(major), u.find(minor)) not in (
+                known, known[::-1]) and \
                 not (u.unify(known[0], major) and u.unify(known[1], minor)):
             raise self.mismatch(f"reshape to {show(tuple(node.dims))}: {long} is split as "
                                 f"{known[0]}·{known[1]} already; split it the same way", node)
