@@ -25,7 +25,9 @@ MATRICES = {"A": ("m", "n"), "B": ("n", "m"), "S": ("n", "n"), "W": ("n", "n")}
 VECTORS = {"x": ("n",), "v": ("m",)}
 SCALARS = {"c": ()}
 STACKS = {"T": ("b", "m", "n"), "U": ("b", "n", "n")}  # stacks of matrices (issue 22)
-DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS, **STACKS}
+# convolutions: a kernel over U's channels; one-channel images and n 3×3 kernels
+KERNELS = {"R": ("n", "n", "3"), "V": ("b", "1", "n", "n"), "K": ("n", "1", "3", "3")}
+DECLARATIONS = {**MATRICES, **VECTORS, **SCALARS, **STACKS, **KERNELS}
 
 
 @dataclass
@@ -151,7 +153,7 @@ def strategy():
         lines = [declarations(unit=unit)]
         names = []
         for k in range(count):
-            kind = draw(st.sampled_from(["mn", "nn", "n", "", "bmn"]))
+            kind = draw(st.sampled_from(["mn", "nn", "n", "", "bmn", "bnn"]))
             body = draw(expr(kind, draw(st.integers(1, 3)), tuple(names)))
             known = {*DECLARATIONS, *(name for name, _ in names)}
             if not known & set(re.findall(r"[A-Za-z_]\w*", body)):  # numbers alone: read c

@@ -16,8 +16,9 @@ from functools import lru_cache
 from .errors import UnsupportedError
 
 ARRAY_METHODS = frozenset({"sum", "max", "reshape", "item", "swapaxes", "transpose"})
+_ATTRIBUTES = ("T", "shape", "ndim")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
+        ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
 
 
 @lru_cache(maxsize=4096)
@@ -26,13 +27,14 @@ def _tree(code: str) -> ast.Expression:
 
 
 def _called(func: ast.expr) -> str | None:
-    """"exp" for np.exp, "linalg.inv" for np.linalg.inv, None for anything else."""
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
-            func.value.id == "np":
-        return func.attr
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and \
-            isinstance(func.value.value, ast.Name) and func.value.value.id == "np":
-        return f"{func.value.attr}.{func.attr}"
+    """"exp" for np.exp, "linalg.inv" for np.linalg.inv,
+    "lib.stride_tricks.sliding_window_view", None for anything else."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name) and func.id == "np" and parts:
+        return ".".join(reversed(parts))
     return None
 
 
@@ -69,8 +71,12 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | No
                 memo[key] = {name: values[name] for name in values
                              if name not in before or name == node.target.id}
             return values[node.target.id]
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float, bool, str):
+        if isinstance(node, ast.Constant) and (type(node.value) in (int, float, bool, str)
+                                               or node.value in (Ellipsis, None)):
             return node.value
+        if isinstance(node, ast.Slice):  # a[1:5:2], a[..., ::-1]: windows of a convolution
+            return slice(*(None if part is None else run(part)
+                           for part in (node.lower, node.upper, node.step)))
         if isinstance(node, ast.Name) and node.id in values:
             return values[node.id]
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
@@ -82,7 +88,7 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | No
             return tuple(run(e) for e in node.elts)
         if isinstance(node, ast.List):  # np.array([[…], […]]): a matrix written out
             return [run(e) for e in node.elts]
-        if isinstance(node, ast.Attribute) and node.attr in ("T", "shape"):
+        if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTES:
             return getattr(run(node.value), node.attr)  # as Python would: no np.asarray
         if isinstance(node, ast.Subscript):
             return run(node.value)[run(node.slice)]

@@ -42,7 +42,7 @@ from .index.symbols import (
     jacobian_indices,
 )
 from .language.parse import parse
-from .language.program import Program
+from .language.program import Call, Name, Program, walk_program
 from .language.shapes import Shape, Shapes, infer, show
 from .observe import notify
 from .ops.maps import Gradient as MapGradient
@@ -453,6 +453,14 @@ def _inlined(p: Prepared, idx: tuple) -> Expr:
     inv (det M for M = A + x xᵀ) by its matrix expression, so that the derivative sees
     every way the wrt enters."""
     values = {s.target: s.value for s in p.program.statements}
+    padded = [n for n in walk_program(p.program) if isinstance(n, Call) and n.options
+              and dict(n.options).get("padding") and isinstance(n.args[0], Name)
+              and n.args[0].id in values]
+    if padded:  # inlined, an intermediate's entry past the edge would read f(0), not 0
+        raise UnsupportedError(f"{padded[0].func} with padding of the intermediate "
+                               f"{padded[0].args[0].id}: derive its gradient (matcalc derive);"
+                               " a Jacobian or Hessian through it is not supported",
+                               padded[0].pos.line, padded[0].pos.col)
     ctx = Lowering(p.names, IndexSupply(p.names.letters()))
     form = lower(values[p.program.output], idx, ctx)
     for _ in range(2 * len(values) + 1):

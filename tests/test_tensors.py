@@ -223,8 +223,7 @@ def test_the_textbook_formula_is_right(case):
 
 # the cases matcalc does not derive yet (issue 22 is open): strict xfails, each to lose its
 # mark when it starts passing
-NOT_YET = {"conv2d, 3×3, stride 1, padding 1",
-           "conv2d, 3×3, stride 2, padding 1", "conv1d with channels"}
+NOT_YET: set[str] = set()
 
 
 @pytest.mark.parametrize("case", [
@@ -283,6 +282,10 @@ def test_a_jacobian_of_a_stack_keeps_its_index_form_and_says_its_order():
     ("X: (b, t, 6)\nY = X.reshape(b, t, 4, 2)", "do not multiply out"),
     ("X: (b, t, d)\nY = X.reshape(b, -1, -1)", "one -1"),
     ("X: (b, t, d)\nY = X.reshape(b, t, h, k)\nZ = Y.reshape(b, t, h * k)", "one -1"),
+    ("X: (b, c, h, w)\nK: (o, e, 3, 3)\nY = conv2d(X, K)", "the channels differ"),
+    ("X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(exp(X), K, padding=1)", "give the input a"),
+    ("x: (b, c, 2)\nw: (o, c, 5)\ny = conv1d(x, w)", "longer than the padded input"),
+    ("X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, stride=0)", "at least 1"),
 ])
 def test_tensor_misuse_is_one_line(program, words):
     from matcalc.errors import MatcalcError
@@ -455,3 +458,31 @@ def test_a_second_split_of_one_axis_must_be_the_same():
     from matcalc.errors import ShapeError
     with pytest.raises(ShapeError, match="split it the same way"):
         derive("X: (t, d)\nY = X.reshape(t, h, k)\nZ = X.reshape(t, a, c)")
+
+
+def test_a_trace_over_a_stack_prints_one_trace_per_slice():
+    """np.trace of a stack traces its first two axes, not each slice's: the fuzzer's
+    sum((T @ U) * T) * W was caught by the check (numpy of the wrong shape); a trace of a
+    stacked product is np.trace(…, axis1=-2, axis2=-1), one per slice."""
+    d = derive("T: (b, m, n)\nU: (b, n, n)\nW: (n, n)\nY = sum((T @ U) * T) * W", wrt="W")
+    assert d.verified_on and "axis1=-2, axis2=-1" in d.numpy_of("W")
+
+
+def test_the_gradient_of_a_kernel_is_a_correlation_and_of_the_input_a_flipped_one():
+    """The blogs' two forms: ∂L/∂K correlates X with ∂L/∂Y (windows of X, taps as they
+    are), ∂L/∂X runs ∂L/∂Y through the flipped kernel (the taps reversed, ::-1); both by
+    sliding windows and einsum, and verified."""
+    d = derive("X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, padding=1)",
+               wrt=["X", "K"])
+    assert d.verified_on
+    assert "sliding_window_view(np.pad(X" in d.numpy_of("K") and "::-1" not in d.numpy_of("K")
+    assert "sliding_window_view(np.pad(dY" in d.numpy_of("X") and "::-1" in d.numpy_of("X")
+    assert "only the terms" in d.text()  # the shifted δ collapses, said as any other
+
+
+def test_a_jacobian_through_a_padded_convolution_of_an_intermediate_is_refused():
+    """Inlined, an intermediate's entry past the edge would read f(0), not the padding's 0."""
+    from matcalc import jacobian
+    from matcalc.errors import UnsupportedError
+    with pytest.raises(UnsupportedError, match="with padding of the intermediate Z"):
+        jacobian("x: (1, 1, n)\nw: (1, 1, 3)\nZ = exp(x)\ny = conv1d(Z, w, padding=1)", "x")

@@ -182,6 +182,8 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
                 moves = [(u, v)]
                 break
             moves = _index_map(factor, factors, limits)
+            if moves is None:
+                moves = _shifted(factor, factors, limits)
             if moves is not None:
                 break
         else:
@@ -216,6 +218,43 @@ def collapse_term(term: Term) -> tuple[Term | None, list[tuple[Index, Expr]]]:
     coeff = term.coeff
     sums = tuple(limit for limit in sums if limit[0] in limits)
     return Term(coeff, tuple(factors), sums), kept
+
+
+def _shifted(delta: KroneckerDelta, factors: list, limits: dict) -> list | None:
+    """[(q, v − rest)] for δ(q + rest, v) with q summed, of coefficient ±1, read elsewhere
+    only as the plain index of an axis exactly as long as q's range: Σ_q δ(u + q − P, i)
+    w_q = w_{i−u+P}, and where i − u + P falls outside the kernel the entry reads 0 (the
+    zero padding), as the δ then never fires. An upstream gradient's index is taken first
+    (the flipped kernel: Σ_q ∂L/∂y_{i+P−q} w_q); None if no index qualifies."""
+    a, b = delta.args
+    gap = sympy.expand(a - b)
+    if not (isinstance(a, Add) or isinstance(b, Add)) or not gap.is_polynomial():
+        return None
+    candidates = []
+    for q in [i for i in gap.free_symbols if i in limits]:
+        coeff = gap.coeff(q)
+        if coeff not in (1, -1) or (gap - coeff * q).has(q):
+            continue
+        entries = [f for f in factors if f is not delta and q in free_symbols(f)]
+        if not entries or not all(_reads_plainly(f, q, limits[q]) for f in entries):
+            continue
+        upstream = any(isinstance(f.matrix, UPSTREAMS) for f in entries)
+        candidates.append((not upstream, str(q), q, -(gap - coeff * q) / coeff))
+    if not candidates:
+        return None
+    _, _, q, value = min(candidates, key=lambda c: c[:2])
+    return [(q, value)]
+
+
+def _reads_plainly(factor: Expr, q: Index, limit: tuple) -> bool:
+    """Whether ``factor`` is an entry that reads q as one of its indices, plainly, on an
+    axis exactly as long as q's range 0 … n − 1 (so that a value past the end reads 0)."""
+    if not isinstance(factor, Element) or limit[1] != 0:
+        return False
+    shape = getattr(factor.matrix, "shape", ())
+    axes = [k for k, index in enumerate(factor.indices) if q in free_symbols(index)]
+    return len(axes) == 1 and factor.indices[axes[0]] == q and \
+        len(shape) == len(factor.indices) and shape[axes[0]] == limit[2] + 1
 
 
 def _index_map(delta: KroneckerDelta, factors: list, limits: dict) -> list | None:
@@ -365,8 +404,25 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
 
 
 def kept_pairs(kept: list[tuple[Index, Expr]]) -> list[list[str]]:
-    """The index values a collapse kept, as the reason's parameters: [["k", "i"], …]."""
-    return [list(pair) for pair in dict.fromkeys((str(u), str(v)) for u, v in kept)]
+    """The index values a collapse kept, as the reason's parameters: [["k", "i"], …]; a
+    shifted one as a reader writes it, ["l", "j − q"]."""
+    return [list(pair) for pair in dict.fromkeys((str(u), _index_text(v)) for u, v in kept)]
+
+
+def _index_text(v: Expr) -> str:
+    """An index value as text: j − q + 1 (sympy writes -q + j + 1), the positive terms
+    first, a minus sign as the proofs print it."""
+    if not isinstance(v, Add):
+        return str(v)
+    terms = sorted(v.as_ordered_terms(), key=lambda t: (t.could_extract_minus_sign(),
+                                                       t.is_number))
+    text = ""
+    for term in terms:
+        negative = term.could_extract_minus_sign()
+        shown = str(-term if negative else term).replace("*", "")
+        text += (" − " if negative else " + ") + shown if text else \
+            ("−" if negative else "") + shown
+    return text
 
 
 @dataclass

@@ -213,7 +213,8 @@ class _ForwardPass(Walker):
         if watch is not None:
             watch.arguments(node, op, args)
         keywords = {"axis": node.axis, **({"keepdims": True} if node.keepdims else {}),
-                    **({"spec": node.spec} if node.spec is not None else {})}
+                    **({"spec": node.spec} if node.spec is not None else {}),
+                    **dict(node.options)}
         if self.frozen is not None and id(node) in self.frozen:
             return op.frozen(args, self.frozen[id(node)], **keywords)
         value = op.forward(*args, **keywords)
@@ -478,15 +479,29 @@ def dimension_size(k: int, seed: int) -> int:
     return SIZE_PATTERNS[k % len(SIZE_PATTERNS)][seed % 3]
 
 
+def with_derived(dims: dict, derived: dict) -> dict:
+    """The sizes of a convolution's output lengths, ⌊(n + 2P − D(r − 1) − 1)/S⌋ + 1, its
+    input length n grown where the draw made it shorter than two windows."""
+    from ..ops.conv import out_length
+    dims = dict(dims)
+    for name, (n, r, stride, padding, dilation) in derived.items():
+        size = lambda: out_length(dims.get(n, n), dims.get(r, r),  # noqa: E731
+                                  stride, padding, dilation)
+        while size() < 2 and isinstance(n, str) and n not in derived:
+            dims[n] += 1
+        dims[name] = size()
+    return dims
+
+
 def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
     """A random generator, the dimensions and the inputs of one draw: standard normal
     (times ``spread``) unless an assumption or an invertibility says otherwise."""
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys([*(d for shape in shapes.names.values() for d in shape
-                                     if isinstance(d, str)),
+                                     if isinstance(d, str) and d not in shapes.derived),
                                    *shapes.lengths()]))  # inside an expression only: g, f
     dims = {d: dimension_size(k, seed) for k, d in enumerate(symbolic)}
-    dims = with_products(dims, shapes.products)  # d = h·k (a reshape's)
+    dims = with_derived(with_products(dims, shapes.products), shapes.derived)
     invertible = invertible_names(program)
     values: dict[str, np.ndarray] = {}
     targets = {statement.target for statement in program.statements}

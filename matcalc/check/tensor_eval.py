@@ -275,7 +275,15 @@ class Evaluator:
         parts = [Labelled(np.arange(n), (label,)) for label, n in zip(m.labels, m.data.shape)]
         parts += [self.value(i, env) for i in indices]
         arrays, labels = _aligned(parts)
-        return Labelled(m.data[tuple(np.asarray(a, dtype=int) for a in arrays)], labels)
+        arrays = [np.asarray(a, dtype=int) for a in arrays]
+        lengths = m.data.shape[:len(m.labels)] + m.data.shape[-len(indices):]
+        inside = [(a >= 0) & (a < n) for a, n in zip(arrays, lengths)]
+        if all(np.all(i) for i in inside):
+            return Labelled(m.data[tuple(arrays)], labels)
+        # a shifted index past either end reads 0: a convolution's zero padding
+        clipped = tuple(np.clip(a, 0, n - 1) for a, n in zip(arrays, lengths))
+        mask = np.logical_and.reduce(np.broadcast_arrays(*inside))
+        return Labelled(np.where(mask, m.data[clipped], 0.0), labels)
 
     # -- partial derivatives
     def partial(self, expr: Partial, env: dict, around: tuple | None = None) -> Labelled:

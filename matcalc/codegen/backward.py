@@ -56,6 +56,7 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     the output's upstream gradient."""
     from ..index.symbols import axis_labels, dim
     from .einsum import NoEinsum, einsum_code
+    from .windows import shifted, windows_code
     if grad.no_matrix_form is None or grad.index_form is None:
         return None
     upstreams = {s.name if isinstance(s, UPSTREAMS) else s.of
@@ -67,7 +68,10 @@ def _index_numpy(d: Derivation, grad: Gradient, printer, named: bool) -> str | N
     free = tuple(i for i, n in zip(labels, grad.shape) if n != 1)
     sizes = {i: dim(n) for i, n in zip(labels, grad.shape)}
     try:
-        code = einsum_code(grad.index_form, free, sizes, printer)
+        if shifted(grad.index_form):  # a convolution's: sliding windows
+            code = windows_code(grad.index_form, free, sizes, printer)
+        else:
+            code = einsum_code(grad.index_form, free, sizes, printer)
     except NoEinsum:
         from .grid import NoGrid, grid_code
         try:

@@ -33,7 +33,8 @@ from ..ops.maps import Jacobian, MapDerivative
 # numpy functions this printer writes itself (the operations' own spellings add theirs)
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",
                               "einsum", "linalg.inv", "broadcast_to",
-                              "linalg.det", "linalg.matrix_power"})
+                              "linalg.det", "linalg.matrix_power",
+                              "pad", "lib.stride_tricks.sliding_window_view"})  # windows
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
@@ -220,6 +221,8 @@ class NumpyPrinter:
         if isinstance(e, sympy.ZeroMatrix):
             return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if isinstance(e, sympy.Trace):
+            if stacked(e.arg):  # tr M_β for every β: a stack of 1×1 matrices, as slices are
+                return f"np.trace({self.code(e.arg)}, axis1=-2, axis2=-1)[..., None, None]", 4
             return f"np.trace({self.code(e.arg)})", 4
         if isinstance(e, sympy.Inverse):
             return f"np.linalg.inv({self.code(e.arg)})", 4

@@ -589,10 +589,17 @@ def _call(node: ast.Call) -> Call:
     op = ops.get(func)
     if any(isinstance(arg, ast.Starred) for arg in node.args):
         raise _fail("starred arguments are not allowed", node)
-    axis, keepdims = None, False
+    axis, keepdims, options = None, False, []
     for keyword_arg in node.keywords:
         value = keyword_arg.value
-        if "axis" in op.keywords and keyword_arg.arg == "axis":
+        if keyword_arg.arg in op.keywords and keyword_arg.arg not in ("axis", "keepdims"):
+            least = 0 if keyword_arg.arg == "padding" else 1
+            if not (isinstance(value, ast.Constant) and type(value.value) is int
+                    and value.value >= least):
+                raise _fail(f"{keyword_arg.arg} must be an integer of at least {least}, e.g. "
+                            f"{keyword_arg.arg}={least + 1}", value)
+            options.append((keyword_arg.arg, value.value))
+        elif "axis" in op.keywords and keyword_arg.arg == "axis":
             axis = _axis(value)
             if axis is None:
                 raise _fail("axis must be an integer (-1: the last axis) or a tuple of "
@@ -612,7 +619,7 @@ def _call(node: ast.Call) -> Call:
     if wanted and len(args) != wanted:
         raise _fail(f"{func}() takes {'two arguments' if wanted == 2 else 'one argument'}, "
                     f"got {len(args)}", node)
-    return Call(func, args, axis, _pos(node), keepdims, spec)
+    return Call(func, args, axis, _pos(node), keepdims, spec, tuple(options))
 
 
 def _subscripts(func: str, node: ast.Call) -> tuple[str, list[ast.expr]]:

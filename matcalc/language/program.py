@@ -110,6 +110,10 @@ class Call:
     pos: Pos = field(compare=False)
     keepdims: bool = False   # numpy's: the reduced axes stay, of length 1
     spec: str | None = None  # einsum's subscripts, "ij,jk->ik" (``ops.einsum``)
+    options: tuple[tuple[str, int], ...] = ()  # integer keywords: conv's stride=2, padding=1
+
+    def option(self, name: str, default: int) -> int:
+        return dict(self.options).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -299,6 +303,7 @@ def _operand(node: Expr, parent: str, left: bool) -> str:
 def _call(node: Call) -> str:
     extra = [] if node.axis is None else [f"axis={node.axis}"]
     extra += ["keepdims=True"] if node.keepdims else []
+    extra += [f"{key}={value}" for key, value in node.options]
     spec = [f'"{node.spec}"'] if node.spec is not None else []
     return f"{node.func}({', '.join([*spec, *map(written, node.args), *extra])})"
 

@@ -56,6 +56,9 @@ class Shapes:
     squared: dict[str, Pos] = field(default_factory=dict)  # undeclared names made square
     # a long axis a reshape splits or merges, d = h·k: {"d": ("h", "k")}
     products: dict[str, tuple[Dim, Dim]] = field(default_factory=dict)
+    # a convolution's output length, by its name: {"n−r+1": (n, r, stride, padding,
+    # dilation)}, of length ⌊(n + 2P − D(r − 1) − 1)/S⌋ + 1
+    derived: dict[str, tuple] = field(default_factory=dict)
 
     def of(self, node: Expr) -> Shape:
         return self.nodes[id(node)]
@@ -158,6 +161,7 @@ def infer(program: Program) -> Shapes:
                          "number or another name")
     shapes = _name_fresh(u, names, rules.nodes, rules.assumptions, program)
     shapes.squared = rules.squared
+    shapes.derived = rules.derived
     return shapes
 
 
@@ -173,6 +177,7 @@ class _ShapeRules(Walker):
         self.declared = {decl.name for decl in program.declarations}
         self.targets = {statement.target for statement in program.statements}
         self.squared: dict[str, Pos] = {}  # undeclared inputs that broadcasting made square
+        self.derived: dict[str, tuple] = {}  # a convolution's output lengths, by name
         self.nodes: dict[int, Shape] = {}
         for decl in program.declarations:
             self.names[decl.name] = decl.shape
@@ -359,7 +364,7 @@ class _ShapeRules(Walker):
         if op.shape is None:
             return shapes[0]
         return op.shape(_Check(self.u, node, shapes, self.describe, self.mismatch,
-                               self.broadcast), node, shapes)
+                               self.broadcast, self.derived), node, shapes)
 
     def matmul(self, node: BinOp, left: Shape, right: Shape) -> Shape:
         if not left or not right:
@@ -445,6 +450,7 @@ class _Check:
     describer: object
     mismatch: object
     broadcaster: object
+    derivations: dict = field(default_factory=dict)  # the rules' own: derived lengths
 
     def broadcast(self) -> Shape:
         """numpy broadcasting of two arguments, as for '+' (a function of two arrays)."""
@@ -454,6 +460,33 @@ class _Check:
 
     def unify(self, a: Dim, b: Dim) -> bool:
         return self.unifier.unify(a, b)
+
+    def derived(self, n: Dim, r: Dim, stride: int, padding: int, dilation: int) -> Dim:
+        """A convolution's output length: a number where n and r are, else a dimension
+        named by its formula (n−r+1; h itself when the padding keeps it)."""
+        from ..ops.conv import out_length
+        n, r = self.unifier.find(n), self.unifier.find(r)
+        if isinstance(n, int) and isinstance(r, int):
+            if out_length(n, r, stride, padding, dilation) < 1:
+                raise self.fail(f"{self.node.func}: the kernel ({r}) is longer than the "
+                                f"padded input ({n} + {2 * padding})")
+            return out_length(n, r, stride, padding, dilation)
+        if isinstance(n, _Fresh) or isinstance(r, _Fresh):
+            raise self.fail(f"{self.node.func} needs its arguments' shapes declared, e.g. "
+                            "x: (b, c, n) and w: (o, c, r)")
+        const = 2 * padding - dilation * ((r if isinstance(r, int) else 0) - 1) - 1
+        if stride == 1 and isinstance(r, int) and const + 1 == 0:
+            return n  # the padding keeps the length: h
+        parts = [str(n)] + ([] if isinstance(r, int) else
+                            [f"−{dilation}{r}" if dilation > 1 else f"−{r}"])
+        if stride == 1:
+            const += 1
+            name = "".join(parts) + (f"+{const}" if const > 0 else f"−{-const}" if const else "")
+        else:
+            inner = "".join(parts) + (f"+{const}" if const > 0 else f"−{-const}" if const else "")
+            name = f"⌊({inner})/{stride}⌋+1"
+        self.derivations[name] = (n, r, stride, padding, dilation)
+        return name
 
     def describe(self, k: int) -> str:
         return self.describer(self.node.args[k], self.shapes[k])

@@ -19,6 +19,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from .base import Op, fill, numpy_function
+from .conv import OPS as _CONV
 from .einsum import OPS as _EINSUM
 from .elementwise import OPS as _ELEMENTWISE
 from .elementwise import declared, logistic, primed
@@ -43,7 +44,7 @@ def _complete(op: Op) -> Op:
 REGISTRY: dict[str, Op] = {
     op.name: _complete(op)
     for op in [*_ELEMENTWISE, *_ROWWISE, *_REDUCTIONS, *_EXTREMA, *_LOSSES, *_LINALG,
-               *_EINSUM]
+               *_EINSUM, *_CONV]
 }
 _BY_FUNCTION = {op.function: op for op in REGISTRY.values() if op.function is not None}
 
@@ -133,7 +134,8 @@ def numpy_names() -> dict[str, str]:
     found: dict[str, str] = {}
     for name in LANGUAGE:
         op = REGISTRY[name]
-        spelling = op.source.format(*["x"] * op.arity, axis="", spec="i->i", all="x") \
+        spelling = op.source.format(*["x"] * op.arity, axis="", spec="i->i", all="x",
+                                    windows="np.lib.stride_tricks.sliding_window_view(x, 1)") \
             if op.source else \
             fill(op.numpy, "x", atomic=True) if op.numpy and op.arity == 1 else \
             op.numpy.format(*["x"] * op.arity) if op.numpy else ""

@@ -1,0 +1,176 @@
+"""numpy for an index form whose entries are read at shifted indices (a convolution's
+gradients), by sliding windows and einsum:
+
+    ∂L/∂w_{o,c,j} = Σ_β Σ_u x_{β,c,u+j} ∂L/∂y_{β,o,u}
+        np.einsum("bcuj,bou->ocj", <windows of x: axis u, taps j>, dy)
+    ∂L/∂x_{β,c,i} = Σ_o Σ_a w_{o,c,a} ∂L/∂y_{β,o,i−a}          (the flipped kernel)
+        np.einsum("oca,boia->bci", w, <windows of dy, taps reversed: [..., ::-1]>)
+
+An entry read at s₁p + s₂q + c (two indices) becomes an array with an axis for p and one
+for q: the array padded with zeros by M = |s₁|(N_p − 1) + |s₂|(N_q − 1) + |c| on both
+sides (a read past either end is 0), its windows of |s₂|(N_q − 1) + 1 taps
+(``np.lib.stride_tricks.sliding_window_view``), every |s₁|-th window from the one p = 0
+reads, every |s₂|-th tap, reversed where a coefficient is negative.
+"""
+
+from __future__ import annotations
+
+from sympy import Add, Expr, Integer, Mul, Sum
+
+from ..index.symbols import Element, Index
+from .einsum import NoEinsum, entry_axes
+
+SWV = "np.lib.stride_tricks.sliding_window_view"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def shifted(expr: Expr) -> bool:
+    """Whether an index form reads an entry at a shifted index (u + a − 1)."""
+    return any(not isinstance(i, (Index, Integer)) for e in expr.atoms(Element)
+               for i in e.indices)
+
+
+def windows_code(expr: Expr, free: tuple[Index, ...], sizes: dict, printer) -> str:
+    """np.einsum over sliding windows for the index form ``expr`` over ``free``."""
+    from ..calculus.collapse import expand
+    terms = expand(expr)
+    if not terms:
+        raise NoEinsum("no terms")
+    parts = []
+    for term in terms:
+        ranges = {**sizes, **{i: hi - lo + 1 for i, lo, hi in term.sums}}
+        if any(lo != 0 for _, lo, _ in term.sums):
+            raise NoEinsum("a sum that does not start at 0")
+        letters = {index: LETTERS[k] for k, index in enumerate([*free, *(s[0] for s in
+                                                                        term.sums)])}
+        operands, specs = [], []
+        for factor in term.factors:
+            if not isinstance(factor, Element):
+                raise NoEinsum("a factor that is not an entry")
+            others = [f for f in term.factors if f is not factor]
+            code, spec = _operand(factor, letters, ranges, printer, _taps_first(others))
+            operands.append(code)
+            specs.append(spec)
+        out = "".join(letters[i] for i in free)
+        for index in free:  # constant along a free index: ones carry its axis
+            if letters[index] not in "".join(specs):
+                operands.append(f"np.ones({printer._code(ranges[index])[0]})")
+                specs.append(letters[index])
+        code = f'np.einsum("{",".join(specs)}->{out}", {", ".join(operands)})'
+        coeff = term.coeff
+        if coeff != 1:
+            scalar, _ = printer._code(coeff)
+            code = f"{scalar} * {code}"
+        parts.append(code)
+    return " + ".join(parts)
+
+
+def _operand(e: Element, letters: dict, ranges: dict, printer,
+             preference=None) -> tuple[str, str]:
+    """(numpy of the entry's array as the einsum reads it, its subscripts)."""
+    plain = Element(e.matrix, *[i if isinstance(i, (Index, Integer)) else Index("ℓ")
+                                for i in e.indices])
+    code, axes_indices, rank = entry_axes(plain, printer)
+    # the entry's own indices, axis by axis, as the array has them (a dropped unit axis
+    # of a vector is gone)
+    own = [i for i in e.indices if not (i == Integer(0))] if rank < len(e.indices) \
+        else list(e.indices)
+    if len(own) != rank:
+        raise NoEinsum("an entry this printer cannot lay out")
+    spec, taps = [], []
+    shape = _array_shape(e, rank)
+    for axis, index in enumerate(own):
+        if isinstance(index, Index):
+            spec.append(letters[index])
+            continue
+        code, p, q = _windowed(code, axis, index, ranges, printer, shape, len(own) +
+                               len(taps), preference)
+        spec.append(letters[p])
+        taps.append(letters[q])
+    return code, "".join(spec + taps)
+
+
+def _array_shape(e: Element, rank: int) -> list:
+    """The lengths of the entry's array, axis by axis as numpy has them."""
+    shape = list(e.matrix.shape)
+    if rank < len(shape):  # a vector, n×1: its one axis
+        shape = [d for d in shape if d != 1] or shape[:1]
+    return shape
+
+
+def _taps_first(others: list):
+    """Which index of a shifted entry runs along a window's taps: one another factor
+    reads that is no upstream gradient (the kernel's tap a, as in ∂L/∂y_{i−a} w_a), else
+    one no upstream gradient reads (the kernel's tap j of ∂L/∂w_j = Σ_u x_{u+j} ∂L/∂y_u).
+    Higher is more a tap."""
+    from ..index.symbols import UPSTREAMS, free_symbols
+
+    def score(index: Index) -> int:
+        kernel = any(index in free_symbols(f) and not (isinstance(f, Element) and
+                                                      isinstance(f.matrix, UPSTREAMS))
+                     for f in others)
+        upstream = any(index in free_symbols(f) and isinstance(f, Element) and
+                       isinstance(f.matrix, UPSTREAMS) for f in others)
+        return 2 * kernel + (not upstream)
+    return score
+
+
+def _windowed(code: str, axis: int, index: Expr, ranges: dict, printer, shape: list,
+              rank: int, preference=None) -> tuple[str, Index, Index]:
+    """The array ``code`` (of ``rank`` axes, its lengths ``shape``) read at s₁p + s₂q + c
+    along ``axis``: axis ``axis`` runs over p, and a new last axis over q."""
+    terms = Add.make_args(index)
+    const = sum((t for t in terms if t.is_number), Integer(0))
+    coeffs = {}
+    for t in terms:
+        if t.is_number:
+            continue
+        c, rest = t.as_coeff_Mul()
+        if not isinstance(rest, Index) or not c.is_Integer:
+            raise NoEinsum("an index that is not a sum of multiples of indices")
+        coeffs[rest] = coeffs.get(rest, 0) + int(c)
+    if len(coeffs) != 2 or not const.is_Integer:
+        raise NoEinsum("a shifted index of other than two indices")
+    score = preference or (lambda index: 0)
+    (q, s2), (p, s1) = sorted(coeffs.items(), key=lambda kv: (-score(kv[0]), str(kv[0])))
+    n1, n2, c = ranges[p], ranges[q], int(const)
+    low = c + min(0, s1) * (n1 - 1) + min(0, s2) * (n2 - 1)    # the reads' first …
+    high = c + max(0, s1) * (n1 - 1) + max(0, s2) * (n2 - 1)   # … and last position
+    reach = abs(s1) * (n1 - 1) + abs(s2) * (n2 - 1) + abs(c)  # enough on either side
+    left, right = _padding(-low, reach), _padding(high - shape[axis] + 1, reach)
+    taps = abs(s2) * (n2 - 1) + 1
+    base = c + left + min(0, s2) * (n2 - 1)
+    size = lambda e: printer._code(Integer(e) if isinstance(e, int) else e)[0]  # noqa: E731
+    widths = ["(0, 0)"] * rank
+    widths[axis] = f"({size(left)}, {size(right)})"
+    view = code if left == 0 and right == 0 else f"np.pad({code}, ({', '.join(widths)}))"
+    view = f"{SWV}({view}, {size(taps)}, axis={axis})"
+    if s1 > 0:
+        start, stop, step = base, base + s1 * (n1 - 1) + 1, s1
+    else:
+        start, stop, step = base + s1 * (n1 - 1), base + 1, -s1
+    lead = ":, " * axis
+    cut = f"{size(start)}:{size(stop)}" + (f":{step}" if step != 1 else "")
+    view = f"{view}[{lead}{cut}]"
+    if s1 < 0:
+        view = f"{view}[{lead}::-1]"
+    if abs(s2) != 1:
+        view = f"{view}[..., ::{abs(s2)}]"
+    if s2 < 0:
+        view = f"{view}[..., ::-1]"
+    return view, p, q
+
+
+def _padding(need: Expr, reach: Expr) -> Expr:
+    """Zeros to add on one side: what the reads need past the end, none if they need
+    none (a number, or a length whose sign sympy knows), else ``reach``, enough always."""
+    if need.is_number:
+        return max(Integer(0), need)
+    if need.is_nonnegative:
+        return need
+    if need.is_nonpositive:
+        return Integer(0)
+    return reach
+
+
+__all__ = ["shifted", "windows_code"]
