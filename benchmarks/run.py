@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from programs import (  # noqa: E402  (benchmarks/programs.py)
     chain,
     mlp,
+    reshape_transformer,
     tensor_transformer,
     tensor_transformer_weights,
     transformer,
@@ -276,9 +277,28 @@ def transformers(runs: int = 9, program_of=None, weights_of=None,
     return lines
 
 
+CONV_LAYER = "X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, padding=1)"
+
+
 def tensor_blocks(runs: int = 9) -> list[str]:
-    """(h) transformers() for the blocks on (b, t, d) with heads."""
-    return transformers(runs, tensor_transformer, tensor_transformer_weights, "≤ 1.5 s")
+    """(h) transformers() for the blocks on (b, t, d) with heads by einsum and by reshape,
+    and a conv2d layer."""
+    lines = transformers(runs, tensor_transformer, tensor_transformer_weights, "≤ 1.5 s")
+    lines += ["", "The same blocks with the heads formed by reshape and transpose "
+              "(`reshape_transformer`: `(X @ Wq).reshape(b, t, h, k).transpose(0, 2, 1, 3)`, "
+              "merged back the same way):", ""]
+    lines += transformers(runs, reshape_transformer, tensor_transformer_weights, "≤ 1.5 s")
+    derive(CONV_LAYER, wrt=["X", "K"])  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        d = derive(CONV_LAYER, wrt=["X", "K"])
+        times.append(time.perf_counter() - start)
+    assert d.verified_on
+    lines += ["", f"A conv2d layer (`{CONV_LAYER.splitlines()[-1]}`, 3×3 kernels), both "
+              f"gradients, verified: {statistics.median(times):.3f} s (target ≤ 0.5 s)."]
+    print(lines[-1], flush=True)
+    return lines
 
 
 def main() -> None:
@@ -387,7 +407,7 @@ def main() -> None:
         "bias and weight, verified as by default (3 random instances); median of warm runs.",
         "",
         *blocks, "",
-        "## (h) Transformer blocks on a batch, (b, t, d) with h heads", "",
+        "## (h) Transformer blocks on a batch, (b, t, d) with h heads; a conv2d layer", "",
         "Post-norm blocks of `benchmarks/programs.py` (`tensor_transformer`): projections",
         "into h heads by einsum, attention with a mask added to the scores, the heads merged",
         "by einsum, residual, layer norm over the last axis, a ReLU MLP with a residual;",

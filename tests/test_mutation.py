@@ -95,9 +95,8 @@ CASES: dict[str, Case] = {
     }),
     # heads by reshape: a view of the upstream gradient in the reshape's other shape
     "79_heads_by_reshape": Case(program_text((EXAMPLES / "79_heads_by_reshape.mc").read_text(
-        encoding="utf-8")), ("Wq", "Wv", "Wo"), {
+        encoding="utf-8")), ("Wq", "Wo"), {
         "Wq": "(X.swapaxes(-1, -2) @ dQ.transpose(0, 2, 1, 3).reshape(X.shape)).sum(axis=0)",
-        "Wv": "(X.swapaxes(-1, -2) @ dV.transpose(0, 2, 1, 3).reshape(X.shape)).sum(axis=0)",
         "Wo": "(O.swapaxes(-1, -2) @ dY).sum(axis=0)",
     }),
     # seed 001's perceptron (sigmoid), examples/17_mlp.mc

@@ -486,3 +486,14 @@ def test_a_jacobian_through_a_padded_convolution_of_an_intermediate_is_refused()
     from matcalc.errors import UnsupportedError
     with pytest.raises(UnsupportedError, match="with padding of the intermediate Z"):
         jacobian("x: (1, 1, n)\nw: (1, 1, 3)\nZ = exp(x)\ny = conv1d(Z, w, padding=1)", "x")
+
+
+@pytest.mark.parametrize("program", [
+    "x: (b, c, n)\nw: (o, c, r)\ny = conv1d(x, w, stride=2)",
+    "X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, stride=2, padding=1)"])
+def test_the_numpy_module_of_a_convolution_runs_its_own_check(program):
+    """forward by sliding windows; check() draws inputs at least two windows long."""
+    d = derive(program, wrt="all")
+    namespace: dict = {}
+    exec(compile(d.show("numpy"), "conv_module", "exec"), namespace)
+    assert namespace["check"]() < 1e-6

@@ -414,8 +414,8 @@ def _index_text(v: Expr) -> str:
     first, a minus sign as the proofs print it."""
     if not isinstance(v, Add):
         return str(v)
-    terms = sorted(v.as_ordered_terms(), key=lambda t: (t.could_extract_minus_sign(),
-                                                       t.is_number))
+    terms = sorted(v.as_ordered_terms(), key=lambda t: (t.is_number,
+                                                       t.could_extract_minus_sign()))
     text = ""
     for term in terms:
         negative = term.could_extract_minus_sign()

@@ -768,6 +768,10 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}
     for term in terms:
+        if any(isinstance(i, Add) for f in term.factors for e in f.atoms(Element)
+               for i in e.indices):
+            raise NoMatrixForm("an entry at a shifted index (a convolution's) has none: "
+                               "its numpy slides windows")
         stack = peel(term, free)
         try:
             r = TermRecogniser(stack.term, stack.free, dims, stack.labels)

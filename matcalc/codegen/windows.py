@@ -77,17 +77,18 @@ def _operand(e: Element, letters: dict, ranges: dict, printer,
         else list(e.indices)
     if len(own) != rank:
         raise NoEinsum("an entry this printer cannot lay out")
-    spec, taps = [], []
     shape = _array_shape(e, rank)
+    spec, cuts = [], []
     for axis, index in enumerate(own):
         if isinstance(index, Index):
             spec.append(letters[index])
             continue
-        code, p, q = _windowed(code, axis, index, ranges, printer, shape, len(own) +
-                               len(taps), preference)
-        spec.append(letters[p])
-        taps.append(letters[q])
-    return code, "".join(spec + taps)
+        cut = _cut(axis, index, ranges, shape, preference)
+        spec.append(letters[cut["p"]])
+        cuts.append(cut)
+    if not cuts:
+        return code, "".join(spec)
+    return _windows(code, cuts, rank, printer), "".join(spec + [letters[c["q"]] for c in cuts])
 
 
 def _array_shape(e: Element, rank: int) -> list:
@@ -115,10 +116,9 @@ def _taps_first(others: list):
     return score
 
 
-def _windowed(code: str, axis: int, index: Expr, ranges: dict, printer, shape: list,
-              rank: int, preference=None) -> tuple[str, Index, Index]:
-    """The array ``code`` (of ``rank`` axes, its lengths ``shape``) read at s₁p + s₂q + c
-    along ``axis``: axis ``axis`` runs over p, and a new last axis over q."""
+def _cut(axis: int, index: Expr, ranges: dict, shape: list, preference=None) -> dict:
+    """How axis ``axis`` read at s₁p + s₂q + c becomes two: its zeros on either side, the
+    window's taps, the positions p reads (start, stop, step) and the taps q reads."""
     terms = Add.make_args(index)
     const = sum((t for t in terms if t.is_number), Integer(0))
     coeffs = {}
@@ -138,27 +138,42 @@ def _windowed(code: str, axis: int, index: Expr, ranges: dict, printer, shape: l
     high = c + max(0, s1) * (n1 - 1) + max(0, s2) * (n2 - 1)   # … and last position
     reach = abs(s1) * (n1 - 1) + abs(s2) * (n2 - 1) + abs(c)  # enough on either side
     left, right = _padding(-low, reach), _padding(high - shape[axis] + 1, reach)
-    taps = abs(s2) * (n2 - 1) + 1
     base = c + left + min(0, s2) * (n2 - 1)
+    start, stop = (base, base + s1 * (n1 - 1) + 1) if s1 > 0 else \
+        (base + s1 * (n1 - 1), base + 1)
+    return {"axis": axis, "p": p, "q": q, "pad": (left, right),
+            "taps": abs(s2) * (n2 - 1) + 1, "positions": (start, stop, abs(s1)),
+            "reversed": s1 < 0, "tap_step": -abs(s2) if s2 < 0 else abs(s2)}
+
+
+def _windows(code: str, cuts: list, rank: int, printer) -> str:
+    """One padding, one sliding_window_view over every shifted axis, one slice of the
+    positions, one of the taps (reversed where a coefficient is negative: ::-1)."""
     size = lambda e: printer._code(Integer(e) if isinstance(e, int) else e)[0]  # noqa: E731
     widths = ["(0, 0)"] * rank
-    widths[axis] = f"({size(left)}, {size(right)})"
-    view = code if left == 0 and right == 0 else f"np.pad({code}, ({', '.join(widths)}))"
-    view = f"{SWV}({view}, {size(taps)}, axis={axis})"
-    if s1 > 0:
-        start, stop, step = base, base + s1 * (n1 - 1) + 1, s1
-    else:
-        start, stop, step = base + s1 * (n1 - 1), base + 1, -s1
-    lead = ":, " * axis
-    cut = f"{size(start)}:{size(stop)}" + (f":{step}" if step != 1 else "")
-    view = f"{view}[{lead}{cut}]"
-    if s1 < 0:
-        view = f"{view}[{lead}::-1]"
-    if abs(s2) != 1:
-        view = f"{view}[..., ::{abs(s2)}]"
-    if s2 < 0:
-        view = f"{view}[..., ::-1]"
-    return view, p, q
+    for cut in cuts:
+        left, right = cut["pad"]
+        widths[cut["axis"]] = f"({size(left)}, {size(right)})"
+    padded = code if all(c["pad"] == (0, 0) for c in cuts) else \
+        f"np.pad({code}, ({', '.join(widths)}))"
+    taps = [size(c["taps"]) for c in cuts]
+    axes = [str(c["axis"]) for c in cuts]
+    view = f"{SWV}({padded}, {taps[0] if len(cuts) == 1 else '(' + ', '.join(taps) + ')'}, " \
+           f"axis={axes[0] if len(cuts) == 1 else '(' + ', '.join(axes) + ')'})"
+    last = max(c["axis"] for c in cuts)
+    positions = [":"] * (last + 1)
+    for cut in cuts:
+        start, stop, step = cut["positions"]
+        positions[cut["axis"]] = f"{size(start)}:{size(stop)}" + (f":{step}" if step != 1
+                                                                    else "")
+    view = f"{view}[{', '.join(positions)}]"
+    for cut in cuts:
+        if cut["reversed"]:
+            view = f"{view}[{':, ' * cut['axis']}::-1]"
+    steps = [f"::{c['tap_step']}" if c["tap_step"] != 1 else ":" for c in cuts]
+    if any(step != ":" for step in steps):
+        view = f"{view}[..., {', '.join(steps)}]"
+    return view
 
 
 def _padding(need: Expr, reach: Expr) -> Expr:

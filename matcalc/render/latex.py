@@ -376,6 +376,8 @@ class LatexPrinter(TextPrinter):
     def visit_Neg(self, n: Neg) -> str:
         return "-" + self._source_operand(n.operand)
 
+    MINUS = "-"
+
     def _print_Joint(self, e) -> str:
         high = self._print(e.high)
         high = rf"\left({high}\right)" if type(e.high).__name__ == "Mod" else high

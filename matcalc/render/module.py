@@ -99,6 +99,8 @@ def _program_view(d, inputs: list[str]) -> dict:
                    for n in source.bare],
         "lengths": source.bare,
         "products": products,
+        # a convolution's input at least as long as two windows: (n, r, S, P, D)
+        "derived": [list(spec) for spec in shapes.derived.values()],
         "dims": {name: 2 + k % 3 for k, name in enumerate(dims)},
         "forward": forward,
         "domains": _domains(program, source),

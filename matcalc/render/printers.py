@@ -244,8 +244,23 @@ class Printer(Walker):
         # a numbered entry counts as the program does (x[0] is x_0), or from 1 as some
         # articles do (x_1), by the notation's "entries"
         texts = [self.entry_number(int(i)) if getattr(i, "is_Integer", False) else
+                 self.shifted_index(i) if isinstance(i, sympy.Add) else
                  self._print(i) for i in indices]
         return ("," if len(texts) > 2 or any(len(t) > 1 for t in texts) else "").join(texts)
+
+    def shifted_index(self, index: Expr) -> str:
+        """A convolution's index as one reads it in a subscript, i−q+1: the indices first,
+        then the number, no spaces (x_{β,c,k+q−1})."""
+        terms = sorted(sympy.Add.make_args(index), key=lambda t: (t.is_number,
+                                                                  is_negative(t)))
+        text = ""
+        for term in terms:
+            negative = is_negative(term)
+            shown = self._print(-term if negative else term).replace(" ", "")
+            text += ("−" if negative else "+" if text else "") + shown
+        return text.replace("−", self.MINUS)
+
+    MINUS = "−"
 
     # -- written order: the terms of a sum as the program (or the route) writes them
     def written_ranks(self, e: Expr) -> dict:
