@@ -44,6 +44,76 @@ def calls_in(code: str) -> frozenset[str]:
                      and (name := _called(node.func)) is not None)
 
 
+@lru_cache(maxsize=4096)
+def _compiled(code: str, allowed: frozenset[str]):
+    """``code`` as a function of the values, its tree walked once (the forward pass runs an
+    elementwise function's spelling on every call): the same constructs as ``eval_numpy``,
+    each checked here, before anything runs. None for code that binds names (:=)."""
+    import numpy as np
+    tree = _tree(code)
+    if any(isinstance(node, ast.NamedExpr) for node in ast.walk(tree)):
+        return None
+
+    def unexpected(node):
+        return UnsupportedError("unexpected construct in generated numpy code: "
+                                f"{ast.dump(node)[:80]}")
+
+    def build(node):
+        if isinstance(node, ast.Expression):
+            return build(node.body)
+        if isinstance(node, ast.Constant) and (type(node.value) in (int, float, bool, str)
+                                               or node.value in (Ellipsis, None)):
+            value = node.value
+            return lambda values: value
+        if isinstance(node, ast.Name):
+            name = node.id
+
+            def read(values):
+                if name not in values:
+                    raise unexpected(node)
+                return values[name]
+            return read
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            op, left, right = _OPS[type(node.op)], build(node.left), build(node.right)
+            return lambda values: op(left(values), right(values))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = build(node.operand)
+            if isinstance(node.op, ast.USub):
+                return lambda values: -operand(values)
+            return operand
+        if isinstance(node, (ast.Tuple, ast.List)):
+            items = [build(e) for e in node.elts]
+            kind = tuple if isinstance(node, ast.Tuple) else list
+            return lambda values: kind(item(values) for item in items)
+        if isinstance(node, ast.Attribute) and node.attr in _ATTRIBUTES:
+            inner, attr = build(node.value), node.attr
+            return lambda values: getattr(inner(values), attr)
+        if isinstance(node, ast.Subscript):
+            inner, key = build(node.value), build(node.slice)
+            return lambda values: inner(values)[key(values)]
+        if isinstance(node, ast.Slice):
+            parts = [None if part is None else build(part)
+                     for part in (node.lower, node.upper, node.step)]
+            return lambda values: slice(*(None if p is None else p(values) for p in parts))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            args = [build(a) for a in node.args]
+            kwargs = {k.arg: build(k.value) for k in node.keywords}
+            name = _called(node.func)
+            if name is not None and name in allowed:
+                target = np
+                for part in name.split("."):
+                    target = getattr(target, part)
+                return lambda values: target(*(a(values) for a in args),
+                                             **{k: v(values) for k, v in kwargs.items()})
+            if name is None and node.func.attr in ARRAY_METHODS:
+                owner, method = build(node.func.value), node.func.attr
+                return lambda values: getattr(owner(values), method)(
+                    *(a(values) for a in args), **{k: v(values) for k, v in kwargs.items()})
+        raise unexpected(node)
+
+    return build(tree)
+
+
 def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | None = None):
     """The value of ``code`` with the arrays ``values``, calling only ``allowed`` (numpy is
     imported here, not with the module: deriving needs only ``calls_in``). ``memo`` keeps
@@ -51,6 +121,9 @@ def eval_numpy(code: str, values: dict, allowed: frozenset[str], memo: dict | No
     backward pass bound once per gradient shares its named gradients)."""
     import numpy as np
 
+    compiled = _compiled(code, frozenset(allowed))
+    if compiled is not None:  # nothing bound: the tree walked once, run as a function
+        return compiled(values)
     values = dict(values)  # (name := value) binds here, not in the caller's dict
 
     def run(node):

@@ -876,20 +876,9 @@ def _chain_holds(program: Program, instance: Instance, base: dict, found: dict) 
         moves[name] = (total, points, eps, u)
         total += 4
 
-    def placed(name: str, value: np.ndarray) -> np.ndarray:
-        start, points, _, _ = moves[name]
-        out = np.array(np.broadcast_to(value, (total, *np.shape(base[name]))), dtype=float)
-        out[start:start + 4] = points
-        return out
-
-    values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
-              for n in program.inputs()}
-    for statement in program.statements:
-        value = np.asarray(run_expression(statement.value, values, frozen=instance.frozen),
-                           dtype=float)
-        values[statement.target] = placed(statement.target, value) \
-            if statement.target in moves else value
-    losses = np.broadcast_to(batch_loss(instance, values), (total,))
+    losses = moved_losses(program, instance, base,
+                          {n: (start, points) for n, (start, points, _, _) in moves.items()},
+                          total)
     for name, (start, _, eps, u) in moves.items():
         near = losses[start] - losses[start + 1]
         far = losses[start + 2] - losses[start + 3]
@@ -902,6 +891,27 @@ def _chain_holds(program: Program, instance: Instance, base: dict, found: dict) 
                 1e-7 * max(1.0, instance.loss_scale):
             return False
     return True
+
+
+def moved_losses(program: Program, instance: Instance, base: dict, moves: dict,
+                 total: int) -> np.ndarray:
+    """L for a batch of ``total`` copies of the program: each name of ``moves`` (name →
+    (first copy, its moved values)) moved in its own copies where it stands, what comes
+    after it run again; every other copy at the base values."""
+    def placed(name: str, value: np.ndarray) -> np.ndarray:
+        start, points = moves[name]
+        out = np.array(np.broadcast_to(value, (total, *np.shape(base[name]))), dtype=float)
+        out[start:start + len(points)] = points
+        return out
+
+    values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
+              for n in program.inputs()}
+    for statement in program.statements:
+        value = np.asarray(run_expression(statement.value, values, frozen=instance.frozen),
+                           dtype=float)
+        values[statement.target] = placed(statement.target, value) \
+            if statement.target in moves else value
+    return np.broadcast_to(batch_loss(instance, values), (total,))
 
 
 def finite_differences(program: Program, instance: Instance, output: str,
@@ -946,21 +956,9 @@ def _differences(program: Program, instance: Instance, output: str,
         moves[name] = (total, points, h)
         total += len(points)
 
-    def placed(name: str, value: np.ndarray) -> np.ndarray:
-        """The batch with the name's own copies moved (the others as they are)."""
-        start, points, _ = moves[name]
-        out = np.array(np.broadcast_to(value, (total, *np.shape(base[name]))), dtype=float)
-        out[start:start + len(points)] = points
-        return out
-
-    values = {n: placed(n, base[n][None]) if n in moves else base[n][None]
-              for n in program.inputs()}
-    for statement in program.statements:
-        value = np.asarray(run_expression(statement.value, values, frozen=instance.frozen),
-                           dtype=float)
-        values[statement.target] = placed(statement.target, value) \
-            if statement.target in moves else value
-    losses = np.broadcast_to(batch_loss(instance, values), (total,))
+    losses = moved_losses(program, instance, base,
+                          {n: (start, points) for n, (start, points, _) in moves.items()},
+                          total)
     found = {}
     for name, (start, _, h) in moves.items():
         n = len(h)

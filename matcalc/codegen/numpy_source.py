@@ -72,26 +72,6 @@ class NumpySource(Walker):
             return f"{self.operand(n.operand)}.T"
         return f"{self.operand(n.operand)}{n.written}"
 
-    def windows(self, n: Call, args: list[str]) -> str:
-        """A convolution's patches in numpy: the input padded with zeros, the kernel's
-        span of windows (``ops.conv.windows``), every stride-th window, every
-        dilation-th tap."""
-        from ..ops.conv import settings
-        stride, padding, dilation = settings(n)
-        axes = 2 if n.func == "conv2d" else 1
-        x, w = args
-        pad = ", ".join(["(0, 0)"] * 2 + [f"({padding}, {padding})"] * axes)
-        spans = [f"{w}.shape[{2 + k}]" if dilation == 1 else
-                 f"({w}.shape[{2 + k}] - 1) * {dilation} + 1" for k in range(axes)]
-        spans_code = f"({', '.join(spans)})" if axes == 2 else spans[0]
-        axis = "(-2, -1)" if axes == 2 else "-1"
-        padded = f"np.pad({x}, ({pad}))" if padding else x
-        code = f"np.lib.stride_tricks.sliding_window_view({padded}, {spans_code}, axis={axis})"
-        cut = [f"::{stride}"] * axes + [f"::{dilation}"] * axes
-        if stride != 1 or dilation != 1:
-            code += "[..., " + ", ".join(c if c not in ("::1",) else ":" for c in cut) + "]"
-        return code
-
     def visit_Reshape(self, n: Reshape) -> str:
         """X.reshape(X.shape[0], X.shape[1], h, -1): lengths read off the inputs, one left
         to numpy."""
@@ -114,9 +94,9 @@ class NumpySource(Walker):
         if op.source is not None:
             axis = "" if n.axis is None else f", axis={n.axis}"
             axis += ", keepdims=True" if n.keepdims else ""
+            fields = op.source_fields(n, args) if op.source_fields is not None else {}
             return op.source.format(*args, axis=axis, spec=n.spec, all=", ".join(args),
-                                    windows=self.windows(n, args) if n.options or
-                                    "{windows}" in op.source else "")
+                                    **fields)
         if op.arity == 1:
             return fill(op.numpy, self.code(n.args[0]),
                         isinstance(n.args[0], (Name, Number, Size, Call)))

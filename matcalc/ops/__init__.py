@@ -134,9 +134,8 @@ def numpy_names() -> dict[str, str]:
     found: dict[str, str] = {}
     for name in LANGUAGE:
         op = REGISTRY[name]
-        spelling = op.source.format(*["x"] * op.arity, axis="", spec="i->i", all="x",
-                                    windows="np.lib.stride_tricks.sliding_window_view(x, 1)") \
-            if op.source else \
+        spelling = op.source.format(*["x"] * op.arity, axis="", spec="i->i", all="x") \
+            if op.source and op.source_fields is None else \
             fill(op.numpy, "x", atomic=True) if op.numpy and op.arity == 1 else \
             op.numpy.format(*["x"] * op.arity) if op.numpy else ""
         calls = (calls_in(spelling) if spelling else frozenset()) - SHAPE_HELPERS

@@ -58,6 +58,8 @@ class Op:
     # numpy for a call in a program, where ``numpy`` does not say it: {0}, {1} the
     # arguments (bracketed), {axis} the axis and keepdims keywords (", axis=0" or "")
     source: str | None = None
+    # more fields for ``source``: (call node, its arguments' code) -> {name: code}
+    source_fields: Callable[..., dict] | None = None
     # spellings for the reader: a name (σ, \sigma) or a whole format with {} (|x|)
     text: str = ""
     tex: str = ""

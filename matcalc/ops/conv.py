@@ -96,6 +96,26 @@ def _forward(axes: int):
     return forward
 
 
+def _windows_source(axes: int):
+    def fields(node, args: list[str]) -> dict:
+        """{windows}: the patches in numpy, the input padded with zeros, the kernel's span
+        of windows, every stride-th window, every dilation-th tap."""
+        stride, padding, dilation = settings(node)
+        x, w = args
+        pad = ", ".join(["(0, 0)"] * 2 + [f"({padding}, {padding})"] * axes)
+        spans = [f"{w}.shape[{2 + k}]" if dilation == 1 else
+                 f"({w}.shape[{2 + k}] - 1) * {dilation} + 1" for k in range(axes)]
+        span = f"({', '.join(spans)})" if axes == 2 else spans[0]
+        padded = f"np.pad({x}, ({pad}))" if padding else x
+        code = f"np.lib.stride_tricks.sliding_window_view({padded}, {span}, " \
+               f"axis={'(-2, -1)' if axes == 2 else '-1'})"
+        cut = [f"::{stride}"] * axes + [f"::{dilation}"] * axes
+        if stride != 1 or dilation != 1:
+            code += "[..., " + ", ".join(":" if c == "::1" else c for c in cut) + "]"
+        return {"windows": code}
+    return fields
+
+
 def _source(axes: int) -> str:
     spec = "bcuvae,ocae->bouv" if axes == 2 else "bcur,ocr->bou"
     return 'np.einsum("' + spec + '", {windows}, {1})'
@@ -106,6 +126,7 @@ OPS = [
        "as deep-learning libraries define convolution; stride, padding, dilation",
        signature="conv1d(x, w[, stride, padding, dilation])", arity=2, keywords=KEYWORDS,
        shape=_spatial(1), lower=_lower(1), forward=_forward(1), source=_source(1),
+       source_fields=_windows_source(1),
        text="conv1d", tex=r"\operatorname{conv1d}", transposes=False,
        examples=("x: (b, c, n)\nw: (o, c, r)\ny = conv1d(x, w)",),
        fuzz=(("bnn", ("bnn",), "conv1d({0}, R, padding=1)"),
@@ -113,7 +134,8 @@ OPS = [
     Op("conv2d", "linalg", "the same over the last two axes (images: batch, channels, "
        "height, width)", signature="conv2d(X, K[, stride, padding, dilation])", arity=2,
        keywords=KEYWORDS, shape=_spatial(2), lower=_lower(2), forward=_forward(2),
-       source=_source(2), text="conv2d", tex=r"\operatorname{conv2d}", transposes=False,
+       source=_source(2), source_fields=_windows_source(2), text="conv2d",
+       tex=r"\operatorname{conv2d}", transposes=False,
        examples=("X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, padding=1)",),
        fuzz=(("bnn", (), "sum(conv2d(V, K, padding=1), axis=1)"),
              ("bnn", (), "sum(conv2d(V * V, K, padding=2, dilation=2), axis=1)"))),
