@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from matcalc.errors import CheckError
 from matcalc.fuzz import Tally, check_program, run
 
 
@@ -135,3 +136,17 @@ def test_a_hessian_through_a_stack():
     d = hessian("T: (b, m, n)\nx: (n,)\nh0 = tanh(T * x)\nout = sum(h0 * h0)", wrt="x")
     assert d.verified_on and d.result is not None
 
+
+
+@pytest.mark.xfail(strict=True, raises=CheckError,
+                   reason="open (session 10): the grid printer's numpy for this "
+                   "stacked index form does not run; the check catches it (CheckError), so "
+                   "nothing wrong is shown — to pass when the printer is fixed")
+def test_fuzz_finding_a_grid_over_a_stack_runs():
+    """Found by the fuzzer (seed 7, 400 programs): ∂L/∂A's numpy reshapes U to the wrong
+    number of axes ("cannot reshape array of size 36 into shape (1,1,4,1,3,3,3)")."""
+    from matcalc import derive
+    d = derive("A: (m, n)\nU: (b, n, n)\n"
+               "h0 = log(1 + exp(((A @ U) - mean((A @ U), axis=-1, keepdims=True))))\n"
+               "out = sum(h0 * h0)", wrt="all")
+    assert d.verified_on
