@@ -138,13 +138,12 @@ def test_a_hessian_through_a_stack():
 
 
 
-@pytest.mark.xfail(strict=True, raises=CheckError,
-                   reason="open (session 10): the grid printer's numpy for this "
-                   "stacked index form does not run; the check catches it (CheckError), so "
-                   "nothing wrong is shown — to pass when the printer is fixed")
 def test_fuzz_finding_a_grid_over_a_stack_runs():
-    """Found by the fuzzer (seed 7, 400 programs): ∂L/∂A's numpy reshapes U to the wrong
-    number of axes ("cannot reshape array of size 36 into shape (1,1,4,1,3,3,3)")."""
+    """Found by the fuzzer (seed 7, 400 programs; caught by the check): ∂L/∂A's numpy put
+    an axis twice ("cannot reshape array of size 36 into shape (1,1,4,1,3,3,3)") — an inner
+    Σ_q inside a term summed over q (the mean's q beside the term's) became a second q
+    axis of the grid. The class: a sum that shadows an outer index is renamed first, as the
+    collapse renames one (``collapse._rebind``)."""
     from matcalc import derive
     d = derive("A: (m, n)\nU: (b, n, n)\n"
                "h0 = log(1 + exp(((A @ U) - mean((A @ U), axis=-1, keepdims=True))))\n"

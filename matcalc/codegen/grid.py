@@ -14,7 +14,7 @@ from __future__ import annotations
 from sympy import Add, Expr, KroneckerDelta, Mul, Pow, Sum
 
 from .. import ops
-from ..index.symbols import Element, Index, RowEntry, indices_of
+from ..index.symbols import Element, Index, RowEntry, fresh_index, indices_of
 from ..ops.base import fill
 from .einsum import NoEinsum, entry_axes
 
@@ -41,6 +41,14 @@ def _grid(expr: Expr, axes: list, sizes: dict, printer) -> str:
             raise NoGrid("a δ with a fixed index")
         return _placed(f"np.eye({printer.dim(sizes[a])})", [a, b], axes, sizes, printer)
     if isinstance(expr, Sum):
+        clash = [limit[0] for limit in expr.limits if limit[0] in axes]
+        if clash:  # an inner sum that shadows an axis (Σ_q … inside a term over q): renamed
+            taken = {str(a) for a in axes} | {s.name for s in expr.atoms(Index)}
+            renames = {}
+            for index in clash:
+                renames[index] = fresh_index(taken, like=index.name)
+                taken.add(renames[index].name)
+            expr = expr.xreplace(renames)
         bound = [limit[0] for limit in expr.limits]
         inner_sizes = {**sizes, **{x: hi - lo + 1 for x, lo, hi in expr.limits}}
         inner = axes + bound
