@@ -478,6 +478,8 @@ def test_the_gradient_of_a_kernel_is_a_correlation_and_of_the_input_a_flipped_on
     assert "sliding_window_view(np.pad(X" in d.numpy_of("K") and "::-1" not in d.numpy_of("K")
     assert "sliding_window_view(np.pad(dY" in d.numpy_of("X") and "::-1" in d.numpy_of("X")
     assert "only the terms" in d.text()  # the shifted δ collapses, said as any other
+    assert "the correlation of X with ∂L/∂Y" in " ".join(d.text().split())
+    assert "the full convolution of ∂L/∂Y with the flipped K" in " ".join(d.text().split())
 
 
 def test_a_jacobian_through_a_padded_convolution_of_an_intermediate_is_refused():

@@ -46,6 +46,7 @@ from sympy import (
 from .. import ops
 from ..errors import NoMatrixForm
 from ..index.symbols import (
+    UPSTREAMS,
     Apply,
     BatchSum,
     Element,
@@ -770,8 +771,7 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     for term in terms:
         if any(isinstance(i, Add) for f in term.factors for e in f.atoms(Element)
                for i in e.indices):
-            raise NoMatrixForm("an entry at a shifted index (a convolution's) has none: "
-                               "its numpy slides windows")
+            raise NoMatrixForm(_convolution(term))
         stack = peel(term, free)
         try:
             r = TermRecogniser(stack.term, stack.free, dims, stack.labels)
@@ -838,6 +838,25 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     for reason, state in rounds:
         proof.record(state, reason.key, **reason.params)
     return Recognised(result, proof.steps[mark:])
+
+
+def _convolution(term: Term) -> str:
+    """Why a term read at shifted indices has no matrix form, in the words the blog posts
+    use: ∂L/∂y_{i−q+1} against the kernel is the full convolution of ∂L/∂Y with the flipped
+    kernel; x_{k+j} against ∂L/∂y_k is the correlation of X with ∂L/∂Y."""
+    entries = [e for f in term.factors for e in f.atoms(Element)]
+    shifted = [e for e in entries if any(isinstance(i, Add) for i in e.indices)]
+    upstream = next((e.matrix for e in entries if isinstance(e.matrix, UPSTREAMS)), None)
+    grad = f"∂{upstream.loss}/∂{upstream.name}" if upstream is not None else None
+    others = [e.matrix for e in entries if e not in shifted and
+              not isinstance(e.matrix, UPSTREAMS) and hasattr(e.matrix, "name")]
+    if grad and any(isinstance(e.matrix, UPSTREAMS) for e in shifted) and others:
+        return (f"it is the full convolution of {grad} with the flipped {others[0].name} "
+                "(its taps read backwards); numpy slides windows")
+    if grad and shifted and hasattr(shifted[0].matrix, "name"):
+        return (f"it is the correlation of {shifted[0].matrix.name} with {grad}; numpy "
+                "slides windows")
+    return "an entry at a shifted index (a convolution's) has none: numpy slides windows"
 
 
 def _one_batch_sum(parts: dict[Expr, Expr]) -> tuple[tuple, dict[Expr, Expr]]:
