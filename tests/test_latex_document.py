@@ -11,6 +11,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -49,13 +51,55 @@ def pages(log: str) -> int:
     return int(re.search(r"Output written on doc\.pdf \((\d+) pages?", log).group(1))
 
 
+@cache
+def _overfull_by_example() -> dict[str | None, list[float]]:
+    """Every example's document in one pdflatex run: their preambles are one and the same
+    (asserted), so the bodies follow one another, a page apart, and each overfull box is
+    the example's whose lines it is at (None: outside every body). One run instead of one
+    per example: the suite's time budget."""
+    sources = {p.stem: derivation(p).show("latex", standalone=True) for p in PROGRAMS}
+    heads = {source[:source.index("\\begin{document}")] for source in sources.values()}
+    assert len(heads) == 1, "the examples' preambles differ: compile them one by one"
+    lines = [*heads.pop().splitlines(), "\\begin{document}"]
+    where = {}
+    for stem, source in sources.items():
+        assert source.startswith("\\documentclass") and \
+            "\\usepackage{amsmath,amssymb}" in source, stem
+        body = source[source.index("\\begin{document}") + len("\\begin{document}"):
+                      source.rindex("\\end{document}")]
+        first = len(lines) + 1  # pdflatex counts lines from 1
+        lines += body.strip("\n").splitlines()
+        where[stem] = (first, len(lines))
+        lines.append("\\clearpage")
+    lines.append("\\end{document}")
+    log = compile_tex("\n".join(lines) + "\n", Path(tempfile.mkdtemp()))
+    found: dict[str | None, list[float]] = {stem: [] for stem in sources} | {None: []}
+    for match in re.finditer(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)[^\n]*?"
+                             r"lines? (\d+)", log):
+        line = int(match.group(2))
+        stem = next((s for s, (a, b) in where.items() if a <= line <= b), None)
+        found[stem].append(float(match.group(1)))
+    return found
+
+
 @pytest.mark.parametrize("path", PROGRAMS, ids=[p.stem for p in PROGRAMS])
-def test_every_example_compiles_without_overfull_boxes(path, tmp_path):
-    source = derivation(path).show("latex", standalone=True)
-    assert source.startswith("\\documentclass") and "\\usepackage{amsmath,amssymb}" in source
-    log = compile_tex(source, tmp_path)
-    widths = overfull(log)
+def test_every_example_compiles_without_overfull_boxes(path):
+    widths = _overfull_by_example()[path.stem]
     assert not [w for w in widths if w > 10], f"overfull by {max(widths)} pt"
+
+
+def test_no_overfull_box_falls_between_the_examples():
+    widths = _overfull_by_example()[None]
+    assert not [w for w in widths if w > 10], f"overfull by {max(widths)} pt"
+
+
+def test_the_overfull_box_check_can_fail(tmp_path):
+    """A line too wide for the page is seen, at its line, as the check reads the log."""
+    log = compile_tex("\\documentclass{article}\n\\begin{document}\n"
+                      "\\noindent\\hbox{" + "x" * 400 + "}\n\\end{document}\n", tmp_path)
+    assert [w for w in overfull(log) if w > 10]
+    assert re.search(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)[^\n]*?lines? (\d+)",
+                     log)
 
 
 def test_the_document_heads_its_sections_and_sets_reasons_beside_their_steps():
