@@ -69,25 +69,30 @@ class Joint(_Split):
         return self.args[1]
 
 
-class Div(_Split):
-    """⌊j/k⌋: the major index of position j on the long axis."""
+class _Part(_Split):
+    """A part of position j on the long axis; of a joint index, the part it was made of."""
+
+    side = ""  # "high" or "low": the joint's own argument it undoes
 
     def __new__(cls, j: Expr, long: Expr, major: Expr, minor: Expr) -> Expr:
         if isinstance(j, Joint) and j.split == (long, major, minor):
-            return j.high
+            return getattr(j, cls.side)
         return Expr.__new__(cls, j, long, major, minor)
+
+
+class Div(_Part):
+    """⌊j/k⌋: the major index of position j on the long axis."""
+
+    side = "high"
 
     def _sympystr(self, printer) -> str:
         return f"⌊{_bracketed(printer, self.args[0])}/{printer._print(self.minor)}⌋"
 
 
-class Mod(_Split):
+class Mod(_Part):
     """j mod k: the minor index of position j on the long axis."""
 
-    def __new__(cls, j: Expr, long: Expr, major: Expr, minor: Expr) -> Expr:
-        if isinstance(j, Joint) and j.split == (long, major, minor):
-            return j.low
-        return Expr.__new__(cls, j, long, major, minor)
+    side = "low"
 
     def _sympystr(self, printer) -> str:
         return f"{_bracketed(printer, self.args[0])} mod {printer._print(self.minor)}"

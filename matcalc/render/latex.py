@@ -21,7 +21,7 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
-from ..index.reshape import View
+from ..index.reshape import Mod, View
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -380,7 +380,7 @@ class LatexPrinter(TextPrinter):
 
     def _print_Joint(self, e) -> str:
         high = self._print(e.high)
-        high = rf"\left({high}\right)" if type(e.high).__name__ == "Mod" else high
+        high = rf"\left({high}\right)" if isinstance(e.high, Mod) else high
         return f"{high} {self._print(e.minor)} + {self._print(e.low)}"
 
     def _print_Div(self, e) -> str:

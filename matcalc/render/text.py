@@ -22,7 +22,7 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
-from ..index.reshape import View
+from ..index.reshape import MAPS, Mod, View
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Reshape, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -332,7 +332,7 @@ class TextPrinter(Printer):
     def _print_Joint(self, e) -> str:
         """ηk+κ."""
         high = self._print(e.high)
-        high = f"({high})" if type(e.high).__name__ == "Mod" else high  # (j mod g)f + …
+        high = f"({high})" if isinstance(e.high, Mod) else high  # (j mod g)f + …
         return f"{high}{self._print(e.minor)}+{self._print(e.low)}"
 
     def _print_Div(self, e) -> str:
@@ -344,7 +344,7 @@ class TextPrinter(Printer):
     def bracketed_index(self, j) -> str:
         """j, or (κh+η) where j is itself an index map: ⌊(κh+η)/k⌋."""
         text = self._print(j)
-        return f"({text})" if type(j).__name__ in ("Joint", "Div", "Mod") else text
+        return f"({text})" if isinstance(j, MAPS) else text
 
     def _print_View(self, e) -> str:
         """(∂L/∂Q).transpose(0, 2, 1, 3).reshape(b, t, d): numpy's chain, as a reader who
