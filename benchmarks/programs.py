@@ -68,42 +68,35 @@ def tensor_transformer(blocks: int) -> str:
     size k: projections by einsum ("btd,hdk->bhtk"), attention with a mask M added to the
     scores, the heads merged by einsum ("bhtk,hkd->btd"), residual, layer norm over the
     last axis, a ReLU MLP with a residual; L = sum(X²)."""
-    lines = ["X0: (b, t, d)", "M: (t, t)"]
-    for n in range(1, blocks + 1):
-        x = f"X{n - 1}"
-        lines += [f"Wq{n}: (h, d, k)", f"Wk{n}: (h, d, k)", f"Wv{n}: (h, d, k)",
-                  f"Wo{n}: (h, k, d)", f"W1{n}: (d, f)", f"W2{n}: (f, d)"]
-        lines += [f'Q{n} = einsum("btd,hdk->bhtk", {x}, Wq{n})',
-                  f'K{n} = einsum("btd,hdk->bhtk", {x}, Wk{n})',
-                  f'V{n} = einsum("btd,hdk->bhtk", {x}, Wv{n})',
-                  f"S{n} = Q{n} @ K{n}.mT / sqrt(k) + M",
-                  f"P{n} = softmax(S{n}, axis=-1)",
-                  f'A{n} = einsum("bhtk,hkd->btd", P{n} @ V{n}, Wo{n})',
-                  f"R{n} = {x} + A{n}",
-                  f"mu{n} = mean(R{n}, axis=-1, keepdims=True)",
-                  f"Rc{n} = R{n} - mu{n}",
-                  f"v{n} = mean(Rc{n} ** 2, axis=-1, keepdims=True)",
-                  f"N{n} = Rc{n} / sqrt(v{n} + 0.001)",
-                  f"X{n} = N{n} + relu(N{n} @ W1{n}) @ W2{n}"]
-    lines.append(f"L = sum(X{blocks} ** 2)")
-    return "\n".join(lines)
+    return _post_norm_blocks(
+        blocks, ("(h, d, k)", "(h, k, d)"),
+        lambda x, w: f'einsum("btd,hdk->bhtk", {x}, {w})',
+        lambda heads, wo: f'einsum("bhtk,hkd->btd", {heads}, {wo})')
 
 
 def reshape_transformer(blocks: int) -> str:
     """tensor_transformer(blocks) with the heads formed as the blog posts form them: square
     projections Wq, Wk, Wv, Wo (d, d), the heads split off by reshape and moved forward by
     transpose, merged back the same way."""
+    return _post_norm_blocks(
+        blocks, ("(d, d)", "(d, d)"),
+        lambda x, w: f"({x} @ {w}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
+        lambda heads, wo: f"({heads}).transpose(0, 2, 1, 3).reshape(b, t, d) @ {wo}")
+
+
+def _post_norm_blocks(blocks: int, shapes: tuple[str, str], project, merge) -> str:
+    """The blocks of tensor_transformer, the heads formed by ``project`` (x, a projection's
+    name → Q, K or V) and merged back by ``merge`` (P V, Wo's name → A); ``shapes``: the
+    projections' and Wo's."""
     lines = ["X0: (b, t, d)", "M: (t, t)"]
     for n in range(1, blocks + 1):
         x = f"X{n - 1}"
-        lines += [f"Wq{n}: (d, d)", f"Wk{n}: (d, d)", f"Wv{n}: (d, d)", f"Wo{n}: (d, d)",
-                  f"W1{n}: (d, f)", f"W2{n}: (f, d)"]
-        lines += [f"Q{n} = ({x} @ Wq{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
-                  f"K{n} = ({x} @ Wk{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
-                  f"V{n} = ({x} @ Wv{n}).reshape(b, t, h, k).transpose(0, 2, 1, 3)",
-                  f"S{n} = Q{n} @ K{n}.mT / sqrt(k) + M",
+        lines += [f"Wq{n}: {shapes[0]}", f"Wk{n}: {shapes[0]}", f"Wv{n}: {shapes[0]}",
+                  f"Wo{n}: {shapes[1]}", f"W1{n}: (d, f)", f"W2{n}: (f, d)"]
+        lines += [f"{q}{n} = {project(x, f'W{q.lower()}{n}')}" for q in "QKV"]
+        lines += [f"S{n} = Q{n} @ K{n}.mT / sqrt(k) + M",
                   f"P{n} = softmax(S{n}, axis=-1)",
-                  f"A{n} = (P{n} @ V{n}).transpose(0, 2, 1, 3).reshape(b, t, d) @ Wo{n}",
+                  f"A{n} = {merge(f'P{n} @ V{n}', f'Wo{n}')}",
                   f"R{n} = {x} + A{n}",
                   f"mu{n} = mean(R{n}, axis=-1, keepdims=True)",
                   f"Rc{n} = R{n} - mu{n}",
