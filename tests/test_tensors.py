@@ -311,6 +311,27 @@ def test_no_two_dimensions_are_drawn_alike_in_every_instance():
     assert not d.against["X"].equal
 
 
+def test_a_retried_draw_keeps_its_sizes(monkeypatch):
+    """The size patterns hold for the instances a check runs on, not only for the seeds:
+    a draw retried (values too large) kept its values' seed for its sizes too, so the
+    reshape transformer's third instance took the first one's sizes in one program and
+    not in another, and exp(exp(exp(A @ B @ C))) was checked twice on the same sizes."""
+    from itertools import combinations
+
+    import matcalc.check.numeric as numeric
+    from matcalc.language.parse import parse
+    from matcalc.language.shapes import infer
+    program = parse("A: (m, n)\nB: (n, p)\nC: (p, q)\nL = sum(exp(exp(exp(A @ B @ C))))")
+    draws, inputs = [], numeric._inputs
+    monkeypatch.setattr(numeric, "_inputs", lambda *a, **k: draws.append(a) or inputs(*a, **k))
+    sizes = [i.dims for i in numeric.draw_instances(program, infer(program), "L", 3).instances]
+    assert len(draws) > len(sizes) == 3  # a draw was retried
+    names = list(sizes[0])
+    assert all(len({s[n] for s in sizes}) > 1 for n in names)
+    assert all(any(s[a] != s[b] for s in sizes) for a, b in combinations(names, 2))
+    assert len({tuple(s.values()) for s in sizes}) == 3
+
+
 def test_cross_entropy_with_one_hot_targets_over_a_stack_is_p_minus_t():
     """The textbook form on (b, t, v) logits as on a matrix: each row of a one-hot T sums
     to 1 along its last axis, so ∂L/∂Z_β = P_β − T_β (numpy P - T)."""

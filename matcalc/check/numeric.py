@@ -423,7 +423,8 @@ def random_instance(program: Program, shapes, output: str, seed: int, spread: fl
             limit = 1e4 if attempt < 40 else 1e8
             inside = 1e3 if attempt < 40 else None  # any subexpression, e.g. e^h inside sin
             rng, dims, inputs = _inputs(program, shapes, seed + 7919 * attempt,
-                                        spread * shrink)
+                                        spread * shrink,
+                                        sizes_seed=seed if attempt < SAME_SIZES else None)
             DIMS.set(dims)  # a declared map's output length (``maps.size_now``)
             moved: dict[str, str] = {}
             try:
@@ -474,6 +475,12 @@ SIZE_PATTERNS = _CYCLIC + [p for p in itertools.product((2, 3, 4), repeat=3)
                            if len(set(p)) == 2]
 
 
+# a draw retried (values too large, a singular matrix) keeps its sizes for this many
+# attempts, so that three consecutive draws keep the patterns above; then the sizes move
+# too (a size may be what makes the draw fail: inv(A @ B) with A taller than wide)
+SAME_SIZES = 20
+
+
 def dimension_size(k: int, seed: int) -> int:
     """The size of the program's k-th dimension in the draw of this seed."""
     return SIZE_PATTERNS[k % len(SIZE_PATTERNS)][seed % 3]
@@ -493,14 +500,17 @@ def with_derived(dims: dict, derived: dict) -> dict:
     return dims
 
 
-def _inputs(program: Program, shapes, seed: int, spread: float = 1.0):
+def _inputs(program: Program, shapes, seed: int, spread: float = 1.0,
+            sizes_seed: int | None = None):
     """A random generator, the dimensions and the inputs of one draw: standard normal
-    (times ``spread``) unless an assumption or an invertibility says otherwise."""
+    (times ``spread``) unless an assumption or an invertibility says otherwise. The sizes
+    follow ``sizes_seed`` (default ``seed``): a draw retried keeps its sizes."""
     rng = np.random.default_rng(seed)
     symbolic = list(dict.fromkeys([*(d for shape in shapes.names.values() for d in shape
                                      if isinstance(d, str) and d not in shapes.derived),
                                    *shapes.lengths()]))  # inside an expression only: g, f
-    dims = {d: dimension_size(k, seed) for k, d in enumerate(symbolic)}
+    sizes_seed = seed if sizes_seed is None else sizes_seed
+    dims = {d: dimension_size(k, sizes_seed) for k, d in enumerate(symbolic)}
     dims = with_derived(with_products(dims, shapes.products), shapes.derived)
     invertible = invertible_names(program)
     values: dict[str, np.ndarray] = {}
