@@ -53,7 +53,12 @@ class UnsupportedError(MatcalcError):
 
 class NoMatrixForm(UnsupportedError):
     """An index form with no matrix form in matcalc's vocabulary (the index form is the
-    result)."""
+    result). ``form`` names what the index form is, where it has a name of its own (a
+    convolution's gradients): {"key": …, "params": {…}}, phrased by the templates."""
+
+    def __init__(self, message: str, form: dict | None = None):
+        super().__init__(message)
+        self.form = form
 
 
 class DomainError(MatcalcError):

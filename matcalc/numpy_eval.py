@@ -75,6 +75,9 @@ def _compiled(code: str, allowed: frozenset[str]):
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             op, left, right = _OPS[type(node.op)], build(node.left), build(node.right)
             return lambda values, memo: op(left(values, memo), right(values, memo))
+        if isinstance(node, ast.Compare) and [type(op) for op in node.ops] == [ast.Eq]:
+            left, right = build(node.left), build(node.comparators[0])  # a δ's 0/1 array
+            return lambda values, memo: left(values, memo) == right(values, memo)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = build(node.operand)
             if isinstance(node.op, ast.USub):

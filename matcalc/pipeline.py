@@ -398,7 +398,7 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
                      max_free=2)
     d.steps = proof.steps
     d.index_form = outcome.index_form
-    d.no_matrix_form = outcome.no_matrix_form
+    d.no_matrix_form, d.form = outcome.no_matrix_form, outcome.form
     d.result = outcome.result
     d.shorthand = _shorthand(d)
     if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape

@@ -58,6 +58,9 @@ class Gradient:
     # ∂L/∂Y of the loss L = g(Y), g a declared map: the map's own symbol ∂L/∂Y, nothing to
     # derive or substitute (shown only when asked for)
     declared: bool = False
+    # what the index form is, by name, where it has one: {"key": "full_convolution",
+    # "params": {…}} (a convolution's gradients), phrased by the templates
+    form: dict | None = None
     # the derivation it belongs to (for its display), set once the derivation is complete
     owner: Any = field(default=None, repr=False, compare=False)
 
@@ -175,6 +178,7 @@ class Derivative:
     result: Expr | None = None
     index_form: Expr | None = None
     no_matrix_form: str | None = None
+    form: dict | None = None        # as Gradient.form
     checked: dict = field(default_factory=dict, repr=False)
     verified_on: int | None = None
     unverified: str | None = None

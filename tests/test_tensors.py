@@ -511,6 +511,68 @@ def test_a_jacobian_through_a_padded_convolution_of_an_intermediate_is_refused()
         jacobian("x: (1, 1, n)\nw: (1, 1, 3)\nZ = exp(x)\ny = conv1d(Z, w, padding=1)", "x")
 
 
+def _full_convolution(dy, w, n, stride, dilation, padding):
+    """The blogs' ∂L/∂x of conv1d: ∂L/∂y spread out by the stride (stride − 1 zeros
+    between its entries), fully convolved (np.convolve) with each kernel row whose taps
+    stand ``dilation`` apart, cropped by the padding."""
+    b, o, length = dy.shape
+    spread = np.zeros((b, o, (length - 1) * stride + 1))
+    spread[:, :, ::stride] = dy
+    taps = np.zeros((*w.shape[:2], (w.shape[2] - 1) * dilation + 1))
+    taps[:, :, ::dilation] = w
+    grown = np.zeros((b, w.shape[1], n + 2 * padding + taps.shape[2]))
+    for i, k, c in np.ndindex(b, o, w.shape[1]):
+        full = np.convolve(spread[i, k], taps[k, c])
+        grown[i, c, :len(full)] += full
+    return grown[:, :, padding:padding + n]
+
+
+def _correlation(x, dy, taps, stride, dilation, padding):
+    """The blogs' ∂L/∂w of conv1d: the correlation (np.correlate) of the padded x with
+    ∂L/∂y spread out by the stride, read at lags ``dilation`` apart."""
+    b, o, length = dy.shape
+    spread = np.zeros((b, o, (length - 1) * stride + 1))
+    spread[:, :, ::stride] = dy
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    out = np.zeros((o, x.shape[1], taps))
+    for i, k, c in np.ndindex(b, o, x.shape[1]):
+        out[k, c] += np.correlate(padded[i, c], spread[i, k], "valid")[::dilation][:taps]
+    return out
+
+
+@pytest.mark.parametrize("stride,padding,dilation", [
+    (1, 0, 1), (2, 0, 1), (1, 0, 2), (2, 0, 2), (3, 1, 1), (2, 1, 2), (3, 2, 2), (2, 2, 3)])
+def test_a_convolutions_gradients_are_the_forms_they_are_named(stride, padding, dilation):
+    """Each convolution's gradient has numpy, is verified, and is named: ∂L/∂x the full
+    convolution of ∂L/∂y (spread out by the stride) with the flipped kernel (taps spread
+    by the dilation), ∂L/∂w the correlation of x with ∂L/∂y. The name is checked by what it
+    claims: the textbook operation built from the name's own stride and dilation
+    (np.convolve, np.correlate) equals matcalc's numpy. Stride and dilation both 2 left a
+    δ_{j,2l+2q} that had no numpy, and named nothing."""
+    from matcalc.check.numeric import eval_numpy
+    d = derive(f"x: (b, c, n)\nw: (o, c, 3)\ny = conv1d(x, w, stride={stride}, "
+               f"padding={padding}, dilation={dilation})", wrt=["x", "w"])
+    assert d.verified_on
+    forms = {name: d.gradients[name].form for name in ("x", "w")}
+    assert forms["x"]["key"] == "full_convolution" and forms["w"]["key"] == "correlation"
+    rng = np.random.default_rng(stride + 10 * padding + 100 * dilation)
+    x, w = rng.normal(size=(2, 2, 13)), rng.normal(size=(3, 2, 3))
+    length = (13 + 2 * padding - dilation * 2 - 1) // stride + 1
+    dy = rng.normal(size=(2, 3, length))
+    padded = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    y = sum(np.einsum("bcl,oc->bol", padded[:, :, dilation * q::stride][:, :, :length],
+                      w[:, :, q]) for q in range(3))  # y_bol = Σ_c Σ_q x_{b,c,Sl+Dq} w_ocq
+    values = {"x": x, "w": w, "y": y, "dy": dy}
+    named = {n: (f["params"]["stride"], f["params"]["dilation"]) for n, f in forms.items()}
+    assert named == {"x": (stride, dilation), "w": (stride, dilation)}
+    np.testing.assert_allclose(eval_numpy(d.numpy_of("x"), values),
+                               _full_convolution(dy, w, 13, *named["x"], padding), atol=1e-12)
+    np.testing.assert_allclose(eval_numpy(d.numpy_of("w"), values),
+                               _correlation(x, dy, 3, *named["w"], padding), atol=1e-12)
+    text = " ".join(d.text().split())
+    assert "the full convolution of ∂L/∂y" in text and "the correlation of x with ∂L/∂y" in text
+
+
 @pytest.mark.parametrize("program", [
     "x: (b, c, n)\nw: (o, c, r)\ny = conv1d(x, w, stride=2)",
     "X: (b, c, h, w)\nK: (o, c, 3, 3)\nY = conv2d(X, K, stride=2, padding=1)"])

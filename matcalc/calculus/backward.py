@@ -438,7 +438,7 @@ class GradientOfName:
                                          d.symmetric_gradient) and len(self.free) == 2:
             result, index_form = symmetrise(self.proof, result, index_form, self.name,
                                             self.free, d.shapes.assumptions)
-        return self._gradient(result, index_form, outcome.no_matrix_form)
+        return self._gradient(result, index_form, outcome.no_matrix_form, outcome.form)
 
     def _declared(self, pieces, forms) -> bool:
         """The loss is L = g(X) for a declared map g, read at X itself: ∂L/∂X is g's own
@@ -535,7 +535,8 @@ class GradientOfName:
             replacements[node] = known.inlined
         return tidy(put_in(result, replacements)) if replacements else result
 
-    def _gradient(self, result, index_form, why: str | None = None) -> Gradient:
+    def _gradient(self, result, index_form, why: str | None = None,
+                  form: dict | None = None) -> Gradient:
         inlined, steps = self._inlined(result), []
         if self.compact and inlined is not None and inlined != result:
             compact = self._entrywise(index_form)
@@ -544,7 +545,7 @@ class GradientOfName:
         return Gradient(self.name, self.shape, self.lhs, self._matrix_lhs(result),
                         self.proof.steps, result, index_form, why,
                         [s.target for s in self.consumers], inlined, inline_steps=steps,
-                        axes=self.wrt_idx, declared=self.declared)
+                        axes=self.wrt_idx, declared=self.declared, form=form)
 
     def _matrix_lhs(self, result: Expr | None) -> Expr:
         """∂L/∂X, or ∂L/∂X_β for a stack whose matrix form holds slice by slice."""

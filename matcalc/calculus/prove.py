@@ -154,6 +154,7 @@ class Outcome:
     terms: list[Term]
     shallow: Expr
     no_matrix_form: str | None = None
+    form: dict | None = None  # what the index form is, by name (NoMatrixForm.form)
 
 
 def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, Expr],
@@ -174,7 +175,7 @@ def finish(proof: Proof, expr: Expr, free: tuple[Index, ...], dims: dict[Index, 
         explicit = written_out(proof, index_form, free, dims, assumptions, unit)
         if explicit is not None:
             return Outcome(explicit, index_form, terms, collapsed.shallow)
-        return Outcome(None, index_form, terms, collapsed.shallow, str(why))
+        return Outcome(None, index_form, terms, collapsed.shallow, str(why), why.form)
     return Outcome(recognised.result, index_form, terms, collapsed.shallow)
 
 

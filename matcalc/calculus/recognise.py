@@ -769,9 +769,8 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     start: list[Expr] = []
     results: dict[Expr, Expr] = {}
     for term in terms:
-        if any(isinstance(i, Add) for f in term.factors for e in f.atoms(Element)
-               for i in e.indices):
-            raise NoMatrixForm(_convolution(term))
+        if _shifted(term):
+            raise _convolution(term, free)
         stack = peel(term, free)
         try:
             r = TermRecogniser(stack.term, stack.free, dims, stack.labels)
@@ -840,23 +839,70 @@ def recognise(terms: list[Term], free: tuple[Index, ...], dims: dict[Index, Expr
     return Recognised(result, proof.steps[mark:])
 
 
-def _convolution(term: Term) -> str:
-    """Why a term read at shifted indices has no matrix form, in the words the blog posts
-    use: ∂L/∂y_{i−q+1} against the kernel is the full convolution of ∂L/∂Y with the flipped
-    kernel; x_{k+j} against ∂L/∂y_k is the correlation of X with ∂L/∂Y."""
+def _shifted(term: Term) -> bool:
+    """Whether a term reads an entry at a shifted index (u + a − 1) or has a δ of one
+    (δ_{j,2l+2q}: a convolution at stride and dilation 2): a convolution's gradient."""
+    return any(not isinstance(i, Index) and not i.is_Integer
+               for f in term.factors for node in (*f.atoms(Element), *f.atoms(KroneckerDelta))
+               for i in (node.indices if isinstance(node, Element) else node.args))
+
+
+def _convolution(term: Term, free: tuple[Index, ...]) -> NoMatrixForm:
+    """Why a convolution's gradient has no matrix form, and what it is in the words the
+    blog posts use (``form``). Its entries are tied by one relation per axis, position =
+    S·l + D·q + c (stride S along the output position l, dilation D along the tap q):
+
+        ∂L/∂x_j = Σ_q ∂L/∂y_{j−Dq} w_q, Σ_l ∂L/∂y_l w_{j−Sl}, Σ Σ δ_{j,Sl+Dq} ∂L/∂y_l w_q
+            the full convolution of ∂L/∂Y (S − 1 zeros between its entries) with the
+            flipped kernel (its taps D apart)
+        ∂L/∂w_j = Σ_l x_{Sl+Dj} ∂L/∂y_l
+            the correlation of X with ∂L/∂Y (spread out alike), at lags D apart"""
     entries = [e for f in term.factors for e in f.atoms(Element)]
-    shifted = [e for e in entries if any(isinstance(i, Add) for i in e.indices)]
-    upstream = next((e.matrix for e in entries if isinstance(e.matrix, UPSTREAMS)), None)
-    grad = f"∂{upstream.loss}/∂{upstream.name}" if upstream is not None else None
-    others = [e.matrix for e in entries if e not in shifted and
-              not isinstance(e.matrix, UPSTREAMS) and hasattr(e.matrix, "name")]
-    if grad and any(isinstance(e.matrix, UPSTREAMS) for e in shifted) and others:
-        return (f"it is the full convolution of {grad} with the flipped {others[0].name} "
-                "(its taps read backwards); numpy slides windows")
-    if grad and shifted and hasattr(shifted[0].matrix, "name"):
-        return (f"it is the correlation of {shifted[0].matrix.name} with {grad}; numpy "
-                "slides windows")
-    return "an entry at a shifted index (a convolution's) has none: numpy slides windows"
+    upstream = next((e for e in entries if isinstance(e.matrix, UPSTREAMS)), None)
+    others = [e for e in entries if not isinstance(e.matrix, UPSTREAMS)]
+    plain = NoMatrixForm("an entry at a shifted index (a convolution's) has none")
+    if upstream is None or len(others) != 1 or not hasattr(others[0].matrix, "name"):
+        return plain
+    other = others[0]
+    deltas = [d for f in term.factors for d in f.atoms(KroneckerDelta)
+              if not all(isinstance(a, Index) for a in d.args)]
+    reads = lambda e: {i for i in e.indices if isinstance(i, Index)}  # noqa: E731
+    at = lambda e: next((i for i in e.indices if not isinstance(i, Index)  # noqa: E731
+                         and not i.is_Integer), None)
+    if deltas:  # δ_{j,Sl+Dq}
+        relation, full = Add(*deltas[0].args), True
+    elif at(upstream) is not None:  # ∂L/∂y_{j−Dq}
+        relation, full = at(upstream), True
+    elif at(other) is not None:  # w_{j−Sl} (the input's), x_{Sl+Dj} (the kernel's)
+        relation = at(other)
+        full = any(c < 0 for c in _coefficients(relation).values())
+    else:
+        return plain
+    coefficients = _coefficients(relation)
+    stride = next((abs(c) for i, c in coefficients.items() if i in reads(upstream)), 1)
+    taps = reads(other) if full else set(free)
+    dilation = next((abs(c) for i, c in coefficients.items() if i in taps), 1)
+    if full and at(other) is not None and not deltas:
+        dilation = 1  # w_{j−Sl}: the kernel's own index is the tap
+    if full and at(upstream) is not None:
+        stride = 1  # ∂L/∂y_{j−Dq}: the output's index is the position
+    params = {"loss": upstream.matrix.loss, "upstream": upstream.matrix.name,
+              "stride": stride, "dilation": dilation}
+    if full:
+        form = {"key": "full_convolution", "params": {**params, "kernel": other.matrix.name}}
+    else:
+        form = {"key": "correlation", "params": {**params, "input": other.matrix.name}}
+    return NoMatrixForm("a convolution's gradient", form)
+
+
+def _coefficients(index: Expr) -> dict[Index, int]:
+    """The index expression S·l + D·q + c as {l: S, q: D}."""
+    out: dict[Index, int] = {}
+    for t in Add.make_args(index):
+        c, rest = t.as_coeff_Mul()
+        if isinstance(rest, Index) and c.is_Integer:
+            out[rest] = out.get(rest, 0) + int(c)
+    return out
 
 
 def _one_batch_sum(parts: dict[Expr, Expr]) -> tuple[tuple, dict[Expr, Expr]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import string
 
-from sympy import Expr, Integer, KroneckerDelta
+from sympy import Add, Expr, Integer, KroneckerDelta
 
 from ..calculus.collapse import expand
 from ..index.symbols import Element, Index, TensorSymbol
@@ -66,17 +66,60 @@ def _indices(factor: Expr) -> list[Index]:
     if isinstance(factor, Element):
         return [i for i in factor.indices if isinstance(i, Index)]
     if isinstance(factor, KroneckerDelta):
-        return [i for i in factor.args if isinstance(i, Index)]
+        return delta_indices(factor)
     return []
+
+
+def delta_indices(delta: KroneckerDelta) -> list[Index]:
+    """The indices a δ reads, in order: δ_{j,2l+2q} reads j, l, q."""
+    return list(dict.fromkeys(i for arg in delta.args for i in _affine(arg)[1]))
+
+
+def delta_operand(delta: KroneckerDelta, printer, ranges: dict) -> tuple[str, list[Index]]:
+    """(numpy code, its axes' indices) for a δ: np.eye(n) for δ_ij; for a δ of shifted
+    indices (a convolution at stride and dilation both 2: δ_{j,2l+2q}) its 0/1 array over
+    the indices it reads, one np.arange per index on an axis of its own:
+
+        (np.arange(n)[:, None, None] == 2 * np.arange(m)[:, None] + 2 * np.arange(r))"""
+    a, b = delta.args
+    if isinstance(a, Index) and isinstance(b, Index) and a in ranges:
+        return f"np.eye({printer.dim(ranges[a])})", [a, b]
+    indices = delta_indices(delta)
+    if not indices or any(i not in ranges for i in indices):
+        raise NoEinsum("a δ with a fixed index")
+
+    def side(arg: Expr) -> str:
+        const, coeffs = _affine(arg)
+        terms = []
+        for index, c in coeffs.items():
+            k = indices.index(index)
+            axis = f"np.arange({printer.dim(ranges[index])})" + \
+                (f"[:{', None' * (len(indices) - 1 - k)}]" if k < len(indices) - 1 else "")
+            terms.append(axis if c == 1 else f"{c} * {axis}")
+        if const or not terms:
+            terms.append(str(const))
+        return " + ".join(terms).replace("+ -", "- ")
+    return f"({side(a)} == {side(b)})", indices
+
+
+def _affine(arg: Expr) -> tuple[int, dict]:
+    """An index expression c + Σ s_v v (integer c and s_v) as (c, {v: s_v})."""
+    const, coeffs = 0, {}
+    for term in Add.make_args(arg):
+        if term.is_Integer:
+            const += int(term)
+            continue
+        c, rest = term.as_coeff_Mul()
+        if not isinstance(rest, Index) or not c.is_Integer:
+            raise NoEinsum("an index that is not a sum of multiples of indices")
+        coeffs[rest] = coeffs.get(rest, 0) + int(c)
+    return const, coeffs
 
 
 def _operand(factor: Expr, printer, ranges: dict) -> tuple[str, list[Index]]:
     """(numpy code, its axes' indices) for an entry or a δ."""
     if isinstance(factor, KroneckerDelta):
-        a, b = factor.args
-        if not (isinstance(a, Index) and isinstance(b, Index) and a in ranges):
-            raise NoEinsum("a δ with a fixed index")
-        return f"np.eye({printer.dim(ranges[a])})", [a, b]
+        return delta_operand(factor, printer, ranges)
     if not isinstance(factor, Element):
         raise NoEinsum(f"no einsum for {type(factor).__name__}")
     code, indices, rank = entry_axes(factor, printer)
@@ -112,4 +155,4 @@ def entry_axes(e: Element, printer) -> tuple[str, list[Index], int]:
     return code, indices, rank
 
 
-__all__ = ["NoEinsum", "einsum_code", "entry_axes"]
+__all__ = ["NoEinsum", "delta_operand", "einsum_code", "entry_axes"]

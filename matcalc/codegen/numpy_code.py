@@ -34,7 +34,8 @@ from ..ops.maps import Jacobian, MapDerivative
 STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", "diag", "array",
                               "einsum", "linalg.inv", "broadcast_to",
                               "linalg.det", "linalg.matrix_power",
-                              "pad", "lib.stride_tricks.sliding_window_view"})  # windows
+                              "pad", "lib.stride_tricks.sliding_window_view",  # windows
+                              "arange"})  # a δ of shifted indices
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 

@@ -15,10 +15,10 @@ reads, every |s₂|-th tap, reversed where a coefficient is negative.
 
 from __future__ import annotations
 
-from sympy import Add, Expr, Integer, Mul, Sum
+from sympy import Add, Expr, Integer, KroneckerDelta, Mul, Sum
 
 from ..index.symbols import Element, Index
-from .einsum import NoEinsum, entry_axes
+from .einsum import NoEinsum, delta_operand, entry_axes
 
 SWV = "np.lib.stride_tricks.sliding_window_view"
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -45,6 +45,11 @@ def windows_code(expr: Expr, free: tuple[Index, ...], sizes: dict, printer) -> s
                                                                         term.sums)])}
         operands, specs = [], []
         for factor in term.factors:
+            if isinstance(factor, KroneckerDelta):  # δ_{j,2l+2q}: its 0/1 array
+                code, indices = delta_operand(factor, printer, ranges)
+                operands.append(code)
+                specs.append("".join(letters[i] for i in indices))
+                continue
             if not isinstance(factor, Element):
                 raise NoEinsum("a factor that is not an entry")
             others = [f for f in term.factors if f is not factor]

@@ -314,6 +314,7 @@ def _view(d: Derivation, printer, code: list | None, inlined: bool = False) -> d
             "result": result,
             "index_form": printer.doprint(grad.index_form),
             "no_matrix_form": grad.no_matrix_form,
+            "form": grad.form,
             "is_matrix": isinstance(symbol, (MatrixSymbol, TensorSymbol)),
             "numpy": numpy_code(d, grad) if grad.wrt in d.gradients and not code else None,
             "requested": grad.wrt in d.gradients,
@@ -545,6 +546,14 @@ def _fragment(text: str, fmt: str, phrases, ctx: PrintContext) -> str:
         for_pdflatex(text, "math", keep=True)
 
 
+def _why(result, phrases) -> str | None:
+    """Why a result stays an index form, in words: what it is where it has a name (a
+    convolution's gradient, ``form``), else the reason recognition gave."""
+    if result.form is None:
+        return result.no_matrix_form
+    return str(phrases.phrase(result.form["key"], result.form["params"], "text")).strip()
+
+
 def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
     """The JSON contract: "gradients" are the requested ones (numpy with every named gradient
     substituted); "intermediates" are the named gradients derived on the way."""
@@ -563,7 +572,8 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
             "latex": f"{x['matrix_lhs']} = {x['result']}" if x["result"] else None,
             "text": f"{t['matrix_lhs']} = {t['result']}" if t["result"] else None,
             "index": f"{t['lhs']} = {t['index_form']}",
-            "no_matrix_form": grad.no_matrix_form,
+            "no_matrix_form": _why(grad, phrases),
+            "form": grad.form,
             "steps": steps,
         }
         if d.shapes.assumptions.get(grad.wrt) in ("symmetric", "spd"):
@@ -623,7 +633,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
-        "no_matrix_form": d.no_matrix_form, "numpy": derivative_numpy(d),
+        "no_matrix_form": d.no_matrix_form, "form": d.form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
@@ -700,7 +710,8 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     "text": f"{text['matrix_lhs']} = {text['result']}"
                     if text["result"] else None,
                     "index": f"{text['lhs']} = {text['index_form']}",
-                    "no_matrix_form": d.no_matrix_form,
+                    "no_matrix_form": _why(d, phrases),
+                    "form": d.form,
                     # seed 004's xᵀ: a shorthand of the slices, not equal to the derivative
                     "ml_shorthand": {"latex": latex["shorthand"]["vec"],
                                      "text": text["shorthand"]["vec"]}
