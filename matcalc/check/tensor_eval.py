@@ -448,9 +448,16 @@ def _(expr: Sum, ev, env):
         if ev.size(low) != 0:
             raise UnsupportedError(f"a sum over {index} starting at {low}, not 0")
         inner[index] = max(ev.size(high) + 1, 0)
-    body = expr.function
+    return _summed(expr.function, [limit[0] for limit in expr.limits], ev, env, inner)
+
+
+def _summed(body: Expr, bound: list, ev, env: dict, inner: dict) -> Labelled:
+    """Σ over ``bound`` of body: a sum term by term (Σ (a + b) = Σ a + Σ b: a term is never
+    formed over the indices only another term reads, which a Hessian's many-term sums
+    would make 12⁹ entries large), each term's factors contracted by einsum."""
+    if isinstance(body, Add):
+        return _combine(np.add, [_summed(term, bound, ev, env, inner) for term in body.args])
     factors = body.args if isinstance(body, Mul) else (body,)
-    bound = [limit[0] for limit in expr.limits]
     partials = [f for f in factors if isinstance(f, Partial)]
     if len(partials) == 1:
         others = [f for f in factors if f is not partials[0]]
