@@ -425,10 +425,14 @@ def _finished_result(result: Derivation | Derivative, check: bool):
             result.unverified = str(why)
         else:
             if not report.agrees:
-                failed = next(c for c in report.checks if not c.ok)
+                failed = [c for c in report.checks if not c.ok]
+                if all("MemoryError" in (c.failure or "") for c in failed):
+                    raise CheckError("the numerical check ran out of memory, so the derivation "
+                                     "is not shown (it was not found wrong); please report "
+                                     "this program to matcalc's developers")
                 raise CheckError("a wrong derivation was caught by the numerical check and "
                                  "is not shown; please report this program to matcalc's "
-                                 f"developers ({failed.line(report.trials)})")
+                                 f"developers ({failed[0].line(report.trials)})")
             if report.uncovered:  # right where it was checked, but not on every branch
                 result.unverified = "; ".join(report.uncovered)
             else:

@@ -373,3 +373,17 @@ def test_a_chain_that_does_not_add_up_is_not_used(monkeypatch, program, wrong_na
     monkeypatch.setattr(numeric, "_statement_share", wrong)
     with instance.active():
         assert chained_differences(d.program, instance, names) is None
+
+
+def test_a_check_that_runs_out_of_memory_says_so(monkeypatch):
+    """The derivation is refused (it was not checked) but not called wrong: a fuzz
+    program's 38 GiB sum was reported as "a wrong derivation was caught"."""
+    import matcalc.check.verification as verification
+    from matcalc.errors import CheckError
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 38.4 GiB")
+    monkeypatch.setattr(verification, "_check_gradient", exhausted)
+    with pytest.raises(CheckError, match="ran out of memory") as caught:
+        derive("A: (m, n)\nB: (n, p)\nC = A @ B", wrt="A")
+    assert "wrong derivation" not in str(caught.value)

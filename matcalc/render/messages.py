@@ -490,6 +490,10 @@ JA: list[tuple[str, str]] = [
     (r"the numerical check caught a wrong result \(see above\); it is not shown: please "
      r"report this program",
      r"数値検証が誤った結果を検出したので表示しない（上を参照）。このプログラムを報告してほしい"),
+    (r"the numerical check ran out of memory, so the derivation is not shown \(it was not "
+     r"found wrong\); please report this program to matcalc's developers",
+     r"数値検証がメモリ不足で終わったので導出を表示しない（誤りが見つかったのではない）。"
+     r"このプログラムを matcalc の開発者に報告してほしい"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
     # a program file's heading lines (cli.py)
