@@ -18,7 +18,8 @@ from .errors import UnsupportedError
 ARRAY_METHODS = frozenset({"sum", "max", "reshape", "item", "swapaxes", "transpose"})
 _ATTRIBUTES = ("T", "shape", "ndim")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow, ast.MatMult: operator.matmul}
+        ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow,
+        ast.MatMult: operator.matmul}
 
 
 @lru_cache(maxsize=4096)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from matcalc.errors import CheckError
 from matcalc.fuzz import Tally, check_program, run
 
 

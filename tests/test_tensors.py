@@ -115,7 +115,8 @@ def _attention_grads(X, Wq, Wk, Wv, Wo, M, d):
     dP, dV = dO @ V.swapaxes(-1, -2), P.swapaxes(-1, -2) @ dO
     dS = P * (dP - (P * dP).sum(-1, keepdims=True))
     dQ, dK = dS @ K / np.sqrt(k), dS.swapaxes(-1, -2) @ Q / np.sqrt(k)
-    shared = lambda dZ: np.einsum("btd,bte->de", X, _merged(dZ))
+    def shared(dZ):  # a weight the whole batch uses: Σ over b and t
+        return np.einsum("btd,bte->de", X, _merged(dZ))
     return {"Wq": shared(dQ), "Wk": shared(dK), "Wv": shared(dV),
             "Wo": np.einsum("btd,bte->de", O, d),
             "X": _merged(dQ) @ Wq.T + _merged(dK) @ Wk.T + _merged(dV) @ Wv.T}
@@ -161,8 +162,8 @@ CASES = [
     Case("multi-head self-attention, heads by reshape", MHA,
          {"X": (2, 3, 4), "Wq": (4, 4), "Wk": (4, 4), "Wv": (4, 4), "Wo": (4, 4),
           "M": (3, 3)}, _attention,
-         {w: (lambda w: lambda X, Wq, Wk, Wv, Wo, M, d:
-              _attention_grads(X, Wq, Wk, Wv, Wo, M, d)[w])(w)
+         {w: (lambda X, Wq, Wk, Wv, Wo, M, d, w=w:
+              _attention_grads(X, Wq, Wk, Wv, Wo, M, d)[w])
           for w in ("Wq", "Wk", "Wv", "Wo", "X")},
          forms={"Wq": ".transpose(0, 2, 1, 3).reshape("}, lengths={"h": HEADS}),
     Case("conv2d, 3×3, stride 1, padding 1", "X: (b, c, h, w)\nK: (o, c, 3, 3)\n"

@@ -22,6 +22,7 @@ from sympy import Expr, Integer, MatrixExpr, MatrixSymbol, Mul, Rational, Symbol
 from .. import ops
 from ..errors import UnsupportedError
 from ..index.greek import shown_letter
+from ..index.reshape import Div, Joint, Mod
 from ..index.symbols import (
     Apply,
     Element,
@@ -46,7 +47,6 @@ from ..language.program import (
     Walker,
 )
 from ..language.program import Expr as Node
-from ..index.reshape import Div, Joint, Mod
 from ..language.shapes import Shape, Shapes, reshape_plan
 from .written import WrittenOrder
 

@@ -56,6 +56,7 @@ from ..index.symbols import (
     RowEntry,
     Slice,
     TensorSymbol,
+    affine,
     fresh_index,
     holds_stack,
     indices_of,
@@ -875,10 +876,10 @@ def _convolution(term: Term, free: tuple[Index, ...]) -> NoMatrixForm:
         relation, full = at(upstream), True
     elif at(other) is not None:  # w_{j−Sl} (the input's), x_{Sl+Dj} (the kernel's)
         relation = at(other)
-        full = any(c < 0 for c in _coefficients(relation).values())
+        full = any(c < 0 for c in (affine(relation) or (0, {}))[1].values())
     else:
         return plain
-    coefficients = _coefficients(relation)
+    coefficients = (affine(relation) or (0, {}))[1]
     stride = next((abs(c) for i, c in coefficients.items() if i in reads(upstream)), 1)
     taps = reads(other) if full else set(free)
     dilation = next((abs(c) for i, c in coefficients.items() if i in taps), 1)
@@ -893,16 +894,6 @@ def _convolution(term: Term, free: tuple[Index, ...]) -> NoMatrixForm:
     else:
         form = {"key": "correlation", "params": {**params, "input": other.matrix.name}}
     return NoMatrixForm("a convolution's gradient", form)
-
-
-def _coefficients(index: Expr) -> dict[Index, int]:
-    """The index expression S·l + D·q + c as {l: S, q: D}."""
-    out: dict[Index, int] = {}
-    for t in Add.make_args(index):
-        c, rest = t.as_coeff_Mul()
-        if isinstance(rest, Index) and c.is_Integer:
-            out[rest] = out.get(rest, 0) + int(c)
-    return out
 
 
 def _one_batch_sum(parts: dict[Expr, Expr]) -> tuple[tuple, dict[Expr, Expr]]:

@@ -47,10 +47,10 @@ from ..language.program import (
     written,
 )
 from ..language.program import Transpose as TransposeNode
+from ..language.shapes import with_products
 from ..numpy_eval import eval_numpy as run_numpy
 from ..ops.base import alike, own_axes
 from ..ops.elementwise import STAND_IN, STAND_INS
-from ..language.shapes import with_products
 from ..ops.maps import DIMS
 
 H = 1e-6   # central-difference step of a first derivative, relative beyond 1
@@ -491,12 +491,11 @@ def with_derived(dims: dict, derived: dict) -> dict:
     input length n grown where the draw made it shorter than two windows."""
     from ..ops.conv import out_length
     dims = dict(dims)
-    for name, (n, r, stride, padding, dilation) in derived.items():
-        size = lambda: out_length(dims.get(n, n), dims.get(r, r),  # noqa: E731
-                                  stride, padding, dilation)
-        while size() < 2 and isinstance(n, str) and n not in derived:
+    for name, (n, r, *options) in derived.items():
+        while out_length(dims.get(n, n), dims.get(r, r), *options) < 2 and \
+                isinstance(n, str) and n not in derived:
             dims[n] += 1
-        dims[name] = size()
+        dims[name] = out_length(dims.get(n, n), dims.get(r, r), *options)
     return dims
 
 

@@ -58,6 +58,7 @@ from sympy import (
 
 from .. import ops
 from ..errors import UnsupportedError
+from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
     Apply,
@@ -75,7 +76,6 @@ from ..index.symbols import (
     Written,
     free_symbols,
 )
-from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..language.program import Program, values_read
 from ..ops.maps import (
     Gradient,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import string
 
-from sympy import Add, Expr, Integer, KroneckerDelta
+from sympy import Expr, Integer, KroneckerDelta
 
 from ..calculus.collapse import expand
-from ..index.symbols import Element, Index, TensorSymbol
+from ..index.symbols import Element, Index, TensorSymbol, affine
 
 
 class NoEinsum(Exception):
@@ -104,16 +104,10 @@ def delta_operand(delta: KroneckerDelta, printer, ranges: dict) -> tuple[str, li
 
 def _affine(arg: Expr) -> tuple[int, dict]:
     """An index expression c + Σ s_v v (integer c and s_v) as (c, {v: s_v})."""
-    const, coeffs = 0, {}
-    for term in Add.make_args(arg):
-        if term.is_Integer:
-            const += int(term)
-            continue
-        c, rest = term.as_coeff_Mul()
-        if not isinstance(rest, Index) or not c.is_Integer:
-            raise NoEinsum("an index that is not a sum of multiples of indices")
-        coeffs[rest] = coeffs.get(rest, 0) + int(c)
-    return const, coeffs
+    parts = affine(arg)
+    if parts is None or not parts[0].is_Integer:
+        raise NoEinsum("an index that is not a sum of multiples of indices")
+    return int(parts[0]), parts[1]
 
 
 def _operand(factor: Expr, printer, ranges: dict) -> tuple[str, list[Index]]:

@@ -15,9 +15,9 @@ reads, every |s₂|-th tap, reversed where a coefficient is negative.
 
 from __future__ import annotations
 
-from sympy import Add, Expr, Integer, KroneckerDelta, Mul, Sum
+from sympy import Expr, Integer, KroneckerDelta
 
-from ..index.symbols import Element, Index
+from ..index.symbols import Element, Index, affine
 from .einsum import NoEinsum, delta_operand, entry_axes
 
 SWV = "np.lib.stride_tricks.sliding_window_view"
@@ -124,16 +124,10 @@ def _taps_first(others: list):
 def _cut(axis: int, index: Expr, ranges: dict, shape: list, preference=None) -> dict:
     """How axis ``axis`` read at s₁p + s₂q + c becomes two: its zeros on either side, the
     window's taps, the positions p reads (start, stop, step) and the taps q reads."""
-    terms = Add.make_args(index)
-    const = sum((t for t in terms if t.is_number), Integer(0))
-    coeffs = {}
-    for t in terms:
-        if t.is_number:
-            continue
-        c, rest = t.as_coeff_Mul()
-        if not isinstance(rest, Index) or not c.is_Integer:
-            raise NoEinsum("an index that is not a sum of multiples of indices")
-        coeffs[rest] = coeffs.get(rest, 0) + int(c)
+    parts = affine(index)
+    if parts is None:
+        raise NoEinsum("an index that is not a sum of multiples of indices")
+    const, coeffs = parts
     if len(coeffs) != 2 or not const.is_Integer:
         raise NoEinsum("a shifted index of other than two indices")
     score = preference or (lambda index: 0)

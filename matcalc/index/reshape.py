@@ -19,7 +19,7 @@ from __future__ import annotations
 from sympy import Basic, Expr, Integer, MatrixExpr, Tuple
 from sympy.core.symbol import Str
 
-from .symbols import Element, Index, TensorSymbol, free_symbols
+from .symbols import Element, TensorSymbol, free_symbols
 
 
 class _Split(Expr):

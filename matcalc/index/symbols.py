@@ -24,6 +24,7 @@ import itertools
 from functools import lru_cache
 
 from sympy import (
+    Add,
     Basic,
     Expr,
     Function,
@@ -710,6 +711,21 @@ def stack_labels(e: Expr) -> tuple:
         own = stack_labels(a)
         merged = own if len(own) > len(merged) else merged
     return merged
+
+
+def affine(index: Expr) -> tuple[Expr, dict[Index, int]] | None:
+    """A shifted index c + Σ s_v v (integer s_v; a convolution's S·l + D·q − P) as
+    (c, {v: s_v}); None if it is no such sum (⌊j/k⌋, a product of indices)."""
+    const, coeffs = Integer(0), {}
+    for term in Add.make_args(index):
+        if not term.has(Index):
+            const += term
+            continue
+        c, rest = term.as_coeff_Mul()
+        if not isinstance(rest, Index) or not c.is_Integer:
+            return None
+        coeffs[rest] = coeffs.get(rest, 0) + int(c)
+    return const, coeffs
 
 
 def dim(d: int | str) -> Expr:

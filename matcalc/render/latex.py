@@ -9,6 +9,7 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of
+from ..index.reshape import Mod, View
 from ..index.symbols import (
     BatchSum,
     Element,
@@ -21,7 +22,6 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
-from ..index.reshape import Mod, View
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative

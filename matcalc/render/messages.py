@@ -87,12 +87,14 @@ JA: list[tuple[str, str]] = [
     (r"reshape\(\) takes the new shape as dimension names, numbers and one -1, e\.g\. (.+)",
      r"reshape() は新しい形を次元の名前・数・一つの -1 で受け取る（例：\1）"),
     (r"reshape splits one axis into two or merges two adjacent ones; (.+), and (.+) is neither",
-     r"reshape は一つの軸を二つに分けるか、隣り合う二つの軸をまとめる。\1 で、\2 はそのどちらでもない"),
+     r"reshape は一つの軸を二つに分けるか、隣り合う二つの軸をまとめる。"
+     r"\1 で、\2 はそのどちらでもない"),
     (r"reshape to (.+): (.+), and the lengths do not multiply out",
      r"\1 への reshape：\2 で、長さの積が合わない"),
     (r"reshape to (.+) adds or drops an axis of length 1; (.+): matcalc splits an axis "
      r"d = h·k into two longer ones, or merges two",
-     r"\1 への reshape は長さ 1 の軸を足すか除く（\2）。matcalc が扱うのは軸 d = h·k を二つの長い軸に"
+     r"\1 への reshape は長さ 1 の軸を足すか除く（\2）。"
+     r"matcalc が扱うのは軸 d = h·k を二つの長い軸に"
      r"分けるか、二つをまとめる reshape"),
     (r"reshape to (.+): (\S+) is split as (\S+) already; split it the same way",
      r"\1 への reshape：\2 はすでに \3 に分けられている。同じように分ける"),
@@ -111,7 +113,8 @@ JA: list[tuple[str, str]] = [
      r"中間の \2 をパディングする \1：勾配は導けるが、それを通るヤコビアンとヘッセ行列は扱わない"),
     (r"(\S+) with padding reads its input past the edges as zeros: give the input a name "
      r"first, e\.g\. (.+), then (.+)",
-     r"パディング付きの \1 は入力の端の外を 0 として読む：先に入力に名前を付ける（例：\2、次に \3）"),
+     r"パディング付きの \1 は入力の端の外を 0 として読む："
+     r"先に入力に名前を付ける（例：\2、次に \3）"),
     (r"(\S+) is a length: give a positive integer, e\.g\. (\S+)",
      r"\1 は長さ：正の整数で与える（例：\2）"),
     (r"(\S+)=(\S+) does not divide (\S+)=(\S+) \((.+)\)",

@@ -9,6 +9,7 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of, is_negative, negated
+from ..index.reshape import MAPS, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
     BatchSum,
@@ -22,7 +23,6 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
-from ..index.reshape import MAPS, Mod, View
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Reshape, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -542,8 +542,8 @@ class TextPrinter(Printer):
         return "−" + self._source_operand(n.operand)
 
     def visit_Reshape(self, n: Reshape) -> str:
-        return self._source_operand(n.operand) + \
-            f".reshape({', '.join(self.name_shown(d) if isinstance(d, str) else str(d) for d in n.dims)})"
+        dims = [self.name_shown(d) if isinstance(d, str) else str(d) for d in n.dims]
+        return self._source_operand(n.operand) + f".reshape({', '.join(dims)})"
 
     def visit_Transpose(self, n: TransposeNode) -> str:
         if n.axes is not None:  # numpy's permutation of a stack's axes, as written
