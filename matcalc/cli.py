@@ -609,10 +609,10 @@ def _exclusive(check: bool, no_check: bool) -> None:
 def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
     """The result, unless the check (already run, and kept with the result) failed; the
     check's report on stderr with --check, so that the output file stays clean."""
-    if not skip:
+    if not skip and result.unverified is None:  # (unverified: no numpy, or uncovered)
         from .check import verify
         from .errors import CheckError
-        checked = verify(result) if result.unverified is None else None
+        checked = verify(result)
         if checked is not None and (report or not checked.ok):
             click.echo(checked.summary(lang), err=True)
         if checked is not None and not checked.ok:

@@ -497,6 +497,8 @@ JA: list[tuple[str, str]] = [
      r"found wrong\); please report this program to matcalc's developers",
      r"数値検証がメモリ不足で終わったので導出を表示しない（誤りが見つかったのではない）。"
      r"このプログラムを matcalc の開発者に報告してほしい"),
+    (r"the numerical check needs numpy, which cannot be imported here",
+     r"数値検証には numpy が要るが、ここでは読み込めない"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
     # a program file's heading lines (cli.py)
