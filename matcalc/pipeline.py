@@ -168,6 +168,9 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         d.staged = staged_shares(d)
         _staged(d, check)
     if against:
+        if not _numpy_importable():
+            raise UnsupportedError("--against runs the numpy you wrote, and numpy cannot "
+                                   "be imported here")
         from .check.against import compare
         d.against = {name: compare(d, name, formula) for name, formula in against.items()}
     return d
@@ -414,6 +417,14 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
 # where numpy cannot be imported (a browser's Python), the check cannot run: the result is
 # shown as not verified, and says why
 NO_NUMPY = "the numerical check needs numpy, which cannot be imported here"
+
+
+def _numpy_importable() -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _finished_result(result: Derivation | Derivative, check: bool):

@@ -497,6 +497,8 @@ JA: list[tuple[str, str]] = [
      r"found wrong\); please report this program to matcalc's developers",
      r"数値検証がメモリ不足で終わったので導出を表示しない（誤りが見つかったのではない）。"
      r"このプログラムを matcalc の開発者に報告してほしい"),
+    (r"--against runs the numpy you wrote, and numpy cannot be imported here",
+     r"--against はあなたの書いた numpy を実行するが、ここでは numpy を読み込めない"),
     (r"the numerical check needs numpy, which cannot be imported here",
      r"数値検証には numpy が要るが、ここでは読み込めない"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",

@@ -1,0 +1,170 @@
+// matcalc's page: Pyodide runs matcalc's own command line in the page (matcalc.web.page);
+// every file comes from this folder, nothing from elsewhere.
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+const $ = (id) => document.getElementById(id);
+const state = { format: "html", outputs: {}, args: null };
+let respond = null;
+
+function setStatus(text, step) {
+  $("status").textContent = text;
+  if (step !== undefined) $("progress").value = step;
+}
+
+async function start() {
+  const t0 = performance.now();
+  setStatus("Loading Python (WebAssembly)…", 1);
+  const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  setStatus("Installing matcalc and SymPy…", 2);
+  const wheels = await (await fetch("wheels.json")).json();
+  const buffers = await Promise.all(wheels.map(
+    async (name) => (await fetch("wheels/" + name)).arrayBuffer()));
+  buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
+  setStatus("Starting matcalc…", 3);
+  pyodide.runPython("from matcalc.web.page import respond, warm\nwarm()");
+  respond = pyodide.globals.get("respond");
+  window.matcalc = { run };  // the command line, for a script that drives the page
+  await loadGallery();
+  $("progress").hidden = true;
+  $("derive").disabled = false;
+  setStatus(`Ready (${((performance.now() - t0) / 1000).toFixed(1)} s).`, 4);
+  document.body.dataset.state = "ready";
+  if (readLink()) await derive();
+}
+
+async function loadGallery() {
+  const examples = await (await fetch("gallery.json")).json();
+  for (const example of examples) {
+    const option = document.createElement("option");
+    option.value = example.name;
+    option.textContent = example.title;
+    option.dataset.program = example.program;
+    $("gallery").append(option);
+  }
+  $("program").addEventListener("input", () => { $("gallery").value = ""; });
+  $("gallery").addEventListener("change", () => {
+    const chosen = $("gallery").selectedOptions[0];
+    if (chosen.value) {
+      $("program").value = chosen.dataset.program;
+      $("wrt").value = "";  // the example's own '# wrt:' line says it
+    }
+  });
+}
+
+// the command line's arguments for the current inputs, in the given format
+function argsFor(format) {
+  const program = $("program").value;
+  if (format === "graph") return ["graph", program];
+  const args = ["derive", program, "--lang", $("lang").value, "--steps", $("steps").value];
+  for (const name of $("wrt").value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    args.push("--wrt", name);
+  }
+  if ($("expand").checked) args.push("--expand");
+  if ($("against").value.trim()) args.push("--against", $("against").value.trim());
+  if (format !== "text") args.push("--format", format);
+  return args;
+}
+
+function run(args) {
+  const t0 = performance.now();
+  const answer = JSON.parse(respond(JSON.stringify(args)));
+  answer.seconds = (performance.now() - t0) / 1000;
+  return answer;
+}
+
+async function derive() {
+  document.body.dataset.state = "busy";
+  setStatus("Deriving…");
+  await new Promise((r) => setTimeout(r, 0));  // let the status paint
+  state.outputs = {};
+  const text = run(argsFor("text"));
+  state.outputs.text = text;
+  showVerdict(text);
+  writeLink();
+  await show(state.format);
+  setStatus(`Done in ${text.seconds.toFixed(2)} s.`);
+  document.body.dataset.state = "done";
+}
+
+function showVerdict(answer) {
+  const error = answer.stderr.trim();
+  $("error").hidden = !error;
+  $("error").textContent = error;
+  const lines = answer.stdout.trim().split("\n");
+  const last = lines[lines.length - 1] || "";
+  const verdict = /verified|未検証|検証|agrees|disagrees|一致/.test(last) ? last : "";
+  $("verdict").hidden = !verdict;
+  $("verdict").textContent = verdict;
+  $("verdict").className = /^(not verified|未検証)/.test(verdict) ? "unverified" : "";
+}
+
+async function show(format) {
+  state.format = format;
+  for (const tab of $("tabs").children) {
+    tab.setAttribute("aria-selected", String(tab.dataset.format === format));
+  }
+  let answer = state.outputs[format];
+  if (!answer && state.outputs.text) {
+    answer = state.outputs[format] = run(argsFor(format));
+  }
+  if (!answer) return;
+  const html = format === "html" && answer.code === 0 && !$("against").value.trim();
+  $("proof").hidden = !html;
+  $("source").hidden = html;
+  $("copy").hidden = html || !answer.stdout;
+  if (html) {
+    $("proof").srcdoc = answer.stdout;
+  } else {
+    let body = answer.stdout || answer.stderr;
+    if (format === "graph" && answer.code === 0) {
+      body = "Graphviz does not run in the page: paste this DOT text into any Graphviz " +
+             "viewer, or run `matcalc graph -f svg` on your machine.\n\n" + body;
+    }
+    $("source").textContent = body;
+  }
+}
+
+function writeLink() {
+  const params = new URLSearchParams();
+  params.set("program", $("program").value);
+  for (const id of ["wrt", "lang", "steps", "against"]) {
+    if ($(id).value) params.set(id, $(id).value);
+  }
+  if ($("expand").checked) params.set("expand", "1");
+  $("share").href = "#" + params.toString();
+}
+
+function readLink() {
+  if (location.hash.length < 2) return false;
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (!params.get("program")) return false;
+  $("program").value = params.get("program");
+  for (const id of ["wrt", "lang", "steps", "against"]) {
+    if (params.get(id)) $(id).value = params.get(id);
+  }
+  $("expand").checked = params.get("expand") === "1";
+  return true;
+}
+
+$("derive").addEventListener("click", derive);
+$("program").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && respond) derive();
+});
+for (const tab of $("tabs").children) {
+  tab.addEventListener("click", () => show(tab.dataset.format));
+}
+$("copy").addEventListener("click", async () => {
+  await navigator.clipboard.writeText($("source").textContent);
+  setStatus("Copied.");
+});
+$("lang").addEventListener("change", () => {
+  document.documentElement.lang = $("lang").value;
+  if (state.outputs.text) derive();
+});
+
+start().catch((error) => {
+  setStatus("");
+  $("error").hidden = false;
+  $("error").textContent = "matcalc could not start in this browser: " + error;
+  document.body.dataset.state = "failed";
+});

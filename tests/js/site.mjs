@@ -1,0 +1,88 @@
+// Drives matcalc's static page (python -m matcalc.web OUT, served on 127.0.0.1) in the
+// Debian chromium, offline: any request off the page's own origin is refused and listed.
+// Usage: node site.mjs URL SCREENSHOT.png   → a JSON report on stdout
+import puppeteer from "puppeteer-core";
+
+const [url, screenshot] = process.argv.slice(2);
+const origin = new URL(url).origin;
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const report = { outside: [], runs: [] };
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  await page.setRequestInterception(true);
+  page.on("request", (request) => {
+    const where = request.url();
+    if (where.startsWith(origin) || where.startsWith("data:") || where.startsWith("about:")) {
+      request.continue();
+    } else {
+      report.outside.push(where);
+      request.abort();
+    }
+  });
+  const start = Date.now();
+  await page.goto(url);
+  await page.waitForSelector('body[data-state="ready"], body[data-state="failed"]',
+                             { timeout: 120000 });
+  report.ready_seconds = (Date.now() - start) / 1000;
+  report.status = await page.$eval("#status", (e) => e.textContent);
+
+  // one derivation: the inputs set as a user would, the button pressed, the page read
+  async function derive(name, { program, example, wrt = "", lang = "en", against = "" }) {
+    await page.evaluate(({ program, example, wrt, lang, against }) => {
+      const $ = (id) => document.getElementById(id);
+      if (example) {
+        $("gallery").value = example;
+        $("gallery").dispatchEvent(new Event("change"));
+      } else {
+        $("program").value = program;
+        $("gallery").value = "";
+      }
+      $("wrt").value = wrt;
+      $("lang").value = lang;
+      $("against").value = against;
+      document.body.dataset.state = "ready";
+    }, { program, example, wrt, lang, against });
+    const t0 = Date.now();
+    await page.click("#derive");
+    await page.waitForSelector('body[data-state="done"]', { timeout: 60000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const seen = await page.evaluate(() => {
+      const $ = (id) => document.getElementById(id);
+      return {
+        verdict: $("verdict").hidden ? "" : $("verdict").textContent,
+        error: $("error").hidden ? "" : $("error").textContent,
+        proof: $("proof").hidden ? "" : $("proof").srcdoc,
+        source: $("source").hidden ? "" : $("source").textContent,
+        share: $("share").getAttribute("href"),
+      };
+    });
+    report.runs.push({ name, seconds, since_navigation: (Date.now() - start) / 1000,
+                       ...seen });
+  }
+
+  await derive("matmul", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A" });
+  await derive("mlp", { example: "17_mlp" });
+  await derive("matmul ja", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A",
+                              lang: "ja" });
+  await derive("against", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A",
+                            against: "A=dC @ B.T" });
+  await derive("matmul again", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A" });
+  await page.screenshot({ path: screenshot, fullPage: true });
+  // every example of the gallery, as the command line runs it (text, --no-check)
+  report.gallery = await page.evaluate(async () => {
+    const examples = await (await fetch("gallery.json")).json();
+    return examples.map((example) => {
+      const answer = window.matcalc.run(["derive", example.program, "--no-check"]);
+      return { name: example.name, seconds: answer.seconds, code: answer.code,
+               stdout: answer.stdout, stderr: answer.stderr };
+    });
+  });
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
