@@ -8,6 +8,7 @@ checker (the pipeline makes them).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 from . import results
@@ -17,9 +18,21 @@ from .render.settings import LANGUAGE
 __all__ = ["Derivation", "Derivative", "Gradient", "with_display"]
 
 
+def in_scope(method):
+    """A method that reads the program's operations does so with the program's own
+    declarations (``ops.scope``): a later program may declare the same name otherwise."""
+    @functools.wraps(method)
+    def scoped(self, *args, **kwargs):
+        from . import ops
+        with ops.scope(self.program.records):
+            return method(self, *args, **kwargs)
+    return scoped
+
+
 class Shown:
     """Display for a result (a gradient derivation, a Jacobian or a Hessian)."""
 
+    @in_scope
     def show(self, fmt: str = "text", lang: str = "en", standalone: bool = False,
              title: str | None = None) -> str:
         """The result in ``fmt``; ``standalone`` LaTeX is a document for a paper, titled
@@ -80,6 +93,7 @@ class ShownWithNumpy(Shown):
         return None if code is None else "\n".join(f"d{name} {op} {line}"
                                                     for name, op, line in code)
 
+    @in_scope
     def at(self, values: dict, upstream=None):
         """The forward values and every gradient at the given inputs (numbers or nested
         lists), shown with the proof from now on (CS231n's circuits: x = −2, y = 5, z = −4
@@ -133,6 +147,7 @@ class ShownWithNumpy(Shown):
                           "upstreams": upstream or {}}
         return self
 
+    @in_scope
     def dot(self) -> str:
         """The computation graph in Graphviz's dot (``render.graph``); after ``at``, with
         the values on its arrows and each fan-out's shares (computed here, for the graph
@@ -140,6 +155,7 @@ class ShownWithNumpy(Shown):
         from .render.graph import dot_source
         return dot_source(self, shares_at(self) if self.values_at and self.is_graph else {})
 
+    @in_scope
     def evaluate(self, values: dict, upstream=None) -> dict:
         """The requested gradients at given input values (numbers or arrays), by running
         the numpy code."""

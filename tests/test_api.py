@@ -140,3 +140,18 @@ def test_a_declared_input_the_output_does_not_read_has_a_zero_gradient():
     # once "no such name in the program": it is a name of the program, and says so
     d = derive("X: (m, n)\nW: (n, p)\nY = X @ X.T", wrt="W")
     assert d["W"].zero and "does not influence the output" in d.text()
+
+
+def test_a_result_keeps_its_programs_own_declarations():
+    """A declared name lives in the program that declares it: another program that
+    declares f otherwise (a map, not an elementwise function) changed an earlier result's
+    note, and its check ran the other f (the page and notebooks derive one program after
+    another in one process)."""
+    from matcalc.check import verify
+    first = derive("f: elementwise\nX: (m, n)\nL = sum(f(X))", wrt="X")
+    text = first.text()
+    second = derive("f: (n,) -> ()\nx: (n,)\nL = f(x)", wrt="x")
+    assert first.text() == text and "declared elementwise" in " ".join(text.split())
+    assert verify(first, trials=2, seed=5).agrees  # checked anew, after the second
+    assert "map declared to a scalar" in " ".join(second.text().split())
+    assert verify(second, trials=2, seed=5).agrees

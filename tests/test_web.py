@@ -93,11 +93,8 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
                                 "numpy cannot be imported here")
 
 
-@pytest.mark.unverified  # text compared, --no-check; test_examples.py verifies the examples
 def test_every_gallery_example_gives_the_command_lines_text(report):
-    """The browser's Python and this one print the same text for every example. (Not
-    verified afterwards, each long after it was made: a later example that declares f
-    anew changes the record of the f an earlier one declared, a known global.)"""
+    """The browser's Python and this one print the same text for every example."""
     import contextlib
     import io
     gallery = report["gallery"]

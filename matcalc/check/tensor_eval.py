@@ -97,7 +97,7 @@ NAIVE_CONTRACTION = 1 << 12
 def numpy_function(func: type | str) -> Callable:
     """The numpy form of an elementwise function, from its sympy class or, for ``Apply``,
     its name: the operation's own forward (the one place the evaluator looks one up)."""
-    op = ops.REGISTRY.get(func) if isinstance(func, str) else ops.of_function(func)
+    op = ops.find(func) if isinstance(func, str) else ops.of_function(func)
     if op is None or op.forward is None:
         raise UnsupportedError(f"cannot evaluate the function {getattr(func, '__name__', func)}")
     return op.forward

@@ -16,6 +16,7 @@ from functools import cache
 
 import numpy as np
 
+from .. import ops
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..codegen import backward as codegen
 from ..index.symbols import WRT_INDICES, axis_labels, index_symbols, jacobian_indices
@@ -287,8 +288,9 @@ def verify(d: Derivation | Derivative, trials: int | None = None, seed: int = 0)
     trials = trials if trials is not None else 2 if derivative else 3
     key = (trials, seed, fingerprint(d))
     if key not in d.checked:
-        d.checked[key] = verify_derivative(d, trials, seed) if derivative else \
-            verify_gradients(d, trials, seed)
+        with ops.scope(d.program.records):  # the program's own declarations
+            d.checked[key] = verify_derivative(d, trials, seed) if derivative else \
+                verify_gradients(d, trials, seed)
     return d.checked[key]
 
 

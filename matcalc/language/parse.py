@@ -259,7 +259,7 @@ def _program(source, tree, shapes, declarations, statements, functions, maps) ->
             raise ParseError(f"{alias!r}: one name per gradient, and one gradient per name")
         taken[alias] = of
     return Program(source, tuple(declarations), tuple(statements), functions,
-                   tuple(dict(aliases).items()), maps)
+                   tuple(dict(aliases).items()), maps, ops.declared_records(functions))
 
 
 def _sizes_as_numbers(declarations: list[Declaration],

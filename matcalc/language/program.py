@@ -174,6 +174,9 @@ class Program:
     # declared maps, ``g: (n,) -> (m,)``, ``f: (m, n) -> ()``: (name, argument shape, result
     # shape); also in ``functions``
     maps: tuple[tuple, ...] = ()
+    # the records of the declared functions and maps as this program declared them (a later
+    # program may declare the same name otherwise): ``ops.scope`` reads them first
+    records: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def output(self) -> str:

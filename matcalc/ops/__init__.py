@@ -15,6 +15,9 @@ function list — so adding an operation is one record in one of the modules bel
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from functools import lru_cache
 
@@ -85,9 +88,44 @@ def prime(op: Op) -> Op:
     return REGISTRY[name]
 
 
+# the records a program declared (``f: elementwise``, ``g: (n,) -> (m,)``) while that
+# program's result is shown or checked: the registry holds the latest declaration of each
+# name, and a later program may declare the same name otherwise (``scope``)
+_SCOPE: ContextVar[dict | None] = ContextVar("matcalc_declared", default=None)
+
+
 def get(name: str) -> Op:
     """The record of an operation (or of an internal node such as ``step``)."""
+    scope = _SCOPE.get()
+    if scope is not None and name in scope:
+        return scope[name]
     return REGISTRY[name]
+
+
+def find(name: str) -> Op | None:
+    """``get``, or None for a name that is no operation."""
+    scope = _SCOPE.get()
+    if scope is not None and name in scope:
+        return scope[name]
+    return REGISTRY.get(name)
+
+
+def declared_records(names: Iterable[str]) -> dict[str, Op]:
+    """The records the registry holds now for these declared names and their derivatives
+    (f, f′, f″): a program keeps them as it declared them (``Program.records``)."""
+    names = set(names)
+    return {n: op for n, op in REGISTRY.items() if n.rstrip("′″") in names
+            and op.kind in ("declared", "map", "internal")}
+
+
+@contextmanager
+def scope(records: dict[str, Op]):
+    """Within it, ``get`` reads a program's own declarations first."""
+    token = _SCOPE.set(records or None)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def of_node(expr) -> Op | None:

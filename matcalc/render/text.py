@@ -227,7 +227,7 @@ class TextPrinter(Printer):
 
     def call(self, name: str, arg: str) -> str:
         """f(x), spelled as the operation's record says for this printer."""
-        op = ops.REGISTRY.get(name)
+        op = ops.find(name)
         if op is None:
             return self.CALL.format(name=name, arg=arg)
         own = getattr(op, self.FORMAT_FIELD)
