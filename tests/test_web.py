@@ -9,13 +9,10 @@ numpy-free checker is still to come)."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -45,12 +42,9 @@ def report(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser test: {missing}")
         pytest.skip(missing)
-    from matcalc.web.build import build
+    from matcalc.web.build import build, serve
     site = build(tmp_path_factory.mktemp("site") / "site", log=lambda line: None)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(site)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTEFACTS / "site.png"
     try:

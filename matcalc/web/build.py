@@ -212,6 +212,23 @@ def gallery(examples: Path) -> list[dict]:
     return out
 
 
+def serve(site: Path):
+    """A static server of ``site`` on 127.0.0.1 at a free port, in a thread, quiet (for the
+    tests and the benchmarks; a user runs python -m http.server). Call .shutdown() after."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def _run(command: list[str], what: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
