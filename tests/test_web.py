@@ -80,7 +80,8 @@ def test_the_page_loads_offline_and_derives(report):
 
 def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     ja = runs(report)["matmul ja"]
-    assert "の勾配" in ja["proof"] or "勾配" in ja["proof"]
+    assert "勾配" in ja["proof"] and ja["button"] == "導出する"
+    assert runs(report)["matmul again"]["button"] == "Derive"
     assert ja["verdict"].startswith("未検証：数値検証には numpy が要る")
     against = runs(report)["against"]  # the CLI's own one-line message
     assert against["error"] == ("matcalc: error: --against runs the numpy you wrote, and "

@@ -44,6 +44,7 @@ try {
       }
       $("wrt").value = wrt;
       $("lang").value = lang;
+      window.matcalc.speak(lang);  // the page's words, as the language menu does
       $("against").value = against;
       document.body.dataset.state = "ready";
     }, { program, example, wrt, lang, against });
@@ -59,6 +60,7 @@ try {
         proof: $("proof").hidden ? "" : $("proof").srcdoc,
         source: $("source").hidden ? "" : $("source").textContent,
         share: $("share").getAttribute("href"),
+        button: $("derive").textContent,
       };
     });
     report.runs.push({ name, seconds, since_navigation: (Date.now() - start) / 1000,

@@ -3,6 +3,28 @@
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const $ = (id) => document.getElementById(id);
+// the page's own words; the proof's are matcalc's (--lang)
+const WORDS = {
+  ja: {
+    intro: "添字についての連鎖律で勾配を導き、すべての段階を示す。このページの中で動く" +
+           "（WebAssembly の Python）：何もどこへも送らない。",
+    example: "例", own: "— 自分のプログラム —", program: "プログラム", language: "言語",
+    steps: "手順", expand: "成分ごとに書く", against: "手計算の numpy と照合",
+    derive: "導出する", proof: "証明", text: "テキスト", graph: "グラフ", copy: "コピー",
+    share: "このプログラムへのリンク",
+  },
+};
+const ENGLISH = {};
+for (const element of document.querySelectorAll("[data-text]")) {
+  ENGLISH[element.dataset.text] = element.textContent;
+}
+function speak(lang) {
+  const words = WORDS[lang] || ENGLISH;
+  for (const element of document.querySelectorAll("[data-text]")) {
+    element.textContent = words[element.dataset.text] || ENGLISH[element.dataset.text];
+  }
+  document.documentElement.lang = lang;
+}
 const state = { format: "html", outputs: {}, args: null };
 let respond = null;
 
@@ -23,7 +45,7 @@ async function start() {
   setStatus("Starting matcalc…", 3);
   pyodide.runPython("from matcalc.web.page import respond, warm\nwarm()");
   respond = pyodide.globals.get("respond");
-  window.matcalc = { run };  // the command line, for a script that drives the page
+  window.matcalc = { run, speak };  // for a script that drives the page
   await loadGallery();
   $("progress").hidden = true;
   $("derive").disabled = false;
@@ -143,6 +165,7 @@ function readLink() {
     if (params.get(id)) $(id).value = params.get(id);
   }
   $("expand").checked = params.get("expand") === "1";
+  speak($("lang").value);
   return true;
 }
 
@@ -158,7 +181,7 @@ $("copy").addEventListener("click", async () => {
   setStatus("Copied.");
 });
 $("lang").addEventListener("change", () => {
-  document.documentElement.lang = $("lang").value;
+  speak($("lang").value);
   if (state.outputs.text) derive();
 });
 
