@@ -50,8 +50,7 @@ def _compiled(code: str, allowed: frozenset[str]):
     """``code`` as a function of (the values, the memo), its tree walked once here and each
     construct checked before anything runs (the forward pass runs an elementwise
     function's spelling on every call); and whether it binds names (:=)."""
-    import numpy as np
-
+    from .arrays import np
     def unexpected(node):
         return UnsupportedError("unexpected construct in generated numpy code: "
                                 f"{ast.dump(node)[:80]}")

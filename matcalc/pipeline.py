@@ -168,9 +168,6 @@ def derive(program: str, wrt: str | Iterable[str] | None = None,
         d.staged = staged_shares(d)
         _staged(d, check)
     if against:
-        if not _numpy_importable():
-            raise UnsupportedError("--against runs the numpy you wrote, and numpy cannot "
-                                   "be imported here")
         from .check.against import compare
         d.against = {name: compare(d, name, formula) for name, formula in against.items()}
     return d
@@ -414,19 +411,6 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     return _finished_result(d, check)
 
 
-# where numpy cannot be imported (a browser's Python), the check cannot run: the result is
-# shown as not verified, and says why
-NO_NUMPY = "the numerical check needs numpy, which cannot be imported here"
-
-
-def _numpy_importable() -> bool:
-    import importlib.util
-    try:
-        return importlib.util.find_spec("numpy") is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def _finished_result(result: Derivation | Derivative, check: bool):
     """Verify the result (unless ``check`` is off), then hand it to the observers. A wrong
     result is never returned: it raises ``CheckError``; a program defined nowhere raises
@@ -434,13 +418,7 @@ def _finished_result(result: Derivation | Derivative, check: bool):
     branch its random instances never reach on both sides, is returned unverified, and
     says so."""
     if check:
-        try:
-            from .check import verify  # numpy is imported here, not for deriving
-        except ImportError as missing:
-            if getattr(missing, "name", None) != "numpy" and "numpy" not in str(missing):
-                raise
-            result.unverified = NO_NUMPY
-            return notify(result)
+        from .check import verify  # numpy (or purenp) is imported here, not for deriving
         try:
             report = verify(result)
         except UnsupportedError as why:

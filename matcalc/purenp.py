@@ -293,10 +293,28 @@ class _Buffer:
     """The list of elements an array shares with its views (numpy's memory), and a count
     of the writes to it: a view re-reads its elements when that count has changed."""
 
-    __slots__ = ("items", "writes")
+    __slots__ = ("items", "writes", "readonly")
 
     def __init__(self, items: list):
-        self.items, self.writes = items, 0
+        self.items, self.writes, self.readonly = items, 0, False
+
+
+class _Flags:
+    """``a.flags``: ``writeable`` (False makes a and its views read-only, as numpy's
+    ``a.flags.writeable = False`` on an array that owns its memory)."""
+
+    __slots__ = ("_buffer",)
+
+    def __init__(self, buffer: _Buffer):
+        self._buffer = buffer
+
+    @property
+    def writeable(self) -> bool:
+        return not self._buffer.readonly
+
+    @writeable.setter
+    def writeable(self, value: bool) -> None:
+        self._buffer.readonly = not value
 
 
 def _new(data: list, shape: tuple, kind):
@@ -332,6 +350,8 @@ def _gather(a, positions, shape):
 
 def _write(a, positions, values) -> None:
     """Store values at these flat positions of a (of its buffer, for a view)."""
+    if a._buffer.readonly:
+        raise ValueError("assignment destination is read-only")
     items, where = a._buffer.items, a._map
     for p, v in zip(positions, values):
         items[p if where is None else where[p]] = v
@@ -492,6 +512,7 @@ class ndarray:
     mT = property(lambda self: swapaxes(self, -1, -2))
     real = property(lambda self: self)
     imag = property(lambda self: zeros_like(self))
+    flags = property(lambda self: _Flags(self._buffer))
 
     # -- conversion to Python
     def tolist(self):

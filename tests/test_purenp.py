@@ -1000,3 +1000,19 @@ def test_imports_without_numpy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_read_only_array_refuses_writes_through_itself_and_its_views():
+    """``a.flags.writeable = False`` (the checker freezes the values a hand-written formula
+    reads, so that it cannot change what the next one reads)."""
+    a = pnp.array([[1.0, 2.0], [3.0, 4.0]])
+    a.flags.writeable = False
+    assert not a.flags.writeable
+    for write in (lambda: a.__setitem__(0, 5.0), lambda: a[0].__setitem__(1, 5.0),
+                  lambda: a.T.__setitem__((0, 0), 5.0)):
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    assert a.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    b = a + 1  # a new array is writeable
+    b[0, 0] = 0.0
+    assert b.tolist() == [[0.0, 3.0], [4.0, 5.0]]

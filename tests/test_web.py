@@ -3,9 +3,9 @@ offline: python -m matcalc.web OUT, served on 127.0.0.1, loaded by headless Chro
 (tests/js/site.mjs, puppeteer-core) with every request off the page's origin refused.
 
 The page runs matcalc's command line in Pyodide: it derives C = A @ B and the MLP example,
-switches to Japanese, runs --against, and gives every example of the gallery the same text
-as the command line. Pyodide has no numpy, so the check says it could not run (the
-numpy-free checker is still to come)."""
+checked in the browser (Pyodide has no numpy: the check runs on matcalc.purenp), switches
+to Japanese, runs --against, and gives every example of the gallery the same text as the
+command line."""
 
 from __future__ import annotations
 
@@ -71,10 +71,12 @@ def test_the_page_loads_offline_and_derives(report):
     matmul = runs(report)["matmul"]
     assert not matmul["error"]
     assert "<math" in matmul["proof"] and "Gradient with respect to A" in matmul["proof"]
-    assert matmul["verdict"].startswith("not verified: the numerical check needs numpy")
+    assert matmul["verdict"] == ("✓ verified in your browser on 3 random points: each step "
+                                 "and the result agree with central differences")
     assert matmul["share"].startswith("#program=")
     mlp = runs(report)["mlp"]
     assert not mlp["error"] and "Gradient with respect to W2" in mlp["proof"]
+    assert mlp["verdict"].startswith("✓ verified in your browser on 3 random points")
     assert report["screenshot"].stat().st_size > 10_000
 
 
@@ -82,10 +84,10 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     ja = runs(report)["matmul ja"]
     assert "勾配" in ja["proof"] and ja["button"] == "導出する"
     assert runs(report)["matmul again"]["button"] == "Derive"
-    assert ja["verdict"].startswith("未検証：数値検証には numpy が要る")
-    against = runs(report)["against"]  # the CLI's own one-line message
-    assert against["error"] == ("matcalc: error: --against runs the numpy you wrote, and "
-                                "numpy cannot be imported here")
+    assert ja["verdict"] == ("✓ このブラウザの中で 3 組の乱数入力について検証済み："
+                             "各ステップと結果が中心差分と一致。")
+    against = runs(report)["against"]  # the user's numpy, run on the stand-in
+    assert not against["error"] and "right: dC @ B.T equals ∂L/∂A" in against["source"]
 
 
 def test_every_gallery_example_gives_the_command_lines_text(report):

@@ -24,8 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ..arrays import np
 from ..errors import UsageError
 from . import user_numpy
 from .user_numpy import Failed

@@ -19,9 +19,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
-
 from .. import ops
+from ..arrays import np
 from ..errors import DomainError, UnsupportedError, UsageError
 from ..language.domains import (
     NONNEGATIVE,

@@ -30,7 +30,6 @@ from functools import reduce, singledispatch
 from math import prod
 from typing import NamedTuple
 
-import numpy as np
 import sympy
 from sympy import (
     Add,
@@ -57,6 +56,7 @@ from sympy import (
 )
 
 from .. import ops
+from ..arrays import np
 from ..errors import UnsupportedError
 from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..index.symbols import (

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
-
 from .. import ops
+from ..arrays import np
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..codegen import backward as codegen
 from ..index.symbols import WRT_INDICES, axis_labels, index_symbols, jacobian_indices

@@ -77,7 +77,7 @@ def _lower(axes: int):
 def windows(x, size, stride: int, padding: int, dilation: int, axes: int):
     """The patches a kernel of ``size`` meets, (…, out, …, taps): x padded with zeros,
     every window's taps ``dilation`` apart, windows ``stride`` apart (numpy only)."""
-    import numpy as np
+    from ..arrays import np
     pad = [(0, 0)] * (x.ndim - axes) + [(padding, padding)] * axes
     spans = tuple((k - 1) * dilation + 1 for k in size)
     view = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad), spans,
@@ -89,7 +89,7 @@ def windows(x, size, stride: int, padding: int, dilation: int, axes: int):
 def _forward(axes: int):
     def forward(x, w, axis=None, stride=1, padding=0, dilation=1):
         """On a batch: x (B, b, c, …), w (B, o, c, …), B the copies (or 1)."""
-        import numpy as np
+        from ..arrays import np
         patches = windows(x, w.shape[-axes:], stride, padding, dilation, axes)
         spec = "...bcuvae,...ocae->...bouv" if axes == 2 else "...bcur,...ocr->...bou"
         return np.einsum(spec, patches, w)

@@ -89,7 +89,7 @@ def _lower(node, idx, ctx):
 
 def _forward(*arrays, axis=None, spec: str):
     """np.einsum on a batch: every operand's leading axis of copies kept (``...``)."""
-    import numpy as np
+    from ..arrays import np
     subscripts = Subscripts(spec, len(arrays))
     batched = ",".join("..." + s for s in subscripts.inputs) + "->..." + subscripts.result
     return np.einsum(batched, *arrays)

@@ -26,26 +26,26 @@ def at_zero(args, value) -> bool:
     exactly 0: an entry that is exactly 0 is held there by the program (relu(x − x), the
     outer relu of relu(relu(x))), not drawn near it, and stays there when the inputs move,
     so differences on either side agree with the convention relu′(0) = 0."""
-    import numpy as np
+    from ..arrays import np
     near = np.abs(args[0]) < KINK_MARGIN
     return bool(np.any(near & (args[0] != 0)))
 
 
 def _relu_frozen(args, base, axis=None):
     """x where the base point's x > 0, else 0 (relu′(0) = 0)."""
-    import numpy as np
+    from ..arrays import np
     return np.where(base[0] > 0, args[0], 0.0)
 
 
 def _abs_frozen(args, base, axis=None):
     """sign(x₀) x (sign 0 = 0)."""
-    import numpy as np
+    from ..arrays import np
     return np.sign(base[0]) * args[0]
 
 
 def sign_of(args):
     """The side of the kink at 0 each argument entry is on: sign x."""
-    import numpy as np
+    from ..arrays import np
     return np.sign(args[0])
 
 
@@ -102,21 +102,21 @@ def _lower_maximum(node, idx, ctx):
 
 
 def _maximum_forward(a, b, axis=None):
-    import numpy as np
+    from ..arrays import np
     return np.maximum(*alike(a, b))
 
 
 def _at_tie(args, value) -> bool:
     """Two entries within KINK_MARGIN of each other, where maximum has its kink, but not
     exactly equal (a tie the program holds, as maximum(relu(a), relu(b)) at 0, 0)."""
-    import numpy as np
+    from ..arrays import np
     a, b = alike(*args)
     return bool(np.any((np.abs(a - b) < KINK_MARGIN) & (a != b)))
 
 
 def _maximum_frozen(args, base, axis=None):
     """a where the base point's a > b, else b (a tie goes to b)."""
-    import numpy as np
+    from ..arrays import np
     a, b = alike(*args)
     a0, b0 = alike(*base)
     return np.where(a0 > b0, a, b)
@@ -125,7 +125,7 @@ def _maximum_frozen(args, base, axis=None):
 def _larger(args):
     """+1 where the first argument is the larger, −1 where the second, 0 at a tie (which
     routes the gradient to the second)."""
-    import numpy as np
+    from ..arrays import np
     a, b = alike(*args)
     return np.sign(a - b)
 
@@ -232,8 +232,7 @@ STAND_IN: ContextVar[int] = ContextVar("stand_in", default=0)  # which one runs 
 
 
 def _stand_ins():
-    import numpy as np
-
+    from ..arrays import np
     def tanh_prime(x):
         return 1 - np.tanh(x) ** 2
     return ((lambda x: np.sin(x) + 0.3 * x ** 2,
@@ -286,7 +285,7 @@ def primed(op: Op) -> Op:
     f = op.forward
 
     def forward(x, axis=None):
-        import numpy as np
+        from ..arrays import np
         h = 1e-5 * np.maximum(1.0, np.abs(x))
         return (f(x + h) - f(x - h)) / (2 * h)
 

@@ -140,31 +140,31 @@ def _row(entry, size) -> Expr:
 
 def _shares(x, axis=-1):
     """[x = max x] / (number of maxima), along an axis."""
-    import numpy as np
+    from ..arrays import np
     top = x == np.max(x, axis=axis, keepdims=True)
     return top / np.sum(top, axis=axis, keepdims=True)
 
 
 def _ismax(x, axis=None):
     """[x = max x] over each matrix (the last two axes), 1 or 0."""
-    import numpy as np
+    from ..arrays import np
     return np.equal(x, np.max(x, axis=(-2, -1), keepdims=True)).astype(float)
 
 
 def _equal(a, b):
-    import numpy as np
+    from ..arrays import np
     return np.equal(a, b).astype(float)
 
 
 def _max(x, axis=None, keepdims=False):
-    import numpy as np
+    from ..arrays import np
     return np.max(x, axis=value_axis(axis, x), keepdims=keepdims)
 
 
 def _tied(args, value) -> bool:
     """The two largest entries of a row, a column or the whole value (axis 0 is the
     batch) within TIE_MARGIN of each other: near a tie, where max has no derivative."""
-    import numpy as np
+    from ..arrays import np
     x = args[0]
     views = [x.reshape(x.shape[0], -1)] + [np.moveaxis(x, a, -1) for a in range(1, x.ndim)]
     for view in views:

@@ -96,7 +96,7 @@ def _diag_matrix(args, shapes, shape):
 
 def _regular(x):
     """x, if it is safely invertible (finite differences of det and inv need that)."""
-    import numpy as np
+    from ..arrays import np
     if np.any(np.linalg.cond(x) > 1e8):
         raise np.linalg.LinAlgError("matrix is (nearly) singular")
     return x
@@ -105,43 +105,43 @@ def _regular(x):
 # forward functions on a batch (axis 0 runs over copies; see base.own_axes)
 
 def _trace(x, axis=None):
-    import numpy as np
+    from ..arrays import np
     return np.trace(x, axis1=1, axis2=2)
 
 
 def _det(x, axis=None):
     """det of each matrix of the batch (a batch of scalars: each itself)."""
-    import numpy as np
+    from ..arrays import np
     if x.ndim == 1:
         return x
     return np.linalg.det(_regular(x))
 
 
 def _logdet(x, axis=None):
-    import numpy as np
+    from ..arrays import np
     return np.log(_det(x))
 
 
 def _positive_determinant(args) -> bool:
     """its argument must have a positive determinant"""
-    import numpy as np
+    from ..arrays import np
     x = args[0]
     return bool(np.all((np.linalg.det(x) if x.ndim == 3 else x) > 0))
 
 
 def _inv(x, axis=None):
-    import numpy as np
+    from ..arrays import np
     return np.linalg.inv(_regular(x))
 
 
 def _norm(x, axis=None):
-    import numpy as np
+    from ..arrays import np
     return np.sqrt(np.sum(x * x, axis=own_axes(x)))
 
 
 def _diag(x, axis=None):
     """np.diag: a vector's diagonal matrix, or a matrix's diagonal."""
-    import numpy as np
+    from ..arrays import np
     if x.ndim == 2:
         return x[:, :, None] * np.eye(x.shape[1])
     return np.diagonal(x, axis1=1, axis2=2).copy()
@@ -153,8 +153,7 @@ def _outer(u, v, axis=None):
 
 def _norm_kink(args, value) -> bool:
     """‖X‖ is not differentiable where it is 0."""
-    import numpy as np
-
+    from ..arrays import np
     from .elementwise import KINK_MARGIN
     return bool(np.any(value < KINK_MARGIN))
 

@@ -57,7 +57,7 @@ def _weights(which: int, m: int, n: int, name: str = ""):
     map: two maps of one program are two different functions (∂y/∂x for ∂z/∂x fails)."""
     import zlib
 
-    import numpy as np
+    from ..arrays import np
     rng = np.random.default_rng([20261207, which, m, n, zlib.crc32(name.encode())])
     return rng.normal(size=(m, n)) / np.sqrt(n)
 
@@ -65,7 +65,7 @@ def _weights(which: int, m: int, n: int, name: str = ""):
 def stand_in_value(x, m: int, which: int | None = None, name: str = ""):
     """g(x) along the last axis of x (any leading axes), for the running stand-in of the
     map ``name``."""
-    import numpy as np
+    from ..arrays import np
     which = STAND_IN.get() if which is None else which
     u = np.asarray(x, dtype=float) @ _weights(which, m, x.shape[-1], name).T
     return np.tanh(u) if which == 0 else np.sin(u) + 0.1 * u ** 3
@@ -73,7 +73,7 @@ def stand_in_value(x, m: int, which: int | None = None, name: str = ""):
 
 def stand_in_jacobian(x, m: int, which: int | None = None, name: str = ""):
     """∂g(x)/∂x at one vector x (n,), m × n, for the running stand-in of the map ``name``."""
-    import numpy as np
+    from ..arrays import np
     which = STAND_IN.get() if which is None else which
     w = _weights(which, m, len(x), name)
     u = w @ np.asarray(x, dtype=float)
@@ -203,14 +203,14 @@ def of_result(derivative, result: str):
 def stand_in_scalar(x, name: str = ""):
     """f(x) of the map ``name`` to a scalar on a batch: axis 0 runs over copies, the
     entries of each copy in row-major order go into the one-output stand-in."""
-    import numpy as np
+    from ..arrays import np
     x = np.asarray(x, dtype=float)
     return stand_in_value(x.reshape(x.shape[0], -1), 1, name=name)[:, 0]
 
 
 def stand_in_gradient(x, name: str = ""):
     """∂f(x)/∂x of the map ``name`` to a scalar at one x (any shape): of x's shape."""
-    import numpy as np
+    from ..arrays import np
     x = np.asarray(x, dtype=float)
     return stand_in_jacobian(x.reshape(-1), 1, name=name)[0].reshape(x.shape)
 

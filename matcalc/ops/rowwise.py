@@ -210,13 +210,13 @@ _entry_of_rows, _entry_of_column = row_entries(softmax_entry)
 
 def _log_softmax(x):
     """z − max z − log Σ exp(z − max z), along each row: finite for any logits."""
-    import numpy as np
+    from ..arrays import np
     shifted = x - np.max(x, axis=-1, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
 def _softmax(x, axis=-1):
-    import numpy as np
+    from ..arrays import np
     shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
     return shifted / np.sum(shifted, axis=axis, keepdims=True)
 

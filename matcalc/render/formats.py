@@ -453,7 +453,7 @@ def _whole(lhs):
 
 def value_text(value) -> str:
     """−12, 0.7311, [1, −2], [[1, 2], [3, 4]]: 4 significant digits, a true minus."""
-    import numpy as np
+    from ..arrays import np
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
         return f"{float(array):.4g}".replace("-", "−")
@@ -463,7 +463,7 @@ def value_text(value) -> str:
 def value_tex(value) -> str:
     """A number, or a pmatrix (a vector as a column); a stack as a row of its slices'
     matrices, each a pmatrix (a stack of stacks, nested the same way)."""
-    import numpy as np
+    from ..arrays import np
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
         return f"{float(array):.4g}"
@@ -604,7 +604,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
         contract["backward_numpy"] = [f"d{name} {op} {line}" for name, op, line in code]
     at = getattr(d, "values_at", None)
     if at:
-        import numpy as np
+        from ..arrays import np
         contract["values"] = {
             key: {name: np.asarray(v, dtype=float).tolist() for name, v in at[key].items()}
             for key in ("inputs", "forward", "gradients")}

@@ -497,10 +497,9 @@ JA: list[tuple[str, str]] = [
      r"found wrong\); please report this program to matcalc's developers",
      r"数値検証がメモリ不足で終わったので導出を表示しない（誤りが見つかったのではない）。"
      r"このプログラムを matcalc の開発者に報告してほしい"),
-    (r"--against runs the numpy you wrote, and numpy cannot be imported here",
-     r"--against はあなたの書いた numpy を実行するが、ここでは numpy を読み込めない"),
-    (r"the numerical check needs numpy, which cannot be imported here",
-     r"数値検証には numpy が要るが、ここでは読み込めない"),
+    (r"(\S+) is not available here: numpy cannot be imported, and matcalc's own stand-in "
+     r"for it has no such function",
+     r"\1 はここでは使えない：numpy を読み込めず、matcalc 自身の代わりの実装にはその関数がない"),
     (r"a wrong derivation was caught by the numerical check and is not shown; (?:.*)",
      r"数値検証が誤った導出を検出したので表示しない。matcalc の開発者に報告してほしい"),
     # a program file's heading lines (cli.py)

@@ -114,7 +114,16 @@ function showVerdict(answer) {
   $("error").textContent = error;
   const lines = answer.stdout.trim().split("\n");
   const last = lines[lines.length - 1] || "";
-  const verdict = /verified|未検証|検証|agrees|disagrees|一致/.test(last) ? last : "";
+  let verdict = /verified|未検証|検証|agrees|disagrees|一致/.test(last) ? last : "";
+  // the command's own line, said of this page: the check ran here, in the browser
+  const points = /at (\d+) random points/.exec(verdict) || /(\d+) 組の乱数入力/.exec(verdict);
+  if (points && /^verified:/.test(verdict)) {
+    verdict = `✓ verified in your browser on ${points[1]} random points: ` +
+              verdict.slice("verified: ".length).replace(/ at \d+ random points$/, "");
+  } else if (points && /^検証済み：/.test(verdict)) {
+    verdict = `✓ このブラウザの中で ${points[1]} 組の乱数入力について検証済み：` +
+              verdict.slice("検証済み：".length).replace(/^\d+ 組の乱数入力で、/, "");
+  }
   $("verdict").hidden = !verdict;
   $("verdict").textContent = verdict;
   $("verdict").className = /^(not verified|未検証)/.test(verdict) ? "unverified" : "";
