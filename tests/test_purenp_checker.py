@@ -46,11 +46,13 @@ def test_the_stand_in_rejects_the_wrong_variants_numpy_rejects():
 
 
 def test_examples_verify_on_the_stand_in():
-    """A conv layer, heads by reshape, an MLP: every step, result and numpy line."""
+    """A conv layer, a batched product, an MLP: every step, result and numpy line. (All 87
+    examples verify in the page: benchmarks/run.py --browser; heads by reshape takes 7 s
+    there, too long for the suite.)"""
     done = on_purenp("""
         from pathlib import Path
         from matcalc import derive
-        for name in ("80_conv2d_layer", "79_heads_by_reshape", "17_mlp"):
+        for name in ("80_conv2d_layer", "74_batched_matmul_shared_weight", "17_mlp"):
             d = derive((Path("..") / "examples" / f"{name}.mc").read_text(), wrt="all")
             assert d.verified_on == 3, (name, d.unverified)
         print("verified")
