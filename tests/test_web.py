@@ -86,6 +86,11 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     assert runs(report)["matmul again"]["button"] == "Derive"
     assert ja["verdict"] == ("✓ このブラウザの中で 3 組の乱数入力について検証済み："
                              "各ステップと結果が中心差分と一致。")
+    jacobian = runs(report)["jacobian"]  # matcalc jacobian … --layout denominator
+    assert not jacobian["error"] and "<math" in jacobian["proof"]
+    assert jacobian["share"].count("kind=jacobian") == 1 and "layout=denominator" in \
+        jacobian["share"]
+    assert jacobian["verdict"].startswith("✓ verified in your browser on 2 random points")
     against = runs(report)["against"]  # the user's numpy, run on the stand-in
     assert not against["error"] and "right: dC @ B.T equals ∂L/∂A" in against["source"]
 
@@ -119,3 +124,16 @@ def test_the_site_holds_its_pinned_parts(report):
     assert (site / "pyodide" / "pyodide.asm.wasm").exists()
     size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
     assert size < 25 * 2 ** 20  # the issue's budget for what a visitor transfers
+
+
+def test_the_build_is_reproducible(report, tmp_path):
+    """A second build gives the same bytes, file for file (the wheels' zips dated 1980)."""
+    import hashlib
+
+    from matcalc.web.build import build
+
+    def digests(site: Path) -> dict:
+        return {str(f.relative_to(site)): hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in sorted(site.rglob("*")) if f.is_file()}
+    again = build(tmp_path / "again", log=lambda line: None)
+    assert digests(again) == digests(report["site"])

@@ -196,7 +196,8 @@ def own_wheel(root: Path, into: Path) -> Path:
         for part in ("pyproject.toml", "README.md"):
             shutil.copy2(root / part, source / part)
         _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp,
-              str(source)], "pip wheel matcalc")
+              str(source)], "pip wheel matcalc",
+             env={"SOURCE_DATE_EPOCH": "315532800"})  # the zip's dates: 1980, each build
         wheel = next(Path(tmp).glob("*.whl"))
         return Path(shutil.copy2(wheel, into / wheel.name))
 
@@ -229,8 +230,10 @@ def serve(site: Path):
     return server
 
 
-def _run(command: list[str], what: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
+def _run(command: list[str], what: str, env: dict | None = None) -> None:
+    import os
+    done = subprocess.run(command, capture_output=True, text=True,
+                          env={**os.environ, **env} if env else None)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise UsageError(f"{what} failed: {tail[0]}")

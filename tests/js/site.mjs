@@ -32,8 +32,9 @@ try {
   report.status = await page.$eval("#status", (e) => e.textContent);
 
   // one derivation: the inputs set as a user would, the button pressed, the page read
-  async function derive(name, { program, example, wrt = "", lang = "en", against = "" }) {
-    await page.evaluate(({ program, example, wrt, lang, against }) => {
+  async function derive(name, { program, example, wrt = "", lang = "en", against = "",
+                                kind = "derive", layout = "numerator" }) {
+    await page.evaluate(({ program, example, wrt, lang, against, kind, layout }) => {
       const $ = (id) => document.getElementById(id);
       if (example) {
         $("gallery").value = example;
@@ -46,8 +47,11 @@ try {
       $("lang").value = lang;
       window.matcalc.speak(lang);  // the page's words, as the language menu does
       $("against").value = against;
+      $("kind").value = kind;
+      $("kind").dispatchEvent(new Event("change"));
+      $("layout").value = layout;
       document.body.dataset.state = "ready";
-    }, { program, example, wrt, lang, against });
+    }, { program, example, wrt, lang, against, kind, layout });
     const t0 = Date.now();
     await page.click("#derive");
     await page.waitForSelector('body[data-state="done"]', { timeout: 60000 });
@@ -73,6 +77,8 @@ try {
                               lang: "ja" });
   await derive("against", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A",
                             against: "A=dC @ B.T" });
+  await derive("jacobian", { program: "x: (n,)\nW: (m, n)\ny = W @ x", wrt: "x",
+                             kind: "jacobian", layout: "denominator" });
   await derive("matmul again", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A" });
   await page.screenshot({ path: screenshot, fullPage: true });
   // every example of the gallery, as the command line runs it (text; --no-check unless

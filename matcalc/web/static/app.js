@@ -11,6 +11,8 @@ const WORDS = {
     example: "例", own: "— 自分のプログラム —", program: "プログラム", language: "言語",
     steps: "手順", expand: "成分ごとに書く", against: "手計算の numpy と照合",
     derive: "導出する", proof: "証明", text: "テキスト", graph: "グラフ", copy: "コピー",
+    kind: "求めるもの", gradient: "勾配", jacobian: "ヤコビ行列", hessian: "ヘッセ行列",
+    layout: "レイアウト",
     share: "このプログラムへのリンク",
   },
 };
@@ -77,12 +79,17 @@ async function loadGallery() {
 function argsFor(format) {
   const program = $("program").value;
   if (format === "graph") return ["graph", program];
-  const args = ["derive", program, "--lang", $("lang").value, "--steps", $("steps").value];
-  for (const name of $("wrt").value.split(",").map((s) => s.trim()).filter(Boolean)) {
+  const kind = $("kind").value;  // derive (gradients), jacobian or hessian
+  const args = [kind, program, "--lang", $("lang").value, "--steps", $("steps").value];
+  const names = $("wrt").value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const name of kind === "derive" ? names : names.slice(0, 1)) {
     args.push("--wrt", name);
   }
+  if (kind !== "derive") args.push("--layout", $("layout").value);
   if ($("expand").checked) args.push("--expand");
-  if ($("against").value.trim()) args.push("--against", $("against").value.trim());
+  if (kind === "derive" && $("against").value.trim()) {
+    args.push("--against", $("against").value.trim());
+  }
   if (format !== "text") args.push("--format", format);
   return args;
 }
@@ -158,7 +165,7 @@ async function show(format) {
 function writeLink() {
   const params = new URLSearchParams();
   params.set("program", $("program").value);
-  for (const id of ["wrt", "lang", "steps", "against"]) {
+  for (const id of ["kind", "wrt", "layout", "lang", "steps", "against"]) {
     if ($(id).value) params.set(id, $(id).value);
   }
   if ($("expand").checked) params.set("expand", "1");
@@ -170,14 +177,21 @@ function readLink() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (!params.get("program")) return false;
   $("program").value = params.get("program");
-  for (const id of ["wrt", "lang", "steps", "against"]) {
+  for (const id of ["kind", "wrt", "layout", "lang", "steps", "against"]) {
     if (params.get(id)) $(id).value = params.get(id);
   }
+  showLayout();
   $("expand").checked = params.get("expand") === "1";
   speak($("lang").value);
   return true;
 }
 
+function showLayout() {  // a Jacobian's or a Hessian's layout; --against is a gradient's
+  const kind = $("kind").value;
+  $("layout-label").hidden = kind === "derive";
+  $("against").disabled = kind !== "derive";
+}
+$("kind").addEventListener("change", showLayout);
 $("derive").addEventListener("click", derive);
 $("program").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && respond) derive();
