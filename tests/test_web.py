@@ -9,6 +9,8 @@ command line."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -91,14 +93,16 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     assert jacobian["share"].count("kind=jacobian") == 1 and "layout=denominator" in \
         jacobian["share"]
     assert jacobian["verdict"].startswith("✓ verified in your browser on 2 random points")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["derive", PROGRAM, "--wrt", "A", "--format", "markdown", "--flavor", "zenn"])
+    assert report["markdown_zenn"] == out.getvalue()  # the Markdown tab, for Zenn
     against = runs(report)["against"]  # the user's numpy, run on the stand-in
     assert not against["error"] and "right: dC @ B.T equals ∂L/∂A" in against["source"]
 
 
 def test_every_gallery_example_gives_the_command_lines_text(report):
     """The browser's Python and this one print the same text for every example."""
-    import contextlib
-    import io
     gallery = report["gallery"]
     programs = {e["name"]: e["program"] for e in
                 json.loads((report["site"] / "gallery.json").read_text(encoding="utf-8"))}

@@ -80,6 +80,11 @@ try {
   await derive("jacobian", { program: "x: (n,)\nW: (m, n)\ny = W @ x", wrt: "x",
                              kind: "jacobian", layout: "denominator" });
   await derive("matmul again", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A" });
+  // the Markdown tab, for Zenn: $$ blocks as Zenn's parser wants them
+  await page.click('#tabs button[data-format="markdown"]');
+  await page.select("#flavor", "zenn");
+  report.markdown_zenn = await page.$eval("#source", (e) => e.textContent);
+  await page.click('#tabs button[data-format="html"]');
   await page.screenshot({ path: screenshot, fullPage: true });
   // every example of the gallery, as the command line runs it (text; --no-check unless
   // CHECKED=1, as the benchmark asks: the check is most of the time)

@@ -12,7 +12,7 @@ const WORDS = {
     steps: "手順", expand: "成分ごとに書く", against: "手計算の numpy と照合",
     derive: "導出する", proof: "証明", text: "テキスト", graph: "グラフ", copy: "コピー",
     kind: "求めるもの", gradient: "勾配", jacobian: "ヤコビ行列", hessian: "ヘッセ行列",
-    layout: "レイアウト",
+    layout: "レイアウト", flavor: "掲載先",
     share: "このプログラムへのリンク",
   },
 };
@@ -91,6 +91,7 @@ function argsFor(format) {
     args.push("--against", $("against").value.trim());
   }
   if (format !== "text") args.push("--format", format);
+  if (format === "markdown" && $("flavor").value) args.push("--flavor", $("flavor").value);
   return args;
 }
 
@@ -141,6 +142,7 @@ async function show(format) {
   for (const tab of $("tabs").children) {
     tab.setAttribute("aria-selected", String(tab.dataset.format === format));
   }
+  $("flavor-label").hidden = format !== "markdown";
   let answer = state.outputs[format];
   if (!answer && state.outputs.text) {
     answer = state.outputs[format] = run(argsFor(format));
@@ -192,6 +194,10 @@ function showLayout() {  // a Jacobian's or a Hessian's layout; --against is a g
   $("against").disabled = kind !== "derive";
 }
 $("kind").addEventListener("change", showLayout);
+$("flavor").addEventListener("change", () => {  // the Markdown again, for that site
+  delete state.outputs.markdown;
+  show("markdown");
+});
 $("derive").addEventListener("click", derive);
 $("program").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && respond) derive();
