@@ -38,11 +38,12 @@ function setStatus(text, step) {
 async function start() {
   const t0 = performance.now();
   setStatus("Loading Python (WebAssembly)…", 1);
-  const pyodide = await loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  // the wheels download while Python starts
+  const downloads = fetch("wheels.json").then((r) => r.json()).then((wheels) => Promise.all(
+    wheels.map(async (name) => (await fetch("wheels/" + name)).arrayBuffer())));
+  const [pyodide, buffers] = await Promise.all([
+    loadPyodide({ indexURL: new URL("pyodide/", location.href).href }), downloads]);
   setStatus("Installing matcalc and SymPy…", 2);
-  const wheels = await (await fetch("wheels.json")).json();
-  const buffers = await Promise.all(wheels.map(
-    async (name) => (await fetch("wheels/" + name)).arrayBuffer()));
   buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
   setStatus("Starting matcalc…", 3);
   pyodide.runPython("from matcalc.web.page import respond, warm\nwarm()");
