@@ -28,8 +28,9 @@ def run(code: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_deriving_and_rendering_every_example_needs_no_numpy():
-    """Every example derives and renders in every format; numpy was never imported, nor
-    the stand-in (nothing computed numbers)."""
+    """Every example derives and renders (text, and JSON with its LaTeX); numpy was never
+    imported, nor the stand-in (nothing computed numbers). The page's test renders the
+    HTML, Markdown and LaTeX without numpy."""
     done = run("""
         import sys
         from pathlib import Path
@@ -43,7 +44,7 @@ def test_deriving_and_rendering_every_example_needs_no_numpy():
                                             "ShapeError", "DomainError"):
                     continue
                 raise
-            for fmt in ("text", "latex", "markdown", "json", "html"):
+            for fmt in ("text", "json"):  # (the JSON holds the LaTeX too)
                 assert d.show(fmt)
             count += 1
         assert "numpy" not in sys.modules and "matcalc.purenp" not in sys.modules

@@ -14,11 +14,10 @@ from pathlib import Path
 import test_mutation
 
 TESTS = Path(__file__).resolve().parent
-# a mask (ReLU), a max gate's routing, a log, a kink (|r|), layer norm, a stack's shared
-# weight: ~5 s on the stand-in. The whole catalogue takes ~1 min there (heads 35 s):
+# a mask (ReLU), a max gate's routing, a kink (|r|), a stack's shared weight: ~3 s on the
+# stand-in. The whole catalogue passes there too, in ~1 min (the heads alone 35 s):
 #     MATCALC_ARRAYS=purenp python -m pytest tests/test_mutation.py
-CASES = ("mlp_relu", "56_max_gate", "42_logistic_regression", "45_l1_regression",
-         "38_layer_norm", "74_batched")
+CASES = ("mlp_relu", "56_max_gate", "45_l1_regression", "74_batched")
 
 
 def on_purenp(code: str) -> subprocess.CompletedProcess:
