@@ -97,6 +97,8 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     with contextlib.redirect_stdout(out):
         main(["derive", PROGRAM, "--wrt", "A", "--format", "markdown", "--flavor", "zenn"])
     assert report["markdown_zenn"] == out.getvalue()  # the Markdown tab, for Zenn
+    # a tab opened after the program was edited (not derived) shows the derivation shown
+    assert '"program": "A: (m, n)\\nB: (n, p)\\nC = A @ B"' in report["text_after_edit"]
     against = runs(report)["against"]  # the user's numpy, run on the stand-in
     assert not against["error"] and "right: dC @ B.T equals ∂L/∂A" in against["source"]
 

@@ -84,6 +84,11 @@ try {
   await page.click('#tabs button[data-format="markdown"]');
   await page.select("#flavor", "zenn");
   report.markdown_zenn = await page.$eval("#source", (e) => e.textContent);
+  // the program edited but not derived: a tab still shows the derivation it belongs to
+  await page.evaluate(() => { document.getElementById("program").value = "x: (n,)\ny = exp(x)"; });
+  await page.click('#tabs button[data-format="json"]');  // not opened before
+  report.text_after_edit = await page.$eval("#source", (e) => e.textContent);
+  await page.evaluate(() => { document.getElementById("program").value = "A: (m, n)\nB: (n, p)\nC = A @ B"; });
   await page.click('#tabs button[data-format="html"]');
   await page.screenshot({ path: screenshot, fullPage: true });
   // every example of the gallery, as the command line runs it (text; --no-check unless

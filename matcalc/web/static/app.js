@@ -76,20 +76,29 @@ async function loadGallery() {
   });
 }
 
-// the command line's arguments for the current inputs, in the given format
-function argsFor(format) {
-  const program = $("program").value;
+// the inputs as they were when Derive was pressed: every tab shows that derivation, even
+// after the fields are edited (until Derive is pressed again)
+function inputs() {
+  const read = (id) => $(id).value;
+  return { program: read("program"), kind: read("kind"), lang: read("lang"),
+           steps: read("steps"), wrt: read("wrt"), layout: read("layout"),
+           expand: $("expand").checked, against: read("against").trim() };
+}
+
+// the command line's arguments for those inputs, in the given format
+function argsFor(format, given = state.inputs) {
+  const { program, kind, lang, steps, wrt, layout, expand, against } = given;
   if (format === "graph") return ["graph", program];
-  const kind = $("kind").value;  // derive (gradients), jacobian or hessian
-  const args = [kind, program, "--lang", $("lang").value, "--steps", $("steps").value];
-  const names = $("wrt").value.split(",").map((s) => s.trim()).filter(Boolean);
+  // kind: derive (gradients), jacobian or hessian
+  const args = [kind, program, "--lang", lang, "--steps", steps];
+  const names = wrt.split(",").map((s) => s.trim()).filter(Boolean);
   for (const name of kind === "derive" ? names : names.slice(0, 1)) {
     args.push("--wrt", name);
   }
-  if (kind !== "derive") args.push("--layout", $("layout").value);
-  if ($("expand").checked) args.push("--expand");
-  if (kind === "derive" && $("against").value.trim()) {
-    args.push("--against", $("against").value.trim());
+  if (kind !== "derive") args.push("--layout", layout);
+  if (expand) args.push("--expand");
+  if (kind === "derive" && against) {
+    args.push("--against", against);
   }
   if (format !== "text") args.push("--format", format);
   if (format === "markdown" && $("flavor").value) args.push("--flavor", $("flavor").value);
@@ -108,6 +117,7 @@ async function derive() {
   setStatus("Deriving…");
   await new Promise((r) => setTimeout(r, 0));  // let the status paint
   state.outputs = {};
+  state.inputs = inputs();
   const text = run(argsFor("text"));
   state.outputs.text = text;
   showVerdict(text);
@@ -149,7 +159,7 @@ async function show(format) {
     answer = state.outputs[format] = run(argsFor(format));
   }
   if (!answer) return;
-  const html = format === "html" && answer.code === 0 && !$("against").value.trim();
+  const html = format === "html" && answer.code === 0 && !state.inputs.against;
   $("proof").hidden = !html;
   $("source").hidden = html;
   $("copy").hidden = html || !answer.stdout;
