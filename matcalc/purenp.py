@@ -178,7 +178,9 @@ _BY_RANK = (bool, int, float)
 _TYPE_NAMES = {"float": float, "float64": float, "f8": float, "double": float, "d": float,
                "float_": float, "longdouble": float, "int": int, "int64": int, "i8": int,
                "int_": int, "intp": int, "l": int, "bool": bool, "bool_": bool, "?": bool,
-               "b1": bool}
+               "b1": bool,
+               # one float and one int precision: float32 and int32 computed as 64-bit
+               "float32": float, "f4": float, "single": float, "int32": int, "i4": int}
 
 
 class generic:
@@ -229,7 +231,9 @@ class int64(signedinteger, int):
 
 
 float_ = double = longdouble = float64
+float32 = single = float64  # (one float precision: see the module's docstring)
 int_ = intp = int64
+int32 = int64  # (one int precision)
 bool_ = bool
 _SCALAR = {float: float64, int: int64, bool: bool}
 

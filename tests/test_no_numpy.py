@@ -70,6 +70,9 @@ def test_the_command_line_checks_without_numpy():
     assert right.returncode == 0 and "right: dC @ B.T equals ∂L/∂A" in right.stdout
     wrong = run(CLI, "derive", "C = A @ B", "--wrt", "A", "--against", "A=dC.T @ B")
     assert wrong.returncode == 1 and "The right formula: ∂L/∂A = ∂L/∂C Bᵀ" in wrong.stdout
+    for formula in ("A=(dC @ B.T).astype('float32')", "A=np.float32(1) * (dC @ B.T)"):
+        typed = run(CLI, "derive", "C = A @ B", "--wrt", "A", "--against", formula)
+        assert typed.returncode == 0 and "right:" in typed.stdout, typed.stdout + typed.stderr
     lacking = run(CLI, "derive", "C = A @ B", "--wrt", "A", "--against",
                   "A=np.cumsum(dC @ B.T, axis=0)")
     assert lacking.stderr.strip() == (

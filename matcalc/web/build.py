@@ -60,6 +60,14 @@ def build(out: Path, cache: Path | None = None, log=print) -> Path:
             raise UsageError(f"{out} is not empty and holds no matcalc site: give an empty "
                              "or new folder")
         shutil.rmtree(out)
+    try:
+        return _assemble(out, root, cache, log)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)  # no half-built site left behind
+        raise
+
+
+def _assemble(out: Path, root: Path, cache: Path, log) -> Path:
     (out / "pyodide").mkdir(parents=True)
     (out / "wheels").mkdir()
     log(f"Pyodide {PINS['pyodide']} (npm)")
@@ -232,8 +240,11 @@ def serve(site: Path):
 
 def _run(command: list[str], what: str, env: dict | None = None) -> None:
     import os
-    done = subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, **env} if env else None)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True,
+                              env={**os.environ, **env} if env else None)
+    except FileNotFoundError:
+        raise UsageError(f"{what} failed: {command[0]} is not installed") from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise UsageError(f"{what} failed: {tail[0]}")

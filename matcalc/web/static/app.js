@@ -166,12 +166,11 @@ async function show(format) {
   if (html) {
     $("proof").srcdoc = answer.stdout;
   } else {
-    let body = answer.stdout || answer.stderr;
-    if (format === "graph" && answer.code === 0) {
-      body = "Graphviz does not run in the page: paste this DOT text into any Graphviz " +
-             "viewer, or run `matcalc graph -f svg` on your machine.\n\n" + body;
+    $("source").textContent = answer.stdout || answer.stderr;
+    if (format === "graph" && answer.code === 0) {  // (not in the text Copy copies)
+      setStatus("Graphviz does not run in the page: paste this DOT text into any Graphviz " +
+                "viewer, or run `matcalc graph -f svg` on your machine.");
     }
-    $("source").textContent = body;
   }
 }
 
