@@ -870,23 +870,26 @@ def _convolution(term: Term, free: tuple[Index, ...]) -> NoMatrixForm:
     reads = lambda e: {i for i in e.indices if isinstance(i, Index)}  # noqa: E731
     at = lambda e: next((i for i in e.indices if not isinstance(i, Index)  # noqa: E731
                          and not i.is_Integer), None)
+    # the relation, and the indices whose coefficients are the stride and the dilation
+    # (none: 1)
     if deltas:  # δ_{j,Sl+Dq}
         relation, full = Add(*deltas[0].args), True
-    elif at(upstream) is not None:  # ∂L/∂y_{j−Dq}
+        by_stride, by_dilation = reads(upstream), reads(other)
+    elif at(upstream) is not None:  # ∂L/∂y_{j−Dq}: the output's index is the position
         relation, full = at(upstream), True
+        by_stride, by_dilation = set(), reads(other)
     elif at(other) is not None:  # w_{j−Sl} (the input's), x_{Sl+Dj} (the kernel's)
         relation = at(other)
         full = any(c < 0 for c in (affine(relation) or (0, {}))[1].values())
+        # w_{j−Sl}: the kernel's own index is the tap; x_{Sl+Dj}: the tap is the free j
+        by_stride, by_dilation = reads(upstream), set() if full else set(free)
     else:
         return plain
     coefficients = (affine(relation) or (0, {}))[1]
-    stride = next((abs(c) for i, c in coefficients.items() if i in reads(upstream)), 1)
-    taps = reads(other) if full else set(free)
-    dilation = next((abs(c) for i, c in coefficients.items() if i in taps), 1)
-    if full and at(other) is not None and not deltas:
-        dilation = 1  # w_{j−Sl}: the kernel's own index is the tap
-    if full and at(upstream) is not None:
-        stride = 1  # ∂L/∂y_{j−Dq}: the output's index is the position
+
+    def measured(indices: set) -> int:
+        return next((abs(c) for i, c in coefficients.items() if i in indices), 1)
+    stride, dilation = measured(by_stride), measured(by_dilation)
     params = {"loss": upstream.matrix.loss, "upstream": upstream.matrix.name,
               "stride": stride, "dilation": dilation}
     if full:

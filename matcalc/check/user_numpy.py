@@ -186,14 +186,14 @@ def _check_attribute(node: ast.Attribute, called: bool) -> None:
             raise refuse(f"np.{attr} is not supported in a formula")
         if not called:
             raise refuse(f"np.{attr} is a function: call it, np.{attr}(…)")
-        _stand_in_has(np, f"np.{attr}")
+        _stand_in_has(np, attr, f"np.{attr}")
         return
     if owner == "np.linalg":
         if attr not in LINALG_FUNCTIONS and f"linalg.{attr}" not in _registry_calls():
             raise refuse(f"np.linalg.{attr} is not supported in a formula")
         if not called:
             raise refuse(f"np.linalg.{attr} is a function: call it")
-        _stand_in_has(np.linalg, f"np.linalg.{attr}")
+        _stand_in_has(np.linalg, attr, f"np.linalg.{attr}")
         return
     if owner is not None:  # np.lib.format.open_memmap, np.pi.real: the first step outside
         parts = f"{owner}.{attr}".split(".")
@@ -202,7 +202,7 @@ def _check_attribute(node: ast.Attribute, called: bool) -> None:
     if attr in ARRAY_METHODS:
         if not called:
             raise refuse(f"{ast.unparse(node)} is a method: call it, {ast.unparse(node)}()")
-        _stand_in_has(np.ndarray, f".{attr}()")
+        _stand_in_has(np.ndarray, attr, f".{attr}()")
         return
     if attr not in ARRAY_ATTRIBUTES:
         raise refuse(f".{attr} is not supported in a formula (arrays offer "
@@ -210,10 +210,9 @@ def _check_attribute(node: ast.Attribute, called: bool) -> None:
                      "such as .sum(), .mean(), .max(), .reshape(), .astype())")
 
 
-def _stand_in_has(owner, shown: str) -> None:
+def _stand_in_has(owner, name: str, shown: str) -> None:
     """Where numpy cannot be imported (a browser's Python) formulas run on matcalc's own
     stand-in, ``matcalc.purenp``: a function it lacks is refused in one line."""
-    name = shown.rsplit(".", 1)[-1].rstrip("()")
     if not NUMPY and not hasattr(owner, name):
         raise refuse(f"{shown} is not available here: numpy cannot be imported, and "
                      "matcalc's own stand-in for it has no such function")
