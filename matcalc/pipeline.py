@@ -12,7 +12,7 @@ finished result goes to the registered observers (``observe``) before it is retu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -22,11 +22,13 @@ from . import ops
 from .calculus.backward import backward as backward_pass
 from .calculus.collapse import collapse, expand, total
 from .calculus.differentiate import differentiate, push_partial, replace_partials
+from .calculus.kronecker import Layout as VecLayout
+from .calculus.kronecker import vec_form
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
 from .calculus.symmetric import CONVENTIONS, SYM, symmetric_inputs
-from .errors import CheckError, UnsupportedError, UsageError
+from .errors import CheckError, NoMatrixForm, UnsupportedError, UsageError
 from .index.symbols import (
     NAMES,
     OUTPUT_INDICES,
@@ -41,6 +43,7 @@ from .index.symbols import (
     index_symbols,
     jacobian_indices,
 )
+from .index.vec import ORDERS, Vec
 from .language.parse import parse
 from .language.program import Call, Name, Program, walk_program
 from .language.shapes import Shape, Shapes, infer, show
@@ -271,15 +274,18 @@ def _wrt_names(program: Program, wrt: str | Iterable[str] | None) -> list[str]:
 
 def jacobian(program: str, wrt: str, layout: str = "numerator",
              shapes: dict[str, Shape] | None = None, check: bool = True,
-             steps: str = "article", proof: str = "full") -> Derivative:
+             steps: str = "article", proof: str = "full", vec: str = "columns") -> Derivative:
     """∂Y/∂X for the program's output Y, entry by entry, in the given layout:
     numerator J_ki = ∂y_k/∂x_i (rows follow the output), denominator its transpose.
 
     The proof is the engine's: element form (intermediates inlined), differentiation to
-    Kronecker deltas, collapse, recognition. A derivative with more than two free
-    indices (∂(W x)/∂W) has no matrix form; it is given in index form."""
+    Kronecker deltas, collapse, recognition. A derivative with three or four free indices
+    (∂(W x)/∂W, ∂(X X)/∂X) is read as the matrix ∂vec(Y)/∂vec(X)ᵀ in the ``vec``
+    convention (``hessian``), where its terms are entries of Kronecker products."""
     _check_style(steps)
     _check_proof(proof)
+    if vec not in ORDERS:
+        raise UsageError("must be columns or rows", option="vec", value=vec)
     p = _prepare_derivative(program, wrt, layout, shapes)
     out_shape, wrt_shape = p.shapes.names[p.program.output], p.shapes.names[wrt]
     out_idx, wrt_idx = jacobian_indices(out_shape, wrt_shape, p.names.shown())
@@ -287,8 +293,16 @@ def jacobian(program: str, wrt: str, layout: str = "numerator",
     var = p.names.element(wrt, wrt_idx)
     free = _layout(out_idx, wrt_idx, layout)
     symbol_out, symbol_wrt = p.names.symbols[p.program.output], p.names.symbols[wrt]
+    matrix_lhs = Partial(symbol_out, symbol_wrt)
+    by_vec = len(free) > 2 and len(out_idx) <= 2 and len(wrt_idx) <= 2
+    if by_vec:  # ∂vec(Y)/∂vec(X)ᵀ
+        y_vec, x_vec = _vec(symbol_out, vec), _vec(symbol_wrt, vec)
+        matrix_lhs = Partial(y_vec, sympy.Transpose(x_vec)) if layout == "numerator" \
+            else Partial(sympy.Transpose(y_vec), x_vec)
     d = Derivative("jacobian", p.program, p.shapes, p.names, p.program.output, wrt, layout,
-                   Partial(y, var), Partial(symbol_out, symbol_wrt), free, proof=proof)
+                   Partial(y, var), matrix_lhs, free, proof=proof)
+    if by_vec:
+        d.vec, d.vec_rows = vec, len(out_idx) if layout == "numerator" else len(wrt_idx)
     proof = Proof(d.lhs, free)
     form = _inlined(p, out_idx)
     if maps_entry(form, var):  # y = g(x), g declared: ∂y_k/∂x_i is its Jacobian's entry
@@ -335,40 +349,78 @@ def _layout(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
     return numerator[::-1] if len(numerator) <= 2 else (*wrt_idx, *out_idx)
 
 
-def hessian(program: str, wrt: str, layout: str = "numerator",
+def hessian(program: str, wrt: str | Sequence[str], layout: str = "numerator",
             shapes: dict[str, Shape] | None = None, check: bool = True,
-            steps: str = "article", proof: str = "full") -> Derivative:
+            steps: str = "article", proof: str = "full", vec: str = "columns") -> Derivative:
     """∂²f/∂x_i∂x_j for a scalar output f of a vector x (the denominator layout is its
-    transpose; the two agree wherever f is twice continuously differentiable)."""
+    transpose; the two agree wherever f is twice continuously differentiable).
+
+    By a matrix X, ∂²f/∂x_ij∂x_kl has four indices: it is given as the matrix
+    ∂²f/∂vec(X)∂vec(X)ᵀ, in the ``vec`` convention ("columns": vec stacks the columns, as
+    Magnus–Neudecker and the Matrix Cookbook; "rows": numpy's order). Two inputs,
+    wrt="W, b", give the block ∂²f/∂vec(W)∂vec(b)ᵀ."""
     _check_style(steps)
     _check_proof(proof)
-    p = _prepare_derivative(program, wrt, layout, shapes)
+    first, second = _wrt_pair(wrt)
+    if vec not in ORDERS:
+        raise UsageError("must be columns or rows", option="vec", value=vec)
+    p = _prepare_derivative(program, first, layout, shapes)
+    if second not in p.program.inputs():
+        raise UsageError(f"not an input of the program (inputs: "
+                         f"{', '.join(p.program.inputs())})", option="wrt", value=second)
     output = p.program.output
     if p.shapes.names[output]:
         raise UsageError(f"a Hessian needs a scalar output; {output} has shape "
                          f"{show(p.shapes.names[output])}")
-    wrt_shape = p.shapes.names[wrt]
-    if len(wrt_shape) != 1:
-        raise UsageError(f"a Hessian is taken with respect to a vector; {wrt} has shape "
-                         f"{show(wrt_shape)} (its Hessian has {2 * len(wrt_shape)} indices)")
-    i, j = index_symbols(WRT_INDICES, 2)
-    f, x = p.names.symbols[output], p.names.symbols[wrt]
-    xi, xj = p.names.element(wrt, (i,)), p.names.element(wrt, (j,))
-    free = (i, j) if layout == "numerator" else (j, i)
-    d = Derivative("hessian", p.program, p.shapes, p.names, output, wrt, layout,
-                   Partial(Partial(f, xi), xj),
-                   Partial(Partial(f, x), sympy.Transpose(x)), free,  # ∂²f/∂x∂xᵀ
-                   proof=proof)
+    shape_1, shape_2 = p.shapes.names[first], p.shapes.names[second]
+    for name, shape in ((first, shape_1), (second, shape_2)):
+        if not 1 <= len(shape) <= 2:
+            raise UsageError(f"a Hessian is taken with respect to a vector or a matrix; "
+                             f"{name} has shape {show(shape)}")
+    idx_1 = index_symbols(WRT_INDICES, len(shape_1))
+    idx_2 = (Index("j"),) if len(shape_1) == len(shape_2) == 1 else \
+        index_symbols(OUTPUT_INDICES, len(shape_2))
+    f = p.names.symbols[output]
+    x, y = p.names.symbols[first], p.names.symbols[second]
+    xi, yj = p.names.element(first, idx_1), p.names.element(second, idx_2)
+    free = (*idx_1, *idx_2) if layout == "numerator" else (*idx_2, *idx_1)
+    if len(free) == 2:
+        matrix_lhs = Partial(Partial(f, x), sympy.Transpose(y))  # ∂²f/∂x∂yᵀ
+    else:  # ∂²f/∂vec(X)∂vec(X)ᵀ
+        matrix_lhs = Partial(Partial(f, _vec(x, vec)), sympy.Transpose(_vec(y, vec)))
+    d = Derivative("hessian", p.program, p.shapes, p.names, output, first, layout,
+                   Partial(Partial(f, xi), yj), matrix_lhs, free, proof=proof)
+    d.wrt2 = second if second != first else None
     proof = Proof(d.lhs, free)
-    first = replace_partials(push_partial(_inlined(p, ()), xi),
-                             lambda q: differentiate(q.expr, q.var))
-    terms, _ = collapse(expand(first))
+    gradient_first = replace_partials(push_partial(_inlined(p, ()), xi),
+                                      lambda q: differentiate(q.expr, q.var))
+    terms, _ = collapse(expand(gradient_first))
     gradient = total(terms)
-    proof.record(push_partial(gradient, xj) if isinstance(gradient, sympy.Sum)
-                 else Partial(gradient, xj), "gradient_first", wrt=wrt)
-    expr = differentiate_step(proof, proof.last, wrt, steps)
-    n = dim(wrt_shape[0])
-    return _finished(d, proof, expr, {i: n, j: n}, check)
+    proof.record(push_partial(gradient, yj) if isinstance(gradient, sympy.Sum)
+                 else Partial(gradient, yj), "gradient_first", wrt=first)
+    expr = differentiate_step(proof, proof.last, second, steps)
+    dims = {i: dim(n) for i, n in zip((*idx_1, *idx_2), (*shape_1, *shape_2))}
+    if len(free) > 2:
+        rows, cols = (idx_1, idx_2) if layout == "numerator" else (idx_2, idx_1)
+        d.vec, d.vec_rows = vec, len(rows)
+    return _finished(d, proof, expr, dims, check)
+
+
+def _wrt_pair(wrt: str | Sequence[str]) -> tuple[str, str]:
+    """The Hessian's inputs: "X" (∂²f/∂X∂X) or "W, b" (the block ∂²f/∂W∂b)."""
+    names = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt)
+             if w.strip()]
+    if not 1 <= len(names) <= 2:
+        raise UsageError("a Hessian is taken by one input or a pair (W, b)", option="wrt",
+                         value=", ".join(names))
+    return names[0], names[-1]
+
+
+def _vec(symbol: Expr, order: str) -> Expr:
+    """vec(X) for a matrix; a column vector is its own vec."""
+    if isinstance(symbol, sympy.MatrixSymbol) and symbol.shape[1] != 1:
+        return Vec(symbol, order)
+    return symbol
 
 
 def _shorthand(d: Derivative) -> Expr | None:
@@ -401,7 +453,20 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     d.no_matrix_form, d.form = outcome.no_matrix_form, outcome.form
     d.result = outcome.result
     d.shorthand = _shorthand(d)
-    if not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
+    layout = _vec_layout(d, dims)
+    if layout is not None and outcome.terms:
+        try:
+            d.result = vec_form(outcome.terms, layout, d.shapes.assumptions, proof)
+            d.no_matrix_form = None
+        except NoMatrixForm as why:
+            d.no_matrix_form = f"{d.no_matrix_form}, and {why}"
+            d.vec = None
+        d.steps = proof.steps
+    elif d.vec is not None and outcome.terms:
+        d.vec = None
+    if not outcome.terms and layout is not None:  # a zero of the vec matrix's shape
+        d.result = sympy.ZeroMatrix(*layout.shape())
+    elif not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:
             d.no_matrix_form = f"{len(sizes)} free indices: a tensor of order {len(sizes)}"
@@ -409,6 +474,16 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
             d.result = sympy.ZeroMatrix(*sizes, *[Integer(1)] * (2 - len(sizes))) \
                 if sizes else Integer(0)
     return _finished_result(d, check)
+
+
+def _vec_layout(d: Derivative, dims: dict) -> VecLayout | None:
+    """Rows and columns of the vec matrix: the first ``vec_rows`` free indices are the
+    rows', each side padded with 0 (a vector's second index, of size 1)."""
+    if d.vec is None:
+        return None
+    rows, cols = d.free[:d.vec_rows], d.free[d.vec_rows:]
+    pad = (Integer(0),)
+    return VecLayout((*rows, *pad)[:2], (*cols, *pad)[:2], dims, d.vec)
 
 
 def _finished_result(result: Derivation | Derivative, check: bool):

@@ -189,5 +189,10 @@ class Derivative:
     # seed 004's xᵀ for ∂(Wx)/∂W: the machine-learning shorthand of its slices (each has
     # xᵀ in one row, 0 elsewhere), stated as such; not a matrix equal to the derivative
     shorthand: Expr | None = None
+    # a derivative with three or four indices as a matrix: what vec stacks ("columns",
+    # "rows"; index.vec), None otherwise; the first vec_rows free indices are the rows'
+    vec: str | None = None
+    vec_rows: int = 0
+    wrt2: str | None = None          # a Hessian's second input (the block ∂²f/∂W∂b)
     view = "derivative"
 

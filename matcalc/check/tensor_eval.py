@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import sympy
 from sympy import (
+    KroneckerProduct,
     Add,
     Determinant,
     DiagonalOf,
@@ -58,6 +59,7 @@ from sympy import (
 from .. import ops
 from ..arrays import np
 from ..errors import UnsupportedError
+from ..index.vec import Commutation, Duplication, Vec, VecIndex
 from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
@@ -750,3 +752,58 @@ def _(m: Apply, ev):
     columns; the matrix is the last two axes)."""
     a = ev.matrix_value(m.arg)
     return Labelled(numpy_function(m.name)(a.data), a.labels)
+
+
+# ------------------------------------------------------------------ the vec convention
+
+def _kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a ⊗ b over the last two axes (stacks broadcast in front)."""
+    (p, q), (r, s) = a.shape[-2:], b.shape[-2:]
+    lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    product = np.einsum("...ac,...bd->...abcd", a, b)
+    return product.reshape(*lead, p * r, q * s)
+
+
+@_matrix.register
+def _(m: KroneckerProduct, ev):
+    return reduce(lambda a, b: _combine(_kron, [a, b]), [ev.matrix_value(a) for a in m.args])
+
+
+@_matrix.register
+def _(m: Vec, ev):
+    """vec(A): the columns (or rows) of A stacked into one column."""
+    a = ev.matrix_value(m.arg)
+    data = np.swapaxes(a.data, -1, -2) if m.order == "columns" else a.data
+    return Labelled(data.reshape(*data.shape[:-2], -1, 1), a.labels)
+
+
+@_matrix.register
+def _(m: Commutation, ev):
+    """K_mn: row j + n i, column i + m j is 1 (K_mn vec(A) = vec(Aᵀ), vec stacking columns)."""
+    rows, cols = (ev.size(s) for s in m.sizes)
+    k = np.zeros((rows * cols, rows * cols))
+    for i in range(rows):
+        for j in range(cols):
+            k[j + cols * i, i + rows * j] = 1.0
+    return Labelled(k, ())
+
+
+@_matrix.register
+def _(m: Duplication, ev):
+    """D_n: D_n vech(S) = vec(S), vech stacking the lower triangle's columns."""
+    n = ev.size(m.args[0])
+    d = np.zeros((n * n, n * (n + 1) // 2))
+    column = 0
+    for j in range(n):
+        for i in range(j, n):
+            d[i + n * j, column] = d[j + n * i, column] = 1.0
+            column += 1
+    return Labelled(d, ())
+
+
+@_value.register
+def _(expr: VecIndex, ev, env):
+    """(i,j): entry (i, j)'s position in vec."""
+    first, second = (ev.value(a, env) for a in expr.pair)
+    rows, cols = (ev.size(s) for s in expr.sizes)
+    return _combine(lambda a, b: expr.position(a, b, rows, cols), [first, second])

@@ -18,7 +18,7 @@ from .. import ops
 from ..arrays import np
 from ..calculus.symmetric import KEY as SYMMETRIC_KEY
 from ..codegen import backward as codegen
-from ..index.symbols import WRT_INDICES, axis_labels, index_symbols, jacobian_indices
+from ..index.symbols import axis_labels, jacobian_indices
 from ..render import formats
 from ..render.settings import LANGUAGE
 from ..results import Derivation, Derivative, Gradient
@@ -375,6 +375,36 @@ def layout_order(out_idx: tuple, wrt_idx: tuple, layout: str) -> tuple:
     return numerator if layout == "numerator" else numerator[::-1]
 
 
+def vec_matrix(tensor: np.ndarray, rows: int, order: str) -> np.ndarray:
+    """A derivative's entries t[r₁, r₂, c₁, c₂] (rows: the first ``rows`` axes) as the
+    matrix of the vec convention, stated here independently of the derivation: entry
+    (r₁, r₂) of an (m, n) array is row r₁ + m r₂ when vec stacks the columns, r₁ n + r₂ when
+    it stacks the rows (numpy's order)."""
+    row_axes, col_axes = list(range(rows)), list(range(rows, tensor.ndim))
+    if order == "columns":  # column-major: the first index runs fastest
+        tensor = tensor.transpose([*row_axes[::-1], *col_axes[::-1]])
+    count = int(np.prod(tensor.shape[:rows]))
+    return tensor.reshape(count, -1)
+
+
+def _second_difference(d: Derivative, inputs: dict, outputs, scale: float = 1.0
+                       ) -> np.ndarray:
+    """∂²f/∂x_a∂y_b by second central differences, shape (*x.shape, *y.shape): of the one
+    input, or of the pair (x, y) taken as one vector, the block of x's rows and y's
+    columns."""
+    x = np.asarray(inputs[d.wrt][0])
+    if not d.wrt2:
+        return central_difference(outputs, x, order=2, scale=scale)
+    y = np.asarray(inputs[d.wrt2][0])
+
+    def joint(points):
+        return outputs(points[:, :x.size].reshape(-1, *x.shape),
+                       {**inputs, d.wrt2: points[:, x.size:].reshape(-1, *y.shape)})
+    both = central_difference(joint, np.concatenate([x.reshape(-1), y.reshape(-1)]),
+                              order=2, scale=scale)
+    return both[:x.size, x.size:].reshape(*x.shape, *y.shape)
+
+
 def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
     """A Jacobian or Hessian: each step equals the previous one at every entry, and the
     result (or the index form) equals central (second) differences of the forward pass."""
@@ -400,14 +430,18 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
 
     try:
         if d.kind == "hessian":
-            reference = central_difference(outputs, base, order=2)     # H[a, b]
-            free = index_symbols(WRT_INDICES, 2)
-            free = free if d.layout == "numerator" else free[::-1]
+            second = d.wrt2 or d.wrt
+            reference = _second_difference(d, inputs, outputs)          # H[a, b]
             # second differences err by ~h² f⁗ (steep f) and ε S / h²: what they
             # resolve is measured by differences of twice the step
-            twice = central_difference(outputs, base, order=2, scale=2.0)
+            twice = _second_difference(d, inputs, outputs, scale=2.0)
             floor = max(1.0, 3.0 / RTOL_SECOND * float(np.max(np.abs(reference - twice),
                                                                initial=0.0)))
+            free = d.free
+            if d.layout != "numerator":  # H[b, a]
+                rank = len(d.shapes.names[second])
+                reference = np.moveaxis(reference, list(range(base.ndim)),
+                                        list(range(rank, rank + base.ndim)))
         else:
             # reference[in..., out...] → [out..., in...], then into the layout's order
             found = central_difference(outputs, base)
@@ -430,12 +464,14 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             row = (out_rank == 0) == (d.layout == "numerator")
             if (d.result.shape[0] == 1) != row:
                 check.failure = "the vector lies the wrong way for its layout"
-        if d.result is not None:
-            check.result_error = max(check.result_error, _relative(
-                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
         if last is not None:
             check.result_error = max(check.result_error,
                                      _relative(last, reference.reshape(-1), floor))
+        if d.vec is not None:  # the result is a matrix in the vec convention
+            reference = vec_matrix(reference, d.vec_rows, d.vec)
+        if d.result is not None:
+            check.result_error = max(check.result_error, _relative(
+                _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
         code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
             value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)

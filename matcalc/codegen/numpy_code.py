@@ -13,6 +13,7 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 from ..index.reshape import MatrixView, View
+from ..index.vec import Commutation, Vec
 from ..index.symbols import (
     Apply,
     BatchSum,
@@ -35,7 +36,8 @@ STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", 
                               "einsum", "linalg.inv", "broadcast_to",
                               "linalg.det", "linalg.matrix_power",
                               "pad", "lib.stride_tricks.sliding_window_view",  # windows
-                              "arange"})  # a δ of shifted indices
+                              "arange",  # a δ of shifted indices; K_mn
+                              "kron"})  # vec forms
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
@@ -120,7 +122,8 @@ class NumpyPrinter:
             return self.ranks[e.name]
         if isinstance(e, sympy.OneMatrix):
             return 1 if 1 in e.shape else 2
-        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse, sympy.MatPow)):
+        if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse, sympy.MatPow,
+                          sympy.KroneckerProduct, Vec, Commutation)):
             return 2
         if isinstance(e, sympy.DiagonalOf):
             return 1
@@ -219,6 +222,14 @@ class NumpyPrinter:
             return f"np.ones(({self.dim(rows)}, {self.dim(cols)}))", 4
         if isinstance(e, sympy.Identity):
             return f"np.eye({self.dim(e.shape[0])})", 4
+        if isinstance(e, sympy.KroneckerProduct):
+            return f"np.kron({', '.join(self._two_d(a) for a in e.args)})", 4
+        if isinstance(e, Vec):  # vec stacks the columns: Xᵀ's rows, in numpy's order
+            code = self._two_d(sympy.Transpose(e.arg) if e.order == "columns" else e.arg)
+            return f"{code}.reshape(-1, 1)", 4
+        if isinstance(e, Commutation):  # K_mn: the rows of I_mn, vec(A)'s entries in Aᵀ's order
+            m, n = (self.dim(s) for s in e.sizes)
+            return f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({n}, {m}).T.reshape(-1)]", 4
         if isinstance(e, sympy.ZeroMatrix):
             return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if isinstance(e, sympy.Trace):
@@ -257,6 +268,15 @@ class NumpyPrinter:
                 return f"{self._wrap(code, prec, 4)}.item()", 4
             return code, prec
         return self._scalar(e)
+
+    def _two_d(self, e: Expr) -> str:
+        """e as a 2-D array, a vector made the column or the row it is (np.kron and vec
+        read a 1-D array as a row)."""
+        code, prec = self._code(e)
+        if self.rank(e) == 2:
+            return code
+        turn = "1, -1" if e.shape[0] == 1 else "-1, 1"
+        return f"{self._wrap(code, prec, 4)}.reshape({turn})"
 
     def _stack(self, e: Expr) -> tuple[str, int]:
         """numpy of a matrix expression over slices, one rule per node: a slice T_β is

@@ -619,7 +619,7 @@ def _json(d: Derivation, ctx: PrintContext, env, phrases, form) -> str:
 def _derivative_view(d: Derivative, printer) -> dict:
     from ..language.shapes import show
     return {
-        "program": d.program.source, "kind": d.kind, "layout": d.layout,
+        "program": d.program.source, "kind": d.kind, "layout": d.layout, "vec": d.vec,
         "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
         "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
                          "matrix": printer.doprint(s.value),
@@ -702,7 +702,8 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
         text, latex = _derivative_view(d, TextPrinter(ctx)), \
             _derivative_view(d, latex_printer(ctx))
         contract = {"program": d.program.source, "kind": d.kind, "output": d.output,
-                    "wrt": d.wrt, "layout": d.layout,
+                    "wrt": [d.wrt, d.wrt2] if d.wrt2 else d.wrt, "layout": d.layout,
+                    "vec": d.vec,
                     "left_out": [o for o in d.program.outputs if o != d.output],
                     "shapes": {n: list(s) for n, s in d.shapes.names.items()},
                     "latex": f"{latex['matrix_lhs']} = {latex['result']}"

@@ -139,7 +139,8 @@ class Printer(Walker):
             return SUM_LAST
         if isinstance(expr, sympy.HadamardProduct) and diagonal_of(expr) is not None:
             return ATOM  # diag(v)
-        if isinstance(expr, (sympy.Mul, sympy.MatMul, sympy.HadamardProduct)):
+        if isinstance(expr, (sympy.Mul, sympy.MatMul, sympy.HadamardProduct,
+                             sympy.KroneckerProduct)):
             if expr.args and expr.args[0].is_number and expr.args[0] < 0:
                 return NEG
             return MUL

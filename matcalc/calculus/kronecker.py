@@ -1,0 +1,246 @@
+"""Recognise: an index form with four free indices (a Jacobian of a matrix by a matrix, a
+Hessian by a matrix; three with a vector) read as a matrix in the vec convention
+(``index.vec``), from the Kronecker products its terms are entries of.
+
+With rows (r₁, r₂) and columns (c₁, c₂) — ∂vec(Y)/∂vec(X)ᵀ has y_kl's position (k,l) as its
+row and x_ij's (i,j) as its column — a term that is a product of a factor of (r₁, c₁) and a
+factor of (r₂, c₂) is an entry of a Kronecker product; one of (r₁, c₂) and (r₂, c₁), of a
+commutation matrix times one; one of (r₁, r₂) and (c₁, c₂), of an outer product of vecs.
+When vec stacks the columns (Magnus–Neudecker):
+
+    (P ⊗ Q)_{(r₁,r₂),(c₁,c₂)}      = q_{r₁c₁} p_{r₂c₂}      Y = A X B:  a_ki b_jl ↦ Bᵀ ⊗ A
+    (K (A ⊗ B))_{(r₁,r₂),(c₁,c₂)}  = a_{r₁c₂} b_{r₂c₁}      log det X:  ↦ −K (X⁻ᵀ ⊗ X⁻¹)
+    (vec(A) vec(B)ᵀ)_{(r₁,r₂),(c₁,c₂)} = a_{r₁r₂} b_{c₁c₂}
+
+and when it stacks the rows, (P ⊗ Q)_{(r₁,r₂),(c₁,c₂)} = p_{r₁c₁} q_{r₂c₂}. Each factor is
+read in matrix form by the recogniser of two free indices (δ_ik ↦ I, x_i x_k ↦ x xᵀ,
+δ_jl p_j ↦ diag(p)); then Kronecker products with a side in common are added on the
+other side: I ⊗ A + I ⊗ Aᵀ = I ⊗ (A + Aᵀ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr, Integer, KroneckerProduct, MatAdd, MatMul, S
+
+from ..errors import NoMatrixForm
+from ..index.symbols import Element, Index, indices_of
+from ..index.vec import Commutation, Vec, VecIndex
+from .collapse import Term
+from .proof import Proof
+from .recognise import recognise_under
+
+# the pairings of the four indices a term may factor along, in the order tried
+PAIRINGS = {
+    "kronecker": ((0, 2), (1, 3)),    # (r₁, c₁) and (r₂, c₂)
+    "commutation": ((0, 3), (1, 2)),  # (r₁, c₂) and (r₂, c₁)
+    "outer": ((0, 1), (2, 3)),        # (r₁, r₂) and (c₁, c₂)
+}
+
+
+@dataclass
+class Layout:
+    """Rows (r₁, r₂) and columns (c₁, c₂) of the vec matrix, a missing index 0 (a vector's
+    second, of size 1); their sizes; what vec stacks."""
+
+    rows: tuple[Expr, Expr]
+    cols: tuple[Expr, Expr]
+    dims: dict
+    order: str = "columns"
+
+    @property
+    def indices(self) -> tuple[Expr, Expr, Expr, Expr]:
+        return (*self.rows, *self.cols)
+
+    def shape(self) -> tuple[Expr, Expr]:
+        """The vec matrix's rows and columns."""
+        return (self.size(self.rows[0]) * self.size(self.rows[1]),
+                self.size(self.cols[0]) * self.size(self.cols[1]))
+
+    def size(self, index: Expr) -> Expr:
+        return self.dims.get(index, Integer(1)) if isinstance(index, Index) else Integer(1)
+
+    def position(self, pair: tuple[Expr, Expr]) -> Expr:
+        """The vec position of entry (a, b): (a,b), or a alone for a vector's."""
+        if not isinstance(pair[1], Index):
+            return pair[0]
+        return VecIndex(*pair, self.size(pair[0]), self.size(pair[1]), self.order)
+
+    def entry(self, matrix: Expr) -> Expr:
+        """matrix_{(r₁,r₂),(c₁,c₂)} as an index expression."""
+        return Element(matrix, self.position(self.rows), self.position(self.cols))
+
+
+def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
+             proof: Proof) -> Expr:
+    """The matrix (in the layout's vec convention) whose entry is the index form Σ terms;
+    the steps are recorded in ``proof``. Raises NoMatrixForm where a term does not factor
+    into two matrices (Σ_n x_ni x_nk s_nj δ_jl: the sum ties the two sides)."""
+    pieces = [_piece(term, layout, assumptions) for term in terms]
+    kinds = list(dict.fromkeys(kind for kind, _, _ in pieces))
+    params = {"order": [layout.order], "kinds": kinds,
+              "rows": [str(i) for i in layout.rows if isinstance(i, Index)],
+              "cols": [str(i) for i in layout.cols if isinstance(i, Index)]}
+    proof.record(sympy.Add(*[c * layout.entry(m) for _, c, m in pieces]), "kronecker",
+                 **params)
+    parts = _merged([(c, m) for _, c, m in pieces])
+    result = _total(parts)
+    if len(parts) < len(pieces):
+        proof.record(layout.entry(result), "factor_kronecker")
+    return result
+
+
+def _piece(term: Term, layout: Layout, assumptions: dict[str, str]) -> tuple[str, Expr, Expr]:
+    """(pairing, scalar, matrix) for one term: coefficient · matrix_{(r₁,r₂),(c₁,c₂)}."""
+    free = [i for i in layout.indices if isinstance(i, Index)]
+    components = _components(term)
+    for kind, sides in PAIRINGS.items():
+        groups = [{layout.indices[n] for n in side} for side in sides]
+        placed: list[list[int]] = [[], [], []]  # side 0, side 1, scalar
+        for n, (factors, _) in enumerate(components):
+            used = set().union(*map(indices_of, factors)) & set(free)
+            where = 2 if not used else next((s for s, g in enumerate(groups) if used <= g), None)
+            if where is None:
+                break
+            placed[where].append(n)
+        else:
+            matrices = [_side(term, components, placed[s], [layout.indices[n] for n in sides[s]],
+                              layout, assumptions) for s in (0, 1)]
+            scalar = term.coeff * _scalar(term, components, placed[2], assumptions)
+            return kind, scalar, _product(kind, *matrices, layout)
+    raise NoMatrixForm("a term does not factor into a Kronecker product "
+                       "(a sum ties its two sides)")
+
+
+def _components(term: Term) -> list[tuple[list[Expr], list[tuple]]]:
+    """The term's factors in groups joined by the sums they share, each with its sums."""
+    summed = {limit[0]: limit for limit in term.sums}
+    groups: list[tuple[list[Expr], set]] = []
+    for factor in term.factors:
+        bound = indices_of(factor) & set(summed)
+        joined = [g for g in groups if g[1] & bound]
+        merged = ([factor], set(bound))
+        for g in joined:
+            merged[0][:0] = g[0]
+            merged[1].update(g[1])
+            groups.remove(g)
+        groups.append(merged)
+    return [(factors, [summed[i] for i in summed if i in bound]) for factors, bound in groups]
+
+
+def _side(term: Term, components, chosen: list[int], pair: list[Expr], layout: Layout,
+          assumptions: dict[str, str]) -> Expr:
+    """The matrix of shape (size of pair[0], size of pair[1]) whose (a, b) entry is the
+    product of the chosen components."""
+    rows, cols = (layout.size(i) for i in pair)
+    if not chosen:
+        return sympy.OneMatrix(rows, cols) if (rows, cols) != (1, 1) else sympy.Identity(1)
+    factors = [f for n in chosen for f in components[n][0]]
+    sums = tuple(s for n in chosen for s in components[n][1])
+    free = tuple(i for i in pair if isinstance(i, Index))
+    recognised = recognise_under(assumptions, [Term(S.One, tuple(factors), sums)], free,
+                                 layout.dims, Proof(None, free)).result
+    if not getattr(recognised, "is_Matrix", False):
+        recognised = recognised * sympy.Identity(1) if not free else recognised
+    if recognised.shape != (rows, cols):
+        recognised = recognised.T
+    if recognised.shape != (rows, cols):
+        raise NoMatrixForm(f"a factor of shape {recognised.shape} where ({rows}, {cols}) is "
+                           "wanted")
+    return recognised
+
+
+def _scalar(term: Term, components, chosen: list[int], assumptions: dict[str, str]) -> Expr:
+    """The product of the components with no free index (a trace, a sum), in matrix form."""
+    if not chosen:
+        return S.One
+    factors = [f for n in chosen for f in components[n][0]]
+    sums = tuple(s for n in chosen for s in components[n][1])
+    if not sums:
+        return sympy.Mul(*factors)
+    return recognise_under(assumptions, [Term(S.One, tuple(factors), sums)], (), {},
+                           Proof(None, ())).result
+
+
+def _product(kind: str, first: Expr, second: Expr, layout: Layout) -> Expr:
+    """The matrix whose entry is first_{ab} second_{cd} in the pairing ``kind``."""
+    if kind == "outer":
+        return _matmul(Vec(first, layout.order), sympy.Transpose(Vec(second, layout.order)))
+    if kind == "kronecker":  # first: (r₁, c₁), second: (r₂, c₂)
+        return _kron(second, first) if layout.order == "columns" else _kron(first, second)
+    # commutation: first (r₁, c₂), second (r₂, c₁)
+    r1, r2 = (layout.size(i) for i in layout.rows)
+    if layout.order == "columns":
+        return _matmul(Commutation(r2, r1), _kron(first, second))
+    return _matmul(Commutation(r1, r2), _kron(second, first))
+
+
+def _kron(a: Expr, b: Expr) -> Expr:
+    """a ⊗ b, where a 1×1 side is a scalar factor (xᵀ ⊗ 1 = xᵀ)."""
+    if a.shape == (1, 1):
+        return b if isinstance(a, sympy.Identity) else _matmul(a, b)
+    if b.shape == (1, 1):
+        return a if isinstance(b, sympy.Identity) else _matmul(a, b)
+    return KroneckerProduct(a, b)
+
+
+def _matmul(*args: Expr) -> Expr:
+    args = [a for a in args if not isinstance(a, sympy.Identity)] or [args[0]]
+    return args[0] if len(args) == 1 else MatMul(*args)
+
+
+def _merged(parts: list[tuple[Expr, Expr]]) -> list[tuple[Expr, Expr]]:
+    """Kronecker products with a side in common, added on the other side:
+    c P ⊗ Q + d P ⊗ R = P ⊗ (c Q + d R), and alike behind one commutation matrix."""
+    parts = list(parts)
+    merged = True
+    while merged:
+        merged = False
+        for a in range(len(parts)):
+            for b in range(a + 1, len(parts)):
+                joined = _join(parts[a], parts[b])
+                if joined is not None:
+                    parts[a] = joined
+                    del parts[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    return parts
+
+
+def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] | None:
+    (c, m), (d, n) = one, two
+    front = S.One
+    if isinstance(m, MatMul) and isinstance(n, MatMul) and m.args[0] == n.args[0] and \
+            isinstance(m.args[0], Commutation) and len(m.args) == len(n.args) == 2:
+        front, m, n = m.args[0], m.args[1], n.args[1]
+    if not (isinstance(m, KroneckerProduct) and isinstance(n, KroneckerProduct)) or \
+            len(m.args) != 2 or len(n.args) != 2:
+        return None
+    if m.args[0] == n.args[0]:
+        joined = KroneckerProduct(m.args[0], _sum(c, m.args[1], d, n.args[1]))
+    elif m.args[1] == n.args[1]:
+        joined = KroneckerProduct(_sum(c, m.args[0], d, n.args[0]), m.args[1])
+    else:
+        return None
+    return S.One, (joined if front == S.One else MatMul(front, joined))
+
+
+def _sum(c: Expr, a: Expr, d: Expr, b: Expr) -> Expr:
+    return MatAdd(_scaled(c, a), _scaled(d, b))
+
+
+def _scaled(c: Expr, m: Expr) -> Expr:
+    if c == 1:
+        return m
+    return MatMul(c, *m.args) if isinstance(m, MatMul) else MatMul(c, m)
+
+
+def _total(parts: list[tuple[Expr, Expr]]) -> Expr:
+    shown = [_scaled(c, m) for c, m in parts if c != 0]
+    if not shown:
+        raise NoMatrixForm("the terms cancel")
+    return shown[0] if len(shown) == 1 else MatAdd(*shown)
