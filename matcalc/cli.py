@@ -132,6 +132,24 @@ def _one_wrt(wrt: str | None, header: dict[str, str], command: str) -> str:
                            "of the program file)")
 
 
+def _hessian_wrt(wrt: str | None, header: dict[str, str]) -> str:
+    """The Hessian's input, or pair of inputs (W,b): --wrt, or the file's ``# wrt:``."""
+    named = wrt or header.get("wrt", "")
+    if not named.strip():
+        raise click.UsageError("missing option '--wrt' (or a '# wrt: NAME' line at the top "
+                               "of the program file)")
+    return named
+
+
+def _vec_option(command):
+    return click.option(
+        "--vec", type=click.Choice(["columns", "rows"]), default="columns",
+        show_default=True,
+        help="For a derivative with three or four indices, what vec stacks: columns "
+             "(Magnus–Neudecker, the Matrix Cookbook: vec(A X B) = (Bᵀ ⊗ A) vec(X)) or "
+             "rows (numpy's order, X.reshape(-1)).")(command)
+
+
 def _read_program(program: str) -> str:
     """The program text: standard input for -, a file's contents (UTF-8, with or without a
     byte-order mark), or the argument itself."""
@@ -643,19 +661,22 @@ def _show(result, fmt: str, lang: str, report: bool, skip: bool) -> None:
               default=None,
               help="numerator (the default): J_ki = ∂y_k/∂x_i (rows follow the output); "
                    "denominator: its transpose.")
+@_vec_option
 @_common
 @_notation
-def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-             fmt: str, lang: str, check: bool, no_check: bool, steps: str,
-             proof: str) -> None:
+def jacobian(program: str, wrt: str | None, layout: str | None, vec: str,
+             shape: tuple[str, ...], fmt: str, lang: str, check: bool, no_check: bool,
+             steps: str, proof: str) -> None:
     """The Jacobian ∂Y/∂X of the program's output, entry by entry.
 
-    A derivative with more than two free indices (∂(W x)/∂W, a matrix by a matrix) has
-    no matrix form; matcalc says so and gives the index form.
+    A derivative with three or four free indices (∂(W x)/∂W, a matrix by a matrix) is
+    given as the matrix ∂vec(Y)/∂vec(X)ᵀ, read off the index form as Kronecker products
+    (vec stacks the columns unless --vec rows).
 
     \b
-    Example:
+    Examples:
       matcalc jacobian "x: (n,); y = W @ x" --wrt x --layout denominator
+      matcalc jacobian "Y = X @ X" --wrt X          # I ⊗ X + Xᵀ ⊗ I
     """
     from .pipeline import jacobian as run
     _exclusive(check, no_check)
@@ -664,37 +685,43 @@ def jacobian(program: str, wrt: str | None, layout: str | None, shape: tuple[str
     _header_flags(header)
     _show(run(text, _one_wrt(wrt, header, "jacobian"), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps, proof=proof),
+              check=not no_check, steps=steps, proof=proof, vec=vec),
           fmt, lang, check, no_check)
 
 
 @cli.command()
 @click.argument("program")
-@click.option("--wrt", default=None, metavar="NAME",
-              help="The vector to differentiate by (default: the file's '# wrt:' line).")
+@click.option("--wrt", default=None, metavar="NAME[,NAME]",
+              help="The vector or matrix to differentiate by, or two inputs W,b for the "
+                   "block ∂²f/∂W∂b (default: the file's '# wrt:' line).")
 @click.option("--layout", type=click.Choice(["numerator", "denominator"]),
               default=None,
               help="numerator (the default): H_ij = ∂²f/∂x_i∂x_j; denominator: its "
                    "transpose.")
+@_vec_option
 @_common
 @_notation
-def hessian(program: str, wrt: str | None, layout: str | None, shape: tuple[str, ...],
-            fmt: str, lang: str, check: bool, no_check: bool, steps: str,
-            proof: str) -> None:
-    """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x.
+def hessian(program: str, wrt: str | None, layout: str | None, vec: str,
+            shape: tuple[str, ...], fmt: str, lang: str, check: bool, no_check: bool,
+            steps: str, proof: str) -> None:
+    """The Hessian ∂²f/∂x_i∂x_j of a scalar output f with respect to a vector x, or
+    ∂²f/∂vec(X)∂vec(X)ᵀ with respect to a matrix X, in index form and as Kronecker
+    products (vec stacks the columns unless --vec rows).
 
     \b
-    Example:
+    Examples:
       matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
+      matcalc hessian "f = trace(X.T @ A @ X)" --wrt X      # I ⊗ (A + Aᵀ)
+      matcalc hessian "x: (d,); b: (c,); f = sum(tanh(W.T @ x + b))" --wrt W,b
     """
     from .pipeline import hessian as run
     _exclusive(check, no_check)
     text = _read_program(program)
     header = _header(text)
     _header_flags(header)
-    _show(run(text, _one_wrt(wrt, header, "hessian"), _header_layout(layout, header),
+    _show(run(text, _hessian_wrt(wrt, header), _header_layout(layout, header),
               _header_shapes(header, shape),
-              check=not no_check, steps=steps, proof=proof),
+              check=not no_check, steps=steps, proof=proof, vec=vec),
           fmt, lang, check, no_check)
 
 

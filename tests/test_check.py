@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
-from sympy import KroneckerDelta, MatrixSymbol, Transpose
+from sympy import KroneckerDelta, KroneckerProduct, MatrixSymbol, Transpose
 
 from matcalc import derive
 from matcalc.calculus.proof import Step
@@ -102,11 +102,15 @@ def test_a_wrong_jacobian_fails(layout):
 
 
 @pytest.mark.unverified
-def test_a_wrong_jacobian_without_a_matrix_form_fails():
+def test_a_wrong_jacobian_by_a_matrix_fails():
     d = jacobian("x: (n,)\ny = W @ x", "W")       # ∂y_k/∂w_ij = δ_ik x_j: three indices
-    assert d.result is None and verify_derivative(d).ok
-    tampered(d.steps, -1, lambda rhs: rhs.xreplace({i: k, k: i}) * 2)
+    assert verify_derivative(d).ok                # ∂y/∂vec(W)ᵀ = xᵀ ⊗ I
+    tampered(d.steps, -2, lambda rhs: rhs.xreplace({i: k, k: i}) * 2)
     assert not verify_derivative(d).ok
+    d = jacobian("x: (n,)\ny = W @ x", "W")
+    d.result = KroneckerProduct(*reversed(d.result.args))   # I ⊗ xᵀ: the same shape
+    report = verify_derivative(d)
+    assert not report.ok and report.checks[0].result_error > 1e-3
 
 
 @pytest.mark.unverified

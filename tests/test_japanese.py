@@ -95,7 +95,7 @@ CODE = set("""numpy np matcalc import return lambda lam elementwise gradient one
 symmetric spd positive dtype einsum ord norm float int abs len True False axis keepdims
 NAME VALUE FORMULA FILE dNAME apt install graphviz Graphviz dot svg png sym full article
 named staged
-delta numerator denominator NUL Python where logical_not array sum mean max reshape
+delta numerator denominator columns rows NUL Python where logical_not array sum mean max reshape
 astype Delta exp log tanh tanhh foo outer maximum all comprehension string linalg
 CheckReport dW dZ dY out f-string element result""".split())
 

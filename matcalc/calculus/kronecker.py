@@ -63,9 +63,12 @@ class Layout:
         return self.dims.get(index, Integer(1)) if isinstance(index, Index) else Integer(1)
 
     def position(self, pair: tuple[Expr, Expr]) -> Expr:
-        """The vec position of entry (a, b): (a,b), or a alone for a vector's."""
+        """The vec position of entry (a, b): (a,b), or a alone for a vector's (its other
+        index is 0, of size 1)."""
         if not isinstance(pair[1], Index):
             return pair[0]
+        if not isinstance(pair[0], Index):
+            return pair[1]
         return VecIndex(*pair, self.size(pair[0]), self.size(pair[1]), self.order)
 
     def entry(self, matrix: Expr) -> Expr:
@@ -78,11 +81,11 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
     """The matrix (in the layout's vec convention) whose entry is the index form Σ terms;
     the steps are recorded in ``proof``. Raises NoMatrixForm where a term does not factor
     into two matrices (Σ_n x_ni x_nk s_nj δ_jl: the sum ties the two sides)."""
-    pieces = [_piece(term, layout, assumptions) for term in terms]
+    layout, pieces = _best(terms, layout, assumptions)
     kinds = list(dict.fromkeys(kind for kind, _, _ in pieces))
     params = {"order": [layout.order], "kinds": kinds,
-              "rows": [str(i) for i in layout.rows if isinstance(i, Index)],
-              "cols": [str(i) for i in layout.cols if isinstance(i, Index)]}
+              "rows": [str(i) if isinstance(i, Index) else "1" for i in layout.rows],
+              "cols": [str(i) if isinstance(i, Index) else "1" for i in layout.cols]}
     proof.record(sympy.Add(*[c * layout.entry(m) for _, c, m in pieces]), "kronecker",
                  **params)
     parts = _merged([(c, m) for _, c, m in pieces])
@@ -90,6 +93,34 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
     if len(parts) < len(pieces):
         proof.record(layout.entry(result), "factor_kronecker")
     return result
+
+
+def _best(terms: list[Term], layout: Layout, assumptions: dict[str, str]
+          ) -> tuple[Layout, list[tuple[str, Expr, Expr]]]:
+    """The pieces of every term, with a vector's one index placed first or second in its
+    pair — b_k is entry (k, 1) of b as a column and (1, k) of bᵀ, the same vec position —
+    whichever reads more terms as plain Kronecker products (x_i s_j δ_jk: diag(s) ⊗ x)."""
+    best, failure = None, None
+    for candidate in _paddings(layout):
+        try:
+            pieces = [_piece(term, candidate, assumptions) for term in terms]
+        except NoMatrixForm as why:
+            failure = failure or why
+            continue
+        score = sum(kind == "kronecker" for kind, _, _ in pieces)
+        if best is None or score > best[0]:
+            best = (score, candidate, pieces)
+    if best is None:
+        raise failure
+    return best[1], best[2]
+
+
+def _paddings(layout: Layout) -> list[Layout]:
+    """The layout, and each side with one index padded in front rather than behind."""
+    def sides(pair):
+        return [pair, pair[::-1]] if not isinstance(pair[1], Index) else [pair]
+    return [Layout(rows, cols, layout.dims, layout.order)
+            for rows in sides(layout.rows) for cols in sides(layout.cols)]
 
 
 def _piece(term: Term, layout: Layout, assumptions: dict[str, str]) -> tuple[str, Expr, Expr]:

@@ -31,7 +31,7 @@ class VecIndex(Expr):
     is_commutative = True
 
     def __new__(cls, first: Expr, second: Expr, rows: Expr, cols: Expr, order: str) -> Expr:
-        return Expr.__new__(cls, first, second, rows, cols, Str(order))
+        return Expr.__new__(cls, first, second, rows, cols, Str(str(order)))
 
     @property
     def pair(self) -> tuple[Expr, Expr]:
@@ -57,7 +57,7 @@ class Vec(MatrixExpr):
     """vec(A): the entries of A in one column, in the stated order."""
 
     def __new__(cls, matrix: MatrixExpr, order: str) -> Expr:
-        return MatrixExpr.__new__(cls, matrix, Str(order))
+        return MatrixExpr.__new__(cls, matrix, Str(str(order)))
 
     @property
     def arg(self) -> MatrixExpr:

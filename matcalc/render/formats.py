@@ -637,6 +637,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "expanded": _derivative_expanded(d, printer),
+        "sliced": d.vec is not None and len(d.free) == 3,  # --expand writes its slices
         "restates": d.result is not None and
         printer.doprint(d.result) == printer.doprint(d.matrix_lhs),
         "slice_rows": _derivative_expanded_rows(d, printer),

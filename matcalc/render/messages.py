@@ -213,9 +213,10 @@ JA: list[tuple[str, str]] = [
     (r"needs a name \(or 'all'\)", r"名前（または 'all'）が必要"),
     (r"a Hessian needs a scalar output; (\S+) has shape (.+)",
      r"ヘッセ行列にはスカラーの出力が必要。\1 の形は \2"),
-    (r"a Hessian is taken with respect to a vector; (\S+) has shape (.+) \(its Hessian has "
-     r"(\d+) indices\)",
-     r"ヘッセ行列はベクトルで微分して求める。\1 の形は \2（そのヘッセ行列は添字が \3 個になる）"),
+    (r"a Hessian is taken with respect to a vector or a matrix; (\S+) has shape (.+)",
+     r"ヘッセ行列はベクトルか行列で微分して求める。\1 の形は \2"),
+    (r"a Hessian is taken by one input or a pair \(W, b\)",
+     r"ヘッセ行列は一つの入力か、二つの入力の組（W, b）で微分して求める"),
     (r"not an input of the program \(inputs: (.*)\)", r"プログラムの入力ではない（入力：\1）"),
     (r"no such name in the program \(inputs: (.*)\)", r"プログラムにない名前（入力：\1）"),
     (r"no such name in the program", r"プログラムにない名前"),
