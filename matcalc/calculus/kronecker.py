@@ -26,8 +26,8 @@ import sympy
 from sympy import Expr, Integer, KroneckerProduct, MatAdd, MatMul, S
 
 from ..errors import NoMatrixForm
-from ..index.symbols import Element, Index, indices_of
-from ..index.vec import Commutation, Vec, VecIndex
+from ..index.symbols import BatchSum, Element, Index, indices_of
+from ..index.vec import Commutation, Rows, Vec, VecIndex
 from .collapse import Term
 from .proof import Proof
 from .recognise import recognise_under
@@ -141,8 +141,66 @@ def _piece(term: Term, layout: Layout, assumptions: dict[str, str]) -> tuple[str
                               layout, assumptions) for s in (0, 1)]
             scalar = term.coeff * _scalar(term, components, placed[2], assumptions)
             return kind, scalar, _product(kind, *matrices, layout)
+    for limit in term.sums:
+        batched = _batched(term, limit, layout, assumptions)
+        if batched is not None:
+            return batched
     raise NoMatrixForm("a term does not factor into a Kronecker product "
                        "(a sum ties its two sides)")
+
+
+def _batched(term: Term, limit: tuple, layout: Layout, assumptions: dict[str, str]
+             ) -> tuple[str, Expr, Expr] | None:
+    """Σ_p of Kronecker products, where only the sum over p (a batch's examples) ties the
+    two sides: x_pi x_pk s_pj δ_jl ↦ Σ_p diag(s_p) ⊗ x_p x_pᵀ, x_p being row p of X (a
+    column). Each side is read over the stack of rows (``Rows``) with p as its label."""
+    p = limit[0]
+    rows = _rows_read(term, p)
+    if rows is None:
+        return None
+    inner = Term(term.coeff, rows, tuple(s for s in term.sums if s[0] != p))
+    components = _components(inner)
+    free = [i for i in layout.indices if isinstance(i, Index)]
+    for kind, sides in PAIRINGS.items():
+        if kind == "outer":
+            continue
+        groups = [{layout.indices[n] for n in side} for side in sides]
+        placed: list[list[int]] = [[], []]
+        for n, (factors, _) in enumerate(components):
+            used = set().union(*map(indices_of, factors)) & set(free)
+            where = 0 if not used else next((s for s, g in enumerate(groups) if used <= g),
+                                            None)
+            if where is None:
+                break
+            placed[where].append(n)
+        else:
+            try:
+                matrices = [_side(inner, components, placed[s],
+                                  [layout.indices[n] for n in sides[s]], layout, assumptions,
+                                  label=p) for s in (0, 1)]
+            except NoMatrixForm:
+                return None
+            product = _product(kind, *matrices, layout)
+            return kind, inner.coeff, BatchSum(product, limit)
+    return None
+
+
+def _rows_read(term: Term, p: Index) -> tuple[Expr, ...] | None:
+    """The term's factors with every entry x_pa of a matrix read at p in its first index
+    made the entry a of x_p (``Rows``); None where p is read any other way."""
+    swaps = {}
+    for factor in term.factors:
+        for e in factor.atoms(Element):
+            if p not in e.indices:
+                continue
+            if not isinstance(e.matrix, sympy.MatrixSymbol) or e.indices[0] != p or \
+                    p in e.indices[1:] or e.matrix.shape[1] == 1:
+                return None
+            rows = Rows(e.matrix.name, (*e.matrix.shape, Integer(1)))
+            swaps[e] = Element(rows, p, e.indices[1], Integer(0))
+    if not swaps:
+        return None
+    return tuple(f.xreplace(swaps) for f in term.factors)
 
 
 def _components(term: Term) -> list[tuple[list[Expr], list[tuple]]]:
@@ -162,15 +220,17 @@ def _components(term: Term) -> list[tuple[list[Expr], list[tuple]]]:
 
 
 def _side(term: Term, components, chosen: list[int], pair: list[Expr], layout: Layout,
-          assumptions: dict[str, str]) -> Expr:
+          assumptions: dict[str, str], label: Index | None = None) -> Expr:
     """The matrix of shape (size of pair[0], size of pair[1]) whose (a, b) entry is the
-    product of the chosen components."""
+    product of the chosen components (one per slice at ``label``, if given)."""
     rows, cols = (layout.size(i) for i in pair)
     if not chosen:
         return sympy.OneMatrix(rows, cols) if (rows, cols) != (1, 1) else sympy.Identity(1)
     factors = [f for n in chosen for f in components[n][0]]
     sums = tuple(s for n in chosen for s in components[n][1])
     free = tuple(i for i in pair if isinstance(i, Index))
+    if label is not None:
+        free = (label, *free)
     recognised = recognise_under(assumptions, [Term(S.One, tuple(factors), sums)], free,
                                  layout.dims, Proof(None, free)).result
     if not getattr(recognised, "is_Matrix", False):
@@ -244,6 +304,11 @@ def _merged(parts: list[tuple[Expr, Expr]]) -> list[tuple[Expr, Expr]]:
 
 def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] | None:
     (c, m), (d, n) = one, two
+    if isinstance(m, BatchSum) or isinstance(n, BatchSum):  # Σ_p P_p ⊗ Q_p + Σ_p R_p ⊗ Q_p
+        if not (isinstance(m, BatchSum) and isinstance(n, BatchSum)) or m.limits != n.limits:
+            return None
+        joined = _join((c, m.matrix), (d, n.matrix))
+        return None if joined is None else (joined[0], BatchSum(joined[1], *m.limits))
     front = S.One
     if isinstance(m, MatMul) and isinstance(n, MatMul) and m.args[0] == n.args[0] and \
             isinstance(m.args[0], Commutation) and len(m.args) == len(n.args) == 2:

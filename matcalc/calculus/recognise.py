@@ -305,7 +305,7 @@ class TermRecogniser:
         free = tuple(n for n in (left, right) if n is not None)
         parts = []
         for term in expand(expr):
-            stack = peel(term, free)  # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl
+            stack = peel(term, free, self.labels)  # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl
             inner = TermRecogniser(stack.term, stack.free, self.dims,
                                    self.labels | stack.labels)
             parts.append(stack.summed_over(inner.run()))
@@ -664,7 +664,7 @@ class Stacked:
         return IndexSum(matrix, *self.summed)
 
 
-def peel(term: Term, free: tuple[Index, ...]) -> Stacked:
+def peel(term: Term, free: tuple[Index, ...], outer: frozenset = frozenset()) -> Stacked:
     """The term over slices (the term as it is if it holds no stack). A label stands on a
     leading axis of every tensor entry that has it, at one position counted from the right
     (numpy aligns stacks from the right: a shared (n, p) weight has no leading axis and
@@ -701,7 +701,12 @@ def peel(term: Term, free: tuple[Index, ...]) -> Stacked:
                 raise NoMatrixForm("a batch index is read off a leading axis")
     if any(labels & set(e.indices[-2:]) for e in entries):
         raise NoMatrixForm("a batch index on a matrix axis")
-    lead = free[:-2] if len(free) > 2 else ()
+    # the leading indices: the gradient's, or (inside a function of a term over slices,
+    # σ(Σ_r w_rj x_{p,r})) the outer term's labels
+    lead = tuple(i for i in merged if i in outer) if outer else \
+        free[:-2] if len(free) > 2 else ()
+    if outer:
+        free = (*lead, *free)
     summed = tuple(limit for limit in term.sums if limit[0] in labels)
     kept = tuple(i for i in merged if i not in {limit[0] for limit in summed})
     if kept != lead[len(lead) - len(kept):] or any(i in labels for i in free[len(lead):]):

@@ -13,7 +13,7 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 from ..index.reshape import MatrixView, View
-from ..index.vec import Commutation, Vec
+from ..index.vec import Commutation, Rows, Vec
 from ..index.symbols import (
     Apply,
     BatchSum,
@@ -37,10 +37,20 @@ STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", 
                               "linalg.det", "linalg.matrix_power",
                               "pad", "lib.stride_tricks.sliding_window_view",  # windows
                               "arange",  # a δ of shifted indices; K_mn
-                              "kron"})  # vec forms
+                              "kron", "expand_dims"})  # vec forms, a batch's rows
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
+
+
+def _kron_of(m: Expr) -> tuple[Expr, tuple[Expr, Expr]] | None:
+    """(c, (P, Q)) for c P ⊗ Q; None for anything else."""
+    scalar = sympy.S.One
+    if isinstance(m, sympy.MatMul) and len(m.args) == 2 and not m.args[0].is_Matrix:
+        scalar, m = m.args
+    if isinstance(m, sympy.KroneckerProduct) and len(m.args) == 2:
+        return scalar, tuple(m.args)
+    return None
 
 
 class NoNumpyForm(TypeError):
@@ -180,6 +190,8 @@ class NumpyPrinter:
             return self._view(e), 4
         if isinstance(e, (UpstreamGrad, TensorUpstream)):
             return f"d{e.name}", 4
+        if isinstance(e, Rows):  # x_p for every p: X's rows as columns, (n, d, 1)
+            return f"np.expand_dims({e.name}, -1)", 4
         if isinstance(e, TensorSymbol):
             return e.name, 4
         if getattr(e, "is_Matrix", False) and stacked(e):
@@ -269,6 +281,22 @@ class NumpyPrinter:
             return code, prec
         return self._scalar(e)
 
+    def _kron_sum(self, e: BatchSum) -> tuple[str, int]:
+        """Σ_p c P_p ⊗ Q_p over one label: one einsum over the stacks, p summed, the
+        (a, b, c, d) result read as the (ab) × (cd) Kronecker product."""
+        scalar, (first, second) = _kron_of(e.matrix)
+        if len(e.limits) != 1:
+            raise NoNumpyForm("a sum of Kronecker products over several labels")
+        codes = []
+        for m, sub in ((first, "ac"), (second, "bd")):
+            code, prec = self._stack(m)
+            codes.append((self._wrap(code, prec, 4), ("p" if stacked(m) else "") + sub))
+        rows = f"{self.dim(first.shape[0])} * {self.dim(second.shape[0])}"
+        spec = ",".join(sub for _, sub in codes) + "->abcd"
+        code = f"np.einsum('{spec}', {codes[0][0]}, {codes[1][0]}).reshape({rows}, -1)"
+        scaled, _, prec = self._scaled([scalar] if scalar != 1 else [], code, 0, 4)
+        return scaled, prec
+
     def _two_d(self, e: Expr) -> str:
         """e as a 2-D array, a vector made the column or the row it is (np.kron and vec
         read a 1-D array as a row)."""
@@ -299,6 +327,8 @@ class NumpyPrinter:
             if self.rank(e.arg) == 1:  # (Σ_β 𝟏ᵀ M_β)ᵀ, a 1-D row summed: made a column
                 return f"{self._wrap(code, prec, 4)}.reshape(-1, 1)", 4
             return f"{self._wrap(code, prec, 4)}.swapaxes(-1, -2)", 4
+        if isinstance(e, BatchSum) and _kron_of(e.matrix) is not None:
+            return self._kron_sum(e)
         if isinstance(e, BatchSum):
             labels = stack_labels(e.matrix)
             axes = [labels.index(limit[0]) for limit in e.limits if limit[0] in labels]

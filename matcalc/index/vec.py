@@ -19,6 +19,8 @@ from __future__ import annotations
 from sympy import Expr, Integer, MatrixExpr
 from sympy.core.symbol import Str
 
+from .symbols import TensorSymbol
+
 ORDERS = ("columns", "rows")  # what vec stacks
 
 
@@ -111,3 +113,12 @@ class Duplication(MatrixExpr):
     def _sympystr(self, printer) -> str:
         return f"D_{printer._print(self.args[0])}"
 
+
+
+class Rows(TensorSymbol):
+    """The rows of a matrix X of shape (n, d) as a stack of columns, shape (n, d, 1): its
+    slice at a label p is x_p, row p of X as a column — the p-th example of a batch, as
+    Σ_p (diag(s_p) − s_p s_pᵀ) ⊗ x_p x_pᵀ writes it. Its value is X's."""
+
+    def _sympystr(self, printer) -> str:
+        return self.name.lower()

@@ -251,6 +251,10 @@ class LatexPrinter(TextPrinter):
         return rf"\frac{{\partial {self.tex_name(e.of, False)}}}" \
                rf"{{\partial {self.tex_name(e.by, True)}}}"
 
+    def _print_Rows(self, e) -> str:
+        """x for X: x_p is row p of X (a column), an example of the batch."""
+        return self.tex_name(self.element_name(e.name), bold=True)
+
     def _print_TensorSymbol(self, e) -> str:
         return self.tex_name(e.name, bold=True)
 

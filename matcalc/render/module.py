@@ -37,12 +37,14 @@ def derivative_view(d, code: str | None) -> dict:
     program, shapes = d.program, d.shapes
     _clash(program)
     out_shape, wrt_shape = list(shapes.names[d.output]), list(shapes.names[d.wrt])
-    if code is None or len(out_shape) > 1 or len(wrt_shape) != 1:
+    if code is None or d.vec is None and (len(out_shape) > 1 or len(wrt_shape) != 1):
         return {}
     return {
         **_program_view(d, list(program.inputs())),
         "kind": d.kind, "layout": d.layout, "wrt": d.wrt, "output": d.output, "code": code,
-        "scalar_output": not out_shape,
+        "scalar_output": not out_shape, "wrt2": d.wrt2 or d.wrt,
+        # what vec stacks: numpy's reshape order for it ("F": the columns)
+        "order": "F" if d.vec == "columns" else "C",
     }
 
 

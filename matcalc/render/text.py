@@ -312,6 +312,10 @@ class TextPrinter(Printer):
     def _print_Jacobian(self, e) -> str:
         return f"∂{self.uname(e.of)}/∂{self.uname(e.by)}"
 
+    def _print_Rows(self, e) -> str:
+        """x for X: x_p is row p of X (a column), an example of the batch."""
+        return self.uname(self.element_name(e.name))
+
     def _print_TensorSymbol(self, e) -> str:
         return self.uname(e.name)
 
