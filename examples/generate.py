@@ -80,7 +80,7 @@ def _render_derivative(path: Path, source: str, opts: dict[str, str]) -> str:
         command = f"matcalc jacobian examples/{path.name} --wrt {wrt} --layout {layout}"
     else:
         d = hessian(program_text(source), wrt)
-        command = f"matcalc hessian examples/{path.name} --wrt {wrt}"
+        command = f"matcalc hessian examples/{path.name} --wrt {wrt.replace(' ', '')}"
     chosen, flags = notation(opts)
     command += flags
     set_notation(**chosen)
@@ -101,7 +101,7 @@ def derivation(path: Path):
     if opts.get("command") == "jacobian":
         return jacobian(program_text(source), wrt[0], opts.get("layout", "numerator"))
     if opts.get("command") == "hessian":
-        return hessian(program_text(source), wrt[0])
+        return hessian(program_text(source), wrt)
     return derive(program_text(source), wrt=wrt, loss=opts.get("loss"))
 
 
@@ -114,6 +114,7 @@ SECTIONS = [  # (first example number, heading)
     (23, "The Matrix Cookbook"),
     (32, "Jacobians and Hessians"),
     (36, "The derivations people make today"),
+    (81, "Jacobians and Hessians by matrices: vec and Kronecker forms"),
 ]
 
 # a hand-derived formula checked with --against in the gallery: batch norm's compact form

@@ -86,6 +86,11 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
     params = {"order": [layout.order], "kinds": kinds,
               "rows": [str(i) if isinstance(i, Index) else "1" for i in layout.rows],
               "cols": [str(i) if isinstance(i, Index) else "1" for i in layout.cols]}
+    batches = [m for _, _, m in pieces if isinstance(m, BatchSum)]
+    if batches:  # Σ_p …: x_p is row p of X
+        rows = {r for b in batches for r in b.atoms(Rows)}
+        params["rows_of"] = sorted(r.name for r in rows)
+        params["label"] = [str(batches[0].limits[0][0])]
     proof.record(sympy.Add(*[c * layout.entry(m) for _, c, m in pieces]), "kronecker",
                  **params)
     parts = _merged([(c, m) for _, c, m in pieces])
