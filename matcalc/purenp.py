@@ -1344,6 +1344,20 @@ def outer(a, b):
     return multiply(asarray(a).ravel()[:, None], asarray(b).ravel()[None, :])
 
 
+def kron(a, b):
+    """The Kronecker product of two arrays of at most two axes (the one with fewer taken
+    as having leading axes of length 1): out[r·p + s, c·q + t] = a_rc b_st, b (p, q)."""
+    a, b = asarray(a), asarray(b)
+    if a.ndim > 2 or b.ndim > 2:
+        raise ValueError("kron here takes arrays of at most two axes")
+    rank = 2 if 2 in (a.ndim, b.ndim) else 1
+    a = a.reshape((1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a
+    b = b.reshape((1,) * (2 - b.ndim) + b.shape) if b.ndim < 2 else b
+    out = einsum("ac,bd->abcd", a, b).reshape(a.shape[0] * b.shape[0],
+                                             a.shape[1] * b.shape[1])
+    return out if rank == 2 else out.reshape(-1)
+
+
 # ------------------------------------------------------------------ shape functions
 
 def shape(a) -> tuple:

@@ -759,6 +759,9 @@ def test_matmul_dot_outer_trace(seed):
     same(pnp.matmul(pure(i > 0), pure(j > 0)), np.matmul(i > 0, j > 0))
     u, v = draw(rng, (3,)), draw(rng, (2, 2))
     same(pnp.outer(pure(u), pure(v)), np.outer(u, v))
+    for left, right in [((2, 3), (4, 2)), ((3,), (2, 2)), ((1, 3), (4, 1)), ((3,), (2,))]:
+        a, b = draw(rng, left), draw(rng, right)   # the vec forms' np.kron
+        same(pnp.kron(pure(a), pure(b)), np.kron(a, b))
     m = draw(rng, (2, 3, 3))
     for offset, axis1, axis2 in [(0, 0, 1), (1, 1, 2), (-1, -1, -2), (0, 0, 2)]:
         same(pnp.trace(pure(m), offset, axis1, axis2), np.trace(m, offset, axis1, axis2))

@@ -17,7 +17,7 @@ import sympy
 from sympy import Expr
 
 from ..calculus.matrices import entry_of
-from ..index.symbols import Index, UnusedSupply, substitute
+from ..index.symbols import Element, Index, UnusedSupply, substitute
 
 DOTS = object()  # an elided run of rows or columns
 
@@ -304,6 +304,8 @@ def _named(sizes) -> frozenset:
 def derivative_expansion(d) -> dict | None:
     """A Jacobian's grid (its free indices in the layout's order), or, for three free
     indices, its slices along the first: ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W (seed 004)."""
+    if d.vec == "columns" and len(d.free) == 4 and d.result is not None:
+        return kronecker_blocks(d.result)
     if d.index_form is None or d.kind != "jacobian":
         return None
     if isinstance(d.result, sympy.ImmutableDenseMatrix):  # written out already
@@ -418,3 +420,45 @@ def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
         else:
             rows.append({"lhs": f"∂({terms})/∂{x}", "rhs": f"({entries})"})
     return rows
+
+
+def kronecker_blocks(result: Expr) -> dict | None:
+    """A matrix Σ c P ⊗ Q (vec stacking X's columns) as its blocks, one for each pair of
+    columns (j, l) of X: block (j, l) is Σ c p_jl Q — I ⊗ (A + Aᵀ) has A + Aᵀ down its
+    diagonal and 0 elsewhere. None for any other form (a commutation matrix, a sum over a
+    batch)."""
+    parts = []
+    for term in (result.args if isinstance(result, sympy.MatAdd) else (result,)):
+        scalar = sympy.S.One
+        if isinstance(term, sympy.MatMul) and len(term.args) == 2 and \
+                not term.args[0].is_Matrix:
+            scalar, term = term.args
+        if not isinstance(term, sympy.KroneckerProduct) or len(term.args) != 2:
+            return None
+        parts.append((scalar, *term.args))
+    outer = parts[0][1].shape
+    if any(p.shape != outer for _, p, _ in parts):
+        return None
+
+    def block(r, c) -> Expr:
+        pieces = [scalar * _entry(p, r, c, outer) for scalar, p, _ in parts]
+        kept = [(w, q) for w, (_, _, q) in zip(pieces, parts) if w != 0]
+        if not kept:
+            return sympy.ZeroMatrix(*parts[0][2].shape)
+        shown = [q if w == 1 else sympy.MatMul(w, q) for w, q in kept]
+        return shown[0] if len(shown) == 1 else sympy.MatAdd(*shown)
+    return {"entries": grid(block, tuple(_size(n) for n in outer)), "factors": None,
+            "slices": None}
+
+
+def _entry(m: Expr, r: str, c: str, shape: tuple) -> Expr:
+    """Entry (r, c) of m at shown positions ("1", "2", or the last, m's length)."""
+    if isinstance(m, sympy.Identity):
+        return sympy.S.One if r == c else sympy.S.Zero
+    if isinstance(m, sympy.OneMatrix):
+        return sympy.S.One
+    if isinstance(m, sympy.ZeroMatrix):
+        return sympy.S.Zero
+    if isinstance(m, sympy.Transpose) and isinstance(m.arg, sympy.MatrixSymbol):
+        return Element(m.arg, Index(c), Index(r))  # (Xᵀ)_12 = x_21
+    return Element(m, Index(r), Index(c))
