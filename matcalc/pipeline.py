@@ -43,7 +43,7 @@ from .index.symbols import (
     index_symbols,
     jacobian_indices,
 )
-from .index.vec import ORDERS, Vec
+from .index.vec import ORDERS, Duplication, Vec
 from .language.parse import parse
 from .language.program import Call, Name, Program, walk_program
 from .language.shapes import Shape, Shapes, infer, show
@@ -466,6 +466,11 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
         d.vec = None
     if not outcome.terms and layout is not None:  # a zero of the vec matrix's shape
         d.result = sympy.ZeroMatrix(*layout.shape())
+    if d.kind == "hessian" and d.vec == "columns" and d.wrt2 is None and \
+            d.result is not None and d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
+        # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n
+        duplication = Duplication(d.names.symbols[d.wrt].shape[0])
+        d.vech = sympy.MatMul(sympy.Transpose(duplication), d.result, duplication)
     elif not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:

@@ -251,6 +251,12 @@ class Derivative(Shown, results.Derivative):
         from .codegen.backward import derivative_numpy
         return derivative_numpy(self)
 
+    @property
+    def numpy_of_vech(self) -> str | None:
+        """numpy code of the Hessian in vech(S), for a symmetric S (None otherwise)."""
+        from .codegen.backward import derivative_numpy
+        return derivative_numpy(self, self.vech) if self.vech is not None else None
+
 
 @dataclass(eq=False, repr=False)
 class Gradient(results.Gradient):

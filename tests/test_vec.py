@@ -254,3 +254,61 @@ def test_the_checker_rejects_a_missing_commutation_matrix():
     d = hessian("X: (n, n)\nL = logdet(X)", "X", vec="rows")
     d.vec = "columns"                                       # the other convention's matrix
     assert not verify_derivative(d).ok
+
+
+def duplication(n: int) -> np.ndarray:
+    """D_n from its definition: D_n vech(S) = vec(S) for every symmetric S, vech stacking
+    the columns of the lower triangle."""
+    pairs = [(i, j) for j in range(n) for i in range(j, n)]
+    d = np.zeros((n * n, len(pairs)))
+    for k, (i, j) in enumerate(pairs):
+        e = np.zeros((n, n))
+        e[i, j] = e[j, i] = 1.0
+        d[:, k] = vec(e)
+    return d
+
+
+def test_a_symmetric_variable_by_its_free_entries():
+    # Magnus & Neudecker: for a symmetric S, vec S = D_n vech S, so the Hessian of
+    # φ(vech S) = f(S) is D_nᵀ H D_n, H the Hessian by vec S
+    d = checked(hessian("S: symmetric(n, n)\nx: (n,)\nL = x @ S @ S @ x", "S"))
+    text = d.text()
+    assert "∂²L/∂vech(S) ∂vech(S)ᵀ = D_nᵀ" in text and "vec(S) = D_n vech(S)" in text
+    s, x = RNG.normal(size=(3, 3)), RNG.normal(size=3)
+    s = s + s.T
+    h = value(d, {"S": s, "x": x})
+    vech = np.asarray(eval_numpy(d.numpy_of_vech, {"S": s, "x": x}), dtype=float)
+    dn = duplication(3)
+    np.testing.assert_allclose(vech, dn.T @ h @ dn, atol=1e-12)
+    # and by second differences of f in the coordinates vech(S), here
+    step = 1e-4
+
+    def f(v):
+        m = (dn @ v).reshape(3, 3, order="F")
+        return x @ m @ m @ x
+    v0, size = dn.T @ vec(s) / np.diag(dn.T @ dn), dn.shape[1]
+    numeric = np.array([[(f(v0 + step * (ea + eb)) - f(v0 + step * (ea - eb))
+                          - f(v0 - step * (ea - eb)) + f(v0 - step * (ea + eb))) / (4 * step ** 2)
+                         for eb in np.eye(size)] for ea in np.eye(size)])
+    np.testing.assert_allclose(vech, numeric, atol=1e-6)
+
+
+@pytest.mark.unverified
+def test_the_checker_rejects_a_wrong_hessian_in_vech():
+    d = hessian("S: symmetric(n, n)\nx: (n,)\nL = x @ S @ S @ x", "S")
+    assert verify_derivative(d).ok
+    d.vech = d.vech.args[1]                                 # H itself, not D_nᵀ H D_n
+    assert not verify_derivative(d).ok
+
+
+def test_expand_writes_the_blocks_of_a_small_hessian():
+    from matcalc import set_notation
+    d = checked(hessian("L = trace(X.T @ A @ X)", "X"))
+    set_notation(expand="on")
+    try:
+        shown = d.text()
+    finally:
+        set_notation(expand="off")
+    grid = [line for line in shown.splitlines() if "⎡" in line or "⎢" in line or "⎣" in line]
+    assert grid[0].split("⎡")[1].split()[:3] == ["A", "+", "Aᵀ"] and "0" in grid[0]
+    assert "⋱" in shown and shown.count("A + Aᵀ") >= 4

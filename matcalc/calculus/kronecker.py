@@ -325,6 +325,8 @@ def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] |
         joined = KroneckerProduct(m.args[0], _sum(c, m.args[1], d, n.args[1]))
     elif m.args[1] == n.args[1]:
         joined = KroneckerProduct(_sum(c, m.args[0], d, n.args[0]), m.args[1])
+    elif front != S.One:  # K (P ⊗ Q) + K (R ⊗ T) = K (P ⊗ Q + R ⊗ T)
+        joined = _sum(c, m, d, n)
     else:
         return None
     return S.One, (joined if front == S.One else MatMul(front, joined))

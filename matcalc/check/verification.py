@@ -30,6 +30,7 @@ from .numeric import (
     eval_numpy,
     forward,
     random_instance,
+    symmetric_directions,
 )
 from .tensor_eval import Evaluator, _expand
 
@@ -405,6 +406,18 @@ def _second_difference(d: Derivative, inputs: dict, outputs, scale: float = 1.0
     return both[:x.size, x.size:].reshape(*x.shape, *y.shape)
 
 
+def _symmetric_second_difference(s: np.ndarray, outputs) -> np.ndarray:
+    """∂²f/∂u_p∂u_q at u = 0 for f(S + Σ_p u_p D_p), D_p the moves that keep S symmetric
+    (``symmetric_directions``: E_ii, E_ij + E_ji), one per entry on or below the diagonal
+    in vech's order (the lower triangle's columns stacked)."""
+    n = s.shape[0]
+    directions, _, _ = symmetric_directions(n)
+
+    def along(points):
+        return outputs(s[None] + (points @ directions).reshape(-1, n, n))
+    return central_difference(along, np.zeros(len(directions)), order=2)
+
+
 def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
     """A Jacobian or Hessian: each step equals the previous one at every entry, and the
     result (or the index form) equals central (second) differences of the forward pass."""
@@ -472,6 +485,16 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
         if d.result is not None:
             check.result_error = max(check.result_error, _relative(
                 _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
+        if d.vech is not None:  # moved within the symmetric matrices, as the checker moves S
+            within = _symmetric_second_difference(base, outputs)
+            check.result_error = max(check.result_error, _relative(
+                _matrix_value(d.vech, ev, within.shape), within.reshape(-1), floor))
+            code = codegen.derivative_numpy(d, d.vech)
+            if code is not None:
+                value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)
+                check.numpy_error = max(check.numpy_error or 0.0, _relative(
+                    value.reshape(-1), within.reshape(-1), floor)
+                    if value.size == within.size else float("inf"))
         code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
             value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)

@@ -14,6 +14,8 @@ from ..index.symbols import UPSTREAMS, ScalarGrad, free_symbols
 from .numpy_code import NoNumpyForm, NumpyPrinter, fit_shape
 
 if TYPE_CHECKING:
+    from sympy import Expr
+
     from ..results import Derivation, Derivative, Gradient
 
 
@@ -187,13 +189,15 @@ def _backward_code(d: Derivation) -> list[tuple[str, str]] | None:
     return lines
 
 
-def derivative_numpy(d: Derivative) -> str | None:
-    """numpy code of a Jacobian's or Hessian's matrix form (a 1-D array for a vector: numpy
-    has no rows and columns; None when there is no matrix form)."""
-    if d.result is None:
+def derivative_numpy(d: Derivative, matrix: Expr | None = None) -> str | None:
+    """numpy code of a Jacobian's or Hessian's matrix form, or of ``matrix`` (its vech
+    form) (a 1-D array for a vector: numpy has no rows and columns; None when there is no
+    matrix form)."""
+    matrix = d.result if matrix is None else matrix
+    if matrix is None:
         return None
     try:
-        code, _ = numpy_printer(d)._code(d.result)
+        code, _ = numpy_printer(d)._code(matrix)
     except NoNumpyForm:
         return None
     return code

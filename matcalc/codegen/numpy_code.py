@@ -13,7 +13,7 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 from ..index.reshape import MatrixView, View
-from ..index.vec import Commutation, Rows, Vec
+from ..index.vec import Commutation, Duplication, Rows, Vec
 from ..index.symbols import (
     Apply,
     BatchSum,
@@ -37,7 +37,7 @@ STRUCTURAL_CALLS = frozenset({"ones", "eye", "zeros", "full", "outer", "trace", 
                               "linalg.det", "linalg.matrix_power",
                               "pad", "lib.stride_tricks.sliding_window_view",  # windows
                               "arange",  # a δ of shifted indices; K_mn
-                              "kron", "expand_dims"})  # vec forms, a batch's rows
+                              "kron", "expand_dims", "triu_indices"})  # vec forms
 
 MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed with it
 
@@ -133,7 +133,7 @@ class NumpyPrinter:
         if isinstance(e, sympy.OneMatrix):
             return 1 if 1 in e.shape else 2
         if isinstance(e, (sympy.Identity, sympy.ZeroMatrix, sympy.Inverse, sympy.MatPow,
-                          sympy.KroneckerProduct, Vec, Commutation)):
+                          sympy.KroneckerProduct, Vec, Commutation, Duplication)):
             return 2
         if isinstance(e, sympy.DiagonalOf):
             return 1
@@ -239,6 +239,11 @@ class NumpyPrinter:
         if isinstance(e, Vec):  # vec stacks the columns: Xᵀ's rows, in numpy's order
             code = self._two_d(sympy.Transpose(e.arg) if e.order == "columns" else e.arg)
             return f"{code}.reshape(-1, 1)", 4
+        if isinstance(e, Duplication):  # D_n: column k is vech entry k's place(s) in vec
+            n = self.dim(e.args[0])
+            upper, lower = f"np.triu_indices({n})[0]", f"np.triu_indices({n})[1]"
+            return (f"((np.eye({n} * {n})[:, {lower} + {n} * {upper}] + np.eye({n} * {n})"
+                    f"[:, {upper} + {n} * {lower}]) / (1 + ({upper} == {lower})))"), 4
         if isinstance(e, Commutation):  # K_mn: the rows of I_mn, vec(A)'s entries in Aᵀ's order
             m, n = (self.dim(s) for s in e.sizes)
             return f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({n}, {m}).T.reshape(-1)]", 4

@@ -78,6 +78,26 @@ class Vec(MatrixExpr):
         return f"vec({printer._print(self.arg)})"
 
 
+class Vech(MatrixExpr):
+    """vech(S): the entries on and below the diagonal of S, its columns stacked — the free
+    entries of a symmetric S, vec(S) = D_n vech(S)."""
+
+    def __new__(cls, matrix: MatrixExpr) -> Expr:
+        return MatrixExpr.__new__(cls, matrix)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[Expr, Expr]:
+        n = self.arg.shape[0]
+        return n * (n + 1) / 2, Integer(1)
+
+    def _sympystr(self, printer) -> str:
+        return f"vech({printer._print(self.arg)})"
+
+
 class Commutation(MatrixExpr):
     """K_mn, the mn×mn permutation with K_mn vec(A) = vec(Aᵀ) for A of shape (m, n):
     (K_mn)_{(j,i),(i,j)} = 1 for vec stacking the columns (Magnus–Neudecker)."""

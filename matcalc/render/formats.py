@@ -636,6 +636,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "no_matrix_form": d.no_matrix_form, "form": d.form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
+        "vech": _vech_view(d, printer),
         "expanded": _derivative_expanded(d, printer),
         "sliced": d.vec is not None and len(d.free) == 3,  # --expand writes its slices
         "restates": d.result is not None and
@@ -646,6 +647,17 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "left_out": [printer.doprint(d.names.symbols[o]) for o in d.program.outputs
                      if o != d.output],
     }
+
+
+def _vech_view(d: Derivative, printer) -> dict | None:
+    """By a symmetric S: the Hessian in vech(S), D_nᵀ H D_n, and the names to state it."""
+    if d.vech is None:
+        return None
+    from ..index.vec import Vech
+    s = d.names.symbols[d.wrt]
+    lhs = Partial(Partial(d.matrix_lhs.expr.expr, Vech(s)), sympy.Transpose(Vech(s)))
+    return {"lhs": printer.doprint(lhs), "result": printer.doprint(d.vech),
+            "name": printer.doprint(s), "n": printer.doprint(s.shape[0])}
 
 
 def _shorthand(d: Derivative, printer) -> dict | None:
@@ -714,6 +726,10 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
                     "index": f"{text['lhs']} = {text['index_form']}",
                     "no_matrix_form": _why(d, phrases),
                     "form": d.form,
+                    "vech": {"latex": f"{latex['vech']['lhs']} = {latex['vech']['result']}",
+                             "text": f"{text['vech']['lhs']} = {text['vech']['result']}",
+                             "numpy": derivative_numpy(d, d.vech)}
+                    if text["vech"] else None,
                     # seed 004's xᵀ: a shorthand of the slices, not equal to the derivative
                     "ml_shorthand": {"latex": latex["shorthand"]["vec"],
                                      "text": text["shorthand"]["vec"]}

@@ -9,7 +9,7 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of
-from ..index.vec import Vec
+from ..index.vec import Duplication, Vec, Vech
 from ..index.reshape import Mod, View
 from ..index.symbols import (
     BatchSum,
@@ -155,7 +155,7 @@ class LatexPrinter(TextPrinter):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return rf"\nabla_{{{self._print(e.var)}}} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec)) or \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"
         d = self.D if self.ordinary(top, e.var) else self.PARTIAL
@@ -286,7 +286,7 @@ class LatexPrinter(TextPrinter):
     def _print_Transpose(self, e) -> str:
         if isinstance(e.arg, sympy.Inverse):
             return self.paren(e.arg.arg, ATOM) + r"^{-\mathsf{T}}"
-        if isinstance(e.arg, (sympy.MatrixSymbol, sympy.Identity, Vec)) and \
+        if isinstance(e.arg, (sympy.MatrixSymbol, sympy.Identity, Vec, Vech, Duplication)) and \
                 not self.spelled_out(e.arg):
             return self._print(e.arg) + self.T
         if isinstance(e.arg, Slice) and not isinstance(e.arg.tensor, TensorUpstream):
@@ -340,6 +340,9 @@ class LatexPrinter(TextPrinter):
 
     def _print_Vec(self, e) -> str:
         return rf"\operatorname{{vec}}\left({self._print(e.arg)}\right)"
+
+    def _print_Vech(self, e) -> str:
+        return rf"\operatorname{{vech}}\left({self._print(e.arg)}\right)"
 
     def _print_Commutation(self, e) -> str:
         return rf"{self.bold('K')}_{{{self.index_text(list(e.sizes))}}}"

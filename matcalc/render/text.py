@@ -9,7 +9,7 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of, is_negative, negated
-from ..index.vec import Vec
+from ..index.vec import Vec, Vech
 from ..index.reshape import MAPS, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
@@ -117,7 +117,7 @@ class TextPrinter(Printer):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return f"∇_{self._print(e.var)} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec)) or \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) or \
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UPSTREAMS)):
             shown = f"({shown})"
@@ -482,6 +482,9 @@ class TextPrinter(Printer):
 
     def _print_VecIndex(self, e) -> str:
         return f"({','.join(self._print(i) for i in e.pair)})"
+
+    def _print_Vech(self, e) -> str:
+        return self.CALL.format(name="vech", arg=self._print(e.arg))
 
     def _print_Commutation(self, e) -> str:
         return f"K_{self.index_text(list(e.sizes))}"
