@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -301,6 +302,49 @@ def tensor_blocks(runs: int = 9) -> list[str]:
     return lines
 
 
+# (name, kind, program, wrt): issue 24's forms, and the MLP Hessian with its target
+MLP_HESSIAN = ("X: (n, d)\nY: (n, c)\nW1: (d, h)\nW2: (h, c)\nH = tanh(X @ W1)\n"
+               "L = 0.5 * sum((H @ W2 - Y) ** 2)")
+BY_MATRICES = [
+    ("Hessian of a 2-layer MLP's loss by W1 (target ≤ 2 s)", "hessian", MLP_HESSIAN, "W1"),
+    ("Hessian of tr(XᵀAX) by X", "hessian", "L = trace(X.T @ A @ X)", "X"),
+    ("Jacobian of X X by X", "jacobian", "Y = X @ X", "X"),
+    ("Jacobian of A X B by X", "jacobian", "Y = A @ X @ B", "X"),
+    ("Jacobian of X⁻¹ by X", "jacobian", "X: (n, n)\nY = inv(X)", "X"),
+    ("Hessian of log det X by X", "hessian", "X: (n, n)\nL = logdet(X)", "X"),
+    ("Hessian of logistic regression by W", "hessian",
+     (ROOT / "examples" / "86_hessian_logistic_regression.mc").read_text(encoding="utf-8"), "W"),
+    ("Hessian of softmax cross-entropy by W", "hessian",
+     (ROOT / "examples" / "87_hessian_softmax_cross_entropy.mc").read_text(encoding="utf-8"),
+     "W"),
+]
+
+
+def by_matrices(runs: int = 5) -> list[str]:
+    """(j) Median seconds of a warm jacobian/hessian by a matrix: the proof, the vec form
+    and its numpy, verified (as by default: every step, the result and the numpy against
+    second central differences)."""
+    from matcalc import hessian, jacobian
+    lines = ["| derivative | result | seconds |", "|---|---|---|"]
+    for name, kind, program, wrt in BY_MATRICES:
+        run = hessian if kind == "hessian" else jacobian
+        d = run(program, wrt)
+        assert d.verified_on and d.result is not None, name
+        seconds = median(lambda: run(program, wrt), runs)  # noqa: B023
+        form = json.loads(d.show("json"))["text"].split(" = ", 1)[1]
+        form = form if len(form) <= 80 else form[:77] + "…"
+        lines.append(f"| {name} | `{form}` | {seconds:.3f} |")
+        print(lines[-1], flush=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["MATCALC_CACHE_DIR"] = str(ROOT / "benchmarks" / ".cache")
+    command = [sys.executable, "-m", "matcalc", "hessian", MLP_HESSIAN, "--wrt", "W1"]
+    lines += ["", f"The MLP's Hessian from the command line in a fresh process (`matcalc "
+              f"hessian` with its check, Python's start included): {cold(command, 5, env):.2f} s "
+              "(target ≤ 2 s)."]
+    print(lines[-1], flush=True)
+    return lines
+
+
 def browser() -> list[str]:
     """(i) The static page in headless Chromium (tests/js/site.mjs): a fresh browser
     profile (an empty cache), the site on 127.0.0.1; the first derivation's time after
@@ -368,6 +412,9 @@ def main() -> None:
     if "--tensors" in sys.argv[1:]:
         print("\n".join(tensor_blocks()))
         return
+    if "--hessians" in sys.argv[1:]:
+        print("\n".join(by_matrices()))
+        return
     rows, wrong, ratios = [], [], []
     # SymPy is given its best form: a 1×1 matrix aᵀXb (indexing it, (aᵀXb)[0, 0], makes
     # SymPy 1.14 return 0)
@@ -394,6 +441,7 @@ def main() -> None:
     residual = residual_json()
     blocks = transformers()
     heads = tensor_blocks()
+    hessians = by_matrices()
     page = browser()
 
     # bytecode as after `pip install` (this machine sets PYTHONDONTWRITEBYTECODE)
@@ -473,7 +521,12 @@ def main() -> None:
         "",
         *heads, "",
         "## (i) In the browser (`python -m matcalc.web`)", "",
-        *page,
+        *page, "",
+        "## (j) Jacobians and Hessians by matrices, in the vec convention", "",
+        "`jacobian`/`hessian` by a matrix: the index-form proof, the Kronecker form and its",
+        "numpy, verified as by default (every step at every entry, the result and the numpy",
+        "against second central differences, 2 random instances); median of warm runs.", "",
+        *hessians,
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS.md").write_text(text, encoding="utf-8")
