@@ -119,7 +119,10 @@ def _header_layout(layout: str | None, header: dict[str, str]) -> str:
 
 
 def _one_wrt(wrt: str | None, header: dict[str, str], command: str) -> str:
-    """The one input a Jacobian or Hessian is taken by: --wrt, or the file's ``# wrt:``."""
+    """The one input a Jacobian is taken by: --wrt, or the file's ``# wrt:``."""
+    if wrt and "," in wrt:
+        raise click.UsageError(f"--wrt {wrt}: {command} takes one input (a Hessian takes a "
+                               "pair, W,b)")
     if wrt:
         return wrt
     named = [w.strip() for w in header.get("wrt", "").split(",") if w.strip()]
@@ -712,7 +715,7 @@ def hessian(program: str, wrt: str | None, layout: str | None, vec: str,
     Examples:
       matcalc hessian "x: (n,); f = x @ A @ x" --wrt x      # A + Aᵀ
       matcalc hessian "f = trace(X.T @ A @ X)" --wrt X      # I ⊗ (A + Aᵀ)
-      matcalc hessian "x: (d,); b: (c,); f = sum(tanh(W.T @ x + b))" --wrt W,b
+      matcalc hessian "x: (d,); b: (c,); f = sum((W.T @ x + b) ** 3)" --wrt W,b
     """
     from .pipeline import hessian as run
     _exclusive(check, no_check)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcalc import derive, ops
+from matcalc import derive, jacobian, ops
 from matcalc.check.numeric import forward, random_instance
 from matcalc.errors import UsageError
 
@@ -73,14 +73,25 @@ DERIVATIVE_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.mc"))
 
 @pytest.mark.parametrize("path", DERIVATIVE_EXAMPLES, ids=[p.stem for p in DERIVATIVE_EXAMPLES])
 def test_jacobians_and_hessians_get_a_module_too(path, tmp_path):
+    # by a matrix too: the module's check arranges its differences in the vec convention
     d = derivation(path)
-    if d.result is None or len(d.shapes.names[d.wrt]) != 1:
-        with pytest.raises(UsageError):  # three indices: no matrix, no module
+    assert d.result is not None
+    if d.vec is None and (len(d.shapes.names[d.wrt]) != 1 or len(d.shapes.names[d.output]) > 1):
+        with pytest.raises(UsageError):  # dR/dθ of a matrix by a scalar: no module
             d.show("numpy")
         return
     module = load(d.show("numpy"), tmp_path)
     assert module.check(seed=1) < 1e-4
     assert getattr(module, d.kind) is not None
+
+
+@pytest.mark.unverified
+def test_a_wrong_vec_form_fails_the_modules_check(tmp_path):
+    code = jacobian("Y = A @ X @ B", "X").show("numpy")
+    assert "np.kron(B.T, A)" in code
+    module = load(code.replace("np.kron(B.T, A)", "np.kron(A, B.T)"), tmp_path)
+    with pytest.raises(AssertionError, match="differs from central differences"):
+        module.check(seed=1, sizes={"m": 3, "n": 3, "p": 3, "q": 3})
 
 
 def test_a_declared_function_has_no_module_and_says_why():

@@ -944,8 +944,9 @@ SEED_CASES: list[Seed] = [
               r"\\[1ex] \end{bmatrix}",),
              (r"\bm{x}^\top",)], kind="jacobian", notation={"bold": "bm", "transpose": "top",
                                                              "expand": "on"})],
-         differs="matcalc gives its entry proof and the index form ∂y_k/∂w_ij = δ_ik x_j "
-                 "and says there is no matrix form (three indices); with --expand it writes "
+         differs="matcalc gives its entry proof and the index form ∂y_k/∂w_ij = δ_ik x_j, "
+                 "read as the matrix ∂y/∂vec(W)ᵀ = xᵀ ⊗ I (vec stacking the columns: the "
+                 "derivative has three indices); with --expand it writes "
                  "the slices ∂y_1/∂W, ∂y_2/∂W, ⋮, ∂y_m/∂W with 0 where the seed writes 0 (the "
                  "first is the seed's grid); and it states the seed's xᵀ as the shorthand of "
                  "machine learning, in words (every slice has xᵀ in its row k and 0 "

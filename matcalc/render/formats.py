@@ -715,8 +715,7 @@ def _render_derivative(d: Derivative, form, lang: str, ctx: PrintContext, env,
         text, latex = _derivative_view(d, TextPrinter(ctx)), \
             _derivative_view(d, latex_printer(ctx))
         contract = {"program": d.program.source, "kind": d.kind, "output": d.output,
-                    "wrt": [d.wrt, d.wrt2] if d.wrt2 else d.wrt, "layout": d.layout,
-                    "vec": d.vec,
+                    "wrt": d.wrt, "wrt2": d.wrt2, "layout": d.layout, "vec": d.vec,
                     "left_out": [o for o in d.program.outputs if o != d.output],
                     "shapes": {n: list(s) for n, s in d.shapes.names.items()},
                     "latex": f"{latex['matrix_lhs']} = {latex['result']}"

@@ -506,6 +506,8 @@ JA: list[tuple[str, str]] = [
     # a program file's heading lines (cli.py)
     (r"missing option '--wrt' \(or a '# wrt: NAME' line at the top of the program file\)",
      r"--wrt がない（プログラムのファイルの先頭に '# wrt: 名前' の行を書いてもよい）"),
+    (r"--wrt (\S+): (\w+) takes one input \(a Hessian takes a pair, W,b\)",
+     r"--wrt \1：\2 は入力を一つだけ取る（ヘッセ行列は W,b の組も取る）"),
     (r"the file's '# wrt:' line names (.+); (\w+) takes one: give --wrt NAME",
      r"ファイルの '# wrt:' の行は \1 を挙げるが、\2 は一つだけ取る：--wrt 名前 で指定する"),
     (r"the file's '# entries-from: (.+)' line: choose 0 or 1",

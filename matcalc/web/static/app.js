@@ -92,8 +92,10 @@ function argsFor(format, given = state.inputs) {
   // kind: derive (gradients), jacobian or hessian
   const args = [kind, program, "--lang", lang, "--steps", steps];
   const names = wrt.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const name of kind === "derive" ? names : names.slice(0, 1)) {
-    args.push("--wrt", name);
+  if (kind === "derive") {
+    for (const name of names) args.push("--wrt", name);
+  } else if (names.length) {
+    args.push("--wrt", names.join(","));  // a Hessian's block W,b; a Jacobian refuses two
   }
   if (kind !== "derive") args.push("--layout", layout);
   if (expand) args.push("--expand");
