@@ -4,8 +4,8 @@ Each program must either derive and pass verification (every step equal to the p
 one, results and numpy code equal to finite differences), or stop with a documented
 ``UnsupportedError`` (a case this version cannot derive; its reason is tallied). Any other
 exception, or a failed check, is a bug. A quarter of the programs have m = 1 (size-1
-dimensions everywhere), and each program's Jacobian by x and, for a scalar output, its
-Hessian by x are checked too.
+dimensions everywhere), and each program's Jacobians by x and by A and, for a scalar output,
+its Hessians by x and by A are checked too.
 
     python -m matcalc.fuzz --examples 10000      # prints the tally and any failures
     python -m matcalc.fuzz --examples 4000 --seed 7    # another sequence of programs
@@ -50,14 +50,18 @@ def declarations(unit: bool = False) -> str:
 
 def check_program(program: str, tally: Tally, derivatives: bool = True) -> None:
     """Derive every input's gradient and verify it, and (with ``derivatives``) the
-    Jacobian by x and, for a scalar output, the Hessian by x; record the outcome."""
+    Jacobians by x and A and, for a scalar output, the Hessians by x and A; record the
+    outcome."""
     from .check import verify
     from .errors import UnsupportedError, UsageError
     from .pipeline import derive, hessian, jacobian
     makers = [lambda: derive(program, wrt="all", check=False)]  # checked here, once
     if derivatives:
         makers += [lambda: jacobian(program, "x", check=False),
-                   lambda: hessian(program, "x", check=False)]
+                   lambda: hessian(program, "x", check=False),
+                   # by a matrix: the vec and Kronecker forms (issue 24)
+                   lambda: jacobian(program, "A", check=False),
+                   lambda: hessian(program, "A", check=False)]
     for n, make in enumerate(makers):
         try:
             report = verify(make(), trials=1)

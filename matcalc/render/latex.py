@@ -155,7 +155,8 @@ class LatexPrinter(TextPrinter):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return rf"\nabla_{{{self._print(e.var)}}} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) or \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) and \
+                not (isinstance(top, sympy.Transpose) and isinstance(top.arg, Vec)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"
         d = self.D if self.ordinary(top, e.var) else self.PARTIAL

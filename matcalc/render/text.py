@@ -117,7 +117,8 @@ class TextPrinter(Printer):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return f"∇_{self._print(e.var)} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) or \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) and \
+                not (isinstance(top, sympy.Transpose) and isinstance(top.arg, Vec)) or \
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UPSTREAMS)):
             shown = f"({shown})"
