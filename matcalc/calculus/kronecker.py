@@ -30,7 +30,7 @@ from ..index.symbols import BatchSum, Element, Index, indices_of
 from ..index.vec import Commutation, Rows, Vec, VecIndex
 from .collapse import Term
 from .proof import Proof
-from .recognise import recognise_under
+from .recognise import OUTER_LABELS, recognise_under
 
 # the pairings of the four indices a term may factor along, in the order tried
 PAIRINGS = {
@@ -131,6 +131,7 @@ def _paddings(layout: Layout) -> list[Layout]:
 def _piece(term: Term, layout: Layout, assumptions: dict[str, str]) -> tuple[str, Expr, Expr]:
     """(pairing, scalar, matrix) for one term: coefficient · matrix_{(r₁,r₂),(c₁,c₂)}."""
     free = [i for i in layout.indices if isinstance(i, Index)]
+    term = _counted(term)
     components = _components(term)
     for kind, sides in PAIRINGS.items():
         groups = [{layout.indices[n] for n in side} for side in sides]
@@ -208,6 +209,17 @@ def _rows_read(term: Term, p: Index) -> tuple[Expr, ...] | None:
     return tuple(f.xreplace(swaps) for f in term.factors)
 
 
+def _counted(term: Term) -> Term:
+    """The term with each sum over an index no factor reads taken as its count:
+    Σ_p c = (high − low + 1) c."""
+    read = set().union(*map(indices_of, term.factors)) if term.factors else set()
+    idle = [s for s in term.sums if s[0] not in read]
+    if not idle:
+        return term
+    count = sympy.Mul(*[high - low + 1 for _, low, high in idle])
+    return Term(term.coeff * count, term.factors, tuple(s for s in term.sums if s not in idle))
+
+
 def _components(term: Term) -> list[tuple[list[Expr], list[tuple]]]:
     """The term's factors in groups joined by the sums they share, each with its sums."""
     summed = {limit[0]: limit for limit in term.sums}
@@ -236,10 +248,15 @@ def _side(term: Term, components, chosen: list[int], pair: list[Expr], layout: L
     free = tuple(i for i in pair if isinstance(i, Index))
     if label is not None:
         free = (label, *free)
-    recognised = recognise_under(assumptions, [Term(S.One, tuple(factors), sums)], free,
-                                 layout.dims, Proof(None, free)).result
-    if not getattr(recognised, "is_Matrix", False):
-        recognised = recognised * sympy.Identity(1) if not free else recognised
+    token = OUTER_LABELS.set(label is not None)
+    try:
+        recognised = recognise_under(assumptions, [Term(S.One, tuple(factors), sums)], free,
+                                     layout.dims, Proof(None, free)).result
+    finally:
+        OUTER_LABELS.reset(token)
+    if not getattr(recognised, "is_Matrix", False):  # the same number at every entry
+        return _scaled(recognised, sympy.OneMatrix(rows, cols) if (rows, cols) != (1, 1)
+                       else sympy.Identity(1))
     if recognised.shape != (rows, cols):
         recognised = recognised.T
     if recognised.shape != (rows, cols):
@@ -276,10 +293,20 @@ def _product(kind: str, first: Expr, second: Expr, layout: Layout) -> Expr:
 def _kron(a: Expr, b: Expr) -> Expr:
     """a ⊗ b, where a 1×1 side is a scalar factor (xᵀ ⊗ 1 = xᵀ)."""
     if a.shape == (1, 1):
-        return b if isinstance(a, sympy.Identity) else _matmul(a, b)
+        return _scaled(_number(a), b)
     if b.shape == (1, 1):
-        return a if isinstance(b, sympy.Identity) else _matmul(a, b)
+        return _scaled(_number(b), a)
     return KroneckerProduct(a, b)
+
+
+def _number(m: Expr) -> Expr:
+    """The one entry of a 1×1 matrix, as a scalar."""
+    if isinstance(m, (sympy.Identity, sympy.OneMatrix)):
+        return S.One
+    if isinstance(m, MatMul) and len(m.args) == 2 and not m.args[0].is_Matrix and \
+            isinstance(m.args[1], (sympy.Identity, sympy.OneMatrix)):
+        return m.args[0]
+    return Element(m, 0, 0)
 
 
 def _matmul(*args: Expr) -> Expr:
@@ -333,7 +360,11 @@ def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] |
 
 
 def _sum(c: Expr, a: Expr, d: Expr, b: Expr) -> Expr:
-    return MatAdd(_scaled(c, a), _scaled(d, b))
+    """c a + d b, one flat sum."""
+    parts = []
+    for part in (_scaled(c, a), _scaled(d, b)):
+        parts.extend(part.args if isinstance(part, MatAdd) else [part])
+    return MatAdd(*parts)
 
 
 def _scaled(c: Expr, m: Expr) -> Expr:

@@ -19,6 +19,8 @@ guessed.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from dataclasses import dataclass
 
 import sympy
@@ -305,7 +307,9 @@ class TermRecogniser:
         free = tuple(n for n in (left, right) if n is not None)
         parts = []
         for term in expand(expr):
-            stack = peel(term, free, self.labels)  # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl
+            # σ(Σ_p t_{p,k,l}) = σ(Σ_p T_p)_kl; over the examples of a batch (a Hessian's
+            # Σ_p P_p ⊗ Q_p, ``OUTER_LABELS``), σ(Σ_r w_rj x_{p,r}) = σ(Wᵀ x_p)_j
+            stack = peel(term, free, self.labels if OUTER_LABELS.get() else frozenset())
             inner = TermRecogniser(stack.term, stack.free, self.dims,
                                    self.labels | stack.labels)
             parts.append(stack.summed_over(inner.run()))
@@ -633,6 +637,11 @@ class TermRecogniser:
 
 
 # ---------------------------------------------------------------- stacks: batch labels
+
+# whether a function's argument may read the outer term's stack labels (kronecker's
+# sums over a batch's examples; elsewhere such a term keeps its index form)
+OUTER_LABELS: ContextVar[bool] = ContextVar("outer_labels", default=False)
+
 
 @dataclass
 class Stacked:

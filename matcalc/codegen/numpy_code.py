@@ -43,13 +43,18 @@ MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed wi
 
 
 
-def _kron_of(m: Expr) -> tuple[Expr, tuple[Expr, Expr]] | None:
-    """(c, (P, Q)) for c P ⊗ Q; None for anything else."""
-    scalar = sympy.S.One
-    if isinstance(m, sympy.MatMul) and len(m.args) == 2 and not m.args[0].is_Matrix:
-        scalar, m = m.args
-    if isinstance(m, sympy.KroneckerProduct) and len(m.args) == 2:
-        return scalar, tuple(m.args)
+def _kron_of(m: Expr) -> tuple[Expr, Expr | None, tuple[Expr, Expr]] | None:
+    """(c, K, (P, Q)) for c K (P ⊗ Q), K a commutation matrix or None; None for anything
+    else."""
+    scalar, front = sympy.S.One, None
+    args = list(m.args) if isinstance(m, sympy.MatMul) else [m]
+    if len(args) > 1 and not args[0].is_Matrix:
+        scalar = args.pop(0)
+    if len(args) > 1 and isinstance(args[0], Commutation):
+        front = args.pop(0)
+    if len(args) == 1 and isinstance(args[0], sympy.KroneckerProduct) and \
+            len(args[0].args) == 2:
+        return scalar, front, tuple(args[0].args)
     return None
 
 
@@ -289,7 +294,7 @@ class NumpyPrinter:
     def _kron_sum(self, e: BatchSum) -> tuple[str, int]:
         """Σ_p c P_p ⊗ Q_p over one label: one einsum over the stacks, p summed, the
         (a, b, c, d) result read as the (ab) × (cd) Kronecker product."""
-        scalar, (first, second) = _kron_of(e.matrix)
+        scalar, front, (first, second) = _kron_of(e.matrix)
         if len(e.limits) != 1:
             raise NoNumpyForm("a sum of Kronecker products over several labels")
         codes = []
@@ -299,7 +304,10 @@ class NumpyPrinter:
         rows = f"{self.dim(first.shape[0])} * {self.dim(second.shape[0])}"
         spec = ",".join(sub for _, sub in codes) + "->abcd"
         code = f"np.einsum('{spec}', {codes[0][0]}, {codes[1][0]}).reshape({rows}, -1)"
-        scaled, _, prec = self._scaled([scalar] if scalar != 1 else [], code, 0, 4)
+        prec = 4
+        if front is not None:  # K (Σ_p P_p ⊗ Q_p)
+            code, prec = f"{self.code(front)} @ {code}", MATMUL
+        scaled, _, prec = self._scaled([scalar] if scalar != 1 else [], code, 0, prec)
         return scaled, prec
 
     def _two_d(self, e: Expr) -> str:
