@@ -384,10 +384,11 @@ def hessian(program: str, wrt: str | Sequence[str], layout: str = "numerator",
     x, y = p.names.symbols[first], p.names.symbols[second]
     xi, yj = p.names.element(first, idx_1), p.names.element(second, idx_2)
     free = (*idx_1, *idx_2) if layout == "numerator" else (*idx_2, *idx_1)
+    rows, cols = (x, y) if layout == "numerator" else (y, x)  # the block's transpose
     if len(free) == 2:
-        matrix_lhs = Partial(Partial(f, x), sympy.Transpose(y))  # ∂²f/∂x∂yᵀ
+        matrix_lhs = Partial(Partial(f, rows), sympy.Transpose(cols))  # ∂²f/∂x∂yᵀ
     else:  # ∂²f/∂vec(X)∂vec(X)ᵀ
-        matrix_lhs = Partial(Partial(f, _vec(x, vec)), sympy.Transpose(_vec(y, vec)))
+        matrix_lhs = Partial(Partial(f, _vec(rows, vec)), sympy.Transpose(_vec(cols, vec)))
     d = Derivative("hessian", p.program, p.shapes, p.names, output, first, layout,
                    Partial(Partial(f, xi), yj), matrix_lhs, free, proof=proof)
     d.wrt2 = second if second != first else None
@@ -412,7 +413,7 @@ def _wrt_pair(wrt: str | Sequence[str]) -> tuple[str, str]:
              if w.strip()]
     if not 1 <= len(names) <= 2:
         raise UsageError("a Hessian is taken by one input or a pair (W, b)", option="wrt",
-                         value=", ".join(names))
+                         value=",".join(names))
     return names[0], names[-1]
 
 
@@ -428,9 +429,10 @@ def _shorthand(d: Derivative) -> Expr | None:
     each slice ∂y_k/∂W holds vᵀ in its row k and 0 in every other — is written vᵀ in
     machine learning. The shorthand of the slices' one row, not a matrix equal to the
     derivative (which has three indices); None where it does not apply."""
-    if d.kind != "jacobian" or d.result is not None or len(d.free) != 3 or \
-            not isinstance(d.index_form, sympy.Mul):
-        return None
+    if d.kind != "jacobian" or len(d.free) != 3 or \
+            not isinstance(d.index_form, sympy.Mul) or \
+            (len(d.shapes.names[d.output]), len(d.shapes.names[d.wrt])) != (1, 2):
+        return None  # a vector by a matrix only
     k, i, j = d.free if d.layout == "numerator" else (d.free[2], d.free[0], d.free[1])
     factors = list(d.index_form.args)
     delta = [f for f in factors if isinstance(f, sympy.KroneckerDelta)]
@@ -470,8 +472,10 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
             d.result is not None and d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
         # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n
         duplication = Duplication(d.names.symbols[d.wrt].shape[0])
-        d.vech = sympy.MatMul(sympy.Transpose(duplication), d.result, duplication)
-    elif not outcome.terms:  # the output does not depend on the wrt: a zero of its shape
+        d.vech = sympy.ZeroMatrix(duplication.shape[1], duplication.shape[1]) \
+            if isinstance(d.result, sympy.ZeroMatrix) else \
+            sympy.MatMul(sympy.Transpose(duplication), d.result, duplication)
+    elif not outcome.terms and layout is None:  # the output does not depend on the wrt
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:
             d.no_matrix_form = f"{len(sizes)} free indices: a tensor of order {len(sizes)}"
@@ -488,7 +492,8 @@ def _vec_layout(d: Derivative, dims: dict) -> VecLayout | None:
         return None
     rows, cols = d.free[:d.vec_rows], d.free[d.vec_rows:]
     pad = (Integer(0),)
-    return VecLayout((*rows, *pad)[:2], (*cols, *pad)[:2], dims, d.vec)
+    return VecLayout((*rows, *pad)[:2], (*cols, *pad)[:2], dims, d.vec,
+                     frozenset(d.names.symbols))
 
 
 def _finished_result(result: Derivation | Derivative, check: bool):

@@ -312,3 +312,46 @@ def test_expand_writes_the_blocks_of_a_small_hessian():
     grid = [line for line in shown.splitlines() if "⎡" in line or "⎢" in line or "⎣" in line]
     assert grid[0].split("⎡")[1].split()[:3] == ["A", "+", "Aᵀ"] and "0" in grid[0]
     assert "⋱" in shown and shown.count("A + Aᵀ") >= 4
+
+
+# ------------------------------------------------------------------ from the review
+
+def test_printed_numpy_reads_lengths_off_the_arrays():
+    # np.eye(m*n) named lengths no user's code has; the check no longer lends them
+    d = checked(hessian("L = sum(X ** 2)", "X"))
+    x = RNG.normal(size=(3, 2))
+    np.testing.assert_allclose(value(d, {"X": x}), 2 * np.eye(6))
+    z = checked(hessian("L = trace(A @ X)", "X"))
+    assert z.no_matrix_form is None and np.all(value(z, {"A": x.T, "X": x}) == 0)
+
+
+def test_a_block_in_the_denominator_layout_is_labelled_as_transposed():
+    d = checked(hessian("x: (d,)\nb: (c,)\nf = sum(tanh(W.T @ x + b))", "W, b",
+                        layout="denominator"))
+    assert result_line(d.text()).startswith("∂²f/∂b ∂vec(W)ᵀ = ")
+    x, w, b = RNG.normal(size=4), RNG.normal(size=(4, 3)), RNG.normal(size=3)
+    assert value(d, {"x": x, "W": w, "b": b}).shape == (3, 12)
+
+
+def test_k_under_rows_is_named_in_that_convention():
+    # vec stacking the rows: K_mn vec(X) = vec(Xᵀ) for X of shape (m, n) there too
+    d = checked(jacobian("X: (m, n)\nY = X.T", "X", vec="rows"))
+    assert result_line(d.text()) == "∂vec(Y)/∂vec(X)ᵀ = K_mn"
+    x = RNG.normal(size=(3, 2))
+    np.testing.assert_array_equal(value(d, {"X": x}) @ x.reshape(-1), x.T.reshape(-1))
+
+
+def test_the_batch_row_is_named_as_the_formula_names_it():
+    d = checked(hessian("X: (n, d)\nx: (c,)\nW: (d, c)\nZ = X @ W\n"
+                        "L = sum(log(1 + exp(Z))) + sum(Z @ x)", "W"))
+    text = d.text()
+    assert "X_p is row p of X" in text and "x_p is row p" not in text
+
+
+def test_the_factor_step_names_the_rule_it_used():
+    d = checked(hessian("S: symmetric(n, n)\nx: (n,)\nL = x @ S @ S @ x", "S"))
+    merge = next(s for s in d.steps if s.reason.key == "factor_kronecker")
+    assert merge.reason.params["merges"] == ["commutation"]
+    assert "K A + K B = K (A + B)" in d.text()
+    d = checked(hessian("L = trace(X.T @ A @ X)", "X"))
+    assert "P ⊗ Q + P ⊗ R = P ⊗ (Q + R)" in d.text()

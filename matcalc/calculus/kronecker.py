@@ -26,7 +26,7 @@ import sympy
 from sympy import Expr, Integer, KroneckerProduct, MatAdd, MatMul, S
 
 from ..errors import NoMatrixForm
-from ..index.symbols import BatchSum, Element, Index, indices_of
+from ..index.symbols import BatchSum, Element, Index, entry_letter, indices_of
 from ..index.vec import Commutation, Rows, Vec, VecIndex
 from .collapse import Term
 from .proof import Proof
@@ -49,6 +49,7 @@ class Layout:
     cols: tuple[Expr, Expr]
     dims: dict
     order: str = "columns"
+    names: frozenset = frozenset()  # the program's names (x_p's letter must not be one)
 
     @property
     def indices(self) -> tuple[Expr, Expr, Expr, Expr]:
@@ -88,15 +89,18 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
               "cols": [str(i) if isinstance(i, Index) else "1" for i in layout.cols]}
     batches = [m for _, _, m in pieces if isinstance(m, BatchSum)]
     if batches:  # Σ_p …: x_p is row p of X
-        rows = {r for b in batches for r in b.atoms(Rows)}
-        params["rows_of"] = sorted(r.name for r in rows)
+        rows = sorted({r.name for b in batches for r in b.atoms(Rows)})
+        params["rows_of"] = rows
+        params["row_letters"] = [entry_letter(r, layout.names) for r in rows]
         params["label"] = [str(batches[0].limits[0][0])]
     proof.record(sympy.Add(*[c * layout.entry(m) for _, c, m in pieces]), "kronecker",
                  **params)
-    parts = _merged([(c, m) for _, c, m in pieces])
+    merges: list[str] = []
+    parts = _merged([(c, m) for _, c, m in pieces], merges)
     result = _total(parts)
     if len(parts) < len(pieces):
-        proof.record(layout.entry(result), "factor_kronecker")
+        proof.record(layout.entry(result), "factor_kronecker",
+                     merges=list(dict.fromkeys(merges)))
     return result
 
 
@@ -124,7 +128,7 @@ def _paddings(layout: Layout) -> list[Layout]:
     """The layout, and each side with one index padded in front rather than behind."""
     def sides(pair):
         return [pair, pair[::-1]] if not isinstance(pair[1], Index) else [pair]
-    return [Layout(rows, cols, layout.dims, layout.order)
+    return [Layout(rows, cols, layout.dims, layout.order, layout.names)
             for rows in sides(layout.rows) for cols in sides(layout.cols)]
 
 
@@ -283,11 +287,12 @@ def _product(kind: str, first: Expr, second: Expr, layout: Layout) -> Expr:
         return _matmul(Vec(first, layout.order), sympy.Transpose(Vec(second, layout.order)))
     if kind == "kronecker":  # first: (r₁, c₁), second: (r₂, c₂)
         return _kron(second, first) if layout.order == "columns" else _kron(first, second)
-    # commutation: first (r₁, c₂), second (r₂, c₁)
+    # commutation: first (r₁, c₂), second (r₂, c₁); K_ab with a or b 1 is the identity
     r1, r2 = (layout.size(i) for i in layout.rows)
-    if layout.order == "columns":
-        return _matmul(Commutation(r2, r1), _kron(first, second))
-    return _matmul(Commutation(r1, r2), _kron(second, first))
+    kron = _kron(first, second) if layout.order == "columns" else _kron(second, first)
+    if r1 == 1 or r2 == 1:
+        return kron
+    return _matmul(Commutation(r2, r1, layout.order), kron)
 
 
 def _kron(a: Expr, b: Expr) -> Expr:
@@ -314,16 +319,17 @@ def _matmul(*args: Expr) -> Expr:
     return args[0] if len(args) == 1 else MatMul(*args)
 
 
-def _merged(parts: list[tuple[Expr, Expr]]) -> list[tuple[Expr, Expr]]:
+def _merged(parts: list[tuple[Expr, Expr]], merges: list[str]) -> list[tuple[Expr, Expr]]:
     """Kronecker products with a side in common, added on the other side:
-    c P ⊗ Q + d P ⊗ R = P ⊗ (c Q + d R), and alike behind one commutation matrix."""
+    c P ⊗ Q + d P ⊗ R = P ⊗ (c Q + d R), and alike behind one commutation matrix; the
+    rules used are appended to ``merges`` ("left", "right", "commutation", "batch")."""
     parts = list(parts)
     merged = True
     while merged:
         merged = False
         for a in range(len(parts)):
             for b in range(a + 1, len(parts)):
-                joined = _join(parts[a], parts[b])
+                joined = _join(parts[a], parts[b], merges)
                 if joined is not None:
                     parts[a] = joined
                     del parts[b]
@@ -334,13 +340,17 @@ def _merged(parts: list[tuple[Expr, Expr]]) -> list[tuple[Expr, Expr]]:
     return parts
 
 
-def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] | None:
+def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr], merges: list[str]
+          ) -> tuple[Expr, Expr] | None:
     (c, m), (d, n) = one, two
     if isinstance(m, BatchSum) or isinstance(n, BatchSum):  # Σ_p P_p ⊗ Q_p + Σ_p R_p ⊗ Q_p
         if not (isinstance(m, BatchSum) and isinstance(n, BatchSum)) or m.limits != n.limits:
             return None
-        joined = _join((c, m.matrix), (d, n.matrix))
-        return None if joined is None else (joined[0], BatchSum(joined[1], *m.limits))
+        joined = _join((c, m.matrix), (d, n.matrix), merges)
+        if joined is None:
+            return None
+        merges.append("batch")
+        return joined[0], BatchSum(joined[1], *m.limits)
     front = S.One
     if isinstance(m, MatMul) and isinstance(n, MatMul) and m.args[0] == n.args[0] and \
             isinstance(m.args[0], Commutation) and len(m.args) == len(n.args) == 2:
@@ -350,10 +360,13 @@ def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr]) -> tuple[Expr, Expr] |
         return None
     if m.args[0] == n.args[0]:
         joined = KroneckerProduct(m.args[0], _sum(c, m.args[1], d, n.args[1]))
+        merges.append("left")
     elif m.args[1] == n.args[1]:
         joined = KroneckerProduct(_sum(c, m.args[0], d, n.args[0]), m.args[1])
+        merges.append("right")
     elif front != S.One:  # K (P ⊗ Q) + K (R ⊗ T) = K (P ⊗ Q + R ⊗ T)
         joined = _sum(c, m, d, n)
+        merges.append("commutation")
     else:
         return None
     return S.One, (joined if front == S.One else MatMul(front, joined))

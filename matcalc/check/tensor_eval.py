@@ -780,7 +780,7 @@ def _(m: Vec, ev):
 @_matrix.register
 def _(m: Commutation, ev):
     """K_mn: row j + n i, column i + m j is 1 (K_mn vec(A) = vec(Aᵀ), vec stacking columns)."""
-    rows, cols = (ev.size(s) for s in m.sizes)
+    rows, cols = (ev.size(s) for s in m.columns)
     k = np.zeros((rows * cols, rows * cols))
     for i in range(rows):
         for j in range(cols):

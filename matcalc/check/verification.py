@@ -126,12 +126,15 @@ def plain(values: dict) -> dict:
     return {name: float(v) if np.ndim(v) == 0 else np.asarray(v) for name, v in values.items()}
 
 
-def code_namespace(instance) -> dict:
+def code_namespace(instance, shapes: dict) -> dict:
     """What printed numpy reads on an instance: its values (``plain``), and the lengths
-    only a reshape names (h, as a user's code has it beside the arrays)."""
+    only a reshape names (h, as a user's code has it beside the arrays) — not a length
+    an array carries (m for A: (m, n)): printed code must read that off A.shape, as a
+    user's code would have no name m."""
     values = plain(instance.values)
+    carried = {x for name in values for x in shapes.get(name, ()) if isinstance(x, str)}
     values.update({n: size for n, size in instance.dims.items()
-                   if isinstance(n, str) and n not in values})
+                   if isinstance(n, str) and n not in values and n not in carried})
     return values
 
 
@@ -192,7 +195,7 @@ def _numpy_error(d: Derivation, wrt: str, instance, reference: np.ndarray,
     code = numpy_of(wrt) if wrt in d.gradients else None
     if code is None:
         return None
-    values = code_namespace(instance)
+    values = code_namespace(instance, d.shapes.names)
     values.update({f"d{o}": g for o, g in instance.given().items()})
     value = np.asarray(eval_numpy(code, values, instance.numpy_memo), dtype=float)
     if value.shape != np.shape(instance.values[wrt]):
@@ -269,7 +272,7 @@ def _check_backward_code(d: Derivation, checks: dict[str, GradientCheck], instan
     differences of L in X (an intermediate X perturbed where it stands)."""
     if not code:
         return
-    values = code_namespace(instance)
+    values = code_namespace(instance, d.shapes.names)
     values.update({f"d{o}": g for o, g in instance.given().items()})
     for name, line in code:
         value = values[f"d{name}"] = np.asarray(eval_numpy(line, values), dtype=float)
@@ -491,13 +494,13 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
                 _matrix_value(d.vech, ev, within.shape), within.reshape(-1), floor))
             code = codegen.derivative_numpy(d, d.vech)
             if code is not None:
-                value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)
+                value = np.asarray(eval_numpy(code, code_namespace(instance, d.shapes.names)), dtype=float)
                 check.numpy_error = max(check.numpy_error or 0.0, _relative(
                     value.reshape(-1), within.reshape(-1), floor)
                     if value.size == within.size else float("inf"))
         code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
-            value = np.asarray(eval_numpy(code, code_namespace(instance)), dtype=float)
+            value = np.asarray(eval_numpy(code, code_namespace(instance, d.shapes.names)), dtype=float)
             error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
                 if value.size == reference.size else float("inf")
             check.numpy_error = max(check.numpy_error or 0.0, error)

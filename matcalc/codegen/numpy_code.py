@@ -86,7 +86,13 @@ class NumpyPrinter:
                                              ranks.get(a, len(ranks))))
 
     def dim(self, d: Expr) -> str:
-        return self.dims.get(str(d), str(d))
+        """A length as code: X.shape[0] for m; a product of lengths (m n, the side of a
+        vec matrix) as theirs, X.shape[0]*X.shape[1]; n(n + 1)/2 in integers."""
+        known = self.dims.get(str(d))
+        if known is not None or not isinstance(d, Expr) or d.is_Symbol or d.is_number:
+            return known if known is not None else str(d)
+        named = {s: sympy.Symbol(self.dims.get(str(s), str(s))) for s in d.free_symbols}
+        return str(d.xreplace(named)).replace("/2", "//2")
 
     def rank(self, e: Expr) -> int:
         """numpy's ndim of the code printed for e (remembered: products ask it of every
@@ -250,7 +256,7 @@ class NumpyPrinter:
             return (f"((np.eye({n} * {n})[:, {lower} + {n} * {upper}] + np.eye({n} * {n})"
                     f"[:, {upper} + {n} * {lower}]) / (1 + ({upper} == {lower})))"), 4
         if isinstance(e, Commutation):  # K_mn: the rows of I_mn, vec(A)'s entries in Aᵀ's order
-            m, n = (self.dim(s) for s in e.sizes)
+            m, n = (self.dim(s) for s in e.columns)
             return f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({n}, {m}).T.reshape(-1)]", 4
         if isinstance(e, sympy.ZeroMatrix):
             return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4

@@ -56,6 +56,15 @@ OUTPUT_INDICES = ("k", "l")
 INNER_INDICES = ("p", "q", "r", "s", "t", "u", "v", "w")
 
 
+def entry_letter(name: str, names) -> str:
+    """a for A, the seed articles' a_ij for the entries of A (and x_p for row p of X) —
+    unless the program has a name a of its own."""
+    lower = name.lower()
+    if name[0].isupper() and (lower == name or lower not in names):
+        return lower
+    return name
+
+
 def index_symbols(names: tuple[str, ...], count: int) -> tuple[Index, ...]:
     """The first ``count`` of the given index names: (i, j) for a matrix, (i,) for a vector."""
     return tuple(Index(n) for n in names[:count])

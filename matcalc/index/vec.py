@@ -99,19 +99,30 @@ class Vech(MatrixExpr):
 
 
 class Commutation(MatrixExpr):
-    """K_mn, the mn×mn permutation with K_mn vec(A) = vec(Aᵀ) for A of shape (m, n):
-    (K_mn)_{(j,i),(i,j)} = 1 for vec stacking the columns (Magnus–Neudecker)."""
+    """K_mn, the mn×mn permutation with K_mn vec(A) = vec(Aᵀ) for A of shape (m, n), in
+    the stated order: (K_mn)_{(j,i),(i,j)} = 1 (Magnus–Neudecker's, vec stacking the
+    columns). When vec stacks the rows, vec(A) is the columns' vec of Aᵀ, and this K_mn is
+    their K_nm."""
 
-    def __new__(cls, m: Expr, n: Expr) -> Expr:
-        return MatrixExpr.__new__(cls, m, n)
+    def __new__(cls, m: Expr, n: Expr, order: str = "columns") -> Expr:
+        return MatrixExpr.__new__(cls, m, n, Str(str(order)))
 
     @property
     def sizes(self) -> tuple[Expr, Expr]:
         return self.args[0], self.args[1]
 
     @property
+    def order(self) -> str:
+        return self.args[2].name
+
+    @property
+    def columns(self) -> tuple[Expr, Expr]:
+        """(m, n) of the same matrix as the columns' K_mn."""
+        return self.sizes if self.order == "columns" else self.sizes[::-1]
+
+    @property
     def shape(self) -> tuple[Expr, Expr]:
-        m, n = self.args
+        m, n = self.sizes
         return m * n, m * n
 
     def _sympystr(self, printer) -> str:

@@ -757,7 +757,8 @@ def _module(d, env, form) -> str:
                          "no numpy module; write the function out to get one",
                          option="format", value="numpy")
     if d.view == "derivative":
-        view = derivative_view(d, derivative_numpy(d))
+        view = derivative_view(d, derivative_numpy(d),
+                               TextPrinter(context(d)).doprint(d.matrix_lhs))
         if not view:
             raise UsageError(f"this {d.kind} has no matrix form, so no numpy module")
         return env.get_template("numpy_derivative.j2").render(**view).rstrip() + "\n"

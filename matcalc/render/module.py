@@ -31,9 +31,10 @@ def _clash(program) -> None:
                          "rename it for --format numpy", option="format", value="numpy")
 
 
-def derivative_view(d, code: str | None) -> dict:
+def derivative_view(d, code: str | None, lhs: str) -> dict:
     """What ``templates/numpy_derivative.j2`` needs: a Jacobian's or Hessian's forward pass
-    and its matrix as numpy, with the layout its check arranges central differences in."""
+    and its matrix as numpy, with the layout its check arranges central differences in;
+    ``lhs`` says what it is, ∂y/∂x or ∂vec(Y)/∂vec(X)ᵀ, in text."""
     program, shapes = d.program, d.shapes
     _clash(program)
     out_shape, wrt_shape = list(shapes.names[d.output]), list(shapes.names[d.wrt])
@@ -43,6 +44,7 @@ def derivative_view(d, code: str | None) -> dict:
         **_program_view(d, list(program.inputs())),
         "kind": d.kind, "layout": d.layout, "wrt": d.wrt, "output": d.output, "code": code,
         "scalar_output": not out_shape, "wrt2": d.wrt2 or d.wrt,
+        "lhs": lhs, "vec": d.vec,
         # what vec stacks: numpy's reshape order for it ("F": the columns)
         "order": "F" if d.vec == "columns" else "C",
     }

@@ -24,6 +24,7 @@ from ..index.symbols import (
     Partial,
     Slice,
     TensorSymbol,
+    entry_letter,
     free_symbols,
     indices_of,
 )
@@ -214,10 +215,7 @@ class Printer(Walker):
 
     def element_name(self, name: str) -> str:
         """a for A (if that is unambiguous): the seed articles' a_ij for entries of A."""
-        lower = name.lower()
-        if name[0].isupper() and (lower == name or lower not in self.ctx.names):
-            return lower
-        return name
+        return entry_letter(name, self.ctx.names)
 
     def indices(self, expr: Element) -> list[Expr]:
         """The indices shown: one per axis (a_{β,i,j}), a slice's labels first (the entry
