@@ -121,8 +121,8 @@ def _header_layout(layout: str | None, header: dict[str, str]) -> str:
 def _one_wrt(wrt: str | None, header: dict[str, str], command: str) -> str:
     """The one input a Jacobian is taken by: --wrt, or the file's ``# wrt:``."""
     if wrt and "," in wrt:
-        raise click.UsageError(f"--wrt {wrt.replace(' ', '')}: {command} takes one input (a Hessian takes a "
-                               "pair, W,b)")
+        raise click.UsageError(f"--wrt {wrt.replace(' ', '')}: {command} takes one input "
+                               "(a Hessian takes a pair, W,b)")
     if wrt:
         return wrt
     named = [w.strip() for w in header.get("wrt", "").split(",") if w.strip()]

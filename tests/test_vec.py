@@ -17,7 +17,7 @@ from helpers import result_line
 from matcalc import hessian, jacobian
 from matcalc.check import verify
 from matcalc.check.numeric import eval_numpy
-from matcalc.check.verification import verify_derivative, vec_matrix
+from matcalc.check.verification import vec_matrix, verify_derivative
 from matcalc.errors import UsageError
 
 RNG = np.random.default_rng(24)

@@ -20,7 +20,6 @@ guessed.
 from __future__ import annotations
 
 from contextvars import ContextVar
-
 from dataclasses import dataclass
 
 import sympy

@@ -32,7 +32,6 @@ from typing import NamedTuple
 
 import sympy
 from sympy import (
-    KroneckerProduct,
     Add,
     Determinant,
     DiagonalOf,
@@ -42,6 +41,7 @@ from sympy import (
     Identity,
     Inverse,
     KroneckerDelta,
+    KroneckerProduct,
     MatAdd,
     MatMul,
     MatPow,
@@ -59,7 +59,6 @@ from sympy import (
 from .. import ops
 from ..arrays import np
 from ..errors import UnsupportedError
-from ..index.vec import Commutation, Duplication, Vec, VecIndex
 from ..index.reshape import Div, Joint, MatrixView, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
@@ -78,6 +77,7 @@ from ..index.symbols import (
     Written,
     free_symbols,
 )
+from ..index.vec import Commutation, Duplication, Vec, VecIndex
 from ..language.program import Program, values_read
 from ..ops.maps import (
     Gradient,

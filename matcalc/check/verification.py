@@ -494,13 +494,15 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
                 _matrix_value(d.vech, ev, within.shape), within.reshape(-1), floor))
             code = codegen.derivative_numpy(d, d.vech)
             if code is not None:
-                value = np.asarray(eval_numpy(code, code_namespace(instance, d.shapes.names)), dtype=float)
+                names = code_namespace(instance, d.shapes.names)
+                value = np.asarray(eval_numpy(code, names), dtype=float)
                 check.numpy_error = max(check.numpy_error or 0.0, _relative(
                     value.reshape(-1), within.reshape(-1), floor)
                     if value.size == within.size else float("inf"))
         code = codegen.derivative_numpy(d)
         if code is not None:  # the numpy code, run, against the same reference
-            value = np.asarray(eval_numpy(code, code_namespace(instance, d.shapes.names)), dtype=float)
+            names = code_namespace(instance, d.shapes.names)
+            value = np.asarray(eval_numpy(code, names), dtype=float)
             error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
                 if value.size == reference.size else float("inf")
             check.numpy_error = max(check.numpy_error or 0.0, error)

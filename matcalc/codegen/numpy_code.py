@@ -13,7 +13,6 @@ from sympy import Expr, Integer, Rational
 from .. import ops
 from ..calculus.matrices import diagonal_of, hadamard_order, is_negative, negated
 from ..index.reshape import MatrixView, View
-from ..index.vec import Commutation, Duplication, Rows, Vec
 from ..index.symbols import (
     Apply,
     BatchSum,
@@ -28,6 +27,7 @@ from ..index.symbols import (
     stack_labels,
     stacked,
 )
+from ..index.vec import Commutation, Duplication, Rows, Vec
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
 

@@ -9,7 +9,6 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of
-from ..index.vec import Duplication, Vec, Vech
 from ..index.reshape import Mod, View
 from ..index.symbols import (
     BatchSum,
@@ -23,6 +22,7 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
+from ..index.vec import Duplication, Vec, Vech
 from ..language.program import BinOp, Call, Name, Neg, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -155,7 +155,8 @@ class LatexPrinter(TextPrinter):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return rf"\nabla_{{{self._print(e.var)}}} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) and \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec,
+                                Vech)) and \
                 not (isinstance(top, sympy.Transpose) and isinstance(top.arg, Vec)) or \
                 hasattr(top, "_matcalc_print"):
             shown = rf"\left({shown}\right)"

@@ -9,7 +9,6 @@ from sympy import Expr, Integer, KroneckerDelta, Mul, Pow, Rational, Sum, Symbol
 
 from .. import ops
 from ..calculus.matrices import diagonal_of, is_negative, negated
-from ..index.vec import Vec, Vech
 from ..index.reshape import MAPS, Mod, View
 from ..index.symbols import (
     UPSTREAMS,
@@ -24,6 +23,7 @@ from ..index.symbols import (
     UpstreamGrad,
     literal_grid,
 )
+from ..index.vec import Vec, Vech
 from ..language.program import BinOp, Call, Item, Name, Neg, Number, Reshape, Size, Stack
 from ..language.program import Transpose as TransposeNode
 from ..ops.maps import Gradient, Jacobian, MapDerivative
@@ -117,7 +117,8 @@ class TextPrinter(Printer):
         if self.is_gradient(e):  # ∇_X L: a scalar by a vector or a matrix
             return f"∇_{self._print(e.var)} {self._print(top)}"
         shown = self.written(top)
-        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec, Vech)) and \
+        if not isinstance(top, (Symbol, Element, sympy.Function, sympy.MatrixSymbol, Vec,
+                                Vech)) and \
                 not (isinstance(top, sympy.Transpose) and isinstance(top.arg, Vec)) or \
                 hasattr(top, "_matcalc_print") or (
                 isinstance(top, Element) and isinstance(top.matrix, UPSTREAMS)):
