@@ -93,6 +93,13 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     assert jacobian["share"].count("kind=jacobian") == 1 and "layout=denominator" in \
         jacobian["share"]
     assert jacobian["verdict"].startswith("✓ verified in your browser on 2 random points")
+    # issue 24: a Hessian by a matrix (I ⊗ (A + Aᵀ)) and a block by two inputs, checked
+    by_matrix, block = runs(report)["hessian by a matrix"], runs(report)["hessian block"]
+    for run in (by_matrix, block):
+        assert not run["error"] and run["verdict"].startswith("✓ verified in your browser")
+    kron = "&#x02297;"  # ⊗ in MathML
+    assert kron in by_matrix["proof"] and "vec=columns" in by_matrix["share"]
+    assert "wrt=W%2C+b" in block["share"] and kron in block["proof"]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(["derive", PROGRAM, "--wrt", "A", "--format", "markdown", "--flavor", "zenn"])

@@ -343,6 +343,9 @@ def _merged(parts: list[tuple[Expr, Expr]], merges: list[str]) -> list[tuple[Exp
 def _join(one: tuple[Expr, Expr], two: tuple[Expr, Expr], merges: list[str]
           ) -> tuple[Expr, Expr] | None:
     (c, m), (d, n) = one, two
+    if m == n:  # c M + d M = (c + d) M
+        merges.append("like")
+        return c + d, m
     if isinstance(m, BatchSum) or isinstance(n, BatchSum):  # Σ_p P_p ⊗ Q_p + Σ_p R_p ⊗ Q_p
         if not (isinstance(m, BatchSum) and isinstance(n, BatchSum)) or m.limits != n.limits:
             return None

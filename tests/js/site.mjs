@@ -79,6 +79,10 @@ try {
                             against: "A=dC @ B.T" });
   await derive("jacobian", { program: "x: (n,)\nW: (m, n)\ny = W @ x", wrt: "x",
                              kind: "jacobian", layout: "denominator" });
+  await derive("hessian by a matrix", { program: "L = trace(X.T @ A @ X)", wrt: "X",
+                                        kind: "hessian" });
+  await derive("hessian block", { program: "x: (d,)\nb: (c,)\nf = sum(tanh(W.T @ x + b))",
+                                  wrt: "W, b", kind: "hessian" });
   await derive("matmul again", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A" });
   // the Markdown tab, for Zenn: $$ blocks as Zenn's parser wants them
   await page.click('#tabs button[data-format="markdown"]');

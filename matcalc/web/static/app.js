@@ -12,7 +12,7 @@ const WORDS = {
     steps: "手順", expand: "成分ごとに書く", against: "手計算の numpy と照合",
     derive: "導出する", proof: "証明", text: "テキスト", graph: "グラフ", copy: "コピー",
     kind: "求めるもの", gradient: "勾配", jacobian: "ヤコビ行列", hessian: "ヘッセ行列",
-    layout: "レイアウト", flavor: "掲載先",
+    layout: "レイアウト", vec: "vec が積むもの", flavor: "掲載先",
     share: "このプログラムへのリンク",
   },
 };
@@ -81,13 +81,13 @@ async function loadGallery() {
 function inputs() {
   const read = (id) => $(id).value;
   return { program: read("program"), kind: read("kind"), lang: read("lang"),
-           steps: read("steps"), wrt: read("wrt"), layout: read("layout"),
+           steps: read("steps"), wrt: read("wrt"), layout: read("layout"), vec: read("vec"),
            expand: $("expand").checked, against: read("against").trim() };
 }
 
 // the command line's arguments for those inputs, in the given format
 function argsFor(format, given = state.inputs) {
-  const { program, kind, lang, steps, wrt, layout, expand, against } = given;
+  const { program, kind, lang, steps, wrt, layout, vec, expand, against } = given;
   if (format === "graph") return ["graph", program];
   // kind: derive (gradients), jacobian or hessian
   const args = [kind, program, "--lang", lang, "--steps", steps];
@@ -97,7 +97,7 @@ function argsFor(format, given = state.inputs) {
   } else if (names.length) {
     args.push("--wrt", names.join(","));  // a Hessian's block W,b; a Jacobian refuses two
   }
-  if (kind !== "derive") args.push("--layout", layout);
+  if (kind !== "derive") args.push("--layout", layout, "--vec", vec);
   if (expand) args.push("--expand");
   if (kind === "derive" && against) {
     args.push("--against", against);
@@ -179,7 +179,7 @@ async function show(format) {
 function writeLink() {
   const params = new URLSearchParams();
   params.set("program", $("program").value);
-  for (const id of ["kind", "wrt", "layout", "lang", "steps", "against"]) {
+  for (const id of ["kind", "wrt", "layout", "vec", "lang", "steps", "against"]) {
     if ($(id).value) params.set(id, $(id).value);
   }
   if ($("expand").checked) params.set("expand", "1");
@@ -191,7 +191,7 @@ function readLink() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (!params.get("program")) return false;
   $("program").value = params.get("program");
-  for (const id of ["kind", "wrt", "layout", "lang", "steps", "against"]) {
+  for (const id of ["kind", "wrt", "layout", "vec", "lang", "steps", "against"]) {
     if (params.get(id)) $(id).value = params.get(id);
   }
   showLayout();
@@ -203,6 +203,7 @@ function readLink() {
 function showLayout() {  // a Jacobian's or a Hessian's layout; --against is a gradient's
   const kind = $("kind").value;
   $("layout-label").hidden = kind === "derive";
+  $("vec-label").hidden = kind === "derive";  // by a matrix: what vec stacks
   $("against").disabled = kind !== "derive";
 }
 $("kind").addEventListener("change", showLayout);
