@@ -22,8 +22,6 @@ from . import ops
 from .calculus.backward import backward as backward_pass
 from .calculus.collapse import collapse, expand, total
 from .calculus.differentiate import differentiate, push_partial, replace_partials
-from .calculus.kronecker import Layout as VecLayout
-from .calculus.kronecker import vec_form
 from .calculus.lower import Lowering, Names, lower
 from .calculus.proof import Proof
 from .calculus.prove import STEPS, differentiate_step, finish
@@ -457,6 +455,7 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     d.shorthand = _shorthand(d)
     layout = _vec_layout(d, dims)
     if layout is not None and outcome.terms:
+        from .calculus.kronecker import vec_form  # by matrices only: not on every start
         try:
             d.result = vec_form(outcome.terms, layout, d.shapes.assumptions, proof)
             d.no_matrix_form = None
@@ -485,11 +484,13 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
     return _finished_result(d, check)
 
 
-def _vec_layout(d: Derivative, dims: dict) -> VecLayout | None:
-    """Rows and columns of the vec matrix: the first ``vec_rows`` free indices are the
-    rows', each side padded with 0 (a vector's second index, of size 1)."""
+def _vec_layout(d: Derivative, dims: dict):
+    """Rows and columns of the vec matrix (``calculus.kronecker.Layout``): the first
+    ``vec_rows`` free indices are the rows', each side padded with 0 (a vector's second
+    index, of size 1); None unless the derivative is read in the vec convention."""
     if d.vec is None:
         return None
+    from .calculus.kronecker import Layout as VecLayout
     rows, cols = d.free[:d.vec_rows], d.free[d.vec_rows:]
     pad = (Integer(0),)
     return VecLayout((*rows, *pad)[:2], (*cols, *pad)[:2], dims, d.vec,
