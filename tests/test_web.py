@@ -108,6 +108,10 @@ def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     assert '"program": "A: (m, n)\\nB: (n, p)\\nC = A @ B"' in report["text_after_edit"]
     against = runs(report)["against"]  # the user's numpy, run on the stand-in
     assert not against["error"] and "right: dC @ B.T equals ∂L/∂A" in against["source"]
+    assert against["verdict"].startswith("right: dC @ B.T equals ∂L/∂A")
+    wrong = runs(report)["against wrong"]  # the verdict line says so, in red
+    assert wrong["verdict"].startswith("wrong: 2 * dC @ B.T is not ∂L/∂A")
+    assert wrong["verdict_class"] == "wrong" and against["verdict_class"] == ""
 
 
 def test_every_gallery_example_gives_the_command_lines_text(report):

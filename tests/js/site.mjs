@@ -60,6 +60,7 @@ try {
       const $ = (id) => document.getElementById(id);
       return {
         verdict: $("verdict").hidden ? "" : $("verdict").textContent,
+        verdict_class: $("verdict").className,
         error: $("error").hidden ? "" : $("error").textContent,
         proof: $("proof").hidden ? "" : $("proof").srcdoc,
         source: $("source").hidden ? "" : $("source").textContent,
@@ -77,6 +78,8 @@ try {
                               lang: "ja" });
   await derive("against", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A",
                             against: "A=dC @ B.T" });
+  await derive("against wrong", { program: "A: (m, n)\nB: (n, p)\nC = A @ B", wrt: "A",
+                                  against: "A=2 * dC @ B.T" });
   await derive("jacobian", { program: "x: (n,)\nW: (m, n)\ny = W @ x", wrt: "x",
                              kind: "jacobian", layout: "denominator" });
   await derive("hessian by a matrix", { program: "L = trace(X.T @ A @ X)", wrt: "X",

@@ -136,6 +136,9 @@ function showVerdict(answer) {
   const lines = answer.stdout.trim().split("\n");
   const last = lines[lines.length - 1] || "";
   let verdict = /verified|未検証|検証|agrees|disagrees|一致/.test(last) ? last : "";
+  // --against: its headline (right: …, wrong: …), wherever its block ends
+  const judged = lines.find((line) => /^(right: |wrong: |一致：|不一致：)/.test(line));
+  if (judged) verdict = judged;
   // the command's own line, said of this page: the check ran here, in the browser
   const points = /at (\d+) random points/.exec(verdict) || /(\d+) 組の乱数入力/.exec(verdict);
   if (points && /^verified:/.test(verdict)) {
@@ -147,7 +150,8 @@ function showVerdict(answer) {
   }
   $("verdict").hidden = !verdict;
   $("verdict").textContent = verdict;
-  $("verdict").className = /^(not verified|未検証)/.test(verdict) ? "unverified" : "";
+  $("verdict").className = /^(not verified|未検証)/.test(verdict) ? "unverified"
+    : /^(wrong: |不一致：)/.test(verdict) ? "wrong" : "";
 }
 
 async function show(format) {
