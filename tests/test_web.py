@@ -85,6 +85,8 @@ def test_the_page_loads_offline_and_derives(report):
 def test_the_page_speaks_japanese_and_says_what_it_cannot_run(report):
     ja = runs(report)["matmul ja"]
     assert "勾配" in ja["proof"] and ja["button"] == "導出する"
+    assert ja["status"].endswith(" 秒で完了。") and runs(report)["matmul"]["status"] \
+        .startswith("Done in ")
     assert runs(report)["matmul again"]["button"] == "Derive"
     assert ja["verdict"] == ("✓ このブラウザの中で 3 組の乱数入力について検証済み："
                              "各ステップと結果が中心差分と一致。")

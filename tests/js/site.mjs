@@ -61,6 +61,7 @@ try {
       return {
         verdict: $("verdict").hidden ? "" : $("verdict").textContent,
         verdict_class: $("verdict").className,
+        status: $("status").textContent,
         error: $("error").hidden ? "" : $("error").textContent,
         proof: $("proof").hidden ? "" : $("proof").srcdoc,
         source: $("source").hidden ? "" : $("source").textContent,

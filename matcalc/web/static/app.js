@@ -16,6 +16,25 @@ const WORDS = {
     share: "このプログラムへのリンク",
   },
 };
+// the page's status lines (N: a number of seconds)
+const STATUS = {
+  en: { loading: "Loading Python (WebAssembly)…", installing: "Installing matcalc and SymPy…",
+        starting: "Starting matcalc…", ready: "Ready (N s).", deriving: "Deriving…",
+        done: "Done in N s.", copied: "Copied.",
+        graph: "Graphviz does not run in the page: paste this DOT text into any Graphviz " +
+               "viewer, or run `matcalc graph -f svg` on your machine.",
+        failed: "matcalc could not start in this browser: " },
+  ja: { loading: "Python（WebAssembly）を読み込み中…", installing: "matcalc と SymPy を導入中…",
+        starting: "matcalc を起動中…", ready: "準備完了（N 秒）。", deriving: "導出中…",
+        done: "N 秒で完了。", copied: "コピーした。",
+        graph: "このページでは Graphviz は動かない：この DOT を Graphviz のビューアに貼るか、" +
+               "手元で `matcalc graph -f svg` を実行する。",
+        failed: "このブラウザでは matcalc を起動できなかった：" },
+};
+function said(key, seconds) {  // a status line in the page's language
+  const text = (STATUS[$("lang").value] || STATUS.en)[key];
+  return seconds === undefined ? text : text.replace("N", seconds.toFixed(key === "done" ? 2 : 1));
+}
 const ENGLISH = {};
 for (const element of document.querySelectorAll("[data-text]")) {
   ENGLISH[element.dataset.text] = element.textContent;
@@ -37,22 +56,22 @@ function setStatus(text, step) {
 
 async function start() {
   const t0 = performance.now();
-  setStatus("Loading Python (WebAssembly)…", 1);
+  setStatus(said("loading"), 1);
   // the wheels download while Python starts
   const downloads = fetch("wheels.json").then((r) => r.json()).then((wheels) => Promise.all(
     wheels.map(async (name) => (await fetch("wheels/" + name)).arrayBuffer())));
   const [pyodide, buffers] = await Promise.all([
     loadPyodide({ indexURL: new URL("pyodide/", location.href).href }), downloads]);
-  setStatus("Installing matcalc and SymPy…", 2);
+  setStatus(said("installing"), 2);
   buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
-  setStatus("Starting matcalc…", 3);
+  setStatus(said("starting"), 3);
   pyodide.runPython("from matcalc.web.page import respond, warm\nwarm()");
   respond = pyodide.globals.get("respond");
   window.matcalc = { run, speak };  // for a script that drives the page
   await loadGallery();
   $("progress").hidden = true;
   $("derive").disabled = false;
-  setStatus(`Ready (${((performance.now() - t0) / 1000).toFixed(1)} s).`, 4);
+  setStatus(said("ready", (performance.now() - t0) / 1000), 4);
   document.body.dataset.state = "ready";
   if (readLink()) await derive();
 }
@@ -116,7 +135,7 @@ function run(args) {
 
 async function derive() {
   document.body.dataset.state = "busy";
-  setStatus("Deriving…");
+  setStatus(said("deriving"));
   await new Promise((r) => setTimeout(r, 0));  // let the status paint
   state.outputs = {};
   state.inputs = inputs();
@@ -125,7 +144,7 @@ async function derive() {
   showVerdict(text);
   writeLink();
   await show(state.format);
-  setStatus(`Done in ${text.seconds.toFixed(2)} s.`);
+  setStatus(said("done", text.seconds));
   document.body.dataset.state = "done";
 }
 
@@ -174,8 +193,7 @@ async function show(format) {
   } else {
     $("source").textContent = answer.stdout || answer.stderr;
     if (format === "graph" && answer.code === 0) {  // (not in the text Copy copies)
-      setStatus("Graphviz does not run in the page: paste this DOT text into any Graphviz " +
-                "viewer, or run `matcalc graph -f svg` on your machine.");
+      setStatus(said("graph"));
     }
   }
 }
@@ -224,7 +242,7 @@ for (const tab of $("tabs").children) {
 }
 $("copy").addEventListener("click", async () => {
   await navigator.clipboard.writeText($("source").textContent);
-  setStatus("Copied.");
+  setStatus(said("copied"));
 });
 $("lang").addEventListener("change", () => {
   speak($("lang").value);
@@ -234,6 +252,6 @@ $("lang").addEventListener("change", () => {
 start().catch((error) => {
   setStatus("");
   $("error").hidden = false;
-  $("error").textContent = "matcalc could not start in this browser: " + error;
+  $("error").textContent = said("failed") + error;
   document.body.dataset.state = "failed";
 });
