@@ -41,7 +41,7 @@ from .index.symbols import (
     index_symbols,
     jacobian_indices,
 )
-from .index.vec import ORDERS, Duplication, Vec
+from .index.vec import ORDERS, Commutation, Duplication, Vec
 from .language.parse import parse
 from .language.program import Call, Name, Program, walk_program
 from .language.shapes import Shape, Shapes, infer, show
@@ -459,21 +459,19 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
         try:
             d.result = vec_form(outcome.terms, layout, d.shapes.assumptions, proof)
             d.no_matrix_form = None
-        except NoMatrixForm as why:
-            d.no_matrix_form = f"{d.no_matrix_form}, and {why}"
-            d.vec = None
+        except NoMatrixForm as why:  # the vec matrix exists; its entries are the index form
+            d.no_matrix_form = f"no Kronecker form: {why}"
+            d.vec, d.no_kronecker = None, True
         d.steps = proof.steps
     elif d.vec is not None and outcome.terms:
         d.vec = None
     if not outcome.terms and layout is not None:  # a zero of the vec matrix's shape
         d.result = sympy.ZeroMatrix(*layout.shape())
-    if d.kind == "hessian" and d.vec == "columns" and d.wrt2 is None and \
+    if d.kind == "hessian" and d.vec is not None and d.wrt2 is None and \
             d.result is not None and d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
-        # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n
-        duplication = Duplication(d.names.symbols[d.wrt].shape[0])
-        d.vech = sympy.ZeroMatrix(duplication.shape[1], duplication.shape[1]) \
-            if isinstance(d.result, sympy.ZeroMatrix) else \
-            sympy.MatMul(sympy.Transpose(duplication), d.result, duplication)
+        # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n (in
+        # either order: rvec(S) = vec(Sᵀ) = vec(S), and K D_n = D_n)
+        d.vech = _in_vech(d.result, Duplication(d.names.symbols[d.wrt].shape[0]))
     elif not outcome.terms and layout is None:  # the output does not depend on the wrt
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:
@@ -482,6 +480,28 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
             d.result = sympy.ZeroMatrix(*sizes, *[Integer(1)] * (2 - len(sizes))) \
                 if sizes else Integer(0)
     return _finished_result(d, check)
+
+
+def _in_vech(h: Expr, duplication: Duplication) -> Expr:
+    """D_nᵀ H D_n, with D_nᵀ K_nn = D_nᵀ (a symmetric matrix is its own transpose) and
+    a number in front: −D_nᵀ (S⁻¹ ⊗ S⁻¹) D_n for H = −K_nn (S⁻¹ ⊗ S⁻¹)."""
+    if isinstance(h, sympy.ZeroMatrix):
+        return sympy.ZeroMatrix(duplication.shape[1], duplication.shape[1])
+
+    def dropped(term: Expr) -> tuple[Expr, Expr]:
+        scalar, args = sympy.S.One, list(term.args) if isinstance(term, sympy.MatMul) \
+            else [term]
+        if len(args) > 1 and not args[0].is_Matrix:
+            scalar = args.pop(0)
+        if len(args) > 1 and isinstance(args[0], Commutation):
+            args.pop(0)
+        return scalar, args[0] if len(args) == 1 else sympy.MatMul(*args)
+    terms = [dropped(t) for t in (h.args if isinstance(h, sympy.MatAdd) else (h,))]
+    scalar = terms[0][0] if len(terms) == 1 else sympy.S.One
+    inner = terms[0][1] if len(terms) == 1 else \
+        sympy.MatAdd(*[m if c == 1 else sympy.MatMul(c, m) for c, m in terms])
+    core = sympy.MatMul(sympy.Transpose(duplication), inner, duplication)
+    return core if scalar == 1 else sympy.MatMul(scalar, *core.args)
 
 
 def _vec_layout(d: Derivative, dims: dict):

@@ -194,6 +194,7 @@ class Derivative:
     vec: str | None = None
     vec_rows: int = 0
     wrt2: str | None = None          # a Hessian's second input (the block ∂²f/∂W∂b)
+    no_kronecker: bool = False       # by matrices, the terms did not factor (index form)
     # by a symmetric S: the Hessian in its free entries vech(S), D_nᵀ H D_n for H = result
     vech: Expr | None = None
     view = "derivative"

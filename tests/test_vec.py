@@ -127,13 +127,13 @@ def test_a_vector_by_a_matrix():
 def test_rows_give_numpys_order():
     # vec stacking the rows is vec(Xᵀ): vec_r(A X B) = (A ⊗ Bᵀ) vec_r(X), numpy's reshape
     d = checked(jacobian("Y = A @ X @ B", "X", vec="rows"))
-    assert result_line(d.text()) == "∂vec(Y)/∂vec(X)ᵀ = A ⊗ Bᵀ"
+    assert result_line(d.text()) == "∂rvec(Y)/∂rvec(X)ᵀ = A ⊗ Bᵀ"
     a, x, b = RNG.normal(size=(4, 3)), RNG.normal(size=(3, 2)), RNG.normal(size=(2, 5))
     got = value(d, {"A": a, "X": x, "B": b})
     dx = RNG.normal(size=x.shape)
     np.testing.assert_allclose(got @ dx.reshape(-1), (a @ dx @ b).reshape(-1))
     h = checked(hessian("L = trace(X.T @ A @ X)", "X", vec="rows"))
-    assert result_line(h.text()) == "∂²L/∂vec(X) ∂vec(X)ᵀ = (A + Aᵀ) ⊗ I"
+    assert result_line(h.text()) == "∂²L/∂rvec(X) ∂rvec(X)ᵀ = (A + Aᵀ) ⊗ I"
 
 
 def test_softmax_cross_entropy_one_example():
@@ -336,7 +336,8 @@ def test_a_block_in_the_denominator_layout_is_labelled_as_transposed():
 def test_k_under_rows_is_named_in_that_convention():
     # vec stacking the rows: K_mn vec(X) = vec(Xᵀ) for X of shape (m, n) there too
     d = checked(jacobian("X: (m, n)\nY = X.T", "X", vec="rows"))
-    assert result_line(d.text()) == "∂vec(Y)/∂vec(X)ᵀ = K_mn"
+    assert result_line(d.text()) == "∂rvec(Y)/∂rvec(X)ᵀ = K_mn"
+    assert "K rvec(M) = rvec(Mᵀ)" in d.text()
     x = RNG.normal(size=(3, 2))
     np.testing.assert_array_equal(value(d, {"X": x}) @ x.reshape(-1), x.T.reshape(-1))
 
@@ -352,6 +353,9 @@ def test_the_factor_step_names_the_rule_it_used():
     d = checked(hessian("S: symmetric(n, n)\nx: (n,)\nL = x @ S @ S @ x", "S"))
     merge = next(s for s in d.steps if s.reason.key == "factor_kronecker")
     assert merge.reason.params["merges"] == ["commutation"]
-    assert "K A + K B = K (A + B)" in d.text()
+    assert "K P + K Q = K (P + Q)" in d.text()
     d = checked(hessian("L = trace(X.T @ A @ X)", "X"))
     assert "P ⊗ Q + P ⊗ R = P ⊗ (Q + R)" in d.text()
+    # the rule's letters are none of the program's: Y = P X Q states its rule in U, V
+    d = checked(jacobian("Y = P @ X @ Q", "X"))
+    assert "(U ⊗ V)_(k,l),(i,j) = u_lj v_ki" in " ".join(d.text().split())

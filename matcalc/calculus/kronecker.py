@@ -84,7 +84,7 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
     into two matrices (Σ_n x_ni x_nk s_nj δ_jl: the sum ties the two sides)."""
     layout, pieces = _best(terms, layout, assumptions)
     kinds = list(dict.fromkeys(kind for kind, _, _ in pieces))
-    params = {"order": [layout.order], "kinds": kinds,
+    params = {"order": [layout.order], "kinds": kinds, "letters": _letters(layout.names),
               "rows": [str(i) if isinstance(i, Index) else "1" for i in layout.rows],
               "cols": [str(i) if isinstance(i, Index) else "1" for i in layout.cols]}
     batches = [m for _, _, m in pieces if isinstance(m, BatchSum)]
@@ -100,8 +100,17 @@ def vec_form(terms: list[Term], layout: Layout, assumptions: dict[str, str],
     result = _total(parts)
     if len(parts) < len(pieces):
         proof.record(layout.entry(result), "factor_kronecker",
-                     merges=list(dict.fromkeys(merges)))
+                     merges=list(dict.fromkeys(merges)), letters=_letters(layout.names))
     return result
+
+
+# the letters of the rules the steps state ((P ⊗ Q)_… = p q), none a name of the program
+LETTERS = (("P", "Q", "R"), ("U", "V", "W"), ("F", "G", "H"), ("L", "M", "N"))
+
+
+def _letters(names: frozenset) -> list[str]:
+    taken = {n.upper() for n in names}
+    return list(next((t for t in LETTERS if not taken & set(t)), LETTERS[0]))
 
 
 def _best(terms: list[Term], layout: Layout, assumptions: dict[str, str]

@@ -219,7 +219,13 @@ def diagonal_of(e: Expr) -> Expr | None:
     spread = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
               and isinstance(a.args[1], sympy.OneMatrix) and a.args[0].is_Matrix
               and a.args[0].shape[1] == 1]
-    return spread[0].args[0] if eye and spread else None
+    if eye and spread:
+        return spread[0].args[0]
+    # I ∘ (𝟏 vᵀ) is diag(v) too (the transpose of I ∘ (v 𝟏ᵀ))
+    rows = [a for a in e.args if isinstance(a, sympy.MatMul) and len(a.args) == 2
+            and isinstance(a.args[0], sympy.OneMatrix) and a.args[1].is_Matrix
+            and a.args[1].shape[0] == 1]
+    return transpose(rows[0].args[1]) if eye and rows else None
 
 
 def is_negative(term: Expr) -> bool:

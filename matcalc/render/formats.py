@@ -620,6 +620,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
     from ..language.shapes import show
     return {
         "program": d.program.source, "kind": d.kind, "layout": d.layout, "vec": d.vec,
+        "block": d.wrt2 is not None,  # a Hessian's block by two inputs
         "shapes": [(n, show(s)) for n, s in d.shapes.names.items()],
         "definitions": [{"lhs": printer.doprint(d.names.symbols[s.target]),
                          "matrix": printer.doprint(s.value),
@@ -633,7 +634,10 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
-        "no_matrix_form": d.no_matrix_form, "form": d.form, "numpy": derivative_numpy(d),
+        "no_matrix_form": d.no_matrix_form.removeprefix("no Kronecker form: ")
+        if d.no_matrix_form else d.no_matrix_form,
+        "no_form_label": "no_kronecker_form" if d.no_kronecker else "no_matrix_form",
+        "form": d.form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
         "verified_key": "verified_result" if d.proof == "result" else "verified",
         "vech": _vech_view(d, printer),

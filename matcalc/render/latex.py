@@ -340,8 +340,9 @@ class LatexPrinter(TextPrinter):
 
     KRON = r" \otimes "
 
-    def _print_Vec(self, e) -> str:
-        return rf"\operatorname{{vec}}\left({self._print(e.arg)}\right)"
+    def _print_Vec(self, e) -> str:  # rvec: the rows stacked (numpy's order)
+        name = "vec" if e.order == "columns" else "rvec"
+        return rf"\operatorname{{{name}}}\left({self._print(e.arg)}\right)"
 
     def _print_Vech(self, e) -> str:
         return rf"\operatorname{{vech}}\left({self._print(e.arg)}\right)"

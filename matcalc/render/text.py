@@ -479,8 +479,9 @@ class TextPrinter(Printer):
 
     KRON = " ⊗ "
 
-    def _print_Vec(self, e) -> str:
-        return self.CALL.format(name="vec", arg=self._print(e.arg))
+    def _print_Vec(self, e) -> str:  # rvec: the rows stacked (numpy's order)
+        return self.CALL.format(name="vec" if e.order == "columns" else "rvec",
+                                arg=self._print(e.arg))
 
     def _print_VecIndex(self, e) -> str:
         return f"({','.join(self._print(i) for i in e.pair)})"
