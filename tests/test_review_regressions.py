@@ -141,3 +141,10 @@ def test_expand_keeps_a_column_gradient_a_column():
     d = derive("x: (n,)\nW: (n, k)\ny = x @ W", wrt="x")
     grids = expansion(d["x"], ("n",))
     assert all(len(row) == 1 for row in grids["entries"])   # a column, as W ∂L/∂y is
+
+
+def test_a_vector_transposed_on_the_right_of_a_product_is_the_vector():
+    # numpy's .T of a 1-D x is x: x @ x.T is xᵀ x, once printed xᵀ xᵀ (a reader's review)
+    from matcalc import derive
+    d = derive("x: (n,)\nL = x @ x.T", wrt="x")
+    assert "L = xᵀ x" in d.text() and "xᵀ xᵀ" not in d.text()

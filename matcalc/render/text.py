@@ -599,6 +599,9 @@ class TextPrinter(Printer):
             return self._source_operand(n.left, n) + power + self._source_operand(n.right, n)
         op = self.SOURCE_OPS[n.op]
         left, right = n.left, n.right
+        if n.op == "@" and isinstance(right, TransposeNode) and right.axes is None and \
+                isinstance(right.operand, Name) and right.operand.id in self.ctx.vectors:
+            right = right.operand  # x @ x.T: numpy's .T of a 1-D x is x itself, xᵀ x
         if n.op == "@" and isinstance(left, Name) and left.id in self.ctx.vectors:
             return self.visit_Transpose(TransposeNode(left, left.pos)) + op + \
                 self._source_operand(right, n, right=True)  # xᵀ A x: a 1-D left operand
