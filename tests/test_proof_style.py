@@ -409,3 +409,22 @@ def test_subscripts_say_what_is_wrong_in_one_line():
                              ("f = x[0:2]", "by a number")]:
         with pytest.raises(MatcalcError, match=message):
             derive(program)
+
+
+def test_a_collapse_names_the_indices_its_line_above_shows():
+    """'∵ only the terms q = l remain' names q as the line above writes it: distributing a
+    product renames a copied sum (Σ_q → Σ_q1) out of sight, and the reason once said
+    "q1 = l" under a line that has no q1 (example 87's Hessian)."""
+    found = []
+    for path in PROGRAMS:
+        d = generate.derivation(path)
+        for steps in steps_of(d):
+            for before, step in zip(steps, steps[1:]):
+                if step.reason.key not in ("collapse", "keep"):
+                    continue
+                kept = step.reason.params.get("kept", [])
+                shown = {i.name for i in before.rhs.atoms(Index)}
+                # a split index's parts are named by the reason itself (l = qk+s)
+                named = {u for u, v in kept if any(u in w for _, w in kept if "+" in w)}
+                found += [(path.stem, u) for u, _ in kept if u not in shown | named]
+    assert not found

@@ -403,6 +403,20 @@ def apply_row_sums(terms: list[Term], assumptions: dict[str, str]) -> tuple[list
     return combined, used
 
 
+def _as_shown(kept: list[tuple[Index, Expr]], before: Expr) -> list[tuple[Index, Expr]]:
+    """The kept indices by the names the line before shows: distributing a product renames
+    a sum copied by the product rule (the second Σ_q becomes Σ_q1), which that line still
+    writes as q: "q = l", not "q1 = l"."""
+    shown = {i.name for i in before.atoms(Index)}
+    out = []
+    for u, v in kept:
+        base = u.name.rstrip("0123456789")
+        if u.name not in shown and base != u.name and base in shown:
+            u = Index(base)
+        out.append((u, v))
+    return out
+
+
 def kept_pairs(kept: list[tuple[Index, Expr]]) -> list[list[str]]:
     """The index values a collapse kept, as the reason's parameters: [["k", "i"], …]; a
     shifted one as a reader writes it, ["l", "j − q"]."""
@@ -443,10 +457,10 @@ def collapse_all(expr: Expr, proof, unit: set[Index] = frozenset(),
     terms, kept = collapse_shallow(expr, unit)
     shallow = total(terms)
     if kept:
-        proof.record(shallow, "collapse", kept=kept_pairs(kept))
+        proof.record(shallow, "collapse", kept=kept_pairs(_as_shown(kept, expr)))
     terms, kept = collapse(expand(shallow), unit)
     if kept:
-        proof.record(total(terms), "collapse", kept=kept_pairs(kept))
+        proof.record(total(terms), "collapse", kept=kept_pairs(_as_shown(kept, shallow)))
     elif total(terms) != shallow:
         proof.record(total(terms), "distribute")
     terms, used = apply_row_sums(terms, assumptions or {})
