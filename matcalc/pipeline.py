@@ -551,6 +551,9 @@ def _prepare_derivative(program: str, wrt: str, layout: str,
     if layout not in LAYOUTS:
         raise UsageError("must be numerator or denominator", option="layout", value=layout)
     p = Prepared.of(program, shapes)
+    if wrt == "all" and wrt not in p.program.inputs():
+        raise UsageError("a Jacobian or Hessian is taken by one input (all is for derive)",
+                         option="wrt", value=wrt)
     if wrt not in p.program.inputs():
         raise UsageError(f"not an input of the program (inputs: "
                          f"{', '.join(p.program.inputs())})", option="wrt", value=wrt)
