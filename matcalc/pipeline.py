@@ -472,6 +472,13 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
         # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n (in
         # either order: rvec(S) = vec(Sᵀ) = vec(S), and K D_n = D_n)
         d.vech = _in_vech(d.result, Duplication(d.names.symbols[d.wrt].shape[0]))
+    elif d.kind == "jacobian" and d.vec is not None and d.result is not None and \
+            len(d.shapes.names[d.wrt]) == 2 and \
+            d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
+        # by a symmetric S: ∂vec(Y)/∂vech(S)ᵀ = J D_n (its transpose in the denominator)
+        duplication = Duplication(d.names.symbols[d.wrt].shape[0])
+        d.vech = sympy.MatMul(d.result, duplication) if d.layout == "numerator" else \
+            sympy.MatMul(sympy.Transpose(duplication), d.result)
     elif not outcome.terms and layout is None:  # the output does not depend on the wrt
         sizes = [dims.get(f, Integer(1)) for f in d.free]
         if len(sizes) > 2:

@@ -359,3 +359,23 @@ def test_the_factor_step_names_the_rule_it_used():
     # the rule's letters are none of the program's: Y = P X Q states its rule in U, V
     d = checked(jacobian("Y = P @ X @ Q", "X"))
     assert "(U ⊗ V)_(k,l),(i,j) = u_lj v_ki" in " ".join(d.text().split())
+
+
+def test_a_jacobian_by_a_symmetric_variable_by_its_free_entries():
+    # vec(S) = D_n vech(S): ∂vec(Y)/∂vech(S)ᵀ = J D_n; Y = S S, J = S ⊗ I + I ⊗ S
+    d = checked(jacobian("S: symmetric(n, n)\nY = S @ S", "S"))
+    assert "∂vec(Y)/∂vech(S)ᵀ = (" in d.text() and ") D_n" in d.text()
+    s = RNG.normal(size=(3, 3))
+    s = s + s.T
+    vech = np.asarray(eval_numpy(d.numpy_of_vech, {"S": s}), dtype=float)
+    dn = duplication(3)
+    np.testing.assert_allclose(vech, (np.kron(s, np.eye(3)) + np.kron(np.eye(3), s)) @ dn,
+                               atol=1e-12)
+
+
+@pytest.mark.unverified
+def test_the_checker_rejects_a_jacobian_in_vech_without_d_n():
+    d = jacobian("S: symmetric(n, n)\nY = S @ S", "S")
+    assert verify_derivative(d).ok
+    d.vech = d.vech.args[0]                                 # J, not J D_n
+    assert not verify_derivative(d).ok

@@ -421,6 +421,21 @@ def _symmetric_second_difference(s: np.ndarray, outputs) -> np.ndarray:
     return central_difference(along, np.zeros(len(directions)), order=2)
 
 
+def _symmetric_first_difference(d: Derivative, s: np.ndarray, outputs) -> np.ndarray:
+    """∂vec(Y)/∂u_p at u = 0 for Y(S + Σ_p u_p D_p) (``_symmetric_second_difference``'s
+    moves): rows the output's vec positions, columns vech's (transposed in the
+    denominator layout)."""
+    n = s.shape[0]
+    directions, _, _ = symmetric_directions(n)
+
+    def along(points):
+        return outputs(s[None] + (points @ directions).reshape(-1, n, n))
+    found = central_difference(along, np.zeros(len(directions)))   # (p, *out)
+    out = np.moveaxis(found, 0, -1)                                  # (*out, p)
+    matrix = vec_matrix(out, out.ndim - 1, d.vec) if out.ndim > 1 else out[None]
+    return matrix if d.layout == "numerator" else matrix.T
+
+
 def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
     """A Jacobian or Hessian: each step equals the previous one at every entry, and the
     result (or the index form) equals central (second) differences of the forward pass."""
@@ -489,7 +504,8 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
             check.result_error = max(check.result_error, _relative(
                 _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
         if d.vech is not None:  # moved within the symmetric matrices, as the checker moves S
-            within = _symmetric_second_difference(base, outputs)
+            within = _symmetric_second_difference(base, outputs) if d.kind == "hessian" \
+                else _symmetric_first_difference(d, base, outputs)
             check.result_error = max(check.result_error, _relative(
                 _matrix_value(d.vech, ev, within.shape), within.reshape(-1), floor))
             code = codegen.derivative_numpy(d, d.vech)

@@ -659,9 +659,15 @@ def _vech_view(d: Derivative, printer) -> dict | None:
         return None
     from ..index.vec import Vech
     s = d.names.symbols[d.wrt]
-    lhs = Partial(Partial(d.matrix_lhs.expr.expr, Vech(s)), sympy.Transpose(Vech(s)))
+    if d.kind == "hessian":
+        lhs = Partial(Partial(d.matrix_lhs.expr.expr, Vech(s)), sympy.Transpose(Vech(s)))
+    elif d.layout == "numerator":  # ∂vec(Y)/∂vech(S)ᵀ
+        lhs = Partial(d.matrix_lhs.expr, sympy.Transpose(Vech(s)))
+    else:
+        lhs = Partial(d.matrix_lhs.expr, Vech(s))
     return {"lhs": printer.doprint(lhs), "result": printer.doprint(d.vech),
-            "name": printer.doprint(s), "n": printer.doprint(s.shape[0])}
+            "name": printer.doprint(s), "n": printer.doprint(s.shape[0]),
+            "kind": [d.kind], "layout": [d.layout]}
 
 
 def _shorthand(d: Derivative, printer) -> dict | None:
