@@ -219,7 +219,8 @@ JA: list[tuple[str, str]] = [
      r"ヘッセ行列は一つの入力か、二つの入力の組（W, b）で微分して求める"),
     (r"not an input of the program \(inputs: (.*)\)", r"プログラムの入力ではない（入力：\1）"),
     (r"a Jacobian or Hessian is taken by one input \(all is for derive\)",
-     r"ヤコビ行列とヘッセ行列は一つの入力で微分して求める（all は勾配を求める 'derive' のためのもの）"),
+     r"ヤコビ行列とヘッセ行列は一つの入力で微分して求める"
+     r"（all は勾配を求める 'derive' のためのもの）"),
     (r"no such name in the program \(inputs: (.*)\)", r"プログラムにない名前（入力：\1）"),
     (r"no such name in the program", r"プログラムにない名前"),
     (r"the backward pass nests too deeply to write out; split the program into shorter ones",
