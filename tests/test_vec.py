@@ -379,3 +379,18 @@ def test_the_checker_rejects_a_jacobian_in_vech_without_d_n():
     assert verify_derivative(d).ok
     d.vech = d.vech.args[0]                                 # J, not J D_n
     assert not verify_derivative(d).ok
+
+
+@pytest.mark.parametrize("program", [
+    # found by the fuzzer once it took Hessians by A, each once a failure: a sum over an
+    # index no factor reads (Σ_p c = b c, the check caught a missing b) …
+    "A: (m, n)\nW: (n, n)\nU: (b, n, n)\nh0 = (A @ U)\n"
+    "h1 = ((((h0 + A)).reshape(-1, n) @ exp(W)).reshape(b, m, n) + h0)\nout = sum(h1 * h1)",
+    # … and a side of size 1 × 1 (A: (1, n)), once an internal error
+    "A: (1, n)\nh2 = A\nout = sum(h2 * h2)",
+    "A: (1, n)\nT: (b, 1, n)\nU: (b, n, n)\nh0 = log(1 + exp(U))\nh1 = (cos(h0) + h0)\n"
+    "h2 = ((((T + A)).swapaxes(-1, -2) @ T) + h1)\nout = sum(h2 * h2)",
+])
+def test_fuzz_finds_by_a_matrix_verify(program):
+    d = checked(hessian(program, "A"))
+    assert d.vec == "columns" and d.result is not None
