@@ -20,7 +20,8 @@ def wrap_math(text: str, width: int, indent: int) -> str:
     spaces = _spaces(text)
     lines, start, room, pad = [], 0, width, " " * (indent + 2)
     while len(text) - start > room:
-        reach = [(at, depth) for at, depth in spaces if start < at <= start + room]
+        reach = [(at, depth) for at, depth in spaces if start < at <= start + room
+                 and text[start:at].strip() not in OPERATORS]  # never a lone − on a line
         if not reach:
             later = [at for at, _ in spaces if at > start]
             if not later:
