@@ -16,7 +16,7 @@ from functools import lru_cache
 from .errors import UnsupportedError
 
 ARRAY_METHODS = frozenset({"sum", "max", "reshape", "item", "swapaxes", "transpose"})
-_ATTRIBUTES = ("T", "shape", "ndim")
+_ATTRIBUTES = ("T", "shape", "ndim", "size")
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
         ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow,
         ast.MatMult: operator.matmul}

@@ -29,6 +29,7 @@ def numpy_printer(d: Derivation) -> NumpyPrinter:
     order = {n: k for k, n in enumerate(d.shapes.names)}  # the program's names, in order
     printer = NumpyPrinter(ranks, dims, d.output, order, d.names.written)
     printer.shapes = {name: tuple(map(str, shape)) for name, shape in d.shapes.names.items()}
+    printer.inputs = frozenset(d.program.inputs())
     return printer
 
 

@@ -74,6 +74,7 @@ class NumpyPrinter:
         self.written = written  # calculus.written.WrittenOrder: (1 - s) * s as the proof
         self._ranks: dict[Expr, int] = {}
         self.shapes: dict[str, tuple] = {}  # program name -> its shape's dimension names
+        self.inputs: frozenset = frozenset()  # the names any printed code may read
 
     def in_written_order(self, e: Expr) -> list:
         """A sum's or product's operands as the program (or the proof's route) writes
@@ -256,8 +257,7 @@ class NumpyPrinter:
             return (f"((np.eye({n} * {n})[:, {lower} + {n} * {upper}] + np.eye({n} * {n})"
                     f"[:, {upper} + {n} * {lower}]) / (1 + ({upper} == {lower})))"), 4
         if isinstance(e, Commutation):  # K_mn: the rows of I_mn, vec(A)'s entries in Aᵀ's order
-            m, n = (self.dim(s) for s in e.columns)
-            return f"np.eye({m} * {n})[np.arange({m} * {n}).reshape({n}, {m}).T.reshape(-1)]", 4
+            return self._commutation(*(str(s) for s in e.columns)), 4
         if isinstance(e, sympy.ZeroMatrix):
             return f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))", 4
         if isinstance(e, sympy.Trace):
@@ -315,6 +315,19 @@ class NumpyPrinter:
             code, prec = f"{self.code(front)} @ {code}", MATMUL
         scaled, _, prec = self._scaled([scalar] if scalar != 1 else [], code, 0, prec)
         return scaled, prec
+
+    def _commutation(self, m: str, n: str) -> str:
+        """K_mn built explicitly: np.eye(mn) with its rows in the order vec(A) → vec(Aᵀ)
+        takes, A of shape (m, n); its sizes read off an input of shape (n, m) or (m, n)
+        where there is one (X.size, X.shape), as a reader would write them."""
+        arrays = [(name, shape) for name, shape in self.shapes.items() if name in self.inputs]
+        named = next((name for name, shape in arrays if shape == (n, m)), None)
+        other = next((name for name, shape in arrays if shape == (m, n)), None)
+        size = f"{named or other}.size" if named or other else \
+            f"{self.dim(sympy.Symbol(m))} * {self.dim(sympy.Symbol(n))}"
+        shape = f"{named}.shape" if named else \
+            f"{self.dim(sympy.Symbol(n))}, {self.dim(sympy.Symbol(m))}"
+        return f"np.eye({size})[np.arange({size}).reshape({shape}).T.reshape(-1)]"
 
     def _two_d(self, e: Expr) -> str:
         """e as a 2-D array, a vector made the column or the row it is (np.kron and vec
