@@ -304,7 +304,7 @@ def _named(sizes) -> frozenset:
 def derivative_expansion(d) -> dict | None:
     """A Jacobian's grid (its free indices in the layout's order), or, for three free
     indices, its slices along the first: ∂y_1/∂W, ∂y_2/∂W, …, ∂y_m/∂W (seed 004)."""
-    if d.vec == "columns" and len(d.free) == 4 and d.result is not None:
+    if d.vec is not None and len(d.free) == 4 and d.result is not None:
         return kronecker_blocks(d.result)
     if d.index_form is None or d.kind != "jacobian":
         return None
@@ -423,10 +423,10 @@ def jacobian_rows(d, printer, tex: bool) -> list[dict] | None:
 
 
 def kronecker_blocks(result: Expr) -> dict | None:
-    """A matrix Σ c P ⊗ Q (vec stacking X's columns) as its blocks, one for each pair of
-    columns (j, l) of X: block (j, l) is Σ c p_jl Q — I ⊗ (A + Aᵀ) has A + Aᵀ down its
-    diagonal and 0 elsewhere. None for any other form (a commutation matrix, a sum over a
-    batch)."""
+    """A matrix Σ c P ⊗ Q as its blocks: block (a, b) is Σ c p_ab Q — one for each pair of
+    columns of X when vec stacks the columns, of rows when rvec stacks the rows. I ⊗ (A +
+    Aᵀ) has A + Aᵀ down its diagonal and 0 elsewhere. None for any other form (a
+    commutation matrix, a sum over a batch)."""
     parts = []
     for term in (result.args if isinstance(result, sympy.MatAdd) else (result,)):
         scalar = sympy.S.One
