@@ -282,9 +282,10 @@ def _notation(command):
                      help="Number each result, \\tag{1}, \\tag{2}, … (Markdown; the "
                           "--standalone LaTeX document numbers its results always)."),
         click.option("--expand", is_flag=True,
-                     help="derive: also write each gradient out entry by entry, a grid "
-                          "with ⋯, ⋮ and ⋱ (seeds 000 and 004), and a product as its "
-                          "factors' grids."),
+                     help="Also write each result out entry by entry, a grid with ⋯, ⋮ "
+                          "and ⋱ (seeds 000 and 004), and a product as its factors' grids; "
+                          "a Jacobian with three indices as its slices, a Kronecker form "
+                          "by matrices as its blocks."),
         click.option("--limits", is_flag=True,
                      help="Summation limits: Σ_{k=1}^{m} instead of Σ_k."),
         click.option("--bold", type=click.Choice(["mathbf", "bm", "plain"]),
