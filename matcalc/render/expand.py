@@ -461,4 +461,8 @@ def _entry(m: Expr, r: str, c: str, shape: tuple) -> Expr:
         return sympy.S.Zero
     if isinstance(m, sympy.Transpose) and isinstance(m.arg, sympy.MatrixSymbol):
         return Element(m.arg, Index(c), Index(r))  # (Xᵀ)_12 = x_21
+    if isinstance(m, sympy.MatAdd):  # (A + Aᵀ)_12 = a_12 + a_21
+        return sympy.Add(*[_entry(a, r, c, shape) for a in m.args])
+    if isinstance(m, sympy.MatMul) and len(m.args) == 2 and not m.args[0].is_Matrix:
+        return m.args[0] * _entry(m.args[1], r, c, shape)
     return Element(m, Index(r), Index(c))
