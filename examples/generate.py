@@ -12,6 +12,7 @@ adds the fully substituted gradients. The Markdown is what ``matcalc derive NAME
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -93,9 +94,15 @@ def _render_derivative(path: Path, source: str, opts: dict[str, str]) -> str:
 
 
 def derivation(path: Path):
-    """The derivation (or Jacobian/Hessian) an example file describes, for the tests."""
+    """The derivation (or Jacobian/Hessian) an example file describes, for the tests: made
+    once per process for each text of the file (the tests read it, rendering it in every
+    format; none changes it), as each is derived and verified when made."""
+    return _derivation(str(path), path.read_text(encoding="utf-8"))
+
+
+@cache
+def _derivation(path: str, source: str):
     from matcalc import hessian, jacobian
-    source = path.read_text(encoding="utf-8")
     opts = options(source)
     wrt = [w.strip() for w in opts.get("wrt", "").split(",") if w.strip()] or None
     if opts.get("command") == "jacobian":
