@@ -41,7 +41,7 @@ from .index.symbols import (
     index_symbols,
     jacobian_indices,
 )
-from .index.vec import ORDERS, Commutation, Duplication, Vec
+from .index.vec import ORDERS, Duplication, Vec
 from .language.parse import parse
 from .language.program import Call, Name, Program, walk_program
 from .language.shapes import Shape, Shapes, infer, show
@@ -363,9 +363,7 @@ def hessian(program: str, wrt: str | Sequence[str], layout: str = "numerator",
     if vec not in ORDERS:
         raise UsageError("must be columns or rows", option="vec", value=vec)
     p = _prepare_derivative(program, first, layout, shapes)
-    if second not in p.program.inputs():
-        raise UsageError(f"not an input of the program (inputs: "
-                         f"{', '.join(p.program.inputs())})", option="wrt", value=second)
+    _check_input(p.program, second)
     output = p.program.output
     if p.shapes.names[output]:
         raise UsageError(f"a Hessian needs a scalar output; {output} has shape "
@@ -399,9 +397,8 @@ def hessian(program: str, wrt: str | Sequence[str], layout: str = "numerator",
                  else Partial(gradient, yj), "gradient_first", wrt=first)
     expr = differentiate_step(proof, proof.last, second, steps)
     dims = {i: dim(n) for i, n in zip((*idx_1, *idx_2), (*shape_1, *shape_2))}
-    if len(free) > 2:
-        rows, cols = (idx_1, idx_2) if layout == "numerator" else (idx_2, idx_1)
-        d.vec, d.vec_rows = vec, len(rows)
+    if len(free) > 2:  # rows: the first input's indices (the second's in denominator)
+        d.vec, d.vec_rows = vec, len(idx_1 if layout == "numerator" else idx_2)
     return _finished(d, proof, expr, dims, check)
 
 
@@ -460,18 +457,17 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
             d.result = vec_form(outcome.terms, layout, d.shapes.assumptions, proof)
             d.no_matrix_form = None
         except NoMatrixForm as why:  # the vec matrix exists; its entries are the index form
-            d.no_matrix_form = f"no Kronecker form: {why}"
+            d.no_matrix_form = str(why)
             d.vec, d.no_kronecker = None, True
         d.steps = proof.steps
-    elif d.vec is not None and outcome.terms:
-        d.vec = None
     if not outcome.terms and layout is not None:  # a zero of the vec matrix's shape
         d.result = sympy.ZeroMatrix(*layout.shape())
     if d.kind == "hessian" and d.vec is not None and d.wrt2 is None and \
             d.result is not None and d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
         # S symmetric: vec(S) = D_n vech(S), so the Hessian in vech(S) is D_nᵀ H D_n (in
         # either order: rvec(S) = vec(Sᵀ) = vec(S), and K D_n = D_n)
-        d.vech = _in_vech(d.result, Duplication(d.names.symbols[d.wrt].shape[0]))
+        from .calculus.kronecker import in_vech
+        d.vech = in_vech(d.result, Duplication(d.names.symbols[d.wrt].shape[0]))
     elif d.kind == "jacobian" and d.vec is not None and d.result is not None and \
             len(d.shapes.names[d.wrt]) == 2 and \
             d.shapes.assumptions.get(d.wrt) in ("symmetric", "spd"):
@@ -487,28 +483,6 @@ def _finished(d: Derivative, proof: Proof, expr: Expr, dims: dict,
             d.result = sympy.ZeroMatrix(*sizes, *[Integer(1)] * (2 - len(sizes))) \
                 if sizes else Integer(0)
     return _finished_result(d, check)
-
-
-def _in_vech(h: Expr, duplication: Duplication) -> Expr:
-    """D_nᵀ H D_n, with D_nᵀ K_nn = D_nᵀ (a symmetric matrix is its own transpose) and
-    a number in front: −D_nᵀ (S⁻¹ ⊗ S⁻¹) D_n for H = −K_nn (S⁻¹ ⊗ S⁻¹)."""
-    if isinstance(h, sympy.ZeroMatrix):
-        return sympy.ZeroMatrix(duplication.shape[1], duplication.shape[1])
-
-    def dropped(term: Expr) -> tuple[Expr, Expr]:
-        scalar, args = sympy.S.One, list(term.args) if isinstance(term, sympy.MatMul) \
-            else [term]
-        if len(args) > 1 and not args[0].is_Matrix:
-            scalar = args.pop(0)
-        if len(args) > 1 and isinstance(args[0], Commutation):
-            args.pop(0)
-        return scalar, args[0] if len(args) == 1 else sympy.MatMul(*args)
-    terms = [dropped(t) for t in (h.args if isinstance(h, sympy.MatAdd) else (h,))]
-    scalar = terms[0][0] if len(terms) == 1 else sympy.S.One
-    inner = terms[0][1] if len(terms) == 1 else \
-        sympy.MatAdd(*[m if c == 1 else sympy.MatMul(c, m) for c, m in terms])
-    core = sympy.MatMul(sympy.Transpose(duplication), inner, duplication)
-    return core if scalar == 1 else sympy.MatMul(scalar, *core.args)
 
 
 def _vec_layout(d: Derivative, dims: dict):
@@ -561,10 +535,14 @@ def _prepare_derivative(program: str, wrt: str, layout: str,
     if wrt == "all" and wrt not in p.program.inputs():
         raise UsageError("a Jacobian or Hessian is taken by one input (all is for derive)",
                          option="wrt", value=wrt)
-    if wrt not in p.program.inputs():
-        raise UsageError(f"not an input of the program (inputs: "
-                         f"{', '.join(p.program.inputs())})", option="wrt", value=wrt)
+    _check_input(p.program, wrt)
     return p
+
+
+def _check_input(program: Program, wrt: str) -> None:
+    if wrt not in program.inputs():
+        raise UsageError(f"not an input of the program (inputs: "
+                         f"{', '.join(program.inputs())})", option="wrt", value=wrt)
 
 
 def _inlined(p: Prepared, idx: tuple) -> Expr:

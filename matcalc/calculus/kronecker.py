@@ -27,7 +27,7 @@ from sympy import Expr, Integer, KroneckerProduct, MatAdd, MatMul, S
 
 from ..errors import NoMatrixForm
 from ..index.symbols import BatchSum, Element, Index, entry_letter, indices_of
-from ..index.vec import Commutation, Rows, Vec, VecIndex
+from ..index.vec import Commutation, Duplication, Rows, Vec, VecIndex, scaled_commutation
 from .collapse import Term
 from .proof import Proof
 from .recognise import OUTER_LABELS, recognise_under
@@ -403,3 +403,16 @@ def _total(parts: list[tuple[Expr, Expr]]) -> Expr:
     if not shown:
         raise NoMatrixForm("the terms cancel")
     return shown[0] if len(shown) == 1 else MatAdd(*shown)
+
+
+def in_vech(h: Expr, duplication: Duplication) -> Expr:
+    """D_nᵀ H D_n, the Hessian H by vec(S) of a symmetric S taken in vech(S), with
+    D_nᵀ K_nn = D_nᵀ (K_nn D_n = D_n: a symmetric matrix is its own transpose) and a number
+    in front: −D_nᵀ (S⁻¹ ⊗ S⁻¹) D_n for H = −K_nn (S⁻¹ ⊗ S⁻¹)."""
+    if isinstance(h, sympy.ZeroMatrix):
+        return sympy.ZeroMatrix(duplication.shape[1], duplication.shape[1])
+    terms = [scaled_commutation(t) for t in (h.args if isinstance(h, MatAdd) else (h,))]
+    scalar = terms[0][0] if len(terms) == 1 else S.One
+    inner = terms[0][2] if len(terms) == 1 else MatAdd(*[_scaled(c, m) for c, _, m in terms])
+    core = MatMul(sympy.Transpose(duplication), inner, duplication)
+    return core if scalar == 1 else MatMul(scalar, *core.args)

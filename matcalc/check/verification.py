@@ -409,31 +409,36 @@ def _second_difference(d: Derivative, inputs: dict, outputs, scale: float = 1.0
     return both[:x.size, x.size:].reshape(*x.shape, *y.shape)
 
 
-def _symmetric_second_difference(s: np.ndarray, outputs) -> np.ndarray:
-    """∂²f/∂u_p∂u_q at u = 0 for f(S + Σ_p u_p D_p), D_p the moves that keep S symmetric
-    (``symmetric_directions``: E_ii, E_ij + E_ji), one per entry on or below the diagonal
-    in vech's order (the lower triangle's columns stacked)."""
+def _within_symmetric(d: Derivative, s: np.ndarray, outputs) -> np.ndarray:
+    """The derivative by u at u = 0 of the output at S + Σ_p u_p D_p, D_p the moves that
+    keep S symmetric (``symmetric_directions``: E_ii, E_ij + E_ji), one per entry on or
+    below the diagonal in vech's order (the lower triangle's columns stacked): a Hessian's
+    ∂²f/∂u_p∂u_q, or a Jacobian's ∂vec(Y)/∂u_p with rows the output's vec positions
+    (transposed in the denominator layout)."""
     n = s.shape[0]
     directions, _, _ = symmetric_directions(n)
 
     def along(points):
         return outputs(s[None] + (points @ directions).reshape(-1, n, n))
-    return central_difference(along, np.zeros(len(directions)), order=2)
-
-
-def _symmetric_first_difference(d: Derivative, s: np.ndarray, outputs) -> np.ndarray:
-    """∂vec(Y)/∂u_p at u = 0 for Y(S + Σ_p u_p D_p) (``_symmetric_second_difference``'s
-    moves): rows the output's vec positions, columns vech's (transposed in the
-    denominator layout)."""
-    n = s.shape[0]
-    directions, _, _ = symmetric_directions(n)
-
-    def along(points):
-        return outputs(s[None] + (points @ directions).reshape(-1, n, n))
+    if d.kind == "hessian":
+        return central_difference(along, np.zeros(len(directions)), order=2)
     found = central_difference(along, np.zeros(len(directions)))   # (p, *out)
     out = np.moveaxis(found, 0, -1)                                  # (*out, p)
     matrix = vec_matrix(out, out.ndim - 1, d.vec) if out.ndim > 1 else out[None]
     return matrix if d.layout == "numerator" else matrix.T
+
+
+def _check_numpy(d: Derivative, matrix, check: GradientCheck, instance,
+                 reference: np.ndarray, floor: float) -> None:
+    """The numpy code of ``matrix`` (the result, or its vech form), run on the instance,
+    against the same reference as the matrix itself."""
+    code = codegen.derivative_numpy(d, matrix) if matrix is not None else None
+    if code is None:
+        return
+    value = np.asarray(eval_numpy(code, code_namespace(instance, d.shapes.names)), dtype=float)
+    error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
+        if value.size == reference.size else float("inf")
+    check.numpy_error = max(check.numpy_error or 0.0, error)
 
 
 def verify_derivative(d: Derivative, trials: int = 2, seed: int = 0) -> CheckReport:
@@ -503,25 +508,12 @@ def _check_derivative(d: Derivative, check: GradientCheck, instance, out_rank: i
         if d.result is not None:
             check.result_error = max(check.result_error, _relative(
                 _matrix_value(d.result, ev, reference.shape), reference.reshape(-1), floor))
+        _check_numpy(d, d.result, check, instance, reference, floor)
         if d.vech is not None:  # moved within the symmetric matrices, as the checker moves S
-            within = _symmetric_second_difference(base, outputs) if d.kind == "hessian" \
-                else _symmetric_first_difference(d, base, outputs)
+            within = _within_symmetric(d, base, outputs)
             check.result_error = max(check.result_error, _relative(
                 _matrix_value(d.vech, ev, within.shape), within.reshape(-1), floor))
-            code = codegen.derivative_numpy(d, d.vech)
-            if code is not None:
-                names = code_namespace(instance, d.shapes.names)
-                value = np.asarray(eval_numpy(code, names), dtype=float)
-                check.numpy_error = max(check.numpy_error or 0.0, _relative(
-                    value.reshape(-1), within.reshape(-1), floor)
-                    if value.size == within.size else float("inf"))
-        code = codegen.derivative_numpy(d)
-        if code is not None:  # the numpy code, run, against the same reference
-            names = code_namespace(instance, d.shapes.names)
-            value = np.asarray(eval_numpy(code, names), dtype=float)
-            error = _relative(value.reshape(-1), reference.reshape(-1), floor) \
-                if value.size == reference.size else float("inf")
-            check.numpy_error = max(check.numpy_error or 0.0, error)
+            _check_numpy(d, d.vech, check, instance, within, floor)
     except Exception as error:  # a failure to evaluate is a failed check
         check.failure = f"could not evaluate: {type(error).__name__}: {error}"
 

@@ -27,7 +27,7 @@ from ..index.symbols import (
     stack_labels,
     stacked,
 )
-from ..index.vec import Commutation, Duplication, Rows, Vec
+from ..index.vec import Commutation, Duplication, Rows, Vec, scaled_commutation
 from ..ops.base import fill
 from ..ops.maps import Jacobian, MapDerivative
 
@@ -46,15 +46,9 @@ MATMUL = 2.5  # the precedence of a @ product: as tight as *, but never mixed wi
 def _kron_of(m: Expr) -> tuple[Expr, Expr | None, tuple[Expr, Expr]] | None:
     """(c, K, (P, Q)) for c K (P ⊗ Q), K a commutation matrix or None; None for anything
     else."""
-    scalar, front = sympy.S.One, None
-    args = list(m.args) if isinstance(m, sympy.MatMul) else [m]
-    if len(args) > 1 and not args[0].is_Matrix:
-        scalar = args.pop(0)
-    if len(args) > 1 and isinstance(args[0], Commutation):
-        front = args.pop(0)
-    if len(args) == 1 and isinstance(args[0], sympy.KroneckerProduct) and \
-            len(args[0].args) == 2:
-        return scalar, front, tuple(args[0].args)
+    scalar, front, rest = scaled_commutation(m)
+    if isinstance(rest, sympy.KroneckerProduct) and len(rest.args) == 2:
+        return scalar, front, tuple(rest.args)
     return None
 
 

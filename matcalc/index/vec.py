@@ -16,7 +16,7 @@ shape (p, q).
 
 from __future__ import annotations
 
-from sympy import Expr, Integer, MatrixExpr
+from sympy import Expr, Integer, MatMul, MatrixExpr, S
 from sympy.core.symbol import Str
 
 from .symbols import TensorSymbol
@@ -153,3 +153,13 @@ class Rows(TensorSymbol):
 
     def _sympystr(self, printer) -> str:
         return self.name.lower()
+
+
+def scaled_commutation(m: Expr) -> tuple[Expr, Commutation | None, Expr]:
+    """(c, K, M) for the matrix c K M: a number c (1 if none), a commutation matrix K in
+    front (None if none), and the rest."""
+    scalar, args = S.One, list(m.args) if isinstance(m, MatMul) else [m]
+    if len(args) > 1 and not args[0].is_Matrix:
+        scalar = args.pop(0)
+    front = args.pop(0) if len(args) > 1 and isinstance(args[0], Commutation) else None
+    return scalar, front, args[0] if len(args) == 1 else MatMul(*args)

@@ -549,6 +549,8 @@ def _fragment(text: str, fmt: str, phrases, ctx: PrintContext) -> str:
 def _why(result, phrases) -> str | None:
     """Why a result stays an index form, in words: what it is where it has a name (a
     convolution's gradient, ``form``), else the reason recognition gave."""
+    if result.form is None and getattr(result, "no_kronecker", False):
+        return f"no Kronecker form: {result.no_matrix_form}"  # the vec matrix has no ⊗ form
     if result.form is None:
         return result.no_matrix_form
     return str(phrases.phrase(result.form["key"], result.form["params"], "text")).strip()
@@ -634,8 +636,7 @@ def _derivative_view(d: Derivative, printer) -> dict:
         "wrt_tex": printer.doprint(d.names.symbols[d.wrt]),
         "result": printer.doprint(d.result) if d.result is not None else None,
         "index_form": printer.doprint(d.index_form) if d.index_form is not None else "",
-        "no_matrix_form": d.no_matrix_form.removeprefix("no Kronecker form: ")
-        if d.no_matrix_form else d.no_matrix_form,
+        "no_matrix_form": d.no_matrix_form,
         "no_form_label": "no_kronecker_form" if d.no_kronecker else "no_matrix_form",
         "form": d.form, "numpy": derivative_numpy(d),
         "verified_on": d.verified_on, "unverified": d.unverified,
